@@ -1,0 +1,61 @@
+"""Roles and what each may do, declared once (the API, CLI and docs read this table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    SUBMIT = "submit"  # create requests (Open311 POST, web form)
+    READ_CASES = "read_cases"  # staff view of cases
+    SEE_PII = "see_pii"  # citizen name / phone / ID unmasked
+    DISPATCH = "dispatch"  # 派单, reassign, merge, invalidate, callbacks, reminders
+    HANDLE = "handle"  # 签收, 退单, progress, reply — on the department's own cases
+    MANAGE_DIRECTORY = "manage_directory"  # taxonomy, departments, routing, SLA
+    READ_KPIS = "read_kpis"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    title_zh: str
+    title_en: str
+    permissions: frozenset[Permission]
+
+
+_ALL = frozenset(Permission)
+
+ROLES: dict[str, Role] = {
+    r.name: r
+    for r in (
+        Role("admin", "系统管理员", "administrator", _ALL),
+        Role("operator", "话务/派单员", "operator / dispatcher", _ALL - {Permission.MANAGE_DIRECTORY}),
+        Role(
+            "department",
+            "承办单位",
+            "department handler",
+            frozenset({Permission.READ_CASES, Permission.SEE_PII, Permission.HANDLE, Permission.READ_KPIS}),
+        ),
+        Role("supervisor", "督查/领导", "supervisor", frozenset({Permission.READ_CASES, Permission.READ_KPIS})),
+        Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
+    )
+}
+
+DEFAULT_ROLE = "operator"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a named API key with a role (and, for department handlers, their department)."""
+
+    name: str
+    role: str
+    department_id: int | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLES[self.role].permissions
+
+
+ANONYMOUS = Principal(name="public", role="public")
+ROLES["public"] = Role("public", "公众", "public", frozenset())

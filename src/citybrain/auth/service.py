@@ -1,0 +1,58 @@
+"""API keys: create (shown once), authenticate, revoke."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from citybrain.auth import repository
+from citybrain.auth.roles import ROLES, Principal
+from citybrain.core import clock
+from citybrain.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from citybrain.core.ids import hash_secret, new_api_key
+from citybrain.models import ApiKey, Department
+
+
+def create_api_key(*, session: Session, name: str, role: str, department_code: str | None = None) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plaintext, which is never stored."""
+    if role not in ROLES or role == "public":
+        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r for r in ROLES if r != 'public')}")
+    if not name.strip():
+        raise InvalidInput("an API key needs a name saying who holds it")
+    department_id = None
+    if role == "department":
+        if not department_code:
+            raise InvalidInput("a department key needs --department CODE")
+        dept = session.scalars(select(Department).where(Department.code == department_code)).first()
+        if dept is None:
+            raise NotFound(f"no department with code {department_code!r}")
+        department_id = dept.id
+    plaintext = new_api_key()
+    key = ApiKey(
+        name=name.strip(),
+        prefix=plaintext[:8],
+        key_hash=hash_secret(plaintext),
+        role=role,
+        department_id=department_id,
+        created_at=clock.utcnow(),
+    )
+    return repository.add(session, key), plaintext
+
+
+def authenticate(*, session: Session, plaintext: str | None) -> Principal:
+    """Turn a presented key into a principal; unknown or revoked keys are refused."""
+    if not plaintext:
+        raise Unauthorized("an API key is required (header X-API-Key or Authorization: Bearer …)")
+    key = repository.by_hash(session, hash_secret(plaintext))
+    if key is None or key.revoked_at is not None:
+        raise Forbidden("invalid or revoked API key")
+    return Principal(name=key.name, role=key.role, department_id=key.department_id)
+
+
+def revoke(*, session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    key.revoked_at = clock.utcnow()
+    session.flush()
+    return key

@@ -1,0 +1,48 @@
+"""What every command shares: settings, the database, and turning errors into messages and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from citybrain.core.db import Database
+from citybrain.core.errors import CityBrainError
+from citybrain.core.settings import load_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_INVALID = 2
+EXIT_FAILED = 1
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Show a CityBrainError as one clear line on stderr and exit non-zero (2 for bad input)."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except CityBrainError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_INVALID if exc.status_code < 500 else EXIT_FAILED) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_database() -> Iterator[Database]:
+    """The database named by CITYBRAIN_DATABASE_URL (default: SQLite file in CITYBRAIN_DATA_DIR)."""
+    db = Database(load_settings())
+    try:
+        yield db
+    finally:
+        db.dispose()

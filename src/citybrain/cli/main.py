@@ -1,0 +1,26 @@
+"""The ``citybrain`` command, grouped by noun."""
+
+from __future__ import annotations
+
+import typer
+
+from citybrain.cli import apikey, db, demo, directory, imports, report, serve, settings_cmd
+
+app = typer.Typer(
+    name="citybrain",
+    help=(
+        "CityBrain 城市大脑 — the case platform of a 12345 / 311 centre.\n\n"
+        "Start with `citybrain demo` (a synthetic city in SQLite, server running), or `citybrain db init` "
+        "then `citybrain serve`. The database is chosen by CITYBRAIN_DATABASE_URL."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(apikey.app, name="apikey")
+app.add_typer(imports.app, name="import")
+app.add_typer(report.app, name="report")
+app.add_typer(directory.app, name="directory")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("settings")(settings_cmd.show_settings)

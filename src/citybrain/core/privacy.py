@@ -1,0 +1,63 @@
+"""Masking of personal data (PIPL): names, phone numbers, ID-card numbers, e-mail addresses.
+
+Masking is applied wherever data leaves the staff roles that need it: Open311 GET, public pages, exports.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Chinese ID card: 17 digits and a digit or X; 15-digit old cards.
+_ID_CARD = re.compile(r"(?<!\d)(\d{6})(\d{8}|\d{6})(\d{3}[\dXx]|\d{1})(?!\d)")
+# Chinese mobile numbers, optionally with +86, spaces or dashes between groups.
+_CN_MOBILE = re.compile(r"(?<!\d)((?:\+?86[ -]?)?1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)")
+# Landlines: 0xx-xxxxxxxx, and North-American style (212) 555-1234 / 212-555-1234.
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[ -]?(\d{7,8})(?!\d)")
+_NANP = re.compile(r"(?<!\d)(\(?\d{3}\)?[ .-]?)(\d{3})[ .-]?(\d{4})(?!\d)")
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Keep the first three and last four digits of a phone number: ``138****5678``."""
+    if not phone:
+        return phone
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep_head = 3 if len(digits) >= 10 else 0
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the first character: ``张**`` / ``J***``."""
+    if not name:
+        return name
+    name = name.strip()
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def mask_email(email: str | None) -> str | None:
+    """Keep the first character and the domain: ``a***@example.org``."""
+    if not email:
+        return email
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", email)
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """Keep the first six and last four characters of an ID-card number."""
+    if not value:
+        return value
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_text(text: str | None) -> str | None:
+    """Mask ID-card numbers, phone numbers and e-mail addresses written inside free text."""
+    if not text:
+        return text
+    text = _ID_CARD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3)[-4:], text)
+    text = _CN_MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+    text = _LANDLINE.sub(lambda m: m.group(1) + "-****" + m.group(2)[-4:], text)
+    text = _NANP.sub(lambda m: m.group(1) + "***-" + m.group(3), text)
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)

@@ -1,0 +1,80 @@
+"""Typed settings, declared once.
+
+Each field's ``description`` is the documentation: ``citybrain settings`` prints them and
+``docs/settings.md`` is checked against them by a test. Nothing reads the environment at import time;
+call :func:`load_settings` where a command or the app starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting can be given as an environment variable ``CITYBRAIN_<NAME>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYBRAIN_", extra="ignore")
+
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the operations database. Empty means a SQLite file in data_dir. "
+            "PostgreSQL: postgresql+psycopg://user@host:5432/dbname"
+        ),
+    )
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Folder for the embedded SQLite database, import reports and exports.",
+    )
+    timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The city's time zone: naive times in imported files are read in it, and reports group by it.",
+    )
+    jurisdiction_id: str = Field(
+        default="citybrain.local",
+        description="Open311 jurisdiction_id this server answers for; requests naming another get 404.",
+    )
+    language: str = Field(default="zh-CN", description="Default language of messages and names: zh-CN or en.")
+    open311_max_page_size: int = Field(
+        default=1000,
+        ge=1,
+        le=10000,
+        description="Largest page_size an Open311 GET requests call may ask for.",
+    )
+    open311_default_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Open311 GET requests without dates returns this many last days.",
+    )
+    remind_fraction: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        description="A reminder (催办) is raised when this share of a case's time to its deadline has passed.",
+    )
+    escalate_after_hours: float = Field(
+        default=0.0,
+        ge=0,
+        description="Escalation (督办) is raised this many hours after a deadline passes (0 = at once).",
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL",
+        pattern="^(FULL|NORMAL|EXTRA)$",
+        description="SQLite synchronous pragma. FULL makes every acknowledged commit durable across power loss.",
+    )
+    echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'citybrain.db').as_posix()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment now, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]

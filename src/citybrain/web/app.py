@@ -1,0 +1,51 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from citybrain import __version__
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings, load_settings
+from citybrain.web import errors
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when not given)."""
+    settings = settings or load_settings()
+    db = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="CityBrain 城市大脑",
+        version=__version__,
+        description="Case platform API: Open311 GeoReport v2 for citizens' apps, /api/v1 for staff.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    errors.install(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from citybrain.cases.api import router as cases_router
+    from citybrain.cases.kpi_api import router as kpi_router
+    from citybrain.directory.api import router as directory_router
+    from citybrain.intake.open311.api import router as open311_router
+    from citybrain.web.pages import router as pages_router
+
+    app.include_router(open311_router, prefix="/open311/v2")
+    app.include_router(cases_router, prefix="/api/v1")
+    app.include_router(kpi_router, prefix="/api/v1")
+    app.include_router(directory_router, prefix="/api/v1")
+    app.include_router(pages_router)

@@ -1,0 +1,133 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+The schema is created by the real Alembic migrations. PostgreSQL tests use a fresh schema per test session
+(so parallel runs never meet) at CITYBRAIN_TEST_POSTGRES_URL (default: the local server, database ``test``).
+Outside CI a missing PostgreSQL server skips those tests with a message; in CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from citybrain.auth import service as auth_service
+from citybrain.core import migrate
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.directory.defaults import load_defaults
+from citybrain.models import Base
+from citybrain.web.app import create_app
+
+POSTGRES_URL = os.environ.get("CITYBRAIN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = [b for b in os.environ.get("CITYBRAIN_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared/; skip (outside CI) when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is missing, and CI must have ../shared/")
+        pytest.skip(f"{path} not present (the tests read ../shared/ beside the checkout)")
+    return path
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    problem = _postgres_available()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but did not answer at {POSTGRES_URL}: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({problem}); SQLite pass still runs")
+    schema = f"cbtest_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def _migrated(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    migrate.upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _wipe(database: Database) -> None:
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def db(_migrated: Database) -> Iterator[Database]:
+    """A migrated database with the default directory loaded; emptied after each test."""
+    with _migrated.transaction() as session:
+        load_defaults(session)
+    yield _migrated
+    _wipe(_migrated)
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """One transaction for a service-level test (committed at the end, like a command)."""
+    with db.transaction() as s:
+        yield s
+
+
+@pytest.fixture
+def app_client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, database=db)
+    with TestClient(app) as client:
+        yield client
+
+
+def make_key(db: Database, role: str = "operator", department_code: str | None = None) -> str:
+    with db.transaction() as s:
+        _key, plaintext = auth_service.create_api_key(
+            session=s, name=f"test {role}", role=role, department_code=department_code
+        )
+    return plaintext
+
+
+@pytest.fixture
+def operator_headers(db: Database) -> dict[str, str]:
+    return {"X-API-Key": make_key(db, "operator")}
