@@ -8,9 +8,14 @@ from citybrain.directory import repository
 from citybrain.models import Category, Department, RoutingRule, SlaPolicy
 
 
+def is_within(code: str, ancestor: str) -> bool:
+    """Codes are dotted paths (``noise.construction.night``): is ``code`` ``ancestor`` or below it?"""
+    return code == ancestor or code.startswith(ancestor + ".")
+
+
 def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None) -> tuple[int, int, int] | None:
     """How specifically a rule matches (None if it does not): district first, then category depth."""
-    if rule.category_code and not category_code.startswith(rule.category_code):
+    if rule.category_code and not is_within(category_code, rule.category_code):
         return None
     if rule.district_code and rule.district_code != district_code:
         return None
