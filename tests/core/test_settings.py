@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from citybrain.core.errors import InvalidInput
 from citybrain.core.settings import Settings, load_settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "settings.md"
@@ -34,5 +35,5 @@ def test_default_database_is_sqlite_in_data_dir(tmp_path: Path) -> None:
 
 def test_bad_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITYBRAIN_REMIND_FRACTION", "2")
-    with pytest.raises(ValueError, match="remind_fraction"):
+    with pytest.raises(InvalidInput, match="CITYBRAIN_REMIND_FRACTION"):
         load_settings()

@@ -9,6 +9,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from citybrain.core.db import Database
 from citybrain.core.errors import CityBrainError
@@ -34,6 +35,15 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except CityBrainError as exc:
             err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_INVALID if exc.status_code < 500 else EXIT_FAILED) from None
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            err_console.print(
+                f"[bold red]error:[/] cannot use the database ({reason}). Check CITYBRAIN_DATABASE_URL, that the "
+                "server is running, and run `citybrain db init` once.",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_FAILED) from None
 
     return wrapper
 

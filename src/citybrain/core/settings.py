@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from citybrain.core.errors import InvalidInput
 
 
 class Settings(BaseSettings):
@@ -76,5 +78,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment now, with explicit overrides winning."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read settings from the environment now, with explicit overrides winning.
+
+    A bad value is reported by its environment variable name, so the user knows what to fix.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"CITYBRAIN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidInput(f"bad setting: {problems}") from None
