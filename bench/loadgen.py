@@ -62,6 +62,7 @@ class RunResult:
     ids: list[str] = field(default_factory=list)
     first_scheduled: float = 0.0
     last_done: float = 0.0
+    ended: float = 0.0
     cpu_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -77,7 +78,7 @@ class RunResult:
             "achieved_rps": round(self.ok / window, 1),
             "latency_ms": percentiles_ms(self.latencies_s),
             "queue_wait_ms": percentiles_ms(self.queue_waits_s),
-            "loadgen_cpu_percent": round(100 * self.cpu_s / window, 1),
+            "loadgen_cpu_percent": round(100 * self.cpu_s / max(self.ended - self.first_scheduled, 1e-9), 1),
         }
 
 
@@ -211,6 +212,7 @@ async def run_open_loop(
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
     result.cpu_s = _cpu_seconds() - cpu0
+    result.ended = _now()
     unfinished = total - result.ok - sum(result.errors.values())
     if unfinished > 0:
         result.errors["unfinished"] += unfinished
