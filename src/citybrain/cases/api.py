@@ -1,7 +1,200 @@
-"""Routes (filled in by the owning domain)."""
+"""Staff case API (/api/v1/cases): intake from any channel, the list, one case, every transition, callbacks.
+
+Routes are thin: authorise, open the one transaction, call the service, present. The commit happens when the
+``with`` block ends, before the response is sent. A concurrent change of the same case makes the UPDATE
+match no row (``version`` is the optimistic lock); that ``StaleDataError`` becomes 409 here.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases import present, repository, service, tasks
+from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
+from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.errors import Conflict, Forbidden, InvalidInput
+from citybrain.directory import repository as directory_repo
+from citybrain.models import Case
+from citybrain.web.deps import DbDep, PrincipalDep, require
+
+router = APIRouter(prefix="/cases", tags=["cases 工单"])
+
+
+@contextmanager
+def _writing(db: Database) -> Iterator[Session]:
+    """The request's transaction, with a lost optimistic-lock race reported as 409."""
+    try:
+        with db.transaction() as session:
+            yield session
+    except StaleDataError as exc:
+        raise Conflict("the case was changed by someone else at the same moment; reload it and try again") from exc
+
+
+def _may_read(principal: Principal, case: Case) -> None:
+    require(principal, Permission.READ_CASES)
+    if principal.role == "department" and case.department_id != principal.department_id:
+        raise Forbidden(f"case {case.id} is not with your department")
+
+
+def _authorize(principal: Principal, case: Case, action: str) -> None:
+    """Operators do everything; a department handles (签收/退单/办理/办结/备注) only its own cases."""
+    transition = TRANSITIONS[action]
+    if principal.can(Permission.DISPATCH):
+        return
+    if principal.can(Permission.HANDLE) and (transition.by == Actor.DEPARTMENT or action == "note"):
+        if principal.department_id is None or case.department_id != principal.department_id:
+            raise Forbidden(f"case {case.id} is not with your department; you may not {action} it")
+        return
+    raise Forbidden(f"role {principal.role!r} may not {action} ({transition.name_zh}) a case")
+
+
+@router.post("", status_code=201, response_model=CaseDetail, summary="Take in a case from any channel (受理)")
+def create_case(body: CaseCreate, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+    """Record a request from any channel: ``channel`` says which (``hotline`` with the call transcript as
+    ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
+    the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
+    require(principal, Permission.DISPATCH)
+    with _writing(db) as session:
+        if body.source_key and repository.by_source_key(session, body.source, body.source_key):
+            raise Conflict(f"a case from {body.source!r} with source_key {body.source_key!r} exists already")
+        case = service.create_case(session=session, data=body, actor=principal.name)
+        detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+    return detail
+
+
+def _department_id(session: Session, principal: Principal, code: str | None) -> int | None:
+    department_id = None
+    if code is not None:
+        department = directory_repo.department_by_code(session, code)
+        if department is None:
+            raise InvalidInput(f"no department with code {code!r}")
+        department_id = department.id
+    if principal.role == "department":
+        if department_id is not None and department_id != principal.department_id:
+            raise Forbidden("a department handler sees its own department's cases only")
+        return principal.department_id
+    return department_id
+
+
+@router.get("", response_model=CaseList, summary="List cases, newest first")
+def list_cases(
+    db: DbDep,
+    principal: PrincipalDep,
+    status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
+    department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
+    category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
+    district: Annotated[str | None, Query(description="District code")] = None,
+    channel: Annotated[str | None, Query(description="Intake channel, e.g. hotline")] = None,
+    created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
+    created_to: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
+    overdue: Annotated[bool | None, Query(description="true: only overdue cases (超期)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseList:
+    """Department handlers see only their own department's cases. Free text is masked for roles that may
+    not see personal data."""
+    require(principal, Permission.READ_CASES)
+    with db.transaction() as session:
+        query = repository.CaseQuery(
+            status=status.value if status else None,
+            department_id=_department_id(session, principal, department),
+            category_code=category,
+            district_code=district,
+            channel=channel,
+            created_from=clock.as_utc(created_from) if created_from else None,
+            created_to=clock.as_utc(created_to) if created_to else None,
+            overdue=overdue,
+            now=clock.utcnow(),
+            limit=limit,
+            offset=offset,
+        )
+        cases, total = repository.list_cases(session, query)
+        codes = repository.department_codes(session, [c.department_id for c in cases])
+        pii = principal.can(Permission.SEE_PII)
+        items = [present.case_out(c, codes, pii=pii) for c in cases]
+    return CaseList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")
+def get_case(case_id: int, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+    """The contact is unmasked only for roles allowed to see personal data (operators, departments)."""
+    with db.transaction() as session:
+        case = service.get_case(session=session, case_id=case_id)
+        _may_read(principal, case)
+        return present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+
+
+@router.get("/{case_id}/events", response_model=list[EventOut], summary="A case's audit trail")
+def case_events(case_id: int, db: DbDep, principal: PrincipalDep) -> list[EventOut]:
+    """Every change: who, when, from which state to which, and the note."""
+    with db.transaction() as session:
+        case = service.get_case(session=session, case_id=case_id)
+        _may_read(principal, case)
+        return present.event_list(session, case, pii=principal.can(Permission.SEE_PII))
+
+
+@router.post("/{case_id}/callback", response_model=CaseDetail, summary="回访 callback: record the citizen's verdict")
+def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+    """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
+    department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
+    with _writing(db) as session:
+        case = service.get_case(session=session, case_id=case_id)
+        _authorize(principal, case, "callback")
+        service.check_version(case, body.version)
+        service.callback(
+            session=session,
+            case=case,
+            actor=principal.name,
+            resolved=body.resolved,
+            satisfaction=body.satisfaction,
+            note=body.note,
+        )
+        detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+    return detail
+
+
+def _action_route(action: str) -> Callable[[int, ActionIn, DbDep, PrincipalDep], CaseDetail]:
+    def run(case_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+        with _writing(db) as session:
+            case = service.get_case(session=session, case_id=case_id)
+            _authorize(principal, case, action)
+            service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
+            detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+        tasks.after_transition(detail.id, action)
+        return detail
+
+    run.__name__ = f"case_{action}"
+    return run
+
+
+def _describe(action: str) -> str:
+    t = TRANSITIONS[action]
+    sources = ", ".join(sorted(s.value for s in t.sources))
+    target = t.target.value if t.target else "(unchanged: an event only)"
+    who = "the case's own department (or an operator)" if t.by == Actor.DEPARTMENT else "operators and admins"
+    needs = f" Requires `{t.needs}`." if t.needs else ""
+    return (
+        f"{t.summary}{needs}\n\nFrom: {sources} → {target}. By: {who}. "
+        "Send `version` to refuse the change if the case moved since you read it (409)."
+    )
+
+
+for _action in service.ACTIONS:
+    router.add_api_route(
+        f"/{{case_id}}/{_action}",
+        _action_route(_action),
+        methods=["POST"],
+        response_model=CaseDetail,
+        summary=f"{TRANSITIONS[_action].name_zh} {_action}",
+        description=_describe(_action),
+    )

@@ -1,11 +1,34 @@
-"""SQL for cases."""
+"""SQL for cases (dialect-neutral: the same statements run on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
-from citybrain.models import Case, CaseContact, CaseEvent
+from citybrain.cases.lifecycle import UNRESOLVED_STATES
+from citybrain.core import clock
+from citybrain.models import Callback, Case, CaseContact, CaseEvent, Department
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Filters of the staff case list; ``None`` means "any"."""
+
+    status: str | None = None
+    department_id: int | None = None
+    category_code: str | None = None
+    district_code: str | None = None
+    channel: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    overdue: bool | None = None  # True: only cases overdue at ``now``; False: only those that are not
+    now: datetime | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 def add_case(session: Session, case: Case, contact: CaseContact | None) -> Case:
@@ -31,6 +54,11 @@ def add_event(session: Session, event: CaseEvent) -> CaseEvent:
     return event
 
 
+def add_callback(session: Session, callback: Callback) -> Callback:
+    session.add(callback)
+    return callback
+
+
 def events(session: Session, case_id: int) -> list[CaseEvent]:
     stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
     return list(session.scalars(stmt))
@@ -38,3 +66,73 @@ def events(session: Session, case_id: int) -> list[CaseEvent]:
 
 def contact(session: Session, case_id: int) -> CaseContact | None:
     return session.get(CaseContact, case_id)
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Overdue: not yet answered past ``due_at``, or answered after it."""
+    unresolved = [s.value for s in UNRESOLVED_STATES]
+    return or_(
+        and_(Case.status.in_(unresolved), Case.due_at.is_not(None), Case.due_at < now),
+        and_(Case.resolved_at.is_not(None), Case.due_at.is_not(None), Case.resolved_at > Case.due_at),
+    )
+
+
+def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    pairs = (
+        (Case.status, query.status),
+        (Case.department_id, query.department_id),
+        (Case.district_code, query.district_code),
+        (Case.channel, query.channel),
+    )
+    conds.extend(column == value for column, value in pairs if value is not None)
+    if query.category_code is not None:  # a category includes its sub-categories (dotted codes)
+        code = query.category_code
+        conds.append(or_(Case.category_code == code, Case.category_code.startswith(code + ".", autoescape=True)))
+    if query.created_from is not None:
+        conds.append(Case.created_at >= query.created_from)
+    if query.created_to is not None:
+        conds.append(Case.created_at < query.created_to)
+    if query.overdue is not None:
+        clause = overdue_clause(query.now or clock.utcnow())
+        conds.append(clause if query.overdue else not_(clause))
+    return conds
+
+
+def list_cases(session: Session, query: CaseQuery) -> tuple[list[Case], int]:
+    """One page of cases, newest first, and how many match in all."""
+    conds = _conditions(query)
+    total = session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0
+    stmt = (
+        select(Case)
+        .where(*conds)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    return list(session.scalars(stmt)), int(total)
+
+
+def department_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Department.id, Department.code).where(Department.id.in_(wanted)))
+    return {row.id: row.code for row in rows}
+
+
+def handling_cases(session: Session) -> list[Case]:
+    """Cases whose clocks may still run (the SLA sweep's candidates)."""
+    unresolved = [s.value for s in UNRESOLVED_STATES]
+    stmt = select(Case).where(Case.status.in_(unresolved), Case.due_at.is_not(None)).order_by(Case.id)
+    return list(session.scalars(stmt))
+
+
+def events_of(session: Session, case_ids: Sequence[int], actions: Sequence[str]) -> list[CaseEvent]:
+    """Events of several cases at once (chunked so the IN list stays small on both databases)."""
+    found: list[CaseEvent] = []
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        stmt = select(CaseEvent).where(CaseEvent.case_id.in_(chunk), CaseEvent.action.in_(actions))
+        found.extend(session.scalars(stmt))
+    return found

@@ -1,0 +1,122 @@
+"""Turning case rows into API answers, masking personal data for roles that may not see it (PIPL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from citybrain.cases import repository
+from citybrain.cases.lifecycle import status_name
+from citybrain.cases.schemas import CaseDetail, CaseOut, ContactOut, EventOut
+from citybrain.cases.sla import is_overdue
+from citybrain.core import clock
+from citybrain.core.privacy import mask_email, mask_id_number, mask_name, mask_phone, mask_text
+from citybrain.models import Case, CaseContact, CaseEvent
+
+
+def _text(value: str | None, pii: bool) -> str | None:
+    return value if pii else mask_text(value)
+
+
+def _data(data: dict[str, Any] | None, pii: bool) -> dict[str, Any] | None:
+    if data is None or pii:
+        return data
+    return {k: mask_text(v) if isinstance(v, str) else v for k, v in data.items()}
+
+
+def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | None = None) -> CaseOut:
+    """One case; free text is masked (phone / ID numbers written in it) unless the caller may see PII."""
+    now = now or clock.utcnow()
+    return CaseOut(
+        id=case.id,
+        version=case.version,
+        channel=case.channel,
+        source=case.source,
+        request_type=case.request_type,
+        title=_text(case.title, pii) or "",
+        text=_text(case.text, pii) or "",
+        category_code=case.category_code,
+        lat=case.lat,
+        lon=case.lon,
+        address=case.address,
+        district_code=case.district_code,
+        grid=case.grid,
+        department_code=codes.get(case.department_id) if case.department_id else None,
+        status=case.status,
+        status_zh=status_name(case.status)[0],
+        sla_code=case.sla_code,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        dispatched_at=case.dispatched_at,
+        accept_due_at=case.accept_due_at,
+        accepted_at=case.accepted_at,
+        due_at=case.due_at,
+        resolved_at=case.resolved_at,
+        closed_at=case.closed_at,
+        overdue=is_overdue(status=case.status, due_at=case.due_at, resolved_at=case.resolved_at, now=now),
+        reply=_text(case.reply, pii),
+        resolved=case.resolved,
+        satisfaction=case.satisfaction,
+        callback_at=case.callback_at,
+        duplicate_of=case.duplicate_of,
+        reopen_count=case.reopen_count or 0,
+        reject_count=case.reject_count or 0,
+        reminder_count=case.reminder_count or 0,
+        escalated_at=case.escalated_at,
+        likes=case.likes or 0,
+        dislikes=case.dislikes or 0,
+        media_url=case.media_url,
+        attributes=case.attributes,
+    )
+
+
+def contact_out(contact: CaseContact | None, *, pii: bool) -> ContactOut | None:
+    if contact is None:
+        return None
+    if pii:
+        return ContactOut(
+            name=contact.name, phone=contact.phone, email=contact.email, id_number=contact.id_number, masked=False
+        )
+    return ContactOut(
+        name=mask_name(contact.name),
+        phone=mask_phone(contact.phone),
+        email=mask_email(contact.email),
+        id_number=mask_id_number(contact.id_number),
+        masked=True,
+    )
+
+
+def events_out(events: list[CaseEvent], codes: dict[int, str], *, pii: bool) -> list[EventOut]:
+    return [
+        EventOut(
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            department_code=codes.get(e.department_id) if e.department_id else None,
+            note=_text(e.note, pii),
+            data=_data(e.data, pii),
+        )
+        for e in events
+    ]
+
+
+def case_detail(session: Session, case: Case, *, pii: bool) -> CaseDetail:
+    events = repository.events(session, case.id)
+    codes = repository.department_codes(session, [case.department_id, *(e.department_id for e in events)])
+    base = case_out(case, codes, pii=pii)
+    return CaseDetail(
+        **base.model_dump(),
+        contact=contact_out(repository.contact(session, case.id), pii=pii),
+        events=events_out(events, codes, pii=pii),
+    )
+
+
+def event_list(session: Session, case: Case, *, pii: bool) -> list[EventOut]:
+    events = repository.events(session, case.id)
+    codes = repository.department_codes(session, [e.department_id for e in events])
+    return events_out(events, codes, pii=pii)
