@@ -1,7 +1,119 @@
-"""Routes (filled in by the owning domain)."""
+"""Staff API for the directory: reads for any staff key, changes for directory managers (admin)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
-router = APIRouter()
+from citybrain.auth.roles import Permission
+from citybrain.directory import repository, service
+from citybrain.directory.schemas import (
+    CategoryOut,
+    DepartmentIn,
+    DepartmentOut,
+    DistrictOut,
+    RouteOut,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
+)
+from citybrain.models import RoutingRule
+from citybrain.web.deps import DbDep, PrincipalDep, require
+
+router = APIRouter(tags=["directory"])
+
+
+def _rule_out(rule: RoutingRule, department_codes: dict[int, str]) -> RoutingRuleOut:
+    return RoutingRuleOut(
+        id=rule.id,
+        category_code=rule.category_code,
+        district_code=rule.district_code,
+        department_code=department_codes[rule.department_id],
+        priority=rule.priority,
+    )
+
+
+@router.get("/categories", response_model=list[CategoryOut])
+def list_categories(
+    db: DbDep, principal: PrincipalDep, level: int | None = Query(None, description="1, 2 or 3: a flat list")
+) -> list[CategoryOut]:
+    """The taxonomy as a tree (level-1 nodes with children), or one level as a flat list with ``?level=``."""
+    with db.transaction() as session:
+        return service.category_tree(session=session, level=level)
+
+
+@router.get("/departments", response_model=list[DepartmentOut])
+def list_departments(db: DbDep, principal: PrincipalDep) -> list[DepartmentOut]:
+    with db.transaction() as session:
+        return [DepartmentOut.model_validate(d) for d in repository.departments(session)]
+
+
+@router.post("/departments", response_model=DepartmentOut, status_code=201)
+def create_department(data: DepartmentIn, db: DbDep, principal: PrincipalDep) -> DepartmentOut:
+    require(principal, Permission.MANAGE_DIRECTORY)
+    with db.transaction() as session:
+        return DepartmentOut.model_validate(service.add_department(session=session, data=data))
+
+
+@router.get("/districts", response_model=list[DistrictOut])
+def list_districts(db: DbDep, principal: PrincipalDep) -> list[DistrictOut]:
+    with db.transaction() as session:
+        return [DistrictOut.model_validate(d) for d in repository.districts(session)]
+
+
+@router.get("/routing-rules", response_model=list[RoutingRuleOut])
+def list_rules(db: DbDep, principal: PrincipalDep) -> list[RoutingRuleOut]:
+    with db.transaction() as session:
+        codes = {d.id: d.code for d in repository.departments(session)}
+        return [_rule_out(r, codes) for r in repository.routing_rules(session)]
+
+
+@router.post("/routing-rules", response_model=RoutingRuleOut, status_code=201)
+def create_rule(data: RoutingRuleIn, db: DbDep, principal: PrincipalDep) -> RoutingRuleOut:
+    require(principal, Permission.MANAGE_DIRECTORY)
+    with db.transaction() as session:
+        rule = service.add_rule(session=session, data=data)
+        return _rule_out(rule, {rule.department_id: data.department_code})
+
+
+@router.delete("/routing-rules/{rule_id}", status_code=204)
+def delete_rule(rule_id: int, db: DbDep, principal: PrincipalDep) -> Response:
+    require(principal, Permission.MANAGE_DIRECTORY)
+    with db.transaction() as session:
+        service.delete_rule(session=session, rule_id=rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/sla-policies", response_model=list[SlaPolicyOut])
+def list_sla_policies(db: DbDep, principal: PrincipalDep) -> list[SlaPolicyOut]:
+    with db.transaction() as session:
+        return [SlaPolicyOut.model_validate(p) for p in repository.sla_policies(session)]
+
+
+@router.put("/sla-policies/{code}", response_model=SlaPolicyOut)
+def update_sla_policy(code: str, data: SlaPolicyIn, db: DbDep, principal: PrincipalDep) -> SlaPolicyOut:
+    """Change the 签收 / 办结 hours of a class; cases already dispatched keep their deadlines."""
+    require(principal, Permission.MANAGE_DIRECTORY)
+    with db.transaction() as session:
+        return SlaPolicyOut.model_validate(service.update_sla(session=session, code=code, data=data))
+
+
+@router.get("/route", response_model=RouteOut)
+def explain_route(
+    db: DbDep,
+    principal: PrincipalDep,
+    category: str = Query(..., description="category code, e.g. noise.construction.night"),
+    district: str | None = Query(None, description="district code; empty = no district"),
+) -> RouteOut:
+    """Which department a case of this category and district would be dispatched to (派单), and why."""
+    with db.transaction() as session:
+        found = service.explain_route(session=session, category_code=category, district_code=district or None)
+        codes = {d.id: d.code for d in repository.departments(session)}
+        return RouteOut(
+            category_code=category,
+            district_code=district or None,
+            department=DepartmentOut.model_validate(found.department) if found.department else None,
+            rule=_rule_out(found.rule, codes) if found.rule else None,
+            sla=SlaPolicyOut.model_validate(found.sla) if found.sla else None,
+            reason=found.reason,
+        )

@@ -1,15 +1,28 @@
-"""SQL for the directory."""
+"""SQL for the directory. Every query here is dialect-neutral (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citybrain.models import Category, Department, RoutingRule, SlaPolicy
+from citybrain.models import Category, Department, District, RoutingRule, ServiceAttribute, SlaPolicy
 
 
 def category(session: Session, code: str) -> Category | None:
     return session.get(Category, code)
+
+
+def categories(session: Session, *, level: int | None = None) -> list[Category]:
+    stmt = select(Category).order_by(Category.code)
+    if level is not None:
+        stmt = stmt.where(Category.level == level)
+    return list(session.scalars(stmt))
+
+
+def category_codes(session: Session) -> set[str]:
+    return set(session.scalars(select(Category.code)))
 
 
 def department(session: Session, department_id: int) -> Department | None:
@@ -20,9 +33,55 @@ def department_by_code(session: Session, code: str) -> Department | None:
     return session.scalars(select(Department).where(Department.code == code)).first()
 
 
+def departments(session: Session) -> list[Department]:
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
+def district(session: Session, code: str) -> District | None:
+    return session.get(District, code)
+
+
+def districts(session: Session) -> list[District]:
+    return list(session.scalars(select(District).order_by(District.code)))
+
+
 def sla_policy(session: Session, code: str) -> SlaPolicy | None:
     return session.get(SlaPolicy, code)
 
 
+def sla_policies(session: Session) -> list[SlaPolicy]:
+    return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.resolve_hours)))
+
+
+def routing_rule(session: Session, rule_id: int) -> RoutingRule | None:
+    return session.get(RoutingRule, rule_id)
+
+
 def routing_rules(session: Session) -> list[RoutingRule]:
-    return list(session.scalars(select(RoutingRule)))
+    """All rules, oldest first, so that among equally specific rules the oldest wins every time."""
+    return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
+
+
+def service_attribute_keys(session: Session) -> set[tuple[str, str]]:
+    rows = session.execute(select(ServiceAttribute.category_code, ServiceAttribute.code))
+    return {(row[0], row[1]) for row in rows}
+
+
+def service_attributes(session: Session, category_code: str) -> list[ServiceAttribute]:
+    stmt = (
+        select(ServiceAttribute)
+        .where(ServiceAttribute.category_code == category_code)
+        .order_by(ServiceAttribute.order, ServiceAttribute.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def add_all(session: Session, rows: Iterable[object]) -> None:
+    """Insert in the order given (parents before children) and flush, so foreign keys hold on both databases."""
+    session.add_all(list(rows))
+    session.flush()
+
+
+def delete(session: Session, row: object) -> None:
+    session.delete(row)
+    session.flush()

@@ -1,10 +1,14 @@
-"""Directory rules: which department owns a case, and which deadline class applies."""
+"""Directory rules: which department owns a case, and which deadline class applies. Services flush, never commit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
+from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.directory import repository
+from citybrain.directory.schemas import CategoryOut, DepartmentIn, RoutingRuleIn, SlaPolicyIn
 from citybrain.models import Category, Department, RoutingRule, SlaPolicy
 
 
@@ -14,7 +18,10 @@ def is_within(code: str, ancestor: str) -> bool:
 
 
 def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None) -> tuple[int, int, int] | None:
-    """How specifically a rule matches (None if it does not): district first, then category depth."""
+    """How specifically a rule matches (None if it does not): district first, then category depth, then priority.
+
+    Every matching category is an ancestor of ``category_code``, so the longer code is the deeper one.
+    """
     if rule.category_code and not is_within(category_code, rule.category_code):
         return None
     if rule.district_code and rule.district_code != district_code:
@@ -22,16 +29,46 @@ def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None
     return (1 if rule.district_code else 0, len(rule.category_code or ""), rule.priority)
 
 
-def route(*, session: Session, category_code: str, district_code: str | None) -> Department | None:
-    """The department owning ``category_code`` in ``district_code``: the most specific rule wins."""
+def best_rule(*, session: Session, category_code: str, district_code: str | None) -> RoutingRule | None:
+    """The winning rule; among equally specific rules the oldest one wins, so the answer never flickers."""
     best: tuple[tuple[int, int, int], RoutingRule] | None = None
     for rule in repository.routing_rules(session):
         score = _rule_score(rule, category_code, district_code)
         if score is not None and (best is None or score > best[0]):
             best = (score, rule)
-    if best is None:
-        return None
-    return repository.department(session, best[1].department_id)
+    return best[1] if best else None
+
+
+def route(*, session: Session, category_code: str, district_code: str | None) -> Department | None:
+    """派单 target: the department owning ``category_code`` in ``district_code`` (None: no rule, manual dispatch)."""
+    rule = best_rule(session=session, category_code=category_code, district_code=district_code)
+    return repository.department(session, rule.department_id) if rule else None
+
+
+@dataclass(frozen=True)
+class RouteExplanation:
+    department: Department | None
+    rule: RoutingRule | None
+    sla: SlaPolicy | None
+    reason: str
+
+
+def explain_route(*, session: Session, category_code: str, district_code: str | None) -> RouteExplanation:
+    """Where a case would go and why, so a dispatcher (派单员) can check a rule before a citizen meets it."""
+    category = repository.category(session, category_code)
+    if category is None:
+        raise NotFound(f"no category {category_code!r}")
+    if district_code is not None and repository.district(session, district_code) is None:
+        raise NotFound(f"no district {district_code!r}")
+    sla = sla_for(session=session, category=category)
+    rule = best_rule(session=session, category_code=category_code, district_code=district_code)
+    if rule is None:
+        return RouteExplanation(None, None, sla, "no routing rule matches: the case waits for manual dispatch")
+    department = repository.department(session, rule.department_id)
+    where = f"district {rule.district_code}" if rule.district_code else "every district"
+    what = f"category {rule.category_code}" if rule.category_code else "every category"
+    reason = f"rule #{rule.id} ({what}, {where}, priority {rule.priority}) is the most specific match"
+    return RouteExplanation(department, rule, sla, reason)
 
 
 def sla_for(*, session: Session, category: Category) -> SlaPolicy | None:
@@ -42,3 +79,108 @@ def sla_for(*, session: Session, category: Category) -> SlaPolicy | None:
             return repository.sla_policy(session, node.sla_code)
         node = repository.category(session, node.parent_code) if node.parent_code else None
     return repository.sla_policy(session, "general")
+
+
+def effective_sla_codes(categories: list[Category]) -> dict[str, str]:
+    """The applying SLA class of every category at once (no query per node): own class, else nearest ancestor's."""
+    own = {c.code: c.sla_code for c in categories}
+    parents = {c.code: c.parent_code for c in categories}
+    result: dict[str, str] = {}
+    for code in own:
+        node: str | None = code
+        while node is not None and not own.get(node):
+            node = parents.get(node)
+        result[code] = (own.get(node) if node else None) or "general"
+    return result
+
+
+def category_tree(*, session: Session, level: int | None = None) -> list[CategoryOut]:
+    """The taxonomy as a tree of level-1 nodes, or, with ``level``, the flat list of that level's nodes."""
+    if level is not None and level not in (1, 2, 3):
+        raise InvalidInput(f"level must be 1, 2 or 3, not {level}")
+    everything = repository.categories(session)
+    sla = effective_sla_codes(everything)
+    nodes = {c.code: _category_out(c, sla[c.code]) for c in everything}
+    if level is not None:
+        return [node for node in nodes.values() if node.level == level]
+    roots: list[CategoryOut] = []
+    for node in nodes.values():  # ordered by code, so children keep a stable order
+        parent = nodes.get(node.parent_code) if node.parent_code else None
+        (parent.children if parent else roots).append(node)
+    return roots
+
+
+def _category_out(category: Category, effective_sla: str) -> CategoryOut:
+    keywords = [k for k in category.keywords.split(",") if k]
+    return CategoryOut(
+        code=category.code,
+        parent_code=category.parent_code,
+        level=category.level,
+        name_zh=category.name_zh,
+        name_en=category.name_en,
+        description=category.description,
+        keywords=keywords,
+        sla_code=category.sla_code,
+        effective_sla=effective_sla,
+        active=category.active,
+    )
+
+
+def add_department(*, session: Session, data: DepartmentIn) -> Department:
+    """A new 承办单位 that rules and dispatchers can send cases to."""
+    if repository.department_by_code(session, data.code) is not None:
+        raise Conflict(f"department {data.code!r} exists already")
+    department = Department(
+        code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), phone=data.phone
+    )
+    repository.add_all(session, [department])
+    return department
+
+
+def add_rule(*, session: Session, data: RoutingRuleIn) -> RoutingRule:
+    """Add a rule; refuse unknown names and an exact duplicate, which would silently never win."""
+    department = repository.department_by_code(session, data.department_code)
+    if department is None:
+        raise NotFound(f"no department {data.department_code!r}")
+    if data.category_code is not None and repository.category(session, data.category_code) is None:
+        raise NotFound(f"no category {data.category_code!r}")
+    if data.district_code is not None and repository.district(session, data.district_code) is None:
+        raise NotFound(f"no district {data.district_code!r}")
+    for rule in repository.routing_rules(session):
+        same = (rule.category_code, rule.district_code, rule.priority)
+        if same == (data.category_code, data.district_code, data.priority):
+            raise Conflict(f"rule #{rule.id} already covers this category, district and priority; delete it first")
+    rule = RoutingRule(
+        category_code=data.category_code,
+        district_code=data.district_code,
+        department_id=department.id,
+        priority=data.priority,
+    )
+    repository.add_all(session, [rule])
+    return rule
+
+
+def delete_rule(*, session: Session, rule_id: int) -> None:
+    rule = repository.routing_rule(session, rule_id)
+    if rule is None:
+        raise NotFound(f"no routing rule {rule_id}")
+    repository.delete(session, rule)
+
+
+def update_sla(*, session: Session, code: str, data: SlaPolicyIn) -> SlaPolicy:
+    """Change a deadline class; it applies to cases dispatched from now on, not to running clocks."""
+    policy = repository.sla_policy(session, code)
+    if policy is None:
+        raise NotFound(f"no SLA policy {code!r}")
+    if data.accept_hours > data.resolve_hours:
+        raise InvalidInput(
+            f"accept_hours (签收, {data.accept_hours}) must not exceed resolve_hours (办结, {data.resolve_hours})"
+        )
+    policy.accept_hours = data.accept_hours
+    policy.resolve_hours = data.resolve_hours
+    if data.name_zh is not None:
+        policy.name_zh = data.name_zh
+    if data.name_en is not None:
+        policy.name_en = data.name_en
+    session.flush()
+    return policy

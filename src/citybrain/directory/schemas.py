@@ -1,0 +1,86 @@
+"""What the directory API reads and returns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CategoryOut(_Out):
+    code: str
+    parent_code: str | None
+    level: int
+    name_zh: str
+    name_en: str
+    description: str
+    keywords: list[str]
+    sla_code: str | None = Field(description="the class set on this node (None: inherited)")
+    effective_sla: str = Field(description="the class that applies, inherited from the nearest ancestor")
+    active: bool
+    children: list[CategoryOut] = Field(default_factory=list)
+
+
+class DepartmentOut(_Out):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    phone: str
+    active: bool
+
+
+class DepartmentIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=64)
+
+
+class DistrictOut(_Out):
+    code: str
+    name_zh: str
+    name_en: str
+    center_lat: float | None
+    center_lon: float | None
+
+
+class RoutingRuleIn(BaseModel):
+    category_code: str | None = Field(default=None, description="dotted category code; None = every category")
+    district_code: str | None = Field(default=None, description="None = every district")
+    department_code: str
+    priority: int = 0
+
+
+class RoutingRuleOut(BaseModel):
+    id: int
+    category_code: str | None
+    district_code: str | None
+    department_code: str
+    priority: int
+
+
+class SlaPolicyOut(_Out):
+    code: str
+    name_zh: str
+    name_en: str
+    accept_hours: float = Field(description="签收时限: hours a department has to sign for a case")
+    resolve_hours: float = Field(description="办结时限: hours to resolve it")
+
+
+class SlaPolicyIn(BaseModel):
+    name_zh: str | None = Field(default=None, min_length=1, max_length=100)
+    name_en: str | None = Field(default=None, min_length=1, max_length=100)
+    accept_hours: float = Field(gt=0, le=24 * 365)
+    resolve_hours: float = Field(gt=0, le=24 * 365)
+
+
+class RouteOut(BaseModel):
+    category_code: str
+    district_code: str | None
+    department: DepartmentOut | None
+    rule: RoutingRuleOut | None
+    sla: SlaPolicyOut | None
+    reason: str
