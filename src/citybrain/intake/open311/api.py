@@ -1,7 +1,146 @@
-"""Routes (filled in by the owning domain)."""
+"""Open311 GeoReport v2 routes (mounted at ``/open311/v2``): every resource in ``.json`` and ``.xml``.
+
+Routes are thin: read the parameters, open the one transaction, call the service, render after commit.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.errors import NotFound
+from citybrain.core.settings import Settings
+from citybrain.intake.open311 import catalogue, service
+from citybrain.intake.open311.schemas import (
+    Lang,
+    NewRequest,
+    check_jurisdiction,
+    language,
+    optional,
+    parse_new_request,
+    parse_request_query,
+)
+from citybrain.intake.open311.xml import FORMATS, JSON_TYPE, XML_TYPE, respond
+from citybrain.web.deps import presented_key
+
+router = APIRouter(tags=["Open311 GeoReport v2"])
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+#: Discovery's changeset: when this server process started (clients re-read the catalogue after a restart).
+STARTED = clock.iso(clock.utcnow())
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise NotFound(f"unknown format {fmt!r}: use .json or .xml")
+    return fmt
+
+
+def _split(name: str) -> tuple[str, str]:
+    """``noise.construction.night.json`` → (``noise.construction.night``, ``json``): codes contain dots."""
+    stem, _, fmt = name.rpartition(".")
+    if not stem:
+        raise NotFound(f"{name!r}: add .json or .xml")
+    return stem, _format(fmt)
+
+
+def _context(request: Request) -> tuple[Database, Settings, Lang]:
+    """The database, settings and answer language; refuses another jurisdiction (404)."""
+    settings: Settings = request.app.state.settings
+    params = request.query_params
+    check_jurisdiction(optional(params, "jurisdiction_id"), settings)
+    lang = language(params.get("lang"), request.headers.get("accept-language"), settings.language)
+    return request.app.state.db, settings, lang
+
+
+@router.get("/discovery.{fmt}", summary="Service discovery")
+def discovery(request: Request, fmt: str) -> Response:
+    fmt = _format(fmt)
+    _db, settings, _lang = _context(request)
+    body = {
+        "changeset": STARTED,
+        "contact": f"12345 市民服务热线 / the city's 12345 service centre (jurisdiction {settings.jurisdiction_id})",
+        "key_service": "API keys are issued by the centre's administrator: citybrain apikey create NAME --role app",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": str(request.base_url).rstrip("/") + "/open311/v2",
+                "changeset": STARTED,
+                "type": "production",
+                "formats": [XML_TYPE.split(";")[0], JSON_TYPE.split(";")[0]],
+            }
+        ],
+    }
+    return respond(fmt, "discovery", body)
+
+
+@router.get("/services.{fmt}", summary="Service list (the requestable categories)")
+def services(request: Request, fmt: str) -> Response:
+    fmt = _format(fmt)
+    db, _settings, lang = _context(request)
+    with db.transaction() as session:
+        body = catalogue.load_catalogue(session).services(lang)
+    return respond(fmt, "services", body)
+
+
+@router.get("/services/{name}", summary="Service definition (attributes)")
+def service_definition(request: Request, name: str) -> Response:
+    code, fmt = _split(name)
+    db, _settings, lang = _context(request)
+    with db.transaction() as session:
+        body = catalogue.definition(session, code, lang)
+    return respond(fmt, "service_definition", body)
+
+
+def _create(db: Database, settings: Settings, api_key: str | None, data: NewRequest, lang: Lang) -> dict[str, Any]:
+    with db.transaction() as session:
+        return service.submit(session=session, settings=settings, api_key=api_key, data=data, lang=lang)
+
+
+@router.post("/requests.{fmt}", summary="Create a service request (form-encoded)")
+async def create_request(request: Request, fmt: str) -> Response:
+    fmt = _format(fmt)
+    form = await request.form()
+    settings: Settings = request.app.state.settings
+    params = request.query_params  # some clients put api_key / jurisdiction_id in the query string
+    check_jurisdiction(optional(form, "jurisdiction_id") or optional(params, "jurisdiction_id"), settings)
+    accept = request.headers.get("accept-language")
+    lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
+    api_key = optional(form, "api_key", 200) or presented_key(request)
+    data = parse_new_request(form)
+    body = await run_in_threadpool(_create, request.app.state.db, settings, api_key, data, lang)
+    return respond(fmt, "service_requests", [body])
+
+
+@router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)")
+def list_requests(request: Request, fmt: str) -> Response:
+    fmt = _format(fmt)
+    db, settings, lang = _context(request)
+    query = parse_request_query(request.query_params, settings)
+    with db.transaction() as session:
+        body = service.find_requests(session=session, settings=settings, query=query, lang=lang)
+    return respond(fmt, "service_requests", body)
+
+
+@router.get("/requests/{name}", summary="One service request (an array of one)")
+@router.get("/request/{name}", include_in_schema=False)  # the v2.1 draft's spelling
+def get_request(request: Request, name: str) -> Response:
+    request_id, fmt = _split(name)
+    db, settings, lang = _context(request)
+    with db.transaction() as session:
+        body = service.get_request(session=session, settings=settings, request_id=request_id, lang=lang)
+    return respond(fmt, "service_requests", body)
+
+
+@router.get("/tokens/{name}", summary="Service request id from a token (batch services)")
+def token(request: Request, name: str) -> Response:
+    token_value, fmt = _split(name)
+    db, _settings, _lang = _context(request)
+    with db.transaction() as session:
+        body = service.token_lookup(session=session, token=token_value)
+    return respond(fmt, "service_requests", body)

@@ -1,24 +1,28 @@
-"""Open311 error bodies: ``[{"code", "description"}]`` in JSON, ``<errors><error>`` in XML."""
+"""Open311 error bodies: ``[{"code", "description"}]`` in JSON, ``<errors><error>`` in XML.
+
+The spec names three statuses: 400 (not provided / general error), 403 (missing or invalid api_key) and
+404 (jurisdiction, service_code, request or token not found). Everything we raise is folded into them, so a
+client written against the spec never meets a status it does not expect.
+"""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from citybrain.core.errors import CityBrainError
+from citybrain.intake.open311.xml import respond
+
+
+def open311_status(exc: CityBrainError) -> int:
+    if exc.status_code in (401, 403):
+        return 403  # the spec names 403 for a missing or invalid api_key
+    if exc.status_code == 404:
+        return 404
+    return 400
 
 
 def render_open311_error(request: Request, exc: CityBrainError) -> Response:
-    status = exc.status_code if exc.status_code in (400, 403, 404, 409) else 400
-    if exc.status_code == 401:
-        status = 403  # the spec names 403 for a missing or invalid api_key
-    if request.url.path.endswith(".xml"):
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?>'
-            f"<errors><error><code>{status}</code><description>{escape(exc.message)}</description>"
-            "</error></errors>"
-        )
-        return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
-    return JSONResponse([{"code": status, "description": exc.message}], status_code=status)
+    status = open311_status(exc)
+    fmt = "xml" if request.url.path.endswith(".xml") else "json"
+    return respond(fmt, "errors", [{"code": status, "description": exc.message}], status_code=status)

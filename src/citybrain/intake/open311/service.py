@@ -1,0 +1,230 @@
+"""Open311 rules: take in a citizen's request as a case, and show cases to the public without personal data.
+
+A POST becomes a case through ``cases.service.create_case`` (channel ``open311``), which routes and
+dispatches (派单) it in the same transaction; the route answers only after the commit. A GET shows the
+public view of cases: never the submitter's name, phone or e-mail, and phone / ID-card numbers / e-mail
+addresses written into the free text are masked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from citybrain.auth import service as auth_service
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases import service as cases_service
+from citybrain.cases.lifecycle import open311_status
+from citybrain.cases.schemas import ContactIn, NewCase
+from citybrain.core import clock, ids
+from citybrain.core.errors import Forbidden, InvalidInput, NotFound
+from citybrain.core.privacy import mask_text
+from citybrain.core.settings import Settings
+from citybrain.intake.open311 import repository
+from citybrain.intake.open311.catalogue import name_of, requestable_category
+from citybrain.intake.open311.schemas import Lang, NewRequest, RequestQuery, parse_datetime
+from citybrain.models import ServiceAttribute
+
+#: Key under which ``address_id`` is kept in ``Case.attributes`` ("@" cannot start an attribute code we accept).
+ADDRESS_ID_KEY = "@address_id"
+
+
+def authorize(*, session: Session, api_key: str | None) -> Principal:
+    """The spec answers 403 for a missing or invalid api_key, and so do we for a key that may not submit."""
+    if not api_key:
+        raise Forbidden("api_key was not provided; ask the centre for one (citybrain apikey create NAME --role app)")
+    principal = auth_service.authenticate(session=session, plaintext=api_key)
+    if not principal.can(Permission.SUBMIT):
+        raise Forbidden(f"this api_key (role {principal.role}) may not submit requests")
+    return principal
+
+
+def _one(attribute: ServiceAttribute, values: list[str]) -> str:
+    if len(values) > 1:
+        raise InvalidInput(f"attribute[{attribute.code}] takes one value, got {len(values)}")
+    return values[0]
+
+
+def _check_keys(attribute: ServiceAttribute, values: list[str]) -> None:
+    keys = {str(v.get("key", "")) for v in attribute.values or []}
+    unknown = [v for v in values if v not in keys]
+    if unknown:
+        allowed = ", ".join(sorted(keys))
+        raise InvalidInput(f"attribute[{attribute.code}]: {unknown[0]!r} is not one of its values ({allowed})")
+
+
+def _attribute_value(attribute: ServiceAttribute, values: list[str], settings: Settings) -> Any:
+    datatype = attribute.datatype
+    if datatype == "multivaluelist":
+        _check_keys(attribute, values)
+        return values
+    value = _one(attribute, values)
+    if datatype == "singlevaluelist":
+        _check_keys(attribute, [value])
+        return value
+    if datatype == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise InvalidInput(f"attribute[{attribute.code}] must be a number, not {value!r}") from None
+        return int(number) if number.is_integer() else number
+    if datatype == "datetime":
+        return clock.iso(parse_datetime(f"attribute[{attribute.code}]", value, settings))
+    if len(value) > 4000:
+        raise InvalidInput(f"attribute[{attribute.code}] is longer than 4000 characters")
+    return value
+
+
+def validate_attributes(
+    definition: list[ServiceAttribute], given: dict[str, list[str]], settings: Settings
+) -> dict[str, Any]:
+    """Check ``attribute[...]`` answers against the service definition (required, list keys, numbers)."""
+    by_code = {a.code: a for a in definition if a.variable}
+    unknown = sorted(set(given) - set(by_code))
+    if unknown:
+        raise InvalidInput(f"attribute[{unknown[0]}] is not an attribute of this service")
+    answers: dict[str, Any] = {}
+    for code, attribute in by_code.items():
+        values = given.get(code)
+        if not values:
+            if attribute.required:
+                raise InvalidInput(f"attribute[{code}] is required: {attribute.description or code}")
+            continue
+        answers[code] = _attribute_value(attribute, values, settings)
+    return answers
+
+
+def _title(description: str | None, service_name: str) -> str:
+    if not description:
+        return service_name
+    first_line = description.splitlines()[0].strip()
+    return first_line[:80] or service_name
+
+
+def _new_case(data: NewRequest, attributes: dict[str, Any], service_name: str) -> NewCase:
+    person = data.submitter
+    if data.location.address_id:
+        attributes[ADDRESS_ID_KEY] = data.location.address_id
+    return NewCase(
+        channel="open311",
+        source="open311",
+        title=_title(data.description, service_name),
+        text=data.description or "",
+        category_code=data.service_code,
+        lat=data.location.lat,
+        lon=data.location.lon,
+        address=data.location.address_string,
+        media_url=data.media_url,
+        attributes=attributes or None,
+        contact=ContactIn(
+            name=person.full_name(),
+            phone=person.phone,
+            email=person.email,
+            account_id=person.account_id,
+            device_id=person.device_id,
+        ),
+    )
+
+
+def notice(lang: Lang, settings: Settings, department: str | None, due: datetime | None, status: str) -> str:
+    """What the citizen can expect next (service_notice), in the city's local time."""
+    if open311_status(status) == "closed":
+        return "已办结" if lang == "zh" else "closed"
+    if not department:
+        return "已受理，等待派单" if lang == "zh" else "received; awaiting dispatch to a department"
+    if due is None:
+        return f"已派单至{department}" if lang == "zh" else f"dispatched to {department}"
+    local = due.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    if lang == "zh":
+        return f"已派单至{department}，办结时限 {local}"
+    return f"dispatched to {department}; due by {local} ({settings.timezone})"
+
+
+def submit(
+    *, session: Session, settings: Settings, api_key: str | None, data: NewRequest, lang: Lang
+) -> dict[str, Any]:
+    """POST requests: authorise, check against the catalogue, create (and route) the case."""
+    principal = authorize(session=session, api_key=api_key)
+    category = requestable_category(session, data.service_code)
+    answers = validate_attributes(repository.attributes(session, category.code), data.attributes, settings)
+    new_case = _new_case(data, answers, name_of(category, lang))
+    case = cases_service.create_case(session=session, data=new_case, actor=f"open311:{principal.name}")
+    department = repository.department(session, case.department_id) if case.department_id else None
+    body: dict[str, Any] = {}
+    if category.service_type == "batch":
+        case.token = ids.new_token()
+        session.flush()
+        body["token"] = case.token
+    else:
+        body["service_request_id"] = str(case.id)
+    dept_name = name_of(department, lang) if department else None
+    body["service_notice"] = notice(lang, settings, dept_name, case.due_at, case.status)
+    body["account_id"] = data.submitter.account_id
+    return body
+
+
+def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, Any]:
+    """One case as Open311 shows it to anyone: no contact fields, free text masked."""
+    status = open311_status(row.status)
+    service_name = (row.category_en if lang == "en" and row.category_en else row.category_zh) or None
+    department = (row.department_en if lang == "en" and row.department_en else row.department_zh) or None
+    attributes = row.attributes or {}
+    updated = row.closed_at if status == "closed" and row.closed_at else row.updated_at
+    return {
+        "service_request_id": str(row.id),
+        "status": status,
+        "status_notes": mask_text(row.status_notes or row.reply) or None,
+        "service_name": service_name,
+        "service_code": row.category_code,
+        "description": mask_text(row.text) or None,
+        "agency_responsible": department,
+        "service_notice": notice(lang, settings, department, row.due_at, row.status),
+        "requested_datetime": clock.iso(row.created_at),
+        "updated_datetime": clock.iso(updated),
+        "expected_datetime": clock.iso(row.due_at),
+        "address": row.address,
+        "address_id": attributes.get(ADDRESS_ID_KEY) if isinstance(attributes, dict) else None,
+        "zipcode": row.zipcode,
+        "lat": row.lat,
+        "long": row.lon,
+        "media_url": row.media_url,
+    }
+
+
+def find_requests(*, session: Session, settings: Settings, query: RequestQuery, lang: Lang) -> list[dict[str, Any]]:
+    """GET requests: ids override everything else; otherwise the filtered, paged window."""
+    if query.ids:
+        rows = repository.public_cases_by_id(session, query.ids)
+    else:
+        rows = repository.public_cases(
+            session,
+            service_codes=query.service_codes,
+            start=query.start,
+            end=query.end,
+            statuses=query.statuses,
+            offset=(query.page - 1) * query.page_size,
+            limit=query.page_size,
+        )
+    return [public_request(row, lang, settings) for row in rows]
+
+
+def get_request(*, session: Session, settings: Settings, request_id: str, lang: Lang) -> list[dict[str, Any]]:
+    """GET requests/{id}: still an array (of one), as the spec's JSON shows."""
+    if not request_id.isdigit() or len(request_id) > 18:
+        raise NotFound(f"service request {request_id!r} not found")
+    rows = repository.public_cases_by_id(session, [int(request_id)])
+    if not rows:
+        raise NotFound(f"service request {request_id} not found")
+    return [public_request(rows[0], lang, settings)]
+
+
+def token_lookup(*, session: Session, token: str) -> list[dict[str, Any]]:
+    """GET tokens/{token}: which request a batch service's token became."""
+    case_id = repository.case_id_by_token(session, token)
+    if case_id is None:
+        raise NotFound(f"token {token!r} not found")
+    return [{"service_request_id": str(case_id), "token": token}]
