@@ -1,0 +1,162 @@
+"""The canonical case record (ARCHITECTURE.md) from CSV or Parquet: the format every other source maps to.
+
+Strict where a wrong value would mislead (an unknown category, department or status rejects the row) and
+lenient where nothing is lost (empty optional cells). Naive timestamps are read in ``settings.timezone``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from citybrain.cases.lifecycle import Status
+from citybrain.intake.bulk.common import (
+    ImportOptions,
+    MapContext,
+    MappedRow,
+    RowRejected,
+    base_case,
+    clip,
+    drop_impossible_end,
+    finish_case,
+    parse_bool,
+    parse_float,
+    parse_int,
+    parse_time,
+    required_time,
+    text_value,
+)
+from citybrain.intake.bulk.readers import TableReader, open_table, require_columns
+
+COLUMNS = (
+    "id",
+    "created_at",
+    "channel",
+    "request_type",
+    "title",
+    "text",
+    "category",
+    "lat",
+    "lon",
+    "address",
+    "district",
+    "grid",
+    "department",
+    "status",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "satisfaction",
+    "resolved",
+    "likes",
+    "dislikes",
+    "duplicate_of",
+)
+REQUIRED = {"id", "created_at"}
+
+#: 诉求类型 (GB/T 39666-2020 practice): Chinese or English names both accepted.
+REQUEST_TYPES = {
+    "咨询": "consultation",
+    "投诉": "complaint",
+    "举报": "report",
+    "建议": "suggestion",
+    "求助": "help",
+    "表扬": "praise",
+}
+_REQUEST_CODES = frozenset(REQUEST_TYPES.values())
+_STATUSES = frozenset(s.value for s in Status)
+
+
+class CanonicalImporter:
+    kind = "canonical"
+    source = "canonical"
+
+    def open(self, path: Path, options: ImportOptions) -> TableReader:
+        reader = open_table(path, encoding=options.encoding, batch_size=options.batch_size)
+        require_columns(reader, REQUIRED, what="canonical case", name=path.name)
+        return reader
+
+    def key_of(self, raw: dict[str, Any]) -> str | None:
+        return text_value(raw.get("id"))
+
+    def map(self, raw: dict[str, Any], ctx: MapContext) -> MappedRow:
+        zone = ctx.timezone
+        row = base_case(
+            source=self.source,
+            source_key=str(raw.get("id") or ""),
+            created_at=required_time(raw.get("created_at"), zone, "created_at"),
+            ctx=ctx,
+        )
+        row["channel"] = _short(raw.get("channel"), "channel", 16) or "web"
+        row["request_type"] = _request_type(raw.get("request_type"))
+        row["title"] = clip(raw.get("title"), "title") or ""
+        row["text"] = text_value(raw.get("text")) or ""
+        row["category_code"] = _category(raw.get("category"), ctx)
+        row["lat"] = parse_float(raw.get("lat"), "lat", -90, 90)
+        row["lon"] = parse_float(raw.get("lon"), "lon", -180, 180)
+        row["address"] = clip(raw.get("address"), "address")
+        row["district_code"] = _short(raw.get("district"), "district", 32)
+        row["grid"] = _short(raw.get("grid"), "grid", 32)
+        row["department_id"] = _department(raw.get("department"), ctx)
+        for column in ("accepted_at", "resolved_at", "closed_at"):
+            row[column] = parse_time(raw.get(column), zone, column)
+        row["status"] = _status(raw.get("status"), row)
+        row["satisfaction"] = parse_int(raw.get("satisfaction"), "satisfaction", 1, 5)
+        row["resolved"] = parse_bool(raw.get("resolved"), "resolved")
+        row["likes"] = parse_int(raw.get("likes"), "likes", 0, 2**31 - 1) or 0
+        row["dislikes"] = parse_int(raw.get("dislikes"), "dislikes", 0, 2**31 - 1) or 0
+        notes = [
+            note
+            for column in ("accepted_at", "resolved_at", "closed_at")
+            if (note := drop_impossible_end(row, column, f"{column} before created_at; left empty", raw.get(column)))
+        ]
+        finish_case(row, ctx)
+        duplicate = text_value(raw.get("duplicate_of"))
+        return MappedRow(case=row, notes=notes, duplicate_of_key=duplicate)
+
+
+def _short(value: Any, column: str, limit: int) -> str | None:
+    text = text_value(value)
+    if text is not None and len(text) > limit:
+        raise RowRejected(f"{column}: longer than {limit} characters")
+    return text
+
+
+def _request_type(value: Any) -> str | None:
+    text = text_value(value)
+    if text is None:
+        return None
+    code = REQUEST_TYPES.get(text, text.lower())
+    if code not in _REQUEST_CODES:
+        raise RowRejected(f"request_type: unknown {text[:40]!r} (one of {', '.join(sorted(_REQUEST_CODES))})")
+    return code
+
+
+def _category(value: Any, ctx: MapContext) -> str | None:
+    code = text_value(value)
+    if code is not None and code not in ctx.categories:
+        raise RowRejected(f"category: unknown code {code[:40]!r}")
+    return code
+
+
+def _department(value: Any, ctx: MapContext) -> int | None:
+    code = text_value(value)
+    if code is None:
+        return None
+    if code not in ctx.departments:
+        raise RowRejected(f"department: unknown code {code[:40]!r}")
+    return ctx.departments[code]
+
+
+def _status(value: Any, row: dict[str, Any]) -> str:
+    """Given status, or the furthest state the timestamps prove when the column is empty."""
+    text = text_value(value)
+    if text is not None:
+        status = text.lower()
+        if status not in _STATUSES:
+            raise RowRejected(f"status: unknown {text[:40]!r} (one of {', '.join(sorted(_STATUSES))})")
+        return status
+    for column, status in (("closed_at", "closed"), ("resolved_at", "resolved"), ("accepted_at", "accepted")):
+        if row[column] is not None:
+            return status
+    return "received"

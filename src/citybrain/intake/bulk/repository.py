@@ -1,0 +1,104 @@
+"""All SQL of the bulk importers: Core statements in batches, no ORM object per row.
+
+Everything here is dialect-neutral. Idempotency is checked with one ``IN`` query per batch against the
+unique (source, source_key) index rather than ``INSERT … ON CONFLICT``, so no dialect-specific statement is
+needed and the pipeline can tell "already imported earlier" from "repeated within this file".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from citybrain.models import Case, CaseContact, Category, Department, ImportBatch
+
+_CASES: Table = Case.__table__  # type: ignore[assignment]
+_CONTACTS: Table = CaseContact.__table__  # type: ignore[assignment]
+_IN_CHUNK = 1000
+
+
+def find_batch(session: Session, *, kind: str, sha256: str) -> ImportBatch | None:
+    return session.scalars(
+        select(ImportBatch).where(ImportBatch.kind == kind, ImportBatch.file_sha256 == sha256)
+    ).first()
+
+
+def create_batch(session: Session, *, kind: str, file_name: str, sha256: str, started_at: datetime) -> ImportBatch:
+    batch = ImportBatch(kind=kind, file_name=file_name[:500], file_sha256=sha256, started_at=started_at)
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def category_slas(session: Session) -> dict[str, str | None]:
+    """Every known category code with its SLA class, loaded once per file."""
+    return {code: sla for code, sla in session.execute(select(Category.code, Category.sla_code))}
+
+
+def department_ids(session: Session) -> dict[str, int]:
+    return {code: id_ for code, id_ in session.execute(select(Department.code, Department.id))}
+
+
+def existing_keys(session: Session, *, source: str, keys: Sequence[str]) -> dict[str, int | None]:
+    """source_key → import batch id of the cases already stored under these keys."""
+    found: dict[str, int | None] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = session.execute(
+            select(Case.source_key, Case.import_batch_id).where(Case.source == source, Case.source_key.in_(chunk))
+        )
+        found.update({key: batch for key, batch in rows if key is not None})
+    return found
+
+
+def case_ids(session: Session, *, source: str, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        rows = session.execute(
+            select(Case.source_key, Case.id).where(Case.source == source, Case.source_key.in_(chunk))
+        )
+        found.update({key: id_ for key, id_ in rows if key is not None})
+    return found
+
+
+def insert_cases(session: Session, rows: list[dict[str, Any]]) -> None:
+    """One executemany for the whole batch."""
+    session.execute(insert(_CASES), rows)
+
+
+def insert_cases_with_contacts(
+    session: Session, rows: list[dict[str, Any]], contacts: list[dict[str, Any] | None]
+) -> None:
+    """Insert cases, then their contacts (PII kept apart) keyed by the ids the insert returned."""
+    result = session.execute(
+        insert(_CASES).returning(_CASES.c.id, _CASES.c.source_key, sort_by_parameter_order=True), rows
+    )
+    ids = [row.id for row in result]
+    people = [{**contact, "case_id": id_} for id_, contact in zip(ids, contacts, strict=True) if contact]
+    if people:
+        session.execute(insert(_CONTACTS), people)
+
+
+def set_duplicates(session: Session, *, source: str, links: Iterable[tuple[str, int]]) -> None:
+    """Point merged cases at the case they duplicate (resolved after all rows are in, as they may come later)."""
+    params = [{"key": key, "target": target} for key, target in links]
+    if not params:
+        return
+    statement = (
+        update(_CASES)
+        .where(_CASES.c.source == source, _CASES.c.source_key == bindparam("key"))
+        .values(duplicate_of=bindparam("target"))
+    )
+    session.connection().execute(statement, params)
+
+
+def count_cases(session: Session, *, source: str | None = None) -> int:
+    query = select(func.count()).select_from(_CASES)
+    if source is not None:
+        query = query.where(_CASES.c.source == source)
+    return int(session.scalar(query) or 0)

@@ -1,0 +1,245 @@
+"""The bulk-import pipeline: stream, map, de-duplicate, insert in batches — one transaction per file.
+
+All-or-nothing: the whole file is one transaction (``Database.transaction``), so a file-level problem found
+on the last line still leaves the database as it was. Idempotent twice over: the file's sha256 is recorded in
+an :class:`ImportBatch` (the same file again does nothing), and every case carries (source, source_key), so an
+overlapping file skips the rows already present and says how many.
+
+Audit: imported cases get no per-case ``import`` event (that would double the rows written); the import batch
+is the audit record — each case points at it through ``import_batch_id``, and the batch row says which file
+(name, sha256), when, and how many rows were read, imported, skipped and rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from citybrain.core.clock import utcnow
+from citybrain.core.db import Database
+from citybrain.core.errors import ImportRejected
+from citybrain.intake.bulk import repository
+from citybrain.intake.bulk.common import ImportOptions, ImportSummary, MapContext, MappedRow, RowRejected
+from citybrain.intake.bulk.readers import TableReader
+from citybrain.intake.bulk.report import RejectReport
+
+Progress = Callable[[int, int | None, str], None]
+
+
+class Importer(Protocol):
+    """One source format: how to open its files and map a row to the canonical case."""
+
+    kind: str
+    source: str
+
+    def open(self, path: Path, options: ImportOptions) -> TableReader: ...
+
+    def map(self, raw: dict[str, Any], ctx: MapContext) -> MappedRow: ...
+
+    def key_of(self, raw: dict[str, Any]) -> str | None: ...
+
+
+class _DryRun(Exception):
+    def __init__(self, summary: ImportSummary) -> None:
+        self.summary = summary
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_import(
+    db: Database, importer: Importer, path: Path, *, options: ImportOptions, progress: Progress | None = None
+) -> ImportSummary:
+    """Import one file, or raise :class:`ImportRejected` having written nothing."""
+    if not path.is_file():
+        raise ImportRejected(f"{path}: no such file")
+    summary = ImportSummary(kind=importer.kind, file_name=path.name, sha256=file_sha256(path), dry_run=options.dry_run)
+    report = RejectReport(db.settings.data_dir / "import-reports", importer.kind, path.name)
+    try:
+        with db.transaction() as session:
+            _import(session, importer, path, options, summary, report, progress, ZoneInfo(db.settings.timezone))
+            if options.dry_run:
+                raise _DryRun(summary)
+    except _DryRun:
+        pass
+    except IntegrityError:
+        report.discard()
+        raise ImportRejected(
+            f"{path.name}: rows were written by someone else while importing (duplicate source key); "
+            "nothing was written — run the import again"
+        ) from None
+    except BaseException:
+        report.discard()
+        raise
+    kept = report.keep()
+    summary.report_path = str(kept) if kept else None
+    return summary
+
+
+@dataclass
+class _Run:
+    """State of one file's import: the batch being filled and what the report needs to know."""
+
+    session: Session
+    importer: Importer
+    ctx: MapContext
+    summary: ImportSummary
+    report: RejectReport
+    pending: list[tuple[int, MappedRow]] = field(default_factory=list)
+    duplicates: list[tuple[int, str, str]] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def reject(self, row: int, key: str | None, reason: str) -> None:
+        self.summary.rejected += 1
+        self.reasons[reason.split(":")[0]] += 1
+        self.report.add(row, key, "rejected", reason)
+
+
+def _import(
+    session: Session,
+    importer: Importer,
+    path: Path,
+    options: ImportOptions,
+    summary: ImportSummary,
+    report: RejectReport,
+    progress: Progress | None,
+    zone: ZoneInfo,
+) -> None:
+    previous = repository.find_batch(session, kind=importer.kind, sha256=summary.sha256)
+    if previous is not None:
+        _already_imported(summary, previous.id, previous.rows_read, previous.rows_imported + previous.rows_skipped)
+        summary.rejected = previous.rows_rejected
+        return
+    reader = importer.open(path, options)
+    now = utcnow()
+    batch = repository.create_batch(
+        session, kind=importer.kind, file_name=path.name, sha256=summary.sha256, started_at=now
+    )
+    summary.batch_id = batch.id
+    run = _Run(session, importer, _context(session, batch.id, now, zone), summary, report)
+    _stream(run, reader, options, progress)
+    _check_share(run, options, path.name)
+    _link_duplicates(run)
+    batch.rows_read, batch.rows_imported = summary.read, summary.imported
+    batch.rows_skipped, batch.rows_rejected = summary.skipped, summary.rejected
+    batch.report_path = str(report.path) if report.lines else None
+    batch.finished_at = utcnow()
+    session.flush()
+
+
+def _already_imported(summary: ImportSummary, batch_id: int, read: int, present: int) -> None:
+    summary.already_imported = True
+    summary.batch_id = batch_id
+    summary.read = read
+    summary.skipped = present
+
+
+def _context(session: Session, batch_id: int, now: Any, zone: ZoneInfo) -> MapContext:
+    slas = repository.category_slas(session)
+    return MapContext(
+        categories=frozenset(slas),
+        category_sla=slas,
+        departments=repository.department_ids(session),
+        now=now,
+        batch_id=batch_id,
+        timezone=zone,
+    )
+
+
+def _stream(run: _Run, reader: TableReader, options: ImportOptions, progress: Progress | None) -> None:
+    for number, raw in reader.rows():
+        run.summary.read += 1
+        error = raw.get("__error__")
+        if error is not None:
+            run.reject(number, None, str(error))
+            continue
+        try:
+            mapped = run.importer.map(raw, run.ctx)
+        except RowRejected as exc:
+            run.reject(number, run.importer.key_of(raw), exc.reason)
+            continue
+        run.pending.append((number, mapped))
+        if len(run.pending) >= options.batch_size:
+            _flush(run)
+            if progress is not None:
+                progress(reader.position(), reader.total, reader.unit)
+    _flush(run)
+    if progress is not None:
+        progress(reader.total or reader.position(), reader.total, reader.unit)
+
+
+def _flush(run: _Run) -> None:
+    """Insert the pending rows that are new; count the ones already stored, reject repeats within the file."""
+    if not run.pending:
+        return
+    source, batch_id = run.importer.source, run.ctx.batch_id
+    keys = [mapped.case["source_key"] for _, mapped in run.pending]
+    stored = repository.existing_keys(run.session, source=source, keys=keys)
+    seen: dict[str, int] = {}
+    fresh: list[MappedRow] = []
+    for number, mapped in run.pending:
+        key = mapped.case["source_key"]
+        if key in seen or stored.get(key, -1) == batch_id:
+            run.reject(number, key, "source_key: repeated within this file (the first occurrence was imported)")
+            continue
+        if key in stored:
+            run.summary.skipped += 1
+            continue
+        seen[key] = number
+        fresh.append(mapped)
+        for note in mapped.notes:
+            run.summary.noted += 1
+            run.report.add(number, key, "kept", note)
+        if mapped.duplicate_of_key is not None:
+            run.duplicates.append((number, key, mapped.duplicate_of_key))
+    run.pending.clear()
+    if not fresh:
+        return
+    if any(m.contact for m in fresh):
+        repository.insert_cases_with_contacts(run.session, [m.case for m in fresh], [m.contact for m in fresh])
+    else:
+        repository.insert_cases(run.session, [m.case for m in fresh])
+    run.summary.imported += len(fresh)
+
+
+def _check_share(run: _Run, options: ImportOptions, name: str) -> None:
+    """Mostly-bad rows mean the wrong file (or wrong date format): refuse it whole rather than import scraps."""
+    summary = run.summary
+    if summary.read == 0:
+        raise ImportRejected(f"{name}: no data rows (only a header)")
+    if summary.rejected > summary.read * options.max_rejected_share:
+        common = "; ".join(f"{reason} ×{n}" for reason, n in run.reasons.most_common(3))
+        raise ImportRejected(
+            f"{name}: {summary.rejected} of {summary.read} rows are invalid (more than "
+            f"{options.max_rejected_share:.0%}), so this is not a usable {run.importer.kind} file; "
+            f"nothing was written. Most common problems: {common}"
+        )
+
+
+def _link_duplicates(run: _Run) -> None:
+    """Resolve duplicate_of (a source key) to case ids once every row of the file is in."""
+    if not run.duplicates:
+        return
+    source = run.importer.source
+    targets = repository.case_ids(run.session, source=source, keys=[t for _, _, t in run.duplicates])
+    links: list[tuple[str, int]] = []
+    for number, key, target in run.duplicates:
+        if target in targets:
+            links.append((key, targets[target]))
+        else:
+            run.summary.noted += 1
+            run.report.add(number, key, "kept", f"duplicate_of: no case {target!r}; left empty")
+    repository.set_duplicates(run.session, source=source, links=links)
