@@ -31,6 +31,11 @@ def get_case(*, session: Session, case_id: int) -> Case:
     return case
 
 
+def events(*, session: Session, case_id: int) -> list[CaseEvent]:
+    """The audit trail, oldest first."""
+    return repository.events(session, case_id)
+
+
 def record(
     *,
     session: Session,

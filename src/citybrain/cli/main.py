@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli import apikey, db, demo, directory, imports, report, serve, settings_cmd
+from citybrain.cli import apikey, cases, db, demo, directory, imports, report, serve, settings_cmd
 
 app = typer.Typer(
     name="citybrain",
@@ -21,6 +21,7 @@ app.add_typer(apikey.app, name="apikey")
 app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")
+app.add_typer(cases.app, name="cases")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)
