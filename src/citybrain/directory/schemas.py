@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SLUG = re.compile(r"[a-z][a-z0-9_]*")
 
 
 class _Out(BaseModel):
@@ -33,10 +37,17 @@ class DepartmentOut(_Out):
 
 
 class DepartmentIn(BaseModel):
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")
+    code: str = Field(min_length=1, max_length=32)
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=64)
+
+    @field_validator("code")
+    @classmethod
+    def _code_is_a_slug(cls, code: str) -> str:
+        if not _SLUG.fullmatch(code):
+            raise ValueError(f"{code!r} is not a department code: use lower-case letters, digits and _ (e.g. a1_urban)")
+        return code
 
 
 class DistrictOut(_Out):
