@@ -1,7 +1,62 @@
-"""Routes (filled in by the owning domain)."""
+"""KPI routes for staff (考核指标): thin — check the key, read the question, run the report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+
+from citybrain.auth.roles import Permission
+from citybrain.cases import kpi_service
+from citybrain.core.errors import InvalidInput
+from citybrain.core.settings import Settings
+from citybrain.web.deps import DbDep, PrincipalDep, require
+
+router = APIRouter(tags=["kpis"])
+
+
+@router.get("/kpis/definitions", summary="What each KPI means and how it is computed")
+def kpi_definitions(principal: PrincipalDep) -> dict[str, Any]:
+    require(principal, Permission.READ_KPIS)
+    return kpi_service.definitions()
+
+
+@router.get("/kpis", summary="KPIs over the cases received in a window, grouped (响应率, 解决率, 满意率 …)")
+def kpis(
+    request: Request,
+    db: DbDep,
+    principal: PrincipalDep,
+    by: Annotated[
+        list[str] | None, Query(description="department, district, category, channel; repeat or comma-separate")
+    ] = None,
+    period: Annotated[str | None, Query(description="day, week or month, in the city's time zone")] = None,
+    start: Annotated[str | None, Query(alias="from", description="first local date received, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", description="last local date received (inclusive)")] = None,
+    department: Annotated[str | None, Query(description="department code")] = None,
+    district: Annotated[str | None, Query(description="district code")] = None,
+    category: Annotated[str | None, Query(description="category code; its whole subtree is included")] = None,
+    channel: Annotated[str | None, Query(description="intake channel")] = None,
+    category_level: Annotated[str, Query(description="1, 2 or 3: level categories are grouped at")] = "1",
+    as_of: Annotated[str | None, Query(description="time overdue and pending sign-for are judged at; now")] = None,
+) -> dict[str, Any]:
+    require(principal, Permission.READ_KPIS)
+    settings: Settings = request.app.state.settings
+    if not category_level.strip().isdigit():
+        raise InvalidInput(f"category_level must be 1, 2 or 3, not {category_level!r}")
+    query = kpi_service.parse_query(
+        timezone=settings.timezone,
+        by=by,
+        period=period,
+        start=start,
+        end=end,
+        department=department,
+        district=district,
+        category=category,
+        channel=channel,
+        category_level=int(category_level),
+        as_of=as_of,
+    )
+    with db.transaction() as session:
+        query = kpi_service.scope_to_department(session, query, principal.department_id)
+        report = kpi_service.kpi_report(session=session, query=query, language=settings.language)
+    return report.as_dict()

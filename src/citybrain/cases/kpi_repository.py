@@ -1,0 +1,107 @@
+"""SQL for KPI reports, dialect-neutral (SQLite and PostgreSQL).
+
+The database filters (the receipt window, department, district, category subtree, channel) and streams the
+few columns a report needs. Grouping into periods of the city's time zone and the medians happen in Python
+(kpis.py): time-zone bucketing and medians have no common SQL across our two databases, and the medians need
+the per-case durations anyway, so one streamed pass computes everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from citybrain.cases.kpis import CaseFacts
+from citybrain.models import Case, Category, Department, District
+
+BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class FactFilter:
+    """Which cases a report covers: received in [start, end) (UTC instants) and the optional filters."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    department_id: int | None = None
+    district_code: str | None = None
+    category_code: str | None = None
+    channel: str | None = None
+
+
+_FACT_COLUMNS = (
+    Case.department_id,
+    Case.district_code,
+    Case.category_code,
+    Case.channel,
+    Case.status,
+    Case.created_at,
+    Case.dispatched_at,
+    Case.accept_due_at,
+    Case.accepted_at,
+    Case.due_at,
+    Case.resolved_at,
+    Case.closed_at,
+    Case.resolved,
+    Case.satisfaction,
+    Case.callback_at,
+    Case.reject_count,
+    Case.reopen_count,
+)
+
+
+def _conditions(where: FactFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.start is not None:
+        conditions.append(Case.created_at >= where.start)
+    if where.end is not None:
+        conditions.append(Case.created_at < where.end)
+    if where.department_id is not None:
+        conditions.append(Case.department_id == where.department_id)
+    if where.district_code is not None:
+        conditions.append(Case.district_code == where.district_code)
+    if where.category_code is not None:
+        code = where.category_code
+        within = Case.category_code.startswith(code + ".", autoescape=True)
+        conditions.append(or_(Case.category_code == code, within))
+    if where.channel is not None:
+        conditions.append(Case.channel == where.channel)
+    return conditions
+
+
+def case_facts(session: Session, where: FactFilter) -> Iterator[CaseFacts]:
+    """Stream the facts of every case matching ``where``, in batches so memory stays flat."""
+    stmt = select(*_FACT_COLUMNS).where(*_conditions(where)).execution_options(yield_per=BATCH)
+    result = session.execute(stmt)
+    for partition in result.partitions():
+        for row in partition:
+            yield CaseFacts._make(row)
+
+
+def department_by_code(session: Session, code: str) -> Department | None:
+    return session.scalars(select(Department).where(Department.code == code)).first()
+
+
+def department_names(session: Session) -> dict[int, tuple[str, str, str]]:
+    """Every department: id → (code, 中文名, English name)."""
+    rows = session.execute(select(Department.id, Department.code, Department.name_zh, Department.name_en))
+    return {r.id: (r.code, r.name_zh, r.name_en) for r in rows}
+
+
+def district_names(session: Session) -> dict[str, tuple[str, str]]:
+    rows = session.execute(select(District.code, District.name_zh, District.name_en))
+    return {r.code: (r.name_zh, r.name_en) for r in rows}
+
+
+def category_names(session: Session) -> dict[str, tuple[str, str, int, bool]]:
+    """Every category: code → (中文名, English name, level, active)."""
+    rows = session.execute(select(Category.code, Category.name_zh, Category.name_en, Category.level, Category.active))
+    return {r.code: (r.name_zh, r.name_en, r.level, r.active) for r in rows}
+
+
+def category_exists(session: Session, code: str) -> bool:
+    return session.get(Category, code) is not None

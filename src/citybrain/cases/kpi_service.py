@@ -1,0 +1,346 @@
+"""KPI reports: read the asked-for question (shared by the API and the CLI), stream the cases, group, compute.
+
+Grouping axes are filled: every department, district and category of the directory (within the filters) and
+every period of the date range appears, even with no cases, so a report shows "nothing here" rather than
+silently leaving a row out. Empty groups have zero counts and ``None`` rates.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from citybrain.cases import kpi_repository as repo
+from citybrain.cases.kpis import (
+    KPIS,
+    PERIODS,
+    CaseFacts,
+    KpiValue,
+    Tally,
+    category_at_level,
+    evaluate,
+    local_date,
+    period_of,
+    periods_between,
+)
+from citybrain.core import clock
+from citybrain.core.errors import Forbidden, InvalidInput
+
+#: Grouping dimensions: name → (中文, English).
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "department": ("承办单位", "department"),
+    "district": ("区", "district"),
+    "category": ("类别", "category"),
+    "channel": ("渠道", "channel"),
+}
+CATEGORY_LEVELS = (1, 2, 3)
+
+Key = str | None
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """What a report asks: grouping, the receipt window (local dates, inclusive) and filters."""
+
+    as_of: datetime
+    timezone: str = "Asia/Shanghai"
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    start: date | None = None
+    end: date | None = None
+    department: str | None = None
+    district: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    category_level: int = 1
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "by": list(self.by),
+            "period": self.period,
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "department": self.department,
+            "district": self.district,
+            "category": self.category,
+            "channel": self.channel,
+            "category_level": self.category_level,
+            "as_of": clock.iso(self.as_of),
+            "timezone": self.timezone,
+            "cohort": "created_at",
+        }
+
+
+def _split(values: str | Sequence[str] | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    items = [values] if isinstance(values, str) else list(values)
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
+
+
+def _parse_date(value: str | date | None, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date like 2026-01-31, not {value!r}") from None
+
+
+def _parse_as_of(value: str | datetime | None, tz: ZoneInfo) -> datetime:
+    if value is None:
+        return clock.utcnow()
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"as_of must be a date-time like 2026-03-01T00:00:00Z, not {value!r}") from None
+    return (value.replace(tzinfo=tz) if value.tzinfo is None else value).astimezone(UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r} (CITYBRAIN_TIMEZONE)") from None
+
+
+def parse_query(
+    *,
+    timezone: str,
+    by: str | Sequence[str] | None = None,
+    period: str | None = None,
+    start: str | date | None = None,
+    end: str | date | None = None,
+    department: str | None = None,
+    district: str | None = None,
+    category: str | None = None,
+    channel: str | None = None,
+    category_level: int = 1,
+    as_of: str | datetime | None = None,
+) -> KpiQuery:
+    """Check a report's parameters once, for the API and the CLI alike; bad input is a clear InvalidInput."""
+    dims = _split(by)
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        raise InvalidInput(f"cannot group by {', '.join(unknown)}; choose from {', '.join(DIMENSIONS)}")
+    if len(set(dims)) != len(dims):
+        raise InvalidInput(f"a dimension is repeated in by={','.join(dims)}")
+    if period is not None and period not in PERIODS:
+        raise InvalidInput(f"unknown period {period!r}; choose from {', '.join(PERIODS)}")
+    if category_level not in CATEGORY_LEVELS:
+        raise InvalidInput(f"category level must be 1, 2 or 3, not {category_level}")
+    first, last = _parse_date(start, "from"), _parse_date(end, "to")
+    if first and last and first > last:
+        raise InvalidInput(f"from ({first}) is after to ({last})")
+    tz = zone(timezone)
+    return KpiQuery(
+        as_of=_parse_as_of(as_of, tz),
+        timezone=timezone,
+        by=dims,
+        period=period,
+        start=first,
+        end=last,
+        department=department or None,
+        district=district or None,
+        category=category or None,
+        channel=channel or None,
+        category_level=category_level,
+    )
+
+
+def scope_to_department(session: Session, query: KpiQuery, department_id: int | None) -> KpiQuery:
+    """A department's own key (承办单位) sees its own department's KPIs only."""
+    if department_id is None:
+        return query
+    own = repo.department_names(session).get(department_id)
+    if own is None:
+        raise Forbidden("this key's department no longer exists")
+    if query.department not in (None, own[0]):
+        raise Forbidden(f"a {own[0]} key may only read its own department's KPIs")
+    return replace(query, department=own[0])
+
+
+@dataclass
+class _Directory:
+    """Names for the group keys, in the report's language."""
+
+    departments: dict[int, tuple[str, str, str]]
+    districts: dict[str, tuple[str, str]]
+    categories: dict[str, tuple[str, str, int, bool]]
+    english: bool
+    department_codes: dict[int, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.department_codes = {i: v[0] for i, v in self.departments.items()}
+
+    def name(self, dim: str, key: Key) -> str | None:
+        if key is None:
+            return None
+        if dim == "department":
+            found = next((v for v in self.departments.values() if v[0] == key), None)
+            return None if found is None else (found[2] or found[1]) if self.english else found[1]
+        table: dict[str, Any] = self.districts if dim == "district" else self.categories
+        names = table.get(key)
+        return None if names is None else (names[1] or names[0]) if self.english else names[0]
+
+
+def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFilter:
+    department_id = None
+    if query.department is not None:
+        department = repo.department_by_code(session, query.department)
+        if department is None:
+            raise InvalidInput(f"no department with code {query.department!r}")
+        department_id = department.id
+    if query.category is not None and not repo.category_exists(session, query.category):
+        raise InvalidInput(f"no category with code {query.category!r}")
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+    return repo.FactFilter(
+        start=midnight(query.start) if query.start else None,
+        end=midnight(query.end + timedelta(days=1)) if query.end else None,
+        department_id=department_id,
+        district_code=query.district,
+        category_code=query.category,
+        channel=query.channel,
+    )
+
+
+def _extractor(dim: str, query: KpiQuery, directory: _Directory) -> Callable[[CaseFacts], Key]:
+    if dim == "department":
+        codes = directory.department_codes
+        return lambda f: None if f.department_id is None else codes.get(f.department_id)
+    if dim == "district":
+        return lambda f: f.district_code
+    if dim == "category":
+        level = query.category_level
+        return lambda f: category_at_level(f.category_code, level)
+    return lambda f: f.channel
+
+
+def _known_members(dim: str, query: KpiQuery, directory: _Directory) -> list[Key]:
+    """The directory's members of a dimension that the filters allow (observed keys are added later)."""
+    if dim == "department":
+        return [query.department] if query.department else [v[0] for v in directory.departments.values()]
+    if dim == "district":
+        return [query.district] if query.district else list(directory.districts)
+    if dim == "channel":
+        return [query.channel] if query.channel else []
+    level, within = query.category_level, query.category
+    if within and within.count(".") + 1 >= level:
+        return [category_at_level(within, level)]
+    return [
+        code
+        for code, (_zh, _en, lvl, active) in directory.categories.items()
+        if lvl == level and active and (within is None or code.startswith(within + "."))
+    ]
+
+
+def _sort_key(key: Key) -> tuple[int, str]:
+    return (1, "") if key is None else (0, key)
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """A computed report: the question, one row per group (keys, names, KPIs) and the total over all cases."""
+
+    query: KpiQuery
+    key_columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    total: dict[str, KpiValue]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"params": self.query.params(), "rows": self.rows, "total": self.total}
+
+
+def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") -> KpiReport:
+    """Stream the cases received in the window once, tallying each into its group."""
+    tz = zone(query.timezone)
+    where = _fact_filter(session, query, tz)
+    directory = _Directory(
+        repo.department_names(session), repo.district_names(session), repo.category_names(session),
+        english=language.lower().startswith("en"),
+    )  # fmt: skip
+    extractors = [_extractor(dim, query, directory) for dim in query.by]
+    groups: dict[tuple[Key, ...], Tally] = {}
+    first: date | None = None
+    last: date | None = None
+    for facts in repo.case_facts(session, where):
+        key = tuple(extract(facts) for extract in extractors)
+        if query.period is not None:
+            day = local_date(facts.created_at, tz)
+            first = day if first is None or day < first else first
+            last = day if last is None or day > last else last
+            key += (period_of(day, query.period),)
+        tally = groups.get(key)
+        if tally is None:
+            tally = groups[key] = Tally()
+        tally.add(facts, query.as_of)
+    total = Tally()
+    for tally in groups.values():
+        total.merge(tally)
+    rows = _rows(query, directory, groups, query.start or first, query.end or last)
+    return KpiReport(query, _key_columns(query), rows, evaluate(total))
+
+
+def _key_columns(query: KpiQuery) -> tuple[str, ...]:
+    columns: list[str] = []
+    for dim in query.by:
+        columns += [dim] if dim == "channel" else [dim, f"{dim}_name"]
+    return (*columns, "period") if query.period else tuple(columns)
+
+
+def _rows(
+    query: KpiQuery,
+    directory: _Directory,
+    groups: dict[tuple[Key, ...], Tally],
+    first: date | None,
+    last: date | None,
+) -> list[dict[str, Any]]:
+    """Every combination of the axes' members (directory ∪ observed, and every period), in a stable order."""
+    if not query.by and query.period is None:
+        return []
+    axes: list[list[Key]] = []
+    for i, dim in enumerate(query.by):
+        members = set(_known_members(dim, query, directory)) | {key[i] for key in groups}
+        axes.append(sorted(members, key=_sort_key))
+    if query.period is not None:
+        periods: list[Key] = []
+        if first is not None and last is not None:
+            periods = list(periods_between(first, last, query.period))
+        axes.append(periods)
+    empty = Tally()
+    rows = []
+    for combo in itertools.product(*axes):
+        row: dict[str, Any] = {}
+        for dim, key in zip(query.by, combo, strict=False):
+            row[dim] = key
+            if dim != "channel":
+                row[f"{dim}_name"] = directory.name(dim, key)
+        if query.period is not None:
+            row["period"] = combo[-1]
+        row.update(evaluate(groups.get(combo, empty)))
+        rows.append(row)
+    return rows
+
+
+def definitions() -> dict[str, Any]:
+    """The registry as data, for GET /kpis/definitions and the docs test."""
+    return {
+        "kpis": [
+            {"name": k.name, "name_zh": k.name_zh, "name_en": k.name_en, "kind": k.kind,
+             "definition": k.definition, "formula": k.formula}
+            for k in KPIS
+        ],
+        "dimensions": [{"name": n, "name_zh": zh, "name_en": en} for n, (zh, en) in DIMENSIONS.items()],
+        "periods": [{"name": n, "name_zh": zh, "name_en": en} for n, (zh, en) in PERIODS.items()],
+        "category_levels": list(CATEGORY_LEVELS),
+    }  # fmt: skip
