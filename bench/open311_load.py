@@ -214,6 +214,13 @@ def tree_cpu_seconds(root: int) -> float:
     return sum(cpu.get(pid, 0.0) for pid in tree)
 
 
+def machine_busy_seconds() -> float:
+    """CPU time all cores spent not idle, from /proc/stat: shows whether something else competed for the cores."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 # --- the whole benchmark ---------------------------------------------------------------------------------
 
 
@@ -226,11 +233,14 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
         with server(env, target.port, workers) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
-            cpu0, t0 = tree_cpu_seconds(proc.pid), time.monotonic()
+            cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
             measured = loadgen.run(target, rate=args.rate, duration=args.duration, connections=args.connections)
-            server_cpu = 100 * (tree_cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+            elapsed = time.monotonic() - t0
+            server_cpu = 100 * (tree_cpu_seconds(proc.pid) - cpu0) / elapsed
+            machine_cpu = 100 * (machine_busy_seconds() - busy0) / elapsed
         check = durable_rows(db_env["CITYBRAIN_DATABASE_URL"], warm.ids + measured.ids)
-    return report(args, workers, warm, measured, check, server_cpu)
+    cpu = {"server": server_cpu, "loadgen": measured.summary()["loadgen_cpu_percent"], "machine": machine_cpu}
+    return report(args, workers, warm, measured, check, cpu)
 
 
 def report(
@@ -239,7 +249,7 @@ def report(
     warm: loadgen.RunResult,
     measured: loadgen.RunResult,
     check: dict[str, Any],
-    server_cpu: float,
+    cpu: dict[str, float],
 ) -> dict[str, Any]:
     run = measured.summary()
     durable = check["rows"] == warm.ok + measured.ok and check["missing"] == 0
@@ -268,9 +278,19 @@ def report(
         },
         "server_workers": workers,
         "commit_mode": check["commit_mode"],
-        "cpu_percent": {"server": round(server_cpu, 1), "loadgen": run["loadgen_cpu_percent"]},
+        "cpu_percent": {
+            "server": round(cpu["server"], 1),
+            "loadgen": round(cpu["loadgen"], 1),
+            "everything_else_on_the_machine": round(max(0.0, cpu["machine"] - cpu["server"] - cpu["loadgen"]), 1),
+            "scale": f"100 = one core; the machine has {os.cpu_count()}",
+        },
         "target_met": target_met,
-        "machine": {"cores": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+            "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+        },
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(),
     }
