@@ -90,6 +90,8 @@ class Tally:
         assert f.dispatched_at is not None
         self.dispatched += 1
         if f.accepted_at is None:
+            if f.status == Status.RECEIVED:
+                return  # 退单: back in the dispatch queue, no department owes a sign-for now
             if f.accept_due_at is None or f.accept_due_at <= as_of:
                 self.response_due += 1
             return
@@ -185,7 +187,8 @@ KPIS: tuple[Kpi, ...] = (
         "count(unresolved and due_at < as_of)", lambda t: t.overdue_open),
     Kpi("response_rate", "响应率", "response rate", "rate",
         "Share of dispatched cases signed for (签收) by their sign-for deadline (accept_due_at). A case not yet "
-        "signed for whose deadline is still ahead at the as-of time is left out: it has no verdict yet. "
+        "signed for whose deadline is still ahead at the as-of time is left out: it has no verdict yet; so is a "
+        "case sent back (退单) and waiting in the dispatch queue. "
         "A case with no sign-for deadline counts as on time once signed for.",
         "count(accepted_at <= accept_due_at) / count(dispatched, excluding not-yet-due unsigned)",
         lambda t: ratio(t.accepted_on_time, t.response_due)),
