@@ -103,7 +103,8 @@ def import_taxonomy(
     names = report.parsed.distinct_names_per_level()
     console.print(
         f"{report.file}: {report.parsed.rows_read} rows → {sum(levels)} categories "
-        f"(level 1/2/3: {levels[0]}/{levels[1]}/{levels[2]} nodes; {names[0]}/{names[1]}/{names[2]} distinct names)"
+        f"(level 1/2/3: {levels[0]}/{levels[1]}/{levels[2]} nodes; {names[0]}/{names[1]}/{names[2]} distinct names)",
+        soft_wrap=True,
     )
     console.print(f"added {report.added}, already present {report.already_present}")
 
