@@ -183,6 +183,22 @@ class TestOneRequest:
         assert request.findtext("updated_datetime") == "2026-03-09T04:00:00Z"  # the closing time
         assert request.findtext("long") == "121.5"
 
+    @pytest.mark.parametrize(
+        ("status", "expected"),
+        [("received", "已受理，等待派单"), ("resolved", "已办结答复，等待回访"), ("invalid", "已结案")],
+    )
+    def test_notice_follows_the_case(
+        self, client: TestClient, city: City, db: Database, status: str, expected: str
+    ) -> None:
+        request_id = file_request(client, city, NOW)
+        with db.transaction() as s:
+            case = s.get(Case, int(request_id))
+            assert case is not None
+            case.status = status
+        (request,) = client.get(f"{BASE}/requests/{request_id}.json").json()
+        assert request["service_notice"] == expected
+        assert request["status"] == ("closed" if status == "invalid" else "open")
+
     def test_v21_draft_spelling_answers_too(self, client: TestClient, city: City) -> None:
         request_id = file_request(client, city, NOW)
         assert client.get(f"{BASE}/request/{request_id}.json").json()[0]["service_request_id"] == request_id

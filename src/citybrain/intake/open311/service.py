@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from citybrain.auth import service as auth_service
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases import service as cases_service
-from citybrain.cases.lifecycle import open311_status
+from citybrain.cases.lifecycle import Status, open311_status
 from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock, ids
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound
@@ -132,14 +132,17 @@ def _new_case(data: NewRequest, attributes: dict[str, Any], service_name: str) -
 
 def notice(lang: Lang, settings: Settings, department: str | None, due: datetime | None, status: str) -> str:
     """What the citizen can expect next (service_notice), in the city's local time."""
+    zh = lang == "zh"
     if open311_status(status) == "closed":
-        return "已办结" if lang == "zh" else "closed"
-    if not department:
-        return "已受理，等待派单" if lang == "zh" else "received; awaiting dispatch to a department"
+        return "已结案" if zh else "closed"
+    if status == Status.RESOLVED:
+        return "已办结答复，等待回访" if zh else "answered; awaiting the check-back with the citizen"
+    if status == Status.RECEIVED or not department:
+        return "已受理，等待派单" if zh else "received; awaiting dispatch to a department"
     if due is None:
-        return f"已派单至{department}" if lang == "zh" else f"dispatched to {department}"
+        return f"已派单至{department}" if zh else f"dispatched to {department}"
     local = due.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
-    if lang == "zh":
+    if zh:
         return f"已派单至{department}，办结时限 {local}"
     return f"dispatched to {department}; due by {local} ({settings.timezone})"
 
