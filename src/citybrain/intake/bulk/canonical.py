@@ -80,39 +80,44 @@ class CanonicalImporter:
         return text_value(raw.get("id"))
 
     def map(self, raw: dict[str, Any], ctx: MapContext) -> MappedRow:
-        zone = ctx.timezone
+        zone, get = ctx.timezone, raw.get
         row = base_case(
             source=self.source,
-            source_key=str(raw.get("id") or ""),
-            created_at=required_time(raw.get("created_at"), zone, "created_at"),
+            source_key=str(get("id") or ""),
+            created_at=required_time(get("created_at"), zone, "created_at"),
             ctx=ctx,
         )
-        row["channel"] = _short(raw.get("channel"), "channel", 16) or "web"
-        row["request_type"] = _request_type(raw.get("request_type"))
-        row["title"] = clip(raw.get("title"), "title") or ""
-        row["text"] = text_value(raw.get("text")) or ""
-        row["category_code"] = _category(raw.get("category"), ctx)
-        row["lat"] = parse_float(raw.get("lat"), "lat", -90, 90)
-        row["lon"] = parse_float(raw.get("lon"), "lon", -180, 180)
-        row["address"] = clip(raw.get("address"), "address")
-        row["district_code"] = _short(raw.get("district"), "district", 32)
-        row["grid"] = _short(raw.get("grid"), "grid", 32)
-        row["department_id"] = _department(raw.get("department"), ctx)
-        for column in ("accepted_at", "resolved_at", "closed_at"):
-            row[column] = parse_time(raw.get(column), zone, column)
-        row["status"] = _status(raw.get("status"), row)
-        row["satisfaction"] = parse_int(raw.get("satisfaction"), "satisfaction", 1, 5)
-        row["resolved"] = parse_bool(raw.get("resolved"), "resolved")
-        row["likes"] = parse_int(raw.get("likes"), "likes", 0, 2**31 - 1) or 0
-        row["dislikes"] = parse_int(raw.get("dislikes"), "dislikes", 0, 2**31 - 1) or 0
+        category = _category(get("category"), ctx)
+        row.update(
+            channel=_short(get("channel"), "channel", 16) or "web",
+            request_type=_request_type(get("request_type")),
+            title=clip(get("title"), "title") or "",
+            text=text_value(get("text")) or "",
+            category_code=category,
+            sla_code=ctx.category_sla.get(category) if category else None,
+            lat=parse_float(get("lat"), "lat", -90, 90),
+            lon=parse_float(get("lon"), "lon", -180, 180),
+            address=clip(get("address"), "address"),
+            district_code=_short(get("district"), "district", 32),
+            grid=_short(get("grid"), "grid", 32),
+            department_id=_department(get("department"), ctx),
+            accepted_at=parse_time(get("accepted_at"), zone, "accepted_at"),
+            resolved_at=parse_time(get("resolved_at"), zone, "resolved_at"),
+            closed_at=parse_time(get("closed_at"), zone, "closed_at"),
+            satisfaction=parse_int(get("satisfaction"), "satisfaction", 1, 5),
+            resolved=parse_bool(get("resolved"), "resolved"),
+            likes=parse_int(get("likes"), "likes", 0, 2**31 - 1) or 0,
+            dislikes=parse_int(get("dislikes"), "dislikes", 0, 2**31 - 1) or 0,
+        )
+        row["status"] = _status(get("status"), row)
         notes = [
             note
             for column in ("accepted_at", "resolved_at", "closed_at")
-            if (note := drop_impossible_end(row, column, f"{column} before created_at; left empty", raw.get(column)))
+            if row[column] is not None
+            and (note := drop_impossible_end(row, column, f"{column} before created_at; left empty", get(column)))
         ]
         finish_case(row, ctx)
-        duplicate = text_value(raw.get("duplicate_of"))
-        return MappedRow(case=row, notes=notes, duplicate_of_key=duplicate)
+        return MappedRow(case=row, notes=notes, duplicate_of_key=text_value(get("duplicate_of")))
 
 
 def _short(value: Any, column: str, limit: int) -> str | None:

@@ -150,10 +150,11 @@ def finish_case(row: dict[str, Any], ctx: MapContext) -> None:
 
 def text_value(value: Any) -> str | None:
     """A stripped string, or None for empty cells (CSV gives '', spreadsheets give None)."""
+    if value.__class__ is str:  # the hot path: every CSV cell
+        return value.strip() or None
     if value is None:
         return None
-    text = str(value).strip()
-    return text or None
+    return str(value).strip() or None
 
 
 def clip(value: Any, column: str) -> str | None:
@@ -177,7 +178,7 @@ _FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%m/%d/%Y %I:%M:%
 
 def parse_time(value: Any, zone: tzinfo, column: str) -> datetime | None:
     """An aware UTC time from ISO 8601 (naive = ``zone``), the slash forms of spreadsheets, or a datetime."""
-    if value is None or value == "":
+    if not value:
         return None
     if isinstance(value, datetime):
         parsed = value

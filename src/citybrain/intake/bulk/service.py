@@ -130,7 +130,8 @@ def _import(
     )
     summary.batch_id = batch.id
     run = _Run(session, importer, _context(session, batch.id, now, zone), summary, report)
-    _stream(run, reader, options, progress)
+    with repository.bulk_tuning(session):
+        _stream(run, reader, options, progress)
     _check_share(run, options, path.name)
     _link_duplicates(run)
     batch.rows_read, batch.rows_imported = summary.read, summary.imported
