@@ -1,0 +1,104 @@
+"""Optimistic locking through a real server: of twenty simultaneous accepts exactly one wins, the rest get 409.
+
+The server is uvicorn on a free loopback port, the clients are twenty httpx clients in twenty threads released
+together by a barrier. SQLite queues the writers (BEGIN IMMEDIATE), so the losers find the case accepted;
+PostgreSQL lets them read concurrently, and the losers' UPDATE … WHERE version = n matches no row
+(StaleDataError → 409). Either way nobody overwrites anybody.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from citybrain.cases import repository, service
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.web.app import create_app
+from tests.cases.conftest import DEPT_A, new_case_id
+from tests.conftest import make_key
+
+N = 20
+
+
+@pytest.fixture
+def live_server(city: Database, settings: Settings) -> Iterator[str]:
+    app = create_app(settings, database=city)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:  # startup takes milliseconds; bounded wait, not a fixed sleep
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+    sock.close()
+
+
+def _all_at_once(send: Callable[[httpx.Client, int], httpx.Response], base_url: str) -> list[int]:
+    barrier = threading.Barrier(N)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def worker(i: int) -> None:
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            client.get("/openapi.json")  # connect first, so the barrier releases requests, not handshakes
+            barrier.wait()
+            status = send(client, i).status_code
+        with lock:
+            statuses.append(status)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(N)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return statuses
+
+
+def test_twenty_simultaneous_accepts_exactly_one_wins(city: Database, live_server: str) -> None:
+    case_id = new_case_id(city)
+    headers = {"X-API-Key": make_key(city, "department", DEPT_A)}
+    statuses = _all_at_once(
+        lambda c, _i: c.post(f"/api/v1/cases/{case_id}/accept", json={}, headers=headers), live_server
+    )
+    assert Counter(statuses) == {200: 1, 409: N - 1}
+    with city.transaction() as session:
+        accepts = [e for e in repository.events(session, case_id) if e.action == "accept"]
+        assert len(accepts) == 1
+        assert service.get_case(session=session, case_id=case_id).status == "accepted"
+
+
+def test_simultaneous_legal_changes_never_overwrite_each_other(city: Database, live_server: str) -> None:
+    """Notes are allowed in every state, so only the version column stands between them: every note that was
+    answered 200 is in the record, and the version moved exactly once per success."""
+    case_id = new_case_id(city)
+    headers = {"X-API-Key": make_key(city, "operator")}
+    with city.transaction() as session:
+        start_version = service.get_case(session=session, case_id=case_id).version
+
+    def note(client: httpx.Client, i: int) -> httpx.Response:
+        return client.post(f"/api/v1/cases/{case_id}/note", json={"note": f"n{i}"}, headers=headers)
+
+    statuses = _all_at_once(note, live_server)
+    assert set(statuses) <= {200, 409}
+    ok = statuses.count(200)
+    assert ok >= 1
+    with city.transaction() as session:
+        notes = [e.note for e in repository.events(session, case_id) if e.action == "note"]
+        assert len(notes) == ok
+        assert service.get_case(session=session, case_id=case_id).version == start_version + ok
