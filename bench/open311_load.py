@@ -190,6 +190,26 @@ def _wait_listening(proc: subprocess.Popen[bytes], port: int, timeout: float = 6
     raise SystemExit(f"citybrain serve did not listen on port {port} within {timeout} s")
 
 
+@contextmanager
+def profiler(pid: int, output: Path | None, duration: float) -> Iterator[None]:
+    """With ``--profile FILE``: py-spy samples the server (and its workers) during the measured run.
+
+    The output is py-spy's "raw" format (collapsed stacks, one line per stack with its sample count).
+    """
+    if output is None:
+        yield
+        return
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
+    args = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--duration", str(int(duration))]
+    proc = subprocess.Popen([*args, "--rate", "200", "--format", "raw", "--output", str(output), "--nonblocking"])
+    try:
+        yield
+    finally:
+        proc.wait(timeout=duration + 60)
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU used so far by a process and its live descendants (uvicorn's workers), from /proc."""
     parents: dict[int, int] = {}
@@ -234,7 +254,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         with server(env, target.port, workers) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
             cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
-            measured = loadgen.run(target, rate=args.rate, duration=args.duration, connections=args.connections)
+            with profiler(proc.pid, args.profile, args.duration):
+                measured = loadgen.run(target, rate=args.rate, duration=args.duration, connections=args.connections)
             elapsed = time.monotonic() - t0
             server_cpu = 100 * (tree_cpu_seconds(proc.pid) - cpu0) / elapsed
             machine_cpu = 100 * (machine_busy_seconds() - busy0) / elapsed
@@ -252,7 +273,9 @@ def report(
     cpu: dict[str, float],
 ) -> dict[str, Any]:
     run = measured.summary()
-    durable = check["rows"] == warm.ok + measured.ok and check["missing"] == 0
+    # Durable = every acknowledged request is in the database after the server stopped. Rows may exceed the
+    # acknowledgements only by requests the server committed but whose answer the generator never read.
+    durable = check["missing"] == 0 and check["rows"] >= warm.ok + measured.ok
     target_met = bool(
         durable and run["errors"] == 0 and run["achieved_rps"] >= 500 and (run["latency_ms"]["p99"] or 1e9) <= 100
     )
@@ -274,7 +297,8 @@ def report(
             "acknowledged_missing_from_db": check["missing"],
             "warmup_ok": warm.ok,
             "warmup_s": args.warmup,
-            "rows_equal_acknowledged": durable,
+            "rows_equal_acknowledged": check["rows"] == warm.ok + measured.ok,
+            "every_acknowledged_row_present": durable,
         },
         "server_workers": workers,
         "commit_mode": check["commit_mode"],
@@ -319,6 +343,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--workers", type=int, default=0, help="server processes (default: 1 SQLite, 2 PostgreSQL)")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy collapsed stacks of the server to FILE")
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default bench/results/...)")
     args = parser.parse_args()
     result = benchmark(args)
