@@ -1,8 +1,99 @@
-"""``citybrain demo``: a synthetic city in SQLite and the server running."""
+"""``citybrain demo``: a synthetic city (示例市 / Demo City) in the configured database, and the server running."""
 
 from __future__ import annotations
 
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-def demo() -> None:
-    """Load a synthetic city and serve it."""
-    raise NotImplementedError("being built")
+from citybrain.auth import service as auth_service
+from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.core import migrate
+from citybrain.directory.defaults import load_defaults
+from citybrain.simulate.load import LoadReport, load_city
+
+
+@handle_errors
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(8311, "--port", help="TCP port."),
+    days: int = typer.Option(365, "--days", min=1, max=3660, help="Days of cases, ending today."),
+    cases_per_day: int = typer.Option(300, "--cases-per-day", min=1, max=20000, help="Average cases a day."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same city and cases."),
+    reset: bool = typer.Option(False, "--reset", help="Wipe a previously loaded synthetic city first."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Load and print the URLs, but do not start the server."),
+) -> None:
+    """Load Demo City (示例市: 8 districts, ~1 km² grid cells, a year of 12345 cases) and serve it.
+
+    Uses the configured database (CITYBRAIN_DATABASE_URL; default a SQLite file in CITYBRAIN_DATA_DIR), creates
+    or upgrades the schema, loads the default directory, loads the city unless the same seed is already there,
+    prints a fresh operator API key and the URLs, then serves. Example:
+
+        citybrain demo --days 90 --cases-per-day 100 --port 8311
+    """
+    with open_database() as db:
+        migrate.upgrade(db.engine)
+        with db.transaction() as session:
+            load_defaults(session)
+        with _Bars(days) as (progress, day_task, case_task):
+            with db.transaction() as session:
+                report = load_city(
+                    session,
+                    seed=seed,
+                    days=days,
+                    cases_per_day=cases_per_day,
+                    reset=reset,
+                    on_day=lambda n: progress.advance(day_task, n),
+                    on_cases=lambda n: progress.advance(case_task, n),
+                )
+        with db.transaction() as session:
+            _key, plaintext = auth_service.create_api_key(session=session, name="demo operator", role="operator")
+    _print_summary(report, plaintext, host, port)
+    if no_serve:
+        return
+    import uvicorn
+
+    uvicorn.run("citybrain.web.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+class _Bars:
+    """Two bars: days generated, cases written."""
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+
+    def __enter__(self) -> tuple[Progress, int, int]:
+        self.progress.__enter__()
+        day_task = self.progress.add_task("生成 generating days", total=self.days)
+        case_task = self.progress.add_task("写入 writing cases", total=None)
+        return self.progress, day_task, case_task
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+
+def _print_summary(report: LoadReport, key: str, host: str, port: int) -> None:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    if report.already_loaded:
+        console.print(f"Demo City (seed {report.seed}) already loaded: {report.cases} cases. Use --reset to reload.")
+    else:
+        console.print(
+            f"Demo City 示例市 loaded (seed {report.seed}): {report.cases} cases, {report.events} events, "
+            f"{report.callbacks} callbacks, {report.start} – {report.end}."
+        )
+        for p in report.planted:
+            kinds = ", ".join(p.categories)
+            console.print(f"  planted pattern 埋设模式: cell {p.cell_id}, {p.start} – {p.end}: {kinds}")
+    console.print(f"首页 Landing page:      {base}/")
+    console.print(f"接口文档 API docs:       {base}/docs")
+    console.print(f"Open311 discovery:      {base}/open311/v2/discovery.json")
+    console.print("Operator API key (header X-API-Key), shown once:")
+    print(key)
