@@ -104,7 +104,7 @@ class _Run:
 
     def reject(self, row: int, key: str | None, reason: str) -> None:
         self.summary.rejected += 1
-        self.reasons[reason.split(":")[0]] += 1
+        self.reasons[":".join(reason.split(":")[:2]).strip()] += 1
         self.report.add(row, key, "rejected", reason)
 
 
