@@ -1,7 +1,41 @@
-"""Routes (filled in by the owning domain)."""
+"""Public pages: the landing page at ``/`` (中文 first, English beside) and its stylesheet. Offline: no CDN."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from citybrain.core import clock
+from citybrain.web import overview
+from citybrain.web.deps import DbDep
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+router = APIRouter(include_in_schema=False)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, db: DbDep) -> HTMLResponse:
+    """The city's numbers today: volumes, open and overdue cases, the three rates, the latest cases (masked)."""
+    tz = overview.zone(request.app.state.settings.timezone)
+    with db.transaction() as session:
+        data = overview.overview(session, now=clock.utcnow(), tz=tz)
+    rates = [
+        ("响应率", "Response rate", _percent(data.response_rate)),
+        ("解决率", "Resolution rate", _percent(data.resolution_rate)),
+        ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate)),
+    ]
+    return templates.TemplateResponse(request, "landing.html", {"data": data, "rates": rates})
+
+
+@router.get("/static/citybrain.css")
+def stylesheet() -> FileResponse:
+    return FileResponse(HERE / "static" / "citybrain.css", media_type="text/css")
