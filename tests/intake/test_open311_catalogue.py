@@ -141,3 +141,16 @@ class TestServiceDefinition:
         code_, description = error_of(response, fmt)
         assert code_ == 404
         assert code in description
+
+
+class TestUnknownResources:
+    @pytest.mark.parametrize(
+        ("method", "path"), [("GET", "requests"), ("GET", "nothing.xml"), ("DELETE", "requests.json")]
+    )
+    def test_spec_error_body(self, client: TestClient, method: str, path: str) -> None:
+        response = client.request(method, f"{BASE}/{path}")
+        assert response.status_code == 404
+        fmt = "xml" if path.endswith(".xml") else "json"
+        code, description = error_of(response, fmt)
+        assert code == 404
+        assert "discovery" in description

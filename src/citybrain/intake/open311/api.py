@@ -144,3 +144,9 @@ def token(request: Request, name: str) -> Response:
     with db.transaction() as session:
         body = service.token_lookup(session=session, token=token_value)
     return respond(fmt, "service_requests", body)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def unknown_resource(rest: str) -> Response:
+    """Anything else under the endpoint still answers in the spec's error form, not the framework's."""
+    raise NotFound(f"no Open311 resource {rest!r}; see discovery.json for what this endpoint offers")
