@@ -6,12 +6,13 @@ from datetime import datetime
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm.exc import StaleDataError
 
 from citybrain.cases import service, sla, tasks
 from citybrain.cases.lifecycle import status_name
 from citybrain.cli.common import console, handle_errors, open_database
 from citybrain.core import clock
-from citybrain.core.errors import InvalidInput
+from citybrain.core.errors import Conflict, InvalidInput
 
 app = typer.Typer(
     help=(
@@ -48,8 +49,11 @@ def sweep(
     """
     at = _parse_now(now)
     with open_database() as db:
-        with db.transaction() as session:
-            raised = sla.sweep(session, at, settings=db.settings)
+        try:
+            with db.transaction() as session:
+                raised = sla.sweep(session, at, settings=db.settings)
+        except StaleDataError:
+            raise Conflict("a case changed while the sweep ran; nothing was written — run it again") from None
         tasks.after_sweep(raised)
     if not raised:
         console.print("nothing due: no reminders or escalations raised")
