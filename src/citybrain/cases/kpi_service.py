@@ -273,6 +273,7 @@ def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") ->
     groups: dict[tuple[Key, ...], Tally] = {}
     first: date | None = None
     last: date | None = None
+    as_of = query.as_of.replace(tzinfo=None) if repo.naive_utc_times(session) else query.as_of
     for facts in repo.case_facts(session, where):
         key = tuple(extract(facts) for extract in extractors)
         if query.period is not None:
@@ -283,7 +284,7 @@ def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") ->
         tally = groups.get(key)
         if tally is None:
             tally = groups[key] = Tally()
-        tally.add(facts, query.as_of)
+        tally.add(facts, as_of)
     total = Tally()
     for tally in groups.values():
         total.merge(tally)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal, NamedTuple
 
 from citybrain.cases.lifecycle import Status
@@ -241,7 +241,8 @@ def period_of(day: date, period: str) -> str:
 
 
 def local_date(at: datetime, tz: tzinfo) -> date:
-    return at.astimezone(tz).date()
+    """The city's date of an instant; a naive time is UTC (as SQLite stores it)."""
+    return (at.replace(tzinfo=UTC) if at.tzinfo is None else at).astimezone(tz).date()
 
 
 def periods_between(first: date, last: date, period: str) -> list[str]:
