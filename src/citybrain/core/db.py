@@ -55,8 +55,20 @@ def _tune_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-        # failing with "database is locked" when one upgrades a read transaction.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing with "database is locked" when one upgrades a read transaction. Read-only work
+        # (Database.reading) begins deferred: in WAL mode readers never block the writer.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "citybrain_read_only"
+
+
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only session (Database.reading) tried to write; use Database.transaction")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -88,6 +100,8 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self.sessions = session_factory(self.engine)
+        self._read_sessions = session_factory(self.engine.execution_options(**{READ_ONLY_OPTION: True}))
+        event.listen(self._read_sessions, "before_flush", _refuse_writes)
         # SQLite has one writer. Threads of this process queue for it here, woken the moment it is free;
         # without this they wait inside SQLite's busy handler, which sleeps and retries (up to 100 ms a
         # nap), and under load most requests spend their time asleep (seen in bench/open311_load.py).
@@ -104,6 +118,20 @@ class Database:
     def _queued_transaction(self, writer: threading.RLock) -> Iterator[Session]:
         with writer, transaction(self.sessions) as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """``with db.reading() as session:`` — read-only work (lists, reports, pages).
+
+        It neither queues for SQLite's single writer nor holds a write lock, so a long report does not stall
+        intake; it sees one consistent snapshot and is rolled back at the end. Writing in it is an error.
+        """
+        session = self._read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
