@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from citybrain.auth import service as auth_service
 from citybrain.cli.common import console, handle_errors, open_database
@@ -69,7 +69,7 @@ class _Bars:
             transient=False,
         )
 
-    def __enter__(self) -> tuple[Progress, int, int]:
+    def __enter__(self) -> tuple[Progress, TaskID, TaskID]:
         self.progress.__enter__()
         day_task = self.progress.add_task("生成 generating days", total=self.days)
         case_task = self.progress.add_task("写入 writing cases", total=None)
