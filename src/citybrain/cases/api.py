@@ -104,7 +104,7 @@ def list_cases(
     """Department handlers see only their own department's cases. Free text is masked for roles that may
     not see personal data."""
     require(principal, Permission.READ_CASES)
-    with db.transaction() as session:
+    with db.reading() as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
             department_id=_department_id(session, principal, department),
@@ -128,7 +128,7 @@ def list_cases(
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")
 def get_case(case_id: int, db: DbDep, principal: PrincipalDep) -> CaseDetail:
     """The contact is unmasked only for roles allowed to see personal data (operators, departments)."""
-    with db.transaction() as session:
+    with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         _may_read(principal, case)
         return present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
@@ -137,7 +137,7 @@ def get_case(case_id: int, db: DbDep, principal: PrincipalDep) -> CaseDetail:
 @router.get("/{case_id}/events", response_model=list[EventOut], summary="A case's audit trail")
 def case_events(case_id: int, db: DbDep, principal: PrincipalDep) -> list[EventOut]:
     """Every change: who, when, from which state to which, and the note."""
-    with db.transaction() as session:
+    with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         _may_read(principal, case)
         return present.event_list(session, case, pii=principal.can(Permission.SEE_PII))

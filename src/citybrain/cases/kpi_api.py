@@ -56,7 +56,7 @@ def kpis(
         category_level=int(category_level),
         as_of=as_of,
     )
-    with db.transaction() as session:
+    with db.reading() as session:
         query = kpi_service.scope_to_department(session, query, principal.department_id)
         report = kpi_service.kpi_report(session=session, query=query, language=settings.language)
     return report.as_dict()

@@ -86,7 +86,7 @@ def kpis(
             category_level=category_level,
             as_of=as_of,
         )
-        with db.transaction() as session:
+        with db.reading() as session:
             report = kpi_service.kpi_report(session=session, query=query, language=db.settings.language)
     chosen = tuple(kpi or ()) or None
     if fmt == "table" and output is None:

@@ -38,13 +38,13 @@ def list_categories(
     db: DbDep, principal: PrincipalDep, level: int | None = Query(None, description="1, 2 or 3: a flat list")
 ) -> list[CategoryOut]:
     """The taxonomy as a tree (level-1 nodes with children), or one level as a flat list with ``?level=``."""
-    with db.transaction() as session:
+    with db.reading() as session:
         return service.category_tree(session=session, level=level)
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
 def list_departments(db: DbDep, principal: PrincipalDep) -> list[DepartmentOut]:
-    with db.transaction() as session:
+    with db.reading() as session:
         return [DepartmentOut.model_validate(d) for d in repository.departments(session)]
 
 
@@ -57,13 +57,13 @@ def create_department(data: DepartmentIn, db: DbDep, principal: PrincipalDep) ->
 
 @router.get("/districts", response_model=list[DistrictOut])
 def list_districts(db: DbDep, principal: PrincipalDep) -> list[DistrictOut]:
-    with db.transaction() as session:
+    with db.reading() as session:
         return [DistrictOut.model_validate(d) for d in repository.districts(session)]
 
 
 @router.get("/routing-rules", response_model=list[RoutingRuleOut])
 def list_rules(db: DbDep, principal: PrincipalDep) -> list[RoutingRuleOut]:
-    with db.transaction() as session:
+    with db.reading() as session:
         codes = {d.id: d.code for d in repository.departments(session)}
         return [_rule_out(r, codes) for r in repository.routing_rules(session)]
 
@@ -86,7 +86,7 @@ def delete_rule(rule_id: int, db: DbDep, principal: PrincipalDep) -> Response:
 
 @router.get("/sla-policies", response_model=list[SlaPolicyOut])
 def list_sla_policies(db: DbDep, principal: PrincipalDep) -> list[SlaPolicyOut]:
-    with db.transaction() as session:
+    with db.reading() as session:
         return [SlaPolicyOut.model_validate(p) for p in repository.sla_policies(session)]
 
 
@@ -106,7 +106,7 @@ def explain_route(
     district: str | None = Query(None, description="district code; empty = no district"),
 ) -> RouteOut:
     """Which department a case of this category and district would be dispatched to (派单), and why."""
-    with db.transaction() as session:
+    with db.reading() as session:
         found = service.explain_route(session=session, category_code=category, district_code=district or None)
         codes = {d.id: d.code for d in repository.departments(session)}
         return RouteOut(

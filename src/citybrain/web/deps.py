@@ -33,7 +33,7 @@ def presented_key(request: Request) -> str | None:
 
 def get_principal(request: Request, db: DbDep) -> Principal:
     """The authenticated staff caller; 401 without a key, 403 with a bad one."""
-    with db.transaction() as session:
+    with db.reading() as session:
         return auth_service.authenticate(session=session, plaintext=presented_key(request))
 
 
@@ -42,7 +42,7 @@ def get_optional_principal(request: Request, db: DbDep) -> Principal:
     key = presented_key(request)
     if not key:
         return ANONYMOUS
-    with db.transaction() as session:
+    with db.reading() as session:
         return auth_service.authenticate(session=session, plaintext=key)
 
 

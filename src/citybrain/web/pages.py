@@ -26,7 +26,7 @@ def _percent(value: float | None) -> str:
 def landing(request: Request, db: DbDep) -> HTMLResponse:
     """The city's numbers today: volumes, open and overdue cases, the three rates, the latest cases (masked)."""
     tz = overview.zone(request.app.state.settings.timezone)
-    with db.transaction() as session:
+    with db.reading() as session:
         data = overview.overview(session, now=clock.utcnow(), tz=tz)
     rates = [
         ("响应率", "Response rate", _percent(data.response_rate)),

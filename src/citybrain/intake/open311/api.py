@@ -83,7 +83,7 @@ def discovery(request: Request, fmt: str) -> Response:
 def services(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     db, _settings, lang = _context(request)
-    with db.transaction() as session:
+    with db.reading() as session:
         body = catalogue.load_catalogue(session).services(lang)
     return respond(fmt, "services", body)
 
@@ -92,7 +92,7 @@ def services(request: Request, fmt: str) -> Response:
 def service_definition(request: Request, name: str) -> Response:
     code, fmt = _split(name)
     db, _settings, lang = _context(request)
-    with db.transaction() as session:
+    with db.reading() as session:
         body = catalogue.definition(session, code, lang)
     return respond(fmt, "service_definition", body)
 
@@ -122,7 +122,7 @@ def list_requests(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     db, settings, lang = _context(request)
     query = parse_request_query(request.query_params, settings)
-    with db.transaction() as session:
+    with db.reading() as session:
         body = service.find_requests(session=session, settings=settings, query=query, lang=lang)
     return respond(fmt, "service_requests", body)
 
@@ -132,7 +132,7 @@ def list_requests(request: Request, fmt: str) -> Response:
 def get_request(request: Request, name: str) -> Response:
     request_id, fmt = _split(name)
     db, settings, lang = _context(request)
-    with db.transaction() as session:
+    with db.reading() as session:
         body = service.get_request(session=session, settings=settings, request_id=request_id, lang=lang)
     return respond(fmt, "service_requests", body)
 
@@ -141,7 +141,7 @@ def get_request(request: Request, name: str) -> Response:
 def token(request: Request, name: str) -> Response:
     token_value, fmt = _split(name)
     db, _settings, _lang = _context(request)
-    with db.transaction() as session:
+    with db.reading() as session:
         body = service.token_lookup(session=session, token=token_value)
     return respond(fmt, "service_requests", body)
 
