@@ -8,15 +8,12 @@ PostgreSQL lets them read concurrently, and the losers' UPDATE … WHERE version
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from citybrain.cases import repository, service
 from citybrain.core.db import Database
@@ -24,29 +21,15 @@ from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from tests.cases.conftest import DEPT_A, new_case_id
 from tests.conftest import make_key
+from tests.live_server import serve
 
 N = 20
 
 
 @pytest.fixture
 def live_server(city: Database, settings: Settings) -> Iterator[str]:
-    app = create_app(settings, database=city)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # startup takes milliseconds; bounded wait, not a fixed sleep
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
-    sock.close()
+    with serve(create_app(settings, database=city)) as url:
+        yield url
 
 
 def _all_at_once(send: Callable[[httpx.Client, int], httpx.Response], base_url: str) -> list[int]:

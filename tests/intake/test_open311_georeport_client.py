@@ -6,41 +6,23 @@ loopback port for the duration of each test.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from tests.intake.conftest import City
+from tests.live_server import serve
 
 
 @pytest.fixture
 def server_url(db: Database, settings: Settings, city: City) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, database=db), log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:  # wait for the server to say it is up, not a fixed sleep
-        assert thread.is_alive(), "uvicorn exited while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 15 s"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with serve(create_app(settings, database=db)) as url:
+        yield f"{url}/open311/v2"
 
 
 def _file(url: str, city: City, **fields: str) -> str:
