@@ -75,6 +75,7 @@ class CsvReader:
 
     def __init__(self, path: Path, *, encoding: str, compressed: bool) -> None:
         self.path = path
+        self.requested = encoding
         self.encoding = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
         self.compressed = compressed
         self.total: int | None = path.stat().st_size
@@ -121,10 +122,12 @@ class CsvReader:
             return step()
         except UnicodeDecodeError as exc:
             self.close()
-            hint = " (it looks like GBK/GB18030: try --encoding gb18030)" if self.encoding.startswith("utf") else ""
-            raise ImportRejected(
-                f"{self.path.name}: not valid {self.encoding} text at byte {exc.start} of a block{hint}"
-            ) from None
+            hint = (
+                "; files saved as GBK/GB18030 (common for Chinese Excel exports) need --encoding gb18030"
+                if self.encoding.startswith("utf")
+                else "; give the file's encoding with --encoding"
+            )
+            raise ImportRejected(f"{self.path.name}: not valid {self.requested} text ({exc.reason}){hint}") from None
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             self.close()
             raise ImportRejected(f"{self.path.name}: truncated or corrupt gzip stream ({exc})") from None
