@@ -1,0 +1,84 @@
+"""The pages as a person sees them: Debian's Chromium, headless, driven by Playwright.
+
+Outside CI the test skips when Chromium or Playwright is missing; in CI (CI=true) it must run.
+Set CITYBRAIN_SCREENSHOTS=DIR to keep a screenshot of each page (docs/img/ is made this way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.simulate.load import load_city
+from citybrain.web.app import create_app
+from tests.conftest import IN_CI
+from tests.live_server import serve
+
+CHROMIUM = os.environ.get("CITYBRAIN_CHROMIUM", "/usr/bin/chromium")
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    problem = None
+    if not shutil.which(CHROMIUM):
+        problem = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "playwright is not installed (pip install -e '.[dev]')"
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    folder = os.environ.get("CITYBRAIN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Settings) -> None:
+    with db.transaction() as session:
+        report = load_city(session, seed=1, days=5, cases_per_day=60, now=clock.utcnow() - timedelta(minutes=1))
+    with serve(create_app(settings, database=db)) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page.goto(url + "/")
+        assert "城市大脑" in page.title()
+        month = int(page.inner_text("#cases-month"))
+        assert 0 < month <= report.cases
+        visible = page.inner_text("body")
+        assert "响应率" in visible
+        assert "Response rate" in visible
+        assert not MOBILE.search(visible), "an unmasked phone number is visible on the public page"
+        assert page.locator("table tbody tr").count() > 0
+        _shot(page, "landing")
+        page.click("text=Open311 GeoReport v2")
+        page.wait_for_load_state()
+        assert "GeoReport_v2" in page.inner_text("body")
+        page.close()
