@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from citybrain.models import Category, Department, District, RoutingRule, ServiceAttribute, SlaPolicy
@@ -60,6 +60,18 @@ def routing_rule(session: Session, rule_id: int) -> RoutingRule | None:
 def routing_rules(session: Session) -> list[RoutingRule]:
     """All rules, oldest first, so that among equally specific rules the oldest wins every time."""
     return list(session.scalars(select(RoutingRule).order_by(RoutingRule.id)))
+
+
+def candidate_rules(session: Session, category_codes: list[str], district_code: str | None) -> list[RoutingRule]:
+    """Only the rules that can match: for one of ``category_codes`` (or any) and the district (or any), oldest first.
+
+    Routing runs on every intake, so it reads the few candidates instead of the whole rule table.
+    """
+    district: ColumnElement[bool] = RoutingRule.district_code.is_(None)
+    if district_code is not None:
+        district = or_(district, RoutingRule.district_code == district_code)
+    category = or_(RoutingRule.category_code.is_(None), RoutingRule.category_code.in_(category_codes))
+    return list(session.scalars(select(RoutingRule).where(category, district).order_by(RoutingRule.id)))
 
 
 def service_attribute_keys(session: Session) -> set[tuple[str, str]]:

@@ -32,7 +32,9 @@ def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None
 def best_rule(*, session: Session, category_code: str, district_code: str | None) -> RoutingRule | None:
     """The winning rule; among equally specific rules the oldest one wins, so the answer never flickers."""
     best: tuple[tuple[int, int, int], RoutingRule] | None = None
-    for rule in repository.routing_rules(session):
+    parts = category_code.split(".")
+    ancestors = [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]  # what is_within accepts
+    for rule in repository.candidate_rules(session, ancestors, district_code):
         score = _rule_score(rule, category_code, district_code)
         if score is not None and (best is None or score > best[0]):
             best = (score, rule)
