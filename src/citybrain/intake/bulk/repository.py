@@ -11,11 +11,13 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from citybrain.core.types import UTCDateTime
 from citybrain.models import Case, CaseContact, Category, Department, ImportBatch
 
 _CASES: Table = Case.__table__  # type: ignore[assignment]
@@ -88,15 +90,26 @@ def _sqlite_insert_cases(connection: Connection, rows: list[dict[str, Any]]) -> 
     columns = list(rows[0])
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f"INSERT INTO cases ({names}) VALUES ({', '.join('?' * len(columns))})"
-    connection.exec_driver_sql(sql, [tuple(_sqlite_value(row[c]) for c in columns) for row in rows])
+    values = itemgetter(*columns)
+    times = [i for i, c in enumerate(columns) if isinstance(_CASES.c[c].type, UTCDateTime)]
+    documents = [i for i, c in enumerate(columns) if isinstance(_CASES.c[c].type, JSON)]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        record = list(values(row))
+        for i in times:
+            if record[i] is not None:
+                record[i] = _sqlite_time(record[i])
+        for i in documents:
+            if record[i] is not None:
+                record[i] = json.dumps(record[i], ensure_ascii=False)
+        params.append(tuple(record))
+    connection.exec_driver_sql(sql, params)
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def _sqlite_time(value: datetime) -> str:
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 @contextmanager
