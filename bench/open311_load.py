@@ -210,8 +210,8 @@ def profiler(pid: int, output: Path | None, duration: float) -> Iterator[None]:
         proc.wait(timeout=duration + 60)
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU used so far by a process and its live descendants (uvicorn's workers), from /proc."""
+def _process_table() -> tuple[dict[int, int], dict[int, float]]:
+    """Every process's parent and CPU seconds used so far (user + system), from /proc."""
     parents: dict[int, int] = {}
     cpu: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
@@ -225,6 +225,26 @@ def tree_cpu_seconds(root: int) -> float:
         pid = int(entry.name)
         parents[pid] = int(fields[1])
         cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return parents, cpu
+
+
+def pids_cpu_seconds(pids: list[int]) -> float:
+    cpu = _process_table()[1]
+    return sum(cpu.get(pid, 0.0) for pid in pids)
+
+
+def pg_backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (the server's pooled connections, after warm-up)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (PG_BENCH_DB,)).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU used so far by a process and its live descendants (uvicorn's workers)."""
+    parents, cpu = _process_table()
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -253,16 +273,20 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
         with server(env, target.port, workers) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
-            cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
+            backends = pg_backend_pids() if args.db == "postgresql" else []
+            cpu0, pg0, busy0 = tree_cpu_seconds(proc.pid), pids_cpu_seconds(backends), machine_busy_seconds()
+            t0 = time.monotonic()
             with profiler(proc.pid, args.profile, args.duration):
                 measured = loadgen.run(target, rate=args.rate, duration=args.duration, connections=args.connections)
             elapsed = time.monotonic() - t0
             server_cpu_s = tree_cpu_seconds(proc.pid) - cpu0
+            pg_cpu_s = pids_cpu_seconds(backends) - pg0
             machine_cpu = 100 * (machine_busy_seconds() - busy0) / elapsed
         check = durable_rows(db_env["CITYBRAIN_DATABASE_URL"], warm.ids + measured.ids)
     cpu = {
         "server_s": server_cpu_s,
         "server": 100 * server_cpu_s / elapsed,
+        "postgres_backends": 100 * pg_cpu_s / elapsed,
         "loadgen": measured.summary()["loadgen_cpu_percent"],
         "machine": machine_cpu,
     }
@@ -310,7 +334,10 @@ def report(
         "cpu_percent": {
             "server": round(cpu["server"], 1),
             "loadgen": round(cpu["loadgen"], 1),
-            "everything_else_on_the_machine": round(max(0.0, cpu["machine"] - cpu["server"] - cpu["loadgen"]), 1),
+            "postgres_backends": round(cpu["postgres_backends"], 1),
+            "everything_else_on_the_machine": round(
+                max(0.0, cpu["machine"] - cpu["server"] - cpu["loadgen"] - cpu["postgres_backends"]), 1
+            ),
             "scale": f"100 = one core; the machine has {os.cpu_count()}",
         },
         # Robust to a busy machine: what one acknowledged POST costs the server, so 1000 / this = requests/s
