@@ -11,7 +11,9 @@ committed transaction per request:
 - ``floor``: a sketch of a lean path — the directory (categories, routing rules, SLA classes) read once and
   kept in memory, the key checked by one Core SELECT, and four Core INSERTs. It is *not* product code
   (no attribute checks, simplified routing without districts); it shows how far the ORM path is from the
-  cost of the writes themselves.
+  cost of the writes themselves;
+- ``floor_group_commit_N``: the same, N requests per transaction (what a group-commit writer would do: one
+  COMMIT and one fsync for N acknowledgements, multi-row INSERTs).
 
     .venv/bin/python bench/open311_write_cost.py --db sqlite --requests 1000
 """
@@ -35,13 +37,13 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 from bench.open311_load import RESULTS, citybrain, fresh_database, request_bodies  # noqa: E402
 
 
-def _service_path(db: Any, settings: Any, api_key: str) -> Callable[[Any], str]:
+def _service_path(db: Any, settings: Any, api_key: str) -> Callable[[list[Any]], None]:
     from citybrain.intake.open311 import service
 
-    def post(data: Any) -> str:
+    def post(batch: list[Any]) -> None:
+        (data,) = batch
         with db.transaction() as session:
-            body = service.submit(session=session, settings=settings, api_key=api_key, data=data, lang="zh")
-        return str(body["service_request_id"])
+            service.submit(session=session, settings=settings, api_key=api_key, data=data, lang="zh")
 
     return post
 
@@ -78,7 +80,8 @@ class _Directory:
         return (sla_code, *self.slas[sla_code])
 
 
-def _floor_path(db: Any, api_key: str) -> Callable[[Any], str]:
+def _floor_path(db: Any, api_key: str) -> Callable[[list[Any]], None]:
+    """Each call is one transaction; given several requests it is a group commit (one COMMIT, one fsync)."""
     from sqlalchemy import insert, select
 
     from citybrain.core import clock
@@ -87,68 +90,77 @@ def _floor_path(db: Any, api_key: str) -> Callable[[Any], str]:
 
     directory = _Directory(db)
 
-    def post(data: Any) -> str:
-        now = clock.utcnow()
+    def case_row(data: Any, now: Any) -> dict[str, Any]:
         department_id = directory.route(data.service_code)
         sla_code, accept_hours, resolve_hours = directory.sla(data.service_code)
+        return {
+            "source": "open311",
+            "channel": "open311",
+            "title": (data.description or "")[:80],
+            "text": data.description or "",
+            "category_code": data.service_code,
+            "lat": data.location.lat,
+            "lon": data.location.lon,
+            "status": "dispatched",
+            "department_id": department_id,
+            "sla_code": sla_code,
+            "created_at": now,
+            "updated_at": now,
+            "dispatched_at": now,
+            "accept_due_at": now + timedelta(hours=accept_hours),
+            "due_at": now + timedelta(hours=resolve_hours),
+            "version": 1,
+        }
+
+    def events(case_id: int, row: dict[str, Any]) -> list[dict[str, Any]]:
+        event = {"case_id": case_id, "at": row["created_at"], "data": None}
+        receive = {"actor": "open311:bench", "action": "receive", "from_status": None, "to_status": "received"}
+        dispatch = {"actor": "routing", "action": "dispatch", "from_status": "received", "to_status": "dispatched"}
+        return [
+            {**event, **receive, "department_id": None},
+            {**event, **dispatch, "department_id": row["department_id"]},
+        ]
+
+    def post(batch: list[Any]) -> None:
+        now = clock.utcnow()
+        rows = [case_row(data, now) for data in batch]
         with db.transaction() as session:
             conn = session.connection()
             key = conn.execute(select(ApiKey.name, ApiKey.revoked_at).where(ApiKey.key_hash == hash_secret(api_key)))
             if key.first() is None:
                 raise RuntimeError("key refused")
-            case = {
-                "source": "open311",
-                "channel": "open311",
-                "title": (data.description or "")[:80],
-                "text": data.description or "",
-                "category_code": data.service_code,
-                "lat": data.location.lat,
-                "lon": data.location.lon,
-                "status": "dispatched",
-                "department_id": department_id,
-                "sla_code": sla_code,
-                "created_at": now,
-                "updated_at": now,
-                "dispatched_at": now,
-                "accept_due_at": now + timedelta(hours=accept_hours),
-                "due_at": now + timedelta(hours=resolve_hours),
-                "version": 1,
-            }
-            case_id = conn.execute(insert(Case).returning(Case.id), case).scalar_one()
-            person = data.submitter
-            conn.execute(insert(CaseContact), {"case_id": case_id, "name": person.full_name(), "phone": person.phone})
-            event = {"case_id": case_id, "at": now, "department_id": None, "from_status": None, "data": None}
-            conn.execute(
-                insert(CaseEvent),
-                [
-                    {**event, "actor": "open311:bench", "action": "receive", "to_status": "received"},
-                    {
-                        **event,
-                        "actor": "routing",
-                        "action": "dispatch",
-                        "from_status": "received",
-                        "to_status": "dispatched",
-                        "department_id": department_id,
-                    },
-                ],
+            returning = insert(Case).returning(Case.id, sort_by_parameter_order=True)
+            ids = (
+                list(conn.execute(returning, rows).scalars())
+                if len(rows) > 1
+                else [conn.execute(insert(Case).returning(Case.id), rows[0]).scalar_one()]
             )
-        return str(case_id)
+            contacts = [
+                {"case_id": i, "name": d.submitter.full_name(), "phone": d.submitter.phone}
+                for i, d in zip(ids, batch, strict=True)
+            ]
+            conn.execute(insert(CaseContact), contacts)
+            conn.execute(insert(CaseEvent), [e for i, row in zip(ids, rows, strict=True) for e in events(i, row)])
 
     return post
 
 
-def measure(paths: dict[str, Callable[[Any], str]], requests: list[Any], rounds: int) -> dict[str, dict[str, float]]:
-    """Run the paths in alternating blocks, so drift in the machine's load hits both alike."""
+Path_ = tuple[Callable[[list[Any]], None], int]  # the path and how many requests one transaction carries
+
+
+def measure(paths: dict[str, Path_], requests: list[Any], rounds: int) -> dict[str, dict[str, float]]:
+    """Run the paths in alternating blocks, so drift in the machine's load hits them alike."""
     spent = {name: [0.0, 0.0, 0] for name in paths}
     block = max(1, len(requests) // rounds)
     for start in range(0, len(requests), block):
-        for name, post in paths.items():
+        chunk = requests[start : start + block]
+        for name, (post, size) in paths.items():
             cpu, wall = time.process_time(), time.perf_counter()
-            for data in requests[start : start + block]:
-                post(data)
+            for first in range(0, len(chunk), size):
+                post(chunk[first : first + size])
             spent[name][0] += time.process_time() - cpu
             spent[name][1] += time.perf_counter() - wall
-            spent[name][2] += len(requests[start : start + block])
+            spent[name][2] += len(chunk)
     return {
         name: {"cpu_ms_per_post": round(1000 * cpu / n, 3), "wall_ms_per_post": round(1000 * wall / n, 3)}
         for name, (cpu, wall, n) in spent.items()
@@ -160,6 +172,7 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--requests", type=int, default=1000, help="POSTs per path")
     parser.add_argument("--rounds", type=int, default=10, help="alternating blocks")
+    parser.add_argument("--group", type=int, default=32, help="requests per transaction in the group-commit floor")
     args = parser.parse_args()
     with fresh_database(args.db) as db_env:
         env = {**os.environ, **db_env}
@@ -177,7 +190,12 @@ def main() -> None:
         try:
             forms = [ImmutableMultiDict(parse_qsl(b.decode())) for b in request_bodies(api_key, args.requests)]
             requests = [parse_new_request(form) for form in forms]
-            paths = {"service": _service_path(db, settings, api_key), "floor": _floor_path(db, api_key)}
+            floor = _floor_path(db, api_key)
+            paths: dict[str, Path_] = {
+                "service": (_service_path(db, settings, api_key), 1),
+                "floor": (floor, 1),
+                f"floor_group_commit_{args.group}": (floor, args.group),
+            }
             measure(paths, requests[:50], 1)  # warm caches, compile statements
             result = {"db": args.db, "requests_per_path": args.requests, **measure(paths, requests, args.rounds)}
         finally:
