@@ -147,7 +147,7 @@ class ParquetReader:
         self.path = path
         self.batch_size = batch_size
         try:
-            self._file = pq.ParquetFile(path)
+            self._file = pq.ParquetFile(path, buffer_size=1 << 20, pre_buffer=False)
         except self._errors as exc:
             raise ImportRejected(f"{path.name}: not a readable Parquet file, perhaps truncated ({exc})") from None
         self.columns = list(self._file.schema_arrow.names)
@@ -159,7 +159,7 @@ class ParquetReader:
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         number = 1
-        batches = self._file.iter_batches(batch_size=self.batch_size)
+        batches = self._file.iter_batches(batch_size=self.batch_size, use_threads=False)
         while True:
             try:
                 batch = next(batches, None)
