@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -228,18 +229,58 @@ def _process_table() -> tuple[dict[int, int], dict[int, float]]:
     return parents, cpu
 
 
-def pids_cpu_seconds(pids: list[int]) -> float:
-    cpu = _process_table()[1]
-    return sum(cpu.get(pid, 0.0) for pid in pids)
-
-
 def pg_backend_pids() -> list[int]:
-    """The PostgreSQL backends serving the benchmark database (the server's pooled connections, after warm-up)."""
+    """The PostgreSQL backends connected to the benchmark database."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (PG_BENCH_DB,)).fetchall()
     return [int(row[0]) for row in rows]
+
+
+class BackendWatch:
+    """CPU of the PostgreSQL backends serving the benchmark database, and how many came and went.
+
+    Backends are sampled every half second (pg_stat_activity + /proc): the server's pool closes overflow
+    connections when they are returned, so backends appear and vanish during a run. A backend's CPU is
+    counted from its first sample (or from zero if it was born during the run) to its last one.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> BackendWatch:
+        if self.enabled:
+            self._sample(initial=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.enabled:
+            self._stop.set()
+            self._thread.join()
+            self._sample(initial=False)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample(initial=False)
+
+    def _sample(self, *, initial: bool) -> None:
+        cpu = _process_table()[1]
+        for pid in pg_backend_pids():
+            if pid in cpu:
+                self.first.setdefault(pid, cpu[pid] if initial else 0.0)
+                self.last[pid] = cpu[pid]
+
+    def cpu_seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+    def backends_seen(self) -> int:
+        return len(self.last)
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -273,20 +314,19 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
         with server(env, target.port, workers) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
-            backends = pg_backend_pids() if args.db == "postgresql" else []
-            cpu0, pg0, busy0 = tree_cpu_seconds(proc.pid), pids_cpu_seconds(backends), machine_busy_seconds()
-            t0 = time.monotonic()
-            with profiler(proc.pid, args.profile, args.duration):
+            cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
+            with BackendWatch(args.db == "postgresql") as backends, profiler(proc.pid, args.profile, args.duration):
                 measured = loadgen.run(target, rate=args.rate, duration=args.duration, connections=args.connections)
             elapsed = time.monotonic() - t0
             server_cpu_s = tree_cpu_seconds(proc.pid) - cpu0
-            pg_cpu_s = pids_cpu_seconds(backends) - pg0
+            pg_cpu_s = backends.cpu_seconds()
             machine_cpu = 100 * (machine_busy_seconds() - busy0) / elapsed
         check = durable_rows(db_env["CITYBRAIN_DATABASE_URL"], warm.ids + measured.ids)
     cpu = {
         "server_s": server_cpu_s,
         "server": 100 * server_cpu_s / elapsed,
         "postgres_backends": 100 * pg_cpu_s / elapsed,
+        "postgres_backends_seen": backends.backends_seen(),
         "loadgen": measured.summary()["loadgen_cpu_percent"],
         "machine": machine_cpu,
     }
@@ -335,6 +375,7 @@ def report(
             "server": round(cpu["server"], 1),
             "loadgen": round(cpu["loadgen"], 1),
             "postgres_backends": round(cpu["postgres_backends"], 1),
+            "postgres_backends_seen": int(cpu["postgres_backends_seen"]),
             "everything_else_on_the_machine": round(
                 max(0.0, cpu["machine"] - cpu["server"] - cpu["loadgen"] - cpu["postgres_backends"]), 1
             ),
