@@ -159,12 +159,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def server(env: dict[str, str], port: int, workers: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``citybrain serve`` in its own process group; stopped with SIGINT (graceful), then SIGKILL."""
+def server_command(kind: str, port: int, workers: int) -> list[str]:
+    """``citybrain serve`` as a user runs it, or (``sketch``) the group-commit sketch of docs/benchmarks.md."""
+    if kind == "sketch":
+        app = "bench.group_commit_sketch:create_app"
+        return [sys.executable, "-m", "uvicorn", "--factory", app, "--host", loadgen.LOOPBACK, "--port", str(port)]
     exe = Path(sys.executable).with_name("citybrain")
-    args = [str(exe), "serve", "--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(args, env=env, start_new_session=True)
+    return [str(exe), "serve", "--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
+
+
+@contextmanager
+def server(env: dict[str, str], command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """The server in its own process group; stopped with SIGINT (graceful), then SIGKILL."""
+    proc = subprocess.Popen(command, env=env, start_new_session=True, cwd=ROOT)
     try:
         _wait_listening(proc, port)
         yield proc
@@ -312,7 +319,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         citybrain("db", "init", env=env)
         api_key = citybrain("apikey", "create", "bench", env=env).strip().splitlines()[-1].strip()
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
-        with server(env, target.port, workers) as proc:
+        env.update(CITYBRAIN_BENCH_API_KEY=api_key, CITYBRAIN_BENCH_GROUP=str(args.group))
+        with server(env, server_command(args.server, target.port, workers), target.port) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
             cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
             with BackendWatch(args.db == "postgresql") as backends, profiler(proc.pid, args.profile, args.duration):
@@ -369,6 +377,7 @@ def report(
             "rows_equal_acknowledged": check["rows"] == warm.ok + measured.ok,
             "every_acknowledged_row_present": durable,
         },
+        "server": "citybrain serve" if args.server == "citybrain" else f"group-commit sketch (group <= {args.group})",
         "server_workers": workers,
         "commit_mode": check["commit_mode"],
         "cpu_percent": {
@@ -419,13 +428,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
     parser.add_argument("--workers", type=int, default=0, help="server processes (default: 1 SQLite, 2 PostgreSQL)")
+    parser.add_argument(
+        "--server",
+        choices=["citybrain", "sketch"],
+        default="citybrain",
+        help="citybrain serve (default), or the group-commit sketch (bench/group_commit_sketch.py)",
+    )
+    parser.add_argument("--group", type=int, default=64, help="sketch only: most requests per transaction")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy collapsed stacks of the server to FILE")
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default bench/results/...)")
     args = parser.parse_args()
     result = benchmark(args)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
-    output = args.output or RESULTS / f"open311_post_{args.db}.json"
+    suffix = "" if args.server == "citybrain" else f"_{args.server}"
+    output = args.output or RESULTS / f"open311_post_{args.db}{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text + "\n")
     sys.exit(0 if result["target_met"] else 1)

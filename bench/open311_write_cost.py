@@ -80,7 +80,7 @@ class _Directory:
         return (sla_code, *self.slas[sla_code])
 
 
-def _floor_path(db: Any, api_key: str) -> Callable[[list[Any]], None]:
+def floor_path(db: Any, api_key: str) -> Callable[[list[Any]], list[int]]:
     """Each call is one transaction; given several requests it is a group commit (one COMMIT, one fsync)."""
     from sqlalchemy import insert, select
 
@@ -121,7 +121,7 @@ def _floor_path(db: Any, api_key: str) -> Callable[[list[Any]], None]:
             {**event, **dispatch, "department_id": row["department_id"]},
         ]
 
-    def post(batch: list[Any]) -> None:
+    def post(batch: list[Any]) -> list[int]:
         now = clock.utcnow()
         rows = [case_row(data, now) for data in batch]
         with db.transaction() as session:
@@ -141,11 +141,12 @@ def _floor_path(db: Any, api_key: str) -> Callable[[list[Any]], None]:
             ]
             conn.execute(insert(CaseContact), contacts)
             conn.execute(insert(CaseEvent), [e for i, row in zip(ids, rows, strict=True) for e in events(i, row)])
+        return ids
 
     return post
 
 
-Path_ = tuple[Callable[[list[Any]], None], int]  # the path and how many requests one transaction carries
+Path_ = tuple[Callable[[list[Any]], object], int]  # the path and how many requests one transaction carries
 
 
 def measure(paths: dict[str, Path_], requests: list[Any], rounds: int) -> dict[str, dict[str, float]]:
@@ -190,7 +191,7 @@ def main() -> None:
         try:
             forms = [ImmutableMultiDict(parse_qsl(b.decode())) for b in request_bodies(api_key, args.requests)]
             requests = [parse_new_request(form) for form in forms]
-            floor = _floor_path(db, api_key)
+            floor = floor_path(db, api_key)
             paths: dict[str, Path_] = {
                 "service": (_service_path(db, settings, api_key), 1),
                 "floor": (floor, 1),
