@@ -70,7 +70,7 @@ class Case(Base):
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     likes: Mapped[int] = mapped_column(Integer, default=0)
     dislikes: Mapped[int] = mapped_column(Integer, default=0)
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     reject_count: Mapped[int] = mapped_column(Integer, default=0)
     reminder_count: Mapped[int] = mapped_column(Integer, default=0)
