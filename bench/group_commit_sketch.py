@@ -2,10 +2,11 @@
 
 Why: ``docs/benchmarks.md`` proposes a lean write path with group commit; before anyone builds it into
 ``intake/open311`` this measures, through the same HTTP load, whether it would reach the target on this
-machine. The route parses the form with the product's ``parse_new_request``, hands the request to one writer
-thread and answers only after the writer's COMMIT has returned — durability as in the product. The writer takes
-whatever has queued (up to ``--group``) and writes it in one transaction with the Core statements of
-``bench.open311_write_cost.floor_path`` (directory in memory, no attribute checks, no district routing).
+machine. The route parses the form with the product's ``parse_new_request``, hands the request to a writer
+thread (one for SQLite, two for PostgreSQL) and answers only after that writer's COMMIT has returned — durability
+as in the product. A writer takes whatever has queued (up to ``--group``) and writes it in one transaction
+with the Core statements of ``bench.open311_write_cost.floor_path`` (directory in memory, no attribute checks,
+no district routing).
 
     .venv/bin/python bench/open311_load.py --db sqlite --server sketch
 """
@@ -36,15 +37,20 @@ Waiting = tuple[Any, asyncio.AbstractEventLoop, "asyncio.Future[int]"]
 class GroupWriter:
     """One thread owns the writes: a batch per transaction, every waiter answered after its COMMIT."""
 
-    def __init__(self, post: Any, group: int) -> None:
+    def __init__(self, post: Any, group: int, writers: int = 1) -> None:
         self.post = post
         self.group = group
         self.pending: queue.Queue[Waiting | None] = queue.Queue()
-        self.thread = threading.Thread(target=self._run, name="group-writer", daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._run, name=f"writer-{i}", daemon=True) for i in range(writers)]
+        for thread in self.threads:
+            thread.start()
 
     def _run(self) -> None:
-        while (first := self.pending.get()) is not None:
+        while True:
+            first = self.pending.get()
+            if first is None:
+                self.pending.put(None)  # let the other writers see it too
+                return
             batch = [first]
             while len(batch) < self.group:
                 try:
@@ -68,8 +74,9 @@ class GroupWriter:
             loop.call_soon_threadsafe(future.set_result, case_id)
 
     def stop(self) -> None:
-        self.pending.put(None)
-        self.thread.join(timeout=10)
+        self.pending.put(None)  # each thread puts it back for the next one
+        for thread in self.threads:
+            thread.join(timeout=10)
 
 
 def create_app() -> FastAPI:
@@ -79,7 +86,9 @@ def create_app() -> FastAPI:
 
     db = Database(load_settings())
     api_key = os.environ["CITYBRAIN_BENCH_API_KEY"]
-    writer = GroupWriter(floor_path(db, api_key), int(os.environ.get("CITYBRAIN_BENCH_GROUP", "64")))
+    # SQLite has one writer whatever we do; PostgreSQL can build one batch while another waits for its COMMIT.
+    writers = 1 if db.engine.dialect.name == "sqlite" else int(os.environ.get("CITYBRAIN_BENCH_WRITERS", "2"))
+    writer = GroupWriter(floor_path(db, api_key), int(os.environ.get("CITYBRAIN_BENCH_GROUP", "64")), writers)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

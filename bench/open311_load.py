@@ -163,7 +163,8 @@ def server_command(kind: str, port: int, workers: int) -> list[str]:
     """``citybrain serve`` as a user runs it, or (``sketch``) the group-commit sketch of docs/benchmarks.md."""
     if kind == "sketch":
         app = "bench.group_commit_sketch:create_app"
-        return [sys.executable, "-m", "uvicorn", "--factory", app, "--host", loadgen.LOOPBACK, "--port", str(port)]
+        address = ["--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
+        return [sys.executable, "-m", "uvicorn", "--factory", app, *address, "--log-level", "warning"]
     exe = Path(sys.executable).with_name("citybrain")
     return [str(exe), "serve", "--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
 
