@@ -43,6 +43,7 @@ WORK = ROOT / "var" / "bench"  # on the real disk, not tmpfs: fsync must cost wh
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_BENCH_DB = "citybrain_bench"
 PATH = "/open311/v2/requests.json"
+TARGET_RPS, TARGET_SECONDS, TARGET_P99_MS = 500, 60, 100
 
 _COMPLAINTS = [
     ("noise.residential", "楼上住户每天深夜装修敲打，噪音很大，老人小孩无法休息，请尽快处理。"),
@@ -354,8 +355,12 @@ def report(
     # Durable = every acknowledged request is in the database after the server stopped. Rows may exceed the
     # acknowledgements only by requests the server committed but whose answer the generator never read.
     durable = check["missing"] == 0 and check["rows"] >= warm.ok + measured.ok
+    # Issue 2: >= 500 durable requests/s sustained for 60 s, p99 <= 100 ms. Sustained = all of the 500/s offered
+    # for 60 s answered (achieved_rps dips just under the offered rate: its window ends with the last answer).
+    offered_enough = args.rate >= TARGET_RPS and args.duration >= TARGET_SECONDS
+    all_answered = run["errors"] == 0 and run["ok"] == run["sent"]
     target_met = bool(
-        durable and run["errors"] == 0 and run["achieved_rps"] >= 500 and (run["latency_ms"]["p99"] or 1e9) <= 100
+        durable and offered_enough and all_answered and (run["latency_ms"]["p99"] or 1e9) <= TARGET_P99_MS
     )
     return {
         "db": args.db,
