@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from citybrain.cases.lifecycle import Status
+from citybrain.intake.bulk.arrow_readers import BatchReader, open_arrow
+from citybrain.intake.bulk.columnar import MappedColumns, map_canonical
 from citybrain.intake.bulk.common import (
     ImportOptions,
     MapContext,
@@ -75,6 +77,16 @@ class CanonicalImporter:
         reader = open_table(path, encoding=options.encoding, batch_size=options.batch_size)
         require_columns(reader, REQUIRED, what="canonical case", name=path.name)
         return reader
+
+    def open_columns(self, path: Path, options: ImportOptions) -> BatchReader | None:
+        """The column-wise reader when Arrow reads this file as the row reader would (else None)."""
+        reader = open_arrow(path, encoding=options.encoding, batch_size=options.batch_size, known=COLUMNS)
+        if reader is not None:
+            require_columns(reader, REQUIRED, what="canonical case", name=path.name)
+        return reader
+
+    def map_columns(self, table: Any, ctx: MapContext, *, sqlite: bool) -> MappedColumns:
+        return map_canonical(table, ctx, source=self.source, sqlite=sqlite)
 
     def key_of(self, raw: dict[str, Any]) -> str | None:
         return text_value(raw.get("id"))

@@ -214,7 +214,7 @@ class XlsxReader:
             self._book.close()
 
 
-def require_columns(reader: TableReader, required: set[str], *, what: str, name: str) -> None:
+def require_columns(reader: Any, required: set[str], *, what: str, name: str) -> None:
     """A file without the columns a kind needs is the wrong file: say which are missing and what was found."""
     missing = sorted(required - set(reader.columns))
     if missing:

@@ -18,11 +18,14 @@ from sqlalchemy import JSON, Connection, Table, bindparam, func, insert, select,
 from sqlalchemy.orm import Session
 
 from citybrain.core.types import UTCDateTime
+from citybrain.intake.bulk.common import CASE_COLUMNS
 from citybrain.models import Case, CaseContact, Category, Department, ImportBatch
 
 _CASES: Table = Case.__table__  # type: ignore[assignment]
 _CONTACTS: Table = CaseContact.__table__  # type: ignore[assignment]
 _IN_CHUNK = 1000
+_TIME_COLUMNS = frozenset(c for c in CASE_COLUMNS if isinstance(_CASES.c[c].type, UTCDateTime))
+_SQLITE_INSERT = f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"  # noqa: S608
 _SQLITE_CACHE_KIB = -131072  # negative = KiB: 128 MiB
 
 
@@ -104,6 +107,39 @@ def _sqlite_insert_cases(connection: Connection, rows: list[dict[str, Any]]) -> 
                 record[i] = json.dumps(record[i], ensure_ascii=False)
         params.append(tuple(record))
     connection.exec_driver_sql(sql, params)
+
+
+def case_params(case: dict[str, Any], *, sqlite: bool) -> tuple[Any, ...]:
+    """A mapped case as one parameter tuple in ``CASE_COLUMNS`` order, stored the way :func:`insert_case_rows`
+    expects: on SQLite, times as naive UTC text and JSON as text (what the column types would write)."""
+    values = tuple(case[c] for c in CASE_COLUMNS)
+    if not sqlite:
+        return values
+    return tuple(
+        _sqlite_time(v)
+        if v is not None and c in _TIME_COLUMNS
+        else json.dumps(v, ensure_ascii=False)
+        if v is not None and c == "attributes"
+        else v
+        for c, v in zip(CASE_COLUMNS, values, strict=True)
+    )
+
+
+def insert_case_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert parameter tuples (``CASE_COLUMNS`` order) in one executemany, in the session's transaction."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_insert_rows(connection, rows)
+    else:
+        session.execute(insert(_CASES), [dict(zip(CASE_COLUMNS, row, strict=True)) for row in rows])
+
+
+def _sqlite_insert_rows(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """SQLite only: the driver's executemany on the raw connection of the same transaction, no per-value
+    processing by SQLAlchemy (the values are already stored forms, see :func:`case_params`)."""
+    connection.exec_driver_sql(_SQLITE_INSERT, rows)
 
 
 def _sqlite_time(value: datetime) -> str:
