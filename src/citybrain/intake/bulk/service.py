@@ -29,6 +29,7 @@ from citybrain.core.errors import ImportRejected
 from citybrain.intake.bulk import repository
 from citybrain.intake.bulk.arrow_readers import BatchReader
 from citybrain.intake.bulk.columnar import MappedColumns
+from citybrain.intake.bulk.columnar_stream import stream_columns
 from citybrain.intake.bulk.common import ImportOptions, ImportSummary, MapContext, MappedRow, RowRejected
 from citybrain.intake.bulk.readers import TableReader
 from citybrain.intake.bulk.report import RejectReport
@@ -142,9 +143,10 @@ def _import(
     )
     summary.batch_id = batch.id
     run = _Run(session, importer, _context(session, batch.id, now, zone), summary, report)
-    with repository.bulk_tuning(session):
+    expected = _expected_rows(batches or reader)
+    with repository.bulk_tuning(session, expected_rows=expected):
         if batches is not None:
-            _stream_columns(run, batches, options, progress)
+            stream_columns(run, batches, options, progress)
         elif reader is not None:
             _stream(run, reader, options, progress)
     _check_share(run, options, path.name)
@@ -154,6 +156,13 @@ def _import(
     batch.report_path = str(report.path) if report.lines else None
     batch.finished_at = utcnow()
     session.flush()
+
+
+def _expected_rows(reader: BatchReader | TableReader | None) -> int:
+    """Rows the file will bring, known for Parquet/XLSX, estimated from the size for CSV (≥ 200 bytes a row)."""
+    if reader is None or reader.total is None:
+        return 0
+    return reader.total if reader.unit == "rows" else reader.total // 200
 
 
 def _already_imported(summary: ImportSummary, batch_id: int, read: int, present: int) -> None:
@@ -228,100 +237,6 @@ def _flush(run: _Run) -> None:
         repository.insert_cases_with_contacts(run.session, [m.case for m in fresh], [m.contact for m in fresh])
     else:
         repository.insert_cases(run.session, [m.case for m in fresh])
-    run.summary.imported += len(fresh)
-
-
-def _stream_columns(run: _Run, reader: BatchReader, options: ImportOptions, progress: Progress | None) -> None:
-    """The column-wise path: each Arrow batch mapped at once, the few odd rows by the row mapper."""
-    importer: Any = run.importer
-    sqlite = run.session.connection().dialect.name == "sqlite"
-    pending = _Pending()
-    for raw in reader.batches():
-        for number, reason in raw.malformed:
-            run.summary.read += 1
-            run.reject(number, None, reason)
-        if raw.table is None or raw.table.num_rows == 0:
-            continue
-        run.summary.read += raw.table.num_rows
-        mapped: MappedColumns = importer.map_columns(raw.table, run.ctx, sqlite=sqlite)
-        _map_slow_rows(run, raw.table, raw.numbers, mapped, sqlite)
-        pending.extend(raw.numbers, mapped)
-        if len(pending.rows) >= options.batch_size:
-            _flush_rows(run, pending)
-            if progress is not None:
-                progress(reader.position(), reader.total, reader.unit)
-    _flush_rows(run, pending)
-    if progress is not None:
-        progress(reader.total or reader.position(), reader.total, reader.unit)
-
-
-def _map_slow_rows(run: _Run, table: Any, numbers: list[int], mapped: MappedColumns, sqlite: bool) -> None:
-    """Rows the column-wise mapper left alone, mapped (or rejected) one by one exactly as before."""
-    if not mapped.slow:
-        return
-    for index, raw in zip(mapped.slow, table.take(mapped.slow).to_pylist(), strict=True):
-        mapped.rows[index] = None
-        try:
-            row = run.importer.map(raw, run.ctx)
-        except RowRejected as exc:
-            run.reject(numbers[index], run.importer.key_of(raw), exc.reason)
-            continue
-        mapped.rows[index] = repository.case_params(row.case, sqlite=sqlite)
-        mapped.keys[index] = row.case["source_key"]
-        mapped.duplicate_of[index] = row.duplicate_of_key
-        if row.notes:
-            mapped.notes[index] = row.notes
-
-
-@dataclass
-class _Pending:
-    """Mapped rows waiting for their INSERT, in file order."""
-
-    numbers: list[int] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    duplicate_of: list[str | None] = field(default_factory=list)
-    notes: dict[int, list[str]] = field(default_factory=dict)
-
-    def extend(self, numbers: list[int], mapped: MappedColumns) -> None:
-        for index, row in enumerate(mapped.rows):
-            if row is None:
-                continue
-            if index in mapped.notes:
-                self.notes[numbers[index]] = mapped.notes[index]
-            self.numbers.append(numbers[index])
-            self.keys.append(mapped.keys[index] or "")
-            self.rows.append(row)
-            self.duplicate_of.append(mapped.duplicate_of[index])
-
-    def clear(self) -> None:
-        self.numbers, self.keys, self.rows, self.duplicate_of, self.notes = [], [], [], [], {}
-
-
-def _flush_rows(run: _Run, pending: _Pending) -> None:
-    """:func:`_flush` for parameter tuples: skip stored keys, reject repeats, insert the rest at once."""
-    if not pending.rows:
-        return
-    batch_id = run.ctx.batch_id
-    stored = repository.existing_keys(run.session, source=run.importer.source, keys=pending.keys)
-    seen: set[str] = set()
-    fresh: list[tuple[Any, ...]] = []
-    for number, key, row, target in zip(pending.numbers, pending.keys, pending.rows, pending.duplicate_of, strict=True):
-        if key in seen or stored.get(key, -1) == batch_id:
-            run.reject(number, key, "source_key: repeated within this file (the first occurrence was imported)")
-            continue
-        if key in stored:
-            run.summary.skipped += 1
-            continue
-        seen.add(key)
-        fresh.append(row)
-        for note in pending.notes.get(number, ()):
-            run.summary.noted += 1
-            run.report.add(number, key, "kept", note)
-        if target is not None:
-            run.duplicates.append((number, key, target))
-    pending.clear()
-    repository.insert_case_rows(run.session, fresh)
     run.summary.imported += len(fresh)
 
 
