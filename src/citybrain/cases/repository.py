@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
 from citybrain.cases.lifecycle import UNRESOLVED_STATES
+from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, Department
 
@@ -38,6 +39,33 @@ def add_case(session: Session, case: Case, contact: CaseContact | None) -> Case:
         contact.case_id = case.id
         session.add(contact)
     return case
+
+
+def add_planned(session: Session, planned: PlannedCase) -> Case:
+    """Write one planned case through the ORM (the staff API and other callers want the ``Case`` back)."""
+    case = Case(**planned.case)
+    contact = CaseContact(**planned.contact) if planned.contact is not None else None
+    add_case(session, case, contact)
+    session.add_all([CaseEvent(**event, case_id=case.id) for event in planned.events])
+    session.flush()
+    return case
+
+
+def insert_planned(session: Session, planned: Sequence[PlannedCase]) -> list[int]:
+    """Write many planned cases with one multi-row INSERT per table; their ids, in the order given.
+
+    ``sort_by_parameter_order`` makes RETURNING answer in parameter order on SQLite and PostgreSQL alike.
+    """
+    conn = session.connection()
+    stmt = insert(Case).returning(Case.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(stmt, [p.case for p in planned]).scalars()]
+    contacts = [{**p.contact, "case_id": i} for i, p in zip(ids, planned, strict=True) if p.contact is not None]
+    if contacts:
+        conn.execute(insert(CaseContact), contacts)
+    events = [{**event, "case_id": i} for i, p in zip(ids, planned, strict=True) for event in p.events]
+    if events:
+        conn.execute(insert(CaseEvent), events)
+    return ids
 
 
 def get(session: Session, case_id: int) -> Case | None:

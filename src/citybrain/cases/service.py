@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from citybrain.cases import repository
+from citybrain.cases import plan, repository
 from citybrain.cases.lifecycle import OPEN_STATES, TRANSITIONS, Status
 from citybrain.cases.schemas import ActionIn, NewCase
 from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.directory import repository as directory_repo
 from citybrain.directory import service as directory
-from citybrain.models import Callback, Case, CaseContact, CaseEvent, Department
+from citybrain.directory.snapshot import load_for_case
+from citybrain.models import Callback, Case, CaseEvent, Department
 
 
 def get_case(*, session: Session, case_id: int) -> Case:
@@ -78,23 +79,14 @@ def check_version(case: Case, expected_version: int | None) -> None:
 
 
 def create_case(*, session: Session, data: NewCase, actor: str) -> Case:
-    """Take in a request from any channel; dispatch it at once when routing finds an owner."""
-    now = clock.utcnow()
-    created = clock.as_utc(data.created_at) if data.created_at else now
-    if data.category_code and directory_repo.category(session, data.category_code) is None:
-        raise InvalidInput(f"unknown category / service_code {data.category_code!r}")
-    fields = data.model_dump(exclude={"contact", "created_at"})
-    case = Case(**fields, status=Status.RECEIVED.value, created_at=created, updated_at=now)
-    contact = None if data.contact.is_empty() else CaseContact(**data.contact.model_dump())
-    repository.add_case(session, case, contact)
-    record(session=session, case=case, action="receive", actor=actor, from_status=None, at=created)
-    if case.category_code:
-        department = directory.route(
-            session=session, category_code=case.category_code, district_code=case.district_code
-        )
-        if department is not None:
-            dispatch(session=session, case=case, department=department, actor="routing", at=created)
-    return case
+    """Take in a request from any channel; dispatch it at once when routing finds an owner.
+
+    The rows are decided by :func:`plan.plan_case` (as the Open311 writer decides them), from the part of the
+    directory this case needs, read in this transaction; then written in one flush.
+    """
+    directory = load_for_case(session, data.category_code, data.district_code)
+    planned = plan.plan_case(data, directory, clock.utcnow(), actor)
+    return repository.add_planned(session, planned)
 
 
 def dispatch(

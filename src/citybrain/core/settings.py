@@ -68,6 +68,27 @@ class Settings(BaseSettings):
         pattern="^(FULL|NORMAL|EXTRA)$",
         description="SQLite synchronous pragma. FULL makes every acknowledged commit durable across power loss.",
     )
+    directory_refresh_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Open311 intake keeps the directory (services, routing rules, SLA classes) in memory and re-reads it "
+            "at most this often: a directory change reaches new Open311 requests within this many seconds."
+        ),
+    )
+    intake_max_batch: int = Field(
+        default=64,
+        ge=1,
+        le=1000,
+        description="Most Open311 requests the intake writer commits in one transaction (group commit).",
+    )
+    intake_writers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
 
     def resolved_database_url(self) -> str:

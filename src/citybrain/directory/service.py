@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +19,21 @@ def is_within(code: str, ancestor: str) -> bool:
     return code == ancestor or code.startswith(ancestor + ".")
 
 
-def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None) -> tuple[int, int, int] | None:
+class RuleLike(Protocol):
+    """What scoring needs of a rule: the ORM row and the in-memory snapshot's copy both qualify."""
+
+    @property
+    def category_code(self) -> str | None: ...
+    @property
+    def district_code(self) -> str | None: ...
+    @property
+    def priority(self) -> int: ...
+
+
+R = TypeVar("R", bound=RuleLike)
+
+
+def _rule_score(rule: RuleLike, category_code: str, district_code: str | None) -> tuple[int, int, int] | None:
     """How specifically a rule matches (None if it does not): district first, then category depth, then priority.
 
     Every matching category is an ancestor of ``category_code``, so the longer code is the deeper one.
@@ -31,10 +47,21 @@ def _rule_score(rule: RoutingRule, category_code: str, district_code: str | None
 
 def best_rule(*, session: Session, category_code: str, district_code: str | None) -> RoutingRule | None:
     """The winning rule; among equally specific rules the oldest one wins, so the answer never flickers."""
-    best: tuple[tuple[int, int, int], RoutingRule] | None = None
+    return pick_rule(
+        repository.candidate_rules(session, ancestors(category_code), district_code), category_code, district_code
+    )
+
+
+def ancestors(category_code: str) -> list[str]:
+    """``a.b.c`` → ``[a, a.b, a.b.c]``: the codes a rule may name to match ``category_code``."""
     parts = category_code.split(".")
-    ancestors = [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]  # what is_within accepts
-    for rule in repository.candidate_rules(session, ancestors, district_code):
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def pick_rule(rules: Iterable[R], category_code: str, district_code: str | None) -> R | None:
+    """The most specific of ``rules`` (given oldest first); the first of equals wins, so it never flickers."""
+    best: tuple[tuple[int, int, int], R] | None = None
+    for rule in rules:
         score = _rule_score(rule, category_code, district_code)
         if score is not None and (best is None or score > best[0]):
             best = (score, rule)

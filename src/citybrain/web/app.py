@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from citybrain import __version__
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
+from citybrain.intake.writer import IntakeWriter
 from citybrain.web import errors
 
 
@@ -18,9 +19,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     db = database or Database(settings)
 
+    writer = IntakeWriter(db, settings)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        writer.start()
         yield
+        writer.stop()  # drains: every queued Open311 request is committed and answered first
         if database is None:
             db.dispose()
 
@@ -32,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.intake_writer = writer
     errors.install(app)
     _include_routers(app)
     return app

@@ -1,15 +1,13 @@
 """Open311 GeoReport v2 routes (mounted at ``/open311/v2``): every resource in ``.json`` and ``.xml``.
 
-Routes are thin: read the parameters, open the one transaction, call the service, render after commit.
+Routes are thin: read the parameters, open the one transaction (or, for POST, hand the request to the intake
+writer, which commits it with others), call the service, render after commit.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from citybrain.core import clock
 from citybrain.core.db import Database
@@ -18,7 +16,6 @@ from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
 from citybrain.intake.open311.schemas import (
     Lang,
-    NewRequest,
     check_jurisdiction,
     language,
     optional,
@@ -26,6 +23,7 @@ from citybrain.intake.open311.schemas import (
     parse_request_query,
 )
 from citybrain.intake.open311.xml import FORMATS, JSON_TYPE, XML_TYPE, respond
+from citybrain.intake.writer import IntakeWriter, Submission
 from citybrain.web.deps import presented_key
 
 router = APIRouter(tags=["Open311 GeoReport v2"])
@@ -97,11 +95,6 @@ def service_definition(request: Request, name: str) -> Response:
     return respond(fmt, "service_definition", body)
 
 
-def _create(db: Database, settings: Settings, api_key: str | None, data: NewRequest, lang: Lang) -> dict[str, Any]:
-    with db.transaction() as session:
-        return service.submit(session=session, settings=settings, api_key=api_key, data=data, lang=lang)
-
-
 @router.post("/requests.{fmt}", summary="Create a service request (form-encoded)")
 async def create_request(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
@@ -113,8 +106,10 @@ async def create_request(request: Request, fmt: str) -> Response:
     lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
     api_key = optional(form, "api_key", 200) or presented_key(request)
     data = parse_new_request(form)
-    body = await run_in_threadpool(_create, request.app.state.db, settings, api_key, data, lang)
-    return respond(fmt, "service_requests", [body])
+    writer: IntakeWriter = request.app.state.intake_writer
+    submission = Submission(api_key, clock.utcnow(), service.prepare(data, api_key, settings, lang))
+    accepted = await writer.write(submission)  # returns after the batch's COMMIT
+    return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])
 
 
 @router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)")

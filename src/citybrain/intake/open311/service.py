@@ -1,13 +1,15 @@
 """Open311 rules: take in a citizen's request as a case, and show cases to the public without personal data.
 
-A POST becomes a case through ``cases.service.create_case`` (channel ``open311``), which routes and
-dispatches (派单) it in the same transaction; the route answers only after the commit. A GET shows the
+A POST is checked here (:func:`prepare`: key, service, attributes) and written by the intake writer
+(``intake/writer.py``), which plans the case with ``cases.plan.plan_case`` — routed and dispatched (派单) as
+the staff API would — commits it with others, and only then lets the route answer. A GET shows the
 public view of cases: never the submitter's name, phone or e-mail, and phone / ID-card numbers / e-mail
 addresses written into the free text are masked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,49 +17,65 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from citybrain.auth import service as auth_service
 from citybrain.auth.roles import Permission, Principal
-from citybrain.cases import service as cases_service
+from citybrain.cases import repository as cases_repository
 from citybrain.cases.lifecycle import Status, open311_status
+from citybrain.cases.plan import plan_case
 from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock, ids
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound
+from citybrain.core.ids import hash_secret
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
+from citybrain.directory.snapshot import AttributeInfo, CategoryInfo, DirectorySnapshot, load_snapshot
+from citybrain.intake import repository as intake_repository
 from citybrain.intake.open311 import repository
-from citybrain.intake.open311.catalogue import name_of, requestable_category
+from citybrain.intake.open311.catalogue import name_of
 from citybrain.intake.open311.schemas import Lang, NewRequest, RequestQuery, parse_datetime
-from citybrain.models import ServiceAttribute
+from citybrain.intake.writer import Accepted, Intake, Prepare
+from citybrain.models import ApiKey
 
 #: Key under which ``address_id`` is kept in ``Case.attributes`` ("@" cannot start an attribute code we accept).
 ADDRESS_ID_KEY = "@address_id"
 
 
-def authorize(*, session: Session, api_key: str | None) -> Principal:
+def authorize_key(api_key: str | None, key: ApiKey | None) -> Principal:
     """The spec answers 403 for a missing or invalid api_key, and so do we for a key that may not submit."""
     if not api_key:
         raise Forbidden("api_key was not provided; ask the centre for one (citybrain apikey create NAME --role app)")
-    principal = auth_service.authenticate(session=session, plaintext=api_key)
+    if key is None or key.revoked_at is not None:
+        raise Forbidden("invalid or revoked API key")
+    principal = Principal(name=key.name, role=key.role, department_id=key.department_id)
     if not principal.can(Permission.SUBMIT):
         raise Forbidden(f"this api_key (role {principal.role}) may not submit requests")
     return principal
 
 
-def _one(attribute: ServiceAttribute, values: list[str]) -> str:
+def requestable(directory: DirectorySnapshot, code: str) -> CategoryInfo:
+    """The category behind ``service_code``: 404 if unknown or retired, 400 if it is only a group."""
+    category = directory.categories.get(code)
+    if category is None or not category.active:
+        raise NotFound(f"service_code {code!r} not found")
+    if category.level < 2 and code in directory.parents:
+        raise InvalidInput(f"service_code {code!r} is a group; request one of its services (see services.json)")
+    return category
+
+
+def _one(attribute: AttributeInfo, values: list[str]) -> str:
     if len(values) > 1:
         raise InvalidInput(f"attribute[{attribute.code}] takes one value, got {len(values)}")
     return values[0]
 
 
-def _check_keys(attribute: ServiceAttribute, values: list[str]) -> None:
-    keys = {str(v.get("key", "")) for v in attribute.values or []}
+def _check_keys(attribute: AttributeInfo, values: list[str]) -> None:
+    keys = {str(v.get("key", "")) for v in attribute.values}
     unknown = [v for v in values if v not in keys]
     if unknown:
         allowed = ", ".join(sorted(keys))
         raise InvalidInput(f"attribute[{attribute.code}]: {unknown[0]!r} is not one of its values ({allowed})")
 
 
-def _attribute_value(attribute: ServiceAttribute, values: list[str], settings: Settings) -> Any:
+def _attribute_value(attribute: AttributeInfo, values: list[str], settings: Settings) -> Any:
     datatype = attribute.datatype
     if datatype == "multivaluelist":
         _check_keys(attribute, values)
@@ -80,7 +98,7 @@ def _attribute_value(attribute: ServiceAttribute, values: list[str], settings: S
 
 
 def validate_attributes(
-    definition: list[ServiceAttribute], given: dict[str, list[str]], settings: Settings
+    definition: Sequence[AttributeInfo], given: dict[str, list[str]], settings: Settings
 ) -> dict[str, Any]:
     """Check ``attribute[...]`` answers against the service definition (required, list keys, numbers)."""
     by_code = {a.code: a for a in definition if a.variable}
@@ -147,27 +165,46 @@ def notice(lang: Lang, settings: Settings, department: str | None, due: datetime
     return f"dispatched to {department}; due by {local} ({settings.timezone})"
 
 
+def prepare(data: NewRequest, api_key: str | None, settings: Settings, lang: Lang) -> Prepare:
+    """The checks of a POST, in the spec's order (403, then 404 / 400), run by the intake writer per request."""
+
+    def check(directory: DirectorySnapshot, key: ApiKey | None) -> Intake:
+        principal = authorize_key(api_key, key)
+        category = requestable(directory, data.service_code)
+        answers = validate_attributes(directory.attributes.get(category.code, ()), data.attributes, settings)
+        new_case = _new_case(data, answers, name_of(category, lang))
+        token = ids.new_token() if category.service_type == "batch" else None
+        return Intake(case=new_case, actor=f"open311:{principal.name}", token=token)
+
+    return check
+
+
+def answer(accepted: Accepted, data: NewRequest, settings: Settings, lang: Lang) -> dict[str, Any]:
+    """The POST's answer: the id (or the batch token) and what the citizen can expect next."""
+    body: dict[str, Any] = {}
+    if accepted.token is not None:
+        body["token"] = accepted.token
+    else:
+        body["service_request_id"] = str(accepted.case_id)
+    planned = accepted.planned
+    department = name_of(planned.department, lang) if planned.department else None
+    body["service_notice"] = notice(lang, settings, department, planned.due_at, planned.status)
+    body["account_id"] = data.submitter.account_id
+    return body
+
+
 def submit(
     *, session: Session, settings: Settings, api_key: str | None, data: NewRequest, lang: Lang
 ) -> dict[str, Any]:
-    """POST requests: authorise, check against the catalogue, create (and route) the case."""
-    principal = authorize(session=session, api_key=api_key)
-    category = requestable_category(session, data.service_code)
-    answers = validate_attributes(repository.attributes(session, category.code), data.attributes, settings)
-    new_case = _new_case(data, answers, name_of(category, lang))
-    case = cases_service.create_case(session=session, data=new_case, actor=f"open311:{principal.name}")
-    department = repository.department(session, case.department_id) if case.department_id else None
-    body: dict[str, Any] = {}
-    if category.service_type == "batch":
-        case.token = ids.new_token()
-        session.flush()
-        body["token"] = case.token
-    else:
-        body["service_request_id"] = str(case.id)
-    dept_name = name_of(department, lang) if department else None
-    body["service_notice"] = notice(lang, settings, dept_name, case.due_at, case.status)
-    body["account_id"] = data.submitter.account_id
-    return body
+    """POST requests one at a time in the caller's transaction (the server uses the intake writer instead)."""
+    directory = load_snapshot(session)
+    key_hash = hash_secret(api_key) if api_key else None
+    key = intake_repository.api_keys_by_hash(session, [key_hash]).get(key_hash) if key_hash else None
+    intake = prepare(data, api_key, settings, lang)(directory, key)
+    planned = plan_case(intake.case, directory, clock.utcnow(), intake.actor)
+    planned.case["token"] = intake.token
+    (case_id,) = cases_repository.insert_planned(session, [planned])
+    return answer(Accepted(case_id, planned, intake.token), data, settings, lang)
 
 
 def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, Any]:

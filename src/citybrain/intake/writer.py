@@ -1,0 +1,218 @@
+"""The intake writer (group commit): many citizens' requests, one transaction, each answered after its COMMIT.
+
+Why: a durable commit costs an fsync, and the ORM's per-request statements cost CPU; one request per
+transaction capped the server near 80 requests/s. Here one thread per process (SQLite's single writer; on
+PostgreSQL ``intake_writers`` threads) takes whatever requests have queued — up to ``intake_max_batch``, with
+no artificial wait — and for the batch:
+
+1. reads the directory snapshot (:mod:`citybrain.intake.snapshot`, refreshed every few seconds);
+2. reads every API key of the batch in one SELECT, inside the transaction (a revoked key fails at once);
+3. lets each request check itself (``Submission.prepare``: 403 / 404 / 400 per request) and plans its rows
+   with :func:`citybrain.cases.plan.plan_case`, the same function the staff API uses;
+4. writes all planned cases with multi-row Core INSERTs and commits (``Database.transaction``, so other
+   writers of this process still queue on SQLite's writer lock);
+5. only then completes each request's future with its case id.
+
+A batch whose transaction fails is retried one request per transaction, so only the guilty request gets the
+error. :meth:`IntakeWriter.stop` lets the threads drain the queue before they end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+
+from citybrain.cases import repository as cases_repository
+from citybrain.cases.plan import PlannedCase, plan_case
+from citybrain.cases.schemas import NewCase
+from citybrain.core.db import Database, is_sqlite
+from citybrain.core.errors import CityBrainError
+from citybrain.core.ids import hash_secret
+from citybrain.core.settings import Settings
+from citybrain.directory.snapshot import DirectorySnapshot
+from citybrain.intake import repository
+from citybrain.intake.snapshot import DirectoryCache, directory_cache
+from citybrain.models import ApiKey
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A checked request: the case to create, who files it, and the batch token if its service gives one."""
+
+    case: NewCase
+    actor: str
+    token: str | None = None
+
+
+#: Checks one request against the directory and its API key row (None: unknown key); raises CityBrainError.
+Prepare = Callable[[DirectorySnapshot, ApiKey | None], Intake]
+
+
+@dataclass(frozen=True)
+class Submission:
+    api_key: str | None
+    received_at: datetime
+    prepare: Prepare
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A committed request: its case id and what was decided for it (department, deadlines)."""
+
+    case_id: int
+    planned: PlannedCase
+    token: str | None
+
+
+@dataclass
+class WriterStats:
+    batches: int = 0
+    requests: int = 0
+    largest_batch: int = 0
+    retried_batches: int = 0
+
+
+_Pending = tuple[Submission, "Future[Accepted]"]
+_Outcome = tuple[Intake, PlannedCase] | CityBrainError
+
+
+class IntakeWriter:
+    """Writer threads for one server process; created with the app, started and stopped by its lifespan."""
+
+    def __init__(
+        self, db: Database, settings: Settings, directory: DirectoryCache | None = None, *, autostart: bool = True
+    ) -> None:
+        self.db = db
+        self.max_batch = settings.intake_max_batch
+        self.thread_count = 1 if is_sqlite(db.engine) else settings.intake_writers
+        self.directory = directory or directory_cache(db, settings.directory_refresh_seconds)
+        self.stats = WriterStats()
+        self._autostart = autostart
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._state = "new"  # new → running → stopped; start() may run it again
+
+    # --- life -------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        if self._state == "running":
+            return
+        self._queue = queue.SimpleQueue()  # a previous stop() left its end marker in the old one
+        self._threads = [
+            threading.Thread(target=self._run, name=f"intake-writer-{i}", daemon=True) for i in range(self.thread_count)
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._state = "running"
+
+    def stop(self, timeout: float = 60) -> None:
+        """Refuse new requests, write every queued one, then end the threads."""
+        with self._lock:
+            running, self._state = self._state == "running", "stopped"
+            if running:
+                self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+
+    # --- submitting -------------------------------------------------------------------------------------
+
+    def submit(self, submission: Submission) -> Future[Accepted]:
+        """Queue a request; the future completes after its batch committed (or with its error)."""
+        future: Future[Accepted] = Future()
+        with self._lock:
+            if self._state == "stopped":
+                raise RuntimeError("the intake writer has stopped: the server is shutting down")
+            if self._state == "new" and self._autostart:
+                self._start_locked()
+            self._queue.put((submission, future))
+        return future
+
+    async def write(self, submission: Submission) -> Accepted:
+        """Await a request's commit without holding a thread (the HTTP handler's way in)."""
+        return await asyncio.wrap_future(self.submit(submission))
+
+    # --- the writer thread ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            batch, stopping = self._take()
+            if batch:
+                self._write(batch)
+            if stopping:
+                return
+
+    def _take(self) -> tuple[list[_Pending], bool]:
+        """Block for one request, then take what else is already queued (no waiting for more)."""
+        batch: list[_Pending] = []
+        item = self._queue.get()
+        while item is not None:
+            if item[1].set_running_or_notify_cancel():  # a request its client gave up on is not written
+                batch.append(item)
+            if len(batch) >= self.max_batch:
+                return batch, False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        self._queue.put(None)  # the end marker, for the other writer threads
+        return batch, True
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            outcomes = self._attempt(batch)
+        except Exception as exc:  # noqa: BLE001 - every waiter must hear about it, and the thread must live
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+            self._count(batch, retried=True)
+            for one in batch:  # only the guilty request fails when each has its own transaction
+                self._write([one])
+            return
+        self._count(batch, retried=False)
+        for (_submission, future), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    def _attempt(self, batch: list[_Pending]) -> list[Accepted | CityBrainError]:
+        """One transaction for the batch; returns only after COMMIT returned."""
+        directory = self.directory.current()
+        hashes = [hash_secret(s.api_key) if s.api_key else None for s, _future in batch]
+        with self.db.transaction() as session:
+            keys = repository.api_keys_by_hash(session, [h for h in hashes if h])
+            outcomes = [
+                _plan(s, directory, keys.get(h) if h else None) for (s, _f), h in zip(batch, hashes, strict=True)
+            ]
+            planned = [o[1] for o in outcomes if not isinstance(o, CityBrainError)]
+            ids = iter(cases_repository.insert_planned(session, planned) if planned else [])
+        return [o if isinstance(o, CityBrainError) else Accepted(next(ids), o[1], o[0].token) for o in outcomes]
+
+    def _count(self, batch: list[_Pending], *, retried: bool) -> None:
+        with self._lock:
+            if retried:
+                self.stats.retried_batches += 1
+                return
+            self.stats.batches += 1
+            self.stats.requests += len(batch)
+            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+
+
+def _plan(submission: Submission, directory: DirectorySnapshot, key: ApiKey | None) -> _Outcome:
+    try:
+        intake = submission.prepare(directory, key)
+        planned = plan_case(intake.case, directory, submission.received_at, intake.actor)
+    except CityBrainError as exc:
+        return exc
+    planned.case["token"] = intake.token
+    return intake, planned
