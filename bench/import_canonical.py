@@ -6,6 +6,7 @@ measures rows/s (wall clock of the import command) and the import process's peak
 
     .venv/bin/python bench/import_canonical.py                   # 1,000,000 rows, CSV and Parquet
     .venv/bin/python bench/import_canonical.py --rows 100000 --formats csv
+    .venv/bin/python bench/import_canonical.py --files /tmp/cb-files   # keep/reuse the generated files
 
 Target (issue 2): >= 20,000 cases/s into SQLite, peak memory < 500 MB for 1,000,000 rows.
 ``rows_per_cpu_second`` (rows over the import's user+system CPU time) is reported beside the wall-clock rate:
@@ -145,11 +146,14 @@ def count_cases(workdir: Path) -> int:
         return int(conn.execute("select count(*) from cases").fetchone()[0])
 
 
-def bench(fmt: str, rows: int, seed: int, tmp: Path) -> dict[str, Any]:
-    path = tmp / f"canonical.{'csv' if fmt == 'csv' else 'parquet'}"
+def bench(fmt: str, rows: int, seed: int, tmp: Path, files: Path | None) -> dict[str, Any]:
+    folder = files or tmp
+    path = folder / f"canonical-{rows}-{seed}.{'csv' if fmt == 'csv' else 'parquet'}"
     t0 = time.perf_counter()
-    (write_csv if fmt == "csv" else write_parquet)(path, rows, seed)
+    if files is None or not path.is_file():  # --files keeps generated files for the next run
+        (write_csv if fmt == "csv" else write_parquet)(path, rows, seed)
     generated = time.perf_counter() - t0
+    load_before = os.getloadavg()[0]
     workdir = tmp / f"data-{fmt}"
     result = run_import(path, workdir)
     stored = count_cases(workdir)
@@ -162,6 +166,7 @@ def bench(fmt: str, rows: int, seed: int, tmp: Path) -> dict[str, Any]:
         "rows_per_second": round(rows / result["seconds"]),
         "cpu_seconds": result["cpu_seconds"],
         "rows_per_cpu_second": round(rows / result["cpu_seconds"]),
+        "load_average_1min_before": round(load_before, 2),
         "load_average_1min_after": round(os.getloadavg()[0], 2),
         "peak_rss_mb": result["peak_rss_mb"],
         "cases_in_database": stored,
@@ -175,12 +180,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--formats", default="csv,parquet")
+    parser.add_argument("--files", type=Path, help="folder to keep the generated files in and reuse them from")
     parser.add_argument("--out", type=Path, default=RESULTS / "import_canonical.json")
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory(prefix="cb-import-bench-") as tmp:
         for fmt in args.formats.split(","):
-            runs.append(bench(fmt, args.rows, args.seed, Path(tmp)))
+            runs.append(bench(fmt, args.rows, args.seed, Path(tmp), args.files))
             print(json.dumps(runs[-1], ensure_ascii=False), file=sys.stderr)
     report = {
         "benchmark": "import_canonical",
