@@ -107,7 +107,8 @@ class IntakeWriter:
     def _start_locked(self) -> None:
         if self._state == "running":
             return
-        self._queue = queue.SimpleQueue()  # a previous stop() left its end marker in the old one
+        if self._state == "stopped":
+            self._queue = queue.SimpleQueue()  # the previous stop() left its end marker in the old one
         self._threads = [
             threading.Thread(target=self._run, name=f"intake-writer-{i}", daemon=True) for i in range(self.thread_count)
         ]
