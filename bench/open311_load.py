@@ -6,7 +6,7 @@ and then every acknowledged request is looked up in the database: a request only
 row is there after the server has gone.
 
     .venv/bin/python bench/open311_load.py --db sqlite --rate 500 --duration 60 --connections 32
-    .venv/bin/python bench/open311_load.py --db postgresql --workers 2
+    .venv/bin/python bench/open311_load.py --db postgresql --workers 1
 
 Target (issue 2): >= 500 durable requests/s for 60 s with p99 <= 100 ms on both databases.
 """
@@ -160,12 +160,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(kind: str, port: int, workers: int) -> list[str]:
-    """``citybrain serve`` as a user runs it, or (``sketch``) the group-commit sketch of docs/benchmarks.md."""
-    if kind == "sketch":
-        app = "bench.group_commit_sketch:create_app"
-        address = ["--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
-        return [sys.executable, "-m", "uvicorn", "--factory", app, *address, "--log-level", "warning"]
+def server_command(port: int, workers: int) -> list[str]:
+    """``citybrain serve`` as a user runs it."""
     exe = Path(sys.executable).with_name("citybrain")
     return [str(exe), "serve", "--host", loadgen.LOOPBACK, "--port", str(port), "--workers", str(workers)]
 
@@ -315,14 +311,14 @@ def machine_busy_seconds() -> float:
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
-    workers = args.workers or (1 if args.db == "sqlite" else 2)
+    workers = args.workers or 1
     with fresh_database(args.db) as db_env:
         env = {**os.environ, **db_env}
         citybrain("db", "init", env=env)
         api_key = citybrain("apikey", "create", "bench", env=env).strip().splitlines()[-1].strip()
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
-        env.update(CITYBRAIN_BENCH_API_KEY=api_key, CITYBRAIN_BENCH_GROUP=str(args.group))
-        with server(env, server_command(args.server, target.port, workers), target.port) as proc:
+        env.update(CITYBRAIN_INTAKE_MAX_BATCH=str(args.group), CITYBRAIN_INTAKE_WRITERS=str(args.writers))
+        with server(env, server_command(target.port, workers), target.port) as proc:
             warm = loadgen.run(target, rate=args.rate, duration=args.warmup, connections=args.connections)
             cpu0, busy0, t0 = tree_cpu_seconds(proc.pid), machine_busy_seconds(), time.monotonic()
             with BackendWatch(args.db == "postgresql") as backends, profiler(proc.pid, args.profile, args.duration):
@@ -383,7 +379,7 @@ def report(
             "rows_equal_acknowledged": check["rows"] == warm.ok + measured.ok,
             "every_acknowledged_row_present": durable,
         },
-        "server": "citybrain serve" if args.server == "citybrain" else f"group-commit sketch (group <= {args.group})",
+        "server": f"citybrain serve (intake writer: batch <= {args.group}, {args.writers} writer(s) on PostgreSQL)",
         "server_workers": workers,
         "commit_mode": check["commit_mode"],
         "cpu_percent": {
@@ -433,22 +429,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of load before measuring")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
-    parser.add_argument("--workers", type=int, default=0, help="server processes (default: 1 SQLite, 2 PostgreSQL)")
-    parser.add_argument(
-        "--server",
-        choices=["citybrain", "sketch"],
-        default="citybrain",
-        help="citybrain serve (default), or the group-commit sketch (bench/group_commit_sketch.py)",
-    )
-    parser.add_argument("--group", type=int, default=64, help="sketch only: most requests per transaction")
+    parser.add_argument("--workers", type=int, default=0, help="server processes (default 1: see docs/benchmarks.md)")
+    parser.add_argument("--group", type=int, default=64, help="CITYBRAIN_INTAKE_MAX_BATCH: most requests per COMMIT")
+    parser.add_argument("--writers", type=int, default=2, help="CITYBRAIN_INTAKE_WRITERS (PostgreSQL only)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy collapsed stacks of the server to FILE")
     parser.add_argument("--output", type=Path, default=None, help="JSON file (default bench/results/...)")
     args = parser.parse_args()
     result = benchmark(args)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
-    suffix = "" if args.server == "citybrain" else f"_{args.server}"
-    output = args.output or RESULTS / f"open311_post_{args.db}{suffix}.json"
+    output = args.output or RESULTS / f"open311_post_{args.db}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text + "\n")
     sys.exit(0 if result["target_met"] else 1)
