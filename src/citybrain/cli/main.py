@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli import apikey, cases, db, demo, directory, imports, report, serve, settings_cmd
+from citybrain.cli import apikey, cases, classify, db, demo, directory, imports, report, serve, settings_cmd
 
 app = typer.Typer(
     name="citybrain",
@@ -22,6 +22,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")
 app.add_typer(cases.app, name="cases")
+app.add_typer(classify.app, name="classify")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

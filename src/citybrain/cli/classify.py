@@ -1,0 +1,222 @@
+"""``citybrain classify``: train, measure and use the message category classifier (分类), offline."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from citybrain.cli.common import console, err_console, handle_errors
+from citybrain.core.errors import InvalidInput
+from citybrain.core.settings import load_settings
+from citybrain.nlp import persistence, service
+from citybrain.nlp.dataset import read_columns
+from citybrain.nlp.evaluation import Evaluation, evaluate_predictions
+from citybrain.nlp.model import TrainConfig, train
+
+app = typer.Typer(
+    help="Classify citizens' messages by category, trained from the city's own labelled history (no downloads).",
+    no_args_is_help=True,
+)
+
+InputOpt = Annotated[Path, typer.Option("--input", "-i", help="UTF-8 CSV file with a header row.")]
+ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="Model file (.npz).")]
+TextCol = Annotated[str, typer.Option("--text-col", help="Column holding the message text.")]
+LabelCol = Annotated[str, typer.Option("--label-col", help="Column holding the category label.")]
+
+
+@app.command("train")
+@handle_errors
+def train_cmd(
+    input: InputOpt,
+    model: ModelOpt,
+    text_col: TextCol = "text",
+    label_col: LabelCol = "label",
+    c: Annotated[float, typer.Option("--c", help="SVM regularisation (higher = fits the history closer).")] = 2.0,
+    target_accuracy: Annotated[
+        float, typer.Option("--target-accuracy", help="Accuracy the auto-dispatch threshold aims for.")
+    ] = 0.95,
+) -> None:
+    """Learn categories from labelled messages and write a model file.
+
+    Labels may be any level of the taxonomy (城乡建设, 城乡建设/物业管理, noise.construction.night): the model
+    learns whichever it is given. Rows without text or label are skipped and counted.
+
+    Example:
+
+        citybrain classify train --input messages_labelled.csv --text-col text --label-col label --model cat.npz
+    """
+    rows = read_columns(input, [text_col, label_col])
+    _train_and_save(rows[text_col], rows[label_col], model, TrainConfig(c=c, target_accuracy=target_accuracy))
+
+
+def _train_and_save(texts: list[str], labels: list[str], path: Path, config: TrainConfig) -> None:
+    started = time.perf_counter()
+    with console.status(f"training on {len(texts):,} messages …"):
+        trained = train(texts, labels, config)
+    persistence.save(trained, path)
+    skipped = len(texts) - trained.info["n_train"]
+    console.print(
+        f"trained on {trained.info['n_train']:,} messages ({skipped:,} skipped: no text or label), "
+        f"{len(trained.labels)} labels, in {time.perf_counter() - started:.1f} s → {path} "
+        f"({path.stat().st_size / 1e6:.1f} MB). Out-of-fold accuracy {trained.info['oof_accuracy']:.3f}; "
+        f"auto-dispatch threshold {trained.threshold:.2f} (aiming at {config.target_accuracy:.0%} right)."
+    )
+
+
+@app.command("evaluate")
+@handle_errors
+def evaluate_cmd(
+    model: ModelOpt,
+    input: InputOpt,
+    text_col: TextCol = "text",
+    label_col: LabelCol = "label",
+    threshold: Annotated[
+        float | None, typer.Option("--threshold", help="Confidence below which a human decides (default: model's).")
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Measure a model on labelled messages it has not seen: macro-F1, accuracy, per-class report, confusion
+    matrix, and accuracy at coverage (how right it is on the share of messages it is most sure of).
+
+    Example:
+
+        citybrain classify evaluate --model cat.npz --input held_out.csv --text-col text --label-col label
+    """
+    classifier = persistence.load(model)
+    rows = read_columns(input, [text_col, label_col])
+    keep = [i for i, label in enumerate(rows[label_col]) if label.strip()]
+    if not keep:
+        raise InvalidInput(f"{input}: no row has a label in column {label_col!r}")
+    labels, confidence = service.predict_many(classifier, [rows[text_col][i] for i in keep])
+    result = evaluate_predictions(
+        [rows[label_col][i].strip() for i in keep],
+        labels,
+        confidence,
+        model_labels=classifier.labels,
+        threshold=classifier.threshold if threshold is None else threshold,
+    )
+    _print_evaluation(result)
+    if json_out is not None:
+        json_out.write_text(json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _print_evaluation(result: Evaluation) -> None:
+    console.print(f"[bold]macro-F1 {result.macro_f1:.4f}[/]   accuracy {result.accuracy:.4f}   messages {result.n:,}")
+    if result.unknown_labels:
+        err_console.print(
+            "[yellow]warning:[/] labels the model was never taught (counted as wrong): "
+            + ", ".join(result.unknown_labels)
+        )
+    if result.n_empty:
+        err_console.print(f"[yellow]warning:[/] {result.n_empty:,} messages had no text (counted as wrong)")
+    per_class = Table("label", "precision", "recall", "F1", "support", title="per class")
+    for row in result.classes:
+        mark = "" if row.known_to_model else " (unknown to model)"
+        per_class.add_row(
+            row.label + mark, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}", str(row.support)
+        )
+    console.print(per_class)
+    confusion = Table("true \\ predicted", *[str(i) for i in range(len(result.classes))], title="confusion matrix")
+    for i, row in enumerate(result.classes):
+        confusion.add_row(f"{i} {row.label}", *[str(v) for v in result.confusion[i]])
+    console.print(confusion)
+    coverage = Table("most confident", "accuracy", "min confidence", "messages", title="accuracy at coverage")
+    for point in result.coverage:
+        coverage.add_row(f"{point.coverage:.0%}", f"{point.accuracy:.3f}", f"{point.min_confidence:.3f}", str(point.n))
+    console.print(coverage)
+    t = result.threshold
+    console.print(
+        f"threshold {t.threshold:.2f}: {t.coverage:.1%} dispatched automatically ({t.accuracy:.3f} right), "
+        f"the rest ({result.n - t.n_accepted:,}) to the human dispatch queue"
+    )
+
+
+@app.command("predict")
+@handle_errors
+def predict_cmd(
+    model: ModelOpt,
+    input: InputOpt,
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write: id,label,confidence.")],
+    text_col: TextCol = "text",
+    id_col: Annotated[str, typer.Option("--id-col", help="Column identifying each message.")] = "id",
+    jobs: Annotated[int, typer.Option("--jobs", help="Processes to use for large files (0 = one per CPU).")] = 0,
+) -> None:
+    """Label messages and write ``id,label,confidence`` (confidence = calibrated probability of the label).
+
+    A message without text gets an empty label and confidence 0: a person must read it.
+
+    Example:
+
+        citybrain classify predict --model cat.npz --input new.csv --text-col text --id-col id --output labels.csv
+    """
+    classifier = persistence.load(model)
+    rows = read_columns(input, [id_col, text_col])
+    started = time.perf_counter()
+    labels, confidence = service.predict_many(classifier, rows[text_col], jobs=jobs)
+    elapsed = time.perf_counter() - started
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["id", "label", "confidence"])
+        writer.writerows(zip(rows[id_col], labels, (f"{c:.4f}" for c in confidence), strict=True))
+    low = int((confidence < classifier.threshold).sum())
+    console.print(
+        f"{len(labels):,} messages labelled in {elapsed:.2f} s → {output}; {low:,} below the threshold "
+        f"{classifier.threshold:.2f} should go to a person (empty text: {labels.count(''):,})"
+    )
+
+
+@app.command("correct")
+@handle_errors
+def correct_cmd(
+    text: Annotated[str, typer.Option("--text", help="The message text.")],
+    label: Annotated[str, typer.Option("--label", help="The label an operator says is right.")],
+    source: Annotated[str, typer.Option("--source", help="Where it came from, e.g. a case id.")] = "",
+    corrections: Annotated[Path | None, typer.Option("--corrections", help="Corrections CSV.")] = None,
+) -> None:
+    """Record an operator's correction (改派) for the next `classify retrain`.
+
+    Example:
+
+        citybrain classify correct --text "小区电梯坏了三天" --label 城乡建设 --source case-1234
+    """
+    path = corrections or service.corrections_path(load_settings().data_dir)
+    service.add_correction(path, text=text, label=label, source=source)
+    console.print(f"correction recorded in {path}")
+
+
+@app.command("retrain")
+@handle_errors
+def retrain_cmd(
+    input: InputOpt,
+    model: ModelOpt,
+    text_col: TextCol = "text",
+    label_col: LabelCol = "label",
+    corrections: Annotated[
+        Path | None,
+        typer.Option("--corrections", help="Corrections CSV (default: <data_dir>/classify/corrections.csv)."),
+    ] = None,
+    c: Annotated[float, typer.Option("--c", help="SVM regularisation.")] = 2.0,
+) -> None:
+    """Train again on the labelled history with operators' corrections applied (their label wins; new messages are
+    added), and write the model.
+
+    Example:
+
+        citybrain classify retrain --input messages_labelled.csv --model cat.npz
+    """
+    path = corrections or service.corrections_path(load_settings().data_dir)
+    found = service.read_corrections(path)
+    if not found:
+        raise InvalidInput(f"no corrections in {path}; record some with `citybrain classify correct`")
+    rows = read_columns(input, [text_col, label_col])
+    texts, labels, changed = service.merge_corrections(rows[text_col], rows[label_col], found)
+    console.print(f"{len(found):,} corrections from {path}: {changed:,} labels changed or added")
+    _train_and_save(texts, labels, model, TrainConfig(c=c))

@@ -1,0 +1,185 @@
+"""Character n-gram TF-IDF features computed with numpy over a whole batch at once.
+
+Why not scikit-learn's ``TfidfVectorizer``: its Python analyzer reads about 700 messages a second on this machine,
+and a 12345 centre needs thousands. Here every character becomes its Unicode code point, an n-gram of up to three
+characters becomes one exact 64-bit id (three 21-bit code points side by side; code point 0 never occurs in cleaned
+text, so 1-, 2- and 3-grams never share an id), and the vocabulary is a sorted array searched with
+``np.searchsorted``. The first ``lead_chars`` characters (the title, 留言主题, of a 12345 message) are counted a
+second time as a separate block with the top bit set, so the subject line weighs more than the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+U64 = npt.NDArray[np.uint64]
+F64 = npt.NDArray[np.float64]
+
+_SHIFT = np.uint64(21)
+_LEAD_BIT = np.uint64(1 << 63)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """How text becomes features; stored with the model so prediction reads text exactly as training did."""
+
+    max_n: int = 3
+    lead_chars: int = 30
+    lead_weight: float = 0.7
+    min_df: int = 2
+
+
+def ngram_ids(texts: Sequence[str], config: FeatureConfig) -> tuple[npt.NDArray[np.int64], U64]:
+    """(document index, n-gram id) of every n-gram occurrence in the batch, body and lead blocks together."""
+    if not texts:
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer(("\x00".join(texts) + "\x00").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)
+    offset = np.arange(codes.size, dtype=np.int64) - np.repeat(np.cumsum(lengths + 1) - (lengths + 1), lengths + 1)
+    docs: list[npt.NDArray[np.int64]] = []
+    ids: list[U64] = []
+    gram = np.zeros(codes.size, dtype=np.uint64)
+    valid = np.ones(codes.size, dtype=bool)
+    for n in range(1, config.max_n + 1):
+        size = codes.size - n + 1
+        gram = (gram[:size] << _SHIFT) | codes[n - 1 :]
+        valid = valid[:size] & (codes[n - 1 :] != 0)
+        docs.append(doc[:size][valid])
+        ids.append(gram[valid])
+        if config.lead_chars > 0:
+            lead = valid & (offset[:size] + n <= config.lead_chars)
+            docs.append(doc[:size][lead])
+            ids.append(gram[lead] | _LEAD_BIT)
+    return np.concatenate(docs), np.concatenate(ids)
+
+
+@dataclass(frozen=True)
+class Vectorizer:
+    """A fitted vocabulary (sorted n-gram ids) with its IDF weights; lead-block ids sort last."""
+
+    config: FeatureConfig
+    vocabulary: U64
+    idf: F64
+    _table: npt.NDArray[np.int32] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", _build_table(self.vocabulary))
+
+    @property
+    def n_lead(self) -> int:
+        return int(self.vocabulary.size - np.searchsorted(self.vocabulary, _LEAD_BIT))
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Sublinear-tf × IDF rows, each block (body, lead) scaled to unit length; lead scaled by its weight."""
+        docs, ids = ngram_ids(texts, self.config)
+        cols = _lookup(self._table, self.vocabulary, ids)
+        hit = cols >= 0
+        shape = (len(texts), self.vocabulary.size)
+        counts = sparse.coo_matrix((np.ones(int(hit.sum())), (docs[hit], cols[hit])), shape=shape).tocsr()
+        counts.sum_duplicates()
+        counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
+        _unit_blocks(counts, self.vocabulary.size - self.n_lead, self.config.lead_weight)
+        return counts
+
+
+def _slots(ids: U64, bits: int) -> npt.NDArray[np.int64]:
+    """Fibonacci hashing: the top ``bits`` bits of id × 2^64/φ."""
+    return ((ids * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _build_table(vocabulary: U64) -> npt.NDArray[np.int32]:
+    """An open-addressing hash table (linear probing, load ≤ 1/8) from n-gram id to column, built in numpy.
+
+    Looking an id up costs one or two random reads instead of the ~19 of a binary search over the vocabulary;
+    that is most of the difference between 1,000 and several thousand messages a second.
+    """
+    bits = max(4, int(np.ceil(np.log2(max(vocabulary.size, 1) * 8))))
+    table = np.full(1 << bits, -1, dtype=np.int32)
+    pending = np.arange(vocabulary.size, dtype=np.int64)
+    slots = _slots(vocabulary, bits)
+    while pending.size:
+        free = np.flatnonzero(table[slots] == -1)
+        taken, first = np.unique(slots[free], return_index=True)
+        table[taken] = pending[free[first]]
+        placed = np.zeros(pending.size, dtype=bool)
+        placed[free[first]] = True
+        pending, slots = pending[~placed], (slots[~placed] + 1) & (table.size - 1)
+    return table
+
+
+def _lookup(table: npt.NDArray[np.int32], vocabulary: U64, ids: U64) -> npt.NDArray[np.int64]:
+    """Column of each id, or -1 for n-grams outside the vocabulary."""
+    if vocabulary.size == 0:
+        return np.full(ids.size, -1, dtype=np.int64)
+    mask = table.size - 1
+    slots = _slots(ids, int(table.size).bit_length() - 1)
+    entry = table[slots]
+    match = vocabulary[entry] == ids  # entry -1 reads the last id; the check below discards it
+    match &= entry >= 0
+    cols = np.where(match, entry, -1).astype(np.int64)
+    todo = np.flatnonzero(~match & (entry >= 0))
+    slots = (slots[todo] + 1) & mask
+    while todo.size:
+        entry = table[slots]
+        found = (entry >= 0) & (vocabulary[entry] == ids[todo])
+        cols[todo[found]] = entry[found]
+        probe = (entry >= 0) & ~found
+        todo, slots = todo[probe], (slots[probe] + 1) & mask
+    return cols
+    todo = np.arange(ids.size, dtype=np.int64)
+    slots = _slots(ids, int(table.size).bit_length() - 1)
+    while todo.size:
+        entry = table[slots].astype(np.int64)
+        empty = entry < 0
+        match = ~empty & (vocabulary[np.maximum(entry, 0)] == ids[todo])
+        cols[todo[match]] = entry[match]
+        probe = ~empty & ~match
+        todo, slots = todo[probe], (slots[probe] + 1) & (table.size - 1)
+    return cols
+
+
+def _unit_blocks(matrix: sparse.csr_matrix, first_lead: int, lead_weight: float) -> None:
+    """Scale each row's body block and lead block to unit L2 length in place (empty blocks stay zero)."""
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    is_lead = matrix.indices >= first_lead
+    square = matrix.data**2
+    body_norm = np.bincount(rows[~is_lead], weights=square[~is_lead], minlength=matrix.shape[0])
+    lead_norm = np.bincount(rows[is_lead], weights=square[is_lead], minlength=matrix.shape[0])
+    norm = np.sqrt(np.where(is_lead, lead_norm[rows], body_norm[rows]))
+    matrix.data = matrix.data / np.where(norm > 0, norm, 1.0) * np.where(is_lead, lead_weight, 1.0)
+
+
+def fit_vectorizer(texts: Sequence[str], config: FeatureConfig, *, extra_texts: Sequence[str] = ()) -> Vectorizer:
+    """Vocabulary from ``texts`` (n-grams in at least ``min_df`` of them); IDF over ``texts`` + ``extra_texts``.
+
+    ``extra_texts`` are unlabelled messages from the same city: they only sharpen which n-grams are common.
+    """
+    docs, ids = ngram_ids(texts, config)
+    vocabulary, df = _document_frequency(docs, ids)
+    vocabulary = vocabulary[df >= config.min_df]
+    df = df[df >= config.min_df].astype(np.float64)
+    n_docs = len(texts)
+    if extra_texts:
+        extra_docs, extra_ids = ngram_ids(extra_texts, config)
+        extra_vocab, extra_df = _document_frequency(extra_docs, extra_ids)
+        found = np.searchsorted(extra_vocab, vocabulary).clip(0, max(extra_vocab.size - 1, 0))
+        if extra_vocab.size:
+            df += np.where(extra_vocab[found] == vocabulary, extra_df[found], 0)
+        n_docs += len(extra_texts)
+    idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+    return Vectorizer(config=config, vocabulary=vocabulary, idf=idf)
+
+
+def _document_frequency(docs: npt.NDArray[np.int64], ids: U64) -> tuple[U64, npt.NDArray[np.int64]]:
+    """Sorted distinct ids and in how many documents each occurs."""
+    vocabulary, inverse = np.unique(ids, return_inverse=True)
+    pairs = np.unique(docs.astype(np.uint64) * np.uint64(vocabulary.size + 1) + inverse.astype(np.uint64))
+    df = np.bincount((pairs % np.uint64(vocabulary.size + 1)).astype(np.int64), minlength=vocabulary.size)
+    return vocabulary, df.astype(np.int64)
