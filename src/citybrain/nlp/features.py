@@ -23,6 +23,8 @@ F64 = npt.NDArray[np.float64]
 _SHIFT = np.uint64(21)
 _LEAD_BIT = np.uint64(1 << 63)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: Below this many training messages ``min_df`` is not applied.
+SMALL_CORPUS = 50
 
 
 @dataclass(frozen=True)
@@ -163,8 +165,9 @@ def fit_vectorizer(texts: Sequence[str], config: FeatureConfig, *, extra_texts: 
     """
     docs, ids = ngram_ids(texts, config)
     vocabulary, df = _document_frequency(docs, ids)
-    vocabulary = vocabulary[df >= config.min_df]
-    df = df[df >= config.min_df].astype(np.float64)
+    min_df = config.min_df if len(texts) >= SMALL_CORPUS else 1  # a handful of examples: keep every n-gram
+    vocabulary = vocabulary[df >= min_df]
+    df = df[df >= min_df].astype(np.float64)
     n_docs = len(texts)
     if extra_texts:
         extra_docs, extra_ids = ngram_ids(extra_texts, config)

@@ -128,8 +128,9 @@ def _fit_linear(matrix: sparse.csr_matrix, y: npt.NDArray[np.int64], n_classes: 
     present = np.unique(y)
     coef = np.zeros((n_classes, matrix.shape[1]), dtype=np.float32)
     intercept = np.full(n_classes, -10.0)
-    if present.size == 1:
-        intercept[present[0]] = 10.0
+    if present.size == 1 or matrix.shape[1] == 0:
+        counts = np.bincount(y, minlength=n_classes)
+        intercept = np.where(counts > 0, np.log(np.maximum(counts, 1) / y.size), -10.0)
         return coef, intercept
     svm = LinearSVC(C=c, max_iter=5000).fit(matrix, y)
     if present.size == 2:

@@ -82,7 +82,7 @@ def load(path: Path) -> TextClassifier:
                 threshold=float(header["threshold"]),
                 info={**header["info"], "created_at": header["created_at"], "libraries": header["libraries"]},
             )
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise InvalidInput(f"{path} is not a CityBrain classifier model file ({exc})") from None
 
 
