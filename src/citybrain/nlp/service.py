@@ -24,8 +24,8 @@ from citybrain.nlp.normalize import normalize
 
 CORRECTION_COLUMNS = ["text", "label", "corrected_at", "source"]
 #: Below this many messages a second process costs more than it saves.
-PARALLEL_FROM = 20_000
-CHUNK = 5_000
+PARALLEL_FROM = 10_000
+CHUNK = 4_000
 
 _worker_model: TextClassifier | None = None
 
