@@ -7,7 +7,7 @@ response that says "accepted" is only sent after the commit has returned.
 
 from __future__ import annotations
 
-import threading
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from citybrain.core.settings import Settings
+from citybrain.core.writelock import SqliteWriteLock
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -93,6 +94,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def _sqlite_write_lock(engine: Engine) -> SqliteWriteLock | None:
+    if not is_sqlite(engine):
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return SqliteWriteLock(Path(tempfile.mkdtemp()) / "memory.db")
+    return SqliteWriteLock(Path(database).resolve())
+
+
 class Database:
     """The engine, its session factory and the settings it was made from, created once per process."""
 
@@ -102,11 +112,8 @@ class Database:
         self.sessions = session_factory(self.engine)
         self._read_sessions = session_factory(self.engine.execution_options(**{READ_ONLY_OPTION: True}))
         event.listen(self._read_sessions, "before_flush", _refuse_writes)
-        # SQLite has one writer. Threads of this process queue for it here, woken the moment it is free;
-        # without this they wait inside SQLite's busy handler, which sleeps and retries (up to 100 ms a
-        # nap), and under load most requests spend their time asleep (seen in bench/open311_load.py).
-        # Other processes (a CLI import) still meet the busy_timeout as before.
-        self._sqlite_writer = threading.RLock() if is_sqlite(self.engine) else None
+        # SQLite has one writer: threads and processes queue for it on this lock (see core/writelock.py).
+        self._sqlite_writer = _sqlite_write_lock(self.engine)
 
     def transaction(self) -> Any:
         """``with db.transaction() as session:`` — the one boundary; commits on success."""
@@ -115,8 +122,8 @@ class Database:
         return self._queued_transaction(self._sqlite_writer)
 
     @contextmanager
-    def _queued_transaction(self, writer: threading.RLock) -> Iterator[Session]:
-        with writer, transaction(self.sessions) as session:
+    def _queued_transaction(self, writer: SqliteWriteLock) -> Iterator[Session]:
+        with writer.held(), transaction(self.sessions) as session:
             yield session
 
     @contextmanager

@@ -19,6 +19,8 @@ def open311_status(exc: CityBrainError) -> int:
         return 403  # the spec names 403 for a missing or invalid api_key
     if exc.status_code == 404:
         return 404
+    if exc.status_code >= 500:
+        return exc.status_code  # our trouble (e.g. a busy database), not the client's: it may retry
     return 400
 
 
