@@ -26,7 +26,7 @@ _CONTACTS: Table = CaseContact.__table__  # type: ignore[assignment]
 _IN_CHUNK = 1000
 _TIME_COLUMNS = frozenset(c for c in CASE_COLUMNS if isinstance(_CASES.c[c].type, UTCDateTime))
 _SQLITE_INSERT = f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})"  # noqa: S608
-_SQLITE_CACHE_KIB = -131072  # negative = KiB: 128 MiB
+_SQLITE_CACHE_KIB = -65536  # negative = KiB: 64 MiB (keeps a 1M-row import under 500 MB peak)
 _REBUILD_MIN_ROWS = 100_000
 
 
