@@ -202,3 +202,30 @@ class TestRefusals:
 
     def test_staff_operator_key_may_submit(self, client: TestClient, city: City, db: Database) -> None:
         assert post_request(client, "json", **pothole(city, api_key=make_key(db, "operator"))).status_code == 200
+
+
+class TestFormBody:
+    """The url-encoded body is parsed by our own reader: the same fields, and bad bodies refused cleanly."""
+
+    def test_multipart_form_is_accepted_too(self, client: TestClient, city: City, db: Database) -> None:
+        fields = {k: v for k, v in pothole(city).items() if not isinstance(v, list)}
+        response = client.post(f"{BASE}/requests.json", files={k: (None, str(v)) for k, v in fields.items()})
+        assert response.status_code == 200, response.text
+        assert case_count(db) == 1
+
+    def test_a_body_that_is_not_utf8_is_a_400(self, client: TestClient, city: City, db: Database) -> None:
+        raw = f"api_key={city.app_key}&service_code=o311.lamp&lat=39.9&long=116.4&description=".encode() + b"\xb4\xf3"
+        response = client.post(
+            f"{BASE}/requests.json", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+        assert response.status_code == 400
+        assert "UTF-8" in error_of(response, "json")[1]
+        assert case_count(db) == 0
+
+    def test_a_flood_of_fields_is_a_400(self, client: TestClient, city: City, db: Database) -> None:
+        raw = "&".join(f"f{i}=x" for i in range(2000))
+        response = client.post(
+            f"{BASE}/requests.json", content=raw, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+        assert response.status_code == 400
+        assert case_count(db) == 0

@@ -81,11 +81,19 @@ class DirectorySnapshot:
     slas: Mapping[str, SlaInfo]
     attributes: Mapping[str, tuple[AttributeInfo, ...]] = field(default_factory=dict)
     parents: frozenset[str] = frozenset()  # codes with at least one active child (Open311 groups)
+    # The snapshot never changes, so a (category, district) pair is routed once and remembered: intake asks
+    # the same few questions hundreds of times a second.
+    _routes: dict[tuple[str, str | None], DepartmentInfo | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def route(self, category_code: str, district_code: str | None) -> DepartmentInfo | None:
         """派单 target, as ``directory.service.route`` decides it (None: manual dispatch)."""
-        rule = pick_rule(self.rules, category_code, district_code)
-        return self.departments.get(rule.department_id) if rule else None
+        key = (category_code, district_code)
+        if key not in self._routes:
+            rule = pick_rule(self.rules, category_code, district_code)
+            self._routes[key] = self.departments.get(rule.department_id) if rule else None
+        return self._routes[key]
 
     def sla(self, category_code: str) -> SlaInfo | None:
         """The deadline class of a category, falling back to ``general`` as dispatch does."""

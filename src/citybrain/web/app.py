@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Case platform API: Open311 GeoReport v2 for citizens' apps, /api/v1 for staff.",
         lifespan=lifespan,
+        **_no_telemetry(),
     )
     app.state.db = db
     app.state.settings = settings
@@ -41,6 +44,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     _include_routers(app)
     return app
+
+
+def _no_telemetry() -> dict[str, Any]:
+    """Switch off FastAPI's built-in OpenTelemetry hooks where the installed FastAPI has them.
+
+    Offline deployments have no collector, and the hooks looked up OpenTelemetry's providers (environment
+    reads) on every request, measurably on the Open311 POST path (bench/open311_load.py).
+    """
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
 
 
 def _include_routers(app: FastAPI) -> None:
