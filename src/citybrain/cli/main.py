@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli import apikey, cases, classify, db, demo, directory, imports, report, serve, settings_cmd
+from citybrain.cli import analyze, apikey, cases, classify, db, demo, directory, imports, report, serve, settings_cmd
 
 app = typer.Typer(
     name="citybrain",
@@ -23,6 +23,7 @@ app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")
 app.add_typer(cases.app, name="cases")
 app.add_typer(classify.app, name="classify")
+app.add_typer(analyze.app, name="analyze")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from citybrain.core.types import UTCDateTime
 from citybrain.models.base import Base, BigId
@@ -79,6 +80,10 @@ class Case(Base):
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     token: Mapped[str | None] = mapped_column(String(64), unique=True)
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
+    # Intake's reading of the message (nlp): category with confidence, place, repeats, routing — the reasons.
+    triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # True while the case waits in the human dispatch queue (the reading was not sure enough to dispatch).
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,174 @@
+"""Open cases for analysis as a DuckDB view ``cases`` with the canonical columns, from a file or the live database.
+
+The view always has ``id VARCHAR, created_at TIMESTAMP (UTC, naive), category VARCHAR, lat DOUBLE, lon DOUBLE``
+and, when the source has them, ``district, text, title, address, likes, dislikes, department, status,
+satisfaction, resolved, duplicate_of``. Naive timestamps in a file are read in the city's time zone
+(``settings.timezone``) and converted to UTC, so a file exported in local time and the database agree.
+Files are read in place by DuckDB (no copy in Python), which keeps ten million rows fast and within memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import sqlalchemy as sa
+
+from citybrain.core.db import Database
+from citybrain.core.errors import InvalidInput
+from citybrain.models import Case
+
+REQUIRED = ("id", "created_at", "category", "lat", "lon")
+OPTIONAL_TEXT = ("district", "grid", "text", "title", "address", "department", "status", "channel", "request_type")
+OPTIONAL_NUMBER = ("likes", "dislikes", "satisfaction", "duplicate_of")
+SUFFIXES = {".csv": "csv", ".gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass(frozen=True)
+class CaseSource:
+    """What was opened: for reports and the ``params`` of stored results."""
+
+    source: str
+    rows: int
+    columns: tuple[str, ...]
+
+
+def connect(*, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the settings analyses use."""
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def open_file(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) -> CaseSource:
+    """Register ``path`` (canonical CSV, CSV.gz or Parquet) as the view ``cases``; InvalidInput if it cannot be."""
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file; give a canonical CSV or Parquet of cases")
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise InvalidInput(f"{path}: unknown file type {path.suffix!r}; use .csv, .csv.gz or .parquet")
+    reader = (
+        f"read_parquet('{_quote(path)}')"
+        if kind == "parquet"
+        else f"read_csv('{_quote(path)}', header = true, all_varchar = true)"
+    )
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_cases AS SELECT * FROM {reader}")
+        present = {row[0]: str(row[1]) for row in con.execute("DESCRIBE raw_cases").fetchall()}
+    except duckdb.Error as exc:
+        raise InvalidInput(f"{path}: cannot be read as {kind}: {str(exc).splitlines()[0]}") from exc
+    missing = [name for name in REQUIRED if name not in present]
+    if missing:
+        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)}; a case file needs {', '.join(REQUIRED)}")
+    _create_view(con, present, timezone)
+    rows = _count_checked(con, path)
+    return CaseSource(source=str(path), rows=rows, columns=tuple(_view_columns(con)))
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, present: dict[str, str], timezone: str) -> None:
+    parts = [
+        "CAST(id AS VARCHAR) AS id",
+        f"{_utc_expression(present['created_at'], timezone)} AS created_at",
+        "NULLIF(TRIM(CAST(category AS VARCHAR)), '') AS category",
+        "try_cast(lat AS DOUBLE) AS lat",
+        "try_cast(lon AS DOUBLE) AS lon",
+    ]
+    parts += [f"CAST({name} AS VARCHAR) AS {name}" for name in OPTIONAL_TEXT if name in present]
+    parts += [f"try_cast({name} AS BIGINT) AS {name}" for name in OPTIONAL_NUMBER if name in present]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {', '.join(parts)} FROM raw_cases")
+
+
+def _utc_expression(column_type: str, timezone: str) -> str:
+    """created_at as a naive UTC TIMESTAMP: zone-aware values converted, naive ones read in the city's zone."""
+    zone = timezone.replace("'", "")
+    if column_type.startswith("TIMESTAMP WITH TIME ZONE"):
+        return "timezone('UTC', created_at)"
+    if column_type.startswith("TIMESTAMP") or column_type == "DATE":
+        return f"timezone('UTC', timezone('{zone}', CAST(created_at AS TIMESTAMP)))"
+    text = "TRIM(CAST(created_at AS VARCHAR))"
+    return (
+        f"CASE WHEN regexp_matches({text}, '(Z|[+-][0-9][0-9]:?[0-9][0-9])$')"
+        f" THEN timezone('UTC', try_cast({text} AS TIMESTAMPTZ))"
+        f" ELSE timezone('UTC', timezone('{zone}', try_cast({text} AS TIMESTAMP))) END"
+    )
+
+
+def _count_checked(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    try:
+        total, bad_time = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE created_at IS NULL) FROM cases"
+        ).fetchone() or (0, 0)
+    except duckdb.Error as exc:
+        raise InvalidInput(f"{path}: {str(exc).splitlines()[0]}") from exc
+    if total == 0:
+        raise InvalidInput(f"{path}: no cases in the file")
+    if bad_time:
+        raise InvalidInput(f"{path}: {bad_time} row(s) have no readable created_at (ISO 8601 expected)")
+    return int(total)
+
+
+def _view_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in con.execute("DESCRIBE cases").fetchall()]
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def open_database(
+    con: duckdb.DuckDBPyConnection, database: Database, *, since: datetime | None = None, with_text: bool = False
+) -> CaseSource:
+    """Register the live database's cases (optionally only those created at or after ``since``) as the view ``cases``.
+
+    Merged duplicates and invalid cases are left out: they would count one problem twice or count spam.
+    Text columns are read only when ``with_text`` (hot issues need them; counting does not).
+    """
+    table = read_case_table(database, since=since, with_text=with_text)
+    con.register("db_cases", table)
+    con.execute("CREATE OR REPLACE TEMP VIEW cases AS SELECT * FROM db_cases")
+    return CaseSource(source="database", rows=table.num_rows, columns=tuple(table.column_names))
+
+
+def read_case_table(database: Database, *, since: datetime | None, with_text: bool) -> pa.Table:
+    columns = [
+        sa.cast(Case.id, sa.String).label("id"),
+        Case.created_at,
+        Case.category_code.label("category"),
+        Case.lat,
+        Case.lon,
+        Case.district_code.label("district"),
+        Case.grid,
+        Case.status,
+        Case.likes,
+        Case.dislikes,
+    ]
+    if with_text:
+        columns += [Case.title, Case.text]
+    query = sa.select(*columns).where(Case.duplicate_of.is_(None), Case.status != "invalid").order_by(Case.id)
+    if since is not None:
+        query = query.where(Case.created_at >= since)
+    names = [column.key or "" for column in query.selected_columns]
+    batches: dict[str, list[object]] = {name: [] for name in names}
+    with database.reading() as session:
+        for row in session.execute(query).yield_per(50_000):
+            for name, value in zip(names, row, strict=True):
+                batches[name].append(value)
+    created = [value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches["created_at"]]
+    batches["created_at"] = created  # type: ignore[assignment]
+    return pa.table({name: pa.array(batches[name], type=DB_TYPES.get(name, pa.string())) for name in names})
+
+
+DB_TYPES = {
+    "created_at": pa.timestamp("us"),
+    "lat": pa.float64(),
+    "lon": pa.float64(),
+    "likes": pa.int64(),
+    "dislikes": pa.int64(),
+}

@@ -1,0 +1,17 @@
+"""``citybrain analyze …``: the insight plane's commands (associations, hot issues, warnings, replies).
+
+Each topic lives in its own module (``analyze_<topic>.py``) that adds its command to :data:`app`; they are imported
+at the bottom so that ``citybrain analyze --help`` lists them all.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help=(
+        "Analyse cases: which problems travel together, what is hot, where trouble is starting, how good replies are.\n\n"
+        "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
+    ),
+    no_args_is_help=True,
+)
