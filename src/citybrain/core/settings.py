@@ -90,6 +90,24 @@ class Settings(BaseSettings):
         description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    alert_webhook_url: str = Field(
+        default="",
+        description="Alerts are POSTed as JSON to this URL after they are committed (empty = no webhook).",
+    )
+    alert_smtp_host: str = Field(
+        default="", description="SMTP server that e-mails alerts (empty = no e-mail); plain SMTP, no login."
+    )
+    alert_smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server for alert e-mail.")
+    alert_email_from: str = Field(default="citybrain@localhost", description="Sender address of alert e-mail.")
+    alert_email_to: str = Field(
+        default="", description="Recipients of alert e-mail, comma-separated (empty = no e-mail)."
+    )
+    alert_notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Time limit of one webhook call or SMTP conversation for an alert."
+    )
+    alert_notify_attempts: int = Field(
+        default=3, ge=1, le=10, description="Tries per alert notification before it is recorded as failed."
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
