@@ -61,6 +61,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
+    from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.web.pages import router as pages_router
 
@@ -68,4 +69,5 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(cases_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
+    app.include_router(insight_router, prefix="/api/v1")
     app.include_router(pages_router)

@@ -1,0 +1,1 @@
+"""Stored insight: runs of the analyses (associations, hot issues, warnings, reports) and their ranked results."""

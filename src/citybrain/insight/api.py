@@ -1,0 +1,50 @@
+"""Stored analysis runs for the cockpit and staff: list, one run with its results, the latest of a kind."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from citybrain.auth.roles import Permission
+from citybrain.insight import service
+from citybrain.web.deps import DbDep, PrincipalDep, require
+
+router = APIRouter(tags=["insight"])
+
+
+@router.get("/insight/runs", summary="Stored analysis runs, newest first (associations, hot issues, warnings …)")
+def list_runs(
+    db: DbDep,
+    principal: PrincipalDep,
+    kind: Annotated[str | None, Query(description=f"one of {', '.join(service.KINDS)}")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> list[dict[str, Any]]:
+    require(principal, Permission.READ_KPIS)
+    with db.reading() as session:
+        return service.list_runs(session, kind=kind, limit=limit)
+
+
+@router.get("/insight/runs/{run_id}", summary="One run with its ranked results, evidence and member cases")
+def get_run(
+    run_id: int,
+    db: DbDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    require(principal, Permission.READ_KPIS)
+    with db.reading() as session:
+        return service.get_run(session, run_id, limit=limit, offset=offset)
+
+
+@router.get("/insight/latest/{kind}", summary="The newest finished run of a kind, with its results")
+def latest(
+    kind: str,
+    db: DbDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    require(principal, Permission.READ_KPIS)
+    with db.reading() as session:
+        return service.latest(session, kind, limit=limit)
