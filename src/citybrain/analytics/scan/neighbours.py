@@ -1,0 +1,86 @@
+"""Cells' centres → each cell's neighbours sorted by distance: the circles a scan grows around every centre.
+
+A circle around centre ``i`` is ``order[i, :k]`` for ``k = 1 … length[i]``: the centre itself first, then the
+next-nearest cell, and so on, up to the largest radius allowed. :func:`limit_by_share` then stops each circle
+before it would hold more than the allowed share of all cases (SaTScan's "maximum spatial cluster size").
+Distances are metres in an equirectangular projection around the cells' mean latitude, like ``counting.grid``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from citybrain.core.errors import InvalidInput
+
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Every centre's cells by distance, padded with -1 (``distance_m`` with +inf) past ``length``."""
+
+    order: NDArray[np.int64]  # (cells, widest circle): cell indices, nearest first; order[i, 0] == i
+    distance_m: NDArray[np.float64]  # same shape: metres from centre i
+    length: NDArray[np.int64]  # (cells,): how many of order[i] lie within the maximum radius
+
+
+def project(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(cells, 2) metres east/north of the first point, scaled at the mean latitude."""
+    ref = math.radians(float(np.mean(lat))) if lat.size else 0.0
+    x = (lon - (lon[0] if lon.size else 0.0)) * METRES_PER_DEGREE * math.cos(ref)
+    y = (lat - (lat[0] if lat.size else 0.0)) * METRES_PER_DEGREE
+    return np.column_stack([x, y]).astype(np.float64)
+
+
+def neighbours(lat: NDArray[np.float64], lon: NDArray[np.float64], *, max_radius_m: float) -> Neighbours:
+    """Each cell's neighbours within ``max_radius_m`` of its centre, nearest first (ties by cell index)."""
+    if not max_radius_m >= 0:
+        raise InvalidInput(f"the scan's maximum radius must be ≥ 0 metres, got {max_radius_m}")
+    points = project(lat, lon)
+    n = len(points)
+    if n == 0:
+        empty = np.zeros((0, 1), dtype=np.int64)
+        return Neighbours(empty, np.zeros((0, 1)), np.zeros(0, dtype=np.int64))
+    tree = cKDTree(points)
+    within = tree.query_ball_point(points, r=max_radius_m * (1 + 1e-9))
+    width = max(len(found) for found in within)
+    order = np.full((n, width), -1, dtype=np.int64)
+    distance = np.full((n, width), np.inf)
+    length = np.zeros(n, dtype=np.int64)
+    for i, found in enumerate(within):
+        cells = np.asarray(found, dtype=np.int64)
+        metres = np.hypot(*(points[cells] - points[i]).T)
+        ranked = np.lexsort((cells, metres))
+        ranked = _centre_first(cells[ranked], i, ranked)
+        order[i, : len(cells)] = cells[ranked]
+        distance[i, : len(cells)] = metres[ranked]
+        length[i] = len(cells)
+    return Neighbours(order=order, distance_m=distance, length=length)
+
+
+def _centre_first(sorted_cells: NDArray[np.int64], centre: int, ranked: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Put the centre at position 0 even when another cell shares its point (distance 0)."""
+    at = int(np.flatnonzero(sorted_cells == centre)[0])
+    if at == 0:
+        return ranked
+    return np.concatenate([ranked[at : at + 1], ranked[:at], ranked[at + 1 :]])
+
+
+def limit_by_share(found: Neighbours, cell_totals: NDArray[np.int64], max_cases: float) -> NDArray[np.int64]:
+    """How many of each centre's neighbours a circle may take before holding more than ``max_cases`` cases.
+
+    A circle always keeps its centre cell, even a centre that alone holds more than the limit.
+    """
+    n, width = found.order.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    totals = np.where(found.order >= 0, cell_totals[np.maximum(found.order, 0)], 0)
+    inside = np.cumsum(totals, axis=1) <= max_cases
+    inside &= np.arange(width)[None, :] < found.length[:, None]
+    allowed = np.where(inside.all(axis=1), found.length, np.argmin(inside, axis=1))
+    return np.maximum(np.minimum(allowed, found.length), 1).astype(np.int64)
