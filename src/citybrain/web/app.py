@@ -58,6 +58,7 @@ def _no_telemetry() -> dict[str, Any]:
 
 
 def _include_routers(app: FastAPI) -> None:
+    from citybrain.alerts.api import router as alerts_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
@@ -70,4 +71,5 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
     app.include_router(insight_router, prefix="/api/v1")
+    app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(pages_router)
