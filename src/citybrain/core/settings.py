@@ -90,6 +90,33 @@ class Settings(BaseSettings):
         description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    classify_model_path: Path | None = Field(
+        default=None,
+        description=(
+            "Classifier model that reads new cases at intake (triage); empty = <data_dir>/classify/model.npz. "
+            "Without the file, cases are still routed by the citizen's service_code; the rest wait for a person."
+        ),
+    )
+    triage_confidence_threshold: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description=(
+            "The city's confidence threshold: a case the model reads with less confidence goes to the human "
+            "dispatch queue (人工派单). 0 = the threshold the model chose at training."
+        ),
+    )
+    dedup_window_days: float = Field(
+        default=7.0, gt=0, le=365, description="Repeats (重复件) are looked for among open cases this many days back."
+    )
+    dedup_distance_m: float = Field(
+        default=500.0,
+        gt=0,
+        description="Repeats must lie within this many metres of each other (when both have a place).",
+    )
+    dedup_min_similarity: float = Field(
+        default=0.5, gt=0, le=1, description="Least text similarity (Jaccard of character shingles) of a repeat."
+    )
     alert_webhook_url: str = Field(
         default="",
         description="Alerts are POSTed as JSON to this URL after they are committed (empty = no webhook).",
@@ -114,6 +141,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'citybrain.db').as_posix()}"
+
+    def resolved_classify_model_path(self) -> Path:
+        """The intake classifier's model file, defaulting to ``<data_dir>/classify/model.npz``."""
+        return self.classify_model_path or self.data_dir / "classify" / "model.npz"
 
 
 def load_settings(**overrides: object) -> Settings:
