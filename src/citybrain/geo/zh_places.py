@@ -1,0 +1,229 @@
+"""Chinese place names by suffix grammar (地名后缀): 省 市 区 县 镇 乡 街道 路 街 大道 巷 社区 村 小区 花园 苑 栋 ….
+
+Chinese has no spaces, so a name is the run of name characters before its suffix: it starts right after the
+previous place (``A市A5区汇金路`` chains three), after punctuation or a function word (在, 的, 位于 …), and is at
+most a few characters long. The organiser-anonymised codes of the Teddy data (``A市``, ``A5区``, ``K9县``) are names
+of their own. Common words that end like a place (城市, 超市, 小区 alone, 道路, 马路, 乡镇) are not places.
+"""
+
+from __future__ import annotations
+
+import re
+
+from citybrain.geo.folding import Folded
+
+Span = tuple[int, int, str]  # folded start, end, level
+
+#: suffix → level, longest first so that 街道 wins over 街 and 大道 over 道.
+SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("街道办事处", "street"),
+    ("特别行政区", "province"),
+    ("自治区", "province"),
+    ("自治州", "city"),
+    ("自治县", "county"),
+    ("开发区", "district"),
+    ("居委会", "community"),
+    ("村委会", "community"),
+    ("幼儿园", "poi"),
+    ("火车站", "poi"),
+    ("汽车站", "poi"),
+    ("地铁站", "poi"),
+    ("大市场", "poi"),
+    ("街道办", "street"),
+    ("号楼", "building"),
+    ("街道", "street"),
+    ("社区", "community"),
+    ("小区", "community"),
+    ("花园", "community"),
+    ("家园", "community"),
+    ("新村", "community"),
+    ("公寓", "community"),
+    ("大道", "road"),
+    ("大街", "road"),
+    ("胡同", "road"),
+    ("大厦", "building"),
+    ("大楼", "building"),
+    ("广场", "poi"),
+    ("公园", "poi"),
+    ("医院", "poi"),
+    ("小学", "poi"),
+    ("中学", "poi"),
+    ("大学", "poi"),
+    ("学院", "poi"),
+    ("学校", "poi"),
+    ("商场", "poi"),
+    ("市场", "poi"),
+    ("省", "province"),
+    ("州", "city"),
+    ("市", "city"),
+    ("区", "district"),
+    ("县", "county"),
+    ("旗", "county"),
+    ("镇", "town"),
+    ("乡", "town"),
+    ("路", "road"),
+    ("街", "road"),
+    ("巷", "road"),
+    ("弄", "road"),
+    ("村", "community"),
+    ("苑", "community"),
+    ("郡", "community"),
+    ("栋", "building"),
+    ("幢", "building"),
+)
+_LEVEL = dict(SUFFIXES)
+_SUFFIX = re.compile("|".join(re.escape(s) for s, _ in SUFFIXES))
+#: Anonymised codes of the Teddy data: a capital letter and up to two digits before 市/区/县 (A市, A5区, K9县).
+_CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{0,2}$")
+_CODE_SUFFIXES = frozenset("省市区县")
+_NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
+#: Function words and pronouns that end a name going backwards (the name starts after them).
+_STOP = frozenset(
+    "的在于是到从向往去住把被让给对为了着过也都还就很没不要请问说有我你他她它们这那个些该本全各每其此某、"
+)
+#: Conjunctions: a name starts after them unless that would leave one character (和平社区 is a name).
+_SOFT_STOP = frozenset("和与及或跟同")
+#: Verbs and phrases that often stand right before a place and are never part of it.
+_PREFIXES = (
+    "投诉",
+    "反映",
+    "举报",
+    "咨询",
+    "关于",
+    "位于",
+    "地处",
+    "家住",
+    "住在",
+    "来自",
+    "原属",
+    "隶属",
+    "属于",
+    "请问",
+    "希望",
+    "建议",
+    "要求",
+    "尊敬",
+    "前往",
+    "途经",
+    "经过",
+    "靠近",
+    "附近",
+    "所属",
+    "辖区",
+    "好多",
+    "很多",
+    "许多",
+    "没有",
+    "修",
+)
+#: Words that end in a suffix but name no place ("城市" is a city in general, "小区" alone a compound in general).
+_NOT_NAMES = frozenset(
+    "城 超 都 门 上 股 夜 早 集 黑 城镇 广大 省 地 辖 园 片 景 校 山 郊 灾 市 城区 社 小 道 马 公 线 铁 "
+    "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
+    "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
+    "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
+    "大街小 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
+)
+#: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
+_BAD_BEFORE = {
+    "市": "城超都门股夜早集黑上",
+    "区": "小社地辖园片景校山郊灾城街市",
+    "路": "道马公线铁思出走网电水小修条过半带进绕一",
+    "街": "上逛",
+    "镇": "乡城",
+    "乡": "城下回家",
+    "村": "农乡",
+    "省": "各全本外",
+    "县": "全各本",
+    "市场": "超农菜",
+    "大道": "阳",
+}
+_MIN_NAME = {"building": 1, "poi": 2}
+_MAX_NAME = {"province": 4, "city": 5, "district": 6, "county": 5, "town": 5, "street": 5, "community": 8, "road": 6}
+_DEFAULT_MAX = 8
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def zh_spans(folded: Folded) -> list[Span]:
+    """Non-overlapping Chinese place spans of the folded text, in order."""
+    text = folded.text
+    spans: list[Span] = []
+    last_end = 0
+    for match in _SUFFIX.finditer(text):
+        suffix = match.group()
+        level = _LEVEL[suffix]
+        start = _name_start(text, match.start(), last_end, suffix, level)
+        if start is None:
+            continue
+        if start == match.start():  # a bare suffix right after a place: 月湖大市场 + 小区
+            if spans and spans[-1][1] == start and level not in ("building",):
+                prev_start, _, _ = spans.pop()
+                spans.append((prev_start, match.end(), level))
+                last_end = match.end()
+            continue
+        _add_sandwiched_poi(text, spans, start)
+        spans.append((start, match.end(), level))
+        last_end = match.end()
+    return spans
+
+
+def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int | None:
+    """Where the name before the suffix at ``at`` begins, or None when it is not a place name."""
+    if suffix in _CODE_SUFFIXES:
+        code = _CODE.search(text, max(floor, at - 3), at)
+        if code is not None:
+            return code.start()
+    if at > floor and text[at - 1] in _BAD_BEFORE.get(suffix, ""):
+        return None
+    if level == "building":
+        digits = re.search(r"[A-Za-z]?\d{1,4}(?:-\d{1,4})?[A-Za-z]?$", text[max(floor, at - 12) : at])
+        if digits is not None:
+            return at - len(digits.group())
+    longest = _MAX_NAME.get(level, _DEFAULT_MAX)
+    start = at
+    while start > floor and at - start < longest and _CJK.match(text, start - 1):
+        if text[start - 1] in _STOP:
+            break
+        start -= 1
+    if start == at:
+        return at  # nothing before: a bare suffix (the caller may join it to the place before)
+    start = _after_soft_stop(text, start, at)
+    start = _strip_prefixes(text, start, at)
+    name = text[start:at]
+    if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
+        return None
+    return start
+
+
+def _after_soft_stop(text: str, start: int, at: int) -> int:
+    for index in range(at - 3, start - 1, -1):  # the last conjunction that leaves at least two characters
+        if text[index] in _SOFT_STOP:
+            return index + 1
+    return start
+
+
+def _strip_prefixes(text: str, start: int, at: int) -> int:
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if text.startswith(prefix, start) and at - start - len(prefix) >= 2:
+                start += len(prefix)
+                changed = True
+    return start
+
+
+def _add_sandwiched_poi(text: str, spans: list[Span], start: int) -> None:
+    """A run of name characters with no suffix between two places is a place too (汇金路 *五矿万境* K9栋)."""
+    if not spans or spans[-1][2] not in ("road", "community", "poi"):
+        return
+    gap_start = spans[-1][1]
+    if 2 <= start - gap_start <= 10 and all(
+        _NAME_CHAR.match(ch) and ch not in _STOP and ch not in _SOFT_STOP for ch in text[gap_start:start]
+    ):
+        spans.append((gap_start, start, "poi"))
+
+
+def level_of(suffix: str) -> str | None:
+    """The level a Chinese suffix names (``"区"`` → ``"district"``), or None."""
+    return _LEVEL.get(suffix)
