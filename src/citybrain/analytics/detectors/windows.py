@@ -1,0 +1,55 @@
+"""Rolling baselines over many series at once, from cumulative sums (no Python loop over days).
+
+A baseline for step ``t`` is the window of up to ``length`` steps that ends ``guard`` steps before ``t``:
+columns ``[t - guard - length, t - guard - 1]``. Missing values (NaN, e.g. a sensor that was down) are left
+out of the window's statistics; a window with fewer than ``min_n`` values gives NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from citybrain.analytics.detectors.signals import FloatArray
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Per (series, step): number of valid baseline values, their mean and sample standard deviation."""
+
+    n: FloatArray
+    mean: FloatArray
+    sd: FloatArray
+
+
+def rolling_baseline(values: FloatArray, *, length: int, guard: int, min_n: int) -> Baseline:
+    """Mean and sd (ddof 1) of each step's baseline window, for every series and step."""
+    valid = ~np.isnan(values)
+    shift = np.nanmean(np.where(valid, values, np.nan), axis=1, keepdims=True) if valid.any() else 0.0
+    shift = np.nan_to_num(shift)
+    centred = np.where(valid, values - shift, 0.0)
+    n = _window_sum(valid.astype(np.float64), length, guard)
+    total = _window_sum(centred, length, guard)
+    squares = _window_sum(centred * centred, length, guard)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / n
+        var = (squares - total * mean) / (n - 1)
+    var = np.maximum(var, 0.0)
+    enough = n >= max(min_n, 2)
+    return Baseline(
+        n=n,
+        mean=np.where(enough, mean + shift, np.nan),
+        sd=np.where(enough, np.sqrt(var), np.nan),
+    )
+
+
+def _window_sum(values: FloatArray, length: int, guard: int) -> FloatArray:
+    """Sum over columns [t - guard - length, t - guard - 1] (clipped at 0) for each column t."""
+    series, steps = values.shape
+    cumulative = np.zeros((series, steps + 1))
+    np.cumsum(values, axis=1, out=cumulative[:, 1:])
+    t = np.arange(steps)
+    end = np.clip(t - guard, 0, steps)
+    start = np.clip(t - guard - length, 0, steps)
+    return cumulative[:, end] - cumulative[:, start]
