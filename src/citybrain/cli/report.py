@@ -17,8 +17,10 @@ from rich.table import Table
 from citybrain.cases import kpi_service
 from citybrain.cases.kpi_service import DIMENSIONS, KpiReport
 from citybrain.cases.kpis import KPI_NAMES, KPIS, KpiValue
-from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.cli.common import console, err_console, handle_errors, open_database
 from citybrain.core.errors import InvalidInput
+from citybrain.reports import excel as report_files
+from citybrain.reports import service as report_service
 
 app = typer.Typer(help="Reports over the cases in the database.", no_args_is_help=True)
 
@@ -212,6 +214,66 @@ def _emit(text: str, output: Path | None) -> None:
     tmp = output.with_name(f".{output.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    console.print(f"wrote {output}")
+
+
+@app.command("monthly")
+@handle_errors
+def monthly(
+    month: Annotated[str | None, typer.Option("--month", help="The month, YYYY-MM (or give --from and --to).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD (any period).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last local date (inclusive).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, xlsx (workbook) or csv (zip of CSVs).")] = "json",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here (xlsx and csv need it).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Judge overdue at this time (default now).")] = None,
+    category_level: Annotated[int, typer.Option("--category-level", help="Category level of 每月一题: 1-3.")] = 2,
+    top: Annotated[int, typer.Option("--top", help="How many 每月一题 candidates to list.")] = 10,
+    save: Annotated[bool, typer.Option("--save/--no-save", help="Store it as an insight run (kind report).")] = True,
+) -> None:
+    """The KPI and ranking report of a period (月度考核报告): 响应率 / 解决率 / 满意率, overdue 超期 and 退单 by
+    department and by district, ranked; and the period's 每月一题 candidates (high volume, a significant rise over
+    the previous period, low satisfaction), with a header of definitions. Method: docs/reports.md.
+
+    Examples:
+
+        citybrain report monthly --month 2026-02 --format xlsx --out report-2026-02.xlsx
+
+        citybrain report monthly --from 2026-02-01 --to 2026-02-14 --format csv --out fortnight.zip
+
+        citybrain report monthly --month 2026-02 > report.json
+    """
+    if fmt not in ("json", "xlsx", "csv"):
+        raise InvalidInput(f"unknown format {fmt!r}; choose from json, xlsx, csv")
+    if fmt != "json" and out is None:
+        raise InvalidInput(f"--format {fmt} writes a file: give --out PATH")
+    period = report_service.parse_period(month=month, start=start, end=end)
+    with open_database() as db:
+        options = report_service.ReportOptions(
+            timezone=db.settings.timezone, language=db.settings.language, as_of=as_of,
+            category_level=category_level, top=top,
+        )  # fmt: skip
+        with db.reading() as session:
+            report = report_service.monthly_report(session=session, period=period, options=options)
+        if save:
+            with db.transaction() as session:
+                run_id = report_service.save_report(session, report)
+            err_console.print(f"stored as insight run {run_id} (GET /api/v1/insight/runs/{run_id})")
+    if fmt == "json":
+        _emit(json.dumps(report, ensure_ascii=False, indent=2) + "\n", out)
+        return
+    _write_bytes(report_files.to_xlsx(report) if fmt == "xlsx" else report_files.to_csv_zip(report), out)
+
+
+def _write_bytes(body: bytes, output: Path | None) -> None:
+    """Write a binary report whole (temporary file renamed into place)."""
+    assert output is not None
+    tmp = output.with_name(f".{output.name}.tmp")
+    try:
+        tmp.write_bytes(body)
         os.replace(tmp, output)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,184 @@
+"""The report as files an officer can forward: an Excel workbook (openpyxl) or a zip of CSV files.
+
+Both are built from the report dict of ``reports.service`` with one column list per section, so the two formats
+always carry the same columns. Headers are Chinese with the English beside (``响应率 response rate``); rates are
+percentages in Excel and plain 0..1 numbers in CSV (for machines). The CSV files start with a UTF-8 byte-order mark
+so that Excel on Windows opens the Chinese text correctly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    kind: str = "count"  # count, rate, score, hours, text, p, ratio
+
+    @property
+    def head(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
+_FORMATS = {"rate": "0.0%", "score": "0.0000", "hours": "0.0", "p": "0.0000", "ratio": "0.00", "count": "0"}
+_WIDTHS = {"text": 28, "rate": 14, "score": 14, "p": 12, "ratio": 12, "hours": 14, "count": 12}
+
+_UNIT_KPIS = (
+    Column("received", "受理量", "received"),
+    Column("dispatched", "派单量", "dispatched"),
+    Column("response_rate", "响应率", "response rate", "rate"),
+    Column("resolution_rate", "解决率", "resolution rate", "rate"),
+    Column("satisfaction_rate", "满意率", "satisfaction rate", "rate"),
+    Column("satisfaction_mean", "平均满意度", "mean satisfaction", "ratio"),
+    Column("overdue", "超期件数", "overdue"),
+    Column("overdue_open", "在办超期", "overdue, open"),
+    Column("rejected", "退单次数", "rejections"),
+    Column("reopened", "重办件数", "reopened"),
+    Column("median_hours_to_resolve", "办结时长中位数(小时)", "median hours to resolve", "hours"),
+    Column("score", "三率综合得分", "composite score", "score"),
+)
+DEPARTMENTS = (
+    Column("rank", "排名", "rank"),
+    Column("department", "单位代码", "department code", "text"),
+    Column("department_name", "承办单位", "department", "text"),
+    *_UNIT_KPIS,
+)
+DISTRICTS = (
+    Column("rank", "排名", "rank"),
+    Column("district", "区代码", "district code", "text"),
+    Column("district_name", "区", "district", "text"),
+    *_UNIT_KPIS,
+)
+PROBLEMS = (
+    Column("rank", "排名", "rank"),
+    Column("category", "类别代码", "category code", "text"),
+    Column("category_name", "类别", "category", "text"),
+    Column("current", "本期件数", "cases this period"),
+    Column("previous", "上期件数", "cases previous period"),
+    Column("rate_ratio", "日均增幅倍数", "daily-rate ratio", "ratio"),
+    Column("p_value", "上升p值", "rise p-value", "p"),
+    Column("q_value", "校正q值", "BH q-value", "p"),
+    Column("rising", "显著上升", "significant rise", "text"),
+    Column("scored", "评价数", "scored callbacks"),
+    Column("satisfaction_rate", "满意率", "satisfaction rate", "rate"),
+    Column("satisfaction_shrunk", "收缩满意率", "shrunk satisfaction", "rate"),
+    Column("volume_score", "量分", "volume score", "score"),
+    Column("growth_score", "升分", "growth score", "score"),
+    Column("dissatisfaction_score", "不满意分", "dissatisfaction score", "score"),
+    Column("score", "候选得分", "candidate score", "score"),
+    Column("reasons", "理由", "reasons", "text"),
+)
+SECTIONS = (
+    ("departments", "承办单位 Departments", DEPARTMENTS),
+    ("districts", "区 Districts", DISTRICTS),
+    ("problems", "每月一题 Top problems", PROBLEMS),
+)
+
+
+def _value(row: dict[str, Any], column: Column) -> Any:
+    value = row.get(column.key)
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "是 yes" if value else "否 no"
+    return value
+
+
+def header_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The header section as (label, value) pairs: title, period, times, totals, then the definitions."""
+    head = report["header"]
+    period = head["period"]
+    rows = [
+        ("报告 report", f"{head['title_zh']} {head['title_en']}"),
+        ("期间 period", f"{period['from']} – {period['to']} ({period['days']} 天 days, {head['timezone']})"),
+        ("对比期 previous period", f"{period['previous_from']} – {period['previous_to']}"),
+        ("生成时间 generated at", head["generated_at"]),
+        ("超期判定时点 as of", head["as_of"]),
+        ("类别层级 category level", str(head["category_level"])),
+    ]
+    for column in _UNIT_KPIS[:-1]:
+        value = report["total"].get(column.key)
+        rows.append((f"全市 city: {column.head}", "—" if value is None else str(value)))
+    for item in head["definitions"]:
+        rows.append((f"定义 {item['name_zh']} {item['name_en']}", item["definition"]))
+    return rows
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """The workbook: 说明 (header) first, then one sheet per section with a frozen, bold header row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "说明 About"
+    sheet.append(["项目 item", "内容 value"])
+    for label, value in header_rows(report):
+        sheet.append([label, value])
+    sheet.column_dimensions["A"].width = 42
+    sheet.column_dimensions["B"].width = 100
+    for cell in sheet["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _style_head(sheet, 2)
+    for key, title, columns in SECTIONS:
+        _section_sheet(book.create_sheet(title), report[key], columns)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _section_sheet(sheet: Any, rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> None:
+    sheet.append([c.head for c in columns])
+    for row in rows:
+        sheet.append([_value(row, c) for c in columns])
+    for index, column in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = (
+            60 if column.key == "reasons" else max(_WIDTHS[column.kind], len(column.head) + 2)
+        )
+        if column.kind in _FORMATS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = _FORMATS[column.kind]
+    _style_head(sheet, len(columns))
+
+
+def _style_head(sheet: Any, width: int) -> None:
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1][:width]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.freeze_panes = "A2"
+
+
+def to_csv_zip(report: dict[str, Any]) -> bytes:
+    """A zip of ``header.csv``, ``departments.csv``, ``districts.csv`` and ``problems.csv`` (UTF-8 with BOM)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("header.csv", _csv([("项目 item", "内容 value"), *header_rows(report)]))
+        for key, _title, columns in SECTIONS:
+            lines: list[Sequence[Any]] = [[c.head for c in columns]]
+            lines += [[_cell(_value(row, c)) for c in columns] for row in report[key]]
+            archive.writestr(f"{key}.csv", _csv(lines))
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _csv(lines: Sequence[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(lines)
+    return out.getvalue()

@@ -1,0 +1,239 @@
+"""The periodic KPI and ranking report (月度考核报告): three rates by department and district, ranked, and the
+period's 每月一题 candidates — one dict shared by the JSON, the Excel workbook, the CSV zip and the stored run.
+
+The KPI arithmetic is the registry's (``cases.kpis``) through ``cases.kpi_service.kpi_report``; this module only
+chooses the windows, ranks (``reports.ranking``) and counts categories against the previous period of equal length.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from citybrain.cases import kpi_repository, kpi_service
+from citybrain.cases.kpis import KPIS, Tally, category_at_level
+from citybrain.core import clock
+from citybrain.core.errors import InvalidInput
+from citybrain.insight.service import ResultItem, save_run
+from citybrain.reports import ranking
+
+#: The KPI columns each unit row carries (names from the KPI registry).
+UNIT_KPIS = (
+    "received", "dispatched", "response_rate", "resolution_rate", "satisfaction_rate", "satisfaction_mean",
+    "overdue", "overdue_open", "rejected", "reopened", "median_hours_to_resolve",
+)  # fmt: skip
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+MAX_DAYS = 366 * 5
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """Local dates, both ends inclusive; ``previous`` is the period of equal length just before."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def previous(self) -> tuple[date, date]:
+        if self.label.count("-") == 1:  # a calendar month: the previous calendar month
+            last = self.start - timedelta(days=1)
+            return last.replace(day=1), last
+        return self.start - timedelta(days=self.days), self.start - timedelta(days=1)
+
+
+def parse_period(*, month: str | None = None, start: str | None = None, end: str | None = None) -> ReportPeriod:
+    """``--month 2026-02`` or ``--from 2026-02-01 --to 2026-02-14``; exactly one of the two forms."""
+    if month and (start or end):
+        raise InvalidInput("give either month (YYYY-MM) or from/to dates, not both")
+    if month:
+        found = _MONTH.match(month)
+        if not found or not 1 <= int(found.group(2)) <= 12:
+            raise InvalidInput(f"month must look like 2026-02, not {month!r}")
+        year, number = int(found.group(1)), int(found.group(2))
+        last_day = calendar.monthrange(year, number)[1]
+        return ReportPeriod(date(year, number, 1), date(year, number, last_day), f"{year}-{number:02d}")
+    if not (start and end):
+        raise InvalidInput("say which period: month=YYYY-MM, or both from and to (YYYY-MM-DD)")
+    first, last = _date(start, "from"), _date(end, "to")
+    if first > last:
+        raise InvalidInput(f"from ({first}) is after to ({last})")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidInput(f"a report covers at most {MAX_DAYS} days")
+    return ReportPeriod(first, last, f"{first.isoformat()}..{last.isoformat()}")
+
+
+def _date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date like 2026-01-31, not {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh-CN"
+    as_of: str | datetime | None = None
+    category_level: int = 2
+    top: int = 10
+    problem_weights: ranking.ProblemWeights = field(default_factory=ranking.ProblemWeights)
+
+
+def monthly_report(*, session: Session, period: ReportPeriod, options: ReportOptions) -> dict[str, Any]:
+    """Compute the whole report (reads only)."""
+    if options.category_level not in kpi_service.CATEGORY_LEVELS:
+        raise InvalidInput(f"category level must be 1, 2 or 3, not {options.category_level}")
+    if not 1 <= options.top <= 1000:
+        raise InvalidInput(f"top must be between 1 and 1000, not {options.top}")
+    departments = _unit_report(session, period, options, "department")
+    districts = _unit_report(session, period, options, "district")
+    problems = _problems(session, period, options)
+    previous = period.previous
+    header = {
+        "title_zh": "12345 考核与排名报告",
+        "title_en": "12345 KPI and ranking report",
+        "period": {"label": period.label, "from": period.start.isoformat(), "to": period.end.isoformat(),
+                   "days": period.days, "previous_from": previous[0].isoformat(),
+                   "previous_to": previous[1].isoformat()},
+        "generated_at": clock.iso(clock.utcnow()),
+        "as_of": departments.query.params()["as_of"],
+        "timezone": options.timezone,
+        "category_level": options.category_level,
+        "definitions": definitions(options.problem_weights),
+    }  # fmt: skip
+    return {
+        "kind": "report.monthly",
+        "header": header,
+        "total": {name: departments.total[name] for name in UNIT_KPIS},
+        "departments": ranking.rank_units(_unit_rows(departments, "department"), "department"),
+        "districts": ranking.rank_units(_unit_rows(districts, "district"), "district"),
+        "problems": problems,
+    }
+
+
+def _unit_report(session: Session, period: ReportPeriod, options: ReportOptions, by: str) -> kpi_service.KpiReport:
+    query = kpi_service.parse_query(
+        timezone=options.timezone, by=by, start=period.start, end=period.end, as_of=options.as_of
+    )
+    return kpi_service.kpi_report(session=session, query=query, language=options.language)
+
+
+def _unit_rows(report: kpi_service.KpiReport, dim: str) -> list[dict[str, Any]]:
+    return [{dim: r[dim], f"{dim}_name": r[f"{dim}_name"], **{k: r[k] for k in UNIT_KPIS}} for r in report.rows]
+
+
+def _midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(), tzinfo=kpi_service.zone(timezone)).astimezone(UTC)
+
+
+def _category_tallies(session: Session, start: date, end: date, options: ReportOptions) -> dict[str | None, Tally]:
+    """One Tally per category (rolled up to the report's level) over the cases received in [start, end]."""
+    where = kpi_repository.FactFilter(
+        start=_midnight(start, options.timezone), end=_midnight(end + timedelta(days=1), options.timezone)
+    )
+    as_of = datetime.max if kpi_repository.naive_utc_times(session) else datetime.max.replace(tzinfo=UTC)
+    tallies: dict[str | None, Tally] = {}
+    for facts in kpi_repository.case_facts(session, where):
+        key = category_at_level(facts.category_code, options.category_level)
+        tally = tallies.get(key)
+        if tally is None:
+            tally = tallies[key] = Tally()
+        tally.add(facts, as_of)
+    return tallies
+
+
+def _problems(session: Session, period: ReportPeriod, options: ReportOptions) -> list[dict[str, Any]]:
+    now = _category_tallies(session, period.start, period.end, options)
+    before_start, before_end = period.previous
+    before = _category_tallies(session, before_start, before_end, options)
+    empty = Tally()
+    counts = [
+        ranking.CategoryCounts(
+            code=code, current=t.received, previous=before.get(code, empty).received,
+            scored=t.scored, satisfied=t.satisfied,
+        )
+        for code, t in now.items()
+        if code is not None
+    ]  # fmt: skip
+    previous_days = (before_end - before_start).days + 1
+    found = ranking.problem_candidates(
+        counts, current_days=period.days, previous_days=previous_days, weights=options.problem_weights
+    )
+    names = kpi_repository.category_names(session)
+    english = options.language.lower().startswith("en")
+    rows = []
+    for position, candidate in enumerate(found[: options.top], start=1):
+        zh, en = names.get(candidate.code, (None, None, 0, True))[:2]
+        rows.append({"rank": position, "category": candidate.code,
+                     "category_name": (en or zh) if english else zh, **candidate.as_dict()})  # fmt: skip
+        rows[-1].pop("code")
+    return rows
+
+
+def definitions(weights: ranking.ProblemWeights) -> list[dict[str, str]]:
+    """What each column means, in the header of every output (the KPI registry's own words for the KPIs)."""
+    registry = {k.name: k for k in KPIS}
+    found = [
+        {"name": name, "name_zh": registry[name].name_zh, "name_en": registry[name].name_en,
+         "definition": registry[name].definition}
+        for name in UNIT_KPIS
+    ]  # fmt: skip
+    w = ranking.RATE_WEIGHTS
+    found.append({
+        "name": "score", "name_zh": "三率综合得分", "name_en": "composite score",
+        "definition": (
+            f"Weighted mean of the three rates: 响应率 {w['response_rate']:.0%}, 解决率 {w['resolution_rate']:.0%}, "
+            f"满意率 {w['satisfaction_rate']:.0%}; a rate without data is left out and the weights renormalised. "
+            "Units are ranked by it (ties: fewer overdue, then fewer 退单); units without cases are not ranked."
+        ),
+    })  # fmt: skip
+    found.append({
+        "name": "problem_score", "name_zh": "每月一题候选得分", "name_en": "problem candidate score",
+        "definition": (
+            f"{weights.volume}·volume + {weights.growth}·growth + {weights.dissatisfaction}·dissatisfaction. "
+            "volume = cases / the largest category's cases; growth = min(1, log2 of the daily-rate ratio to the "
+            "previous period) only when the rise is significant (exact binomial test of two Poisson counts, "
+            f"Benjamini-Hochberg q <= {weights.alpha}); dissatisfaction = shortfall of the satisfaction rate, shrunk "
+            f"towards the city's with {weights.prior_strength:g} pseudo-callbacks, below the city's rate, as a share "
+            f"of it. Categories with fewer than {weights.min_cases} cases in the period are not candidates."
+        ),
+    })  # fmt: skip
+    return found
+
+
+def save_report(session: Session, report: dict[str, Any]) -> int:
+    """Store a computed report as an insight run of kind ``report`` (flushes; the caller commits).
+
+    The run's summary is the whole report (what GET /reports/monthly returns); its ranked items are the
+    每月一题 candidates, then the departments and districts, keyed ``problem:…``, ``department:…``, ``district:…``.
+    """
+    items = [
+        ResultItem(key=f"{prefix}:{row[field_name]}", score=row.get("score"), payload=row)
+        for section, prefix, field_name in (
+            ("problems", "problem", "category"),
+            ("departments", "department", "department"),
+            ("districts", "district", "district"),
+        )
+        for row in report[section]
+        if row.get("rank") is not None
+    ]
+    period = report["header"]["period"]
+    return save_run(
+        session,
+        kind="report",
+        source="database",
+        params={"report": "monthly", **period, "as_of": report["header"]["as_of"],
+                "category_level": report["header"]["category_level"]},
+        summary=report,
+        items=items,
+    )  # fmt: skip
