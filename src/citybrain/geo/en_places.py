@@ -24,6 +24,7 @@ _NUMBER = r"\d{1,6}(?:-\d{1,5})?[A-Za-z]?"
 _ROAD = re.compile(
     rf"\b(?:(?:No\.?\s*)?(?P<number>{_NUMBER})\s+)?(?:{_DIRECTION}\s+)?{_WORD}(?:\s+{_WORD}){{0,3}}?\s+{_TYPES}\b\.?"
 )
+_LATIN_WORD = re.compile(r"[A-Za-z]{2}")
 _BARE_ROADS = re.compile(r"\b(?:Broadway|BROADWAY|Bowery|BOWERY)\b")
 _AREA = re.compile(
     rf"\b{_WORD}(?:\s+{_WORD}){{0,2}}?\s+(?P<kind>District|Zone|Community|Borough|Township|Town|Village|County|City|"
@@ -64,6 +65,8 @@ def en_spans(folded: Folded) -> list[Span]:
     """English place spans of the folded text (may overlap each other; the caller keeps the longest)."""
     text = folded.text
     spans: list[Span] = []
+    if _LATIN_WORD.search(text) is None:
+        return spans
     for match in _ROAD.finditer(text):
         start = _skip_leading(text, match.start(), match.end())
         if start is None:

@@ -122,12 +122,12 @@ _NOT_NAMES = frozenset(
     "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
     "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
     "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
-    "大街小 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
+    "大街小 老城 主城 偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
 )
 #: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
 _BAD_BEFORE = {
     "市": "城超都门股夜早集黑上",
-    "区": "小社地辖园片景校山郊灾城街市",
+    "区": "小社地辖园片景校郊灾街市",
     "路": "道马公线铁思出走网电水小修条过半带进绕一",
     "街": "上逛",
     "镇": "乡城",
@@ -138,6 +138,8 @@ _BAD_BEFORE = {
     "市场": "超农菜",
     "大道": "阳",
 }
+#: Levels a bare suffix may join onto the place before it (月湖大市场 + 小区 → 月湖大市场小区).
+_JOINS = frozenset(("community", "poi"))
 _MIN_NAME = {"building": 1, "poi": 2}
 _MAX_NAME = {"province": 4, "city": 5, "district": 6, "county": 5, "town": 5, "street": 5, "community": 8, "road": 6}
 _DEFAULT_MAX = 8
@@ -154,9 +156,10 @@ def zh_spans(folded: Folded) -> list[Span]:
         level = _LEVEL[suffix]
         start = _name_start(text, match.start(), last_end, suffix, level)
         if start is None:
+            last_end = match.end()  # a common word (城市, 道路) ends the name of the next place
             continue
         if start == match.start():  # a bare suffix right after a place: 月湖大市场 + 小区
-            if spans and spans[-1][1] == start and level not in ("building",):
+            if spans and spans[-1][1] == start and spans[-1][2] in _JOINS and level in _JOINS:
                 prev_start, _, _ = spans.pop()
                 spans.append((prev_start, match.end(), level))
                 last_end = match.end()
