@@ -27,27 +27,27 @@ MIN_BASELINE = 5
 
 def c1(values: FloatArray, steps: IntArray, *, threshold: float = 3.0, min_sigma: float = 0.5) -> DetectorResult:
     """EARS C1: 7-day baseline, no guard band."""
-    z, mean, sigma, n = _standardised(values, guard=0, min_sigma=min_sigma)
+    z, mean, sigma, n = _standardised(values, steps, guard=0, min_sigma=min_sigma)
     return _result("ears_c1", values, steps, z, mean, sigma, n, threshold)
 
 
 def c2(values: FloatArray, steps: IntArray, *, threshold: float = 3.0, min_sigma: float = 0.5) -> DetectorResult:
     """EARS C2: 7-day baseline after a 2-day guard band."""
-    z, mean, sigma, n = _standardised(values, guard=2, min_sigma=min_sigma)
+    z, mean, sigma, n = _standardised(values, steps, guard=2, min_sigma=min_sigma)
     return _result("ears_c2", values, steps, z, mean, sigma, n, threshold)
 
 
 def c3(values: FloatArray, steps: IntArray, *, threshold: float = 2.0, min_sigma: float = 0.5) -> DetectorResult:
     """EARS C3: the C2 excesses over 1 of today and the two days before, summed."""
-    z, mean, sigma, _ = _standardised(values, guard=2, min_sigma=min_sigma)
-    excess = np.maximum(z - 1.0, 0.0)
-    before = np.full_like(excess, np.nan)
-    before[:, 2:] = excess[:, 1:-1] + excess[:, :-2]
-    score = before + excess
-    judged = ~np.isnan(score)
+    lagged = np.concatenate([steps - 2, steps - 1, steps])
+    z, mean, sigma, _ = _standardised(values, np.maximum(lagged, 0), guard=2, min_sigma=min_sigma)
+    z[:, lagged < 0] = np.nan
+    excess = np.maximum(z - 1.0, 0.0).reshape(values.shape[0], 3, steps.size)
+    before_s = excess[:, 0] + excess[:, 1]
+    score_s = before_s + excess[:, 2]
+    mean_s, sigma_s = mean[:, 2 * steps.size :], sigma[:, 2 * steps.size :]
+    judged_s = ~np.isnan(score_s)
     cols = steps
-    score_s, before_s, mean_s, sigma_s = score[:, cols], before[:, cols], mean[:, cols], sigma[:, cols]
-    judged_s = judged[:, cols]
     return DetectorResult(
         method="ears_c3",
         steps=steps,
@@ -61,12 +61,13 @@ def c3(values: FloatArray, steps: IntArray, *, threshold: float = 2.0, min_sigma
 
 
 def _standardised(
-    values: FloatArray, *, guard: int, min_sigma: float
+    values: FloatArray, at: IntArray, *, guard: int, min_sigma: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    base = rolling_baseline(values, length=BASELINE_DAYS, guard=guard, min_n=MIN_BASELINE)
+    """z, baseline mean, sigma and n at the columns ``at``."""
+    base = rolling_baseline(values, length=BASELINE_DAYS, guard=guard, min_n=MIN_BASELINE, at=at)
     sigma = np.maximum(base.sd, min_sigma)
     with np.errstate(invalid="ignore"):
-        z = (values - base.mean) / sigma
+        z = (values[:, at] - base.mean) / sigma
     return z, base.mean, sigma, base.n
 
 
@@ -80,19 +81,18 @@ def _result(
     n: FloatArray,
     threshold: float,
 ) -> DetectorResult:
-    z_s, n_s = z[:, steps], n[:, steps]
-    judged = ~np.isnan(z_s)
+    judged = ~np.isnan(z)
     with np.errstate(invalid="ignore"):
-        p = stats.t.sf(z_s / np.sqrt(1.0 + 1.0 / n_s), np.maximum(n_s - 1, 1))
+        p = stats.t.sf(z / np.sqrt(1.0 + 1.0 / n), np.maximum(n - 1, 1))
     return DetectorResult(
         method=method,
         steps=steps,
         observed=values[:, steps],
-        expected=np.where(judged, mean[:, steps], np.nan),
-        threshold=np.where(judged, mean[:, steps] + threshold * sigma[:, steps], np.nan),
+        expected=np.where(judged, mean, np.nan),
+        threshold=np.where(judged, mean + threshold * sigma, np.nan),
         p_value=np.where(judged, p, np.nan),
-        score=z_s,
-        alert=judged & (np.nan_to_num(z_s) > threshold),
+        score=z,
+        alert=judged & (np.nan_to_num(z) > threshold),
     )
 
 

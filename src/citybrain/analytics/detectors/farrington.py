@@ -141,33 +141,48 @@ def _forecast(
 def _irls(
     y: FloatArray, prior: FloatArray, design: FloatArray, start: FloatArray | None, iterations: int
 ) -> tuple[FloatArray, FloatArray]:
-    """Poisson log-link IRLS for many series sharing one design; returns coefficients and X'WX per series."""
+    """Poisson log-link IRLS for many series sharing one design; returns coefficients and X'WX per series.
+
+    Series stop iterating once their coefficients move less than 1e-6, so one slow series does not hold the rest.
+    """
     series, p = y.shape[0], design.shape[1]
     outer = (design[:, :, None] * design[:, None, :]).reshape(design.shape[0], p * p)
     ridge = RIDGE * np.eye(p)
-    if start is None:
-        eta = np.log(y + 0.5)
-        beta = np.zeros((series, p))
-    else:
-        beta = start
-        eta = np.clip(beta @ design.T, -30, 30)
+    beta = np.zeros((series, p)) if start is None else start.copy()
+    eta = np.log(y + 0.5) if start is None else _linear(beta, design)
     info = np.zeros((series, p, p))
+    active = np.arange(series)
     for _ in range(iterations):
-        mu = np.exp(eta)
-        working = prior * mu
-        response = eta + (y - mu) / mu
-        info = (working @ outer).reshape(series, p, p) + ridge
-        new = np.linalg.solve(info, ((working * response) @ design)[:, :, None])[:, :, 0]
-        converged = np.nanmax(np.abs(new - beta)) < 1e-7
-        beta = np.asarray(new, dtype=np.float64)
-        eta = np.clip(beta @ design.T, -30, 30)
-        if converged:
+        every = active.size == series
+        weights, counts = (prior, y) if every else (prior[active], y[active])
+        working = np.exp(eta)
+        # X'W z with z = eta + (y − mu) / mu, i.e. W z = prior · (mu·(eta − 1) + y), computed in place
+        eta -= 1.0
+        eta *= working
+        eta += counts
+        eta *= weights
+        working *= weights
+        info[active] = (working @ outer).reshape(active.size, p, p) + ridge
+        new = np.linalg.solve(info[active], (eta @ design)[:, :, None])[:, :, 0]
+        moving = np.abs(new - beta[active]).max(axis=1) >= 1e-6
+        beta[active] = new
+        active = active[moving]
+        if active.size == 0:
             break
+        eta = _linear(beta[active], design)
     return beta, info
 
 
+def _linear(beta: FloatArray, design: FloatArray) -> FloatArray:
+    """The linear predictor, bounded to ±30 so exp() never overflows on a series with an all-zero weekday."""
+    eta: FloatArray = beta @ design.T
+    np.maximum(eta, -30.0, out=eta)
+    np.minimum(eta, 30.0, out=eta)
+    return eta
+
+
 def _dispersion(y: FloatArray, weights: FloatArray, beta: FloatArray, design: FloatArray) -> FloatArray:
-    mu = np.exp(np.clip(beta @ design.T, -30, 30))
+    mu = np.exp(_linear(beta, design))
     n = (weights > 0).sum(axis=1)
     rank = np.count_nonzero(np.abs(design).sum(axis=0))
     chi2 = (weights * (y - mu) ** 2 / mu).sum(axis=1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from citybrain.analytics.detectors.signals import FloatArray
+from citybrain.analytics.detectors.signals import FloatArray, IntArray
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,16 @@ class Baseline:
     sd: FloatArray
 
 
-def rolling_baseline(values: FloatArray, *, length: int, guard: int, min_n: int) -> Baseline:
-    """Mean and sd (ddof 1) of each step's baseline window, for every series and step."""
+def rolling_baseline(
+    values: FloatArray, *, length: int, guard: int, min_n: int, at: IntArray | None = None
+) -> Baseline:
+    """Mean and sd (ddof 1) of each step's baseline window, for every series and step (or only steps ``at``)."""
     valid = ~np.isnan(values)
-    shift = np.nanmean(np.where(valid, values, np.nan), axis=1, keepdims=True) if valid.any() else 0.0
-    shift = np.nan_to_num(shift)
+    shift = np.where(valid, values, 0.0).sum(axis=1, keepdims=True) / np.maximum(valid.sum(axis=1, keepdims=True), 1)
     centred = np.where(valid, values - shift, 0.0)
-    n = _window_sum(valid.astype(np.float64), length, guard)
-    total = _window_sum(centred, length, guard)
-    squares = _window_sum(centred * centred, length, guard)
+    n = _window_sum(valid.astype(np.float64), length, guard, at)
+    total = _window_sum(centred, length, guard, at)
+    squares = _window_sum(centred * centred, length, guard, at)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
         var = (squares - total * mean) / (n - 1)
@@ -44,12 +45,12 @@ def rolling_baseline(values: FloatArray, *, length: int, guard: int, min_n: int)
     )
 
 
-def _window_sum(values: FloatArray, length: int, guard: int) -> FloatArray:
-    """Sum over columns [t - guard - length, t - guard - 1] (clipped at 0) for each column t."""
+def _window_sum(values: FloatArray, length: int, guard: int, at: IntArray | None) -> FloatArray:
+    """Sum over columns [t - guard - length, t - guard - 1] (clipped at 0) for each column t (of ``at``)."""
     series, steps = values.shape
     cumulative = np.zeros((series, steps + 1))
     np.cumsum(values, axis=1, out=cumulative[:, 1:])
-    t = np.arange(steps)
+    t = np.arange(steps) if at is None else at
     end = np.clip(t - guard, 0, steps)
     start = np.clip(t - guard - length, 0, steps)
     return cumulative[:, end] - cumulative[:, start]
