@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,7 +59,7 @@ def _authorize(principal: Principal, case: Case, action: str) -> None:
 
 
 @router.post("", status_code=201, response_model=CaseDetail, summary="Take in a case from any channel (受理)")
-def create_case(body: CaseCreate, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+def create_case(body: CaseCreate, request: Request, db: DbDep, principal: PrincipalDep) -> CaseDetail:
     """Record a request from any channel: ``channel`` says which (``hotline`` with the call transcript as
     ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
     the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
@@ -67,7 +67,8 @@ def create_case(body: CaseCreate, db: DbDep, principal: PrincipalDep) -> CaseDet
     with _writing(db) as session:
         if body.source_key and repository.by_source_key(session, body.source, body.source_key):
             raise Conflict(f"a case from {body.source!r} with source_key {body.source_key!r} exists already")
-        case = service.create_case(session=session, data=body, actor=principal.name)
+        reader = request.app.state.intake_writer.triager  # triage: category, place, repeats, reasons
+        case = service.create_case(session=session, data=body, actor=principal.name, reader=reader)
         detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
     return detail
 

@@ -78,15 +78,23 @@ def check_version(case: Case, expected_version: int | None) -> None:
         raise Conflict(f"case {case.id} changed (version {case.version}, you had {expected_version}); reload it")
 
 
-def create_case(*, session: Session, data: NewCase, actor: str) -> Case:
+def create_case(*, session: Session, data: NewCase, actor: str, reader: plan.Reader | None = None) -> Case:
     """Take in a request from any channel; dispatch it at once when routing finds an owner.
 
     The rows are decided by :func:`plan.plan_case` (as the Open311 writer decides them), from the part of the
-    directory this case needs, read in this transaction; then written in one flush.
+    directory this case needs, read in this transaction; then written in one flush. With a ``reader``
+    (intake's triage) the message is read first: category, place, repeats, and the reasons on the case.
     """
+    reading = None
+    if reader is not None:
+        (reading,) = reader.read(session, [data], None)
+        data = reading.case
     directory = load_for_case(session, data.category_code, data.district_code)
-    planned = plan.plan_case(data, directory, clock.utcnow(), actor)
-    return repository.add_planned(session, planned)
+    planned = plan.plan_case(data, directory, clock.utcnow(), actor, reading)
+    case = repository.add_planned(session, planned)
+    if reader is not None:
+        reader.record(session, [case.id], [planned])
+    return case
 
 
 def dispatch(
@@ -113,6 +121,7 @@ def dispatch(
     case.department_id = department.id
     case.status = Status.DISPATCHED.value
     case.dispatched_at = at
+    case.needs_review = False  # a person or a rule decided: off the human dispatch queue
     if sla is not None:
         case.sla_code = sla.code
         case.accept_due_at = at + timedelta(hours=sla.accept_hours)
@@ -248,6 +257,7 @@ def merge(*, session: Session, case: Case, actor: str, target_id: int | None, no
     if Status(target.status) not in OPEN_STATES:
         raise Conflict(f"case {target_id} is {target.status}; merge only into an open case")
     case.duplicate_of = target.id
+    case.needs_review = False
     _finish(session, case, "merge", actor, note=note, data={"target_id": target.id})
     _finish(session, target, "note", actor, note=f"case {case.id} merged into this one", data={"merged": case.id})
     return case
@@ -256,6 +266,7 @@ def merge(*, session: Session, case: Case, actor: str, target_id: int | None, no
 def invalidate(*, session: Session, case: Case, actor: str, reason: str | None) -> Case:
     """无效件: spam, abuse or not a request; the reason stays on the record."""
     check_transition(case, "invalidate")
+    case.needs_review = False
     return _finish(session, case, "invalidate", actor, note=_required(reason, "reason", "invalidate"))
 
 

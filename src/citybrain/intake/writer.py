@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from citybrain.cases import repository as cases_repository
-from citybrain.cases.plan import PlannedCase, plan_case
+from citybrain.cases.plan import PlannedCase, Reading, plan_case
 from citybrain.cases.schemas import NewCase
 from citybrain.core.db import Database, is_sqlite
 from citybrain.core.errors import CityBrainError
@@ -38,6 +38,7 @@ from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake import repository
 from citybrain.intake.snapshot import DirectoryCache, directory_cache
 from citybrain.models import ApiKey
+from citybrain.triage.reader import Triager
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class IntakeWriter:
         self.max_batch = settings.intake_max_batch
         self.thread_count = 1 if is_sqlite(db.engine) else settings.intake_writers
         self.directory = directory or directory_cache(db, settings.directory_refresh_seconds)
+        self.triager = Triager(db, settings, self.directory)  # reads every new case: category, place, repeats
         self.stats = WriterStats()
         self._autostart = autostart
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
@@ -101,6 +103,7 @@ class IntakeWriter:
     # --- life -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self.triager.warm(self.db)
         with self._lock:
             self._start_locked()
 
@@ -192,11 +195,19 @@ class IntakeWriter:
         hashes = [hash_secret(s.api_key) if s.api_key else None for s, _future in batch]
         with self.db.transaction() as session:
             keys = repository.api_keys_by_hash(session, [h for h in hashes if h])
+            checked = [
+                _check(s, directory, keys.get(h) if h else None) for (s, _f), h in zip(batch, hashes, strict=True)
+            ]
+            fine = [c for c in checked if not isinstance(c, CityBrainError)]
+            readings = iter(self.triager.read(session, [c.case for c in fine], directory) if fine else [])
             outcomes = [
-                _plan(s, directory, keys.get(h) if h else None) for (s, _f), h in zip(batch, hashes, strict=True)
+                c if isinstance(c, CityBrainError) else _plan(s, directory, c, next(readings))
+                for (s, _f), c in zip(batch, checked, strict=True)
             ]
             planned = [o[1] for o in outcomes if not isinstance(o, CityBrainError)]
-            ids = iter(cases_repository.insert_planned(session, planned) if planned else [])
+            new_ids = cases_repository.insert_planned(session, planned) if planned else []
+            self.triager.record(session, new_ids, planned)
+            ids = iter(new_ids)
         return [o if isinstance(o, CityBrainError) else Accepted(next(ids), o[1], o[0].token) for o in outcomes]
 
     def _count(self, batch: list[_Pending], *, retried: bool) -> None:
@@ -209,10 +220,16 @@ class IntakeWriter:
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
 
 
-def _plan(submission: Submission, directory: DirectorySnapshot, key: ApiKey | None) -> _Outcome:
+def _check(submission: Submission, directory: DirectorySnapshot, key: ApiKey | None) -> Intake | CityBrainError:
     try:
-        intake = submission.prepare(directory, key)
-        planned = plan_case(intake.case, directory, submission.received_at, intake.actor)
+        return submission.prepare(directory, key)
+    except CityBrainError as exc:
+        return exc
+
+
+def _plan(submission: Submission, directory: DirectorySnapshot, intake: Intake, reading: Reading) -> _Outcome:
+    try:
+        planned = plan_case(intake.case, directory, submission.received_at, intake.actor, reading)
     except CityBrainError as exc:
         return exc
     planned.case["token"] = intake.token

@@ -65,6 +65,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
+    from citybrain.triage.api import router as triage_router
     from citybrain.web.pages import router as pages_router
 
     app.include_router(open311_router, prefix="/open311/v2")
@@ -74,4 +75,5 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(insight_router, prefix="/api/v1")
     app.include_router(reports_router, prefix="/api/v1")
     app.include_router(alerts_router, prefix="/api/v1")
+    app.include_router(triage_router, prefix="/api/v1")
     app.include_router(pages_router)

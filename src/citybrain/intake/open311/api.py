@@ -127,8 +127,8 @@ async def create_request(request: Request, fmt: str) -> Response:
     accept = request.headers.get("accept-language")
     lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
     api_key = optional(form, "api_key", 200) or presented_key(request)
-    data = parse_new_request(form)
     writer: IntakeWriter = request.app.state.intake_writer
+    data = parse_new_request(form, classifier=writer.triager.model().model is not None)
     submission = Submission(api_key, clock.utcnow(), service.prepare(data, api_key, settings, lang))
     accepted = await writer.write(submission)  # returns after the batch's COMMIT
     return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])

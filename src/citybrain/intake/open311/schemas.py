@@ -172,7 +172,7 @@ def parse_submitter(form: MultiMap) -> Submitter:
 class NewRequest:
     """A POST requests body that is well-formed; the service checks it against the catalogue."""
 
-    service_code: str
+    service_code: str | None  # None: the citizen did not choose; intake's classifier reads the description
     location: Location
     attributes: dict[str, list[str]]
     submitter: Submitter
@@ -180,10 +180,13 @@ class NewRequest:
     media_url: str | None
 
 
-def parse_new_request(form: MultiMap) -> NewRequest:
+def parse_new_request(form: MultiMap, *, classifier: bool = False) -> NewRequest:
+    """A POST body; without ``service_code`` only when a ``classifier`` reads the description (triage)."""
     service_code = optional(form, "service_code", 64)
-    if service_code is None:
-        raise InvalidInput("service_code was not provided")
+    description = parse_description(form)
+    if service_code is None and not (classifier and description):
+        why = "a description for the classifier to read" if classifier else "a classifier model to read the text"
+        raise InvalidInput(f"service_code was not provided (and there is no {why})")
     media_url = optional(form, "media_url", 1000)
     if media_url is not None and not media_url.lower().startswith(("http://", "https://")):
         raise InvalidInput("media_url must be an http:// or https:// URL")
@@ -192,7 +195,7 @@ def parse_new_request(form: MultiMap) -> NewRequest:
         location=parse_location(form),
         attributes=parse_attributes(form),
         submitter=parse_submitter(form),
-        description=parse_description(form),
+        description=description,
         media_url=media_url,
     )
 

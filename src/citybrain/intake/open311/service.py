@@ -35,6 +35,8 @@ from citybrain.intake.open311.schemas import Lang, NewRequest, RequestQuery, par
 from citybrain.intake.writer import Accepted, Intake, Prepare
 from citybrain.models import ApiKey
 
+#: Title of a request whose citizen chose no service (the classifier decides its category).
+UNCLASSIFIED: dict[Lang, str] = {"zh": "市民诉求", "en": "citizen request"}
 #: Key under which ``address_id`` is kept in ``Case.attributes`` ("@" cannot start an attribute code we accept).
 ADDRESS_ID_KEY = "@address_id"
 
@@ -170,11 +172,16 @@ def prepare(data: NewRequest, api_key: str | None, settings: Settings, lang: Lan
 
     def check(directory: DirectorySnapshot, key: ApiKey | None) -> Intake:
         principal = authorize_key(api_key, key)
+        actor = f"open311:{principal.name}"
+        if data.service_code is None:  # no service chosen: triage classifies the description
+            if data.attributes:
+                raise InvalidInput("attribute[...] answers need a service_code")
+            return Intake(case=_new_case(data, {}, UNCLASSIFIED[lang]), actor=actor)
         category = requestable(directory, data.service_code)
         answers = validate_attributes(directory.attributes.get(category.code, ()), data.attributes, settings)
         new_case = _new_case(data, answers, name_of(category, lang))
         token = ids.new_token() if category.service_type == "batch" else None
-        return Intake(case=new_case, actor=f"open311:{principal.name}", token=token)
+        return Intake(case=new_case, actor=actor, token=token)
 
     return check
 

@@ -1,0 +1,153 @@
+"""Triage routes: the human dispatch queue (人工派单) and suggestions (重复件 …) a person accepts or dismisses.
+
+Thin: authorise, open the one transaction, call :mod:`citybrain.triage.queue`, present. An operator's category
+decision is appended to the corrections file for ``classify retrain`` only after the transaction committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from citybrain.auth.roles import Permission
+from citybrain.cases import present
+from citybrain.cases import repository as cases_repository
+from citybrain.core.db import Database
+from citybrain.core.errors import Conflict
+from citybrain.core.privacy import mask_text
+from citybrain.core.settings import Settings
+from citybrain.models.triage import CaseSuggestion
+from citybrain.nlp import service as nlp_service
+from citybrain.triage import queue
+from citybrain.triage.reader import Triager
+from citybrain.triage.schemas import (
+    QueuedCase,
+    QueueDispatchIn,
+    QueueDispatchOut,
+    QueuePage,
+    SuggestionDecisionIn,
+    SuggestionOut,
+)
+from citybrain.web.deps import DbDep, PrincipalDep, require
+
+router = APIRouter(tags=["triage 分拨"])
+
+
+@contextmanager
+def _writing(db: Database) -> Iterator[Session]:
+    try:
+        with db.transaction() as session:
+            yield session
+    except StaleDataError as exc:
+        raise Conflict("the case was changed by someone else at the same moment; reload it and try again") from exc
+
+
+def _triager(request: Request) -> Triager:
+    triager: Triager = request.app.state.intake_writer.triager
+    return triager
+
+
+@router.get("/triage/queue", response_model=QueuePage, summary="The human dispatch queue (人工派单), oldest first")
+def dispatch_queue(
+    db: DbDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QueuePage:
+    """Cases intake could not dispatch by itself (model not sure, no model, no routing rule), with the reasons.
+    Free text is masked (phone / ID numbers); the citizen's contact is not shown here."""
+    require(principal, Permission.DISPATCH)
+    with db.reading() as session:
+        cases, total = queue.queue(session=session, limit=limit, offset=offset)
+        codes = cases_repository.department_codes(session, [c.department_id for c in cases])
+        items = [QueuedCase(**present.case_out(c, codes, pii=False).model_dump(), triage=c.triage) for c in cases]
+    return QueuePage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/triage/queue/{case_id}/dispatch", response_model=QueueDispatchOut, summary="An operator dispatches a queued case"
+)
+def dispatch_queued(
+    case_id: int, body: QueueDispatchIn, request: Request, db: DbDep, principal: PrincipalDep
+) -> QueueDispatchOut:
+    """Decide the category (and, optionally, the department): the case is dispatched (派单) with its deadlines,
+    and the decision is recorded as a correction for `citybrain classify retrain`."""
+    require(principal, Permission.DISPATCH)
+    with _writing(db) as session:
+        case = queue.dispatch_from_queue(
+            session=session,
+            case_id=case_id,
+            category_code=body.category_code,
+            actor=principal.name,
+            version=body.version,
+            department_code=body.department_code,
+            note=body.note,
+        )
+        codes = cases_repository.department_codes(session, [case.department_id])
+        correction = queue.correction_for(case, _triager(request).model())
+        out = QueueDispatchOut(
+            case_id=case.id,
+            version=case.version,
+            category_code=body.category_code,
+            department_code=codes.get(case.department_id or 0),
+            status=case.status,
+            correction_recorded=correction is not None,
+        )
+    if correction is not None:  # after commit: a rolled-back decision teaches nothing
+        settings: Settings = request.app.state.settings
+        path = nlp_service.corrections_path(settings.data_dir)
+        nlp_service.add_correction(path, text=correction.text, label=correction.label, source=correction.source)
+    return out
+
+
+def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
+    evidence = dict(found.evidence or {})
+    if not pii and isinstance(evidence.get("shared"), list):
+        evidence["shared"] = [mask_text(str(s)) for s in evidence["shared"]]
+    return SuggestionOut(
+        id=found.id,
+        case_id=found.case_id,
+        kind=found.kind,
+        target_case_id=found.target_case_id,
+        score=found.score,
+        evidence=evidence,
+        status=found.status,
+        created_at=found.created_at,
+        decided_by=found.decided_by,
+        decided_at=found.decided_at,
+    )
+
+
+@router.get("/cases/{case_id}/suggestions", response_model=list[SuggestionOut], summary="Suggestions about a case")
+def case_suggestions(case_id: int, db: DbDep, principal: PrincipalDep) -> list[SuggestionOut]:
+    """Likely repeats (重复件: the open case, similarity, shared phrases, distance, days apart) and the model's
+    category guess when it was not sure. Nothing is applied until a person accepts it."""
+    require(principal, Permission.DISPATCH)
+    with db.reading() as session:
+        found = queue.suggestions(session=session, case_id=case_id)
+        return [_suggestion_out(s, principal.can(Permission.SEE_PII)) for s in found]
+
+
+@router.post("/suggestions/{suggestion_id}/accept", response_model=SuggestionOut, summary="Accept a suggestion")
+def accept_suggestion(
+    suggestion_id: int, body: SuggestionDecisionIn, db: DbDep, principal: PrincipalDep
+) -> SuggestionOut:
+    """A duplicate is merged (合并) into the case it repeats (send the case's ``version``: 409 if it moved);
+    a category dispatches the queued case with it."""
+    require(principal, Permission.DISPATCH)
+    with _writing(db) as session:
+        found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
+        return _suggestion_out(found, principal.can(Permission.SEE_PII))
+
+
+@router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")
+def dismiss_suggestion(suggestion_id: int, db: DbDep, principal: PrincipalDep) -> SuggestionOut:
+    require(principal, Permission.DISPATCH)
+    with _writing(db) as session:
+        found = queue.dismiss(session=session, suggestion_id=suggestion_id, actor=principal.name)
+        return _suggestion_out(found, principal.can(Permission.SEE_PII))

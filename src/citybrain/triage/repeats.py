@@ -1,0 +1,106 @@
+"""The process's repeat index (重复件): open cases of the last ``dedup_window_days``, kept in step with the database.
+
+Why in memory: a MinHash LSH query is about a millisecond, a text search in SQL is not. The index follows the
+database by case id: before each read it adds the open cases with an id above the highest it has seen (one small
+indexed query), so cases written by other processes, the staff API or a bulk import are found too. Candidates
+are re-checked against the database (still open?) before they are suggested.
+
+Known limit: on PostgreSQL two writers may commit ids out of order; a case committed with a lower id after a
+higher one was indexed is missed by this process's index (no suggestion, never a wrong one).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from citybrain.core import clock
+from citybrain.core.settings import Settings
+from citybrain.nlp.dedup import Match, NearDuplicateIndex
+from citybrain.triage import repository
+from citybrain.triage.ports import Repeat
+
+
+class RepeatIndex:
+    """A :class:`NearDuplicateIndex` of open cases plus the settings that bound a repeat (window, distance)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.window_days = settings.dedup_window_days
+        self.distance_m = settings.dedup_distance_m
+        self.min_similarity = settings.dedup_min_similarity
+        self._index = NearDuplicateIndex()
+        self._last_id = 0
+        self._started = False
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def sync(self, session: Session, now: datetime | None = None) -> int:
+        """Add the open cases the index has not seen yet; returns how many were added."""
+        now = now or clock.utcnow()
+        since = now - timedelta(days=self.window_days)
+        with self._lock:
+            rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
+            for row in rows:
+                self._index.add(str(row.id), row.text, when=row.created_at, lat=row.lat, lon=row.lon, place=None)
+            if rows:
+                self._last_id = rows[-1].id
+            elif not self._started:
+                self._last_id = repository.max_case_id(session)  # nothing open: start after the newest case
+            self._started = True
+            return len(rows)
+
+    def bound(self, session: Session) -> BoundRepeats:
+        return BoundRepeats(self, session)
+
+    def query(self, text: str, created_at: datetime, lat: float | None, lon: float | None) -> list[Match]:
+        with self._lock:
+            return self._index.query(
+                text,
+                when=created_at,
+                lat=lat,
+                lon=lon,
+                max_distance_m=self.distance_m,
+                window_days=self.window_days,
+                min_similarity=self.min_similarity,
+            )
+
+    def forget(self, case_ids: set[int]) -> None:
+        with self._lock:
+            for case_id in case_ids:
+                self._index.remove(str(case_id))
+
+
+class BoundRepeats:
+    """The index answering within one transaction: candidates that closed meanwhile are dropped (and forgotten)."""
+
+    def __init__(self, index: RepeatIndex, session: Session) -> None:
+        self.index = index
+        self.session = session
+
+    def find(
+        self, text: str, created_at: datetime, lat: float | None, lon: float | None, district: str | None
+    ) -> list[Repeat]:
+        matches = self.index.query(text, created_at, lat, lon)
+        if not matches:
+            return []
+        ids = [int(m.key) for m in matches]
+        still_open = repository.open_case_ids(self.session, ids)
+        self.index.forget(set(ids) - still_open)
+        return [_repeat(m, district) for m in matches if int(m.key) in still_open]
+
+
+def _repeat(match: Match, district: str | None) -> Repeat:
+    e = match.evidence
+    evidence = {
+        "similarity": match.similarity,
+        "shared": list(e.shared),
+        "distance_m": e.distance_m,
+        "days_apart": e.days_apart,
+        "district": district,
+        "method": "minhash-lsh char-3 shingles",
+    }
+    return Repeat(case_id=int(match.key), similarity=match.similarity, evidence=evidence)
