@@ -15,3 +15,5 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+
+from citybrain.cli import analyze_associations as _analyze_associations  # noqa: E402,F401  (registers the command)

@@ -1,0 +1,139 @@
+"""``citybrain analyze associations``: which categories come together in the same place and week (关联分析)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from citybrain.analytics import io
+from citybrain.analytics.associations.analysis import AssociationParams, AssociationResult, run_associations
+from citybrain.cli.analyze import app
+from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.core.db import Database
+from citybrain.core.errors import InvalidInput
+from citybrain.core.settings import load_settings
+
+
+@app.command("associations")
+@handle_errors
+def associations_cmd(
+    input: Annotated[
+        Path | None,
+        typer.Option(
+            "--input", "-i", help="Canonical CSV/Parquet (id, created_at, category, lat, lon); omit for the live DB."
+        ),
+    ] = None,
+    json_out: Annotated[str, typer.Option("--json", help="Write the result as JSON here ('-' = stdout).")] = "-",
+    cell_m: Annotated[float, typer.Option("--cell-m", help="Grid cell size in metres.")] = 500.0,
+    window_days: Annotated[int, typer.Option("--window-days", help="Time window in days (7 = Monday weeks).")] = 7,
+    min_support: Annotated[
+        float, typer.Option("--min-support", help="Below 1: fraction of non-empty baskets; 1 or more: a basket count.")
+    ] = 5,
+    min_cases: Annotated[
+        int, typer.Option("--min-cases", help="Cases of a category in a basket for it to count as present.")
+    ] = 2,
+    max_size: Annotated[int, typer.Option("--max-size", help="Largest itemset (categories together).")] = 3,
+    max_q: Annotated[
+        float, typer.Option("--max-q", "--alpha", help="Report itemsets with a q-value (FDR) at most this.")
+    ] = 0.05,
+    top: Annotated[int, typer.Option("--top", help="Rules to write, strongest first.")] = 50,
+    examples: Annotated[int, typer.Option("--examples", help="Example places and weeks per rule.")] = 5,
+    permutations: Annotated[
+        int, typer.Option("--permutations", help="Fixed-margin permutations checking the reported itemsets (0 = off).")
+    ] = 199,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations (same seed, same result).")] = 1,
+) -> None:
+    """Find categories reported together in the same grid cell and time window more often than chance.
+
+    Baskets are grid cell × window; support, confidence and lift are over non-empty baskets. Significance comes
+    from a null model that keeps where each category is common and when (density and season), so two downtown
+    or two winter categories are not called associated; q-values control the false discovery rate. Each rule
+    names example cells (with centre lat/lon) and weeks and the case ids there. Reading the live database (no
+    --input) also stores the rules as an analysis run of kind "associations". See docs/associations.md.
+
+    Example:
+
+        citybrain analyze associations --input cases.parquet --cell-m 500 --window-days 7 --json rules.json
+    """
+    settings = load_settings()
+    params = AssociationParams(
+        cell_m=cell_m,
+        window_days=window_days,
+        min_support=min_support,
+        min_cases=min_cases,
+        max_size=max_size,
+        max_q=max_q,
+        top=top,
+        examples=examples,
+        permutations=permutations,
+        seed=seed,
+        timezone=settings.timezone,
+    )
+    params.check()
+    con = io.connect()
+    with _progress() as say:
+        if input is not None:
+            say(f"opening {input}")
+            source = io.open_file(con, input, timezone=settings.timezone).source
+            result = run_associations(con, params, progress=say)
+        else:
+            with open_database() as database:
+                say("reading cases from the database")
+                source = io.open_database(con, database).source
+                result = run_associations(con, params, progress=say)
+                run_id = _store(database, source, result)
+                result.summary["run_id"] = run_id
+    _write(result, json_out, source)
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the current step (stdout stays clean for ``--json -``)."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+        yield lambda step: progress.update(task, description=step)
+
+
+def _store(database: Database, source: str, result: AssociationResult) -> int:
+    """Keep the rules as an analysis run (kind "associations") for the dashboard and the API."""
+    from citybrain.insight.service import ResultItem, save_run
+
+    items = []
+    for rule in result.to_json()["rules"]:
+        name = " + ".join(rule["antecedent"]) + " → " + " + ".join(rule["consequent"])
+        case_ids = sorted({c for example in rule["examples"] for c in example["case_ids"]})
+        for example in rule["examples"]:
+            example.pop("case_ids")
+        items.append(ResultItem(key=name, score=rule["lift"], payload=rule, case_ids=case_ids))
+    with database.transaction() as session:
+        run_id: int = save_run(
+            session, kind="associations", source=source, params=result.params, summary=result.summary, items=items
+        )
+    return run_id
+
+
+def _write(result: AssociationResult, target: str, source: str) -> None:
+    document = result.to_json()
+    document["params"]["source"] = source
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if target == "-":
+        sys.stdout.write(text + "\n")
+        return
+    path = Path(target)
+    if not path.parent.is_dir():
+        raise InvalidInput(f"{path.parent}: no such directory for --json")
+    path.write_text(text + "\n", encoding="utf-8")
+    summary = result.summary
+    console.print(
+        f"{summary.get('rules_significant', 0):,} rules from {summary.get('itemsets_significant', 0):,} significant "
+        f"itemsets ({summary.get('itemsets_tested', 0):,} tested) in {summary['baskets']:,} baskets; "
+        f"{summary['cases_without_place']:,} cases without coordinates left out → {path}"
+    )
