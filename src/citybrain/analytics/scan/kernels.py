@@ -16,55 +16,135 @@ from numpy.typing import NDArray
 
 
 @numba.njit(cache=True, nogil=True)
-def best_per_centre(
-    recent: NDArray[np.int64],
+def expectations(
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
     cell_totals: NDArray[np.int64],
     recent_totals: NDArray[np.int64],
     total: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Every cylinder's expectation μ, log μ and log(C − μ), flat in (centre, cells, days) order, and offsets.
+
+    A cylinder of the first ``k + 1`` cells around centre i over the last ``l + 1`` days expects
+    ``cases in its cells × recent_totals[l] / total`` cases (Kulldorff 2005, eq. 1). The margins are the same in
+    every replicate, so these are computed once and the inner loop needs no logarithm of its own.
+    """
+    n = lengths.shape[0]
+    days = recent_totals.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + lengths[i] * days
+    mu = np.empty(offsets[n])
+    log_mu = np.empty(offsets[n])
+    log_rest = np.empty(offsets[n])
+    for i in range(n):
+        cells_total = 0.0
+        at = offsets[i]
+        for k in range(lengths[i]):
+            cells_total += cell_totals[order[i, k]]
+            for day in range(days):
+                m = cells_total * recent_totals[day] / total
+                mu[at] = m
+                log_mu[at] = math.log(m) if m > 0 else 0.0
+                log_rest[at] = math.log(total - m) if total > m else 0.0
+                at += 1
+    return offsets, mu, log_mu, log_rest
+
+
+@numba.njit(cache=True, nogil=True)
+def thresholds(mu: NDArray[np.float64], total: int, floor_llr: float) -> NDArray[np.int64]:
+    """Per cylinder, the fewest cases whose GLR reaches ``floor_llr`` (``total + 1`` when none can).
+
+    The GLR grows with the count once the count exceeds μ, so one integer comparison per cylinder tells whether
+    the logarithms are worth computing. With ``floor_llr = 0`` the threshold is simply the first count above μ.
+    """
+    out = np.empty(mu.shape[0], dtype=np.int64)
+    for at in range(mu.shape[0]):
+        m = mu[at]
+        low = int(math.floor(m)) + 1
+        if m <= 0:  # no case in its cells or on its days: it can hold none
+            out[at] = total + 1
+            continue
+        if floor_llr <= 0 or low > total:
+            out[at] = low
+            continue
+        if _glr(total, m, total) < floor_llr:
+            out[at] = total + 1
+            continue
+        high = total
+        while low < high:
+            middle = (low + high) // 2
+            if _glr(middle, m, total) >= floor_llr:
+                high = middle
+            else:
+                low = middle + 1
+        out[at] = low
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _glr(c: int, m: float, total: int) -> float:
+    rest = total - c
+    value = c * math.log(c / m)
+    if rest > 0:
+        value += rest * math.log(rest / (total - m))
+    return value
+
+
+@numba.njit(cache=True, nogil=True)
+def best_per_centre(
+    recent: NDArray[np.int64],
+    order: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    least: NDArray[np.int64],
+    log_mu: NDArray[np.float64],
+    log_rest: NDArray[np.float64],
     xlogx: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """For each centre, its best cylinder: (log likelihood ratio, cells taken, days taken).
+    """For each centre, its best cylinder: (log likelihood ratio, cells taken − 1, days taken − 1).
 
-    ``recent[z, l]`` is cell z's cases in the last ``l + 1`` days; ``recent_totals[l]`` the city's. A cylinder of the
-    first ``k + 1`` cells around centre i over the last ``l + 1`` days expects ``cells' total × recent_totals[l] /
-    total`` cases (Kulldorff 2005, eq. 1), and its Poisson GLR is ``c log(c/μ) + (C−c) log((C−c)/(C−μ))`` when
-    c > μ. Only excesses count: a scan for outbreaks, not for quiet places.
+    ``recent[z, l]`` is cell z's cases in the last ``l + 1`` days. The Poisson GLR of a cylinder with c cases
+    against μ expected, out of C, is ``c log(c/μ) + (C−c) log((C−c)/(C−μ))`` when c > μ, else 0: a scan for
+    excesses, not for quiet places. Only cylinders with at least ``least`` cases (see :func:`thresholds`) are
+    weighed; the others count as 0.
     """
     n, days = recent.shape
+    total = xlogx.shape[0] - 1
     best = np.zeros(n)
     best_k = np.full(n, -1, dtype=np.int64)
     best_l = np.full(n, -1, dtype=np.int64)
     inside = np.zeros(days, dtype=np.int64)
-    share = recent_totals.astype(np.float64) / total
     for i in range(n):
         inside[:] = 0
-        cells_total = 0.0
+        at = offsets[i]
         for k in range(lengths[i]):
             z = order[i, k]
-            cells_total += cell_totals[z]
             for day in range(days):
                 c = inside[day] + recent[z, day]
                 inside[day] = c
-                mu = cells_total * share[day]
-                if c > mu:
-                    llr = xlogx[c] - c * math.log(mu) + xlogx[total - c] - (total - c) * math.log(total - mu)
+                if c >= least[at]:
+                    llr = xlogx[c] - c * log_mu[at] + xlogx[total - c] - (total - c) * log_rest[at]
                     if llr > best[i]:
                         best[i] = llr
                         best_k[i] = k
                         best_l[i] = day
+                at += 1
     return best, best_k, best_l
 
 
-@numba.njit(cache=True, nogil=True)
+PARALLEL_WORK = 50_000_000  # cylinders × replicates below which threads cost more than they save
+
+
 def null_maxima(
     case_cells: NDArray[np.int64],
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    cell_totals: NDArray[np.int64],
-    recent_totals: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    least: NDArray[np.int64],
+    log_mu: NDArray[np.float64],
+    log_rest: NDArray[np.float64],
     xlogx: NDArray[np.float64],
     replicates: int,
     seed: int,
@@ -75,33 +155,98 @@ def null_maxima(
     many fall on each day is the same as dealing a random permutation of ``case_cells`` out to the days in turn;
     only the cases dealt to the last ``len(last_days)`` days matter, so a partial Fisher–Yates shuffle of that many
     positions is enough. ``last_days[l]`` is the number of cases on the day ``l`` days before the analysis day.
-    Both margins stay exactly as observed.
+    Both margins stay exactly as observed. A replicate whose best cylinder stays under the floor ``least`` was
+    built for reports 0 (it cannot beat any cluster being tested). Large scans run their replicates on all of
+    numba's threads; each replicate seeds its own generator from ``seed`` and its number, so the result does not
+    depend on the number of threads.
     """
-    np.random.seed(seed)
+    arguments = (case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, replicates, seed)
+    if offsets[-1] * replicates >= PARALLEL_WORK:
+        return _maxima_threads(*arguments)
+    return _maxima_serial(*arguments)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _maxima_threads(
+    case_cells: NDArray[np.int64],
+    last_days: NDArray[np.int64],
+    order: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    least: NDArray[np.int64],
+    log_mu: NDArray[np.float64],
+    log_rest: NDArray[np.float64],
+    xlogx: NDArray[np.float64],
+    replicates: int,
+    seed: int,
+) -> NDArray[np.float64]:
+    maxima = np.zeros(replicates)
+    for r in numba.prange(replicates):
+        maxima[r] = _replicate(case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, r)
+    return maxima
+
+
+@numba.njit(cache=True, nogil=True)
+def _maxima_serial(
+    case_cells: NDArray[np.int64],
+    last_days: NDArray[np.int64],
+    order: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    least: NDArray[np.int64],
+    log_mu: NDArray[np.float64],
+    log_rest: NDArray[np.float64],
+    xlogx: NDArray[np.float64],
+    replicates: int,
+    seed: int,
+) -> NDArray[np.float64]:
+    maxima = np.zeros(replicates)
+    for r in range(replicates):
+        maxima[r] = _replicate(case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, r)
+    return maxima
+
+
+@numba.njit(cache=True, nogil=True)
+def _replicate(
+    case_cells: NDArray[np.int64],
+    last_days: NDArray[np.int64],
+    order: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    least: NDArray[np.int64],
+    log_mu: NDArray[np.float64],
+    log_rest: NDArray[np.float64],
+    xlogx: NDArray[np.float64],
+    seed: int,
+    r: int,
+) -> float:
+    np.random.seed((seed * 1_000_003 + r) % 4_294_967_296)
+    recent = _deal(case_cells, last_days, lengths.shape[0])
+    best, _, _ = best_per_centre(recent, order, lengths, offsets, least, log_mu, log_rest, xlogx)
+    return best.max() if best.shape[0] else 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _deal(case_cells: NDArray[np.int64], last_days: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """Cases per cell on the last 1, 2, … days after shuffling which case fell on which day."""
     total = case_cells.shape[0]
-    n = cell_totals.shape[0]
     days = last_days.shape[0]
     dealt = 0
     for day in range(days):
         dealt += last_days[day]
     labels = case_cells.copy()
+    for j in range(dealt):
+        pick = j + np.random.randint(0, total - j)
+        held = labels[j]
+        labels[j] = labels[pick]
+        labels[pick] = held
     recent = np.zeros((n, days), dtype=np.int64)
-    maxima = np.zeros(replicates)
-    for r in range(replicates):
-        for j in range(dealt):
-            pick = j + np.random.randint(0, total - j)
-            held = labels[j]
-            labels[j] = labels[pick]
-            labels[pick] = held
-        recent[:, :] = 0
-        position = 0
-        for day in range(days):
-            for j in range(position, position + last_days[day]):
-                recent[labels[j], day] += 1
-            position += last_days[day]
-        for z in range(n):
-            for day in range(1, days):
-                recent[z, day] += recent[z, day - 1]
-        best, _, _ = best_per_centre(recent, order, lengths, cell_totals, recent_totals, total, xlogx)
-        maxima[r] = best.max() if n else 0.0
-    return maxima
+    position = 0
+    for day in range(days):
+        for j in range(position, position + last_days[day]):
+            recent[labels[j], day] += 1
+        position += last_days[day]
+    for z in range(n):
+        for day in range(1, days):
+            recent[z, day] += recent[z, day - 1]
+    return recent

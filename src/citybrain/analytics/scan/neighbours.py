@@ -47,28 +47,20 @@ def neighbours(lat: NDArray[np.float64], lon: NDArray[np.float64], *, max_radius
         empty = np.zeros((0, 1), dtype=np.int64)
         return Neighbours(empty, np.zeros((0, 1)), np.zeros(0, dtype=np.int64))
     tree = cKDTree(points)
-    within = tree.query_ball_point(points, r=max_radius_m * (1 + 1e-9))
-    width = max(len(found) for found in within)
-    order = np.full((n, width), -1, dtype=np.int64)
-    distance = np.full((n, width), np.inf)
-    length = np.zeros(n, dtype=np.int64)
-    for i, found in enumerate(within):
-        cells = np.asarray(found, dtype=np.int64)
-        metres = np.hypot(*(points[cells] - points[i]).T)
-        ranked = np.lexsort((cells, metres))
-        ranked = _centre_first(cells[ranked], i, ranked)
-        order[i, : len(cells)] = cells[ranked]
-        distance[i, : len(cells)] = metres[ranked]
-        length[i] = len(cells)
-    return Neighbours(order=order, distance_m=distance, length=length)
-
-
-def _centre_first(sorted_cells: NDArray[np.int64], centre: int, ranked: NDArray[np.intp]) -> NDArray[np.intp]:
-    """Put the centre at position 0 even when another cell shares its point (distance 0)."""
-    at = int(np.flatnonzero(sorted_cells == centre)[0])
-    if at == 0:
-        return ranked
-    return np.concatenate([ranked[at : at + 1], ranked[:at], ranked[at + 1 :]])
+    width = int(max(tree.query_ball_point(points, r=max_radius_m * (1 + 1e-9), return_length=True)))
+    distance, order = tree.query(points, k=max(width, 1), distance_upper_bound=max_radius_m * (1 + 1e-9))
+    distance = np.asarray(distance, dtype=np.float64).reshape(n, -1)
+    order = np.asarray(order, dtype=np.int64).reshape(n, -1)
+    missing = order >= n
+    order[missing] = n  # sorts after every real cell
+    distance[missing] = np.inf
+    # Nearest first, the centre before any cell at the same point, then ties by cell index: the same on every run.
+    first = np.where(order == np.arange(n)[:, None], 0, 1)
+    ranked = np.lexsort((order, first, distance), axis=-1)
+    order = np.take_along_axis(order, ranked, axis=1)
+    distance = np.take_along_axis(distance, ranked, axis=1)
+    order[order >= n] = -1
+    return Neighbours(order=order, distance_m=distance, length=(~np.isinf(distance)).sum(axis=1).astype(np.int64))
 
 
 def limit_by_share(found: Neighbours, cell_totals: NDArray[np.int64], max_cases: float) -> NDArray[np.int64]:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from citybrain.analytics.scan import gumbel
-from citybrain.analytics.scan.kernels import best_per_centre, null_maxima
+from citybrain.analytics.scan.kernels import best_per_centre, expectations, null_maxima, thresholds
 from citybrain.analytics.scan.neighbours import Neighbours, limit_by_share, neighbours
 from citybrain.core.errors import InvalidInput
 
@@ -144,14 +144,18 @@ def scan(
     last_days = table[:, ::-1][:, : min(config.max_days, n_days)].sum(axis=0)
     recent = np.cumsum(table[:, ::-1][:, : len(last_days)], axis=1)
     recent_totals = np.cumsum(last_days)
+    _check_size(lengths, len(last_days))
     xlogx = _xlogx(total)
-    best, best_k, best_l = best_per_centre(recent, found.order, lengths, cell_totals, recent_totals, total, xlogx)
-    case_cells = np.repeat(np.arange(n_cells, dtype=np.int64), cell_totals)
-    maxima = null_maxima(
-        case_cells, last_days, found.order, lengths, cell_totals, recent_totals, xlogx, config.replicates, seed
-    )
-    context = _Context(table, found, lat_a, lon_a, names, members, maxima, end, config)
+    offsets, mu, log_mu, log_rest = expectations(found.order, lengths, cell_totals, recent_totals, total)
+    cylinders = (found.order, lengths, offsets)
+    best, best_k, best_l = best_per_centre(recent, *cylinders, thresholds(mu, total, 0.0), log_mu, log_rest, xlogx)
     picks = _non_overlapping(best, best_k, found, config.max_clusters)
+    # Replicates need weigh only cylinders that could reach the weakest cluster tested (all of them for Gumbel).
+    floor = 0.0 if config.gumbel or not picks else 0.999 * float(best[picks].min())
+    least = thresholds(mu, total, floor)
+    case_cells = np.repeat(np.arange(n_cells, dtype=np.int64), cell_totals)
+    maxima = null_maxima(case_cells, last_days, *cylinders, least, log_mu, log_rest, xlogx, config.replicates, seed)
+    context = _Context(table, found, lat_a, lon_a, names, members, maxima, end, config)
     clusters = tuple(context.cluster(i, int(best_k[i]), int(best_l[i]), float(best[i])) for i in picks)
     return ScanResult(clusters, end, n_days, n_cells, total, config.replicates, config, maxima)
 
@@ -191,6 +195,19 @@ def _cell_names(cell_ids: Sequence[str] | None, n: int) -> tuple[str, ...]:
     if len(cell_ids) != n:
         raise InvalidInput(f"need one id per cell: {n} cells, {len(cell_ids)} ids")
     return tuple(str(name) for name in cell_ids)
+
+
+MAX_CYLINDERS = 25_000_000
+
+
+def _check_size(lengths: NDArray[np.int64], days: int) -> None:
+    """Refuse a scan whose cylinder tables would not fit comfortably in memory (24 bytes per cylinder)."""
+    cylinders = int(lengths.sum()) * days
+    if cylinders > MAX_CYLINDERS:
+        raise InvalidInput(
+            f"the scan would weigh {cylinders:,} cylinders (limit {MAX_CYLINDERS:,}); lower max_share,"
+            " max_radius_m or max_days, or use larger cells"
+        )
 
 
 def _xlogx(total: int) -> NDArray[np.float64]:

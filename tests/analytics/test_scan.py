@@ -1,0 +1,171 @@
+"""The space-time permutation scan: finds a planted outbreak where and when it is, stays quiet at the promised rate
+on data without one, keeps both margins in its permutations, and refuses input it cannot scan."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from citybrain.analytics.scan import Members, ScanConfig, scan
+from citybrain.analytics.scan.kernels import _deal
+from citybrain.analytics.scan.neighbours import limit_by_share, neighbours
+from citybrain.core.errors import InvalidInput
+
+END = date(2026, 11, 25)
+CELL_M = 1000.0
+
+
+def city(side: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Centres of a side × side grid of 1 km cells near Changsha, row-major."""
+    row, col = np.divmod(np.arange(side * side), side)
+    lat = 28.0 + (row + 0.5) * CELL_M / 111_320.0
+    lon = 112.0 + (col + 0.5) * CELL_M / (111_320.0 * math.cos(math.radians(28.0)))
+    return lat, lon
+
+
+def background(side: int, days: int, per_day: float, seed: int) -> NDArray[np.int64]:
+    """Poisson counts whose rate is a cell factor × a day factor: no space-time interaction, the scan's null."""
+    rng = np.random.default_rng(seed)
+    weights = rng.lognormal(0.0, 0.5, side * side)
+    weekly = 1.0 + 0.3 * np.sin(np.arange(days) * 2 * np.pi / 7)
+    return rng.poisson(np.outer(weights / weights.sum(), per_day * weekly)).astype(np.int64)
+
+
+def test_a_planted_cluster_is_found_with_its_centre_radius_and_days() -> None:
+    side, days = 15, 14
+    counts = background(side, days, 300, seed=1)
+    lat, lon = city(side)
+    centre = 7 * side + 7
+    ring = [centre, centre - 1, centre + 1, centre - side, centre + side]  # the centre and its 4 neighbours at 1 km
+    counts[ring, -3:] += 8
+    result = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=99, max_radius_m=2500), seed=3)
+    best = result.best
+    assert best is not None
+    assert (best.center_lat, best.center_lon) == (lat[centre], lon[centre])
+    assert best.radius_m == pytest.approx(CELL_M, rel=1e-3)
+    assert sorted(best.cells) == sorted(str(c) for c in ring)
+    assert (best.start, best.end) == (date(2026, 11, 23), END)
+    assert best.observed == int(counts[ring, -3:].sum())
+    assert best.observed > 2 * best.expected
+    assert best.p_value == pytest.approx(0.01)
+    assert best.recurrence_days == pytest.approx(100)
+
+
+def test_secondary_clusters_share_no_cell_and_name_their_cases() -> None:
+    side, days = 15, 14
+    counts = background(side, days, 300, seed=2)
+    lat, lon = city(side)
+    first, second = 2 * side + 2, 12 * side + 11
+    counts[first, -2:] += 12
+    counts[second, -1] += 9
+    cell, day = np.nonzero(counts)
+    reps = counts[cell, day]
+    members = Members(
+        cell=np.repeat(cell, reps).astype(np.int64),
+        day=np.repeat(day, reps).astype(np.int64),
+        ids=tuple(f"case-{i}" for i in range(int(reps.sum()))),
+    )
+    result = scan(counts, lat, lon, end=END, members=members, config=ScanConfig(replicates=99, max_clusters=5))
+    assert len(result.clusters) >= 2
+    found = {c.cells[0] for c in result.clusters[:2]}
+    assert found == {str(first), str(second)}
+    seen: set[str] = set()
+    for cluster in result.clusters:
+        assert not seen & set(cluster.cells)
+        seen |= set(cluster.cells)
+        assert len(cluster.case_ids) == cluster.observed
+    assert [c.llr for c in result.clusters] == sorted((c.llr for c in result.clusters), reverse=True)
+
+
+def test_no_cluster_on_data_without_one_at_the_promised_rate() -> None:
+    """On null data the p-value is uniform: p ≤ 0.1 on about a tenth of the analyses, and no more."""
+    side, days, trials = 8, 10, 200
+    lat, lon = city(side)
+    config = ScanConfig(replicates=19, max_radius_m=1500, max_days=3)
+    p_values = np.array(
+        [
+            scan(background(side, days, 80, seed=100 + t), lat, lon, end=END, config=config, seed=t).clusters[0].p_value
+            for t in range(trials)
+        ]
+    )
+    assert np.mean(p_values <= 0.1) <= 0.2
+    assert np.mean(p_values <= 0.1) >= 0.02
+    assert np.mean(p_values) == pytest.approx(0.525, abs=0.1)
+
+
+def test_the_permutation_keeps_both_margins() -> None:
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(3.0, size=(30, 6)).astype(np.int64)
+    cell_totals = counts.sum(axis=1)
+    day_totals = counts[:, ::-1].sum(axis=0)  # the dealing order: today first
+    case_cells = np.repeat(np.arange(30, dtype=np.int64), cell_totals)
+    dealt = _deal(case_cells, day_totals, 30)
+    per_day = np.diff(dealt, axis=1, prepend=0)
+    assert per_day.sum(axis=0).tolist() == day_totals.tolist()
+    assert dealt[:, -1].tolist() == cell_totals.tolist()
+    assert (per_day >= 0).all()
+    assert not np.array_equal(per_day, counts[:, ::-1])  # it did shuffle
+
+
+def test_same_seed_same_answer_and_gumbel_goes_past_the_monte_carlo_floor() -> None:
+    side = 10
+    counts = background(side, 14, 200, seed=7)
+    counts[44, -2:] += 25
+    lat, lon = city(side)
+    a = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=49), seed=11)
+    b = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=49), seed=11)
+    assert np.array_equal(a.null_maxima, b.null_maxima)
+    assert a.best is not None
+    assert a.best.p_value == pytest.approx(1 / 50)
+    tail = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=49, gumbel=True), seed=11).best
+    assert tail is not None
+    assert tail.p_value < 1 / 50
+    assert tail.recurrence_days > 50
+
+
+def test_circles_stop_at_the_share_of_cases_and_the_radius() -> None:
+    lat, lon = city(5)
+    found = neighbours(lat, lon, max_radius_m=1000)
+    assert found.length[12] == 5  # centre + 4 at 1 km; the diagonals (1.41 km) are out
+    assert found.order[12, 0] == 12
+    totals = np.full(25, 10, dtype=np.int64)
+    assert limit_by_share(found, totals, 30)[12] == 3
+    assert limit_by_share(found, totals, 5)[12] == 1  # the centre alone is always a circle
+
+
+def test_a_window_without_cases_has_no_cluster() -> None:
+    lat, lon = city(4)
+    result = scan(np.zeros((16, 7), dtype=np.int64), lat, lon, end=END)
+    assert result.clusters == ()
+    assert result.total_cases == 0
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        (np.ones((16, 1), dtype=np.int64), "at least 2 days"),
+        (np.ones(16, dtype=np.int64), "cells × days"),
+        (-np.ones((16, 3), dtype=np.int64), "negative"),
+        (np.full((16, 3), 0.5), "whole numbers"),
+        (np.ones((15, 3), dtype=np.int64), "one centre per cell"),
+    ],
+)
+def test_bad_counts_are_refused(counts: NDArray[np.float64], message: str) -> None:
+    lat, lon = city(4)
+    with pytest.raises(InvalidInput, match=message):
+        scan(counts, lat, lon, end=END)
+
+
+def test_bad_centres_and_settings_are_refused() -> None:
+    lat, lon = city(4)
+    counts = np.ones((16, 3), dtype=np.int64)
+    with pytest.raises(InvalidInput, match="finite centre"):
+        scan(counts, np.where(np.arange(16) == 3, np.nan, lat), lon, end=END)
+    with pytest.raises(InvalidInput, match="max_share"):
+        scan(counts, lat, lon, end=END, config=ScanConfig(max_share=0))
+    with pytest.raises(InvalidInput, match="replicates"):
+        scan(counts, lat, lon, end=END, config=ScanConfig(replicates=-1))
