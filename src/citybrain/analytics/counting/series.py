@@ -80,11 +80,11 @@ def daily_counts(
         "  SELECT *, row_number() OVER (PARTITION BY id ORDER BY created_at) AS copy FROM cases"
         ") AS numbered WHERE copy = 1"
     )
-    total, distinct, last_seen = _census(con)
     today = _local_day(clock.utcnow(), offset)
+    total, distinct, last_seen = _census(con, today)
     if as_of is None and last_seen is None:
-        raise InvalidInput("no cases to count")
-    end = as_of if as_of is not None else min(today, last_seen or today)
+        raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
+    end = as_of if as_of is not None else last_seen or today
     end_day = (end - date(1970, 1, 1)).days
     start_day = (since - date(1970, 1, 1)).days if since else None
     return _dense(con, by, end_day, start_day, total, total - distinct)
@@ -129,9 +129,10 @@ def _dense(
     )
 
 
-def _census(con: duckdb.DuckDBPyConnection) -> tuple[int, int, date | None]:
+def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date | None]:
+    """Rows, distinct case ids, and the last local day with a case that is not after ``today``."""
     total, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM cases").fetchone() or (0, 0)
-    last = con.execute("SELECT max(day) FROM series_rows").fetchone()
+    last = con.execute("SELECT max(day) FROM series_rows WHERE day <= ?", [(today - date(1970, 1, 1)).days]).fetchone()
     return int(total), int(distinct), _day(int(last[0])) if last and last[0] is not None else None
 
 

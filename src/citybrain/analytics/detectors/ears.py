@@ -82,7 +82,7 @@ def _result(
     threshold: float,
 ) -> DetectorResult:
     judged = ~np.isnan(z)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         p = stats.t.sf(z / np.sqrt(1.0 + 1.0 / n), np.maximum(n - 1, 1))
     return DetectorResult(
         method=method,
