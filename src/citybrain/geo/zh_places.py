@@ -29,7 +29,12 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("汽车站", "poi"),
     ("地铁站", "poi"),
     ("大市场", "poi"),
+    ("车站", "poi"),
     ("街道办", "street"),
+    ("家属区", "community"),
+    ("工业园", "poi"),
+    ("产业园", "poi"),
+    ("科技园", "poi"),
     ("号楼", "building"),
     ("街道", "street"),
     ("社区", "community"),
@@ -38,6 +43,9 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("家园", "community"),
     ("新村", "community"),
     ("公寓", "community"),
+    ("公馆", "community"),
+    ("华庭", "community"),
+    ("豪庭", "community"),
     ("大道", "road"),
     ("大街", "road"),
     ("胡同", "road"),
@@ -79,10 +87,23 @@ _CODE_SUFFIXES = frozenset("省市区县")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也都还就很没不要请问说有我你他她它们这那个些该本全各每其此某、"
+    "的在于是到从向往去住把被让给对为了着过也都还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至"
 )
+#: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
+_STOP_WORDS = re.compile(
+    "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
+    "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
+    "根据|调查|彻底|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+)
+#: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
+_PROVINCES = (
+    "黑龙江 内蒙古 河北 山西 辽宁 吉林 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 "
+    "青海 台湾 广西 西藏 宁夏 新疆 西地"
+).split()
 #: Conjunctions: a name starts after them unless that would leave one character (和平社区 is a name).
 _SOFT_STOP = frozenset("和与及或跟同")
+#: Last characters of organisations (计生委, 养猪场, 工厂, 公安局): a name starts after them if two characters are left.
+_ORG_END = frozenset("委场厂局所院司部处队")
 #: Verbs and phrases that often stand right before a place and are never part of it.
 _PREFIXES = (
     "投诉",
@@ -122,7 +143,8 @@ _NOT_NAMES = frozenset(
     "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
     "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
     "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
-    "大街小 老城 主城 偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
+    "大街小 老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
+    "偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
 )
 #: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
 _BAD_BEFORE = {
@@ -136,10 +158,43 @@ _BAD_BEFORE = {
     "省": "各全本外",
     "县": "全各本",
     "市场": "超农菜",
+    "小学": "中",
     "大道": "阳",
 }
 #: Levels a bare suffix may join onto the place before it (月湖大市场 + 小区 → 月湖大市场小区).
 _JOINS = frozenset(("community", "poi"))
+#: Characters after a suffix that make it part of a word (区域, 区块链, 市长, 市委, 路线, 县委).
+_BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生"} | {
+    "区": "域块别分间",
+    "市": "长委民值",
+    "县": "委长城",
+    "路": "线费径灯",
+    "省": "钱力心",
+}
+#: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
+_GENERIC_TAILS = (
+    "棚户",
+    "改造",
+    "边上",
+    "配套",
+    "性",
+    "公办",
+    "民办",
+    "私立",
+    "公立",
+    "城乡",
+    "农村",
+    "基层",
+    "周边",
+    "附近",
+    "当地",
+    "十字",
+    "中小",
+    "大中",
+    "偏远",
+    "贫困",
+    "所在",
+)
 _MIN_NAME = {"building": 1, "poi": 2}
 _MAX_NAME = {"province": 4, "city": 5, "district": 6, "county": 5, "town": 5, "street": 5, "community": 8, "road": 6}
 _DEFAULT_MAX = 8
@@ -155,8 +210,8 @@ def zh_spans(folded: Folded) -> list[Span]:
         suffix = match.group()
         level = _LEVEL[suffix]
         start = _name_start(text, match.start(), last_end, suffix, level)
-        if start is None:
-            last_end = match.end()  # a common word (城市, 道路) ends the name of the next place
+        if start is None:  # a common word (城市, 道路, 县城, 路灯) ends the name of the next place
+            last_end = match.end() + (1 if _bad_after(text, match.start(), suffix) else 0)
             continue
         if start == match.start():  # a bare suffix right after a place: 月湖大市场 + 小区
             if spans and spans[-1][1] == start and spans[-1][2] in _JOINS and level in _JOINS:
@@ -176,7 +231,9 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
         code = _CODE.search(text, max(floor, at - 3), at)
         if code is not None:
             return code.start()
-    if at > floor and text[at - 1] in _BAD_BEFORE.get(suffix, ""):
+    if _bad_after(text, at, suffix):
+        return None
+    if at > floor and (text[at - 1] in _BAD_BEFORE.get(suffix, "") or text[at - 1] in _SOFT_STOP):
         return None
     if level == "building":
         digits = re.search(r"[A-Za-z]?\d{1,4}(?:-\d{1,4})?[A-Za-z]?$", text[max(floor, at - 12) : at])
@@ -191,16 +248,40 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     if start == at:
         return at  # nothing before: a bare suffix (the caller may join it to the place before)
     start = _after_soft_stop(text, start, at)
+    start = _after_stop_words(text, start, at, floor)
     start = _strip_prefixes(text, start, at)
+    if level == "province":
+        start = _province_start(text, start, at)
     name = text[start:at]
     if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
+        return None
+    if name.endswith(_GENERIC_TAILS):
         return None
     return start
 
 
+def _bad_after(text: str, at: int, suffix: str) -> bool:
+    after = at + len(suffix)
+    return after < len(text) and text[after] in _BAD_AFTER.get(suffix, "")
+
+
+def _after_stop_words(text: str, start: int, at: int, floor: int) -> int:
+    """After the last stop word, looking a little before the window too (问题经世龙城: the window began at 题)."""
+    ends = [m.end() for m in _STOP_WORDS.finditer(text, max(floor, start - 3), at)]
+    return max(start, ends[-1]) if ends else start
+
+
+def _province_start(text: str, start: int, at: int) -> int:
+    name = text[start:at]
+    for province in _PROVINCES:
+        if name.endswith(province):
+            return at - len(province)
+    return max(start, at - 3)
+
+
 def _after_soft_stop(text: str, start: int, at: int) -> int:
     for index in range(at - 3, start - 1, -1):  # the last conjunction that leaves at least two characters
-        if text[index] in _SOFT_STOP:
+        if text[index] in _SOFT_STOP or text[index] in _ORG_END:
             return index + 1
     return start
 

@@ -62,6 +62,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
+    from citybrain.geo.api import router as geo_router
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
@@ -72,6 +73,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(cases_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
+    app.include_router(geo_router, prefix="/api/v1")
     app.include_router(insight_router, prefix="/api/v1")
     app.include_router(reports_router, prefix="/api/v1")
     app.include_router(alerts_router, prefix="/api/v1")
