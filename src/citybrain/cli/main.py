@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+import citybrain.cli.alerts as alerts
 import citybrain.cli.geo as geo
 from citybrain.cli import analyze, apikey, cases, classify, db, demo, directory, imports, report, serve, settings_cmd
 
@@ -26,6 +27,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(classify.app, name="classify")
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(geo.app, name="geo")
+app.add_typer(alerts.app, name="alerts")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

@@ -1,0 +1,278 @@
+"""Run the early-warning detectors on the cases view: temporal detectors per series, and the space-time scan.
+
+This is the glue between the pure statistics (``analytics.detectors``, ``analytics.scan``), their counting
+(``analytics.counting.series`` / ``cube``) and the alerts: one call gives the signals of the analysis day, the
+JSON of ``citybrain analyze warnings`` and the :class:`Signal` records the daily job raises or grows alerts from.
+
+The grid of the scan is anchored at (0°, 0°) with a whole-degree reference latitude, so a cell has the same id
+every day whatever the cases of the day are: that is what lets a continuing cluster grow one alert.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+
+from citybrain.alerts.signals import Signal
+from citybrain.analytics.counting.cube import Cube, build_cube
+from citybrain.analytics.counting.grid import Grid
+from citybrain.analytics.counting.series import DEFAULT_KEYS, NONE_LABEL, DailySeries, daily_counts
+from citybrain.analytics.detectors import TemporalSignal, run_all
+from citybrain.analytics.scan import Cluster, ScanConfig, scan
+from citybrain.core.errors import InvalidInput
+
+SCAN_DETECTOR = "stpscan"
+
+
+@dataclass(frozen=True)
+class WarningOptions:
+    """What ``analyze warnings`` and ``alerts daily`` let a user choose (defaults: docs/warnings.md)."""
+
+    cell_m: float = 1000.0
+    window_days: int = 28
+    max_days: int = 7
+    max_share: float = 0.1
+    replicates: int = 999
+    seed: int = 0
+    min_recurrence_days: float = 100.0  # a cluster rarer by chance than once in this many days is a warning
+    by: tuple[str, ...] = DEFAULT_KEYS
+
+    def check(self) -> None:
+        if not self.cell_m > 0:
+            raise InvalidInput(f"--cell-m must be positive metres, got {self.cell_m}")
+        if not 2 <= self.window_days <= 366:
+            raise InvalidInput(f"--window-days must be 2 to 366, got {self.window_days}")
+        if not self.min_recurrence_days >= 0:
+            raise InvalidInput(f"--min-recurrence must be ≥ 0 days, got {self.min_recurrence_days}")
+        ScanConfig(max_share=self.max_share, max_days=self.max_days, replicates=self.replicates).check()
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Rows the analysis did not use, by reason (reported, never silently dropped)."""
+
+    duplicate_rows: int = 0
+    future_rows: int = 0
+    without_coordinates: int = 0  # in the scan's window: used by the temporal detectors, not by the scan
+
+
+@dataclass(frozen=True)
+class Warnings:
+    as_of: date
+    temporal: list[TemporalSignal]
+    temporal_cases: dict[tuple[str, str], tuple[str, ...]]  # (method, series) -> member case ids
+    clusters: list[Cluster]
+    cell_m: float
+    left_out: LeftOut = field(default_factory=LeftOut)
+    note: str = ""
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The stable JSON of ``analyze warnings`` (independent checks rely on these names)."""
+        return {
+            "temporal": [_temporal_json(s) for s in self.temporal],
+            "clusters": [_cluster_json(c) for c in self.clusters],
+        }
+
+    def signals(self) -> list[Signal]:
+        temporal = [
+            temporal_signal(s, self.temporal_cases.get((s.method, series_label(s.series_key)), ()))
+            for s in self.temporal
+        ]
+        return temporal + [cluster_signal(c, self.cell_m) for c in self.clusters]
+
+
+def series_label(key: tuple[str, ...]) -> str:
+    return "/".join(key)
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _temporal_json(s: TemporalSignal) -> dict[str, Any]:
+    return {
+        "series": series_label(s.series_key),
+        "method": s.method,
+        "date": s.date.date().isoformat(),
+        "observed": s.observed,
+        "expected": _number(s.expected),
+        "threshold": _number(s.threshold),
+        "p_value": _number(s.p_value),
+    }
+
+
+def _cluster_json(c: Cluster) -> dict[str, Any]:
+    return {
+        "center": {"lat": c.center_lat, "lon": c.center_lon},
+        "radius_m": c.radius_m,
+        "start": c.start.isoformat(),
+        "end": c.end.isoformat(),
+        "observed": c.observed,
+        "expected": c.expected,
+        "recurrence_days": _number(c.recurrence_days),
+        "p_value": c.p_value,
+        "case_ids": list(c.case_ids),
+    }
+
+
+def temporal_signal(s: TemporalSignal, case_ids: tuple[str, ...] = ()) -> Signal:
+    series = series_label(s.series_key)
+    return Signal(
+        kind="temporal",
+        detector=s.method,
+        series=series,
+        on=s.date.date(),
+        observed=s.observed,
+        expected=_number(s.expected),
+        p_value=_number(s.p_value),
+        recurrence_days=_number(s.recurrence_interval),
+        title=f"{series}: {s.observed:g} 件 cases, expected {s.expected:.1f} ({s.method})",
+        explanation={
+            "series": series,
+            "method": s.method,
+            "threshold": _number(s.threshold),
+            "score": _number(s.score),
+        },
+        case_ids=case_ids,
+    )
+
+
+def cluster_signal(c: Cluster, cell_m: float) -> Signal:
+    return Signal(
+        kind="cluster",
+        detector=SCAN_DETECTOR,
+        series=f"cells={cell_m:g}m",
+        on=c.end,
+        observed=float(c.observed),
+        expected=c.expected,
+        p_value=c.p_value,
+        recurrence_days=_number(c.recurrence_days),
+        title=(
+            f"时空聚集 cluster: {c.observed} 件 cases within {c.radius_m:.0f} m, {c.start.isoformat()} – "
+            f"{c.end.isoformat()}, expected {c.expected:.1f}"
+        ),
+        explanation={
+            "center": {"lat": c.center_lat, "lon": c.center_lon},
+            "radius_m": c.radius_m,
+            "start": c.start.isoformat(),
+            "end": c.end.isoformat(),
+            "llr": c.llr,
+            "cell_m": cell_m,
+        },
+        case_ids=c.case_ids,
+        cells=c.cells,
+    )
+
+
+def stable_grid(con: duckdb.DuckDBPyConnection, cell_m: float) -> Grid:
+    """A grid whose cell ids do not depend on the day's cases (see the module's docstring)."""
+    row = con.execute("SELECT avg(lat) FROM cases WHERE lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180").fetchone()
+    mean = float(row[0]) if row and row[0] is not None else 0.0
+    return Grid(size_m=cell_m, ref_lat=math.floor(mean) + 0.5, origin_lat=0.0, origin_lon=0.0)
+
+
+def local_midnight_utc(day: date, timezone: str) -> datetime:
+    """The first instant of the city's ``day``, in UTC (to read the database from that day on)."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def last_case_day(con: duckdb.DuckDBPyConnection, timezone: str, today: date) -> date | None:
+    """The latest local day with a case that is not after ``today``."""
+    zone = timezone.replace("'", "")
+    row = con.execute(
+        f"SELECT max(d) FROM (SELECT CAST(timezone('{zone}', timezone('UTC', created_at)) AS DATE) AS d FROM cases)"
+        " WHERE d <= ?",
+        [today],
+    ).fetchone()
+    return row[0] if row and row[0] is not None else None
+
+
+def _first_case_day(con: duckdb.DuckDBPyConnection, timezone: str) -> date:
+    zone = timezone.replace("'", "")
+    row = con.execute(
+        f"SELECT min(CAST(timezone('{zone}', timezone('UTC', created_at)) AS DATE)) FROM cases"
+    ).fetchone()
+    assert row is not None
+    assert row[0] is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: WarningOptions) -> Warnings:
+    """The day's warnings from the ``cases`` view: every temporal alarm on ``as_of`` and every cluster alive then."""
+    options.check()
+    series = _series(con, as_of, timezone, options)
+    if series is None:
+        empty = Warnings(as_of, [], {}, [], options.cell_m, note=f"no case on or before {as_of.isoformat()}")
+        return empty
+    with np.errstate(divide="ignore", invalid="ignore"):  # a method that cannot judge a series says so with NaN
+        temporal = run_all(series.counts, series.dates, series.keys, as_of=as_of, only_alerts=True)
+    cube = build_cube(
+        con,
+        as_of=as_of,
+        timezone=timezone,
+        window_days=options.window_days,
+        cell_m=options.cell_m,
+        grid=stable_grid(con, options.cell_m),
+    )
+    clusters = _clusters(cube, options)
+    left_out = LeftOut(series.duplicate_rows, series.future_rows, cube.left_out.without_coordinates)
+    cases = _temporal_members(con, temporal, series.key_columns, as_of, timezone)
+    return Warnings(as_of, temporal, cases, clusters, options.cell_m, left_out)
+
+
+def _series(con: duckdb.DuckDBPyConnection, as_of: date, timezone: str, options: WarningOptions) -> DailySeries | None:
+    if last_case_day(con, timezone, as_of) is None:
+        return None
+    # Farrington looks back three years; days before the first case are "no data", not "no cases".
+    since = max(as_of - timedelta(days=3 * 366 + 14), _first_case_day(con, timezone))
+    try:
+        return daily_counts(con, by=_present(con, options.by), timezone=timezone, as_of=as_of, since=since)
+    except InvalidInput as exc:
+        if str(exc).startswith("no case between"):  # every case is older than three years
+            return None
+        raise
+
+
+def _present(con: duckdb.DuckDBPyConnection, by: tuple[str, ...]) -> tuple[str, ...]:
+    """The series columns the cases have (a file without districts is split by category alone)."""
+    columns = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
+    return tuple(c for c in by if c in columns) or ("category",)
+
+
+def _clusters(cube: Cube, options: WarningOptions) -> list[Cluster]:
+    config = ScanConfig(max_share=options.max_share, max_days=options.max_days, replicates=options.replicates)
+    result = scan(
+        cube.counts, cube.lat, cube.lon, end=cube.end, cell_ids=cube.cells, members=cube.members,
+        config=config, seed=options.seed,
+    )  # fmt: skip
+    return [c for c in result.clusters if c.recurrence_days >= options.min_recurrence_days]
+
+
+def _temporal_members(
+    con: duckdb.DuckDBPyConnection,
+    signals: list[TemporalSignal],
+    columns: tuple[str, ...],
+    as_of: date,
+    timezone: str,
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The cases of each alarming series on the analysis day (distinct ids, oldest first)."""
+    zone = timezone.replace("'", "")
+    local_day = f"CAST(timezone('{zone}', timezone('UTC', created_at)) AS DATE)"
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for key in sorted({s.series_key for s in signals}):
+        matches = " AND ".join(f"COALESCE(CAST({c} AS VARCHAR), '{NONE_LABEL}') = ?" for c in columns)
+        rows = con.execute(
+            f"SELECT id FROM cases WHERE {local_day} = ? AND {matches} GROUP BY id ORDER BY min(created_at), id",
+            [as_of, *key],
+        ).fetchall()
+        ids = tuple(str(r[0]) for r in rows)
+        for s in signals:
+            if s.series_key == key:
+                found[(s.method, series_label(key))] = ids
+    return found

@@ -1,0 +1,134 @@
+"""``citybrain analyze warnings``: temporal detectors and the space-time scan on a file or the live database."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import typer
+
+from citybrain.alerts import detect, service
+from citybrain.analytics import io
+from citybrain.cli.alerts import parse_day, raise_alerts
+from citybrain.cli.analyze import app
+from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.core.db import Database
+from citybrain.core.errors import InvalidInput
+from citybrain.core.settings import Settings, load_settings
+
+HISTORY_DAYS = 3 * 366 + 14  # what the longest-memory detector (Farrington, three years) can use
+
+
+def checked_as_of(value: str | None, today: date) -> date | None:
+    """``--as-of`` as a date; InvalidInput when it is not one or lies after today (the city's today)."""
+    if value is None:
+        return None
+    day = parse_day(value, "--as-of")
+    if day > today:
+        raise InvalidInput(f"--as-of {day.isoformat()} is in the future (today is {today.isoformat()} in the city)")
+    return day
+
+
+def analyse(
+    *, source: Path | None, as_of: date | None, options: detect.WarningOptions, settings: Settings, db: Database | None
+) -> detect.Warnings:
+    """Open the cases (file, or ``db``), pick the analysis day (default: the last day with a case) and run."""
+    options.check()
+    today = service.city_today(settings)
+    con = io.connect()
+    try:
+        if source is not None:
+            io.open_file(con, source, timezone=settings.timezone)
+        else:
+            assert db is not None
+            since = (as_of or today) - timedelta(days=HISTORY_DAYS)
+            io.open_database(con, db, since=detect.local_midnight_utc(since, settings.timezone))
+        day = as_of or detect.last_case_day(con, settings.timezone, today) or today
+        with err_console.status(f"detectors and space-time scan for {day.isoformat()} …"):
+            return detect.run(con, as_of=day, timezone=settings.timezone, options=options)
+    finally:
+        con.close()
+
+
+def report(warnings: detect.Warnings) -> None:
+    """One line per finding and what was left out, on stderr (stdout may carry the JSON)."""
+    left = warnings.left_out
+    err_console.print(
+        f"{warnings.as_of.isoformat()}: {len(warnings.temporal)} temporal alarm(s), {len(warnings.clusters)} "
+        f"cluster(s). Left out: {left.duplicate_rows} repeated row(s) of a case id (counted once), "
+        f"{left.future_rows} case(s) after the analysis day, {left.without_coordinates} case(s) without coordinates "
+        "(kept for the temporal detectors, not in the scan)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if warnings.note:
+        err_console.print(warnings.note, highlight=False)
+
+
+INPUT = typer.Option(None, "--input", help="Canonical CSV / Parquet of cases. Default: the live database.")
+JSON_OUT = typer.Option(None, "--json", help="Write the JSON here. Default: print it on stdout.")
+
+
+@app.command("warnings")
+@handle_errors
+def warnings_command(
+    source: Path | None = INPUT,
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="The analysis day (YYYY-MM-DD, not in the future). Default: the last day with a case."
+    ),
+    json_out: Path | None = JSON_OUT,
+    cell_m: float = typer.Option(1000.0, "--cell-m", help="Grid cell of the scan, in metres."),
+    window_days: int = typer.Option(28, "--window-days", help="Days of the scan's window (its baseline)."),
+    max_days: int = typer.Option(7, "--max-days", help="Longest cluster, in days ending on the analysis day."),
+    max_share: float = typer.Option(0.1, "--max-share", help="Largest circle, as a share of the window's cases."),
+    replicates: int = typer.Option(999, "--replicates", help="Monte Carlo permutations for the scan's p-values."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the permutations: the same seed gives the same p-values."),
+    min_recurrence: float = typer.Option(
+        100.0, "--min-recurrence", help="Report clusters rarer by chance than once in this many days."
+    ),
+    store: bool | None = typer.Option(
+        None, "--store/--no-store", help="Raise or grow alerts from the findings. Default: yes for the database."
+    ),
+) -> None:
+    """Early warning (预警) for one day: temporal detectors per category × district, and the space-time scan.
+
+    Writes {"temporal": [{series, method, date, observed, expected, threshold, p_value}], "clusters": [{center:
+    {lat, lon}, radius_m, start, end, observed, expected, recurrence_days, p_value, case_ids}]}. Cases dated after
+    the analysis day, repeated rows of a case and (for the scan) cases without coordinates are left out and counted.
+    With --store the findings raise or grow alerts and notifications are sent after the commit.
+
+    Example: citybrain analyze warnings --input cases.csv --as-of 2026-03-02 --json warnings.json
+
+    Example: citybrain analyze warnings --as-of 2026-03-02 --replicates 99 --seed 7      (live database, stored)
+    """
+    options = detect.WarningOptions(
+        cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share,
+        replicates=replicates, seed=seed, min_recurrence_days=min_recurrence,
+    )  # fmt: skip
+    settings = load_settings()
+    day = checked_as_of(as_of, service.city_today(settings))
+    if source is not None and not source.is_file():
+        raise InvalidInput(f"{source}: no such file; give a canonical CSV or Parquet of cases")
+    keep = store if store is not None else source is None
+    if source is None or keep:
+        with open_database() as db:
+            found = analyse(source=source, as_of=day, options=options, settings=db.settings, db=db)
+            report(found)
+            if keep:
+                raise_alerts(db, found)
+    else:
+        found = analyse(source=source, as_of=day, options=options, settings=settings, db=None)
+        report(found)
+    _write(found, json_out)
+
+
+def _write(found: detect.Warnings, json_out: Path | None) -> None:
+    text = json.dumps(found.to_json(), ensure_ascii=False, indent=2, allow_nan=False)
+    if json_out is None:
+        print(text)
+        return
+    tmp = json_out.with_name(json_out.name + ".tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(json_out)  # nothing half-written
+    console.print(f"wrote {json_out}", highlight=False)
