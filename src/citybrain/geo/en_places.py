@@ -16,16 +16,23 @@ Span = tuple[int, int, str]
 _WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d+(?:st|nd|rd|th|ST|ND|RD|TH)?)"
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Place|Pl|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy|Terrace|Ter|"
-    r"Way|Highway|Hwy|Expressway|Expy|Square|Sq|Plaza|Turnpike|Tpke|Alley|Crescent|Loop|Circle|Row"
+    r"Way|Highway|Hwy|Expressway|Expy|Square|Sq|Plaza|Turnpike|Tpke|Alley|Crescent|Loop|Circle|Row|Concourse|Walk|Path|"
+    r"Oval|Slip|Bridge"
 )
 _TYPES = rf"(?:{_STREET_TYPES}|{_STREET_TYPES.upper()})"
 _DIRECTION = r"(?:North|South|East|West|NORTH|SOUTH|EAST|WEST|N\.?|S\.?|E\.?|W\.?)"
 _NUMBER = r"\d{1,6}(?:-\d{1,5})?[A-Za-z]?"
+_COMPASS = r"(?:North|South|East|West|NORTH|SOUTH|EAST|WEST)"
 _ROAD = re.compile(
     rf"\b(?:(?:No\.?\s*)?(?P<number>{_NUMBER})\s+)?(?:{_DIRECTION}\s+)?{_WORD}(?:\s+{_WORD}){{0,3}}?\s+{_TYPES}\b\.?"
+    rf"(?:\s+{_COMPASS}\b)?"
+)
+#: Roads named without a street type after the name: Broadway, Avenue X, Avenue of the Americas (with a number or not).
+_BARE_ROADS = re.compile(
+    rf"\b(?:(?P<number>{_NUMBER})\s+)?(?:Broadway|BROADWAY|Bowery|BOWERY|"
+    r"(?:Avenue|AVENUE)\s+(?:[A-Z]\b|of the Americas|OF THE AMERICAS))"
 )
 _LATIN_WORD = re.compile(r"[A-Za-z]{2}")
-_BARE_ROADS = re.compile(r"\b(?:Broadway|BROADWAY|Bowery|BOWERY)\b")
 _AREA = re.compile(
     rf"\b{_WORD}(?:\s+{_WORD}){{0,2}}?\s+(?P<kind>District|Zone|Community|Borough|Township|Town|Village|County|City|"
     r"Estate|Compound|Residence|Gardens|DISTRICT|ZONE|COMMUNITY|COUNTY|CITY)\b"
@@ -78,7 +85,7 @@ def en_spans(folded: Folded) -> list[Span]:
         start = _skip_leading(text, match.start(), match.end() - len(match.group("kind")))
         if start is not None:
             spans.append((start, match.end(), _AREA_LEVEL[match.group("kind").lower()]))
-    spans += [(m.start(), m.end(), "road") for m in _BARE_ROADS.finditer(text)]
+    spans += [(m.start(), m.end(), "building" if m.group("number") else "road") for m in _BARE_ROADS.finditer(text)]
     spans += [(m.start(), m.end(), "district") for m in _BOROUGHS.finditer(text)]
     spans += [(m.start(), m.end(), "city") for m in _CITIES.finditer(text)]
     spans += [(m.start(), m.end(), "building") for m in _BUILDING.finditer(text)]

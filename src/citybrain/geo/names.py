@@ -64,7 +64,7 @@ _EN_GENERIC = {
     "admin": frozenset("district zone county borough city town township".split()),
     "road": frozenset(
         "street avenue road boulevard place lane drive court parkway terrace way highway expressway square plaza "
-        "turnpike alley crescent loop circle row".split()
+        "turnpike alley crescent loop circle row concourse walk path oval slip bridge".split()
     ),
     "community": frozenset("community estate compound residence gardens village".split()),
 }
