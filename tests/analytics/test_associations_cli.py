@@ -1,4 +1,4 @@
-"""``citybrain analyze associations``: the JSON contract, exit codes for bad input, and runs stored from the database."""
+"""``citybrain analyze associations``: the JSON contract, exit 2 for bad input, runs stored from the database."""
 
 from __future__ import annotations
 
