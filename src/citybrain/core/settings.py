@@ -115,7 +115,7 @@ class Settings(BaseSettings):
         description="Repeats must lie within this many metres of each other (when both have a place).",
     )
     dedup_min_similarity: float = Field(
-        default=0.5, gt=0, le=1, description="Least text similarity (Jaccard of character shingles) of a repeat."
+        default=0.3, gt=0, le=1, description="Least text similarity (Jaccard of character shingles) of a repeat."
     )
     alert_webhook_url: str = Field(
         default="",

@@ -21,6 +21,7 @@ from citybrain.core.db import Database
 from citybrain.core.errors import Conflict
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
+from citybrain.models import Case
 from citybrain.models.triage import CaseSuggestion
 from citybrain.nlp import service as nlp_service
 from citybrain.triage import queue
@@ -98,11 +99,17 @@ def dispatch_queued(
             status=case.status,
             correction_recorded=correction is not None,
         )
-    if correction is not None:  # after commit: a rolled-back decision teaches nothing
-        settings: Settings = request.app.state.settings
-        path = nlp_service.corrections_path(settings.data_dir)
-        nlp_service.add_correction(path, text=correction.text, label=correction.label, source=correction.source)
+    _learn(request, correction)
     return out
+
+
+def _learn(request: Request, correction: queue.Correction | None) -> None:
+    """Append an operator's decision to the corrections file — after commit: a rolled-back one teaches nothing."""
+    if correction is None:
+        return
+    settings: Settings = request.app.state.settings
+    path = nlp_service.corrections_path(settings.data_dir)
+    nlp_service.add_correction(path, text=correction.text, label=correction.label, source=correction.source)
 
 
 def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
@@ -135,14 +142,20 @@ def case_suggestions(case_id: int, db: DbDep, principal: PrincipalDep) -> list[S
 
 @router.post("/suggestions/{suggestion_id}/accept", response_model=SuggestionOut, summary="Accept a suggestion")
 def accept_suggestion(
-    suggestion_id: int, body: SuggestionDecisionIn, db: DbDep, principal: PrincipalDep
+    suggestion_id: int, body: SuggestionDecisionIn, request: Request, db: DbDep, principal: PrincipalDep
 ) -> SuggestionOut:
     """A duplicate is merged (合并) into the case it repeats (send the case's ``version``: 409 if it moved);
-    a category dispatches the queued case with it."""
+    a category dispatches the queued case with it (and is recorded as a correction for retraining)."""
     require(principal, Permission.DISPATCH)
     with _writing(db) as session:
         found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
-        return _suggestion_out(found, principal.can(Permission.SEE_PII))
+        correction = None
+        if found.kind == "category":
+            case = session.get(Case, found.case_id)
+            correction = queue.correction_for(case, _triager(request).model()) if case else None
+        out = _suggestion_out(found, principal.can(Permission.SEE_PII))
+    _learn(request, correction)
+    return out
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")

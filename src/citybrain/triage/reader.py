@@ -21,6 +21,7 @@ from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake.snapshot import DirectoryCache, directory_cache
 from citybrain.triage import repository
 from citybrain.triage.model_cache import LoadedModel, intake_model
+from citybrain.triage.places import GazetteerCache
 from citybrain.triage.ports import Locator
 from citybrain.triage.repeats import RepeatIndex
 from citybrain.triage.service import Guess, message_text, triage
@@ -40,12 +41,14 @@ class Triager:
         self.settings = settings
         self.directory = directory or directory_cache(db, settings.directory_refresh_seconds)
         self.repeats = RepeatIndex(settings)
-        self.locate = locate
+        self.places = GazetteerCache(db)
+        self._locate = locate
         self._lock = threading.Lock()
 
     def warm(self, db: Database) -> None:
         """Load the model and fill the repeat index before the first request pays for it."""
         self.model()
+        self.places.current()
         with db.reading() as session:
             self.repeats.sync(session)
 
@@ -69,8 +72,9 @@ class Triager:
         self.repeats.sync(session)
         finder = self.repeats.bound(session)
         now = clock.utcnow()
+        locate = self._locate or self.places.locator()
         return [
-            triage(draft, directory, model, guess=guess, locate=self.locate, repeats=finder, now=now).reading
+            triage(draft, directory, model, guess=guess, locate=locate, repeats=finder, now=now).reading
             for draft, guess in zip(drafts, self.guesses(model, drafts), strict=True)
         ]
 

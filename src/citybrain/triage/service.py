@@ -106,12 +106,15 @@ def _place(draft: NewCase, locate: Locator | None) -> tuple[NewCase, dict[str, A
         return draft, {"source": "given", "district": draft.district_code, "grid": draft.grid}
     if locate is None:
         return draft, {"source": "none", "why": "no locator 无地名库"}
-    found: Place | None = locate(message_text(draft), draft.lat, draft.lon)
+    text = f"{draft.address}\n{message_text(draft)}" if draft.address else message_text(draft)
+    found: Place | None = locate(text, draft.lat, draft.lon)
     if found is None or found.district_code is None:
-        return draft, {"source": "none", "why": "place not found 未识别地点"}
+        reasons: dict[str, Any] = {"source": "none", "why": "place not found or unsure 未识别地点"}
+        if found is not None:
+            reasons.update(confidence=round(found.confidence, 4), evidence=found.evidence)
+        return draft, reasons
+    # A place read from the text sets district and grid, never coordinates: an area's centre is not a point.
     update: dict[str, Any] = {"district_code": found.district_code, "grid": draft.grid or found.grid}
-    if draft.lat is None and found.lat is not None and found.lon is not None:
-        update.update(lat=found.lat, lon=found.lon)
     reasons = {
         "source": found.method,
         "district": found.district_code,

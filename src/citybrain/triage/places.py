@@ -1,0 +1,56 @@
+"""The process's gazetteer for triage (districts and grid cells), and the locator triage asks.
+
+The gazetteer is built from the database (``geo.Gazetteer.from_database``) and re-read at most every
+:data:`REFRESH_SECONDS`, so a district added by staff reaches intake within a minute without a query per case.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from citybrain.core.db import Database
+from citybrain.core.errors import InvalidInput
+from citybrain.geo.gazetteer import Gazetteer
+from citybrain.geo.service import locate
+from citybrain.triage.ports import Locator, Place
+
+REFRESH_SECONDS = 60.0
+#: Below this confidence the place is not set on the case (it is kept in the reasons for a person to see).
+MIN_CONFIDENCE = 0.5
+
+
+class GazetteerCache:
+    def __init__(self, db: Database, max_age: float = REFRESH_SECONDS) -> None:
+        self._db = db
+        self._max_age = max_age
+        self._lock = threading.Lock()
+        self._loaded: tuple[float, Gazetteer] | None = None
+
+    def current(self) -> Gazetteer:
+        with self._lock:
+            now = time.monotonic()
+            if self._loaded is None or now - self._loaded[0] >= self._max_age:
+                with self._db.reading() as session:
+                    self._loaded = (now, Gazetteer.from_database(session))
+            return self._loaded[1]
+
+    def locator(self) -> Locator | None:
+        """A locator over the current gazetteer; None when the city has no districts yet."""
+        gazetteer = self.current()
+        if not gazetteer.districts:
+            return None
+
+        def find(text: str, lat: float | None, lon: float | None) -> Place | None:
+            try:
+                found = locate(text, lat, lon, gazetteer=gazetteer)
+            except InvalidInput:
+                return None
+            evidence = {"reasons": list(found.reasons), "matched": [m.text for m in found.matched]}
+            if found.district_code is None or found.confidence < MIN_CONFIDENCE:
+                return Place(None, None, None, None, found.confidence, found.source, evidence)
+            return Place(
+                found.district_code, found.grid, found.lat, found.lon, found.confidence, found.source, evidence
+            )
+
+        return find
