@@ -163,3 +163,16 @@ def test_non_count_values_skip_farrington_by_default() -> None:
     signals = run_all(values * 1.37 - 2.0, dates, [("Dongsi", "TEMP")])
     assert "farrington" not in {s.method for s in signals}
     assert {"ears_c1", "ewma", "cusum", "regression"} <= {s.method for s in signals}
+
+
+def test_p_values_mean_what_they_say_on_gaussian_data() -> None:
+    """On Gaussian noise, p ≤ 0.01 happens on about 1 % of days for every method (t-based ones exactly)."""
+    rng = np.random.default_rng(12)
+    values = rng.normal(50.0, 5.0, (100, 500))
+    dates = [START + timedelta(days=i) for i in range(500)]
+    signals = run_all(
+        values, dates, _keys(100), days=400, methods=["ears_c1", "ears_c2", "ears_c3", "ewma", "regression", "cusum"]
+    )
+    for method, found in _by_method(signals).items():
+        share = sum(s.p_value <= 0.01 for s in found) / len(found)
+        assert 0.005 < share < 0.02, (method, share)

@@ -64,6 +64,8 @@ def _standardised(
     values: FloatArray, at: IntArray, *, guard: int, min_sigma: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """z, baseline mean, sigma and n at the columns ``at``."""
+    if min_sigma <= 0:
+        raise ValueError("min_sigma must be positive")
     base = rolling_baseline(values, length=BASELINE_DAYS, guard=guard, min_n=MIN_BASELINE, at=at)
     sigma = np.maximum(base.sd, min_sigma)
     with np.errstate(invalid="ignore"):

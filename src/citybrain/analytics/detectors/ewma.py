@@ -33,6 +33,8 @@ def detect(
     alpha: float = 0.01,
 ) -> DetectorResult:
     """EWMA signals at ``steps`` for every series; alert when the smaller p-value is below ``alpha``."""
+    if not (0 < w1 < 1 and 0 < w2 < 1 and 0 < alpha < 1) or baseline < MIN_BASELINE or guard < 0:
+        raise ValueError(f"need 0 < w1, w2, alpha < 1, baseline ≥ {MIN_BASELINE}, guard ≥ 0")
     base = rolling_baseline(values, length=baseline, guard=guard, min_n=MIN_BASELINE)
     n = np.nan_to_num(base.n)
     ucl_alert = _t_table(0.99, baseline)[n.astype(np.int64)]

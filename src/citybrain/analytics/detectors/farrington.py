@@ -44,6 +44,8 @@ def detect(
     recent_days: int = 7,
 ) -> DetectorResult:
     """Farrington-flexible signals at ``steps`` for every series; alert when the count exceeds the NB bound."""
+    if not 0 < alpha < 1 or years < 1 or guard < 0 or min_baseline < 14 or harmonics < 0 or recent_days < 1:
+        raise ValueError("need 0 < alpha < 1, years ≥ 1, guard ≥ 0, min_baseline ≥ 14, harmonics ≥ 0, recent_days ≥ 1")
     per_day = calendar.steps_per_day
     shape = (values.shape[0], steps.size)
     mu0, phi = np.full(shape, np.nan), np.full(shape, np.nan)

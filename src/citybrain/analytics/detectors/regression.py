@@ -33,6 +33,8 @@ def detect(
     clip_at_zero: bool = True,
 ) -> DetectorResult:
     """Adaptive-regression signals at ``steps`` for every series; alert when p < ``alpha``."""
+    if not 0 < alpha < 1 or baseline < MIN_BASELINE or guard < 0:
+        raise ValueError(f"need 0 < alpha < 1, baseline ≥ {MIN_BASELINE}, guard ≥ 0")
     series = values.shape[0]
     shape = (series, steps.size)
     expected, sigma, dof = np.full(shape, np.nan), np.full(shape, np.nan), np.full(shape, np.nan)

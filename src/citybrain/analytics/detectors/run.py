@@ -94,7 +94,7 @@ def evaluate(
                 out[name] = function(values, steps, calendar, **kwargs)
             else:
                 out[name] = function(values, steps, **kwargs)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise InvalidInput(f"{name}: bad parameter ({exc})") from exc
     return out
 
