@@ -92,7 +92,9 @@ def export_gazetteer(
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
     console.print(
-        f"wrote {out}: {len(gazetteer.districts)} districts 区, {len(gazetteer.grids)} grid cells 网格", highlight=False
+        f"wrote {out}: {len(gazetteer.districts)} districts 区, {len(gazetteer.grids)} grid cells 网格",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -67,6 +67,7 @@ NOTHING = Resolution(None, None, None, None, 0.0, "none", (), ("no place in the 
 @dataclass
 class _Clues:
     districts: list[tuple[PlaceMention, NameHits]]
+    times_named: dict[str, int]  # how often each district name was written (a repeated name weighs more)
     cells: list[tuple[PlaceMention, NameHits]]
     matched: list[Match]
     unmatched: list[str]
@@ -83,7 +84,8 @@ def resolve_mentions(gazetteer: Gazetteer, mentions: Sequence[PlaceMention]) -> 
         reasons.append("not in the gazetteer / 地名库中没有: " + ", ".join(clues.unmatched[:8]))
     result = _answer(gazetteer, district, how, cells, used, reasons)
     if result is None:
-        return Resolution(None, None, None, None, 0.0, "none", tuple(clues.matched), (*reasons, *NOTHING.reasons))
+        why = "the places named do not single out a district / 地名无法确定区" if clues.matched else NOTHING.reasons[0]
+        return Resolution(None, None, None, None, 0.0, "none", tuple(clues.matched), (*reasons, why))
     confidence = result.confidence
     if penalty:
         confidence = max(0.1, confidence - penalty) if confidence > 0.2 else confidence
@@ -100,11 +102,13 @@ def resolve_mentions(gazetteer: Gazetteer, mentions: Sequence[PlaceMention]) -> 
 
 
 def _collect(gazetteer: Gazetteer, mentions: Sequence[PlaceMention]) -> _Clues:
-    clues = _Clues([], [], [], [])
+    clues = _Clues([], {}, [], [], [])
     seen: set[tuple[str, str]] = set()
     for mention in mentions:
         family = FAMILY_OF_LEVEL.get(mention.level)
         key = (name_key(mention.text), mention.level)
+        if family == "admin":
+            clues.times_named[key[0]] = clues.times_named.get(key[0], 0) + 1
         if family is None or key in seen:
             continue
         seen.add(key)
@@ -127,8 +131,9 @@ def _choose_district(clues: _Clues, reasons: list[str]) -> tuple[Area | None, st
     areas: dict[str, Area] = {}
     hows: dict[str, str] = {}
     for mention, hits in clues.districts:
+        times = clues.times_named.get(name_key(mention.text), 1)
         for area in hits.areas:
-            weight = (1.0 if hits.how == "exact" else 0.8) / len(hits.areas)
+            weight = times * (1.0 if hits.how == "exact" else 0.8) / len(hits.areas)
             votes[area.code] = votes.get(area.code, 0.0) + weight
             areas[area.code] = area
             hows[area.code] = "exact" if hows.get(area.code) == "exact" else hits.how
