@@ -169,3 +169,26 @@ def test_bad_centres_and_settings_are_refused() -> None:
         scan(counts, lat, lon, end=END, config=ScanConfig(max_share=0))
     with pytest.raises(InvalidInput, match="replicates"):
         scan(counts, lat, lon, end=END, config=ScanConfig(replicates=-1))
+
+
+def test_an_ordinary_day_stops_early_and_a_real_cluster_gets_every_replicate() -> None:
+    """Besag–Clifford: once 20 replicates beat the best cluster its p-value can no longer fall to 0.02."""
+    side = 10
+    lat, lon = city(side)
+    quiet = background(side, 14, 200, seed=21)
+    config = ScanConfig(replicates=999, stop_after=20, max_radius_m=1500)
+    early = scan(quiet, lat, lon, end=END, config=config, seed=1)
+    full = scan(quiet, lat, lon, end=END, config=ScanConfig(replicates=999, stop_after=0, max_radius_m=1500), seed=1)
+    assert early.best is not None
+    assert full.best is not None
+    assert early.replicates < 999
+    assert full.replicates == 999
+    assert np.array_equal(early.null_maxima, full.null_maxima[: early.replicates])  # the same replicates
+    assert early.best.p_value > 0.02
+    assert full.best.p_value > 0.02
+    loud = quiet.copy()
+    loud[44, -2:] += 25
+    alarm = scan(loud, lat, lon, end=END, config=config, seed=1)
+    assert alarm.replicates == 999
+    assert alarm.best is not None
+    assert alarm.best.recurrence_days >= 365

@@ -133,7 +133,7 @@ def best_per_centre(
     return best, best_k, best_l
 
 
-PARALLEL_WORK = 50_000_000  # cylinders × replicates below which threads cost more than they save
+PARALLEL_WORK = 20_000_000  # cylinders × replicates below which threads cost more than they save
 
 
 def null_maxima(
@@ -148,6 +148,7 @@ def null_maxima(
     xlogx: NDArray[np.float64],
     replicates: int,
     seed: int,
+    first: int = 0,
 ) -> NDArray[np.float64]:
     """The largest cylinder GLR in each of ``replicates`` date permutations (SaTScan's space-time permutation).
 
@@ -158,9 +159,22 @@ def null_maxima(
     Both margins stay exactly as observed. A replicate whose best cylinder stays under the floor ``least`` was
     built for reports 0 (it cannot beat any cluster being tested). Large scans run their replicates on all of
     numba's threads; each replicate seeds its own generator from ``seed`` and its number, so the result does not
-    depend on the number of threads.
+    depend on the number of threads (nor on batching: replicate ``first + r`` is the same in any batch).
     """
-    arguments = (case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, replicates, seed)
+    arguments = (
+        case_cells,
+        last_days,
+        order,
+        lengths,
+        offsets,
+        least,
+        log_mu,
+        log_rest,
+        xlogx,
+        replicates,
+        seed,
+        first,
+    )
     if offsets[-1] * replicates >= PARALLEL_WORK:
         return _maxima_threads(*arguments)
     return _maxima_serial(*arguments)
@@ -179,10 +193,13 @@ def _maxima_threads(
     xlogx: NDArray[np.float64],
     replicates: int,
     seed: int,
+    first: int,
 ) -> NDArray[np.float64]:
     maxima = np.zeros(replicates)
     for r in numba.prange(replicates):
-        maxima[r] = _replicate(case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, r)
+        maxima[r] = _replicate(
+            case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+        )
     return maxima
 
 
@@ -199,10 +216,13 @@ def _maxima_serial(
     xlogx: NDArray[np.float64],
     replicates: int,
     seed: int,
+    first: int,
 ) -> NDArray[np.float64]:
     maxima = np.zeros(replicates)
     for r in range(replicates):
-        maxima[r] = _replicate(case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, r)
+        maxima[r] = _replicate(
+            case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+        )
     return maxima
 
 
