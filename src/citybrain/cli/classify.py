@@ -81,13 +81,25 @@ def evaluate_cmd(
         float | None, typer.Option("--threshold", help="Confidence below which a human decides (default: model's).")
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+    threshold_for_accuracy: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold-for-accuracy",
+            min=0.0,
+            max=1.0,
+            help="Suggest the city's threshold (CITYBRAIN_TRIAGE_CONFIDENCE_THRESHOLD) at which the cases dispatched "
+            "automatically are right this often, e.g. 0.95.",
+        ),
+    ] = None,
 ) -> None:
     """Measure a model on labelled messages it has not seen: macro-F1, accuracy, per-class report, confusion
     matrix, and accuracy at coverage (how right it is on the share of messages it is most sure of).
 
-    Example:
+    Examples:
 
         citybrain classify evaluate --model cat.npz --input held_out.csv --text-col text --label-col label
+
+        citybrain classify evaluate --model cat.npz --input held_out.csv --threshold-for-accuracy 0.95
     """
     classifier = persistence.load(model)
     rows = read_columns(input, [text_col, label_col])
@@ -101,6 +113,7 @@ def evaluate_cmd(
         confidence,
         model_labels=classifier.labels,
         threshold=classifier.threshold if threshold is None else threshold,
+        target_accuracy=threshold_for_accuracy,
     )
     _print_evaluation(result)
     if json_out is not None:
@@ -136,6 +149,12 @@ def _print_evaluation(result: Evaluation) -> None:
         f"threshold {t.threshold:.2f}: {t.coverage:.1%} dispatched automatically ({t.accuracy:.3f} right), "
         f"the rest ({result.n - t.n_accepted:,}) to the human dispatch queue"
     )
+    if result.suggested is not None:
+        s = result.suggested
+        console.print(
+            f"suggested threshold 建议阈值 {s.threshold:.3f}: {s.coverage:.1%} dispatched automatically, "
+            f"{s.accuracy:.3f} of them right → CITYBRAIN_TRIAGE_CONFIDENCE_THRESHOLD={s.threshold:.3f}"
+        )
 
 
 @app.command("predict")

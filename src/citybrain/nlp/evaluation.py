@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from citybrain.nlp.calibration import CoveragePoint, ThresholdResult, accuracy_at_coverage, apply_threshold
+from citybrain.nlp.calibration import (
+    CoveragePoint,
+    ThresholdResult,
+    accuracy_at_coverage,
+    apply_threshold,
+    choose_threshold,
+)
 
 COVERAGES = (0.5, 0.8, 0.9, 1.0)
 
@@ -36,6 +42,8 @@ class Evaluation:
     threshold: ThresholdResult
     n_empty: int
     unknown_labels: list[str]
+    #: With ``target_accuracy``: the lowest threshold at which auto-dispatched messages are right that often here.
+    suggested: ThresholdResult | None = None
 
 
 def evaluate_predictions(
@@ -45,6 +53,7 @@ def evaluate_predictions(
     *,
     model_labels: Sequence[str],
     threshold: float,
+    target_accuracy: float | None = None,
 ) -> Evaluation:
     """Score predictions; a message without text (predicted ``""``) counts as wrong.
 
@@ -80,4 +89,7 @@ def evaluate_predictions(
         threshold=apply_threshold(correct, confidence, threshold),
         n_empty=int((~answered).sum()),
         unknown_labels=sorted(set(truth) - known),
+        suggested=None
+        if target_accuracy is None
+        else apply_threshold(correct, confidence, choose_threshold(correct, confidence, target_accuracy)),
     )
