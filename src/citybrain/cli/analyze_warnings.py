@@ -93,10 +93,12 @@ def warnings_command(
 ) -> None:
     """Early warning (预警) for one day: temporal detectors per category × district, and the space-time scan.
 
-    Writes {"temporal": [{series, method, date, observed, expected, threshold, p_value}], "clusters": [{center:
-    {lat, lon}, radius_m, start, end, observed, expected, recurrence_days, p_value, case_ids}]}. Cases dated after
-    the analysis day, repeated rows of a case and (for the scan) cases without coordinates are left out and counted.
-    With --store the findings raise or grow alerts and notifications are sent after the commit.
+    The JSON has two lists. "temporal": one entry per alarm on the day (series, method, date, observed, expected,
+    threshold, p_value). "clusters": space-time clusters (时空聚集) alive on the day and rarer by chance than
+    --min-recurrence days (center {lat, lon}, radius_m, start, end, observed, expected, recurrence_days, p_value,
+    case_ids). Repeated rows of a case count once; cases after the day are left out; cases without coordinates
+    count for the temporal detectors but not in the scan — how many of each is printed on stderr. With --store
+    the findings raise or grow alerts (citybrain alerts list) and notifications go out after the commit.
 
     Example: citybrain analyze warnings --input cases.csv --as-of 2026-03-02 --json warnings.json
 
