@@ -31,7 +31,15 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from citybrain.analytics.hot_text import PLACE_CHARS, anchors, message_places, place_mentions, same_place, text_vectors
+from citybrain.analytics.hot_text import (
+    PLACE_CHARS,
+    anchors,
+    compact_texts,
+    message_places,
+    place_mentions,
+    same_place,
+    text_vectors,
+)
 from citybrain.core.privacy import mask_text
 
 I64 = npt.NDArray[np.int64]
@@ -104,9 +112,11 @@ class BoardParams:
     """How messages are grouped and how heat is computed (stored with every board)."""
 
     window_days: float = 60.0
-    text_threshold: float = 0.5
-    place_threshold: float = 0.25
-    strong_threshold: float = 0.8
+    text_threshold: float = 0.4
+    place_threshold: float = 0.15
+    subject_threshold: float = 0.1
+    strong_threshold: float = 0.7
+    cohesion: float = 0.3
     half_life_days: float = 30.0
     growth_days: float = 7.0
     min_count: int = 1
@@ -169,16 +179,51 @@ def group_messages(messages: Messages, params: BoardParams) -> I64:
     n = len(messages)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    vectors = text_vectors(messages.title, messages.text)
+    titles, bodies = compact_texts(messages.title, messages.text)
+    vectors = text_vectors(titles, bodies)
     places = [
         message_places(t, x) + ((p,) if p else ())
         for t, x, p in zip(messages.title, messages.text, messages.place, strict=True)
     ]
-    subjects = anchors(messages.title)
+    subjects = anchors(titles, bodies)
     rows, cols = _links(vectors, messages.created_at, _Facts(places, subjects, messages.user), params)
+    labels = _components(n, rows, cols)
+    weak = _loose_members(labels, vectors, params.cohesion)
+    if weak.any():  # cut the loose members off and let them group among themselves
+        keep = weak[rows] == weak[cols]
+        labels = _components(n, rows[keep], cols[keep])
+    return labels
+
+
+def gram_matrix(rows: sparse.csr_matrix) -> npt.NDArray[np.float64]:
+    """Dense dot products of a few rows, over only the columns they use (transposing all columns is slow)."""
+    used, column = np.unique(rows.indices, return_inverse=True)
+    narrow = sparse.csr_matrix((rows.data, column, rows.indptr), shape=(rows.shape[0], used.size))
+    return np.asarray((narrow @ narrow.T).toarray(), dtype=np.float64)
+
+
+def _components(n: int, rows: I64, cols: I64) -> I64:
     graph = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
+
+
+def _loose_members(labels: I64, vectors: sparse.csr_matrix, cohesion: float) -> npt.NDArray[np.bool_]:
+    """Members of groups of 3 or more whose cosine to their group's centroid is below ``cohesion``.
+
+    Linking is transitive, so one borderline pair can chain two problems into one group; a member that is not
+    like its group as a whole is the sign. cos(v, Σv) = (row sum of the group's Gram matrix) / √(sum of it).
+    """
+    weak = np.zeros(labels.size, dtype=bool)
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    for members in np.split(order, bounds):
+        if members.size < 3:
+            continue
+        gram = gram_matrix(vectors[members])
+        total = gram.sum()
+        weak[members] = gram.sum(axis=1) / math.sqrt(total) < cohesion if total > 0 else True
+    return weak
 
 
 def _links(
@@ -199,7 +244,8 @@ def _links(
         end = int(np.searchsorted(seconds, seconds[hi - 1] + window, side="right"))
         block = (ordered[lo:hi] @ ordered[lo:end].T).tocoo()
         i, j, s = block.row + lo, block.col + lo, block.data
-        keep = (j > i) & (s >= params.place_threshold) & (seconds[j] - seconds[i] <= window)
+        floor = min(params.place_threshold, params.subject_threshold)
+        keep = (j > i) & (s >= floor) & (seconds[j] - seconds[i] <= window)
         i, j, s = i[keep], j[keep], s[keep]
         ok = np.array(
             [
@@ -218,7 +264,7 @@ class _Facts:
     """What besides text decides a link: the places each message names, its rare title runs, its citizen."""
 
     places: list[tuple[str, ...]]
-    subjects: list[frozenset[str]]
+    subjects: list[frozenset[int]]
     users: tuple[str, ...]
 
     def linked(self, x: int, y: int, similarity: float, params: BoardParams) -> bool:
@@ -230,8 +276,10 @@ class _Facts:
             return similarity >= params.strong_threshold
         if one_citizen:
             return similarity >= (params.text_threshold if a and b else params.strong_threshold)
-        if (a and b) or not self.subjects[x].isdisjoint(self.subjects[y]):
+        if a and b:
             return similarity >= params.place_threshold
+        if not self.subjects[x].isdisjoint(self.subjects[y]):
+            return similarity >= params.subject_threshold
         return similarity >= params.text_threshold
 
 
@@ -284,11 +332,53 @@ def build_board(
         raise ValueError("top must be ≥ 1")
     labels = group_messages(messages, params)
     reference = now or (_to_datetime(messages.created_at.max()) if len(messages) else datetime(1970, 1, 1))
-    groups = [np.flatnonzero(labels == g) for g in range(int(labels.max()) + 1)] if labels.size else []
-    scored = [(heat_of(messages.take(idx), reference, params), idx) for idx in groups if idx.size >= params.min_count]
-    scored.sort(key=lambda pair: (-pair[0].heat, -pair[0].messages, messages.id[int(pair[1][0])]))
-    issues = tuple(_issue(rank, heat, messages, idx) for rank, (heat, idx) in enumerate(scored[:top], start=1))
+    order = np.argsort(labels, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1) if labels.size else []
+    heat, count = heat_table(labels, messages, reference, params)
+    eligible = np.flatnonzero(count >= params.min_count)
+    first = np.array([int(g[0]) for g in groups], dtype=np.int64)  # ties: larger, then earlier-listed first
+    ranked = eligible[np.lexsort((first[eligible], -count[eligible], -np.round(heat[eligible], 3)))][:top]
+    issues = tuple(
+        _issue(rank, heat_of(messages.take(groups[g]), reference, params), messages, groups[g])
+        for rank, g in enumerate(ranked.tolist(), start=1)
+    )
     return Board(issues, params, reference, len(messages), len(groups), labels)
+
+
+def heat_table(
+    labels: I64, messages: Messages, reference: datetime, params: BoardParams
+) -> tuple[npt.NDArray[np.float64], I64]:
+    """(heat, messages) of every group at once — the same formula as :func:`heat_of`, vectorised for ranking."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    count = np.bincount(labels, minlength=k)
+    named = np.array([bool(u) for u in messages.user], dtype=bool)
+    _, user_code = np.unique(np.array(messages.user, dtype=str)[named], return_inverse=True)
+    span = int(user_code.max()) + 1 if user_code.size else 1
+    pairs = np.unique(labels[named] * span + user_code.astype(np.int64))  # distinct (group, citizen)
+    per_user = np.bincount(pairs // span, minlength=k)
+    citizens = per_user + np.bincount(labels[~named], minlength=k)
+    voices = citizens + 0.5 * (count - citizens)
+    likes = np.bincount(labels, weights=messages.likes, minlength=k).astype(np.float64)
+    dislikes = np.bincount(labels, weights=messages.dislikes, minlength=k).astype(np.float64)
+    support = likes * _wilson_lower(likes, likes + dislikes)
+    ref = np.datetime64(reference, "s")
+    ago = (ref - messages.created_at) / np.timedelta64(1, "D")
+    youngest = np.full(k, np.inf)
+    np.minimum.at(youngest, labels, ago)
+    recency = 0.5 + 0.5 * 2.0 ** (-np.maximum(youngest, 0.0) / params.half_life_days)
+    recent = np.bincount(labels, weights=(ago >= 0) & (ago < params.growth_days), minlength=k)
+    before = np.bincount(labels, weights=(ago >= params.growth_days) & (ago < 2 * params.growth_days), minlength=k)
+    growth = 1.0 + 0.5 * np.clip((recent - before) / (before + 1), 0.0, 1.0)
+    return (voices + np.sqrt(support)) * recency * growth, count
+
+
+def _wilson_lower(positive: npt.NDArray[np.float64], total: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    z = 1.96
+    n = np.maximum(total, 1.0)
+    p = positive / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.where(total > 0, (centre - spread) / (1 + z * z / n), 0.0)
 
 
 def _issue(rank: int, heat: Heat, messages: Messages, index: I64) -> HotIssue:
@@ -338,8 +428,7 @@ def _description(group: Messages) -> str:
     if len(titles) <= 2:
         best = 0 if len(titles) == 1 or len(titles[0]) >= len(titles[1]) else 1
         return mask_text(titles[best]) or ""
-    vectors = text_vectors(group.title, group.text, max_df=1.0)
-    centrality = np.asarray((vectors @ vectors.T).sum(axis=1)).ravel()
+    centrality = gram_matrix(text_vectors(*compact_texts(group.title, group.text), max_df=1.0)).sum(axis=1)
     return mask_text(titles[int(np.argmax(centrality))]) or ""
 
 

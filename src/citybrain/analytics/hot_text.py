@@ -12,7 +12,6 @@ until a city gazetteer is at hand.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,19 +27,26 @@ BODY_CHARS = 300
 PLACE_CHARS = 120
 _TITLE_BIT = np.uint64(1 << 62)
 _SHIFT = np.uint64(21)
+_PRIME64 = np.uint64(1_099_511_628_211)  # FNV prime: mixes four code points into one 64-bit id
+
+
+def compact_texts(titles: Sequence[str], bodies: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Titles and the first ``BODY_CHARS`` of texts, cleaned for comparison (:func:`citybrain.nlp.dedup.compact`)."""
+    return [compact(t) for t in titles], [compact(b)[:BODY_CHARS] for b in bodies]
 
 
 def text_vectors(titles: Sequence[str], bodies: Sequence[str], *, max_df: float = 0.02) -> sparse.csr_matrix:
-    """Rows of unit length whose dot product is 0.6 · cos(titles) + 0.4 · cos(bodies) (title only if no body)."""
+    """Rows of unit length whose dot product is 0.6 · cos(titles) + 0.4 · cos(bodies) (title only if no body);
+    ``titles`` and ``bodies`` as :func:`compact_texts` returns them."""
     n = len(titles)
-    t_docs, t_ids = _grams([compact(t) for t in titles])
-    b_docs, b_ids = _grams([compact(b)[:BODY_CHARS] for b in bodies])
+    t_docs, t_ids = _grams(titles)
+    b_docs, b_ids = _grams(bodies)
     docs = np.concatenate((t_docs, b_docs))
     vocab, column = _sorted_unique(np.concatenate((t_ids | _TITLE_BIT, b_ids)))
     key, _ = _sorted_unique(docs * vocab.size + column)  # presence: a word said twice is no more the same problem
     docs, column = key // vocab.size, key % vocab.size
     df = np.bincount(column, minlength=vocab.size)
-    keep = (df[column] >= 2) & (df[column] <= max(3.0, max_df * n))
+    keep = df[column] <= max(3.0, max_df * n)  # once-only n-grams stay: they weigh in the length
     docs, column = docs[keep], column[keep]
     weight = np.log((1.0 + n) / (1.0 + df[column])) + 1.0
     matrix = sparse.csr_matrix((weight, (docs, column)), shape=(n, vocab.size))
@@ -132,12 +138,41 @@ def message_places(title: str, text: str) -> tuple[str, ...]:
     return names or place_mentions(text[:PLACE_CHARS])[0]
 
 
-def anchors(titles: Sequence[str], *, max_df: int = 20) -> list[frozenset[str]]:
-    """Rare 4-character runs of each title (in 2 … ``max_df`` titles): the name of a subject that is not a place —
-    "58车贷" (a fraud case), a company, a bus line — shared by messages on one problem however they are worded."""
-    grams = [{c[i : i + 4] for i in range(len(c) - 3)} for c in (compact(t) for t in titles)]
-    df = Counter(g for gs in grams for g in gs)
-    return [frozenset(g for g in gs if 2 <= df[g] <= max_df) for gs in grams]
+def anchors(titles: Sequence[str], bodies: Sequence[str], *, max_df: int = 15) -> list[frozenset[int]]:
+    """Rare 4-character runs of each (compacted) title — found in 2 … ``max_df`` messages, title or text — the
+    name of a subject that is not a place ("58车贷", a company, an estate named without 小区) shared by messages
+    on one problem however they are worded. Generic phrases (质量问题, 噪音扰民) are in too many messages."""
+    t_docs, t_ids = _four_grams(titles)
+    b_docs, b_ids = _four_grams(bodies)
+    ids, docs = np.concatenate((t_ids, b_ids)), np.concatenate((t_docs, b_docs))
+    order = np.lexsort((docs, ids))
+    ids, docs = ids[order], docs[order]
+    first = np.ones(ids.size, dtype=bool)
+    first[1:] = (ids[1:] != ids[:-1]) | (docs[1:] != docs[:-1])
+    ids = ids[first]  # one entry per (gram, message), sorted by gram
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1]))) if ids.size else np.zeros(0, np.int64)
+    df = np.diff(np.append(starts, ids.size))
+    rare = ids[starts][(df >= 2) & (df <= max_df)]
+    found = np.isin(t_ids, rare)
+    out: list[set[int]] = [set() for _ in titles]
+    for doc, gram in zip(t_docs[found].tolist(), t_ids[found].tolist(), strict=True):
+        out[doc].add(gram)
+    return [frozenset(s) for s in out]
+
+
+def _four_grams(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """(document, hashed id) of each character 4-gram."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer(("\x00".join(texts) + "\x00").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)
+    size = max(codes.size - 3, 0)
+    gram = np.zeros(size, dtype=np.uint64)
+    valid = np.ones(size, dtype=bool)
+    with np.errstate(over="ignore"):
+        for k in range(4):
+            gram = gram * _PRIME64 + codes[k : k + size]
+            valid &= codes[k : k + size] != 0
+    return doc[:size][valid], gram[valid]
 
 
 def same_place(a: Sequence[str], b: Sequence[str]) -> bool:
