@@ -17,7 +17,8 @@ from dataclasses import dataclass
 MAX_CHARS = 100_000
 
 #: Full-width ASCII (Ａ５，！) and the ideographic space, the most common non-NFKC characters of Chinese text.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_BLOCK = 256
 _MARKUP = re.compile(r"<[^<>]{0,200}>|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
 
@@ -41,7 +42,7 @@ class Folded:
 def fold(message: str) -> Folded:
     """NFKC, markup and invisible characters as spaces; at most :data:`MAX_CHARS` characters are read."""
     truncated = len(message) > MAX_CHARS
-    text = message[:MAX_CHARS].translate(_FULL_WIDTH)  # one character for one: offsets unchanged
+    text = _FULL_WIDTH.sub(_half_width, message[:MAX_CHARS])  # one character for one: offsets unchanged
     if unicodedata.is_normalized("NFKC", text) and _MARKUP.search(text) is None:
         return Folded(_INVISIBLE.sub(" ", text), None, None, truncated)
     chars: list[str] = []
@@ -61,7 +62,25 @@ def fold(message: str) -> Folded:
     return Folded(_INVISIBLE.sub(" ", "".join(chars)), tuple(starts), tuple(ends), truncated)
 
 
+def _half_width(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return " " if code == 0x3000 else chr(code - 0xFEE0)
+
+
 def _fold_plain(text: str, start: int, end: int, chars: list[str], starts: list[int], ends: list[int]) -> None:
+    """Character by character, but whole blocks at once where nothing changes (a 100 kB paste stays fast)."""
+    for block in range(start, end, _BLOCK):
+        stop = min(block + _BLOCK, end)
+        piece = text[block:stop]
+        if unicodedata.is_normalized("NFKC", piece):
+            chars.append(piece)
+            starts.extend(range(block, stop))
+            ends.extend(range(block + 1, stop + 1))
+        else:
+            _fold_chars(text, block, stop, chars, starts, ends)
+
+
+def _fold_chars(text: str, start: int, end: int, chars: list[str], starts: list[int], ends: list[int]) -> None:
     for index in range(start, end):
         ch = text[index]
         folded = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)

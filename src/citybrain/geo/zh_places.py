@@ -137,6 +137,7 @@ _PREFIXES = (
     "没有",
     "修",
 )
+_PREFIX = re.compile("|".join(_PREFIXES))
 #: Words that end in a suffix but name no place ("城市" is a city in general, "小区" alone a compound in general).
 _NOT_NAMES = frozenset(
     "城 超 都 门 上 股 夜 早 集 黑 城镇 广大 省 地 辖 园 片 景 校 山 郊 灾 市 城区 社 小 道 马 公 线 铁 "
@@ -287,13 +288,8 @@ def _after_soft_stop(text: str, start: int, at: int) -> int:
 
 
 def _strip_prefixes(text: str, start: int, at: int) -> int:
-    changed = True
-    while changed:
-        changed = False
-        for prefix in _PREFIXES:
-            if text.startswith(prefix, start) and at - start - len(prefix) >= 2:
-                start += len(prefix)
-                changed = True
+    while (prefix := _PREFIX.match(text, start, at)) is not None and at - prefix.end() >= 2:
+        start = prefix.end()
     return start
 
 
