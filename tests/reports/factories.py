@@ -16,6 +16,7 @@ q1..q5  —           kd2       utilities.power    02-07 .. 02-11, never dispatc
 r1, r2  —           kd2       roads.damage       02-12, 02-13, never dispatched (too few to be a 每月一题 candidate)
 j1      —           kd1       noise.residential  01-15 (previous period)
 k1..k6  —           kd2       utilities.power    01-10 .. 01-15 (previous period)
+d1, d2  —           kd2       utilities.power    2025-12-20: the first cases in the database
 ======  ==========  ========  =================  ===========================================================
 """
 
@@ -64,3 +65,5 @@ def city(session: Session) -> None:
     make_case(session, created=at("2026-01-15"), category=noise, district="kd1")
     for i in range(6):
         make_case(session, created=at(f"2026-01-{10 + i:02d}"), category=power, district="kd2")
+    for _ in range(2):
+        make_case(session, created=at("2025-12-20"), category=power, district="kd2")

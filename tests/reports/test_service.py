@@ -145,3 +145,21 @@ def test_saved_as_an_insight_run_of_kind_report(db: Database, report: dict[str, 
     keys = [r["key"] for r in stored["results"]]
     assert keys[:3] == ["problem:noise.residential", "problem:utilities.power", "department:power"]
     assert "district:kd2" in keys
+
+
+def test_a_previous_period_the_data_only_partly_covers_is_compared_by_its_covered_days(db: Database) -> None:
+    """The first cases are on 2025-12-20, so December counts 12 days: 2 power cases then vs 6 in January's 31."""
+    with db.transaction() as session:
+        city(session)
+    with db.reading() as session:
+        january = service.monthly_report(session=session, period=parse_period(month="2026-01"), options=OPTIONS)
+    power = by(january["problems"], "category")["utilities.power"]
+    assert (power["current"], power["previous"]) == (6, 2)
+    assert power["rate_ratio"] == round((6 / 31) / (2 / 12), 3)
+    assert power["p_value"] == pytest.approx(binomial_tail(6, 8, 31 / (31 + 12)), abs=1e-6)
+
+
+def test_no_data_before_the_period_means_growth_is_not_judged() -> None:
+    (first,) = problem_candidates([CategoryCounts("x", 40, 0)], current_days=31, previous_days=0)
+    assert (first.rising, first.rate_ratio, first.growth_score, first.p_value) == (False, None, 0.0, 1.0)
+    assert any("no data in the previous period" in r for r in first.reasons)

@@ -18,4 +18,5 @@ app = typer.Typer(
 
 from citybrain.cli import analyze_associations as _analyze_associations  # noqa: E402,F401  (registers the command)
 from citybrain.cli import analyze_hot as _analyze_hot  # noqa: E402,F401  (registers the command)
+from citybrain.cli import analyze_replies as _analyze_replies  # noqa: E402,F401  (registers the command)
 from citybrain.cli import analyze_warnings as _analyze_warnings  # noqa: E402,F401  (registers the command)

@@ -1,8 +1,8 @@
-"""Report routes (thin): the periodic KPI and ranking report as JSON, an Excel workbook or a zip of CSV files."""
+"""Report routes (thin): the periodic KPI and ranking report (JSON, Excel, CSV zip) and reply quality (答复意见评价)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from citybrain.auth.roles import Permission
 from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.core.settings import Settings
-from citybrain.reports import excel, service
+from citybrain.nlp.replies import ReplyInput, ScoringConfig, score_replies
+from citybrain.reports import excel, reply_service, service
+from citybrain.reports.schemas import ReplyToScore
 from citybrain.web.deps import DbDep, PrincipalDep, require
 
 router = APIRouter(tags=["reports"])
@@ -58,3 +60,54 @@ def monthly(
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- reply quality (答复意见评价) -------------------------------------------------------------------------------
+
+
+@router.post("/replies/score", summary="Score a reply to a message: relevance, completeness, timeliness, explanation")
+def score_reply(body: ReplyToScore, principal: PrincipalDep) -> dict[str, Any]:
+    require(principal, Permission.READ_CASES)
+    if not body.message.strip():
+        raise InvalidInput("message is empty: a reply is judged against the message it answers")
+    config = ScoringConfig()
+    (score,) = score_replies(
+        [ReplyInput(body.message, body.reply, body.message_at, body.reply_at, body.sla_hours)], config
+    )
+    return {**score.as_dict(), "method": reply_service.method(config)}
+
+
+@router.get("/replies/quality", summary="The quality of one case's reply, with the reasons")
+def reply_quality(
+    db: DbDep, principal: PrincipalDep, case_id: Annotated[int, Query(description="the case's id")]
+) -> dict[str, Any]:
+    require(principal, Permission.READ_CASES)
+    with db.reading() as session:
+        return reply_service.score_case(
+            session, case_id=case_id, department_id=principal.department_id, config=ScoringConfig()
+        )
+
+
+@router.get("/replies/ranking", summary="Departments ranked by the quality of their replies")
+def reply_ranking(
+    request: Request,
+    db: DbDep,
+    principal: PrincipalDep,
+    start: Annotated[str | None, Query(alias="from", description="first local date received, YYYY-MM-DD")] = None,
+    end: Annotated[str | None, Query(alias="to", description="last local date received (inclusive)")] = None,
+    limit: Annotated[int, Query(ge=1, le=reply_service.MAX_LIMIT, description="newest answered cases read")] = 2000,
+    min_replies: Annotated[int, Query(ge=1, le=10_000, description="fewer replies: listed, not ranked")] = 5,
+    top: Annotated[int, Query(ge=1, le=100, description="best and worst replies shown")] = 5,
+) -> dict[str, Any]:
+    require(principal, Permission.READ_KPIS)
+    if principal.department_id is not None:
+        raise Forbidden("the ranking compares every department; a department's key may score its own cases")
+    settings: Settings = request.app.state.settings
+    first = service.parse_date(start, "from") if start else None
+    last = service.parse_date(end, "to") if end else None
+    with db.reading() as session:
+        records, hours = reply_service.records_from_database(
+            session, start=first, end=last, limit=limit, timezone=settings.timezone, language=settings.language
+        )
+    options = reply_service.AnalysisOptions(top=top, min_replies=min_replies)
+    return reply_service.analyse(records, options=options, sla_hours=hours)

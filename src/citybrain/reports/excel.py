@@ -182,3 +182,71 @@ def _csv(lines: Sequence[Sequence[Any]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows(lines)
     return out.getvalue()
+
+
+# --- reply quality ------------------------------------------------------------------------------------------------
+
+_ASPECT_COLUMNS = (
+    Column("overall", "总分", "overall", "score"),
+    Column("relevance", "相关性", "relevance", "score"),
+    Column("completeness", "完整性", "completeness", "score"),
+    Column("timeliness", "及时性", "timeliness", "score"),
+    Column("explanation", "可解释性", "explanation", "score"),
+)
+REPLY_GROUPS = (
+    Column("rank", "排名", "rank"),
+    Column("group", "单位", "department", "text"),
+    Column("replies", "答复数", "replies"),
+    *_ASPECT_COLUMNS,
+    Column("low_share", "低分占比(<0.4)", "share below 0.4", "rate"),
+)
+REPLY_EXAMPLES = (
+    Column("id", "编号", "id", "text"),
+    Column("department", "单位", "department", "text"),
+    Column("title", "留言主题", "message title", "text"),
+    *_ASPECT_COLUMNS,
+    Column("reasons", "理由", "reasons", "text"),
+    Column("reply_excerpt", "答复摘录(已脱敏)", "reply excerpt (masked)", "text"),
+)
+REPLY_DISTRIBUTION = (
+    Column("aspect", "维度", "aspect", "text"),
+    Column("n", "数量", "n"),
+    Column("mean", "均值", "mean", "score"),
+    Column("p25", "下四分位", "25th percentile", "score"),
+    Column("median", "中位数", "median", "score"),
+    Column("p75", "上四分位", "75th percentile", "score"),
+    Column("histogram", "分布(0-1 十档)", "histogram (10 bins over 0-1)", "text"),
+)
+
+
+def _flat_example(example: dict[str, Any]) -> dict[str, Any]:
+    """Scores as plain numbers and every aspect's reasons in one cell."""
+    row = dict(example)
+    reasons: list[str] = []
+    for column in _ASPECT_COLUMNS[1:]:
+        aspect = example.get(column.key)
+        row[column.key] = None if aspect is None else aspect["score"]
+        if aspect is not None:
+            reasons += [f"[{column.zh}] {r}" for r in aspect["reasons"]]
+    row["reasons"] = reasons
+    return row
+
+
+def replies_xlsx(result: dict[str, Any]) -> bytes:
+    """概况 (distribution and method), 排名 (groups), 最佳 / 最差 (examples) — one workbook."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "概况 Summary"
+    rows = [{"aspect": k, **v} for k, v in result["distribution"].items()]
+    _section_sheet(summary, rows, REPLY_DISTRIBUTION)
+    summary.append([])
+    summary.append(["来源 source", result["source"]])
+    summary.append(["答复数 replies", result["replies"]])
+    for key, value in result["method"].items():
+        summary.append([f"参数 {key}", value])
+    _section_sheet(book.create_sheet("排名 Ranking"), result["ranking"]["rows"], REPLY_GROUPS)
+    _section_sheet(book.create_sheet("最佳 Best"), [_flat_example(e) for e in result["top"]], REPLY_EXAMPLES)
+    _section_sheet(book.create_sheet("最差 Worst"), [_flat_example(e) for e in result["bottom"]], REPLY_EXAMPLES)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

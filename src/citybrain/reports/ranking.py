@@ -108,7 +108,7 @@ def rise_p_value(current: int, previous: int, current_days: float, previous_days
     p = current_days / (current_days + previous_days) (the exact conditional test of two Poisson rates).
     """
     n = current + previous
-    if n == 0 or current == 0:
+    if n == 0 or current == 0 or previous_days <= 0:
         return 1.0
     share = current_days / (current_days + previous_days)
     return float(min(1.0, stats.binom.sf(current - 1, n, share)))
@@ -139,7 +139,8 @@ def problem_candidates(
     score = w_v·volume + w_g·growth + w_d·dissatisfaction, each part in 0..1:
     volume = cases / the largest category's cases; growth = min(1, log2(rate ratio)) when the rise is significant
     (q ≤ alpha), else 0; dissatisfaction = how far the shrunk satisfaction rate falls below the city's, as a share
-    of the city's rate (0 when at or above it).
+    of the city's rate (0 when at or above it). ``previous_days`` is the part of the previous period that the data
+    covers; with 0 the growth is not judged.
     """
     eligible = [c for c in counts if c.current >= weights.min_cases]
     if not eligible:
@@ -159,7 +160,7 @@ def problem_candidates(
 
 
 def _ratio(current: int, previous: int, current_days: float, previous_days: float) -> float | None:
-    if previous == 0:
+    if previous == 0 or previous_days <= 0:
         return None
     return round((current / current_days) / (previous / previous_days), 3)
 
@@ -177,7 +178,10 @@ def _candidate(
 ) -> Candidate:
     ratio = _ratio(c.current, c.previous, current_days, previous_days)
     # A category new this period (nothing before) rises by the ratio against half a case, a continuity guess.
-    effective = ratio if ratio is not None else (c.current / current_days) / (0.5 / previous_days)
+    if previous_days <= 0:  # no data before this period: nothing to compare with
+        effective = 1.0
+    else:
+        effective = ratio if ratio is not None else (c.current / current_days) / (0.5 / previous_days)
     rising = q <= w.alpha and effective > 1
     growth = min(1.0, math.log2(effective)) if rising else 0.0
     volume = c.current / top
@@ -188,7 +192,7 @@ def _candidate(
         shrunk = (c.satisfied + w.prior_strength * city_rate) / (c.scored + w.prior_strength)
         dissatisfaction = max(0.0, min(1.0, (city_rate - shrunk) / city_rate))
     score = w.volume * volume + w.growth * growth + w.dissatisfaction * dissatisfaction
-    reasons = _reasons(c, volume_rank, ratio, p, q, rising, rate, city_rate, dissatisfaction)
+    reasons = _reasons(c, volume_rank, ratio, p, q, rising, rate, city_rate, dissatisfaction, previous_days > 0)
     return Candidate(
         code=c.code, current=c.current, previous=c.previous, rate_ratio=ratio, p_value=round(p, 6),
         q_value=round(q, 6), rising=rising, scored=c.scored,
@@ -209,10 +213,13 @@ def _reasons(
     rate: float | None,
     city_rate: float | None,
     dissatisfaction: float,
+    compared: bool,
 ) -> tuple[str, ...]:
     reasons = [f"量大 volume: {c.current} 件 cases, 第 {volume_rank} 位 rank {volume_rank}"]
     change = f"{c.previous}→{c.current}" + ("" if ratio is None else f" (×{ratio:.2f})")
-    if rising:
+    if not compared:
+        reasons.append("上期无数据，未比较 no data in the previous period: growth not judged")
+    elif rising:
         reasons.append(f"显著上升 significant rise: {change}, p={p:.2g}, q={q:.2g}")
     elif c.current > c.previous:
         reasons.append(f"上升不显著 rise not significant: {change}, p={p:.2g}, q={q:.2g}")

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citybrain.cases import kpi_repository, kpi_service
-from citybrain.cases.kpis import KPIS, Tally, category_at_level
+from citybrain.cases.kpis import KPIS, Tally, category_at_level, local_date
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.insight.service import ResultItem, save_run
-from citybrain.reports import ranking
+from citybrain.reports import ranking, repository
 
 #: The KPI columns each unit row carries (names from the KPI registry).
 UNIT_KPIS = (
@@ -64,7 +64,7 @@ def parse_period(*, month: str | None = None, start: str | None = None, end: str
         return ReportPeriod(date(year, number, 1), date(year, number, last_day), f"{year}-{number:02d}")
     if not (start and end):
         raise InvalidInput("say which period: month=YYYY-MM, or both from and to (YYYY-MM-DD)")
-    first, last = _date(start, "from"), _date(end, "to")
+    first, last = parse_date(start, "from"), parse_date(end, "to")
     if first > last:
         raise InvalidInput(f"from ({first}) is after to ({last})")
     if (last - first).days >= MAX_DAYS:
@@ -72,7 +72,7 @@ def parse_period(*, month: str | None = None, start: str | None = None, end: str
     return ReportPeriod(first, last, f"{first.isoformat()}..{last.isoformat()}")
 
 
-def _date(value: str, name: str) -> date:
+def parse_date(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
@@ -132,14 +132,14 @@ def _unit_rows(report: kpi_service.KpiReport, dim: str) -> list[dict[str, Any]]:
     return [{dim: r[dim], f"{dim}_name": r[f"{dim}_name"], **{k: r[k] for k in UNIT_KPIS}} for r in report.rows]
 
 
-def _midnight(day: date, timezone: str) -> datetime:
+def midnight_utc(day: date, timezone: str) -> datetime:
     return datetime.combine(day, time(), tzinfo=kpi_service.zone(timezone)).astimezone(UTC)
 
 
 def _category_tallies(session: Session, start: date, end: date, options: ReportOptions) -> dict[str | None, Tally]:
     """One Tally per category (rolled up to the report's level) over the cases received in [start, end]."""
     where = kpi_repository.FactFilter(
-        start=_midnight(start, options.timezone), end=_midnight(end + timedelta(days=1), options.timezone)
+        start=midnight_utc(start, options.timezone), end=midnight_utc(end + timedelta(days=1), options.timezone)
     )
     as_of = datetime.max if kpi_repository.naive_utc_times(session) else datetime.max.replace(tzinfo=UTC)
     tallies: dict[str | None, Tally] = {}
@@ -150,6 +150,16 @@ def _category_tallies(session: Session, start: date, end: date, options: ReportO
             tally = tallies[key] = Tally()
         tally.add(facts, as_of)
     return tallies
+
+
+def _covered_days(session: Session, start: date, end: date, timezone: str) -> int:
+    """Days of [start, end] on or after the first case in the database: a previous period the data only partly
+    covers (a new system, a recent import) is compared by its covered days, not its calendar length."""
+    first = repository.first_case_at(session)
+    if first is None:
+        return 0
+    first_day = local_date(first, kpi_service.zone(timezone))
+    return max(0, (end - max(start, first_day)).days + 1)
 
 
 def _problems(session: Session, period: ReportPeriod, options: ReportOptions) -> list[dict[str, Any]]:
@@ -165,7 +175,7 @@ def _problems(session: Session, period: ReportPeriod, options: ReportOptions) ->
         for code, t in now.items()
         if code is not None
     ]  # fmt: skip
-    previous_days = (before_end - before_start).days + 1
+    previous_days = _covered_days(session, before_start, before_end, options.timezone)
     found = ranking.problem_candidates(
         counts, current_days=period.days, previous_days=previous_days, weights=options.problem_weights
     )
