@@ -56,16 +56,15 @@ def _deliver_one(db: Database, settings: Settings, delivery_id: int) -> Delivery
         channel, target, alert_id, before = delivery.channel, delivery.target, delivery.alert_id, delivery.attempts
         payload = AlertOut.model_validate(alert).model_dump(mode="json") if alert is not None else None
     tries, error = _attempt(settings, channel, target, payload)
+    status, attempts = ("sent" if error is None else "failed"), before + max(tries, 1)  # an untried one counts too
     with db.transaction() as session:
         row = repository.get_delivery(session, delivery_id)
         assert row is not None
-        row.attempts = before + tries
-        row.status = "sent" if error is None else "failed"
-        row.last_error = error
+        row.attempts, row.status, row.last_error = attempts, status, error
         row.sent_at = clock.utcnow() if error is None else None
     if error:
         log.warning("alert %s: %s delivery %s failed after %s tries: %s", alert_id, channel, delivery_id, tries, error)
-    return DeliveryResult(delivery_id, alert_id, channel, "sent" if error is None else "failed", before + tries, error)
+    return DeliveryResult(delivery_id, alert_id, channel, status, attempts, error)
 
 
 def _attempt(settings: Settings, channel: str, target: str, payload: dict[str, Any] | None) -> tuple[int, str | None]:
