@@ -138,3 +138,16 @@ def test_a_huge_message_says_what_was_read(demo: Gazetteer) -> None:
     result = locate("高新区" + "很吵" * 60_000, gazetteer=demo)
     assert result.district_code == "D05"
     assert any("first 100,000 characters" in reason for reason in result.reasons)
+
+
+def test_the_issue_example_against_a_teddy_style_gazetteer() -> None:
+    """Teddy's anonymised places: A市 is the city, A1区…A9县 its districts and counties (names only, no polygons)."""
+    names = [f"A{i}区" for i in range(1, 7)] + ["A7县", "A8县", "A9市"]
+    gazetteer = Gazetteer.from_features(
+        ({"properties": {"kind": "district", "code": n[:-1], "name_zh": f"A市{n}"}} for n in names), city_names=["A市"]
+    )
+    result = locate("A市A5区汇金路五矿万境K9县存在一系列问题", gazetteer=gazetteer)
+    assert (result.district_code, result.grid, result.confidence) == ("A5", None, 0.9)
+    assert (result.lat, result.lon) == (None, None)
+    assert [(m.text, m.how) for m in result.matched] == [("A市", "city"), ("A5区", "exact")]
+    assert any("汇金路" in reason and "K9县" in reason for reason in result.reasons)  # not in the gazetteer

@@ -98,7 +98,7 @@ class Gazetteer:
         self.grids = tuple(a for a in self.areas if a.kind == "grid")
         self.city_names = frozenset(name_key(n) for n in city_names if n.strip())
         self._by_code = {a.code: a for a in self.areas}
-        self._names = _name_index(self.areas)
+        self._names = _name_index(self.areas, self.city_names)
         self._district_tree = _Polygons(self.districts)
         self._grid_tree = _Polygons(self.grids)
         self._grids_of = {d.code: tuple(g for g in self.grids if g.district_code == d.code) for d in self.districts}
@@ -192,14 +192,19 @@ class Gazetteer:
         return resolve_mentions(self, mentions)
 
 
-def _name_index(areas: Sequence[Area]) -> dict[tuple[str, str, str], NameHits]:
+def _name_index(areas: Sequence[Area], city_names: frozenset[str]) -> dict[tuple[str, str, str], NameHits]:
+    """Name keys → areas. A name written with the city in front (示例市中心区) is also known without it (中心区)."""
     index: dict[tuple[str, str, str], list[Area]] = {}
     for area in areas:
         for family in ("admin",) if area.kind == "district" else ("road", "community"):
             for name in area.names(family):
-                for how, key in (("exact", name_key(name)), ("stem", name_stem(name, family))):
-                    bucket = index.setdefault((family, how, key), [])
-                    if key and area not in bucket:
+                full = name_key(name)
+                bare = [full[len(city) :] for city in city_names if full.startswith(city) and len(full) > len(city)]
+                forms = [("exact", full), ("stem", name_stem(name, family))]
+                forms += [form for b in bare for form in (("exact", b), ("stem", name_stem(b, family)))]
+                for how, form in forms:
+                    bucket = index.setdefault((family, how, form), [])
+                    if form and area not in bucket:
                         bucket.append(area)
     return {
         k: NameHits(k[1], tuple(v), tuple(sorted(a.code for a in v)), frozenset(a.code for a in v))
