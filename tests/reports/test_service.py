@@ -58,6 +58,7 @@ def test_departments_ranked_by_the_weighted_three_rates(report: dict[str, Any]) 
     assert all(r["rank"] is None and r["score"] is None for r in idle)
     undispatched = by(rows, "department")[None]
     assert (undispatched["received"], undispatched["rank"]) == (13, None)
+    assert undispatched["department_name"] == "未派单 not dispatched"
 
 
 def test_districts_ranked(report: dict[str, Any]) -> None:

@@ -128,8 +128,19 @@ def _unit_report(session: Session, period: ReportPeriod, options: ReportOptions,
     return kpi_service.kpi_report(session=session, query=query, language=options.language)
 
 
+#: What the row of cases without a department / district stands for.
+_NO_UNIT = {"department": "未派单 not dispatched", "district": "未定位 no district"}
+
+
 def _unit_rows(report: kpi_service.KpiReport, dim: str) -> list[dict[str, Any]]:
-    return [{dim: r[dim], f"{dim}_name": r[f"{dim}_name"], **{k: r[k] for k in UNIT_KPIS}} for r in report.rows]
+    return [
+        {
+            dim: r[dim],
+            f"{dim}_name": _NO_UNIT[dim] if r[dim] is None else r[f"{dim}_name"],
+            **{k: r[k] for k in UNIT_KPIS},
+        }
+        for r in report.rows
+    ]
 
 
 def midnight_utc(day: date, timezone: str) -> datetime:
