@@ -32,7 +32,6 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from citybrain.analytics.hot_text import (
-    PLACE_CHARS,
     anchors,
     compact_texts,
     message_places,
@@ -407,18 +406,19 @@ def _issue(rank: int, heat: Heat, messages: Messages, index: I64) -> HotIssue:
 
 
 def _group_place(group: Messages) -> str:
-    """The place most members name: the most specific common name, after the district most of them name."""
+    """The place most members' titles name (in at least two titles of a larger group), after the district most
+    of them name."""
     specific: Counter[str] = Counter()
     coarse: Counter[str] = Counter()
-    for title, text, place in zip(group.title, group.text, group.place, strict=True):
+    for title, place in zip(group.title, group.place, strict=True):
         names, admin = place_mentions(title)  # a title names the place on purpose; the text often only by the way
         specific.update(set(names) | ({place} if place else set()))
-        admin = admin or place_mentions(text[:PLACE_CHARS])[1]
-        coarse.update({a for a in admin if not a.endswith("市") and not a.endswith("省")})
+        coarse.update(admin)
     district = coarse.most_common(1)[0][0] if coarse else ""
-    if not specific:
+    shared = {name: n for name, n in specific.items() if n >= 2 or len(group) < 3}  # one title's word: no place
+    if not shared:
         return district
-    best = max(specific.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
+    best = max(shared.items(), key=lambda kv: (kv[1], len(kv[0]), kv[0]))[0]
     return best if best.startswith(district) else f"{district}{best}"
 
 

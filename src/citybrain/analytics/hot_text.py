@@ -5,8 +5,8 @@ Similarity is the cosine of character 2- and 3-gram TF-IDF vectors, the title (�
 wording around them differs. N-grams found in more than ``max_df`` of the messages (A市, 小区, 您好 …) are dropped:
 they say nothing about *which* problem, and without them the similarity matrix stays sparse and fast.
 
-Places come from :func:`place_mentions`, a small rule-based extractor (names ending in 小区/苑/路/村/镇 …), used
-until a city gazetteer is at hand.
+Places come from :func:`place_mentions`: the shared extractor :func:`citybrain.geo.places.extract_places`, and
+when it finds nothing specific, a few rules of our own (names ending in 小区/苑/路/村/镇 …).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from citybrain.geo.places import extract_places
 from citybrain.nlp.dedup import compact
 
 TITLE_WEIGHT = 0.6
@@ -112,14 +113,26 @@ _SPECIFIC = (
 _COARSE = "街道|镇|乡"
 _NAME = re.compile(rf"[A-Za-z0-9\u4e00-\u9fa5]{{1,10}}?(?:{_COARSE}|{_SPECIFIC})(?:[一二三四五六七八九十0-9]+期)?")
 _IS_COARSE = re.compile(rf"(?:{_COARSE})$")
+_SPECIFIC_LEVELS = frozenset({"community", "building", "poi", "road"})
+_COARSE_LEVELS = frozenset({"district", "county", "town", "street"})
 
 
 def place_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(specific places, coarse places) named in ``text``: 丽发新城, 劳动东路 … and A2区, 暮云街道 …
+    """(specific places, coarse places) named in ``text``: 丽发新城小区, 劳动东路, 五矿万境 … and A2区, 暮云街道 …
 
-    Rule-based and crude by design (a fallback): a name is up to 10 characters ending in a place word, cut at
-    complaint verbs and function characters, and at least 3 characters long.
+    From :func:`citybrain.geo.places.extract_places` (communities, buildings, points of interest and roads are
+    specific; districts, counties, towns and streets coarse). When it finds no specific place, the small rules
+    below may still find one.
     """
+    found = extract_places(text)
+    specific = tuple(dict.fromkeys(m.text for m in found if m.level in _SPECIFIC_LEVELS))
+    coarse = tuple(dict.fromkeys(m.text for m in found if m.level in _COARSE_LEVELS))
+    return specific or rule_mentions(text)[0], coarse
+
+
+def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fallback: a name is up to 10 characters ending in a place word (小区, 苑, 路, 村, 镇 …), cut at
+    complaint verbs and function characters, and at least 3 characters long."""
     specific: list[str] = []
     coarse: list[str] = []
     for segment in re.split(r"[^A-Za-z0-9\u4e00-\u9fa5]+", text):
