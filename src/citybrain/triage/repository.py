@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from citybrain.cases.lifecycle import OPEN_STATES, Status
@@ -15,6 +15,7 @@ from citybrain.models import Case
 from citybrain.models.triage import CaseSuggestion
 
 _OPEN = [s.value for s in OPEN_STATES]
+_CASES: Table = Case.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,77 @@ def suggestions_of(session: Session, case_id: int) -> list[CaseSuggestion]:
 
 def suggestion(session: Session, suggestion_id: int) -> CaseSuggestion | None:
     return session.get(CaseSuggestion, suggestion_id)
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    """What triage reads of an imported case that lacks a category or a district."""
+
+    id: int
+    text: str
+    address: str | None
+    category_code: str | None
+    district_code: str | None
+    grid: str | None
+    lat: float | None
+    lon: float | None
+    status: str
+    department_id: int | None
+
+
+def imported_to_read(session: Session, batch_id: int) -> list[ImportedCase]:
+    """Cases of one import batch without a category or a district, not yet read by triage."""
+    stmt = (
+        select(
+            Case.id,
+            Case.title,
+            Case.text,
+            Case.address,
+            Case.category_code,
+            Case.district_code,
+            Case.grid,
+            Case.lat,
+            Case.lon,
+            Case.status,
+            Case.department_id,
+        )
+        .where(
+            Case.import_batch_id == batch_id,
+            Case.triage.is_(None),
+            or_(Case.category_code.is_(None), Case.district_code.is_(None)),
+        )
+        .order_by(Case.id)
+    )
+    return [
+        ImportedCase(
+            r.id,
+            _joined(r.title, r.text),
+            r.address,
+            r.category_code,
+            r.district_code,
+            r.grid,
+            r.lat,
+            r.lon,
+            r.status,
+            r.department_id,
+        )
+        for r in session.execute(stmt)
+    ]
+
+
+def update_imported(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany UPDATE of category, place, reasons and the queue flag (keys: ``b_id`` and the columns)."""
+    if not rows:
+        return
+    stmt = (
+        update(_CASES)
+        .where(_CASES.c.id == bindparam("b_id"))
+        .values(
+            category_code=bindparam("category_code"),
+            district_code=bindparam("district_code"),
+            grid=bindparam("grid"),
+            triage=bindparam("triage"),
+            needs_review=bindparam("needs_review"),
+        )
+    )
+    session.connection().execute(stmt, list(rows))

@@ -82,6 +82,10 @@ def run_import(
     try:
         with db.transaction() as session:
             _import(session, importer, path, options, summary, report, progress, ZoneInfo(db.settings.timezone))
+            if summary.batch_id is not None and not summary.already_imported:  # rows without category / place
+                from citybrain.triage.bulk import triage_import  # here: triage reads intake.bulk's label table
+
+                triage_import(session, db.settings, summary.batch_id)
             if options.dry_run:
                 raise _DryRun(summary)
     except _DryRun:
