@@ -25,7 +25,7 @@ def teddy_file(path: Path, rows: list[tuple[str, str, str]]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for i, (title, text, label) in enumerate(rows):
-            writer.writerow([i, f"m{i}", "U1", "2020-01-0{} 10:00:00".format(i + 1), title, text, text, label])
+            writer.writerow([i, f"m{i}", "U1", f"2020-01-0{i + 1} 10:00:00", title, text, text, label])
     return path
 
 
