@@ -14,22 +14,8 @@ from citybrain.core.errors import InvalidInput
 from citybrain.nlp.replies import ReplyInput, ScoringConfig, score_replies, score_reply
 from citybrain.nlp.replies_data import distribution, mask, rank_groups, read_replies, signed_by
 from tests.conftest import shared_path
+from tests.nlp.reply_samples import BAD, GENERIC, GOOD, MESSAGE
 
-MESSAGE = (
-    "A2区景蓉华苑小区物业乱收停车费。业委会未召开业主大会就制定停车收费方案，每月收费300元，远高于周边小区。"
-    "请问有关部门能否核查停车收费是否合规？希望尽快整改。"
-)
-GOOD = (
-    "网友您好！您反映的“景蓉华苑小区物业乱收停车费”问题已收悉。经A2区住房和城乡建设局会同桂花坪街道办事处现场核查，"
-    "情况基本属实：业委会未依法召开业主大会即制定停车收费方案。根据《物业管理条例》第十二条和《A市住宅小区停车管理办法》"
-    "（A政发〔2018〕12号）的规定，停车收费须经业主大会表决。我局已于2019年5月6日约谈物业公司和业委会，责令暂停收取停车费，"
-    "限期重新组织业主大会表决收费方案。目前物业公司已停止收费并退还多收费用。如有疑问，请拨打联系电话0731-88888888。"
-    "感谢您对我们工作的支持！"
-)
-GENERIC = (
-    "您好，您的留言已收悉。我们高度重视群众反映的各类问题，将进一步加强管理，努力为市民提供更好的服务。感谢您的关注。"
-)
-BAD = "已收悉。"
 T0 = datetime(2019, 5, 1, 9, 0)
 
 

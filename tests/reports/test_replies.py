@@ -17,7 +17,7 @@ from citybrain.core.settings import Settings
 from citybrain.insight import service as insight
 from tests.cases.kpi_factories import H, at, make_case
 from tests.conftest import make_key
-from tests.nlp.test_replies import BAD, GENERIC, GOOD, MESSAGE
+from tests.nlp.reply_samples import BAD, GENERIC, GOOD, MESSAGE
 
 runner = CliRunner()
 
