@@ -58,18 +58,17 @@ def detect(
 
 def _accumulate(z: FloatArray, k: float, h: float) -> tuple[FloatArray, FloatArray]:
     """The CUSUM path and the sum carried into each step; a step without a z keeps the previous sum."""
-    series, length = z.shape
-    sums = np.full((series, length), np.nan)
-    before = np.zeros((series, length))
-    current = np.zeros(series)
-    for t in range(length):
-        before[:, t] = current
-        step = z[:, t]
-        known = ~np.isnan(step)
-        updated = np.maximum(0.0, current + np.nan_to_num(step) - k)
-        sums[:, t] = np.where(known, updated, np.nan)
-        current = np.where(known, np.where(updated > h, 0.0, updated), current)
-    return sums, before
+    z_t = np.ascontiguousarray(z.T)
+    sums = np.empty_like(z_t)
+    before = np.empty_like(z_t)
+    current = np.zeros(z_t.shape[1])
+    for t in range(z_t.shape[0]):
+        before[t] = current
+        step = z_t[t]
+        updated = np.maximum(current + step - k, 0.0)  # NaN where z is unknown
+        sums[t] = updated
+        current = np.where(updated > h, 0.0, np.where(np.isnan(updated), current, updated))
+    return sums.T, before.T
 
 
 @lru_cache(maxsize=8)

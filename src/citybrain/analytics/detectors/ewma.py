@@ -65,13 +65,17 @@ def detect(
 
 
 def _sigma(sd: FloatArray, n: FloatArray, w: float, guard: int, baseline: int) -> FloatArray:
-    """ESSENCE's standard error of an EWMA level: corrected baseline sd plus a constant, with a floor."""
-    safe_n = np.maximum(n, 1)
-    correction = np.sqrt(w / (2 - w) + 1 / safe_n - 2 * (1 - w) ** (guard + 1) * ((1 - (1 - w) ** safe_n) / safe_n))
-    warning = _t_table(0.975, baseline)[n.astype(np.int64)]
+    """ESSENCE's standard error of an EWMA level: corrected baseline sd plus a constant, with a floor.
+
+    The correction, constant and floor depend only on the window size n, so they are tabulated for n = 0 … baseline.
+    """
+    sizes = np.maximum(np.arange(baseline + 1), 1).astype(np.float64)
+    correction = np.sqrt(w / (2 - w) + 1 / sizes - 2 * (1 - w) ** (guard + 1) * ((1 - (1 - w) ** sizes) / sizes))
+    warning = _t_table(0.975, baseline)
     floor = (w / warning) * (1 + 0.5 * (1 - w) ** 2)
     constant = (0.1289 - (0.2414 - 0.1826 * (1 - w) ** 4) * np.log(10 * 0.05)) * (w / warning)
-    sigma: FloatArray = np.maximum(floor, sd * correction + constant)
+    index = n.astype(np.int64)
+    sigma: FloatArray = np.maximum(floor[index], sd * correction[index] + constant[index])
     return sigma
 
 
@@ -87,32 +91,34 @@ def _smooth(
     """Run both EWMA recursions over time (vectorised over series), pulling outlying levels back to the limit.
 
     Returns both test statistics and the levels of the step before (for the threshold in observed units).
-    A missing value keeps the previous level.
+    A missing value keeps the previous level. Works time-major (rows = steps) so each step reads contiguous memory.
     """
-    series, length = values.shape
-    stat1 = np.full((series, length), np.nan)
-    stat2 = np.full((series, length), np.nan)
-    prev1 = np.full((series, length), np.nan)
-    prev2 = np.full((series, length), np.nan)
-    z1 = values[:, 0].copy()
-    z2 = values[:, 0].copy()
+    y_t, m_t, s1_t, s2_t, u_t = (np.ascontiguousarray(a.T) for a in (values, mean, sigma1, sigma2, ucl))
+    length = y_t.shape[0]
+    stat1, stat2 = np.full(y_t.shape, np.nan), np.full(y_t.shape, np.nan)
+    prev1, prev2 = np.full(y_t.shape, np.nan), np.full(y_t.shape, np.nan)
+    gaps = bool(np.isnan(y_t).any())
+    z1, z2 = y_t[0].copy(), y_t[0].copy()
     for t in range(1, length):
-        y = values[:, t]
-        prev1[:, t], prev2[:, t] = z1, z2
-        missing = np.isnan(y)
-        z1 = np.where(missing, z1, w1 * y + (1 - w1) * z1)
-        z2 = np.where(missing, z2, w2 * y + (1 - w2) * z2)
-        z1 = np.where(np.isnan(z1), y, z1)  # a series that starts with missing values starts at its first value
-        z2 = np.where(np.isnan(z2), y, z2)
-        m = mean[:, t]
-        s1 = (z1 - m) / sigma1[:, t]
-        s2 = (z2 - m) / sigma2[:, t]
-        stat1[:, t] = np.where(missing, np.nan, s1)
-        stat2[:, t] = np.where(missing, np.nan, s2)
-        limit = ucl[:, t]
-        z1 = np.where(np.abs(s1) > limit, m + np.sign(s1) * limit * sigma1[:, t], z1)
-        z2 = np.where(np.abs(s2) > limit, m + np.sign(s2) * limit * sigma2[:, t], z2)
-    return stat1, stat2, prev1, prev2
+        y = y_t[t]
+        prev1[t], prev2[t] = z1, z2
+        n1 = w1 * y + (1 - w1) * z1
+        n2 = w2 * y + (1 - w2) * z2
+        if gaps:
+            missing = np.isnan(y)
+            n1 = np.where(missing, z1, np.where(np.isnan(z1), y, n1))
+            n2 = np.where(missing, z2, np.where(np.isnan(z2), y, n2))
+        m = m_t[t]
+        a = (n1 - m) / s1_t[t]
+        b = (n2 - m) / s2_t[t]
+        stat1[t], stat2[t] = a, b
+        if gaps:
+            stat1[t, missing] = np.nan
+            stat2[t, missing] = np.nan
+        limit = u_t[t]
+        z1 = np.where(np.abs(a) > limit, m + np.sign(a) * limit * s1_t[t], n1)
+        z2 = np.where(np.abs(b) > limit, m + np.sign(b) * limit * s2_t[t], n2)
+    return stat1.T, stat2.T, prev1.T, prev2.T
 
 
 def _t_table(quantile: float, baseline: int, *, rounded: bool = True) -> FloatArray:

@@ -10,10 +10,12 @@ days whose Anscombe residual exceeds ``reweight_above`` (2.58) get weight r⁻²
 the model is refitted. The trend stays only where it is significant (|t| > 1.96) and does not push the forecast
 above the baseline's maximum, as in Farrington's rules. The dispersion is φ = max(1, Pearson χ² / (n − p)).
 
-The threshold is the ``1 − alpha`` quantile of the negative binomial with mean μ₀ and variance φμ₀ (Noufaily's
-plug-in; Poisson when φ = 1); the p-value is P(Y ≥ observed) under it, and the score (y − μ₀) / (U − μ₀) is > 1
-exactly when the count is above the threshold. As in Farrington's rule of 5 reports in 4 weeks, no alert is
-raised on a day unless the last ``recent_days`` days (today included) hold at least ``recent_cases`` cases.
+The threshold is the ``1 − alpha`` quantile of the negative binomial with mean μ₀ and variance φμ₀ + μ₀²(eᵛ − 1),
+where v is the variance of the fitted log-mean (the delta method, as Farrington's own threshold does: the model's
+uncertainty widens the bound; Poisson when that variance equals the mean). The p-value is P(Y ≥ observed) under
+it, and the score (y − μ₀) / (U − μ₀) is > 1 exactly when the count is above the threshold. As in Farrington's
+rule of 5 reports in 4 weeks, no alert is raised on a day unless the last ``recent_days`` days (today included)
+hold at least ``recent_cases`` cases.
 A series with no case in its baseline has no model and gets no signal (EARS and CUSUM still watch it).
 """
 
@@ -131,13 +133,27 @@ def _forecast(
     phi_t = _dispersion(y, weights, beta_t, design)
     no_trend = design.copy()
     no_trend[:, 1] = 0.0
-    beta_n, _ = _irls(y, weights, no_trend, beta_t * np.array([1.0, 0.0] + [1.0] * (design.shape[1] - 2)), 10)
+    beta_n, info_n = _irls(y, weights, no_trend, beta_t * np.array([1.0, 0.0] + [1.0] * (design.shape[1] - 2)), 10)
     phi_n = _dispersion(y, weights, beta_n, no_trend)
     keep_trend = _trend_kept(beta_t, info_t, phi_t, test_row, y)
     chosen = np.where(keep_trend[:, None], beta_t, beta_n)
-    mu0[fit_rows] = np.exp(np.clip(chosen @ test_row, -30, 30))
-    phi[fit_rows] = np.where(keep_trend, phi_t, phi_n)
+    dispersion = np.where(keep_trend, phi_t, phi_n)
+    information = np.where(keep_trend[:, None, None], info_t, info_n)
+    forecast = np.exp(np.clip(chosen @ test_row, -30, 30))
+    mu0[fit_rows] = forecast
+    phi[fit_rows] = _predictive_dispersion(forecast, dispersion, information, test_row)
     return mu0, phi
+
+
+def _predictive_dispersion(mu0: FloatArray, phi: FloatArray, info: FloatArray, test_row: FloatArray) -> FloatArray:
+    """Variance / mean of the count on the day, the model's own uncertainty included (delta method).
+
+    The linear predictor's variance is v = φ · x₀' (X'WX)⁻¹ x₀; a lognormal μ adds μ₀² (eᵛ − 1) to φμ₀.
+    """
+    solved = np.linalg.solve(info, np.broadcast_to(test_row, (info.shape[0], test_row.size))[:, :, None])[:, :, 0]
+    variance_eta = phi * (solved @ test_row)
+    out: FloatArray = phi + mu0 * np.expm1(np.maximum(variance_eta, 0.0))
+    return out
 
 
 def _irls(

@@ -50,7 +50,17 @@ def _window_sum(values: FloatArray, length: int, guard: int, at: IntArray | None
     series, steps = values.shape
     cumulative = np.zeros((series, steps + 1))
     np.cumsum(values, axis=1, out=cumulative[:, 1:])
-    t = np.arange(steps) if at is None else at
-    end = np.clip(t - guard, 0, steps)
-    start = np.clip(t - guard - length, 0, steps)
-    return cumulative[:, end] - cumulative[:, start]
+    if at is not None:
+        end = np.clip(at - guard, 0, steps)
+        start = np.clip(at - guard - length, 0, steps)
+        out: FloatArray = cumulative[:, end] - cumulative[:, start]
+        return out
+    return _shifted(cumulative, guard, steps) - _shifted(cumulative, guard + length, steps)
+
+
+def _shifted(cumulative: FloatArray, shift: int, steps: int) -> FloatArray:
+    """``cumulative[:, max(t - shift, 0)]`` for t = 0 … steps − 1, by slicing (column 0 of a cumsum is 0)."""
+    out = np.zeros((cumulative.shape[0], steps))
+    if shift < steps:
+        out[:, shift:] = cumulative[:, : steps - shift]
+    return out
