@@ -77,12 +77,18 @@ class Outbreak:
         return out
 
 
-def outbreak(city: City, cases: int, radius_m: float, days: int, rng: np.random.Generator) -> Outbreak:
-    """``cases`` points uniform in a disc of ``radius_m`` round a random point at least 1.5 km inside the city."""
+def outbreak(
+    city: City, cases: int, radius_m: float, days: int, rng: np.random.Generator, *, at_cell_centre: bool = False
+) -> Outbreak:
+    """``cases`` points uniform in a disc of ``radius_m`` round a random point at least 1.5 km inside the city.
+
+    The point is anywhere (the realistic case: the disc usually straddles several cells), or with
+    ``at_cell_centre`` the centre of a cell (the best case for a grid: a 500 m disc then fits one 1 km cell).
+    """
     while True:
         centre = int(rng.integers(city.cells))
-        x0 = (city.cols[centre] + rng.random()) * city.cell_m
-        y0 = (city.rows[centre] + rng.random()) * city.cell_m
+        x0 = (city.cols[centre] + (0.5 if at_cell_centre else rng.random())) * city.cell_m
+        y0 = (city.rows[centre] + (0.5 if at_cell_centre else rng.random())) * city.cell_m
         around = rng.random(16) * 2 * np.pi
         ring = city.cell_of(x0 + 1500 * np.cos(around), y0 + 1500 * np.sin(around))
         if (ring >= 0).all():

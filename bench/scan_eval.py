@@ -80,11 +80,18 @@ def power(city: City, args: argparse.Namespace, config: ScanConfig) -> dict[str,
     first_day: dict[int, list[int | None]] = {t: [] for t in THRESHOLDS}
     elsewhere = 0
     scans = 0
+    rates: list[float] = []  # background cases a day in the outbreak's cells (mean, weighted by its cases)
+    spread: list[int] = []  # how many cells the outbreak's cases fell in
     for trial in range(args.trials):
         counts = background(city, args.window + args.outbreak_days - 1, args.per_day, rng)
-        planted = outbreak(city, args.outbreak_cases, args.radius_m, args.outbreak_days, rng)
+        planted = outbreak(
+            city, args.outbreak_cases, args.radius_m, args.outbreak_days, rng, at_cell_centre=args.at_cell_centre
+        )
         counts = planted.add_to(counts, first_column=args.window - 1)
         where = {int(c) for c in planted.cells if c >= 0}
+        inside = planted.cells[planted.cells >= 0]
+        rates.append(float(np.mean(city.weights[inside])) * args.per_day if inside.size else 0.0)
+        spread.append(len(where))
         found: dict[int, int | None] = {t: None for t in THRESHOLDS}
         for day in range(args.outbreak_days):
             result = run_scan(city, counts[:, day : day + args.window], config, 7_000_000 + trial * 10 + day, day)
@@ -100,10 +107,20 @@ def power(city: City, args: argparse.Namespace, config: ScanConfig) -> dict[str,
         for t in THRESHOLDS:
             first_day[t].append(found[t])
         _progress("power", trial + 1, args.trials)
+    hit = np.array([d is not None for d in first_day[THRESHOLDS[0]]])
     out: dict[str, object] = {
         "trials": args.trials,
         "scans": scans,
         "clusters_elsewhere_ri100": elsewhere,
+        "outbreak_cells_median": float(np.median(spread)) if spread else None,
+        "background_per_cell_day_median": {
+            "detected": round(float(np.median(np.array(rates)[hit])), 2) if hit.any() else None,
+            "missed": round(float(np.median(np.array(rates)[~hit])), 2) if (~hit).any() else None,
+        },
+        "cells_of_outbreak_median": {
+            "detected": float(np.median(np.array(spread)[hit])) if hit.any() else None,
+            "missed": float(np.median(np.array(spread)[~hit])) if (~hit).any() else None,
+        },
     }
     for t in THRESHOLDS:
         days = [d for d in first_day[t] if d is not None]
@@ -135,17 +152,32 @@ def main() -> None:
     parser.add_argument("--outbreak-cases", type=int, default=20)
     parser.add_argument("--radius-m", type=float, default=500)
     parser.add_argument("--outbreak-days", type=int, default=3)
+    parser.add_argument("--cell-m", type=float, default=1000, help="grid cell side (500: 4 × --cells for one city)")
+    parser.add_argument("--at-cell-centre", action="store_true", help="centre each outbreak on a cell's centre")
+    parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
+    parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default="scan_eval", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
-    city = build_city(args.cells, seed=args.seed)
-    config = ScanConfig(replicates=args.replicates)
+    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m)
+    config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days)
     started = time.perf_counter()
     calibrated = calibration(city, args, config) if args.null_days else None
     powered = power(city, args, config) if args.trials else None
     report = {
         "benchmark": "scan_eval",
-        "city": {"cells": city.cells, "cell_km2": 1.0, "cases_per_day": args.per_day, "window_days": args.window},
-        "outbreak": {"cases": args.outbreak_cases, "radius_m": args.radius_m, "days": args.outbreak_days},
+        "city": {
+            "cells": city.cells,
+            "cell_km2": round((args.cell_m / 1000) ** 2, 4),
+            "cases_per_day": args.per_day,
+            "window_days": args.window,
+        },
+        "outbreak": {
+            "cases": args.outbreak_cases,
+            "radius_m": args.radius_m,
+            "days": args.outbreak_days,
+            "placed": "at a cell centre" if args.at_cell_centre else "anywhere (uniform over the city)",
+        },
         "config": asdict(config),
         "calibration": calibrated,
         "power": powered,
@@ -158,7 +190,7 @@ def main() -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scan_eval.json").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / f"{args.out}.json").write_text(text + "\n", encoding="utf-8")
 
 
 def _met(calibrated: dict[str, object] | None, powered: dict[str, object] | None, days: int) -> dict[str, bool]:

@@ -5,7 +5,9 @@
 
 Prints JSON and writes bench/results/scan_speed.json. ``cold_seconds`` is the first scan in a fresh process (numba
 loads its compiled kernels from the cache, or compiles them the very first time); ``seconds`` is the median of the
-warm runs, the figure a daily job pays. The load average is recorded: on a shared machine the figures are noisy.
+warm runs, the figure a daily job pays. Every replicate is run (``stop_after=0``): the cost of a day with a real
+cluster; an ordinary day stops after ~100 replicates (see docs/warnings.md). The load average is recorded: on a
+shared machine the figures are noisy.
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=999)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="numba threads (0: all cores)")
+    parser.add_argument("--cell-m", type=float, default=1000)
+    parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="scan_speed", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
     if args.threads:
         numba.set_num_threads(args.threads)
-    city = build_city(args.cells, seed=args.seed)
+    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m)
     counts = background(city, args.days, args.per_day, np.random.default_rng(args.seed))
-    config = ScanConfig(replicates=args.replicates)
+    config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, stop_after=0)
     load_before = os.getloadavg()
     timings, cpu = [], []
     result = None
@@ -56,6 +61,7 @@ def main() -> None:
     report = {
         "benchmark": "scan_speed",
         "cells": city.cells,
+        "cell_m": args.cell_m,
         "days": args.days,
         "cases": result.total_cases,
         "cases_per_day": round(result.total_cases / args.days),
@@ -76,7 +82,7 @@ def main() -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scan_speed.json").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / f"{args.out}.json").write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

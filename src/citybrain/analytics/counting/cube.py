@@ -75,11 +75,11 @@ def build_cube(
         raise InvalidInput(f"the window must be 2 to {MAX_WINDOW_DAYS} days, got {window_days}")
     grid = grid or grid_for(con, cell_m)
     start = as_of - timedelta(days=window_days - 1)
-    staged, placed = _window_sql(con, grid, timezone, start, as_of)
-    con.execute(staged)
-    con.execute(placed)
+    for statement in _window_sql(con, grid, timezone, start, as_of):
+        con.execute(statement)
     rows = con.execute(
-        "SELECT cell_row, cell_col, day_index, count(*) AS cases FROM placed GROUP BY cell_row, cell_col, day_index"
+        "SELECT cell_row, cell_col, day_index, count(*) AS cases"
+        " FROM scan_placed GROUP BY cell_row, cell_col, day_index"
     ).fetchnumpy()
     keys = np.column_stack([rows["cell_row"], rows["cell_col"]]).astype(np.int64).reshape(-1, 2)
     cells, index = np.unique(keys, axis=0, return_inverse=True)
@@ -100,15 +100,15 @@ def build_cube(
 
 
 def _window_sql(con: duckdb.DuckDBPyConnection, grid: Grid, timezone: str, start: date, end: date) -> tuple[str, str]:
-    """``staged``: every case from ``start`` on, once per id, coordinates nulled when unusable; ``placed``: those
-    the cube counts, with their cell and day."""
+    """``scan_staged``: every case from ``start`` on, once per id, coordinates nulled when unusable;
+    ``scan_placed``: those the cube counts, with their cell and day."""
     zone = timezone.replace("'", "")
     columns = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
     marked = "duplicate_of IS NOT NULL" if "duplicate_of" in columns else "FALSE"
     located = "lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180"
     local_day = f"CAST(timezone('{zone}', timezone('UTC', created_at)) AS DATE)"
     staged = f"""
-        CREATE OR REPLACE TEMP TABLE staged AS
+        CREATE OR REPLACE TEMP TABLE scan_staged AS
         SELECT id, count(*) AS copies, min(day) AS day, min(lat) AS lat, min(lon) AS lon,
                bool_or(marked) AS marked
         FROM (
@@ -121,10 +121,10 @@ def _window_sql(con: duckdb.DuckDBPyConnection, grid: Grid, timezone: str, start
         GROUP BY id
     """
     placed = f"""
-        CREATE OR REPLACE TEMP VIEW placed AS
+        CREATE OR REPLACE TEMP VIEW scan_placed AS
         SELECT id, {grid.row_sql()} AS cell_row, {grid.col_sql()} AS cell_col,
                CAST(day - DATE '{start.isoformat()}' AS BIGINT) AS day_index
-        FROM staged
+        FROM scan_staged
         WHERE NOT marked AND day <= DATE '{end.isoformat()}' AND lat IS NOT NULL AND lon IS NOT NULL
     """
     return staged, placed
@@ -138,7 +138,7 @@ def _left_out(con: duckdb.DuckDBPyConnection, end: date) -> LeftOut:
                count(*) FILTER (WHERE NOT marked AND day > {last}),
                coalesce(sum(copies - 1), 0),
                count(*) FILTER (WHERE marked)
-        FROM staged
+        FROM scan_staged
         """
     ).fetchone()
     assert row is not None
@@ -147,7 +147,7 @@ def _left_out(con: duckdb.DuckDBPyConnection, end: date) -> LeftOut:
 
 def _members(con: duckdb.DuckDBPyConnection, cells: NDArray[np.int64]) -> Members:
     """Each placed case's row in ``cells`` (sorted by row, then column, as ``np.unique`` left them) and day."""
-    data = con.execute("SELECT id, cell_row, cell_col, day_index FROM placed ORDER BY day_index, id").fetchnumpy()
+    data = con.execute("SELECT id, cell_row, cell_col, day_index FROM scan_placed ORDER BY day_index, id").fetchnumpy()
     if len(cells) == 0:
         return Members(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), ())
     low_row, low_col = cells.min(axis=0)
