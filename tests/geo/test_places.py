@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citybrain.geo.places import LEVELS, PlaceMention, extract_places
 
@@ -90,3 +92,20 @@ def test_100_kb_message_is_bounded() -> None:
     ]
     assert all(m.end <= 100_000 for m in mentions)
     assert elapsed < 2.0
+
+
+_PIECES = ["A市", "A5区", "人民路", "和平社区", "12栋", "Ａ５区", "<br>", "&nbsp;", "&amp;", "😀", "\u200b",
+           "\u3000", "…", "①", "e\u0301", "Main St", "123 ", " and ", "BROOKLYN", "的", "在", "，", "\n", "\x00",
+           "\ud800"]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=5)), max_size=30))
+def test_any_text_gives_valid_offsets(pieces: list[str]) -> None:
+    message = "".join(pieces)
+    last_end = 0
+    for mention in extract_places(message):
+        assert mention.level in LEVELS
+        assert last_end <= mention.start < mention.end <= len(message)
+        assert mention.text.strip()
+        last_end = mention.end
