@@ -116,6 +116,7 @@ def test_bad_rows_are_left_out_and_counted(tmp_path: Path) -> None:
         (["--as-of", "2999-01-01"], "is in the future"),
         (["--replicates", "-1"], "replicates"),
         (["--cell-m", "0"], "--cell-m"),
+        (["--by", "category,nosuch"], "no column nosuch"),
     ],
 )
 def test_bad_input_is_exit_2_and_writes_nothing(cases_csv: Path, tmp_path: Path, args: list[str], message: str) -> None:

@@ -210,7 +210,9 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: 
     if series is None:
         empty = Warnings(as_of, [], {}, [], options.cell_m, note=f"no case on or before {as_of.isoformat()}")
         return empty
-    with np.errstate(divide="ignore", invalid="ignore"):  # a method that cannot judge a series says so with NaN
+    with np.errstate(
+        divide="ignore", invalid="ignore", over="ignore"
+    ):  # a method that cannot judge a series says so with NaN
         temporal = run_all(series.counts, series.dates, series.keys, as_of=as_of, only_alerts=True)
     cube = build_cube(
         con,
@@ -240,7 +242,11 @@ def _series(con: duckdb.DuckDBPyConnection, as_of: date, timezone: str, options:
 
 
 def _present(con: duckdb.DuckDBPyConnection, by: tuple[str, ...]) -> tuple[str, ...]:
-    """The series columns the cases have (a file without districts is split by category alone)."""
+    """The default split, as far as the cases have its columns (a file without districts: by category alone).
+
+    Columns a user named are passed on as they are, so a missing one is an error, not a silent change."""
+    if by != DEFAULT_KEYS:
+        return by
     columns = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
     return tuple(c for c in by if c in columns) or ("category",)
 

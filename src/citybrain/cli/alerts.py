@@ -176,6 +176,9 @@ def daily(
     as_of: str | None = typer.Option(
         None, "--as-of", help="The day to analyse (YYYY-MM-DD, not in the future). Default: yesterday."
     ),
+    by: str = typer.Option(
+        "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
+    ),
 ) -> None:
     """The daily job: detectors and space-time scan on the live database, raise or grow alerts, then notify.
 
@@ -191,6 +194,7 @@ def daily(
     with open_database() as db:
         today = service.city_today(db.settings)
         day = checked_as_of(as_of, today) or today - timedelta(days=1)
-        found = analyse(source=None, as_of=day, options=detect.WarningOptions(), settings=db.settings, db=db)
+        options = detect.WarningOptions(by=tuple(c.strip() for c in by.split(",") if c.strip()))
+        found = analyse(source=None, as_of=day, options=options, settings=db.settings, db=db)
         report(found)
         raise_alerts(db, found)

@@ -57,8 +57,8 @@ def report(warnings: detect.Warnings) -> None:
     err_console.print(
         f"{warnings.as_of.isoformat()}: {len(warnings.temporal)} temporal alarm(s), {len(warnings.clusters)} "
         f"cluster(s). Left out: {left.duplicate_rows} repeated row(s) of a case id (counted once), "
-        f"{left.future_rows} case(s) after the analysis day, {left.without_coordinates} case(s) without coordinates "
-        "(kept for the temporal detectors, not in the scan)",
+        f"{left.future_rows} case(s) after the analysis day, {left.without_coordinates} case(s) of the scan's window "
+        "without coordinates (kept for the temporal detectors, not in the scan)",
         highlight=False,
         soft_wrap=True,
     )
@@ -87,6 +87,9 @@ def warnings_command(
     min_recurrence: float = typer.Option(
         100.0, "--min-recurrence", help="Report clusters rarer by chance than once in this many days."
     ),
+    by: str = typer.Option(
+        "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
+    ),
     store: bool | None = typer.Option(
         None, "--store/--no-store", help="Raise or grow alerts from the findings. Default: yes for the database."
     ),
@@ -107,6 +110,7 @@ def warnings_command(
     options = detect.WarningOptions(
         cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share,
         replicates=replicates, seed=seed, min_recurrence_days=min_recurrence,
+        by=tuple(c.strip() for c in by.split(",") if c.strip()),
     )  # fmt: skip
     settings = load_settings()
     day = checked_as_of(as_of, service.city_today(settings))
