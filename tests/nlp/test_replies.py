@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from citybrain.core.errors import InvalidInput
-from citybrain.nlp.replies import ReplyInput, ScoringConfig, score_replies, score_reply
+from citybrain.nlp.replies import ReplyInput, ScoringConfig, keywords, score_replies, score_reply, words_of
 from citybrain.nlp.replies_data import distribution, mask, rank_groups, read_replies, signed_by
 from tests.conftest import shared_path
 from tests.nlp.reply_samples import BAD, GENERIC, GOOD, MESSAGE
@@ -139,6 +139,15 @@ def test_mask_hides_personal_data_in_excerpts() -> None:
     assert "关关" not in shown
     assert "U0081079" not in shown
     assert "13812345678" not in shown
+
+
+def test_personal_names_are_never_keywords() -> None:
+    message = "联系人：陈秀英，住在幸福小区3栋，张三丰小区的路灯坏了，请尽快维修路灯。"
+    found = keywords(words_of(message), 8)
+    assert "路灯" in found
+    assert not {"秀英", "张三丰"} & set(found)
+    score = score_reply(message, "经核实，幸福小区路灯已安排维修。")
+    assert "秀英" not in " ".join(score.relevance.reasons)
 
 
 def test_signature_of_the_answering_unit() -> None:

@@ -164,12 +164,25 @@ def words_of(text: str) -> list[str]:
     return list(_jieba().cut(text, HMM=False))
 
 
+@cache
+def _person_names() -> frozenset[str]:
+    """Words jieba's dictionary tags as personal names (nr…): never shown as keywords, they may name the citizen."""
+    _jieba()
+    import jieba.posseg
+
+    return frozenset(w for w, tag in jieba.posseg.dt.word_tag_tab.items() if tag.startswith("nr"))
+
+
 def keywords(words: Sequence[str], top: int) -> list[str]:
-    """The message's keywords: jieba's TF-IDF ranking (its bundled IDF table) of words of two characters or more."""
+    """The message's keywords: jieba's TF-IDF ranking (its bundled IDF table) of words of two characters or more,
+    leaving out personal names (unknown names are cut into single characters, which are left out too)."""
     table = _jieba().analyse.default_tfidf
+    names = _person_names()
     counts: dict[str, int] = {}
     for word in words:
-        if len(word.strip()) >= 2 and not word.isdigit() and word.lower() not in table.stop_words:
+        if len(word.strip()) < 2 or word.isdigit() or word in names:
+            continue
+        if word.lower() not in table.stop_words:
             counts[word] = counts.get(word, 0) + 1
     weight = {w: c * table.idf_freq.get(w, table.median_idf) for w, c in counts.items()}
     return sorted(weight, key=lambda w: (-weight[w], w))[:top]
