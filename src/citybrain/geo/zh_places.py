@@ -66,13 +66,11 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("市", "city"),
     ("区", "district"),
     ("县", "county"),
-    ("旗", "county"),
     ("镇", "town"),
     ("乡", "town"),
     ("路", "road"),
     ("街", "road"),
     ("巷", "road"),
-    ("弄", "road"),
     ("村", "community"),
     ("苑", "community"),
     ("郡", "community"),
@@ -87,13 +85,13 @@ _CODE_SUFFIXES = frozenset("省市区县")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也都还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至费"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "根据|调查|彻底|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "根据|调查|彻底|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
@@ -102,8 +100,9 @@ _PROVINCES = (
 ).split()
 #: Conjunctions: a name starts after them unless that would leave one character (和平社区 is a name).
 _SOFT_STOP = frozenset("和与及或跟同")
-#: Last characters of organisations (计生委, 养猪场, 工厂, 公安局): a name starts after them if two characters are left.
-_ORG_END = frozenset("委场厂局所院司部处队")
+#: Last characters of organisations (计生委, 养猪场, 公安局) and 都 (all; but 金都, 成都): a name starts after them if
+#: two characters are left.
+_ORG_END = frozenset("委场厂局所院司部处队都")
 #: Verbs and phrases that often stand right before a place and are never part of it.
 _PREFIXES = (
     "投诉",
@@ -144,13 +143,13 @@ _NOT_NAMES = frozenset(
     "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
     "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
     "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
-    "大街小 老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
+    "大街小 大都 国际大都 老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
     "偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
 )
 #: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
 _BAD_BEFORE = {
-    "市": "城超都门股夜早集黑上",
-    "区": "小社地辖园片景校郊灾街市",
+    "市": "城超门股夜早集黑上",
+    "区": "小社地辖园片景校郊灾街市库矿",
     "路": "道马公线铁思出走网电水小修条过半带进绕一",
     "街": "上逛",
     "镇": "乡城",
@@ -171,6 +170,7 @@ _BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生"} | {
     "县": "委长城",
     "路": "线费径灯",
     "省": "钱力心",
+    "村": "民干级里",
 }
 #: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
 _GENERIC_TAILS = (
@@ -196,6 +196,8 @@ _GENERIC_TAILS = (
     "贫困",
     "所在",
 )
+_NUMBERED = frozenset(("栋", "幢", "号楼"))
+_BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[一二三四五六七八九十]{1,3})$")
 _MIN_NAME = {"building": 1, "poi": 2}
 _MAX_NAME = {"province": 4, "city": 5, "district": 6, "county": 5, "town": 5, "street": 5, "community": 8, "road": 6}
 _DEFAULT_MAX = 8
@@ -236,10 +238,9 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
         return None
     if at > floor and (text[at - 1] in _BAD_BEFORE.get(suffix, "") or text[at - 1] in _SOFT_STOP):
         return None
-    if level == "building":
-        digits = re.search(r"[A-Za-z]?\d{1,4}(?:-\d{1,4})?[A-Za-z]?$", text[max(floor, at - 12) : at])
-        if digits is not None:
-            return at - len(digits.group())
+    if suffix in _NUMBERED:  # 12栋, WS03栋, 三号楼: a building is numbered, "两幢" is a count
+        number = _BUILDING_NUMBER.search(text, max(floor, at - 12), at)
+        return None if number is None else number.start()
     longest = _MAX_NAME.get(level, _DEFAULT_MAX)
     start = at
     while start > floor and at - start < longest and _CJK.match(text, start - 1):
@@ -251,8 +252,8 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     start = _after_soft_stop(text, start, at)
     start = _after_stop_words(text, start, at, floor)
     start = _strip_prefixes(text, start, at)
-    if level == "province":
-        start = _province_start(text, start, at)
+    if level == "province" and (start := _province_start(text, start, at)) < 0:
+        return None
     name = text[start:at]
     if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
         return None
@@ -273,11 +274,12 @@ def _after_stop_words(text: str, start: int, at: int, floor: int) -> int:
 
 
 def _province_start(text: str, start: int, at: int) -> int:
+    """Where the province name ends that the name ends with; -1 when it names no province (难道省, 居民省)."""
     name = text[start:at]
     for province in _PROVINCES:
         if name.endswith(province):
             return at - len(province)
-    return max(start, at - 3)
+    return -1
 
 
 def _after_soft_stop(text: str, start: int, at: int) -> int:
