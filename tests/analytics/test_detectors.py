@@ -143,6 +143,7 @@ def test_missing_readings_are_skipped_not_zero() -> None:
         ({"series_keys": [("a",), ("b",)]}, "2 series keys for 1 series"),
         ({"series_keys": [("a",)], "counts": np.ones((1, 3)), "methods": ["c4"]}, "unknown method"),
         ({"as_of": START - timedelta(days=1)}, "before the first date"),
+        ({"as_of": START + timedelta(days=3)}, "after the last date"),
         ({"counts": np.array([[1.0, np.inf, 2.0]])}, "infinite"),
         ({"counts": np.array([[1.5, 2.0, 2.5]]), "methods": ["farrington"]}, "whole counts"),
         ({"params": {"cusum": {"window": 3}}}, "cusum: bad parameter"),

@@ -43,10 +43,13 @@ class Calendar:
         return 2.0 * np.pi * (seconds / SECONDS_PER_DAY) / 365.25
 
     def index_of(self, moment: date | datetime) -> int:
+        """The last step at or before ``moment``; InvalidInput when the grid does not reach it."""
         stamp = _as_stamp(moment)
         position = int(np.searchsorted(self.stamps, stamp, side="right")) - 1
         if position < 0:
             raise InvalidInput(f"as_of {moment} is before the first date {self.datetime_at(0)}")
+        if stamp >= self.stamps[-1] + np.timedelta64(self.step_seconds, "s"):
+            raise InvalidInput(f"as_of {moment} is after the last date {self.datetime_at(len(self) - 1)}")
         return position
 
     def datetime_at(self, index: int) -> datetime:
