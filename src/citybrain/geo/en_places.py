@@ -13,7 +13,7 @@ from citybrain.geo.folding import Folded
 
 Span = tuple[int, int, str]
 
-_WORD = r"(?:[A-Z][A-Za-z'’.\-]*|\d+(?:st|nd|rd|th|ST|ND|RD|TH)?)"
+_WORD = r"(?:[A-Z][a-z]{0,2}\.|[A-Z][A-Za-z'’\-]*|\d+(?:st|nd|rd|th|ST|ND|RD|TH)?)"  # St. Mt. but not Code.
 _STREET_TYPES = (
     r"Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Place|Pl|Lane|Ln|Drive|Dr|Court|Ct|Parkway|Pkwy|Terrace|Ter|"
     r"Way|Highway|Hwy|Expressway|Expy|Square|Sq|Plaza|Turnpike|Tpke|Alley|Crescent|Loop|Circle|Row|Concourse|Walk|Path|"
