@@ -178,3 +178,25 @@ def test_p_values_mean_what_they_say_on_gaussian_data() -> None:
     for method, result in results.items():
         share = float((result.p_value <= 0.01).mean())
         assert 0.005 < share < 0.02, (method, share)
+
+
+def test_farrington_follows_season_and_trend_and_discounts_past_outbreaks() -> None:
+    rng = np.random.default_rng(13)
+    days = 3 * 364 + 30
+    t = np.arange(days)
+    dates = [START + timedelta(days=int(i)) for i in t]
+    seasonal = 10 * np.exp(0.6 * np.cos(2 * np.pi * t / 365.25))  # winter peak
+    trending = 4 * np.exp(t / 700)  # cases nearly treble over the three years
+    counts = rng.poisson(np.vstack([seasonal, trending, np.full(days, 6.0)])).astype(float)
+    counts[2, days - 1 - 364 - 10 : days - 1 - 364 + 10] += 40  # an outbreak a year ago, at this time of year
+    keys = [("season",), ("trend",), ("outbreak last year",)]
+    steps = np.array([days - 1], dtype=np.int64)
+    default = evaluate(counts, calendar_for(dates), steps, ["farrington"])["farrington"]
+    unweighted = evaluate(
+        counts, calendar_for(dates), steps, ["farrington"], params={"farrington": {"reweight_above": 1e9}}
+    )["farrington"]
+    expected = dict(zip(keys, default.expected[:, 0], strict=True))
+    assert expected[("season",)] == pytest.approx(seasonal[-1], rel=0.15)
+    assert expected[("trend",)] == pytest.approx(trending[-1], rel=0.15)
+    assert expected[("outbreak last year",)] == pytest.approx(6.0, rel=0.15)
+    assert unweighted.expected[2, 0] > expected[("outbreak last year",)] * 1.1  # the outbreak would inflate it
