@@ -103,7 +103,7 @@ def test_bad_rows_are_left_out_and_counted(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2 repeated row(s)" in result.stderr
     assert "1 case(s) after the analysis day" in result.stderr
-    assert "3 case(s) without coordinates" in result.stderr
+    assert "3 case(s) of the scan's window without coordinates" in result.stderr
     body = json.loads(result.stdout)
     assert not {"late", "nxy0"} & {i for c in body["clusters"] for i in c["case_ids"]}
 
