@@ -29,6 +29,7 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("汽车站", "poi"),
     ("地铁站", "poi"),
     ("大市场", "poi"),
+    ("大桥", "poi"),
     ("车站", "poi"),
     ("街道办", "street"),
     ("家属区", "community"),
@@ -85,7 +86,7 @@ _CODE_SUFFIXES = frozenset("省市区县")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至费"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至费座条"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
