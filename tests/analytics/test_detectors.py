@@ -147,6 +147,8 @@ def test_missing_readings_are_skipped_not_zero() -> None:
         ({"counts": np.array([[1.0, np.inf, 2.0]])}, "infinite"),
         ({"counts": np.array([[1.5, 2.0, 2.5]]), "methods": ["farrington"]}, "whole counts"),
         ({"params": {"cusum": {"window": 3}}}, "cusum: bad parameter"),
+        ({"params": {"cusum": {"k": -1.0}}}, "cusum: bad parameter"),
+        ({"params": {"cusom": {"k": 1.0}}}, "unknown method"),
         ({"days": 0}, "days must be at least 1"),
     ],
 )

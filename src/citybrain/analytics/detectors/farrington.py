@@ -76,7 +76,7 @@ def _result(
     safe_mu = np.where(judged, np.maximum(mu0, 1e-12), 1.0)
     safe_phi = np.where(judged, phi, 1.0)
     y = np.nan_to_num(observed)
-    overdispersed = safe_phi > 1.0 + 1e-9
+    overdispersed = safe_phi > 1.0 + 1e-6  # closer to 1 the negative binomial is a Poisson
     size = safe_mu / np.where(overdispersed, safe_phi - 1.0, 1.0)
     prob = 1.0 / safe_phi
     threshold = np.where(overdispersed, stats.nbinom.ppf(1 - alpha, size, prob), stats.poisson.ppf(1 - alpha, safe_mu))
@@ -128,7 +128,7 @@ def _forecast(
         return mu0, phi
     y, prior = y[fit_rows], valid[fit_rows].astype(np.float64)
     beta, _ = _irls(y, prior, design, None, 25)
-    weights = _reweight(y, prior, np.exp(beta @ design.T), _dispersion(y, prior, beta, design), reweight_above)
+    weights = _reweight(y, prior, np.exp(_linear(beta, design)), _dispersion(y, prior, beta, design), reweight_above)
     beta_t, info_t = _irls(y, weights, design, beta, 10)
     phi_t = _dispersion(y, weights, beta_t, design)
     no_trend = design.copy()

@@ -85,6 +85,9 @@ def evaluate(
     params: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, DetectorResult]:
     """Each method's arrays for the given steps (the fast path: benchmarks and calibration use it directly)."""
+    stray = sorted(set(params or {}) - set(METHODS))
+    if stray:
+        raise InvalidInput(f"parameters for unknown method(s) {', '.join(stray)}; choose from {', '.join(METHODS)}")
     out: dict[str, DetectorResult] = {}
     for name in methods:
         function, needs_calendar, _ = METHODS[name]
