@@ -96,8 +96,10 @@ def _dense(
     names = ", ".join(f"k{i}" for i in range(len(by)))
     lower = start_day if start_day is not None else -(2**62)
     future, before, no_xy = con.execute(
-        "SELECT count(*) FILTER (WHERE day > ?), count(*) FILTER (WHERE day < ?),"
-        " count(*) FILTER (WHERE day BETWEEN ? AND ? AND (lat IS NULL OR lon IS NULL)) FROM series_rows",
+        "SELECT COALESCE(SUM(CASE WHEN day > ? THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN day < ? THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN day BETWEEN ? AND ? AND (lat IS NULL OR lon IS NULL) THEN 1 ELSE 0 END), 0)"
+        " FROM series_rows",
         [end_day, lower, lower, end_day],
     ).fetchone() or (0, 0, 0)
     cells = con.execute(
