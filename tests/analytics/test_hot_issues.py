@@ -20,7 +20,7 @@ from citybrain.analytics.hot_issues import (
     heat_table,
     wilson_lower,
 )
-from citybrain.analytics.hot_issues_io import read_messages_xlsx
+from citybrain.analytics.hot_issues_io import read_messages_xlsx, run_hot_issues
 from citybrain.analytics.hot_text import place_mentions
 from citybrain.cli.main import app
 from citybrain.core.db import Database
@@ -280,3 +280,18 @@ def test_the_vectorised_ranking_uses_the_same_heat_as_each_issue_shows() -> None
         assert heat[group] == pytest.approx(issue.heat.heat, abs=1e-3)
         assert count[group] == issue.count
     assert [issue.heat.heat for issue in board.issues] == sorted((i.heat.heat for i in board.issues), reverse=True)
+
+
+def test_run_hot_issues_for_a_daily_job_stores_the_last_days(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        for _, _, title, text, days, likes, dislikes in MIXER + OTHER:
+            when = now - timedelta(days=6 - days)
+            session.add(Case(title=title, text=text, created_at=when, updated_at=when, likes=likes, dislikes=dislikes))
+        old = now - timedelta(days=90)
+        session.add(Case(title=MIXER[0][2], text=MIXER[0][3], created_at=old, updated_at=old))
+    board, run_id = run_hot_issues(db, days=30, top=5)
+    assert board.n_messages == 6  # the 90-day-old case is outside the last 30 days
+    assert board.issues[0].count == 3
+    with db.reading() as session:
+        assert insight.latest(session, "hot_issues")["id"] == run_id

@@ -150,7 +150,8 @@ def load_messages(
             if path is not None:
                 source = io.open_file(con, path, timezone=timezone).source
             elif database is not None:
-                source = io.open_database(con, database, since=since, with_text=True).source
+                aware = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+                source = io.open_database(con, database, since=aware, with_text=True).source
             else:
                 raise InvalidInput("give --input FILE, or a database to read")
             messages = read_messages_view(con)
