@@ -25,11 +25,16 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("居委会", "community"),
     ("村委会", "community"),
     ("幼儿园", "poi"),
+    ("动物园", "poi"),
     ("火车站", "poi"),
     ("汽车站", "poi"),
     ("地铁站", "poi"),
     ("大市场", "poi"),
     ("大桥", "poi"),
+    ("码头", "poi"),
+    ("景区", "poi"),
+    ("农场", "poi"),
+    ("水库", "poi"),
     ("车站", "poi"),
     ("街道办", "street"),
     ("家属区", "community"),
@@ -82,7 +87,7 @@ _LEVEL = dict(SUFFIXES)
 _SUFFIX = re.compile("|".join(re.escape(s) for s, _ in SUFFIXES))
 #: Anonymised codes of the Teddy data: a capital letter and up to two digits before 市/区/县 (A市, A5区, K9县).
 _CODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]\d{0,2}$")
-_CODE_SUFFIXES = frozenset("省市区县")
+_CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
@@ -92,7 +97,7 @@ _STOP = frozenset(
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "根据|调查|彻底|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
@@ -136,6 +141,10 @@ _PREFIXES = (
     "许多",
     "没有",
     "修",
+    "原国营",
+    "国营",
+    "原",
+    "将",
 )
 _PREFIX = re.compile("|".join(_PREFIXES))
 #: Words that end in a suffix but name no place ("城市" is a city in general, "小区" alone a compound in general).
@@ -173,6 +182,8 @@ _BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生"} | {
     "省": "钱力心",
     "村": "民干级里",
 }
+#: A suffix followed by these is part of a longer name (广州市, 苏州市).
+_NAME_GOES_ON = {"州": "市区县"}
 #: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
 _GENERIC_TAILS = (
     "棚户",
@@ -191,12 +202,15 @@ _GENERIC_TAILS = (
     "附近",
     "当地",
     "十字",
+    "交叉",
     "中小",
     "大中",
     "偏远",
     "贫困",
     "所在",
 )
+#: A name found by its form, not by walking back, so what lies before it is a name of its own (五矿万境 + K9县).
+_NUMBERED_OR_CODE = re.compile(r"[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[A-Z]\d{0,2}")
 _NUMBERED = frozenset(("栋", "幢", "号楼"))
 _BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[一二三四五六七八九十]{1,3})$")
 _MIN_NAME = {"building": 1, "poi": 2}
@@ -212,6 +226,8 @@ def zh_spans(folded: Folded) -> list[Span]:
     last_end = 0
     for match in _SUFFIX.finditer(text):
         suffix = match.group()
+        if _inside_name(text, match.end(), suffix):
+            continue  # 广州市: 州 is part of the name
         level = _LEVEL[suffix]
         start = _name_start(text, match.start(), last_end, suffix, level)
         if start is None:  # a common word (城市, 道路, 县城, 路灯) ends the name of the next place
@@ -223,7 +239,8 @@ def zh_spans(folded: Folded) -> list[Span]:
                 spans.append((prev_start, match.end(), level))
                 last_end = match.end()
             continue
-        _add_sandwiched_poi(text, spans, start)
+        if _NUMBERED_OR_CODE.fullmatch(text, start, match.start()):
+            _add_sandwiched_poi(text, spans, start)
         spans.append((start, match.end(), level))
         last_end = match.end()
     return spans
@@ -261,6 +278,10 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     if name.endswith(_GENERIC_TAILS):
         return None
     return start
+
+
+def _inside_name(text: str, end: int, suffix: str) -> bool:
+    return end < len(text) and text[end] in _NAME_GOES_ON.get(suffix, "")
 
 
 def _bad_after(text: str, at: int, suffix: str) -> bool:
