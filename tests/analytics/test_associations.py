@@ -133,7 +133,10 @@ def test_hoeffding_p_value_is_conservative_for_the_poisson_binomial() -> None:
         pi = rng.beta(0.5, 2.0, size=int(rng.integers(5, 80)))
         mean = float(pi.sum())
         for t in range(math.ceil(mean + 1), pi.size + 1, 3):
-            assert hoeffding_p(t, pi.size, mean) >= _poisson_binomial_tail(pi, t) - 1e-12
+            assert (
+                hoeffding_p(np.array([t]), np.array([pi.size]), np.array([mean]))[0]
+                >= _poisson_binomial_tail(pi, t) - 1e-12
+            )
 
 
 def test_null_model_keeps_every_cell_and_every_window_total() -> None:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from citybrain.analytics.associations.itemsets import FrequentItemsets, frequent_itemsets, min_count_for
 from citybrain.analytics.associations.rules import AssociationRule, rules_from
 from citybrain.analytics.associations.significance import assess_itemsets, presence_probabilities
-from citybrain.analytics.counting.baskets import BasketKey, Baskets, case_ids, count_baskets, describe
+from citybrain.analytics.counting.baskets import BasketKey, Baskets, case_ids, cell_index, count_baskets, describe
 from citybrain.core.errors import InvalidInput
 
 Progress = Callable[[str], None]
@@ -111,8 +111,8 @@ def run_associations(
         presence, min_count=min_count_for(params.min_support, len(rows)), max_size=params.max_size
     )
     say(f"testing {sum(len(s) >= 2 for s in frequent.counts):,} itemsets against place and season")
-    cell_index = _cell_index(baskets, rows)
-    pi = presence_probabilities(cell_index, baskets.window[rows], presence)
+    cells = cell_index(baskets)[rows]
+    pi = presence_probabilities(cells, baskets.window[rows], presence)
     tests = assess_itemsets(presence, pi, frequent)
     if params.permutations:
         from citybrain.analytics.associations.permutation import permutation_p_values
@@ -121,7 +121,7 @@ def run_associations(
         tests = permutation_p_values(
             tests,
             presence,
-            cell_index,
+            cells,
             baskets.window[rows],
             permutations=params.permutations,
             seed=params.seed,
@@ -151,11 +151,6 @@ def _presence(baskets: Baskets, min_cases: int) -> tuple[npt.NDArray[np.bool_], 
     """
     present = baskets.counts >= min_cases
     return np.ascontiguousarray(present), np.arange(baskets.n_baskets, dtype=np.int64)
-
-
-def _cell_index(baskets: Baskets, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    _, index = np.unique(np.stack([baskets.cell_row[rows], baskets.cell_col[rows]]), axis=1, return_inverse=True)
-    return np.asarray(index.reshape(-1), dtype=np.int64)
 
 
 def _empty(baskets: Baskets, params: AssociationParams) -> AssociationResult:

@@ -24,7 +24,7 @@ from citybrain.analytics.associations.significance import ItemsetTest
 
 BoolMatrix = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
-TRADES_PER_ROW = 10  # per chain: each cell takes part in about twenty trades
+TRADES_PER_ROW = 5  # per chain: each cell takes part in about ten trades
 
 
 @njit(cache=True)

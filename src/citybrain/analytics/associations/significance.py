@@ -119,19 +119,25 @@ def assess_itemsets(
         return []
     rests = sorted({_drop(s, k) for s in tested for k in s}, key=lambda s: (len(s), s))
     expected = _expected_counts(presence, pi, rests, chunk=chunk)
-    results: list[tuple[tuple[int, ...], int, float, float]] = []
-    for itemset in tested:
-        observed = frequent.counts[itemset]
-        worst_p, worst_mean = -1.0, 0.0
+    observed, trials, means, owner = [], [], [], []
+    for position, itemset in enumerate(tested):
         for k in itemset:
             rest = _drop(itemset, k)
-            mean = float(expected[rest][k])
-            p = hoeffding_p(observed, frequent.counts[rest], mean)
-            if p > worst_p:
-                worst_p, worst_mean = p, mean
-        results.append((itemset, observed, worst_mean, worst_p))
-    q = benjamini_hochberg(np.array([r[3] for r in results]))
-    return [ItemsetTest(s, o, e, p, float(qv)) for (s, o, e, p), qv in zip(results, q, strict=True)]
+            observed.append(frequent.counts[itemset])
+            trials.append(frequent.counts[rest])
+            means.append(float(expected[rest][k]))
+            owner.append(position)
+    p_each = hoeffding_p(np.array(observed), np.array(trials), np.array(means))
+    worst = np.full(len(tested), -1.0)
+    worst_mean = np.zeros(len(tested))
+    for position, p, mean in zip(owner, p_each, means, strict=True):
+        if p > worst[position]:
+            worst[position], worst_mean[position] = p, mean
+    q = benjamini_hochberg(worst)
+    return [
+        ItemsetTest(s, frequent.counts[s], float(e), float(p), float(qv))
+        for s, e, p, qv in zip(tested, worst_mean, worst, q, strict=True)
+    ]
 
 
 def _drop(itemset: tuple[int, ...], item: int) -> tuple[int, ...]:
@@ -141,25 +147,45 @@ def _drop(itemset: tuple[int, ...], item: int) -> tuple[int, ...]:
 def _expected_counts(
     presence: BoolMatrix, pi: npt.NDArray[np.float32], rests: list[tuple[int, ...]], *, chunk: int
 ) -> dict[tuple[int, ...], npt.NDArray[np.float64]]:
-    """Σ over the baskets holding ``rest`` of π for every category: one matrix product per chunk of rests."""
-    columns = np.ascontiguousarray(presence.T)
+    """Σ over the baskets holding ``rest`` of π, for every category at once (matrix products, no loops over rows).
+
+    Rests of one item: one product ``presenceᵀ · π``. Rests of two items ``(j, l)``: for each ``j``, the product
+    over ``j``'s baskets gives every ``l`` at once. Longer rests (itemsets of four and more) go in chunks.
+    """
     out: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
-    for start in range(0, len(rests), chunk):
-        block = rests[start : start + chunk]
+    as_float = presence.astype(np.float32)
+    singles = np.einsum("bi,bk->ik", as_float, pi)
+    pairs_by_first: dict[int, list[tuple[int, int]]] = {}
+    longer = []
+    for rest in rests:
+        if len(rest) == 1:
+            out[rest] = singles[rest[0]].astype(np.float64)
+        elif len(rest) == 2:
+            pairs_by_first.setdefault(rest[0], []).append((rest[0], rest[1]))
+        else:
+            longer.append(rest)
+    for first, pairs in pairs_by_first.items():
+        rows = np.flatnonzero(presence[:, first])
+        seconds = np.array([second for _, second in pairs], dtype=np.int64)
+        chosen: npt.NDArray[np.float32] = as_float[np.ix_(rows, seconds)]
+        sums = np.einsum("bi,bk->ik", chosen, pi[rows])
+        out.update(zip(pairs, sums.astype(np.float64), strict=True))
+    columns = np.ascontiguousarray(presence.T)
+    for start in range(0, len(longer), chunk):
+        block = longer[start : start + chunk]
         mask = np.empty((len(block), presence.shape[0]), dtype=np.float32)
         for row, rest in enumerate(block):
             mask[row] = np.logical_and.reduce(columns[list(rest)], axis=0)
-        sums = (mask @ pi).astype(np.float64)
-        out.update(zip(block, sums, strict=True))
+        out.update(zip(block, np.einsum("rb,bk->rk", mask, pi).astype(np.float64), strict=True))
     return out
 
 
-def hoeffding_p(observed: int, trials: int, mean: float) -> float:
+def hoeffding_p(observed: IntArray, trials: IntArray, mean: FloatArray) -> FloatArray:
     """P(X ≥ observed) for X ~ Binomial(trials, mean/trials): a conservative bound for the Poisson-binomial tail."""
-    if trials <= 0 or observed <= 0:
-        return 1.0
-    p = min(max(mean / trials, 0.0), 1.0)
-    return float(min(1.0, stats.binom.sf(observed - 1, trials, p)))
+    observed, trials = np.asarray(observed, dtype=np.int64), np.asarray(trials, dtype=np.int64)
+    p = np.clip(np.asarray(mean, dtype=np.float64) / np.maximum(trials, 1), 0.0, 1.0)
+    tail = stats.binom.sf(observed - 1, np.maximum(trials, 1), p)
+    return np.asarray(np.where((trials <= 0) | (observed <= 0), 1.0, np.minimum(tail, 1.0)), dtype=np.float64)
 
 
 def benjamini_hochberg(p: Iterable[float] | FloatArray) -> FloatArray:

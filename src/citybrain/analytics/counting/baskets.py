@@ -21,15 +21,14 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from citybrain.analytics.counting.grid import Grid, grid_for
 from citybrain.core.errors import InvalidInput
 
 IntArray = npt.NDArray[np.int64]
-_VALID = (
-    "lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180"
-    " AND category IS NOT NULL"
-)
+_PLACED = "lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180"
+ANCHOR = date(1970, 1, 5)  # a Monday: windows are counted from here
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,7 @@ class Baskets:
     window_days: int
     first_day: date  # local date on which window 0 starts
     utc_offset_s: int  # the city's offset from UTC, used to cut windows at local midnight
+    window_base: int  # absolute number (since ANCHOR) of window 0
     categories: tuple[str, ...]
     cell_row: IntArray  # per basket
     cell_col: IntArray
@@ -67,38 +67,43 @@ class Baskets:
 def count_baskets(con: duckdb.DuckDBPyConnection, *, cell_m: float, window_days: int, timezone: str) -> Baskets:
     """One pass over the ``cases`` view: the baskets and their category counts (InvalidInput if nothing is usable).
 
-    Windows are cut at local midnight in ``timezone`` (its offset at the first case; exact for zones without
-    daylight saving, such as China's).
+    Windows are cut at local midnight in ``timezone`` (its current UTC offset: exact for zones without daylight
+    saving, such as China's) and counted from Monday 1970-01-05, so 7-day windows are Monday weeks and the same
+    case falls in the same window in every run.
     """
     if window_days < 1:
         raise InvalidInput(f"window must be at least 1 day, got {window_days}")
-    total, no_place, no_category, first = _census(con)
-    if total == no_place:
-        raise InvalidInput(f"none of the {total:,} cases has coordinates (lat, lon); associations need a place")
     grid = grid_for(con, cell_m)
-    utc_offset_s = _utc_offset(timezone, first)
-    first_day = _first_day(first, utc_offset_s, window_days)
-    keyed = _keyed_sql(grid, first_day, window_days, utc_offset_s)
-    table = _arrow(
-        con,
-        f"SELECT cell_row, cell_col, win, category, count(*) AS n FROM ({keyed}) AS k "
-        "GROUP BY cell_row, cell_col, win, category",
-    )
-    categories, item = _category_codes(table.column("category"))
-    cell_row, cell_col, window, counts = _to_matrix(table, item, len(categories))
+    utc_offset_s = _utc_offset(timezone)
+    table = _arrow(con, _count_sql(grid, window_days, utc_offset_s))
+    placed = pc.is_valid(table.column("cell_row")).to_numpy(zero_copy_only=False)
+    named = pc.is_valid(table.column("category")).to_numpy(zero_copy_only=False)
+    n = table.column("n").to_numpy().astype(np.int64)
+    total = int(n.sum())
+    if total == 0:
+        raise InvalidInput("no cases to analyse")
+    if not placed.any():
+        raise InvalidInput(f"none of the {total:,} cases has coordinates (lat, lon); associations need a place")
+    usable = table.filter(pa.array(placed & named))
+    if usable.num_rows == 0:
+        raise InvalidInput("no case has both coordinates and a category")
+    categories, item = _category_codes(usable.column("category"))
+    cell_row, cell_col, window, counts = _to_matrix(usable, item, len(categories))
+    base = int(window.min())
     return Baskets(
         grid=grid,
         window_days=window_days,
-        first_day=first_day,
+        first_day=ANCHOR + timedelta(days=base * window_days),
         utc_offset_s=utc_offset_s,
+        window_base=base,
         categories=categories,
         cell_row=cell_row,
         cell_col=cell_col,
-        window=window,
+        window=window - base,
         counts=counts,
         cases_total=total,
-        cases_without_place=no_place,
-        cases_without_category=no_category - _both(con),
+        cases_without_place=int(n[~placed].sum()),
+        cases_without_category=int(n[placed & ~named].sum()),
     )
 
 
@@ -109,42 +114,13 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
         return con.execute(sql).to_arrow_table()
 
 
-def _census(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int, datetime]:
-    row = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE NOT (lat IS NOT NULL AND lon IS NOT NULL"
-        " AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)),"
-        f" count(*) FILTER (WHERE category IS NULL), min(created_at) FILTER (WHERE {_VALID}) FROM cases"
-    ).fetchall()[0]
-    if not row[0]:
-        raise InvalidInput("no cases to analyse")
-    return int(row[0]), int(row[1]), int(row[2]), row[3]
-
-
-def _both(con: duckdb.DuckDBPyConnection) -> int:
-    """Cases lacking both place and category, so that the two left-out counts do not count them twice."""
-    row = con.execute(
-        "SELECT count(*) FROM cases WHERE category IS NULL AND NOT (lat IS NOT NULL AND lon IS NOT NULL"
-        " AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)"
-    ).fetchall()
-    return int(row[0][0])
-
-
-def _utc_offset(timezone: str, at: datetime | None) -> int:
+def _utc_offset(timezone: str) -> int:
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    offset = zone.utcoffset(at or datetime(2000, 1, 1))
+    offset = datetime.now(zone).utcoffset()
     return int(offset.total_seconds()) if offset is not None else 0
-
-
-def _first_day(first: datetime | None, utc_offset_s: int, window_days: int) -> date:
-    if first is None:
-        raise InvalidInput("no case has both coordinates and a category")
-    local = (first + timedelta(seconds=utc_offset_s)).date()
-    if window_days % 7 == 0:
-        local -= timedelta(days=local.weekday())  # weeks start on Monday, as a duty roster does
-    return local
 
 
 def _epoch_sql(column: str) -> str:
@@ -152,14 +128,30 @@ def _epoch_sql(column: str) -> str:
     return f"epoch({column})"
 
 
-def _keyed_sql(grid: Grid, first_day: date, window_days: int, utc_offset_s: int) -> str:
-    """Every usable case with its cell (row, col) and window number: the one definition both queries share."""
-    origin = (first_day - date(1970, 1, 1)).days * 86_400  # local midnight, counted like UTC + offset below
+def _window_sql(window_days: int, utc_offset_s: int) -> str:
+    origin = (ANCHOR - date(1970, 1, 1)).days * 86_400
     span = window_days * 86_400
-    window = f"CAST(floor(({_epoch_sql('created_at')} + {utc_offset_s} - {origin}) / {span}) AS BIGINT)"
+    return f"CAST(floor(({_epoch_sql('created_at')} + {utc_offset_s} - {origin}) / {span}) AS BIGINT)"
+
+
+def _count_sql(grid: Grid, window_days: int, utc_offset_s: int) -> str:
+    """Cases per (cell, window, category); rows without a usable place get a NULL cell and are counted apart."""
+    return (
+        f"SELECT cell_row, cell_col, win, category, count(*) AS n FROM ("
+        f"SELECT category, CASE WHEN {_PLACED} THEN {grid.row_sql()} END AS cell_row,"
+        f" CASE WHEN {_PLACED} THEN {grid.col_sql()} END AS cell_col,"
+        f" {_window_sql(window_days, utc_offset_s)} AS win FROM cases) AS k "
+        "GROUP BY cell_row, cell_col, win, category"
+    )
+
+
+def _keyed_sql(baskets: Baskets) -> str:
+    """Every usable case with its cell and (absolute) window: the definition the id lookup shares with counting."""
+    grid = baskets.grid
+    window = _window_sql(baskets.window_days, baskets.utc_offset_s)
     return (
         f"SELECT id, category, {grid.row_sql()} AS cell_row, {grid.col_sql()} AS cell_col, {window} AS win "
-        f"FROM cases WHERE {_VALID}"
+        f"FROM cases WHERE {_PLACED} AND category IS NOT NULL"
     )
 
 
@@ -180,11 +172,29 @@ def _to_matrix(
     col = table.column("cell_col").to_numpy().astype(np.int64)
     win = table.column("win").to_numpy().astype(np.int64)
     n = table.column("n").to_numpy().astype(np.int32)
-    key = np.stack([win, row, col])
-    unique, basket = np.unique(key, axis=1, return_inverse=True)
-    counts = np.zeros((unique.shape[1], n_items), dtype=np.int32)
-    counts[basket.reshape(-1), item] = n
-    return unique[1].copy(), unique[2].copy(), unique[0].copy(), counts
+    key = _basket_key(win, row, col)
+    unique, basket = np.unique(key, return_inverse=True)
+    first = np.zeros(unique.size, dtype=np.int64)
+    first[basket] = np.arange(key.size)
+    counts = np.zeros((unique.size, n_items), dtype=np.int32)
+    counts[basket, item] = n
+    return row[first], col[first], win[first], counts
+
+
+def _basket_key(*parts: IntArray) -> IntArray:
+    """One sortable int64 per (window, row, col): far faster to make unique than rows of a 2-D array."""
+    key = np.zeros(parts[0].size, dtype=np.int64)
+    for part in parts:
+        low = part.min() if part.size else 0
+        span = int(part.max() - low) + 1 if part.size else 1
+        key = key * span + (part - low)
+    return key
+
+
+def cell_index(baskets: Baskets) -> IntArray:
+    """A dense 0…cells-1 index of each basket's cell."""
+    _, index = np.unique(_basket_key(baskets.cell_row, baskets.cell_col), return_inverse=True)
+    return np.asarray(index, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -204,14 +214,14 @@ def case_ids(
         {
             "w_row": [k.cell_row for k in keys],
             "w_col": [k.cell_col for k in keys],
-            "w_win": [k.window for k in keys],
+            "w_win": [k.window + baskets.window_base for k in keys],
         }
     )
     names = pa.table({"w_category": list(categories)})
     con.register("basket_keys", wanted)
     con.register("basket_categories", names)
     try:
-        keyed = _keyed_sql(baskets.grid, baskets.first_day, baskets.window_days, baskets.utc_offset_s)
+        keyed = _keyed_sql(baskets)
         rows = con.execute(
             f"SELECT k.cell_row, k.cell_col, k.win, k.category, k.id FROM ({keyed}) AS k "
             "JOIN basket_keys AS w ON k.cell_row = w.w_row AND k.cell_col = w.w_col AND k.win = w.w_win "
@@ -222,7 +232,8 @@ def case_ids(
         con.unregister("basket_categories")
     found: dict[tuple[BasketKey, str], list[str]] = {}
     for row, col, win, category, case_id in rows:
-        found.setdefault((BasketKey(int(row), int(col), int(win)), str(category)), []).append(str(case_id))
+        key = BasketKey(int(row), int(col), int(win) - baskets.window_base)
+        found.setdefault((key, str(category)), []).append(str(case_id))
     return found
 
 
@@ -234,7 +245,7 @@ def describe(baskets: Baskets) -> dict[str, Any]:
         "cases_without_place": baskets.cases_without_place,
         "cases_without_category": baskets.cases_without_category,
         "baskets": baskets.n_baskets,
-        "cells": int(np.unique(np.stack([baskets.cell_row, baskets.cell_col]), axis=1).shape[1]),
+        "cells": int(cell_index(baskets).max()) + 1 if baskets.n_baskets else 0,
         "windows": baskets.n_windows,
         "categories": len(baskets.categories),
         "first_window_start": baskets.first_day.isoformat(),
