@@ -125,9 +125,12 @@ def place_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     below may still find one.
     """
     found = extract_places(text)
-    specific = tuple(dict.fromkeys(m.text for m in found if m.level in _SPECIFIC_LEVELS))
+    specific = [m.text for m in found if m.level in _SPECIFIC_LEVELS]
     coarse = tuple(dict.fromkeys(m.text for m in found if m.level in _COARSE_LEVELS))
-    return specific or rule_mentions(text)[0], coarse
+    ruled = rule_mentions(text)[0]
+    # where our rules read a longer name around the extractor's (月亮岛路 around 亮岛路), keep the longer one
+    specific = [next((r for r in ruled if name in r and len(r) > len(name)), name) for name in specific]
+    return tuple(dict.fromkeys(specific)) or ruled, coarse
 
 
 def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
