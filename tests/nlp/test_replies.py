@@ -127,6 +127,7 @@ def test_rank_groups_and_distribution() -> None:
     assert [(r["group"], r["rank"], r["replies"]) for r in rows] == [("a", 1, 2), ("b", None, 1)]
     assert rows[0]["overall"] == good.overall
     assert rows[1]["low_share"] == 1.0
+    assert (rows[0]["overall_ci95"], rows[1]["overall_ci95"]) == (0.0, None)  # two equal scores; one score
     found = distribution([good, bad])
     assert found["overall"]["n"] == 2
     assert sum(found["overall"]["histogram"]) == 2

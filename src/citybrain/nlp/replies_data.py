@@ -9,6 +9,7 @@ Times without a zone are the city's local times; only their difference is used.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import statistics
 from collections.abc import Iterator, Sequence
@@ -164,6 +165,13 @@ def distribution(scores: Sequence[ReplyScore]) -> dict[str, Any]:
     return found
 
 
+def _half_width(values: Sequence[float]) -> float | None:
+    """Half-width of a normal-approximation 95 % interval of the mean: how far apart two groups must be to differ."""
+    if len(values) < 2:
+        return None
+    return round(1.96 * statistics.stdev(values) / math.sqrt(len(values)), 4)
+
+
 def rank_groups(keys: Sequence[str | None], scores: Sequence[ReplyScore], *, min_replies: int) -> list[dict[str, Any]]:
     """Mean scores per group (department), best first; groups with fewer than ``min_replies`` are listed unranked."""
     groups: dict[str, list[ReplyScore]] = {}
@@ -177,6 +185,7 @@ def rank_groups(keys: Sequence[str | None], scores: Sequence[ReplyScore], *, min
             values = aspect_values(members, aspect)
             row[aspect] = round(statistics.fmean(values), 4) if values else None
         row["low_share"] = round(sum(s.overall < 0.4 for s in members) / len(members), 4)
+        row["overall_ci95"] = _half_width([s.overall for s in members])
         rows.append(row)
     ranked = sorted((r for r in rows if r["replies"] >= min_replies), key=lambda r: (-r["overall"], r["group"]))
     rest = sorted((r for r in rows if r["replies"] < min_replies), key=lambda r: (-r["replies"], r["group"]))

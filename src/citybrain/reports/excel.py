@@ -199,6 +199,7 @@ REPLY_GROUPS = (
     Column("replies", "答复数", "replies"),
     *_ASPECT_COLUMNS,
     Column("low_share", "低分占比(<0.4)", "share below 0.4", "rate"),
+    Column("overall_ci95", "总分95%区间半宽", "overall ±95 % CI", "score"),
 )
 REPLY_EXAMPLES = (
     Column("id", "编号", "id", "text"),
