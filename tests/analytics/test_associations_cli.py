@@ -64,9 +64,22 @@ def test_file_to_json_with_the_stable_names(tmp_path: Path) -> None:
     assert example["lat"] < 28.1 + 6 * 0.01
 
 
+def test_same_seed_same_output(tmp_path: Path) -> None:
+    source = str(_site_file(tmp_path / "c.csv"))
+    outputs = []
+    for _ in range(2):
+        result = runner.invoke(app, ["analyze", "associations", "-i", source, "--min-support", "2", "--json", "-",
+                                     "--permutations", "19", "--seed", "9"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.stdout)["rules"])
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0]["p_perm"] is not None
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--json", "/nonexistent/dir/rules.json"], "no such directory"),
         (["--input", "/nonexistent/cases.csv"], "no such file"),
         (["--window-days", "0"], "window"),
         (["--min-support", "2.5"], "basket count"),

@@ -50,7 +50,7 @@ def associations_cmd(
     ] = 199,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutations (same seed, same result).")] = 1,
 ) -> None:
-    """Find categories reported together in the same grid cell and time window more often than chance.
+    """关联分析: categories reported together in the same grid cell and time window more often than chance.
 
     Baskets are grid cell × window; support, confidence and lift are over non-empty baskets. Significance comes
     from a null model that keeps where each category is common and when (density and season), so two downtown
@@ -77,6 +77,7 @@ def associations_cmd(
         timezone=settings.timezone,
     )
     params.check()
+    _check_target(json_out)
     con = io.connect()
     with _progress() as say:
         if input is not None:
@@ -128,12 +129,17 @@ def _write(result: AssociationResult, target: str, source: str) -> None:
         sys.stdout.write(text + "\n")
         return
     path = Path(target)
-    if not path.parent.is_dir():
-        raise InvalidInput(f"{path.parent}: no such directory for --json")
     path.write_text(text + "\n", encoding="utf-8")
     summary = result.summary
     console.print(
-        f"{summary.get('rules_significant', 0):,} rules from {summary.get('itemsets_significant', 0):,} significant "
-        f"itemsets ({summary.get('itemsets_tested', 0):,} tested) in {summary['baskets']:,} baskets; "
-        f"{summary['cases_without_place']:,} cases without coordinates left out → {path}"
+        f"关联规则 {summary.get('rules_significant', 0):,} 条 / rules from "
+        f"{summary.get('itemsets_significant', 0):,} significant itemsets ({summary.get('itemsets_tested', 0):,} "
+        f"tested) in {summary['baskets']:,} baskets; {summary['cases_without_place']:,} cases without coordinates "
+        f"(无坐标) left out → {path}"
     )
+
+
+def _check_target(target: str) -> None:
+    """Refuse an unwritable --json before any work (and before a run is stored)."""
+    if target != "-" and not Path(target).parent.is_dir():
+        raise InvalidInput(f"{Path(target).parent}: no such directory for --json")
