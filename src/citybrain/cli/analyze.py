@@ -10,7 +10,8 @@ import typer
 
 app = typer.Typer(
     help=(
-        "Analyse cases: which problems travel together, what is hot, where trouble is starting, how good replies are.\n\n"
+        "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
+        "how good replies are.\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
     ),
     no_args_is_help=True,
