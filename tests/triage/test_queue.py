@@ -162,3 +162,17 @@ def test_accepting_the_models_category_guess_dispatches_the_queued_case(
         assert case is not None
         assert case.status == "dispatched"
         assert case.category_code == guess["evidence"]["code"]
+
+
+def test_another_subject_at_the_same_address_is_not_a_repeat_but_a_near_copy_is(
+    make_client: AppFactory, app_key: str, db: Database
+) -> None:
+    client = make_client()
+    first = case_of(db, post(client, app_key, service_code="roads.lighting", description=LIGHT))
+    garbage = "幸福路88号门口的垃圾桶已经满了三天，晚上一片狼藉，行人很不安全，请尽快清运。"  # similarity 0.4
+    other = case_of(db, post(client, app_key, service_code="sanitation.garbage", description=garbage))
+    assert other.triage is not None
+    assert other.triage["repeats"]["candidates"] == []
+    copy = case_of(db, post(client, app_key, service_code="sanitation.street_cleaning", description=LIGHT))
+    assert copy.triage is not None
+    assert copy.triage["repeats"]["candidates"][0] == first.id  # the identical text first

@@ -16,9 +16,7 @@ from tests.conftest import shared_path
 runner = CliRunner()
 
 
-def test_evaluate_suggests_the_threshold_for_an_accuracy_and_reports_coverage(
-    model_file: Path, tmp_path: Path
-) -> None:
+def test_evaluate_suggests_the_threshold_for_an_accuracy_and_reports_coverage(model_file: Path, tmp_path: Path) -> None:
     cols = read_columns(shared_path("data", "teddy2020c", "messages_labelled.csv"), ["text", "label"])
     rows = random.Random(5).sample(list(zip(cols["text"], cols["label"], strict=True)), 400)
     held = tmp_path / "held.csv"

@@ -39,5 +39,11 @@ class Locator(Protocol):
 
 class RepeatFinder(Protocol):
     def find(
-        self, text: str, created_at: datetime, lat: float | None, lon: float | None, district: str | None
+        self,
+        text: str,
+        created_at: datetime,
+        lat: float | None,
+        lon: float | None,
+        district: str | None,
+        category: str | None,
     ) -> list[Repeat]: ...

@@ -22,6 +22,9 @@ from citybrain.nlp.dedup import Match, NearDuplicateIndex
 from citybrain.triage import repository
 from citybrain.triage.ports import Repeat
 
+#: Texts this alike are suggested as repeats even under different categories (one citizen, two service codes).
+NEAR_COPY = 0.7
+
 
 class RepeatIndex:
     """A :class:`NearDuplicateIndex` of open cases plus the settings that bound a repeat (window, distance)."""
@@ -31,6 +34,7 @@ class RepeatIndex:
         self.distance_m = settings.dedup_distance_m
         self.min_similarity = settings.dedup_min_similarity
         self._index = NearDuplicateIndex()
+        self._subjects: dict[int, str] = {}  # case id -> first-level category, when known
         self._last_id = 0
         self._started = False
         self._lock = threading.Lock()
@@ -46,6 +50,8 @@ class RepeatIndex:
             rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
             for row in rows:
                 self._index.add(str(row.id), row.text, when=row.created_at, lat=row.lat, lon=row.lon, place=None)
+                if row.category_code:
+                    self._subjects[row.id] = subject(row.category_code)
             if rows:
                 self._last_id = rows[-1].id
             elif not self._started:
@@ -72,6 +78,17 @@ class RepeatIndex:
         with self._lock:
             for case_id in case_ids:
                 self._index.remove(str(case_id))
+                self._subjects.pop(case_id, None)
+
+    def same_subject(self, case_id: int, category: str | None) -> bool:
+        """Two different subjects (first-level categories, both known) at one place are not a repeat."""
+        known = self._subjects.get(case_id)
+        return category is None or known is None or known == subject(category)
+
+
+def subject(category_code: str) -> str:
+    """The first level of a dotted category code (``roads.lighting`` → ``roads``)."""
+    return category_code.split(".", 1)[0]
 
 
 class BoundRepeats:
@@ -82,9 +99,19 @@ class BoundRepeats:
         self.session = session
 
     def find(
-        self, text: str, created_at: datetime, lat: float | None, lon: float | None, district: str | None
+        self,
+        text: str,
+        created_at: datetime,
+        lat: float | None,
+        lon: float | None,
+        district: str | None,
+        category: str | None,
     ) -> list[Repeat]:
-        matches = self.index.query(text, created_at, lat, lon)
+        matches = [
+            m
+            for m in self.index.query(text, created_at, lat, lon)
+            if m.similarity >= NEAR_COPY or self.index.same_subject(int(m.key), category)
+        ]
         if not matches:
             return []
         ids = [int(m.key) for m in matches]

@@ -15,6 +15,7 @@ from citybrain.models import Case
 from citybrain.models.triage import CaseSuggestion
 
 _OPEN = [s.value for s in OPEN_STATES]
+_OPEN_SET = frozenset(_OPEN)
 _CASES: Table = Case.__table__  # type: ignore[assignment]
 
 
@@ -28,6 +29,7 @@ class IndexedCase:
     lat: float | None
     lon: float | None
     district_code: str | None
+    category_code: str | None
 
 
 def insert_suggestions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -35,17 +37,23 @@ def insert_suggestions(session: Session, rows: Sequence[dict[str, Any]]) -> None
         session.connection().execute(insert(CaseSuggestion), list(rows))
 
 
-def open_cases_after(session: Session, *, after_id: int, since: datetime, limit: int = 50_000) -> list[IndexedCase]:
-    """Open cases created since ``since`` with an id above ``after_id``, oldest id first."""
-    stmt = (
-        select(Case.id, Case.title, Case.text, Case.created_at, Case.lat, Case.lon, Case.district_code)
-        .where(Case.id > after_id, Case.created_at >= since, Case.status.in_(_OPEN))
-        .order_by(Case.id)
-        .limit(limit)
-    )
+_INDEXED = select(
+    _CASES.c.id, _CASES.c.title, _CASES.c.text, _CASES.c.created_at, _CASES.c.lat, _CASES.c.lon,
+    _CASES.c.district_code, _CASES.c.status, _CASES.c.category_code,
+)  # fmt: skip
+
+
+def open_cases_after(session: Session, *, after_id: int, since: datetime) -> list[IndexedCase]:
+    """Open cases created since ``since`` with an id above ``after_id``, oldest id first.
+
+    Plain Core on the table, no IN list or LIMIT to expand (statuses are checked here): intake runs this before
+    every batch, and the rows since the last one are few.
+    """
+    stmt = _INDEXED.where(_CASES.c.id > after_id, _CASES.c.created_at >= since).order_by(_CASES.c.id)
     return [
-        IndexedCase(r.id, _joined(r.title, r.text), r.created_at, r.lat, r.lon, r.district_code)
-        for r in session.execute(stmt)
+        IndexedCase(r.id, _joined(r.title, r.text), r.created_at, r.lat, r.lon, r.district_code, r.category_code)
+        for r in session.connection().execute(stmt)
+        if r.status in _OPEN_SET
     ]
 
 
@@ -62,8 +70,8 @@ def open_case_ids(session: Session, ids: Sequence[int]) -> set[int]:
     """Which of ``ids`` are still open (a repeat of a closed case is not suggested)."""
     if not ids:
         return set()
-    stmt = select(Case.id).where(Case.id.in_(list(ids)), Case.status.in_(_OPEN))
-    return set(session.scalars(stmt))
+    stmt = select(_CASES.c.id).where(_CASES.c.id.in_(list(ids)), _CASES.c.status.in_(_OPEN))
+    return set(session.connection().execute(stmt).scalars())
 
 
 def queue(session: Session, *, limit: int, offset: int) -> tuple[list[Case], int]:

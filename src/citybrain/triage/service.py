@@ -129,7 +129,8 @@ def _repeats(draft: NewCase, finder: RepeatFinder | None, now: datetime) -> tupl
     if finder is None:
         return {"checked": False, "why": "no repeat index 无重复件索引"}, []
     created = clock.as_utc(draft.created_at) if draft.created_at else now
-    found = finder.find(message_text(draft), created, draft.lat, draft.lon, draft.district_code)[:MAX_REPEATS]
+    text = message_text(draft)
+    found = finder.find(text, created, draft.lat, draft.lon, draft.district_code, draft.category_code)[:MAX_REPEATS]
     suggestions = [
         {"kind": "duplicate", "target_case_id": r.case_id, "score": r.similarity, "evidence": r.evidence} for r in found
     ]
