@@ -109,3 +109,9 @@ def test_any_text_gives_valid_offsets(pieces: list[str]) -> None:
         assert last_end <= mention.start < mention.end <= len(message)
         assert mention.text.strip()
         last_end = mention.end
+
+
+def test_dates_end_a_name_but_moon_island_road_keeps_its_moon() -> None:
+    assert _pairs("2015年西地省") == [("西地省", "province")]
+    assert _pairs("十一月人民路施工") == [("人民路", "road")]
+    assert _pairs("月亮岛路施工") == [("月亮岛路", "road")]

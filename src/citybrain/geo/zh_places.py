@@ -91,13 +91,13 @@ _CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、年月日坏乱脏至费座条"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
@@ -182,6 +182,7 @@ _BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生"} | {
     "省": "钱力心",
     "村": "民干级里",
 }
+_NUMERALS = frozenset("0123456789一二三四五六七八九十百零〇两")
 #: A suffix followed by these is part of a longer name (广州市, 苏州市).
 _NAME_GOES_ON = {"州": "市区县"}
 #: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
@@ -262,7 +263,7 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     longest = _MAX_NAME.get(level, _DEFAULT_MAX)
     start = at
     while start > floor and at - start < longest and _CJK.match(text, start - 1):
-        if text[start - 1] in _STOP:
+        if text[start - 1] in _STOP or _is_date_word(text, start - 1):
             break
         start -= 1
     if start == at:
@@ -278,6 +279,11 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     if name.endswith(_GENERIC_TAILS):
         return None
     return start
+
+
+def _is_date_word(text: str, index: int) -> bool:
+    """年/月/日/号 after a number (2015年, 十一月) end a name; 月亮岛路 keeps its 月."""
+    return text[index] in "年月日号" and index > 0 and text[index - 1] in _NUMERALS
 
 
 def _inside_name(text: str, end: int, suffix: str) -> bool:
