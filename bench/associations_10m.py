@@ -143,14 +143,14 @@ def analyse(path: Path, permutations: int) -> dict[str, Any]:
     from citybrain.analytics import io
     from citybrain.analytics.associations.analysis import AssociationParams, run_associations
 
-    steps: list[tuple[str, float]] = []
+    steps: list[tuple[str, float, float]] = []
     started, cpu = time.perf_counter(), time.process_time()
     con = io.connect()
     io.open_file(con, path, timezone="Asia/Shanghai")
     result = run_associations(
         con,
         AssociationParams(permutations=permutations, timezone="Asia/Shanghai"),
-        progress=lambda step: steps.append((step, time.perf_counter() - started)),
+        progress=lambda step: steps.append((step, time.perf_counter() - started, time.process_time() - cpu)),
     )
     text = json.dumps(result.to_json(), ensure_ascii=False)
     (Path(tempfile.gettempdir()) / "associations_10m_rules.json").write_text(text, encoding="utf-8")
@@ -161,7 +161,7 @@ def analyse(path: Path, permutations: int) -> dict[str, Any]:
     return {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu_seconds, 2),  # all threads: what the work costs when the machine is shared
-        "steps": [{"step": s, "at_s": round(t, 2)} for s, t in steps],
+        "steps": [{"step": s, "at_s": round(t, 2), "cpu_s": round(c, 2)} for s, t, c in steps],
         "summary": result.summary,
         "planted_first": bool(top) and all(s <= planted for s in top),
         "top_rules": [
