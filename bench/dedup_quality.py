@@ -182,6 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_1m": os.getloadavg()[0]},
+        "days": args.days,
+        "seed": args.seed,
         "window_days": WINDOW_DAYS,
         "max_distance_m": 500,
         "synthetic_city": synthetic(args.days, args.planted, args.seed),
