@@ -97,7 +97,7 @@ _STOP = frozenset(
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "严重|影响|项目|左拐进|右拐进|左拐|右拐|拐进|进入|关门|迁回|个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
@@ -106,9 +106,9 @@ _PROVINCES = (
 ).split()
 #: Conjunctions: a name starts after them unless that would leave one character (和平社区 is a name).
 _SOFT_STOP = frozenset("和与及或跟同")
-#: Last characters of organisations (计生委, 养猪场, 公安局) and 都 (all; but 金都, 成都): a name starts after them if
-#: two characters are left.
-_ORG_END = frozenset("委场厂局所院司部处队都")
+#: Last characters of organisations (计生委, 养猪场, 公安局), 线 (地铁3号线) and 都 (all; but 金都, 成都): a name
+#: starts after them if two characters are left.
+_ORG_END = frozenset("委场厂局所院司部处队都线")
 #: Verbs and phrases that often stand right before a place and are never part of it.
 _PREFIXES = (
     "投诉",
@@ -160,11 +160,11 @@ _NOT_NAMES = frozenset(
 _BAD_BEFORE = {
     "市": "城超门股夜早集黑上",
     "区": "小社地辖园片景校郊灾街市库矿",
-    "路": "道马公线铁思出走网电水小修条过半带进绕一",
+    "路": "道马公线铁思出走网电水小修条过半带进绕一跑堵",
     "街": "上逛",
     "镇": "乡城",
     "乡": "城下回家",
-    "村": "农乡",
+    "村": "农乡原",
     "省": "各全本外",
     "县": "全各本",
     "市场": "超农菜",
