@@ -6,6 +6,7 @@ The gazetteer is built from the database (``geo.Gazetteer.from_database``) and r
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -14,6 +15,8 @@ from citybrain.core.errors import InvalidInput
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.service import locate
 from citybrain.triage.ports import Locator, Place
+
+log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 60.0
 #: Below this confidence the place is not set on the case (it is kept in the reasons for a person to see).
@@ -45,6 +48,9 @@ class GazetteerCache:
             try:
                 found = locate(text, lat, lon, gazetteer=gazetteer)
             except InvalidInput:
+                return None
+            except Exception:  # noqa: BLE001 - a failing gazetteer must not stop intake
+                log.exception("locating a new case failed; it is routed without a place")
                 return None
             evidence = {"reasons": list(found.reasons), "matched": [m.text for m in found.matched]}
             if found.district_code is None or found.confidence < MIN_CONFIDENCE:

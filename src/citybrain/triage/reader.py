@@ -7,6 +7,7 @@ case's suggestions once it has an id, in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 
@@ -25,6 +26,8 @@ from citybrain.triage.places import GazetteerCache
 from citybrain.triage.ports import Locator
 from citybrain.triage.repeats import RepeatIndex
 from citybrain.triage.service import Guess, message_text, triage
+
+log = logging.getLogger(__name__)
 
 
 class Triager:
@@ -69,13 +72,19 @@ class Triager:
     def read(self, session: Session, drafts: Sequence[NewCase], directory: DirectorySnapshot | None) -> list[Reading]:
         directory = directory or self.directory.current()
         model = self.model()
+        try:
+            guesses = self.guesses(model, drafts)
+        except Exception as exc:  # noqa: BLE001 - a broken model must not stop intake: people decide instead
+            log.exception("the intake classifier failed; these cases go to the human dispatch queue")
+            model = LoadedModel(None, model.path, 1.0, f"the model failed on this batch ({exc!r})")
+            guesses = [None] * len(drafts)
         self.repeats.sync(session)
         finder = self.repeats.bound(session)
         now = clock.utcnow()
         locate = self._locate or self.places.locator()
         return [
             triage(draft, directory, model, guess=guess, locate=locate, repeats=finder, now=now).reading
-            for draft, guess in zip(drafts, self.guesses(model, drafts), strict=True)
+            for draft, guess in zip(drafts, guesses, strict=True)
         ]
 
     def record(self, session: Session, case_ids: Sequence[int], planned: Sequence[PlannedCase]) -> None:
