@@ -91,13 +91,13 @@ _CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条等"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "严重|影响|项目|左拐进|右拐进|左拐|右拐|拐进|进入|关门|迁回|个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "以南|以北|以东|以西|严重|影响|项目|左拐进|右拐进|左拐|右拐|拐进|进入|关门|迁回|个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
