@@ -132,7 +132,7 @@ def run_associations(
     views = _views(con, baskets, rows, presence, rules[: params.top], params)
     summary = {
         **describe(baskets),
-        "baskets_with_items": len(rows),
+        "baskets_with_items": int(presence.any(axis=1).sum()),
         "min_count": frequent.min_count,
         "itemsets_frequent": len(frequent.counts),
         "itemsets_tested": len(tests),

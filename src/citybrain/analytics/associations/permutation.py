@@ -80,17 +80,21 @@ def permutation_p_values(
         worst = 0.0
         for k in test.itemset:
             rest = np.logical_and.reduce(columns[[i for i in test.itemset if i != k]], axis=0)
-            joint = (null[k] & rest[None, :]).sum(axis=1)
+            joint = rest[null[k]].sum(axis=1)
             worst = max(worst, (1 + int((joint >= test.observed).sum())) / (1 + permutations))
         checked[test.itemset] = worst
     return [replace(t, p_perm=checked[t.itemset]) if t.itemset in checked else t for t in tests]
 
 
-def _null_samples(shown: npt.NDArray[np.bool_], cell: IntArray, window: IntArray, n: int, seed: int) -> BoolMatrix:
-    """(n, baskets) presence of one category under the fixed-margin null."""
+def _null_samples(shown: npt.NDArray[np.bool_], cell: IntArray, window: IntArray, n: int, seed: int) -> IntArray:
+    """(n, presences) baskets holding one category in each of ``n`` fixed-margin permutations.
+
+    Margins are fixed, so every sample has as many presences as the data: a compact table, and a sample's
+    co-occurrence with any other itemset is one gather and one sum.
+    """
     rows = np.unique(cell[shown])
     if rows.size < 2:
-        return np.repeat(shown[None, :], n, axis=0)
+        return np.repeat(np.flatnonzero(shown)[None, :], n, axis=0)
     row_of = np.full(int(cell.max()) + 1, -1, dtype=np.int64)
     row_of[rows] = np.arange(rows.size)
     windows = int(window.max()) + 1
@@ -103,9 +107,9 @@ def _null_samples(shown: npt.NDArray[np.bool_], cell: IntArray, window: IntArray
     trades = TRADES_PER_ROW * int(rows.size)
     hub = table.copy()
     _curveball(hub, allowed, trades, seed)
-    out = np.zeros((n, shown.size), dtype=np.bool_)
+    out = np.empty((n, int(shown.sum())), dtype=np.int64)
     for b in range(n):
         sample = hub.copy()
         _curveball(sample, allowed, trades, seed + b + 1)
-        out[b, basket[sample]] = True
+        out[b] = basket[sample]
     return out
