@@ -7,8 +7,9 @@ no artificial wait — and for the batch:
 
 1. reads the directory snapshot (:mod:`citybrain.intake.snapshot`, refreshed every few seconds);
 2. reads every API key of the batch in one SELECT, inside the transaction (a revoked key fails at once);
-3. lets each request check itself (``Submission.prepare``: 403 / 404 / 400 per request) and plans its rows
-   with :func:`citybrain.cases.plan.plan_case`, the same function the staff API uses;
+3. lets each request check itself (``Submission.prepare``: 403 / 404 / 400 per request), reads the batch
+   (triage, :class:`citybrain.triage.reader.Triager`: one batch prediction of the classifier, place, repeats)
+   and plans its rows with :func:`citybrain.cases.plan.plan_case`, the same function the staff API uses;
 4. writes all planned cases with multi-row Core INSERTs and commits (``Database.transaction``, so other
    writers of this process still queue on SQLite's writer lock);
 5. only then completes each request's future with its case id.
