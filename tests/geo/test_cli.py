@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -84,3 +85,44 @@ def test_from_the_database(cli_db: Database, tmp_path: Path) -> None:
     exported = runner.invoke(app, ["geo", "export-gazetteer", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
     assert "8 districts 区, 0 grid cells" in exported.output
+
+
+def test_locate_file_writes_ids_and_places_not_texts(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    cell = build_city(1).cell("D05-0304")
+    source.write_text(
+        "id,text,lat,lon\n"
+        f"1,高新区{cell.road_zh}{cell.community_zh}3栋 联系电话13800001234,,\n"
+        "2,x,28.2,112.9\n"
+        "3,y,north,1\n"
+        "4,,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    args = ["geo", "locate-file", "--demo", "-i", str(source), "-o", str(out), "--lat-col", "lat", "--lon-col", "lon"]
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "4 messages → 网格 grid 2, 区 district only 0, not located 未定位 2" in result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["id"], r["district_code"], r["grid"], r["confidence"]) for r in rows] == [
+        ("1", "D05", "D05-0304", "0.95"),
+        ("2", "D01", "D01-0303", "1.00"),
+        ("3", "", "", "0.00"),
+        ("4", "", "", "0.00"),
+    ]
+    assert "not a number" in rows[2]["reasons"]
+    assert "13800001234" not in out.read_text(encoding="utf-8")
+
+
+def test_locate_file_bad_input_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("id,body\n1,x\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["geo", "locate-file", "--demo", "-i", str(source), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "no column 'text'" in result.output
+    assert not out.exists()
+    lone = runner.invoke(app, ["geo", "locate-file", "--demo", "-i", str(source), "-o", str(out), "--lat-col", "a"])
+    assert lone.exit_code == 2
+    assert "together" in lone.output

@@ -125,3 +125,6 @@ def _print(result: Resolution) -> None:
     for reason in result.reasons:
         table.add_row("依据 why", escape(reason))
     console.print(table)
+
+
+from citybrain.cli import geo_file as _geo_file  # noqa: E402,F401  (registers locate-file)
