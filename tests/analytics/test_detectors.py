@@ -59,6 +59,7 @@ def test_a_sustained_small_rise_is_found_by_cusum_and_ewma() -> None:
     assert all(s.alert for s in signals)
 
 
+@pytest.mark.slow
 def test_null_data_rarely_alert() -> None:
     """Rates as measured by bench/detectors.py: ESSENCE t-tests ~2-3 % of days on counts, the others ~1 %."""
     counts, dates = _null(25, 450, seed=3)
