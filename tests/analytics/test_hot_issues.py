@@ -26,7 +26,7 @@ from citybrain.cli.main import app
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight import service as insight
-from citybrain.models import Case
+from citybrain.models import Case, CaseContact
 from tests.conftest import shared_path
 
 runner = CliRunner()
@@ -248,16 +248,26 @@ def test_cli_refuses_a_workbook_without_the_columns(tmp_path: Path) -> None:
 def test_cli_on_the_live_database_stores_a_run(cli_env: Database) -> None:
     now = datetime.now(UTC)
     with cli_env.transaction() as session:
-        for i, (_, _, title, text, days, likes, dislikes) in enumerate(MIXER + OTHER):
+        cases = []
+        for _, _, title, text, days, likes, dislikes in MIXER + OTHER:
             when = now - timedelta(days=10 - days)
-            session.add(Case(title=title, text=text, created_at=when, updated_at=when, likes=likes, dislikes=dislikes))
-            if i == 0:  # a merged duplicate is not counted twice
-                session.flush()
+            case = Case(title=title, text=text, created_at=when, updated_at=when, likes=likes, dislikes=dislikes)
+            session.add(case)
+            cases.append(case)
+        session.flush()
+        # the first two mixer messages come from one citizen (same phone, written differently)
+        session.add(CaseContact(case_id=cases[0].id, phone="138 1234 5678"))
+        session.add(CaseContact(case_id=cases[1].id, phone="13812345678"))
+        session.add(CaseContact(case_id=cases[2].id, phone="13900000000"))
+        # a merged duplicate and an invalid case are not counted
+        session.add(Case(title=MIXER[0][2], text=MIXER[0][3], created_at=now, updated_at=now, duplicate_of=cases[0].id))
         session.add(Case(title=MIXER[0][2], text=MIXER[0][3], created_at=now, updated_at=now, status="invalid"))
     result = runner.invoke(app, ["analyze", "hot-issues", "--top", "3"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["issues"][0]["count"] == 3
+    assert document["issues"][0]["heat_parts"]["citizens"] == 2
+    assert "1381234" not in result.stdout
     run_id = document["params"]["run_id"]
     with cli_env.reading() as session:
         stored = insight.get_run(session, run_id)

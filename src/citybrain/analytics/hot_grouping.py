@@ -195,16 +195,14 @@ class _Facts:
     users: tuple[str, ...]
 
     def linked(self, x: int, y: int, similarity: float, params: BoardParams) -> bool:
-        """Alike about the same place or subject: linked. Different places, or one citizen's two messages (a
-        prolific writer reuses a title pattern for different problems): only if nearly equal. Else: alike."""
+        """Alike about the same place: linked (one citizen writing again about a place is still one problem).
+        Different places, or one citizen's two messages naming no common place (a prolific writer reuses a title
+        pattern for different proposals): only if nearly equal. Alike about one rare subject, or alike: linked."""
         a, b = self.places[x], self.places[y]
-        one_citizen = bool(self.users[x]) and self.users[x] == self.users[y]
-        if a and b and not same_place(a, b):
-            return similarity >= params.strong_threshold
-        if one_citizen:
-            return similarity >= (params.text_threshold if a and b else params.strong_threshold)
         if a and b:
-            return similarity >= params.place_threshold
+            return similarity >= (params.place_threshold if same_place(a, b) else params.strong_threshold)
+        if self.users[x] and self.users[x] == self.users[y]:
+            return similarity >= params.strong_threshold
         if not self.subjects[x].isdisjoint(self.subjects[y]):
             return similarity >= params.subject_threshold
         return similarity >= params.text_threshold

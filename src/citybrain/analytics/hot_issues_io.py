@@ -6,7 +6,10 @@ The pure grouping and ranking live in :mod:`citybrain.analytics.hot_issues`; thi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import openpyxl
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from citybrain.analytics import io
@@ -21,6 +25,7 @@ from citybrain.analytics.hot_issues import Board, BoardParams, Messages, board_j
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.insight.service import ResultItem, save_run
+from citybrain.models import CaseContact
 
 #: The columns of the official export (留言编号 … 点赞数) and the canonical names they map to.
 XLSX_COLUMNS = {
@@ -128,7 +133,7 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
     return Messages.of(
         id=[str(v) for v in ids],
         created_at=created,
-        user=[""] * len(ids),  # citizens are not in the case view; the database path counts them apart
+        user=[""] * len(ids),  # citizens are not in the case view; for the database see citizen_keys
         title=titles,
         text=[f"{a} {t}".strip() if a and a not in t else t for a, t in zip(addresses, texts, strict=True)],
         likes=[int(v) for v in likes],
@@ -157,9 +162,31 @@ def load_messages(
             messages = read_messages_view(con)
         finally:
             con.close()
+        if path is None and database is not None:
+            messages = replace(messages, user=citizen_keys(database, messages.id))
     if since is not None:
         messages = messages.since(since)
     return messages, source
+
+
+def citizen_keys(database: Database, case_ids: Sequence[str]) -> tuple[str, ...]:
+    """A pseudonymous key per case for counting distinct citizens (account, else phone digits, else e-mail).
+
+    Only a SHA-256 prefix of the contact is kept, in memory, to tell citizens apart; nothing of it is
+    written out. A case without contact data gets "" and counts as a citizen of its own.
+    """
+    keys: dict[int, str] = {}
+    numbers = [int(i) for i in case_ids if i.isdigit()]
+    with database.reading() as session:
+        for start in range(0, len(numbers), 1000):
+            query = sa.select(CaseContact.case_id, CaseContact.account_id, CaseContact.phone, CaseContact.email).where(
+                CaseContact.case_id.in_(numbers[start : start + 1000])
+            )
+            for case_id, account, phone, email in session.execute(query):
+                who = account or re.sub(r"\D", "", phone or "") or (email or "").lower()
+                if who:
+                    keys[int(case_id)] = hashlib.sha256(who.encode()).hexdigest()[:16]
+    return tuple(keys.get(int(i), "") if i.isdigit() else "" for i in case_ids)
 
 
 def run_hot_issues(
