@@ -305,3 +305,15 @@ def test_run_hot_issues_for_a_daily_job_stores_the_last_days(db: Database) -> No
     assert board.issues[0].count == 3
     with db.reading() as session:
         assert insight.latest(session, "hot_issues")["id"] == run_id
+
+
+def test_an_empty_database_gives_an_empty_board_and_a_file_without_messages_is_refused(
+    cli_env: Database, tmp_path: Path
+) -> None:
+    result = runner.invoke(app, ["analyze", "hot-issues"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["issues"] == []
+    source = _workbook(tmp_path / "附件3.xlsx", _xlsx_rows())
+    result = runner.invoke(app, ["analyze", "hot-issues", "--input", str(source), "--since", "2030-01-01"])
+    assert result.exit_code == 2
+    assert "no messages on or after" in result.output

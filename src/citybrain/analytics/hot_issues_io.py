@@ -127,8 +127,8 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
     ]
     query = f"SELECT id, created_at, {', '.join(parts)} FROM cases WHERE created_at IS NOT NULL ORDER BY id"
     rows = con.execute(query).fetchall()
-    if not rows:
-        raise InvalidInput("no cases to look at (none in the file, or none since the date given)")
+    if not rows:  # a quiet day on the database: an empty board, not an error
+        return Messages.of(id=[], created_at=[], user=[], title=[], text=[], likes=[], dislikes=[])
     ids, created, titles, texts, likes, dislikes, addresses, grids = (list(c) for c in zip(*rows, strict=True))
     return Messages.of(
         id=[str(v) for v in ids],
@@ -166,6 +166,9 @@ def load_messages(
             messages = replace(messages, user=citizen_keys(database, messages.id))
     if since is not None:
         messages = messages.since(since)
+    if path is not None and not len(messages):
+        after = f" on or after {since:%Y-%m-%d %H:%M} UTC" if since is not None else ""
+        raise InvalidInput(f"{path}: no messages{after} to group")
     return messages, source
 
 
