@@ -115,3 +115,13 @@ def test_dates_end_a_name_but_moon_island_road_keeps_its_moon() -> None:
     assert _pairs("2015年西地省") == [("西地省", "province")]
     assert _pairs("十一月人民路施工") == [("人民路", "road")]
     assert _pairs("月亮岛路施工") == [("月亮岛路", "road")]
+
+
+def test_a_suffix_inside_a_name_and_a_bus_line() -> None:
+    assert _pairs("新城区车站路文昌社区13栋") == [
+        ("新城区", "district"),
+        ("车站路", "road"),
+        ("文昌社区", "community"),
+        ("13栋", "building"),
+    ]
+    assert extract_places("在对面的7路公交车站等车，走投无路") == []

@@ -153,14 +153,15 @@ _NOT_NAMES = frozenset(
     "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
     "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
     "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
-    "大街小 大都 国际大都 老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
+    "大街小 公交 汽车 火车 大都 国际大都 "
+    "老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
     "偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
 )
 #: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
 _BAD_BEFORE = {
     "市": "城超门股夜早集黑上",
     "区": "小社地辖园片景校郊灾街市库矿",
-    "路": "道马公线铁思出走网电水小修条过半带进绕一跑堵",
+    "路": "道马公线铁思出走网电水小修条过半带进绕一跑堵无",
     "街": "上逛",
     "镇": "乡城",
     "乡": "城下回家",
@@ -239,6 +240,8 @@ def zh_spans(folded: Folded) -> list[Span]:
                 prev_start, _, _ = spans.pop()
                 spans.append((prev_start, match.end(), level))
                 last_end = match.end()
+            elif start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+                last_end = match.end()  # 7路 (a bus line), 3号线: a word of its own, not the start of the next name
             continue
         if _NUMBERED_OR_CODE.fullmatch(text, start, match.start()):
             _add_sandwiched_poi(text, spans, start)
