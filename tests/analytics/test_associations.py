@@ -12,7 +12,7 @@ from mlxtend.frequent_patterns import fpgrowth
 from scipy import stats
 
 from citybrain.analytics import io
-from citybrain.analytics.associations.analysis import AssociationParams, run_associations
+from citybrain.analytics.associations.analysis import AssociationParams, presence_table, run_associations
 from citybrain.analytics.associations.itemsets import frequent_itemsets, min_count_for
 from citybrain.analytics.associations.significance import benjamini_hochberg, fit_margins, hoeffding_p
 from citybrain.analytics.counting.baskets import BasketKey, case_ids, count_baskets
@@ -149,3 +149,26 @@ def test_null_model_keeps_every_cell_and_every_window_total() -> None:
     assert np.allclose(pi.sum(axis=1), grid.sum(axis=1), atol=1e-4)
     assert np.allclose(pi.sum(axis=0), grid.sum(axis=0), atol=1e-4)
     assert np.all(pi[grid.sum(axis=1) == 0] == 0)
+
+
+def test_a_category_everywhere_is_present_only_where_it_is_busier_than_usual(tmp_path: Path) -> None:
+    rows, n = [], 0
+    for cell in range(30):
+        for day in (1, 8, 15):  # three Mondays
+            count = 12 if (cell < 2 and day == 8) else 3  # noise everywhere, a burst in two cell-weeks
+            for _ in range(count):
+                n += 1
+                rows.append(f"{n},2024-01-{day:02d} 10:00:00,noise,{28.1 + cell * 0.01:.2f},112.9")
+            if cell % 2 == 0:
+                n += 1
+                rows.append(f"{n},2024-01-{day:02d} 11:00:00,roads,{28.1 + cell * 0.01:.2f},112.9")
+                n += 1
+                rows.append(f"{n},2024-01-{day:02d} 12:00:00,roads,{28.1 + cell * 0.01:.2f},112.9")
+    _, baskets = _baskets_from(tmp_path, rows, cell_m=500, window_days=7)
+    presence, thresholds = presence_table(baskets, min_cases=2, share=0.05)
+    noise, roads = baskets.categories.index("noise"), baskets.categories.index("roads")
+    assert thresholds[noise] == 4  # 3 a week is usual for noise: 4 or more is "present"
+    assert thresholds[roads] == 3  # roads shows in half the baskets with 2: only more than that counts
+    assert presence[:, noise].sum() == 2  # the burst only
+    everywhere, _ = presence_table(baskets, min_cases=2, share=1.0)
+    assert everywhere[:, noise].all()

@@ -47,13 +47,14 @@ def test_file_to_json_with_the_stable_names(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         ["analyze", "associations", "--input", str(_site_file(tmp_path / "c.csv")), "--json", str(out),
-         "--min-support", "2", "--permutations", "19", "--seed", "3"],
+         "--min-support", "2", "--presence-share", "1", "--permutations", "19", "--seed", "3"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text(encoding="utf-8"))
     assert set(document) >= {"rules", "params", "summary"}
     assert document["params"]["cell_m"] == 500
     assert document["params"]["seed"] == 3
+    assert document["params"]["presence_share"] == 1
     assert document["summary"]["cases_without_place"] == 1
     rule = document["rules"][0]
     assert set(rule) >= {"antecedent", "consequent", "support", "confidence", "lift", "p_value", "q_value", "examples"}
@@ -69,7 +70,7 @@ def test_same_seed_same_output(tmp_path: Path) -> None:
     outputs = []
     for _ in range(2):
         result = runner.invoke(app, ["analyze", "associations", "-i", source, "--min-support", "2", "--json", "-",
-                                     "--permutations", "19", "--seed", "9"])  # fmt: skip
+                                     "--presence-share", "1", "--permutations", "19", "--seed", "9"])  # fmt: skip
         assert result.exit_code == 0, result.output
         outputs.append(json.loads(result.stdout)["rules"])
     assert outputs[0] == outputs[1]

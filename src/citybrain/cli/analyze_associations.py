@@ -39,6 +39,10 @@ def associations_cmd(
     min_cases: Annotated[
         int, typer.Option("--min-cases", help="Cases of a category in a basket for it to count as present.")
     ] = 2,
+    presence_share: Annotated[
+        float,
+        typer.Option("--presence-share", help="Also above its count in all but its busiest share of baskets (1 = off)."),
+    ] = 0.05,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest itemset (categories together).")] = 3,
     max_q: Annotated[
         float, typer.Option("--max-q", "--alpha", help="Report itemsets with a q-value (FDR) at most this.")
@@ -68,6 +72,7 @@ def associations_cmd(
         window_days=window_days,
         min_support=min_support,
         min_cases=min_cases,
+        presence_share=presence_share,
         max_size=max_size,
         max_q=max_q,
         top=top,

@@ -33,6 +33,7 @@ class AssociationParams:
     window_days: int = 7
     min_support: float = 5  # < 1: a fraction of the baskets; ≥ 1: a number of baskets
     min_cases: int = 2  # cases of a category in a basket for it to count as present there
+    presence_share: float = 0.05  # …and among the category's busiest baskets (this share); 1 = no such limit
     max_size: int = 3
     max_q: float = 0.05
     top: int = 50
@@ -49,6 +50,8 @@ class AssociationParams:
             problems.append(f"window must be at least 1 day, got {self.window_days}")
         if self.min_cases < 1:
             problems.append(f"min cases must be at least 1, got {self.min_cases}")
+        if not 0 < self.presence_share <= 1:
+            problems.append(f"presence share must be in (0, 1], got {self.presence_share}")
         if not 2 <= self.max_size <= 6:
             problems.append(f"max size must be between 2 and 6 items, got {self.max_size}")
         if not 0 < self.max_q <= 1:
@@ -103,7 +106,8 @@ def run_associations(
     say = progress or (lambda _step: None)
     say("counting cases per cell × window × category")
     baskets = count_baskets(con, cell_m=params.cell_m, window_days=params.window_days, timezone=params.timezone)
-    presence, rows = _presence(baskets, params.min_cases)
+    presence, thresholds = presence_table(baskets, min_cases=params.min_cases, share=params.presence_share)
+    rows = np.arange(baskets.n_baskets, dtype=np.int64)
     say(f"mining itemsets in {len(rows):,} baskets")
     if len(rows) == 0:
         return _empty(baskets, params)
@@ -133,6 +137,9 @@ def run_associations(
     summary = {
         **describe(baskets),
         "baskets_with_items": int(presence.any(axis=1).sum()),
+        "presence_thresholds": {
+            name: int(t) for name, t in zip(baskets.categories, thresholds, strict=True) if t > params.min_cases
+        },
         "min_count": frequent.min_count,
         "itemsets_frequent": len(frequent.counts),
         "itemsets_tested": len(tests),
@@ -143,14 +150,22 @@ def run_associations(
     return AssociationResult(rules=views, params=_params_view(params), summary=summary)
 
 
-def _presence(baskets: Baskets, min_cases: int) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    """Baskets × categories presence (a category is present with at least ``min_cases`` cases there).
+def presence_table(
+    baskets: Baskets, *, min_cases: int, share: float
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Baskets × categories presence, and the number of cases that makes each category present.
 
-    Every non-empty basket stays, also one where no category reaches ``min_cases``: it is a place and time where
-    people reported something, so it belongs to the denominator of support and to the null model's domain.
+    A category is present in a basket with at least ``min_cases`` cases there and, for a category so common
+    that it shows almost everywhere, with more than it has in all but its busiest ``share`` of baskets: where
+    everyday noise complaints fill every cell-week, "present" must mean "more than usual", or presence says
+    nothing. Every non-empty basket stays in the table, also one with no category present: people reported
+    something there, so it counts in the support's denominator and in the null model's domain.
     """
-    present = baskets.counts >= min_cases
-    return np.ascontiguousarray(present), np.arange(baskets.n_baskets, dtype=np.int64)
+    thresholds = np.full(len(baskets.categories), min_cases, dtype=np.int64)
+    if share < 1 and baskets.n_baskets:
+        busy = np.quantile(baskets.counts, 1 - share, axis=0, method="higher").astype(np.int64) + 1
+        thresholds = np.maximum(thresholds, busy)
+    return np.ascontiguousarray(baskets.counts >= thresholds[None, :]), thresholds
 
 
 def _empty(baskets: Baskets, params: AssociationParams) -> AssociationResult:
