@@ -97,7 +97,10 @@ def _local_time(value: Any) -> datetime | None:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    """The cell as text, each line trimmed and blank lines dropped (the portal's export pads with tabs)."""
+    if value is None:
+        return ""
+    return "\n".join(line.strip() for line in str(value).splitlines() if line.strip())
 
 
 def _count(value: Any) -> int:
