@@ -41,7 +41,9 @@ def associations_cmd(
     ] = 2,
     presence_share: Annotated[
         float,
-        typer.Option("--presence-share", help="Also above its count in all but its busiest share of baskets (1 = off)."),
+        typer.Option(
+            "--presence-share", help="Also above its count in all but its busiest share of baskets (1 = off)."
+        ),
     ] = 0.05,
     max_size: Annotated[int, typer.Option("--max-size", help="Largest itemset (categories together).")] = 3,
     max_q: Annotated[
