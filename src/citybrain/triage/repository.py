@@ -46,14 +46,18 @@ _INDEXED = select(
 def open_cases_after(session: Session, *, after_id: int, since: datetime) -> list[IndexedCase]:
     """Open cases created since ``since`` with an id above ``after_id``, oldest id first.
 
-    Plain Core on the table, no IN list or LIMIT to expand (statuses are checked here): intake runs this before
-    every batch, and the rows since the last one are few.
+    Plain Core on the table, no IN list or LIMIT to expand: intake runs this before every batch. After the first
+    load only the primary key bounds the query (the rows since the last id are few; time and status are checked
+    here), so the database walks the newest rows instead of a week of ``created_at``.
     """
-    stmt = _INDEXED.where(_CASES.c.id > after_id, _CASES.c.created_at >= since).order_by(_CASES.c.id)
+    stmt = _INDEXED.where(_CASES.c.id > after_id).order_by(_CASES.c.id)
+    if after_id == 0:
+        stmt = stmt.where(_CASES.c.created_at >= since)
+    cutoff = since.timestamp()
     return [
         IndexedCase(r.id, _joined(r.title, r.text), r.created_at, r.lat, r.lon, r.district_code, r.category_code)
         for r in session.connection().execute(stmt)
-        if r.status in _OPEN_SET
+        if r.status in _OPEN_SET and r.created_at.timestamp() >= cutoff
     ]
 
 
