@@ -28,6 +28,7 @@ from citybrain.analytics.scan import Cluster, ScanConfig, scan
 from citybrain.core.errors import InvalidInput
 
 SCAN_DETECTOR = "stpscan"
+TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods fired
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class WarningOptions:
     replicates: int = 999
     seed: int = 0
     min_recurrence_days: float = 100.0  # a cluster rarer by chance than once in this many days is a warning
+    max_q: float = 0.05  # temporal: false discovery rate over the series judged (Benjamini–Hochberg)
     by: tuple[str, ...] = DEFAULT_KEYS
 
     def check(self) -> None:
@@ -48,6 +50,8 @@ class WarningOptions:
             raise InvalidInput(f"--cell-m must be positive metres, got {self.cell_m}")
         if not 2 <= self.window_days <= 366:
             raise InvalidInput(f"--window-days must be 2 to 366, got {self.window_days}")
+        if not 0 < self.max_q <= 1:
+            raise InvalidInput(f"--max-q must be in (0, 1], got {self.max_q}")
         if not self.min_recurrence_days >= 0:
             raise InvalidInput(f"--min-recurrence must be ≥ 0 days, got {self.min_recurrence_days}")
         ScanConfig(max_share=self.max_share, max_days=self.max_days, replicates=self.replicates).check()
@@ -80,9 +84,16 @@ class Warnings:
         }
 
     def signals(self) -> list[Signal]:
+        """One alert signal per alarming series (the methods that agree listed in it), and one per cluster.
+
+        Seven methods judging one series are seven opinions on one trouble: the duty desk sees one alert whose
+        explanation names every method that fired, led by the strongest (smallest p-value)."""
+        by_series: dict[tuple[str, ...], list[TemporalSignal]] = {}
+        for s in self.temporal:
+            by_series.setdefault(s.series_key, []).append(s)
         temporal = [
-            temporal_signal(s, self.temporal_cases.get((s.method, series_label(s.series_key)), ()))
-            for s in self.temporal
+            series_signal(found, self.temporal_cases.get((found[0].method, series_label(key)), ()))
+            for key, found in sorted(by_series.items())
         ]
         return temporal + [cluster_signal(c, self.cell_m) for c in self.clusters]
 
@@ -139,6 +150,31 @@ def temporal_signal(s: TemporalSignal, case_ids: tuple[str, ...] = ()) -> Signal
             "threshold": _number(s.threshold),
             "score": _number(s.score),
         },
+        case_ids=case_ids,
+    )
+
+
+def series_signal(found: list[TemporalSignal], case_ids: tuple[str, ...] = ()) -> Signal:
+    """The alert signal of one series from the methods that fired on it (at least one)."""
+    ranked = sorted(found, key=lambda s: (_number(s.p_value) is None, s.p_value, s.method))
+    lead = temporal_signal(ranked[0], case_ids)
+    methods: list[dict[str, Any]] = [
+        {"method": s.method, "expected": _number(s.expected), "threshold": _number(s.threshold),
+         "p_value": _number(s.p_value)}
+        for s in ranked
+    ]  # fmt: skip
+    names = ", ".join(str(m["method"]) for m in methods)
+    return Signal(
+        kind="temporal",
+        detector=TEMPORAL_DETECTOR,
+        series=lead.series,
+        on=lead.on,
+        observed=lead.observed,
+        expected=lead.expected,
+        p_value=lead.p_value,
+        recurrence_days=lead.recurrence_days,
+        title=f"{lead.series}: {lead.observed:g} 件 cases, expected {lead.expected or 0:.1f} ({names})",
+        explanation={**lead.explanation, "methods": methods},
         case_ids=case_ids,
     )
 
@@ -213,7 +249,8 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: 
     with np.errstate(
         divide="ignore", invalid="ignore", over="ignore"
     ):  # a method that cannot judge a series says so with NaN
-        temporal = run_all(series.counts, series.dates, series.keys, as_of=as_of, only_alerts=True)
+        judged = run_all(series.counts, series.dates, series.keys, as_of=as_of)
+    temporal = significant_series(judged, options.max_q)
     cube = build_cube(
         con,
         as_of=as_of,
@@ -226,6 +263,40 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: 
     left_out = LeftOut(series.duplicate_rows, series.future_rows, cube.left_out.without_coordinates)
     cases = _temporal_members(con, temporal, series.key_columns, as_of, timezone)
     return Warnings(as_of, temporal, cases, clusters, options.cell_m, left_out)
+
+
+def significant_series(judged: list[TemporalSignal], max_q: float) -> list[TemporalSignal]:
+    """The alarms of the series that stand out after accounting for how many series and methods were judged.
+
+    Hundreds of series (category × district) are judged every day, so some small p-values are luck: a series
+    warns when its smallest p-value, Bonferroni-corrected for the methods that judged it, passes the
+    Benjamini–Hochberg step-up at ``max_q`` across all series, and the day itself is above expectation (EARS C3
+    also fires on a quiet day after two busy ones). The alarms of such a series are returned, strongest first.
+    """
+    by_series: dict[tuple[str, ...], list[TemporalSignal]] = {}
+    for s in judged:
+        if _number(s.p_value) is not None:
+            by_series.setdefault(s.series_key, []).append(s)
+    if not by_series:
+        return []
+    keys = sorted(by_series)
+    p_series = np.array([min(1.0, min(s.p_value for s in by_series[k]) * len(by_series[k])) for k in keys])
+    passed = _benjamini_hochberg(p_series) <= max_q
+    chosen: list[TemporalSignal] = []
+    for key, ok in zip(keys, passed, strict=True):
+        if ok:
+            chosen += [s for s in by_series[key] if s.alert and s.observed > s.expected]
+    return sorted(chosen, key=lambda s: (s.series_key, s.p_value, s.method))
+
+
+def _benjamini_hochberg(p_values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    order = np.argsort(p_values)
+    m = len(p_values)
+    scaled = p_values[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty(m)
+    q[order] = np.minimum(q_sorted, 1.0)
+    return q
 
 
 def _series(con: duckdb.DuckDBPyConnection, as_of: date, timezone: str, options: WarningOptions) -> DailySeries | None:

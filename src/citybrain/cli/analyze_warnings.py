@@ -87,6 +87,9 @@ def warnings_command(
     min_recurrence: float = typer.Option(
         100.0, "--min-recurrence", help="Report clusters rarer by chance than once in this many days."
     ),
+    max_q: float = typer.Option(
+        0.05, "--max-q", help="Temporal: false discovery rate over the series judged (Benjamini–Hochberg)."
+    ),
     by: str = typer.Option(
         "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
     ),
@@ -97,7 +100,9 @@ def warnings_command(
     """Early warning (预警) for one day: temporal detectors per category × district, and the space-time scan.
 
     The JSON has two lists. "temporal": one entry per alarm on the day (series, method, date, observed, expected,
-    threshold, p_value). "clusters": space-time clusters (时空聚集) alive on the day and rarer by chance than
+    threshold, p_value) of the series that stand out once the number of series judged is accounted for
+    (Benjamini–Hochberg at --max-q over each series' smallest p-value, Bonferroni over its methods).
+    "clusters": space-time clusters (时空聚集) alive on the day and rarer by chance than
     --min-recurrence days (center {lat, lon}, radius_m, start, end, observed, expected, recurrence_days, p_value,
     case_ids). Repeated rows of a case count once; cases after the day are left out; cases without coordinates
     count for the temporal detectors but not in the scan — how many of each is printed on stderr. With --store
@@ -109,7 +114,7 @@ def warnings_command(
     """
     options = detect.WarningOptions(
         cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share,
-        replicates=replicates, seed=seed, min_recurrence_days=min_recurrence,
+        replicates=replicates, seed=seed, min_recurrence_days=min_recurrence, max_q=max_q,
         by=tuple(c.strip() for c in by.split(",") if c.strip()),
     )  # fmt: skip
     settings = load_settings()
