@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from citybrain.geo.folding import Folded
+from citybrain.geo.words import function_words
 
 Span = tuple[int, int, str]  # folded start, end, level
 
@@ -91,13 +92,13 @@ _CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条等"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条等又"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
     "政府|领导|公司|单位|部门|局长|书记|县长|市长|区长|镇长|人员|职工|我们|你们|他们|请求|严打|假借|更改|二胎|费用|报告|文件|问题|情况|"
     "之名|之前|之后|以来|以后|目前|现在|最近|今年|去年|明年|已经|正在|一直|为什么|怎么|如何|能否|可否|可以|"
-    "以南|以北|以东|以西|严重|影响|项目|左拐进|右拐进|左拐|右拐|拐进|进入|关门|迁回|个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
+    "或者|了解|以南|以北|以东|以西|严重|影响|项目|左拐进|右拐进|左拐|右拐|拐进|进入|关门|迁回|个月|每月|每年|当年|当日|根据|调查|彻底|故障|感谢|整顿|干扰|督促|开展|后门|前门|大门|垄断|发现|相关|购买|增加|规范|严禁|办成|配套|一名|边上|旁边|对面|门口|里面|外面"
 )
 #: The provinces (and Teddy's anonymised 西地省): a province name is cut to the one it ends with.
 _PROVINCES = (
@@ -108,7 +109,7 @@ _PROVINCES = (
 _SOFT_STOP = frozenset("和与及或跟同")
 #: Last characters of organisations (计生委, 养猪场, 公安局), 线 (地铁3号线) and 都 (all; but 金都, 成都): a name
 #: starts after them if two characters are left.
-_ORG_END = frozenset("委场厂局所院司部处队都线")
+_ORG_END = frozenset("委场厂局所院司部处队都线校")
 #: Verbs and phrases that often stand right before a place and are never part of it.
 _PREFIXES = (
     "投诉",
@@ -153,7 +154,8 @@ _NOT_NAMES = frozenset(
     "一 思 出 走 网 电 水 修 条 过 半 带 进 绕 邻 农 乡 城乡 全 本 该 外 内 老 新 大 这 那 各 附 学 中 医 商 菜 厂 分 "
     "街 巷 村 花 家 新 高 楼 单 号 此 山区 城市 农村 乡村 本市 全市 全省 全县 各区 县区 市区 省市 市县 "
     "社区 小区 开发 经济 园区 街道 道路 马路 公路 高速公路 一路 一条 这条 那条 每条 小路 出路 思路 线路 "
-    "大街小 公交 汽车 火车 大都 国际大都 "
+    "大街小 经济强 百强 公交 汽车 火车 大都 国际大都 职业 中等职业 临时 性保健 居民 大型居民 建筑 生活 教工生活 绿化 园林绿化 "
+    "作业 保护 住宅 商业 办公 居住 "
     "老城 主城 县城城 中心城 市城 棚户 改造 偏远 边远 贫困 部分 周边 附近 所有 全部 各个 医疗 "
     "偏远山 贫困山 大 小 幼儿 儿童 公立 私立 民办 本地 外地 当地 各地 两地 异地".split()
 )
@@ -175,17 +177,17 @@ _BAD_BEFORE = {
 #: Levels a bare suffix may join onto the place before it (月湖大市场 + 小区 → 月湖大市场小区).
 _JOINS = frozenset(("community", "poi"))
 #: Characters after a suffix that make it part of a word (区域, 区块链, 市长, 市委, 路线, 县委).
-_BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生"} | {
+_BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生", "乡": "镇村亲"} | {
     "区": "域块别分间",
     "市": "长委民值",
     "县": "委长城",
     "路": "线费径灯",
     "省": "钱力心",
-    "村": "民干级里",
+    "村": "民干级里集",
 }
 _NUMERALS = frozenset("0123456789一二三四五六七八九十百零〇两")
 #: A suffix followed by these is part of a longer name (广州市, 苏州市).
-_NAME_GOES_ON = {"州": "市区县"}
+_NAME_GOES_ON = {"州": "市区县路街道大"}
 #: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
 _GENERIC_TAILS = (
     "棚户",
@@ -210,9 +212,21 @@ _GENERIC_TAILS = (
     "偏远",
     "贫困",
     "所在",
+    "附属",
+    "阶段",
+    "专业",
+    "所属",
+    "普惠",
+    "险情",
+    "强县",
+    "大县",
+    "强市",
 )
 #: A name found by its form, not by walking back, so what lies before it is a name of its own (五矿万境 + K9县).
 _NUMBERED_OR_CODE = re.compile(r"[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[A-Z]\d{0,2}")
+#: Suffixes whose name is never a verb or function word alone (按照市, 规定乡, 造成小区, 提高医院), unlike roads
+#: and villages (解放路, 胜利村).
+_NEVER_VERBS = frozenset(("市", "县", "乡", "镇", "小区"))
 _NUMBERED = frozenset(("栋", "幢", "号楼"))
 _BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[一二三四五六七八九十]{1,3})$")
 _MIN_NAME = {"building": 1, "poi": 2}
@@ -276,10 +290,21 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
     start = _strip_prefixes(text, start, at)
     if level == "province" and (start := _province_start(text, start, at)) < 0:
         return None
+    return _judged(text, start, at, suffix, level)
+
+
+def _judged(text: str, start: int, at: int, suffix: str, level: str) -> int | None:
+    """The start of the name if it is one: not a common word, not a verb or function word where names never are."""
+    words = function_words()
+    while level != "poi":  # 随后又将市 → (none), 造成桂花园小区 → 桂花园小区; a facility keeps its brand (超越电脑学校)
+        size = next((n for n in (3, 2) if at - start - n >= 2 and text[start : start + n] in words), 0)
+        if not size:
+            break
+        start += size
     name = text[start:at]
     if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
         return None
-    if name.endswith(_GENERIC_TAILS):
+    if name.endswith(_GENERIC_TAILS) or (suffix in _NEVER_VERBS or level == "poi") and name in words:
         return None
     return start
 
