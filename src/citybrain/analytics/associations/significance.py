@@ -45,7 +45,7 @@ class ItemsetTest:
 
 
 def presence_probabilities(
-    cell: IntArray, window: IntArray, presence: BoolMatrix, *, iterations: int = 60, tol: float = 1e-6
+    cell: IntArray, window: IntArray, presence: BoolMatrix, *, iterations: int = 100, tol: float = 1e-5
 ) -> npt.NDArray[np.float32]:
     """π for every basket and category under the null (same shape as ``presence``).
 
@@ -67,7 +67,7 @@ def presence_probabilities(
 
 
 def fit_margins(
-    grid: FloatArray, domain: npt.NDArray[np.bool_], *, iterations: int = 60, tol: float = 1e-6
+    grid: FloatArray, domain: npt.NDArray[np.bool_], *, iterations: int = 100, tol: float = 1e-5
 ) -> FloatArray:
     """Cloglog probabilities on ``domain`` whose row and column sums match those of the 0/1 ``grid``."""
     pi = np.zeros_like(grid)
@@ -81,11 +81,9 @@ def fit_margins(
     a = _cloglog(np.clip(r / np.maximum(mask.sum(axis=1), 1.0), 1e-6, 1 - 1e-9))
     b = np.zeros(cols.size)
     for _ in range(iterations):
-        b = _newton(b, a, s, mask, axis=0)
-        a = _newton(a, b, r, mask, axis=1)
-        fitted = _probabilities(a, b) * mask
-        gap = max(np.abs(fitted.sum(axis=1) - r).max(), np.abs(fitted.sum(axis=0) - s).max())
-        if gap < tol * max(1.0, float(r.max())):
+        b, column_gap = _newton(b, a, s, mask, axis=0)
+        a, row_gap = _newton(a, b, r, mask, axis=1)
+        if max(column_gap, row_gap) < tol:
             break
     pi[np.ix_(rows, cols)] = _probabilities(a, b) * mask
     return pi
@@ -96,14 +94,20 @@ def _probabilities(a: FloatArray, b: FloatArray) -> FloatArray:
     return np.asarray(-np.expm1(-np.exp(eta)), dtype=np.float64)
 
 
-def _newton(own: FloatArray, other: FloatArray, target: FloatArray, mask: FloatArray, *, axis: int) -> FloatArray:
-    """One Newton step per row (axis=1) or column (axis=0) towards its target sum, the other side held fixed."""
+def _newton(
+    own: FloatArray, other: FloatArray, target: FloatArray, mask: FloatArray, *, axis: int
+) -> tuple[FloatArray, float]:
+    """One Newton step per row (axis=1) or column (axis=0) towards its target sum, the other side held fixed.
+
+    Returns the new values and the largest gap between fitted and target sums before the step.
+    """
     eta = own[:, None] + other[None, :] if axis == 1 else other[:, None] + own[None, :]
     mu = np.exp(np.clip(eta, _ETA_MIN, _ETA_MAX))
-    pi = -np.expm1(-mu) * mask
-    slope = (mu * np.exp(-mu) * mask).sum(axis=axis)
-    step = (pi.sum(axis=axis) - target) / np.maximum(slope, 1e-12)
-    return np.asarray(np.clip(own - np.clip(step, -5.0, 5.0), _ETA_MIN - 10, _ETA_MAX + 10), dtype=np.float64)
+    miss = np.exp(-mu) * mask  # 1 − π, on the domain
+    gap = mask.sum(axis=axis) - miss.sum(axis=axis) - target
+    step = gap / np.maximum((mu * miss).sum(axis=axis), 1e-12)
+    new = np.clip(own - np.clip(step, -5.0, 5.0), _ETA_MIN - 10, _ETA_MAX + 10)
+    return np.asarray(new, dtype=np.float64), float(np.abs(gap).max())
 
 
 def _cloglog(p: FloatArray) -> FloatArray:
