@@ -81,6 +81,7 @@ def test_secondary_clusters_share_no_cell_and_name_their_cases() -> None:
     assert [c.llr for c in result.clusters] == sorted((c.llr for c in result.clusters), reverse=True)
 
 
+@pytest.mark.slow
 def test_no_cluster_on_data_without_one_at_the_promised_rate() -> None:
     """On null data the p-value is uniform: p ≤ 0.1 on about a tenth of the analyses, and no more."""
     side, days, trials = 8, 10, 200

@@ -77,7 +77,8 @@ def test_a_window_of_one_day_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cube_then_scan_names_the_cases_of_a_planted_outbreak(tmp_path: Path) -> None:
-    """20 cases within 500 m over 3 days on a background of ~150 a day over 100 km² (1.5 a cell a day, as in the target): found, with its cases."""
+    """20 cases within 500 m over 3 days on ~150 a day over 100 km² (1.5 a cell a day, as in the target): found,
+    with its cases."""
     rng = np.random.default_rng(4)
     start = datetime(2026, 10, 29, 0, 0)
     lines = [HEADER.strip()]

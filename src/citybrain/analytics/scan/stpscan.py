@@ -104,8 +104,9 @@ class ScanResult:
     days: int
     cells: int
     total_cases: int
-    replicates: int
+    replicates: int  # run: fewer than asked when the Monte Carlo stopped early (``ScanConfig.stop_after``)
     config: ScanConfig
+    # each replicate's best GLR; 0 for a replicate whose best could not reach the weakest reported cluster
     null_maxima: NDArray[np.float64] = field(repr=False, compare=False)
 
     @property
