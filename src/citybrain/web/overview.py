@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from citybrain.alerts import repository as alerts_repository
 from citybrain.cases.lifecycle import OPEN_STATES, STATUS_NAMES, Status
+from citybrain.core.errors import NotFound
 from citybrain.core.privacy import mask_text
-from citybrain.models import Case, Category, District
+from citybrain.insight import service as insight_service
+from citybrain.models import Alert, Case, Category, District
 
 _OPEN = [s.value for s in OPEN_STATES]
 
@@ -107,3 +111,61 @@ def _latest(session: Session, tz: tzinfo, limit: int) -> list[LatestCase]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class InsightLine:
+    """One line of the cockpit's insight panels: a headline and the numbers behind it."""
+
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Insight:
+    open_alerts: int
+    alerts: list[InsightLine]
+    hot_issues: list[InsightLine]
+    associations: list[InsightLine]
+
+
+def insight(session: Session, *, shown: int = 5) -> Insight:
+    """The latest stored analyses: open alerts (预警), the hot-issue board (热点) and category associations (关联)."""
+    alerts, open_count = alerts_repository.list_alerts(session, status="open", limit=shown, offset=0)
+    return Insight(
+        open_alerts=open_count,
+        alerts=[_alert_line(alert) for alert in alerts],
+        hot_issues=[_hot_line(item) for item in _latest_results(session, "hot_issues", shown)],
+        associations=[_rule_line(item) for item in _latest_results(session, "associations", shown)],
+    )
+
+
+def _latest_results(session: Session, kind: str, shown: int) -> list[dict[str, Any]]:
+    try:
+        run = insight_service.latest(session, kind, limit=shown)
+    except NotFound:
+        return []
+    results: list[dict[str, Any]] = run["results"]
+    return results
+
+
+def _alert_line(alert: Alert) -> InsightLine:
+    days = alert.recurrence_days
+    rarity = f", 约{days:.0f}天一遇 once in ~{days:.0f} days" if days else ""
+    return InsightLine(alert.title, f"{alert.first_signal_on} – {alert.last_signal_on}{rarity}")
+
+
+def _hot_line(item: dict[str, Any]) -> InsightLine:
+    issue = item["payload"]
+    title = f"{issue.get('place') or '—'} · {issue.get('description') or ''}"
+    span = f"{str(issue.get('start', ''))[:10]} – {str(issue.get('end', ''))[:10]}"
+    detail = f"热度 heat {issue.get('heat', 0):.1f} · {issue.get('count', 0)} 条 messages · {span}"
+    return InsightLine(title, detail)
+
+
+def _rule_line(item: dict[str, Any]) -> InsightLine:
+    rule = item["payload"]
+    title = " + ".join(rule.get("antecedent", [])) + " → " + " + ".join(rule.get("consequent", []))
+    where = len(rule.get("examples", []))
+    detail = f"lift {rule.get('lift', 0):.1f} · q {rule.get('q_value', 1):.2g} · {where} 处 places/weeks"
+    return InsightLine(title, detail)

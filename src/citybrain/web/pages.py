@@ -28,12 +28,13 @@ def landing(request: Request, db: DbDep) -> HTMLResponse:
     tz = overview.zone(request.app.state.settings.timezone)
     with db.reading() as session:
         data = overview.overview(session, now=clock.utcnow(), tz=tz)
+        insight = overview.insight(session)
     rates = [
         ("响应率", "Response rate", _percent(data.response_rate)),
         ("解决率", "Resolution rate", _percent(data.resolution_rate)),
         ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate)),
     ]
-    return templates.TemplateResponse(request, "landing.html", {"data": data, "rates": rates})
+    return templates.TemplateResponse(request, "landing.html", {"data": data, "rates": rates, "insight": insight})
 
 
 @router.get("/static/citybrain.css")
