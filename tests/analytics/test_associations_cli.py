@@ -83,7 +83,8 @@ def test_same_seed_same_output(tmp_path: Path) -> None:
         (["--json", "/nonexistent/dir/rules.json"], "no such directory"),
         (["--input", "/nonexistent/cases.csv"], "no such file"),
         (["--window-days", "0"], "window"),
-        (["--min-support", "2.5"], "basket count"),
+        (["--min-support", "2.5"], "whole basket count"),
+        (["--min-support", "0"], "min support"),
         (["--cell-m", "-5"], "cell size"),
     ],
 )
@@ -135,4 +136,4 @@ def test_live_database_run_is_stored(cli_env: Database, tmp_path: Path) -> None:
     assert stored["total_results"] == len(document["rules"])
     first = stored["results"][0]
     assert first["payload"]["antecedent"] == document["rules"][0]["antecedent"]
-    assert first["case_ids"] == sorted({c for e in document["rules"][0]["examples"] for c in e["case_ids"]})
+    assert first["case_ids"] == sorted({int(c) for e in document["rules"][0]["examples"] for c in e["case_ids"]})

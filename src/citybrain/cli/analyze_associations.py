@@ -117,7 +117,8 @@ def _store(database: Database, source: str, result: AssociationResult) -> int:
     items = []
     for rule in result.to_json()["rules"]:
         name = " + ".join(rule["antecedent"]) + " → " + " + ".join(rule["consequent"])
-        case_ids = sorted({c for example in rule["examples"] for c in example["case_ids"]})
+        ids = {c for example in rule["examples"] for c in example["case_ids"]}
+        case_ids = sorted(int(c) for c in ids) if all(c.isdigit() for c in ids) else sorted(ids)
         for example in rule["examples"]:
             example.pop("case_ids")
         items.append(ResultItem(key=name, score=rule["lift"], payload=rule, case_ids=case_ids))

@@ -50,6 +50,8 @@ class AssociationParams:
             problems.append(f"window must be at least 1 day, got {self.window_days}")
         if self.min_cases < 1:
             problems.append(f"min cases must be at least 1, got {self.min_cases}")
+        if not (self.min_support > 0 and (self.min_support < 1 or self.min_support == int(self.min_support))):
+            problems.append(f"min support must be a fraction below 1 or a whole basket count, got {self.min_support}")
         if not 0 < self.presence_share <= 1:
             problems.append(f"presence share must be in (0, 1], got {self.presence_share}")
         if not 2 <= self.max_size <= 6:
