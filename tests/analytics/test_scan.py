@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+import citybrain.analytics.scan.neighbours as circles
 from citybrain.analytics.scan import Members, ScanConfig, scan
 from citybrain.analytics.scan.kernels import _deal
 from citybrain.analytics.scan.neighbours import limit_by_share, neighbours
@@ -170,6 +171,13 @@ def test_bad_centres_and_settings_are_refused() -> None:
         scan(counts, lat, lon, end=END, config=ScanConfig(max_share=0))
     with pytest.raises(InvalidInput, match="replicates"):
         scan(counts, lat, lon, end=END, config=ScanConfig(replicates=-1))
+
+
+def test_a_scan_too_large_for_memory_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(circles, "MAX_PAIRS", 100)
+    lat, lon = city(20)
+    with pytest.raises(InvalidInput, match="lower the maximum radius"):
+        scan(np.ones((400, 3), dtype=np.int64), lat, lon, end=END, config=ScanConfig(max_radius_m=50_000))
 
 
 def test_an_ordinary_day_stops_early_and_a_real_cluster_gets_every_replicate() -> None:

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from citybrain.core.errors import InvalidInput
 
 METRES_PER_DEGREE = 111_320.0
+MAX_PAIRS = 20_000_000  # centre × neighbour pairs (16 bytes each)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ def neighbours(lat: NDArray[np.float64], lon: NDArray[np.float64], *, max_radius
         return Neighbours(empty, np.zeros((0, 1)), np.zeros(0, dtype=np.int64))
     tree = cKDTree(points)
     width = int(max(tree.query_ball_point(points, r=max_radius_m * (1 + 1e-9), return_length=True)))
+    if n * width > MAX_PAIRS:
+        raise InvalidInput(
+            f"{n:,} cells with up to {width:,} neighbours each within {max_radius_m:,.0f} m is too many to scan;"
+            " lower the maximum radius or use larger cells"
+        )
     distance, order = tree.query(points, k=max(width, 1), distance_upper_bound=max_radius_m * (1 + 1e-9))
     distance = np.asarray(distance, dtype=np.float64).reshape(n, -1)
     order = np.asarray(order, dtype=np.int64).reshape(n, -1)
