@@ -18,6 +18,7 @@ app = typer.Typer(
 )
 
 from citybrain.cli import analyze_associations as _analyze_associations  # noqa: E402,F401  (registers the command)
+from citybrain.cli import analyze_daily as _analyze_daily  # noqa: E402,F401  (registers the command)
 from citybrain.cli import analyze_hot as _analyze_hot  # noqa: E402,F401  (registers the command)
 from citybrain.cli import analyze_replies as _analyze_replies  # noqa: E402,F401  (registers the command)
 from citybrain.cli import analyze_warnings as _analyze_warnings  # noqa: E402,F401  (registers the command)

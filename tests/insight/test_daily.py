@@ -1,0 +1,52 @@
+"""``citybrain analyze daily``: one night's job stores associations and the hot-issue board and judges the day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from citybrain.cli.main import app
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.insight import service
+from citybrain.simulate.load import load_city
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def city(db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("CITYBRAIN_ALERT_WEBHOOK_URL", raising=False)
+    monkeypatch.delenv("CITYBRAIN_ALERT_SMTP_HOST", raising=False)
+    with db.transaction() as session:
+        load_city(session, seed=1, days=21, cases_per_day=40, now=clock.utcnow() - timedelta(minutes=1))
+    return db
+
+
+@pytest.mark.slow
+def test_the_nightly_job_stores_every_insight(city: Database) -> None:
+    result = runner.invoke(app, ["analyze", "daily"])
+    assert result.exit_code == 0, result.output
+    assert "associations:" in result.output
+    assert "hot issues:" in result.output
+    assert "warnings for" in result.output
+    with city.reading() as session:
+        associations = service.latest(session, "associations")
+        hot = service.latest(session, "hot_issues")
+    assert "last 180 days" in associations["source"]
+    assert hot["summary"]["messages"] > 0
+
+
+def test_only_runs_the_named_jobs_and_refuses_unknown_ones(city: Database) -> None:
+    result = runner.invoke(app, ["analyze", "daily", "--only", "hot-issues"])
+    assert result.exit_code == 0, result.output
+    with city.reading() as session:
+        assert [run["kind"] for run in service.list_runs(session, kind=None)] == ["hot_issues"]
+    bad = runner.invoke(app, ["analyze", "daily", "--only", "astrology"])
+    assert bad.exit_code == 2
+    assert "astrology" in bad.output
