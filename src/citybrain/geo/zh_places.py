@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from citybrain.geo.folding import Folded
-from citybrain.geo.words import function_words
+from citybrain.geo.words import leading_words, never_names
 
 Span = tuple[int, int, str]  # folded start, end, level
 
@@ -92,7 +92,7 @@ _CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该本全各每其此某、坏乱脏至费座条等又"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该全各每其此某、坏乱脏至费座条等又"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
@@ -106,10 +106,10 @@ _PROVINCES = (
     "青海 台湾 广西 西藏 宁夏 新疆 西地"
 ).split()
 #: Conjunctions: a name starts after them unless that would leave one character (和平社区 is a name).
-_SOFT_STOP = frozenset("和与及或跟同")
+_SOFT_STOP = frozenset("和与及或跟")
 #: Last characters of organisations (计生委, 养猪场, 公安局), 线 (地铁3号线) and 都 (all; but 金都, 成都): a name
 #: starts after them if two characters are left.
-_ORG_END = frozenset("委场厂局所院司部处队都线校")
+_ORG_END = frozenset("委场厂局所院司部处队都线校本")
 #: Verbs and phrases that often stand right before a place and are never part of it.
 _PREFIXES = (
     "投诉",
@@ -162,9 +162,9 @@ _NOT_NAMES = frozenset(
 )
 #: Characters that make a suffix part of a common word rather than a place (城市, 小区, 道路, 农村, 上街).
 _BAD_BEFORE = {
-    "市": "城超门股夜早集黑上",
+    "市": "超股夜早集黑上",
     "区": "小社地辖园片景校郊灾街市库矿",
-    "路": "道马公线铁思出走网电水小修条过半带进绕一跑堵无",
+    "路": "道马公线铁思出走网电水小修条过半带进绕跑堵无",
     "街": "上逛",
     "镇": "乡城",
     "乡": "城下回家",
@@ -180,15 +180,22 @@ _JOINS = frozenset(("community", "poi"))
 #: Characters after a suffix that make it part of a word (区域, 区块链, 市长, 市委, 路线, 县委).
 _BAD_AFTER = {"小学": "生校", "中学": "生校", "大学": "生", "乡": "镇村亲"} | {
     "区": "域块别分间",
-    "市": "长委民值",
+    "市": "长委民值部",
     "县": "委长城",
     "路": "线费径灯",
     "省": "钱力心",
     "村": "民干级里集",
 }
 _NUMERALS = frozenset("0123456789一二三四五六七八九十百零〇两")
+#: 城市 after these is "a city" in general (小城市, 全国文明城市), not 晋城市 or 盐城市.
+_GENERIC_CITIES = tuple(
+    "大城 小城 文明城 卫生城 线城 花园城 宜居城 智慧城 旅游城 园林城 名城 化城 中心城 新兴城 沿海城 港口城 核心城 座城 "
+    "新城".split()
+)
+#: Suffix characters that also begin names (镇江市, 乡宁县): when they are not a suffix, the next name may start there.
+_NAME_OPENERS = frozenset("镇乡州村")
 #: A suffix followed by these is part of a longer name (广州市, 苏州市).
-_NAME_GOES_ON = {"州": "市区县路街道大"}
+_NAME_GOES_ON = {"州": "市区县路街道大", "镇": "市", "乡": "市"}
 #: Name endings that make the whole a kind of place, not a named one (相关棚户区, 营利性幼儿园, 基层村).
 _GENERIC_TAILS = (
     "棚户",
@@ -225,13 +232,13 @@ _GENERIC_TAILS = (
 )
 #: A name found by its form, not by walking back, so what lies before it is a name of its own (五矿万境 + K9县).
 _NUMBERED_OR_CODE = re.compile(r"[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[A-Z]\d{0,2}")
-#: Suffixes whose name is never a verb or function word alone (按照市, 规定乡, 造成小区, 提高医院), unlike roads
-#: and villages (解放路, 胜利村).
+#: Suffixes whose name is never a preposition, conjunction, pronoun … alone (按照市, 如果医院), unlike a road or
+#: village, which may even be named by such a word.
 _NEVER_VERBS = frozenset(("市", "县", "乡", "镇", "小区"))
 _NUMBERED = frozenset(("栋", "幢", "号楼"))
 _BUILDING_NUMBER = re.compile(r"(?:[A-Za-z]{0,3}\d{1,4}(?:-\d{1,4})?[A-Za-z]?|[一二三四五六七八九十]{1,3})$")
 _MIN_NAME = {"building": 1, "poi": 2}
-_MAX_NAME = {"province": 4, "city": 5, "district": 6, "county": 5, "town": 5, "street": 5, "community": 8, "road": 6}
+_MAX_NAME = {"province": 4, "city": 6, "district": 6, "county": 6, "town": 5, "street": 5, "community": 8, "road": 6}
 _DEFAULT_MAX = 8
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -247,8 +254,9 @@ def zh_spans(folded: Folded) -> list[Span]:
             continue  # 广州市: 州 is part of the name
         level = _LEVEL[suffix]
         start = _name_start(text, match.start(), last_end, suffix, level)
-        if start is None:  # a common word (城市, 道路, 县城, 路灯) ends the name of the next place
-            last_end = match.end() + (1 if _bad_after(text, match.start(), suffix) else 0)
+        if start is None:  # a common word (城市, 道路, 县城, 路灯) ends the name of the next place …
+            if suffix not in _NAME_OPENERS:  # … unless the suffix may begin one (投诉镇江市)
+                last_end = match.end() + (1 if _bad_after(text, match.start(), suffix) else 0)
             continue
         if start == match.start():  # a bare suffix right after a place: 月湖大市场 + 小区
             if spans and spans[-1][1] == start and spans[-1][2] in _JOINS and level in _JOINS:
@@ -296,7 +304,7 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
 
 def _judged(text: str, start: int, at: int, suffix: str, level: str) -> int | None:
     """The start of the name if it is one: not a common word, not a verb or function word where names never are."""
-    words = function_words()
+    words = leading_words()
     while level != "poi":  # 随后又将市 → (none), 造成桂花园小区 → 桂花园小区; a facility keeps its brand (超越电脑学校)
         size = next((n for n in (3, 2) if at - start - n >= 2 and text[start : start + n] in words), 0)
         if not size:
@@ -305,7 +313,9 @@ def _judged(text: str, start: int, at: int, suffix: str, level: str) -> int | No
     name = text[start:at]
     if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
         return None
-    if name.endswith(_GENERIC_TAILS) or (suffix in _NEVER_VERBS or level == "poi") and name in words:
+    if suffix == "市" and name.endswith(_GENERIC_CITIES):
+        return None
+    if name.endswith(_GENERIC_TAILS) or (suffix in _NEVER_VERBS or level == "poi") and name in never_names():
         return None
     return start
 
@@ -340,8 +350,12 @@ def _province_start(text: str, start: int, at: int) -> int:
 
 
 def _after_soft_stop(text: str, start: int, at: int) -> int:
-    for index in range(at - 3, start - 1, -1):  # the last conjunction that leaves at least two characters
-        if text[index] in _SOFT_STOP or text[index] in _ORG_END:
+    """After a conjunction that opens the name (中心区和东湖区: 东湖区; but 呼和浩特市, 和平社区), or after the last
+    organisation ending that leaves at least two characters (计生委四马桥镇)."""
+    if text[start] in _SOFT_STOP and at - start - 1 >= 2:
+        return start + 1
+    for index in range(at - 3, start - 1, -1):
+        if text[index] in _ORG_END:
             return index + 1
     return start
 
