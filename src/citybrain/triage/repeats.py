@@ -33,11 +33,15 @@ class RepeatIndex:
         self.window_days = settings.dedup_window_days
         self.distance_m = settings.dedup_distance_m
         self.min_similarity = settings.dedup_min_similarity
+        self._lock = threading.Lock()
+        self._reset(None)
+
+    def _reset(self, now: datetime | None) -> None:
         self._index = NearDuplicateIndex()
         self._subjects: dict[int, str] = {}  # case id -> first-level category, when known
         self._last_id = 0
         self._started = False
-        self._lock = threading.Lock()
+        self._built_at = now
 
     def __len__(self) -> int:
         return len(self._index)
@@ -47,6 +51,8 @@ class RepeatIndex:
         now = now or clock.utcnow()
         since = now - timedelta(days=self.window_days)
         with self._lock:
+            if self._built_at is None or now - self._built_at > timedelta(days=self.window_days):
+                self._reset(now)  # rebuilt once a window: cases that left it (or closed) stop taking memory
             rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
             for row in rows:
                 self._index.add(str(row.id), row.text, when=row.created_at, lat=row.lat, lon=row.lon, place=None)
