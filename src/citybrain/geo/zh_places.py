@@ -92,7 +92,7 @@ _CODE_SUFFIXES = frozenset("省市区县州")
 _NAME_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]")
 #: Function words and pronouns that end a name going backwards (the name starts after them).
 _STOP = frozenset(
-    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该全各每其此某、坏乱脏至费座条等又"
+    "的在于是到从向往去住把被让给对为了着过也还就很没不要请问说有我你他她它们这那个些该全各每其此某、坏乱脏至费座条等又并"
 )
 #: Words a place name does not contain: a name starts after the last of them (县政府及镇 → no name).
 _STOP_WORDS = re.compile(
@@ -304,12 +304,7 @@ def _name_start(text: str, at: int, floor: int, suffix: str, level: str) -> int 
 
 def _judged(text: str, start: int, at: int, suffix: str, level: str) -> int | None:
     """The start of the name if it is one: not a common word, not a verb or function word where names never are."""
-    words = leading_words()
-    while level != "poi":  # 随后又将市 → (none), 造成桂花园小区 → 桂花园小区; a facility keeps its brand (超越电脑学校)
-        size = next((n for n in (3, 2) if at - start - n >= 2 and text[start : start + n] in words), 0)
-        if not size:
-            break
-        start += size
+    start = _after_verbs(text, start, at, keep_first=level == "poi")  # a facility's brand: 超越电脑职业培训学校
     name = text[start:at]
     if len(name) < _MIN_NAME.get(level, 2) or name in _NOT_NAMES or name in _PREFIXES or name.isdigit():
         return None
@@ -338,6 +333,19 @@ def _after_stop_words(text: str, start: int, at: int, floor: int) -> int:
     """After the last stop word, looking a little before the window too (问题经世龙城: the window began at 题)."""
     ends = [m.end() for m in _STOP_WORDS.finditer(text, max(floor, start - 3), at)]
     return max(start, ends[-1]) if ends else start
+
+
+def _after_verbs(text: str, start: int, at: int, *, keep_first: bool) -> int:
+    """After the last verb or function word of the name that leaves two characters (两人考入清华大学 → 清华,
+    建设获得经开区 → 经开区, 造成桂花园小区 → 桂花园小区); 解放路 and 解放西路 stay whole."""
+    words = leading_words()
+    best = start
+    for i in range(start + keep_first, at - 3):
+        for size in (3, 2):
+            if at - i - size >= 2 and text[i : i + size] in words:
+                best = max(best, i + size)
+                break
+    return best
 
 
 def _province_start(text: str, start: int, at: int) -> int:
