@@ -45,6 +45,9 @@ class GazetteerCache:
             return None
 
         def find(text: str, lat: float | None, lon: float | None) -> Place | None:
+            point = _in_district(gazetteer, lat, lon)
+            if point is not None:  # the usual Open311 case: no need to read the text for places
+                return point
             try:
                 found = locate(text, lat, lon, gazetteer=gazetteer)
             except InvalidInput:
@@ -60,3 +63,15 @@ class GazetteerCache:
             )
 
         return find
+
+
+def _in_district(gazetteer: Gazetteer, lat: float | None, lon: float | None) -> Place | None:
+    """A point inside a district: district and grid cell by point-in-polygon, certain (as ``geo.locate`` says)."""
+    if lat is None or lon is None:
+        return None
+    district = gazetteer.district_at(lat, lon)
+    if district is None:
+        return None
+    grid = gazetteer.grid_at(lat, lon)
+    cell = grid.code if grid is not None and grid.district_code == district.code else None
+    return Place(district.code, cell, lat, lon, 1.0, "coordinates", {"reasons": [f"the point lies in {district.code}"]})
