@@ -156,8 +156,8 @@ def null_maxima(
     many fall on each day is the same as dealing a random permutation of ``case_cells`` out to the days in turn;
     only the cases dealt to the last ``len(last_days)`` days matter, so a partial Fisher–Yates shuffle of that many
     positions is enough. ``last_days[l]`` is the number of cases on the day ``l`` days before the analysis day.
-    Both margins stay exactly as observed. A replicate whose best cylinder stays under the floor ``least`` was
-    built for reports 0 (it cannot beat any cluster being tested). Large scans run their replicates on all of
+    Both margins stay exactly as observed. A replicate none of whose cylinders reaches its ``least`` count
+    reports 0 (it cannot beat any cluster being tested). Large scans run their replicates on all of
     numba's threads; each replicate seeds its own generator from ``seed`` and its number, so the result does not
     depend on the number of threads (nor on batching: replicate ``first + r`` is the same in any batch).
     """
