@@ -24,7 +24,7 @@ from citybrain.triage import repository
 from citybrain.triage.model_cache import LoadedModel, intake_model
 from citybrain.triage.places import GazetteerCache
 from citybrain.triage.ports import Locator
-from citybrain.triage.repeats import RepeatIndex
+from citybrain.triage.repeats import RepeatIndex, still_open
 from citybrain.triage.service import Guess, message_text, triage
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,11 @@ class Triager:
         finder = self.repeats.bound(session)
         now = clock.utcnow()
         locate = self._locate or self.places.locator()
-        return [
+        readings = [
             triage(draft, directory, model, guess=guess, locate=locate, repeats=finder, now=now).reading
             for draft, guess in zip(drafts, guesses, strict=True)
         ]
+        return still_open(self.repeats, session, readings)
 
     def record(self, session: Session, case_ids: Sequence[int], planned: Sequence[PlannedCase]) -> None:
         now = clock.utcnow()

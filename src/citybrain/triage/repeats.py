@@ -12,10 +12,12 @@ higher one was indexed is missed by this process's index (no suggestion, never a
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from citybrain.cases.plan import Reading
 from citybrain.core import clock
 from citybrain.core.settings import Settings
 from citybrain.nlp.dedup import Match, NearDuplicateIndex
@@ -98,7 +100,8 @@ def subject(category_code: str) -> str:
 
 
 class BoundRepeats:
-    """The index answering within one transaction: candidates that closed meanwhile are dropped (and forgotten)."""
+    """The index answering for one batch; candidates are checked against the database once, by
+    :func:`still_open`, after the whole batch was read (one query instead of one per request)."""
 
     def __init__(self, index: RepeatIndex, session: Session) -> None:
         self.index = index
@@ -113,17 +116,32 @@ class BoundRepeats:
         district: str | None,
         category: str | None,
     ) -> list[Repeat]:
-        matches = [
-            m
+        return [
+            _repeat(m, district)
             for m in self.index.query(text, created_at, lat, lon)
             if m.similarity >= NEAR_COPY or self.index.same_subject(int(m.key), category)
         ]
-        if not matches:
-            return []
-        ids = [int(m.key) for m in matches]
-        still_open = repository.open_case_ids(self.session, ids)
-        self.index.forget(set(ids) - still_open)
-        return [_repeat(m, district) for m in matches if int(m.key) in still_open]
+
+
+def still_open(index: RepeatIndex, session: Session, readings: list[Reading]) -> list[Reading]:
+    """The readings without duplicate suggestions of cases that closed since they were indexed (forgotten too)."""
+    targets = {s["target_case_id"] for r in readings for s in r.suggestions if s["kind"] == "duplicate"}
+    if not targets:
+        return readings
+    alive = repository.open_case_ids(session, sorted(targets))
+    if alive == targets:
+        return readings
+    index.forget(targets - alive)
+    return [_without(r, targets - alive) for r in readings]
+
+
+def _without(reading: Reading, closed: set[int]) -> Reading:
+    kept = tuple(s for s in reading.suggestions if s["kind"] != "duplicate" or s["target_case_id"] not in closed)
+    if len(kept) == len(reading.suggestions):
+        return reading
+    repeats = dict(reading.reasons["repeats"])
+    repeats["candidates"] = [c for c in repeats.get("candidates", []) if c not in closed]
+    return replace(reading, suggestions=kept, reasons={**reading.reasons, "repeats": repeats})
 
 
 def _repeat(match: Match, district: str | None) -> Repeat:
