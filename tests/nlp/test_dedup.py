@@ -126,3 +126,17 @@ def test_repeats_planted_in_the_synthetic_city_are_found() -> None:
         best += bool(keys) and keys[0] == str(c.index)
     assert found / len(originals) >= 0.95
     assert best / len(originals) >= 0.6
+
+
+def test_a_flood_of_one_text_keeps_queries_bounded_and_finds_the_latest() -> None:
+    index = NearDuplicateIndex()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    text = "工地凌晨两点还在打桩，噪音扰民，请尽快处理"
+    for i in range(20_000):  # a load test, or spam: the same words at the same spot
+        index.add(f"c{i}", text, when=start + timedelta(seconds=i), lat=28.2, lon=112.9)
+    began = time.perf_counter()
+    for _ in range(20):
+        found = index.query(text, when=start + timedelta(hours=6), lat=28.2, lon=112.9, limit=3)
+    per_query = (time.perf_counter() - began) / 20
+    assert [m.key for m in found] == ["c19999", "c19998", "c19997"]  # the closest in time among equals
+    assert per_query < 0.05, per_query  # bounded by the bucket cap, not by the 20,000 copies

@@ -44,6 +44,8 @@ _CELL_DEG = 0.005
 _NOT_WORD = re.compile(r"[\W_]+")
 #: Characters of a message that are shingled: a repeat shows in its first paragraphs.
 MAX_CHARS = 600
+#: Members read per bucket (the latest): recent cases are the likely repeats, and the work per query stays bounded.
+BUCKET_CAP = 256
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ class NearDuplicateIndex:
         estimate = (self._sigs[found] == sig).mean(axis=1) if found.size else np.zeros(0)
         # The estimate's sd is ≤ 0.07 with 64 hashes: keep a wide margin, and score exactly only the best few.
         keep = np.flatnonzero(estimate >= min_similarity - 0.2)
-        keep = keep[np.argsort(-estimate[keep], kind="stable")[: 4 * limit + 20]]
+        apart = np.abs(self._when[found[keep]] - _seconds(when))
+        keep = keep[np.lexsort((apart, -estimate[keep]))[: 4 * limit + 20]]  # among equals, the closest in time
         found, distance, estimate = found[keep], distance[keep], estimate[keep]
         similarity = np.array([_jaccard(shingles, self._shingles[i]) for i in found.tolist()], dtype=np.float64)
         days = np.abs(self._when[found] - _seconds(when)) / 86400.0
@@ -209,11 +212,11 @@ class NearDuplicateIndex:
             for dy in range(-reach, reach + 1):
                 for dx in range(-wide, wide + 1):
                     found.append(self._by_cell.get((cell[0] + dy, cell[1] + dx)))
-        parts = [postings.array() for postings in found if postings is not None]
-        mark = np.zeros(self._size, dtype=bool)
-        if parts:
-            mark[np.concatenate(parts)] = True
-        return np.flatnonzero(mark)
+        members: set[int] = set()
+        for postings in found:
+            if postings is not None:
+                members.update(postings.recent(BUCKET_CAP))
+        return np.fromiter(sorted(members), dtype=np.int64, count=len(members))
 
     def _near_enough(
         self, found: npt.NDArray[np.int64], distance: npt.NDArray[np.float64], place: str | None, radius: float
@@ -290,22 +293,19 @@ def compact(text: object) -> str:
 
 
 class _Postings:
-    """The members of one bucket: a list to append to, and its numpy copy extended only when read."""
+    """The members of one bucket, in the order they were added (oldest first)."""
 
-    __slots__ = ("_items", "_array")
+    __slots__ = ("_items",)
 
     def __init__(self) -> None:
         self._items: list[int] = []
-        self._array = np.zeros(0, dtype=np.int64)
 
     def append(self, i: int) -> None:
         self._items.append(i)
 
-    def array(self) -> npt.NDArray[np.int64]:
-        if self._array.size < len(self._items):
-            tail = np.asarray(self._items[self._array.size :], dtype=np.int64)
-            self._array = np.concatenate((self._array, tail))
-        return self._array
+    def recent(self, cap: int) -> list[int]:
+        """The ``cap`` latest members: a flood of one text (spam, a load test) cannot make a query slow."""
+        return self._items[-cap:]
 
 
 def shingle_ids(text: str, n: int) -> U64:
