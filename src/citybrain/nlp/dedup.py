@@ -98,6 +98,9 @@ class NearDuplicateIndex:
         self._place_codes: dict[str, int] = {}
         self._size = 0
         self._buckets: list[dict[int, _Postings]] = [defaultdict(_Postings) for _ in range(bands)]
+        # the same buckets holding only cases without coordinates: a query with coordinates finds located cases
+        # through the grid (distance decides for them) and needs the text buckets only for the unlocated ones
+        self._unlocated: list[dict[int, _Postings]] = [defaultdict(_Postings) for _ in range(bands)]
         self._by_place: dict[str, _Postings] = defaultdict(_Postings)
         self._by_cell: dict[tuple[int, int], _Postings] = defaultdict(_Postings)
 
@@ -124,12 +127,14 @@ class NearDuplicateIndex:
         clean = compact(text)
         shingles = self._shingle(clean)
         i = self._append(key, clean, shingles, when, lat, lon, place)
+        cell = _cell(lat, lon)
         if shingles.size:
             for band, bucket in enumerate(self._band_keys(self._sigs[i])):
                 self._buckets[band][bucket].append(i)
+                if cell is None:
+                    self._unlocated[band][bucket].append(i)
         if place:
             self._by_place[place].append(i)
-        cell = _cell(lat, lon)
         if cell is not None:
             self._by_cell[cell].append(i)
 
@@ -202,10 +207,11 @@ class NearDuplicateIndex:
     def _candidates(
         self, sig: npt.NDArray[np.uint32], lat: float | None, lon: float | None, place: str | None, radius: float
     ) -> npt.NDArray[np.int64]:
-        found = [self._buckets[band].get(bucket) for band, bucket in enumerate(self._band_keys(sig))]
+        cell = _cell(lat, lon)
+        buckets = self._buckets if cell is None else self._unlocated
+        found = [buckets[band].get(bucket) for band, bucket in enumerate(self._band_keys(sig))]
         if place:
             found.append(self._by_place.get(place))
-        cell = _cell(lat, lon)
         if cell is not None:
             reach = 1 + int(radius / (_CELL_DEG * 111_000.0))
             wide = 1 + int(radius / (_CELL_DEG * 111_000.0 * max(math.cos(math.radians(lat or 0.0)), 0.1)))
