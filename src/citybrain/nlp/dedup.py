@@ -183,7 +183,7 @@ class NearDuplicateIndex:
         # The estimate's sd is ≤ 0.07 with 64 hashes: keep a wide margin, and score exactly only the best few.
         keep = np.flatnonzero(estimate >= min_similarity - 0.2)
         apart = np.abs(self._when[found[keep]] - _seconds(when))
-        keep = keep[np.lexsort((apart, -estimate[keep]))[: 4 * limit + 20]]  # among equals, the closest in time
+        keep = keep[np.lexsort((apart, -estimate[keep]))[: 2 * limit + 4]]  # among equals, the closest in time
         found, distance, estimate = found[keep], distance[keep], estimate[keep]
         similarity = np.array([_jaccard(shingles, self._shingles[i]) for i in found.tolist()], dtype=np.float64)
         days = np.abs(self._when[found] - _seconds(when)) / 86400.0
@@ -346,8 +346,12 @@ def shared_phrases(a: str, b: str, n: int, *, limit: int = 5) -> tuple[str, ...]
 
 
 def _jaccard(a: U64, b: U64) -> float:
-    common = np.intersect1d(a, b, assume_unique=True).size
-    return common / (a.size + b.size - common) if a.size + b.size else 0.0
+    """Exact Jaccard similarity of two sorted arrays of distinct shingle ids."""
+    if not a.size or not b.size:
+        return 0.0
+    at = np.searchsorted(b, a)
+    shared = int(np.count_nonzero(b[np.minimum(at, b.size - 1)] == a))
+    return shared / (a.size + b.size - shared)
 
 
 def _seconds(when: datetime) -> float:

@@ -27,6 +27,9 @@ from citybrain.triage.ports import Repeat
 #: Texts this alike are suggested as repeats even under different categories (one citizen, two service codes).
 NEAR_COPY = 0.7
 
+#: Likely repeats suggested per new case, most similar first: an operator reads a few, not a list.
+SUGGESTIONS = 3
+
 
 class RepeatIndex:
     """A :class:`NearDuplicateIndex` of open cases plus the settings that bound a repeat (window, distance)."""
@@ -80,6 +83,7 @@ class RepeatIndex:
                 max_distance_m=self.distance_m,
                 window_days=self.window_days,
                 min_similarity=self.min_similarity,
+                limit=SUGGESTIONS,
             )
 
     def forget(self, case_ids: set[int]) -> None:
