@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from citybrain.analytics.hot_issues_io import run_hot_issues
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
@@ -65,7 +66,8 @@ def _shot(page: Any, name: str) -> None:
 
 def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Settings) -> None:
     with db.transaction() as session:
-        report = load_city(session, seed=1, days=5, cases_per_day=60, now=clock.utcnow() - timedelta(minutes=1))
+        report = load_city(session, seed=1, days=20, cases_per_day=80, now=clock.utcnow() - timedelta(minutes=1))
+    board, _run_id = run_hot_issues(db, days=30, timezone=settings.timezone)  # what `analyze daily` stores
     with serve(create_app(settings, database=db)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page.goto(url + "/")
@@ -77,6 +79,10 @@ def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Setting
         assert "Response rate" in visible
         assert not MOBILE.search(visible), "an unmasked phone number is visible on the public page"
         assert page.locator("table tbody tr").count() > 0
+        hot = page.inner_text("#panel-hot")
+        assert "热点问题" in hot
+        assert board.issues[0].description in hot  # the stored board's first issue, as computed
+        assert "Not computed yet" in page.inner_text("#panel-associations")
         _shot(page, "landing")
         page.click("text=Open311 GeoReport v2")
         page.wait_for_load_state()

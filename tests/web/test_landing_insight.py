@@ -44,3 +44,12 @@ def test_panels_show_the_latest_runs_and_open_alerts(db: Database, app_client: T
     assert "42 条 messages" in page
     assert "roads.works/D07: 7 件 cases" in page
     assert '<span class="count">1</span>' in page
+
+
+def test_a_run_without_results_is_not_called_never_computed(db: Database, app_client: TestClient) -> None:
+    with db.transaction() as session:
+        insight_service.save_run(session, kind="associations", source="t", params={}, summary=None, items=[])
+    page = app_client.get("/").text
+    assert "No significant association in the latest run" in page
+    assert "citybrain analyze associations" not in page
+    assert "citybrain analyze hot-issues" in page  # that one was never run

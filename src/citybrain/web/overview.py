@@ -5,6 +5,7 @@ Public: nothing here carries a citizen's name or phone, and case texts are maske
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
@@ -125,8 +126,8 @@ class InsightLine:
 class Insight:
     open_alerts: int
     alerts: list[InsightLine]
-    hot_issues: list[InsightLine]
-    associations: list[InsightLine]
+    hot_issues: list[InsightLine] | None  # None: never computed
+    associations: list[InsightLine] | None
 
 
 def insight(session: Session, *, shown: int = 5) -> Insight:
@@ -135,16 +136,23 @@ def insight(session: Session, *, shown: int = 5) -> Insight:
     return Insight(
         open_alerts=open_count,
         alerts=[_alert_line(alert) for alert in alerts],
-        hot_issues=[_hot_line(item) for item in _latest_results(session, "hot_issues", shown)],
-        associations=[_rule_line(item) for item in _latest_results(session, "associations", shown)],
+        hot_issues=_lines(_latest_results(session, "hot_issues", shown), _hot_line),
+        associations=_lines(_latest_results(session, "associations", shown), _rule_line),
     )
 
 
-def _latest_results(session: Session, kind: str, shown: int) -> list[dict[str, Any]]:
+def _lines(
+    results: list[dict[str, Any]] | None, line: Callable[[dict[str, Any]], InsightLine]
+) -> list[InsightLine] | None:
+    return None if results is None else [line(item) for item in results]
+
+
+def _latest_results(session: Session, kind: str, shown: int) -> list[dict[str, Any]] | None:
+    """The newest run's first results; None when no run of this kind was ever stored."""
     try:
         run = insight_service.latest(session, kind, limit=shown)
     except NotFound:
-        return []
+        return None
     results: list[dict[str, Any]] = run["results"]
     return results
 
