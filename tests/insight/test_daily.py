@@ -50,3 +50,13 @@ def test_only_runs_the_named_jobs_and_refuses_unknown_ones(city: Database) -> No
     bad = runner.invoke(app, ["analyze", "daily", "--only", "astrology"])
     assert bad.exit_code == 2
     assert "astrology" in bad.output
+
+
+@pytest.mark.slow
+def test_the_demo_fills_the_insight_panels_beside_the_server(city: Database) -> None:
+    from citybrain.cli.demo import _insight_jobs
+
+    _insight_jobs()  # what `citybrain demo` runs in a thread while it serves
+    with city.reading() as session:
+        kinds = {run["kind"] for run in service.list_runs(session, kind=None)}
+    assert kinds == {"associations", "hot_issues"}

@@ -57,7 +57,7 @@ def daily_cmd(
         for job in jobs:
             console.print(f"[bold]{job}[/] …", highlight=False)
             try:
-                console.print(_run(job, db, day=day, association_days=association_days, hot_days=hot_days))
+                console.print(run_job(job, db, day=day, association_days=association_days, hot_days=hot_days))
             except Exception as exc:  # one job's failure must not stop the night's other jobs
                 failed.append(job)
                 console.print(f"[red]{job} failed:[/] {exc}", highlight=False)
@@ -65,7 +65,8 @@ def daily_cmd(
         raise typer.Exit(1)
 
 
-def _run(job: str, db: Database, *, day: date, association_days: int, hot_days: int) -> str:
+def run_job(job: str, db: Database, *, day: date, association_days: int, hot_days: int) -> str:
+    """Run one of :data:`JOBS` on the live database and store its result; a one-line summary of what was stored."""
     from citybrain.cli.alerts import raise_alerts
     from citybrain.cli.analyze_associations import _store
     from citybrain.cli.analyze_warnings import analyse, report

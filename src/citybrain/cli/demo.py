@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -21,6 +24,9 @@ def demo(
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same city and cases."),
     reset: bool = typer.Option(False, "--reset", help="Wipe a previously loaded synthetic city first."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Load and print the URLs, but do not start the server."),
+    insight: bool = typer.Option(
+        True, "--insight/--no-insight", help="While serving, compute associations, hot issues and warnings once."
+    ),
 ) -> None:
     """Load Demo City (示例市: 8 districts, ~1 km² grid cells, a year of 12345 cases) and serve it.
 
@@ -50,9 +56,30 @@ def demo(
     _print_summary(report, plaintext, host, port)
     if no_serve:
         return
+    if insight:
+        _start_insight()
     import uvicorn
 
     uvicorn.run("citybrain.web.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+def _start_insight() -> None:
+    """Fill the landing page's insight panels: `citybrain analyze daily`'s jobs, once, beside the server."""
+    console.print("洞察 Insight: computing associations, hot issues and warnings in the background (a minute or two).")
+    threading.Thread(target=_insight_jobs, name="demo-insight", daemon=True).start()
+
+
+def _insight_jobs() -> None:
+    from citybrain.alerts import service as alerts_service
+    from citybrain.cli.analyze_daily import JOBS, run_job
+
+    with open_database() as db:
+        day = alerts_service.city_today(db.settings) - timedelta(days=1)
+        for job in JOBS:
+            try:
+                console.print(f"洞察 Insight — {run_job(job, db, day=day, association_days=180, hot_days=30)}")
+            except Exception as exc:  # noqa: BLE001 - the demo serves on whatever happens here
+                console.print(f"洞察 Insight — {job} failed: {exc}")
 
 
 class _Bars:
