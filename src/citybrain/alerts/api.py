@@ -7,13 +7,10 @@ that made the UPDATE match no row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from citybrain.alerts import repository, service
 from citybrain.alerts.schemas import (
@@ -29,9 +26,9 @@ from citybrain.alerts.schemas import (
 )
 from citybrain.auth.roles import Principal
 from citybrain.core.db import Database
-from citybrain.core.errors import Conflict, Forbidden
+from citybrain.core.errors import Forbidden
 from citybrain.models.alerts import Alert
-from citybrain.web.deps import DbDep, PrincipalDep
+from citybrain.web.deps import DbDep, PrincipalDep, writing
 
 router = APIRouter(prefix="/alerts", tags=["alerts 预警"])
 ALERT_ROLES = frozenset({"operator", "supervisor", "admin"})
@@ -40,15 +37,6 @@ ALERT_ROLES = frozenset({"operator", "supervisor", "admin"})
 def _may_handle(principal: Principal) -> None:
     if principal.role not in ALERT_ROLES:
         raise Forbidden(f"role {principal.role!r} may not see or handle alerts (operators, supervisors, admins do)")
-
-
-@contextmanager
-def _writing(db: Database) -> Iterator[Session]:
-    try:
-        with db.transaction() as session:
-            yield session
-    except StaleDataError as exc:
-        raise Conflict("the alert was changed by someone else at the same moment; reload it and try again") from exc
 
 
 def _detail(session: Session, alert: Alert) -> AlertDetail:
@@ -90,7 +78,7 @@ def get_alert(alert_id: int, db: DbDep, principal: PrincipalDep) -> AlertDetail:
 def _act(db: Database, principal: Principal, alert_id: int, action: str, body: ActionIn) -> AlertDetail:
     _may_handle(principal)
     until = body.until if isinstance(body, SnoozeIn) else None
-    with _writing(db) as session:
+    with writing(db, "alert") as session:
         alert = service.change(
             session=session,
             alert_id=alert_id,

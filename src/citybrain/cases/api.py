@@ -7,37 +7,24 @@ match no row (``version`` is the optimistic lock); that ``StaleDataError`` becom
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases import present, repository, service, tasks
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
-from citybrain.core.db import Database
 from citybrain.core.errors import Conflict, Forbidden, InvalidInput
 from citybrain.directory import repository as directory_repo
 from citybrain.models import Case
-from citybrain.web.deps import DbDep, PrincipalDep, require
+from citybrain.web.deps import DbDep, PrincipalDep, require, writing
 
 router = APIRouter(prefix="/cases", tags=["cases 工单"])
-
-
-@contextmanager
-def _writing(db: Database) -> Iterator[Session]:
-    """The request's transaction, with a lost optimistic-lock race reported as 409."""
-    try:
-        with db.transaction() as session:
-            yield session
-    except StaleDataError as exc:
-        raise Conflict("the case was changed by someone else at the same moment; reload it and try again") from exc
 
 
 def _may_read(principal: Principal, case: Case) -> None:
@@ -64,7 +51,7 @@ def create_case(body: CaseCreate, request: Request, db: DbDep, principal: Princi
     ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
     the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
     require(principal, Permission.DISPATCH)
-    with _writing(db) as session:
+    with writing(db, "case") as session:
         if body.source_key and repository.by_source_key(session, body.source, body.source_key):
             raise Conflict(f"a case from {body.source!r} with source_key {body.source_key!r} exists already")
         reader = request.app.state.intake_writer.triager  # triage: category, place, repeats, reasons
@@ -148,7 +135,7 @@ def case_events(case_id: int, db: DbDep, principal: PrincipalDep) -> list[EventO
 def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
     """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
     department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
-    with _writing(db) as session:
+    with writing(db, "case") as session:
         case = service.get_case(session=session, case_id=case_id)
         _authorize(principal, case, "callback")
         service.check_version(case, body.version)
@@ -166,7 +153,7 @@ def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep)
 
 def _action_route(action: str) -> Callable[[int, ActionIn, DbDep, PrincipalDep], CaseDetail]:
     def run(case_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
-        with _writing(db) as session:
+        with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id)
             _authorize(principal, case, action)
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)

@@ -6,19 +6,13 @@ decision is appended to the corrections file for ``classify retrain`` only after
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from citybrain.auth.roles import Permission
 from citybrain.cases import present
 from citybrain.cases import repository as cases_repository
-from citybrain.core.db import Database
-from citybrain.core.errors import Conflict
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
 from citybrain.models import Case
@@ -34,18 +28,9 @@ from citybrain.triage.schemas import (
     SuggestionDecisionIn,
     SuggestionOut,
 )
-from citybrain.web.deps import DbDep, PrincipalDep, require
+from citybrain.web.deps import DbDep, PrincipalDep, require, writing
 
 router = APIRouter(tags=["triage 分拨"])
-
-
-@contextmanager
-def _writing(db: Database) -> Iterator[Session]:
-    try:
-        with db.transaction() as session:
-            yield session
-    except StaleDataError as exc:
-        raise Conflict("the case was changed by someone else at the same moment; reload it and try again") from exc
 
 
 def _triager(request: Request) -> Triager:
@@ -79,7 +64,7 @@ def dispatch_queued(
     """Decide the category (and, optionally, the department): the case is dispatched (派单) with its deadlines,
     and the decision is recorded as a correction for `citybrain classify retrain`."""
     require(principal, Permission.DISPATCH)
-    with _writing(db) as session:
+    with writing(db, "case") as session:
         case = queue.dispatch_from_queue(
             session=session,
             case_id=case_id,
@@ -147,7 +132,7 @@ def accept_suggestion(
     """A duplicate is merged (合并) into the case it repeats (send the case's ``version``: 409 if it moved);
     a category dispatches the queued case with it (and is recorded as a correction for retraining)."""
     require(principal, Permission.DISPATCH)
-    with _writing(db) as session:
+    with writing(db, "case") as session:
         found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
         correction = None
         if found.kind == "category":
@@ -161,6 +146,6 @@ def accept_suggestion(
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")
 def dismiss_suggestion(suggestion_id: int, db: DbDep, principal: PrincipalDep) -> SuggestionOut:
     require(principal, Permission.DISPATCH)
-    with _writing(db) as session:
+    with writing(db, "case") as session:
         found = queue.dismiss(session=session, suggestion_id=suggestion_id, actor=principal.name)
         return _suggestion_out(found, principal.can(Permission.SEE_PII))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from citybrain.auth import service as auth_service
 from citybrain.auth.roles import ANONYMOUS, Permission, Principal
 from citybrain.core.db import Database
-from citybrain.core.errors import Forbidden
+from citybrain.core.errors import Conflict, Forbidden
 
 
 def get_db(request: Request) -> Database:
@@ -53,3 +57,13 @@ OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
 def require(principal: Principal, permission: Permission) -> None:
     if not principal.can(permission):
         raise Forbidden(f"role {principal.role!r} may not {permission.value}")
+
+
+@contextmanager
+def writing(db: Database, thing: str = "record") -> Iterator[Session]:
+    """The request's one transaction; a lost optimistic-lock race (``version``) becomes 409 naming ``thing``."""
+    try:
+        with db.transaction() as session:
+            yield session
+    except StaleDataError as exc:
+        raise Conflict(f"the {thing} was changed by someone else at the same moment; reload it and try again") from exc
