@@ -97,3 +97,4 @@ class Triager:
             for s in p.reading.suggestions
         ]
         repository.insert_suggestions(session, rows)
+        self.repeats.add_written(case_ids, planned)

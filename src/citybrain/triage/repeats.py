@@ -1,9 +1,11 @@
 """The process's repeat index (重复件): open cases of the last ``dedup_window_days``, kept in step with the database.
 
-Why in memory: a MinHash LSH query is about a millisecond, a text search in SQL is not. The index follows the
-database by case id: before each read it adds the open cases with an id above the highest it has seen (one small
-indexed query), so cases written by other processes, the staff API or a bulk import are found too. Candidates
-are re-checked against the database (still open?) before they are suggested.
+Why in memory: a MinHash LSH query is about a millisecond, a text search in SQL is not. The cases this process
+writes (Open311 and the staff API both go through :meth:`RepeatIndex.add_written`) are indexed as they are
+written; and at most once a second (``sync_seconds``) the index follows the database by case id — the open cases
+with an id above the highest it has seen (one small indexed query) — so cases written by other processes or a
+bulk import are found too, within a second. Candidates are re-checked against the database (still open?) before
+they are suggested, which also drops a case whose transaction was rolled back after it was indexed.
 
 Known limit: on PostgreSQL two writers may commit ids out of order; a case committed with a lower id after a
 higher one was indexed is missed by this process's index (no suggestion, never a wrong one).
@@ -12,12 +14,15 @@ higher one was indexed is missed by this process's index (no suggestion, never a
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from citybrain.cases.plan import Reading
+from citybrain.cases.lifecycle import OPEN_STATES
+from citybrain.cases.plan import PlannedCase, Reading
 from citybrain.core import clock
 from citybrain.core.settings import Settings
 from citybrain.nlp.dedup import Match, NearDuplicateIndex
@@ -26,6 +31,9 @@ from citybrain.triage.ports import Repeat
 
 #: Texts this alike are suggested as repeats even under different categories (one citizen, two service codes).
 NEAR_COPY = 0.7
+
+#: Statuses a just-written case is indexed in (the open ones).
+OPEN_STATUSES = frozenset(s.value for s in OPEN_STATES)
 
 #: Likely repeats suggested per new case, most similar first: an operator reads a few, not a list.
 SUGGESTIONS = 3
@@ -38,7 +46,9 @@ class RepeatIndex:
         self.window_days = settings.dedup_window_days
         self.distance_m = settings.dedup_distance_m
         self.min_similarity = settings.dedup_min_similarity
+        self.sync_seconds = 1.0  # how stale the index may be about cases written by other processes
         self._lock = threading.Lock()
+        self._synced_at = -1e18  # monotonic time of the last look at the database
         self._reset(None)
 
     def _reset(self, now: datetime | None) -> None:
@@ -55,20 +65,43 @@ class RepeatIndex:
         """Add the open cases the index has not seen yet; returns how many were added."""
         now = now or clock.utcnow()
         since = now - timedelta(days=self.window_days)
+        looked = time.monotonic()
         with self._lock:
+            if self._started and looked - self._synced_at < self.sync_seconds:
+                return 0  # this process's own cases are already in (add_written); others' wait a moment
+            self._synced_at = looked
             if self._built_at is None or now - self._built_at > timedelta(days=self.window_days):
                 self._reset(now)  # rebuilt once a window: cases that left it (or closed) stop taking memory
             rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
-            for row in rows:
-                self._index.add(str(row.id), row.text, when=row.created_at, lat=row.lat, lon=row.lon, place=None)
-                if row.category_code:
-                    self._subjects[row.id] = subject(row.category_code)
+            fresh = [row for row in rows if str(row.id) not in self._index]  # not indexed when this process wrote it
+            for row in fresh:
+                self._add(row.id, row.text, row.created_at, row.lat, row.lon, row.category_code)
             if rows:
                 self._last_id = rows[-1].id
             elif not self._started:
                 self._last_id = repository.max_case_id(session)  # nothing open: start after the newest case
             self._started = True
-            return len(rows)
+            return len(fresh)
+
+    def add_written(self, case_ids: Sequence[int], planned: Sequence[PlannedCase]) -> None:
+        """Index the cases this process has just written (inside their transaction), so the next request sees them."""
+        with self._lock:
+            if not self._started:
+                return  # the first sync reads them from the database
+            for case_id, p in zip(case_ids, planned, strict=True):
+                if p.status in OPEN_STATUSES:
+                    case = p.case
+                    text = repository.indexed_text(case.get("title"), case.get("text"))
+                    self._add(
+                        case_id, text, case["created_at"], case.get("lat"), case.get("lon"), case.get("category_code")
+                    )
+
+    def _add(
+        self, case_id: int, text: str, created_at: datetime, lat: float | None, lon: float | None, category: str | None
+    ) -> None:
+        self._index.add(str(case_id), text, when=created_at, lat=lat, lon=lon, place=None)
+        if category:
+            self._subjects[case_id] = subject(category)
 
     def bound(self, session: Session) -> BoundRepeats:
         return BoundRepeats(self, session)

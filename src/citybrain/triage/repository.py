@@ -61,6 +61,11 @@ def open_cases_after(session: Session, *, after_id: int, since: datetime) -> lis
     ]
 
 
+def indexed_text(title: str | None, text: str | None) -> str:
+    """The text the repeat index keeps for a case: the title, then the text unless it already begins with it."""
+    return _joined(title, text)
+
+
 def _joined(title: str | None, text: str | None) -> str:
     title, text = title or "", text or ""
     return f"{title}\n{text}" if title and not text.startswith(title) else text or title
