@@ -87,6 +87,14 @@ def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None
     assert {(t["series"], t["date"]) for t in body["temporal"]} == {("noise", "2026-02-09")}
 
 
+def test_a_radius_cap_bounds_the_clusters(cases_csv: Path, tmp_path: Path) -> None:
+    wide = _warnings(cases_csv, LAST.isoformat(), tmp_path / "wide.json", "--cell-m", "500")
+    assert any(c["radius_m"] > 400 for c in wide["clusters"])  # type: ignore[operator]
+    capped = _warnings(cases_csv, LAST.isoformat(), tmp_path / "w.json", "--cell-m", "500", "--max-radius-m", "400")
+    assert all(c["radius_m"] <= 400 for c in capped["clusters"])  # type: ignore[operator]
+    assert capped != wide
+
+
 def test_the_same_seed_gives_the_same_answer(cases_csv: Path, tmp_path: Path) -> None:
     first = _warnings(cases_csv, LAST.isoformat(), tmp_path / "a.json")
     assert _warnings(cases_csv, LAST.isoformat(), tmp_path / "b.json") == first
@@ -116,6 +124,7 @@ def test_bad_rows_are_left_out_and_counted(tmp_path: Path) -> None:
         (["--as-of", "2999-01-01"], "is in the future"),
         (["--replicates", "-1"], "replicates"),
         (["--cell-m", "0"], "--cell-m"),
+        (["--max-radius-m", "-5"], "max_radius_m"),
         (["--by", "category,nosuch"], "no column nosuch"),
     ],
 )

@@ -39,6 +39,7 @@ class WarningOptions:
     window_days: int = 28
     max_days: int = 7
     max_share: float = 0.1
+    max_radius_m: float = 3000.0  # largest circle; with 500 m cells, 1,000 m detects small outbreaks better
     replicates: int = 999
     seed: int = 0
     min_recurrence_days: float = 100.0  # a cluster rarer by chance than once in this many days is a warning
@@ -54,7 +55,12 @@ class WarningOptions:
             raise InvalidInput(f"--max-q must be in (0, 1], got {self.max_q}")
         if not self.min_recurrence_days >= 0:
             raise InvalidInput(f"--min-recurrence must be ≥ 0 days, got {self.min_recurrence_days}")
-        ScanConfig(max_share=self.max_share, max_days=self.max_days, replicates=self.replicates).check()
+        self.scan_config().check()
+
+    def scan_config(self) -> ScanConfig:
+        return ScanConfig(
+            max_share=self.max_share, max_days=self.max_days, replicates=self.replicates, max_radius_m=self.max_radius_m
+        )
 
 
 @dataclass(frozen=True)
@@ -323,7 +329,7 @@ def _present(con: duckdb.DuckDBPyConnection, by: tuple[str, ...]) -> tuple[str, 
 
 
 def _clusters(cube: Cube, options: WarningOptions) -> list[Cluster]:
-    config = ScanConfig(max_share=options.max_share, max_days=options.max_days, replicates=options.replicates)
+    config = options.scan_config()
     result = scan(
         cube.counts, cube.lat, cube.lon, end=cube.end, cell_ids=cube.cells, members=cube.members,
         config=config, seed=options.seed,

@@ -82,6 +82,9 @@ def warnings_command(
     window_days: int = typer.Option(28, "--window-days", help="Days of the scan's window (its baseline)."),
     max_days: int = typer.Option(7, "--max-days", help="Longest cluster, in days ending on the analysis day."),
     max_share: float = typer.Option(0.1, "--max-share", help="Largest circle, as a share of the window's cases."),
+    max_radius_m: float = typer.Option(
+        3000.0, "--max-radius-m", help="Largest circle's radius in metres (e.g. 1000 with --cell-m 500: see docs)."
+    ),
     replicates: int = typer.Option(999, "--replicates", help="Monte Carlo permutations for the scan's p-values."),
     seed: int = typer.Option(0, "--seed", help="Seed of the permutations: the same seed gives the same p-values."),
     min_recurrence: float = typer.Option(
@@ -113,7 +116,7 @@ def warnings_command(
     Example: citybrain analyze warnings --as-of 2026-03-02 --replicates 99 --seed 7      (live database, stored)
     """
     options = detect.WarningOptions(
-        cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share,
+        cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share, max_radius_m=max_radius_m,
         replicates=replicates, seed=seed, min_recurrence_days=min_recurrence, max_q=max_q,
         by=tuple(c.strip() for c in by.split(",") if c.strip()),
     )  # fmt: skip
