@@ -14,8 +14,9 @@ from scipy import stats
 from citybrain.analytics import io
 from citybrain.analytics.associations.analysis import AssociationParams, presence_table, run_associations
 from citybrain.analytics.associations.itemsets import frequent_itemsets, min_count_for
-from citybrain.analytics.associations.significance import benjamini_hochberg, fit_margins, hoeffding_p
+from citybrain.analytics.associations.significance import fit_margins, hoeffding_p
 from citybrain.analytics.counting.baskets import BasketKey, case_ids, count_baskets
+from citybrain.analytics.stats import benjamini_hochberg
 from citybrain.core.errors import InvalidInput
 
 HEADER = "id,created_at,category,lat,lon\n"

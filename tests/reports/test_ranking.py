@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from citybrain.analytics.stats import benjamini_hochberg
 from citybrain.reports.ranking import (
     CategoryCounts,
-    benjamini_hochberg,
     composite,
     problem_candidates,
     rank_units,

@@ -25,6 +25,7 @@ from citybrain.analytics.counting.grid import Grid
 from citybrain.analytics.counting.series import DEFAULT_KEYS, NONE_LABEL, DailySeries, daily_counts
 from citybrain.analytics.detectors import TemporalSignal, run_all
 from citybrain.analytics.scan import Cluster, ScanConfig, scan
+from citybrain.analytics.stats import benjamini_hochberg
 from citybrain.core.errors import InvalidInput
 
 SCAN_DETECTOR = "stpscan"
@@ -287,22 +288,12 @@ def significant_series(judged: list[TemporalSignal], max_q: float) -> list[Tempo
         return []
     keys = sorted(by_series)
     p_series = np.array([min(1.0, min(s.p_value for s in by_series[k]) * len(by_series[k])) for k in keys])
-    passed = _benjamini_hochberg(p_series) <= max_q
+    passed = benjamini_hochberg(p_series) <= max_q
     chosen: list[TemporalSignal] = []
     for key, ok in zip(keys, passed, strict=True):
         if ok:
             chosen += [s for s in by_series[key] if s.alert and s.observed > s.expected]
     return sorted(chosen, key=lambda s: (s.series_key, s.p_value, s.method))
-
-
-def _benjamini_hochberg(p_values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    order = np.argsort(p_values)
-    m = len(p_values)
-    scaled = p_values[order] * m / np.arange(1, m + 1)
-    q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
-    q = np.empty(m)
-    q[order] = np.minimum(q_sorted, 1.0)
-    return q
 
 
 def _series(con: duckdb.DuckDBPyConnection, as_of: date, timezone: str, options: WarningOptions) -> DailySeries | None:

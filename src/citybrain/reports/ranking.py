@@ -21,6 +21,8 @@ from typing import Any
 
 from scipy import stats
 
+from citybrain.analytics.stats import benjamini_hochberg
+
 #: 三率 weights: response 10 %, resolution 45 %, satisfaction 45 %.
 RATE_WEIGHTS: dict[str, float] = {"response_rate": 0.10, "resolution_rate": 0.45, "satisfaction_rate": 0.45}
 
@@ -114,19 +116,6 @@ def rise_p_value(current: int, previous: int, current_days: float, previous_days
     return float(min(1.0, stats.binom.sf(current - 1, n, share)))
 
 
-def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
-    """q-values (false-discovery-rate adjusted p-values), in the order given."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    q = [1.0] * m
-    running = 1.0
-    for position in range(m - 1, -1, -1):
-        i = order[position]
-        running = min(running, p_values[i] * m / (position + 1))
-        q[i] = min(1.0, running)
-    return q
-
-
 def problem_candidates(
     counts: Sequence[CategoryCounts],
     *,
@@ -146,7 +135,7 @@ def problem_candidates(
     if not eligible:
         return []
     p_values = [rise_p_value(c.current, c.previous, current_days, previous_days) for c in eligible]
-    q_values = benjamini_hochberg(p_values)
+    q_values = benjamini_hochberg(p_values).tolist()
     top = max(c.current for c in eligible)
     scored_all = sum(c.scored for c in counts)
     city_rate = sum(c.satisfied for c in counts) / scored_all if scored_all else None

@@ -18,7 +18,6 @@ Benjamini–Hochberg over all itemsets tested.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from citybrain.analytics.associations.itemsets import FrequentItemsets
+from citybrain.analytics.stats import benjamini_hochberg
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -190,17 +190,3 @@ def hoeffding_p(observed: IntArray, trials: IntArray, mean: FloatArray) -> Float
     p = np.clip(np.asarray(mean, dtype=np.float64) / np.maximum(trials, 1), 0.0, 1.0)
     tail = stats.binom.sf(observed - 1, np.maximum(trials, 1), p)
     return np.asarray(np.where((trials <= 0) | (observed <= 0), 1.0, np.minimum(tail, 1.0)), dtype=np.float64)
-
-
-def benjamini_hochberg(p: Iterable[float] | FloatArray) -> FloatArray:
-    """Benjamini–Hochberg q-values (false discovery rate), in the input's order."""
-    values = np.asarray(list(p) if not isinstance(p, np.ndarray) else p, dtype=np.float64)
-    m = values.size
-    if m == 0:
-        return values
-    order = np.argsort(values, kind="stable")
-    ranked = values[order] * m / np.arange(1, m + 1)
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    q = np.empty(m)
-    q[order] = np.minimum(ranked, 1.0)
-    return q
