@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from citybrain import __version__
+from citybrain.core import heap
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
@@ -26,7 +27,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        heap.freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
         yield
+        heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
         if database is None:
             db.dispose()
