@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -150,3 +151,25 @@ class TestLife:
             assert (alert.status, alert.snoozed_until) == ("open", None)
             assert [d.channel for d in repository.deliveries(session, alert_id)] == ["webhook"]
         assert _actions(db, alert_id)[-2:] == ["grew", "woke"]
+
+
+class TestConcurrentRuns:
+    def test_a_second_daily_run_waits_for_the_first_and_grows_its_alert_instead_of_raising_another(
+        self, db: Database, settings: Settings
+    ) -> None:
+        second: list[service.Outcome] = []
+
+        def rerun() -> None:
+            with db.transaction() as session:
+                second.extend(service.record_day(session=session, signals=[cluster()], on=DAY, settings=settings))
+
+        with db.transaction() as session:
+            (first,) = service.record_day(session=session, signals=[cluster()], on=DAY, settings=settings)
+            worker = threading.Thread(target=rerun)
+            worker.start()
+            worker.join(0.5)
+            assert worker.is_alive()  # queued behind the first run's transaction, not reading around it
+        worker.join(10)
+        assert first.action == "raised"
+        assert [o.action for o in second] == ["unchanged"]
+        assert [a.id for a in _alerts(db)] == [first.alert.id]

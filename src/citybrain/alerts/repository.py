@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from citybrain.models import Case
 from citybrain.models.alerts import Alert, AlertEvent, NotificationDelivery
 
 ACTIVE = ("open", "acknowledged", "snoozed")
+#: PostgreSQL advisory lock key of the alert writers ("CBAL" in ASCII), held until the transaction ends.
+ALERT_WRITERS_LOCK = 0x4342414C
+
+
+def lock_alert_writers(session: Session) -> None:
+    """Queue this transaction behind any other that is raising or growing alerts, until it commits.
+
+    Deciding "raise a new alert or grow the open one" reads, then writes; two daily runs at once (a cron job and
+    an operator's rerun) would both read "none yet" and raise the same alert twice. On PostgreSQL a transaction
+    advisory lock serialises them; SQLite's writers are already one at a time (``Database.transaction``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ALERT_WRITERS_LOCK})
 
 
 def get(session: Session, alert_id: int) -> Alert | None:

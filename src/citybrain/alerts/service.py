@@ -159,7 +159,10 @@ def wake_snoozed(*, session: Session, on: date) -> list[Alert]:
 
 
 def record_day(*, session: Session, signals: Iterable[Signal], on: date, settings: Settings) -> list[Outcome]:
-    """The daily job's writes: wake ended snoozes, raise or grow every signal, plan the notifications."""
+    """The daily job's writes: wake ended snoozes, raise or grow every signal, plan the notifications.
+
+    One run at a time: a second run waits for the first to commit, then finds its alerts and grows them."""
+    repository.lock_alert_writers(session)
     woken = wake_snoozed(session=session, on=on)
     outcomes = [record(session=session, signal=s) for s in signals]
     heard = {o.alert.id: o.alert for o in outcomes if o.audible}
