@@ -42,7 +42,10 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=999)
     parser.add_argument("--cell-m", type=float, default=1000)
     parser.add_argument("--window", type=int, default=28)
+    parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
+    parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default="scan_demo_city", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
     started = time.perf_counter()
     city = build_city(seed=args.seed)
@@ -52,7 +55,7 @@ def main() -> None:
     con.execute("CREATE OR REPLACE TEMP VIEW cases AS SELECT * FROM sim_cases")
     generated = time.perf_counter() - started
     bursts = [(city.cell(p.cell_id), p.start, p.end) for p in stream.planted]
-    config = ScanConfig(replicates=args.replicates)
+    config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days)
     last = stream.end - timedelta(days=1)
     signals = {t: {"planted": 0, "false": 0} for t in THRESHOLDS}
     first_hit: dict[str, int | None] = {cell.id: None for cell, _, _ in bursts}
@@ -86,7 +89,13 @@ def main() -> None:
         "benchmark": "scan_demo_city",
         "cases": len(stream.cases),
         "analysis_days": args.days,
-        "config": {"cell_m": args.cell_m, "window_days": args.window, "replicates": args.replicates},
+        "config": {
+            "cell_m": args.cell_m,
+            "window_days": args.window,
+            "max_radius_m": args.max_radius_m,
+            "max_days": args.max_days,
+            "replicates": args.replicates,
+        },
         "planted_bursts": [
             {
                 "cell": c.id,
@@ -113,7 +122,7 @@ def main() -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     print(text)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scan_demo_city.json").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / f"{args.out}.json").write_text(text + "\n", encoding="utf-8")
 
 
 def _table(cases: tuple[object, ...]) -> pa.Table:

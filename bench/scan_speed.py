@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="numba threads (0: all cores)")
     parser.add_argument("--cell-m", type=float, default=1000)
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
+    parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="scan_speed", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
@@ -48,7 +49,9 @@ def main() -> None:
         numba.set_num_threads(args.threads)
     city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m)
     counts = background(city, args.days, args.per_day, np.random.default_rng(args.seed))
-    config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, stop_after=0)
+    config = ScanConfig(
+        replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days, stop_after=0
+    )
     load_before = os.getloadavg()
     timings, cpu = [], []
     result = None

@@ -36,8 +36,8 @@ def _load_city(db: Database, days: int = 30, burst: tuple[int, ...] = (28, 29)) 
                 at = START + timedelta(days=day, minutes=rng.randint(0, 480))
                 spot = NewCase(
                     text="夜间施工噪音",
-                    lat=28.147 + rng.random() * 0.003,
-                    lon=112.946 + rng.random() * 0.002,  # inside one 1 km cell
+                    lat=28.145 + rng.random() * 0.0025,
+                    lon=112.947 + rng.random() * 0.002,  # inside one 500 m cell of the default grid
                     created_at=at,
                 )
                 planted.add(case_service.create_case(session=session, data=spot, actor="test").id)

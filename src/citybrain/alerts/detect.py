@@ -36,11 +36,15 @@ TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods
 class WarningOptions:
     """What ``analyze warnings`` and ``alerts daily`` let a user choose (defaults: docs/warnings.md)."""
 
-    cell_m: float = 1000.0
-    window_days: int = 28
+    # Chosen on bench/scan_eval.py (docs/warnings.md): 500 m cells fit a neighbourhood-sized outbreak better than
+    # 1 km ones, circles of at most 750 m keep the chance maximum down, and a 12-week baseline keeps a new
+    # cluster's own cases from inflating its expectation (20 cases over 3 days: 38 % found by day 3 with 1 km
+    # cells and 28 days, 84 % with these). Calibration does not depend on them.
+    cell_m: float = 500.0
+    window_days: int = 84
     max_days: int = 7
     max_share: float = 0.1
-    max_radius_m: float = 3000.0  # largest circle; with 500 m cells, 1,000 m detects small outbreaks better
+    max_radius_m: float = 750.0
     replicates: int = 999
     seed: int = 0
     min_recurrence_days: float = 100.0  # a cluster rarer by chance than once in this many days is a warning

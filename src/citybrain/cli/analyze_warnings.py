@@ -66,6 +66,7 @@ def report(warnings: detect.Warnings) -> None:
         err_console.print(warnings.note, highlight=False)
 
 
+DEFAULTS = detect.WarningOptions()  # one place for the defaults: the daily job uses the same
 INPUT = typer.Option(None, "--input", help="Canonical CSV / Parquet of cases. Default: the live database.")
 JSON_OUT = typer.Option(None, "--json", help="Write the JSON here. Default: print it on stdout.")
 
@@ -78,20 +79,32 @@ def warnings_command(
         None, "--as-of", help="The analysis day (YYYY-MM-DD, not in the future). Default: the last day with a case."
     ),
     json_out: Path | None = JSON_OUT,
-    cell_m: float = typer.Option(1000.0, "--cell-m", help="Grid cell of the scan, in metres."),
-    window_days: int = typer.Option(28, "--window-days", help="Days of the scan's window (its baseline)."),
-    max_days: int = typer.Option(7, "--max-days", help="Longest cluster, in days ending on the analysis day."),
-    max_share: float = typer.Option(0.1, "--max-share", help="Largest circle, as a share of the window's cases."),
-    max_radius_m: float = typer.Option(
-        3000.0, "--max-radius-m", help="Largest circle's radius in metres (e.g. 1000 with --cell-m 500: see docs)."
+    cell_m: float = typer.Option(DEFAULTS.cell_m, "--cell-m", help="Grid cell of the scan, in metres."),
+    window_days: int = typer.Option(
+        DEFAULTS.window_days, "--window-days", help="Days of the scan's window (its baseline; longer = steadier)."
     ),
-    replicates: int = typer.Option(999, "--replicates", help="Monte Carlo permutations for the scan's p-values."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the permutations: the same seed gives the same p-values."),
+    max_days: int = typer.Option(
+        DEFAULTS.max_days, "--max-days", help="Longest cluster, in days ending on the analysis day."
+    ),
+    max_share: float = typer.Option(
+        DEFAULTS.max_share, "--max-share", help="Largest circle, as a share of the window's cases."
+    ),
+    max_radius_m: float = typer.Option(
+        DEFAULTS.max_radius_m, "--max-radius-m", help="Largest circle's radius, metres."
+    ),
+    replicates: int = typer.Option(
+        DEFAULTS.replicates, "--replicates", help="Monte Carlo permutations for the scan's p-values."
+    ),
+    seed: int = typer.Option(
+        DEFAULTS.seed, "--seed", help="Seed of the permutations: the same seed gives the same p-values."
+    ),
     min_recurrence: float = typer.Option(
-        100.0, "--min-recurrence", help="Report clusters rarer by chance than once in this many days."
+        DEFAULTS.min_recurrence_days,
+        "--min-recurrence",
+        help="Report clusters rarer by chance than once in this many days.",
     ),
     max_q: float = typer.Option(
-        0.05, "--max-q", help="Temporal: false discovery rate over the series judged (Benjamini–Hochberg)."
+        DEFAULTS.max_q, "--max-q", help="Temporal: false discovery rate over the series judged (Benjamini–Hochberg)."
     ),
     by: str = typer.Option(
         "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
