@@ -32,6 +32,15 @@ class City:
     def cells(self) -> int:
         return len(self.rows)
 
+    def corners(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(lat, lon) of every distinct corner of the cells: the scan's extra circle centres (as in the product)."""
+        steps = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)
+        cells = np.column_stack([self.rows, self.cols])
+        corners = np.unique((cells[:, None, :] + steps[None, :, :]).reshape(-1, 2), axis=0)
+        lat = LAT0 + corners[:, 0] * self.cell_m / M_PER_DEG
+        lon = LON0 + corners[:, 1] * self.cell_m / (M_PER_DEG * math.cos(math.radians(LAT0)))
+        return lat, lon
+
     def cell_of(self, x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[np.int64]:
         """The cell index holding each point (metres from the grid origin), -1 outside the city."""
         lookup = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(self.rows, self.cols, strict=True))}

@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=28)
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
+    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="scan_demo_city", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
@@ -64,7 +65,10 @@ def main() -> None:
         day = last - timedelta(days=offset)
         tick = time.perf_counter()
         cube = build_cube(con, as_of=day, timezone=ZONE, window_days=args.window, cell_m=args.cell_m)
-        result = scan(cube.counts, cube.lat, cube.lon, end=day, cell_ids=cube.cells, config=config, seed=offset)
+        result = scan(
+            cube.counts, cube.lat, cube.lon, end=day, cell_ids=cube.cells, config=config, seed=offset,
+            extra_centres=cube.corners() if args.corners else None,
+        )  # fmt: skip
         scans_seconds.append(time.perf_counter() - tick)
         index = {name: i for i, name in enumerate(cube.cells)}
         for t in THRESHOLDS:
@@ -94,6 +98,7 @@ def main() -> None:
             "window_days": args.window,
             "max_radius_m": args.max_radius_m,
             "max_days": args.max_days,
+            "corner_centres": args.corners,
             "replicates": args.replicates,
         },
         "planted_bursts": [

@@ -44,8 +44,14 @@ def wilson(hits: int, n: int, z: float = 1.96) -> list[float]:
     return [round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4)]
 
 
+EXTRA: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]] | None] = {"centres": None}
+
+
 def run_scan(city: City, window: NDArray[np.int64], config: ScanConfig, seed: int, day: int) -> ScanResult:
-    return scan(window, city.lat, city.lon, end=END + timedelta(days=day), config=config, seed=seed)
+    extra = EXTRA["centres"]
+    return scan(
+        window, city.lat, city.lon, end=END + timedelta(days=day), config=config, seed=seed, extra_centres=extra
+    )
 
 
 def calibration(city: City, args: argparse.Namespace, config: ScanConfig) -> dict[str, object]:
@@ -157,11 +163,13 @@ def main() -> None:
     parser.add_argument("--even", action="store_true", help="cases spread almost evenly over the cells")
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
+    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="scan_eval", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
     city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m, even=args.even)
     config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days)
+    EXTRA["centres"] = city.corners() if args.corners else None
     started = time.perf_counter()
     calibrated = calibration(city, args, config) if args.null_days else None
     powered = power(city, args, config) if args.trials else None
@@ -183,7 +191,7 @@ def main() -> None:
             "days": args.outbreak_days,
             "placed": "at a cell centre" if args.at_cell_centre else "anywhere (uniform over the city)",
         },
-        "config": asdict(config),
+        "config": {**asdict(config), "corner_centres": args.corners},
         "calibration": calibrated,
         "power": powered,
         "targets": {"calibration_share_ri100_max": 0.01, "power_by_day3_ri100_min": 0.9},

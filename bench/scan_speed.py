@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--cell-m", type=float, default=1000)
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
+    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="scan_speed", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
@@ -52,12 +53,15 @@ def main() -> None:
     config = ScanConfig(
         replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days, stop_after=0
     )
+    extra = city.corners() if args.corners else None
     load_before = os.getloadavg()
     timings, cpu = [], []
     result = None
     for _ in range(args.repeat + 1):
         started, started_cpu = time.perf_counter(), time.process_time()
-        result = scan(counts, city.lat, city.lon, end=date(2026, 11, 25), config=config, seed=args.seed)
+        result = scan(
+            counts, city.lat, city.lon, end=date(2026, 11, 25), config=config, seed=args.seed, extra_centres=extra
+        )
         timings.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
     assert result is not None
@@ -69,7 +73,7 @@ def main() -> None:
         "cases": result.total_cases,
         "cases_per_day": round(result.total_cases / args.days),
         "replicates": args.replicates,
-        "config": asdict(config),
+        "config": {**asdict(config), "corner_centres": args.corners},
         "cold_seconds": round(timings[0], 3),
         "seconds": round(statistics.median(timings[1:]), 3) if args.repeat else None,
         "warm_runs": [round(t, 3) for t in timings[1:]],

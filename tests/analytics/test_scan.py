@@ -201,3 +201,42 @@ def test_an_ordinary_day_stops_early_and_a_real_cluster_gets_every_replicate() -
     assert alarm.replicates == 999
     assert alarm.best is not None
     assert alarm.best.recurrence_days >= 365
+
+
+def corners(side: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The interior corners of the city() grid (where four cells meet), row-major."""
+    row, col = np.divmod(np.arange((side - 1) * (side - 1)), side - 1)
+    lat = 28.0 + (row + 1.0) * CELL_M / 111_320.0
+    lon = 112.0 + (col + 1.0) * CELL_M / (111_320.0 * math.cos(math.radians(28.0)))
+    return lat, lon
+
+
+def test_extra_centres_fit_a_cluster_that_straddles_a_corner_in_one_circle() -> None:
+    side, days = 15, 21
+    counts = background(side, days, 300, seed=5)
+    lat, lon = city(side)
+    square = [7 * side + 7, 7 * side + 8, 8 * side + 7, 8 * side + 8]  # the four cells round corner (8, 8)
+    counts[square, -3:] += 6
+    config = ScanConfig(replicates=99, max_radius_m=1000)
+    cells_only = scan(counts, lat, lon, end=END, config=config, seed=3).best
+    with_corners = scan(counts, lat, lon, end=END, config=config, seed=3, extra_centres=corners(side)).best
+    assert cells_only is not None
+    assert with_corners is not None
+    assert not set(str(c) for c in square) <= set(cells_only.cells)  # no circle round a cell centre is that square
+    assert sorted(with_corners.cells) == sorted(str(c) for c in square)
+    corner_lat, corner_lon = corners(side)
+    at = 7 * (side - 1) + 7
+    assert (with_corners.center_lat, with_corners.center_lon) == (corner_lat[at], corner_lon[at])
+    assert with_corners.radius_m == pytest.approx(CELL_M / math.sqrt(2), rel=1e-3)
+    assert with_corners.llr > cells_only.llr
+    assert with_corners.observed == int(counts[square, -3:].sum())
+
+
+def test_an_extra_centre_beyond_every_cell_draws_no_circle_and_bad_extra_centres_are_refused() -> None:
+    lat, lon = city(3)
+    found = neighbours(lat, lon, max_radius_m=600, extra_lat=np.array([29.0]), extra_lon=np.array([113.0]))
+    assert len(found.length) == 9
+    assert list(found.source) == list(range(9))
+    counts = background(3, 7, 50, seed=1)
+    with pytest.raises(InvalidInput, match="finite"):
+        scan(counts, lat, lon, end=END, extra_centres=(np.array([math.nan]), np.array([112.0])))

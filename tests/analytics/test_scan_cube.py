@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from citybrain.analytics import io
-from citybrain.analytics.counting.cube import build_cube
+from citybrain.analytics.counting.cube import build_cube, grid_corners
+from citybrain.analytics.counting.grid import Grid
 from citybrain.analytics.scan import ScanConfig, scan
 from citybrain.core.errors import InvalidInput
 
@@ -113,3 +114,15 @@ def test_cube_then_scan_names_the_cases_of_a_planted_outbreak(tmp_path: Path) ->
     planted = {case for case in best.case_ids if case.startswith("out")}
     assert len(planted) >= 15
     assert abs(best.center_lat - 28.15) * 111_320 < 1500
+
+
+def test_grid_corners_are_each_corner_of_the_cells_once() -> None:
+    grid = Grid(size_m=500.0, ref_lat=28.0, origin_lat=0.0, origin_lon=0.0)
+    lat, lon = grid_corners(grid, np.array([[10, 20], [10, 21]], dtype=np.int64))  # two cells side by side
+    assert len(lat) == 6  # 2 × 4 corners, two shared
+    rows, cols = np.round(lat / grid.dlat).astype(int).tolist(), np.round(lon / grid.dlon).astype(int).tolist()
+    points = set(zip(rows, cols, strict=True))
+    assert points == {(10, 20), (10, 21), (10, 22), (11, 20), (11, 21), (11, 22)}
+    centre_lat, centre_lon = grid.cell_center(10, 20)
+    assert min(lat) < centre_lat < max(lat)
+    assert min(lon) < centre_lon < max(lon)

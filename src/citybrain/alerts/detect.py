@@ -39,7 +39,8 @@ class WarningOptions:
     # Chosen on bench/scan_eval.py (docs/warnings.md): 500 m cells fit a neighbourhood-sized outbreak better than
     # 1 km ones, circles of at most 750 m keep the chance maximum down, and a 12-week baseline keeps a new
     # cluster's own cases from inflating its expectation (20 cases over 3 days: 38 % found by day 3 with 1 km
-    # cells and 28 days, 84 % with these). Calibration does not depend on them.
+    # cells and 28 days, 86 % with these and circles round the grid's corners too). Calibration does not depend
+    # on them.
     cell_m: float = 500.0
     window_days: int = 84
     max_days: int = 7
@@ -327,7 +328,7 @@ def _clusters(cube: Cube, options: WarningOptions) -> list[Cluster]:
     config = options.scan_config()
     result = scan(
         cube.counts, cube.lat, cube.lon, end=cube.end, cell_ids=cube.cells, members=cube.members,
-        config=config, seed=options.seed,
+        config=config, seed=options.seed, extra_centres=cube.corners(),
     )  # fmt: skip
     return [c for c in result.clusters if c.recurrence_days >= options.min_recurrence_days]
 

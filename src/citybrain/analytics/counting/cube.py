@@ -53,6 +53,18 @@ class Cube:
     def total(self) -> int:
         return int(self.counts.sum())
 
+    def corners(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(lat, lon) of every grid corner of the cube's cells, each once: circle centres besides the cells'
+        own, so that a cluster straddling a corner (four cells meet there) fits one circle."""
+        return grid_corners(self.grid, np.array([c.split("_") for c in self.cells], dtype=np.int64).reshape(-1, 2))
+
+
+def grid_corners(grid: Grid, cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(lat, lon) of the distinct corners of ``cells`` ((row, col) pairs) on ``grid``."""
+    steps = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)
+    corners = np.unique((cells[:, None, :] + steps[None, :, :]).reshape(-1, 2), axis=0)
+    return grid.origin_lat + corners[:, 0] * grid.dlat, grid.origin_lon + corners[:, 1] * grid.dlon
+
 
 def build_cube(
     con: duckdb.DuckDBPyConnection,

@@ -109,7 +109,8 @@ def best_per_centre(
     excesses, not for quiet places. Only cylinders with at least ``least`` cases (see :func:`thresholds`) are
     weighed; the others count as 0.
     """
-    n, days = recent.shape
+    n = lengths.shape[0]  # centres: the cells, then any extra centres
+    days = recent.shape[1]
     total = xlogx.shape[0] - 1
     best = np.zeros(n)
     best_k = np.full(n, -1, dtype=np.int64)
@@ -241,7 +242,9 @@ def _replicate(
     r: int,
 ) -> float:
     np.random.seed((seed * 1_000_003 + r) % 4_294_967_296)
-    recent = _deal(case_cells, last_days, lengths.shape[0])
+    # rows of the dealt counts: every cell a circle can take and every cell with a case (centres may be more)
+    cells = max(order.max() if order.size else -1, case_cells.max() if case_cells.size else -1) + 1
+    recent = _deal(case_cells, last_days, cells)
     best, _, _ = best_per_centre(recent, order, lengths, offsets, least, log_mu, log_rest, xlogx)
     return best.max() if best.shape[0] else 0.0
 

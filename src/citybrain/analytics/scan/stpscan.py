@@ -124,11 +124,15 @@ def scan(
     members: Members | None = None,
     config: ScanConfig | None = None,
     seed: int = 0,
+    extra_centres: tuple[ArrayLike, ArrayLike] | None = None,
 ) -> ScanResult:
     """Scan ``counts`` (cells × days, the last column being the analysis day ``end``) for clusters alive today.
 
     ``lat``/``lon`` are the cells' centres; ``cell_ids`` name the cells in the result (default: the row numbers);
-    ``members`` lets each cluster list its cases. The same ``seed`` gives the same p-values. Raises InvalidInput for
+    ``members`` lets each cluster list its cases. ``extra_centres`` (lat, lon) are more points to draw circles round
+    besides the cells' centres, such as the grid's corners (:meth:`citybrain.analytics.counting.cube.Cube.corners`):
+    a cluster that straddles a corner of the grid then fits one circle. The same ``seed`` gives the same p-values.
+    Raises InvalidInput for
     counts that are not a cells × days table of non-negative whole numbers, for fewer than two days (space and time
     cannot be told apart), or for centres that are missing or not finite. A window with no cases has no cluster.
     """
@@ -142,7 +146,8 @@ def scan(
     if total == 0:
         empty = np.zeros(0)
         return ScanResult((), end, n_days, n_cells, 0, 0, config, empty)
-    found = neighbours(lat_a, lon_a, max_radius_m=config.max_radius_m)
+    extra_lat, extra_lon = _checked_extra(extra_centres)
+    found = neighbours(lat_a, lon_a, max_radius_m=config.max_radius_m, extra_lat=extra_lat, extra_lon=extra_lon)
     cell_totals = table.sum(axis=1)
     lengths = limit_by_share(found, cell_totals, config.max_share * total)
     last_days = table[:, ::-1][:, : min(config.max_days, n_days)].sum(axis=0)
@@ -163,7 +168,9 @@ def scan(
         return null_maxima(case_cells, last_days, *cylinders, least, log_mu, log_rest, xlogx, count, seed, first)
 
     maxima = _null_maxima(run, config, float(best.max()))
-    context = _Context(table, found, lat_a, lon_a, names, members, maxima, end, config)
+    centre_lat = np.concatenate([lat_a, extra_lat])[found.source]
+    centre_lon = np.concatenate([lon_a, extra_lon])[found.source]
+    context = _Context(table, found, centre_lat, centre_lon, names, members, maxima, end, config)
     clusters = tuple(context.cluster(i, int(best_k[i]), int(best_l[i]), float(best[i])) for i in picks)
     return ScanResult(clusters, end, n_days, n_cells, total, len(maxima), config, maxima)
 
@@ -221,6 +228,15 @@ def _checked_centres(lat: ArrayLike, lon: ArrayLike, n: int) -> tuple[NDArray[np
     if np.any(np.abs(lat_a) > 90) or np.any(np.abs(lon_a) > 180):
         raise InvalidInput("cell centres must be latitudes in [-90, 90] and longitudes in [-180, 180]")
     return lat_a, lon_a
+
+
+def _checked_extra(
+    extra: tuple[ArrayLike, ArrayLike] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    if extra is None:
+        return np.zeros(0), np.zeros(0)
+    lat = np.asarray(extra[0], dtype=np.float64).reshape(-1)
+    return _checked_centres(lat, extra[1], len(lat))
 
 
 def _cell_names(cell_ids: Sequence[str] | None, n: int) -> tuple[str, ...]:
