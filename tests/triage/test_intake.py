@@ -136,3 +136,37 @@ class TestStaffApi:
         assert created["category_code"] == "labor"
         assert created["status"] == "dispatched"
         assert created["department_code"] == "hrss"
+
+
+class TestCaseDetail:
+    def test_staff_read_why_intake_routed_a_case_and_the_queue_flag_in_its_detail(
+        self, make_client: AppFactory, app_key: str, db: Database
+    ) -> None:
+        client = make_client(threshold=0.8)
+        routed = case_of(db, post(client, app_key, description=WAGES))
+        queued = case_of(db, post(client, app_key, description=VAGUE))
+        headers = {"X-API-Key": make_key(db, "operator")}
+        routed_detail = client.get(f"/api/v1/cases/{routed.id}", headers=headers).json()
+        queued_detail = client.get(f"/api/v1/cases/{queued.id}", headers=headers).json()
+        assert routed_detail["needs_review"] is False
+        assert routed_detail["triage"] == routed.triage
+        assert routed_detail["triage"]["route"]["department"] == "hrss"
+        assert queued_detail["needs_review"] is True
+        assert queued_detail["triage"]["review"] == ["category"]
+
+    def test_roles_without_personal_data_see_the_reasons_masked(
+        self, make_client: AppFactory, app_key: str, db: Database
+    ) -> None:
+        client = make_client()
+        case = case_of(db, post(client, app_key, description=WAGES))
+        with db.transaction() as s:  # evidence quoting the citizen's words, as place evidence does
+            row = s.get(Case, case.id)
+            assert row is not None
+            row.triage = {**(row.triage or {}), "place": {"evidence": ["联系电话13912345678"]}}
+        supervisor = client.get(f"/api/v1/cases/{case.id}", headers={"X-API-Key": make_key(db, "supervisor")})
+        operator = client.get(f"/api/v1/cases/{case.id}", headers={"X-API-Key": make_key(db, "operator")})
+        assert supervisor.status_code == 200
+        assert "13912345678" not in supervisor.text
+        assert case.triage is not None
+        assert supervisor.json()["triage"]["category"] == case.triage["category"]  # labels and numbers stay
+        assert operator.json()["triage"]["place"]["evidence"] == ["联系电话13912345678"]

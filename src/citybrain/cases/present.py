@@ -113,7 +113,20 @@ def case_detail(session: Session, case: Case, *, pii: bool) -> CaseDetail:
         **base.model_dump(),
         contact=contact_out(repository.contact(session, case.id), pii=pii),
         events=events_out(events, codes, pii=pii),
+        needs_review=bool(case.needs_review),
+        triage=case.triage if pii or case.triage is None else _masked_tree(case.triage),
     )
+
+
+def _masked_tree(value: Any) -> Any:
+    """``value`` with every string in it masked (evidence quoted from the citizen's words)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _masked_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_tree(v) for v in value]
+    return value
 
 
 def event_list(session: Session, case: Case, *, pii: bool) -> list[EventOut]:

@@ -182,6 +182,16 @@ class CaseOut(BaseModel):
 class CaseDetail(CaseOut):
     contact: ContactOut | None
     events: list[EventOut]
+    needs_review: bool = Field(
+        default=False, description="Intake could not dispatch it by itself: it waits in the human dispatch queue."
+    )
+    triage: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "How intake read the case (分拣依据): category (model label, confidence, threshold), place, repeats, "
+            "route and what needs a person; free text in it is masked like the case's text."
+        ),
+    )
 
 
 class CaseList(BaseModel):
