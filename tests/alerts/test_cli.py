@@ -137,6 +137,14 @@ def test_bad_input_is_exit_2_and_writes_nothing(cases_csv: Path, tmp_path: Path,
     assert not out.exists()
 
 
+def test_an_unwritable_json_target_is_exit_2_with_a_clear_message(cases_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "no such folder" / "warnings.json"
+    result = runner.invoke(app, ["analyze", "warnings", "--input", str(cases_csv), "--json", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.stderr
+    assert not out.parent.exists()
+
+
 def test_a_quiet_stretch_and_a_single_day_find_nothing(tmp_path: Path) -> None:
     old = _write(tmp_path / "old.csv", _rows(days=3, planted=()))
     quiet = _warnings(old, "2026-03-20", tmp_path / "q.json")  # every series is zero for weeks before the day

@@ -15,7 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from citybrain.analytics import io
 from citybrain.analytics.associations.analysis import AssociationParams, AssociationResult, run_associations
 from citybrain.cli.analyze import app
-from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.core.settings import load_settings
@@ -137,7 +137,7 @@ def _write(result: AssociationResult, target: str, source: str) -> None:
         sys.stdout.write(text + "\n")
         return
     path = Path(target)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_whole(path, text + "\n")
     summary = result.summary
     console.print(
         f"关联规则 {summary.get('rules_significant', 0):,} 条 / rules from "

@@ -15,7 +15,7 @@ from rich.table import Table
 from citybrain.analytics.hot_issues import Board, BoardParams, board_json, build_board
 from citybrain.analytics.hot_issues_io import load_messages, store_board, write_board_xlsx
 from citybrain.cli.analyze import app
-from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
 from citybrain.core.settings import load_settings
 
@@ -106,7 +106,7 @@ def _write(document: dict[str, object], target: str) -> None:
     if target == "-":
         sys.stdout.write(text + "\n")
         return
-    Path(target).write_text(text + "\n", encoding="utf-8")
+    write_whole(Path(target), text + "\n")
 
 
 def _print(board: Board, zone: ZoneInfo) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citybrain.cli.analyze import app
-from citybrain.cli.common import err_console, handle_errors, open_database
+from citybrain.cli.common import err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
 from citybrain.nlp.replies import ScoringConfig
 from citybrain.nlp.replies_data import ReplyRecord, read_replies
@@ -93,14 +92,7 @@ def _from_database(start: str | None, end: str | None, limit: int) -> tuple[list
 
 
 def _write(path: Path, body: bytes) -> None:
-    """Write whole or not at all (a temporary file renamed into place)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(body)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_whole(path, body)
     err_console.print(f"wrote {path}")
 
 

@@ -12,7 +12,7 @@ from citybrain.alerts import detect, service
 from citybrain.analytics import io
 from citybrain.cli.alerts import parse_day, raise_alerts
 from citybrain.cli.analyze import app
-from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.core.settings import Settings, load_settings
@@ -155,7 +155,5 @@ def _write(found: detect.Warnings, json_out: Path | None) -> None:
     if json_out is None:
         print(text)
         return
-    tmp = json_out.with_name(json_out.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(json_out)  # nothing half-written
+    write_whole(json_out, text + "\n")
     console.print(f"wrote {json_out}", highlight=False)

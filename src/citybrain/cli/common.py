@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -13,7 +15,7 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from citybrain.core.db import Database
-from citybrain.core.errors import CityBrainError
+from citybrain.core.errors import CityBrainError, InvalidInput
 from citybrain.core.settings import load_settings
 
 console = Console()
@@ -47,6 +49,21 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_FAILED) from None
 
     return wrapper
+
+
+def write_whole(path: Path, data: str | bytes) -> None:
+    """Write a command's output file whole or not at all: a temporary file beside it, renamed over it. A place that
+    cannot be written is one clear error (exit 2), never a traceback or a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @contextmanager

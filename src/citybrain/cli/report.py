@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +16,7 @@ from rich.table import Table
 from citybrain.cases import kpi_service
 from citybrain.cases.kpi_service import DIMENSIONS, KpiReport
 from citybrain.cases.kpis import KPI_NAMES, KPIS, KpiValue
-from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
 from citybrain.reports import excel as report_files
 from citybrain.reports import service as report_service
@@ -211,13 +210,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_whole(output, text)
     console.print(f"wrote {output}")
 
 
@@ -271,11 +264,5 @@ def monthly(
 def _write_bytes(body: bytes, output: Path | None) -> None:
     """Write a binary report whole (temporary file renamed into place)."""
     assert output is not None
-    tmp = output.with_name(f".{output.name}.tmp")
-    try:
-        tmp.write_bytes(body)
-        os.replace(tmp, output)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_whole(output, body)
     console.print(f"wrote {output}")
