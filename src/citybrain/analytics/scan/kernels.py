@@ -139,6 +139,7 @@ PARALLEL_WORK = 20_000_000  # cylinders × replicates below which threads cost m
 
 def null_maxima(
     case_cells: NDArray[np.int64],
+    cells: int,
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
@@ -153,7 +154,8 @@ def null_maxima(
 ) -> NDArray[np.float64]:
     """The largest cylinder GLR in each of ``replicates`` date permutations (SaTScan's space-time permutation).
 
-    ``case_cells`` holds one entry per case in the window (its cell). Shuffling the cases' dates while keeping how
+    ``case_cells`` holds one entry per case in the window (its cell), of ``cells`` cells (circle centres may be
+    more: see :func:`citybrain.analytics.scan.neighbours.neighbours`). Shuffling the cases' dates while keeping how
     many fall on each day is the same as dealing a random permutation of ``case_cells`` out to the days in turn;
     only the cases dealt to the last ``len(last_days)`` days matter, so a partial Fisher–Yates shuffle of that many
     positions is enough. ``last_days[l]`` is the number of cases on the day ``l`` days before the analysis day.
@@ -164,6 +166,7 @@ def null_maxima(
     """
     arguments = (
         case_cells,
+        cells,
         last_days,
         order,
         lengths,
@@ -184,6 +187,7 @@ def null_maxima(
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _maxima_threads(
     case_cells: NDArray[np.int64],
+    cells: int,
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
@@ -199,7 +203,7 @@ def _maxima_threads(
     maxima = np.zeros(replicates)
     for r in numba.prange(replicates):
         maxima[r] = _replicate(
-            case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+            case_cells, cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
         )
     return maxima
 
@@ -207,6 +211,7 @@ def _maxima_threads(
 @numba.njit(cache=True, nogil=True)
 def _maxima_serial(
     case_cells: NDArray[np.int64],
+    cells: int,
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
@@ -222,7 +227,7 @@ def _maxima_serial(
     maxima = np.zeros(replicates)
     for r in range(replicates):
         maxima[r] = _replicate(
-            case_cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+            case_cells, cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
         )
     return maxima
 
@@ -230,6 +235,7 @@ def _maxima_serial(
 @numba.njit(cache=True, nogil=True)
 def _replicate(
     case_cells: NDArray[np.int64],
+    cells: int,
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
@@ -242,8 +248,6 @@ def _replicate(
     r: int,
 ) -> float:
     np.random.seed((seed * 1_000_003 + r) % 4_294_967_296)
-    # rows of the dealt counts: every cell a circle can take and every cell with a case (centres may be more)
-    cells = max(order.max() if order.size else -1, case_cells.max() if case_cells.size else -1) + 1
     recent = _deal(case_cells, last_days, cells)
     best, _, _ = best_per_centre(recent, order, lengths, offsets, least, log_mu, log_rest, xlogx)
     return best.max() if best.shape[0] else 0.0

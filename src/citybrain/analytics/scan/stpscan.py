@@ -165,7 +165,9 @@ def scan(
     case_cells = np.repeat(np.arange(n_cells, dtype=np.int64), cell_totals)
 
     def run(count: int, first: int) -> NDArray[np.float64]:
-        return null_maxima(case_cells, last_days, *cylinders, least, log_mu, log_rest, xlogx, count, seed, first)
+        return null_maxima(
+            case_cells, n_cells, last_days, *cylinders, least, log_mu, log_rest, xlogx, count, seed, first
+        )
 
     maxima = _null_maxima(run, config, float(best.max()))
     centre_lat = np.concatenate([lat_a, extra_lat])[found.source]
