@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from citybrain.analytics.counting.cube import grid_corners
+from citybrain.analytics.counting.grid import Grid
+
 CELL_M = 1000.0
 LAT0, LON0 = 28.2, 112.95  # Changsha
 M_PER_DEG = 111_320.0
@@ -34,12 +37,8 @@ class City:
 
     def corners(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(lat, lon) of every distinct corner of the cells: the scan's extra circle centres (as in the product)."""
-        steps = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)
-        cells = np.column_stack([self.rows, self.cols])
-        corners = np.unique((cells[:, None, :] + steps[None, :, :]).reshape(-1, 2), axis=0)
-        lat = LAT0 + corners[:, 0] * self.cell_m / M_PER_DEG
-        lon = LON0 + corners[:, 1] * self.cell_m / (M_PER_DEG * math.cos(math.radians(LAT0)))
-        return lat, lon
+        grid = Grid(size_m=self.cell_m, ref_lat=LAT0, origin_lat=LAT0, origin_lon=LON0)  # the grid built below
+        return grid_corners(grid, np.column_stack([self.rows, self.cols]))
 
     def cell_of(self, x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[np.int64]:
         """The cell index holding each point (metres from the grid origin), -1 outside the city."""

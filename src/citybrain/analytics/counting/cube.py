@@ -48,6 +48,7 @@ class Cube:
     members: Members
     grid: Grid
     left_out: LeftOut
+    rows_cols: NDArray[np.int64]  # (cells, 2): each cell's (row, col) on the grid, as in ``cells``
 
     @property
     def total(self) -> int:
@@ -56,7 +57,7 @@ class Cube:
     def corners(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(lat, lon) of every grid corner of the cube's cells, each once: circle centres besides the cells'
         own, so that a cluster straddling a corner (four cells meet there) fits one circle."""
-        return grid_corners(self.grid, np.array([c.split("_") for c in self.cells], dtype=np.int64).reshape(-1, 2))
+        return grid_corners(self.grid, self.rows_cols)
 
 
 def grid_corners(grid: Grid, cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -108,6 +109,7 @@ def build_cube(
         members=_members(con, cells),
         grid=grid,
         left_out=_left_out(con, as_of),
+        rows_cols=cells.reshape(-1, 2),
     )
 
 
