@@ -177,7 +177,9 @@ def daily(
         None, "--as-of", help="The day to analyse (YYYY-MM-DD, not in the future). Default: yesterday."
     ),
     by: str = typer.Option(
-        "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
+        ",".join(detect.WarningOptions.by),
+        "--by",
+        help="Columns that split the temporal series, comma-separated (e.g. category).",
     ),
 ) -> None:
     """The daily job: detectors and space-time scan on the live database, raise or grow alerts, then notify.

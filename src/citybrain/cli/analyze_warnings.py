@@ -107,7 +107,7 @@ def warnings_command(
         DEFAULTS.max_q, "--max-q", help="Temporal: false discovery rate over the series judged (Benjamini–Hochberg)."
     ),
     by: str = typer.Option(
-        "category,district", "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
+        ",".join(DEFAULTS.by), "--by", help="Columns that split the temporal series, comma-separated (e.g. category)."
     ),
     store: bool | None = typer.Option(
         None, "--store/--no-store", help="Raise or grow alerts from the findings. Default: yes for the database."
