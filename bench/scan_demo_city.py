@@ -24,9 +24,11 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
+from bench.scan_city import CENTRES
 from bench.scan_speed import RESULTS
-from citybrain.analytics.counting.cube import build_cube
+from citybrain.analytics.counting.cube import Cube, build_cube
 from citybrain.analytics.io import connect
 from citybrain.analytics.scan import ScanConfig, scan
 from citybrain.simulate.city import build_city
@@ -44,7 +46,10 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=28)
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
-    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
+    parser.add_argument(
+        "--centres", choices=CENTRES, default="cells",
+        help="circle centres besides the cells': none, the grid's corners, or corners and side midpoints (the product)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="scan_demo_city", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
@@ -67,7 +72,7 @@ def main() -> None:
         cube = build_cube(con, as_of=day, timezone=ZONE, window_days=args.window, cell_m=args.cell_m)
         result = scan(
             cube.counts, cube.lat, cube.lon, end=day, cell_ids=cube.cells, config=config, seed=offset,
-            extra_centres=cube.corners() if args.corners else None,
+            extra_centres=_extra_centres(cube, args.centres),
         )  # fmt: skip
         scans_seconds.append(time.perf_counter() - tick)
         index = {name: i for i, name in enumerate(cube.cells)}
@@ -98,7 +103,7 @@ def main() -> None:
             "window_days": args.window,
             "max_radius_m": args.max_radius_m,
             "max_days": args.max_days,
-            "corner_centres": args.corners,
+            "extra_centres": args.centres,
             "replicates": args.replicates,
         },
         "planted_bursts": [
@@ -150,6 +155,12 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dy = (lat1 - lat2) * 111_320.0
     dx = (lon1 - lon2) * 111_320.0 * math.cos(math.radians(lat1))
     return math.hypot(dx, dy)
+
+
+def _extra_centres(cube: Cube, kind: str) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    if kind == "cells":
+        return None
+    return cube.corners() if kind == "corners" else cube.half_lattice()
 
 
 if __name__ == "__main__":

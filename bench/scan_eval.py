@@ -26,7 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.scan_city import City, background, build_city, outbreak
+from bench.scan_city import CENTRES, City, background, build_city, outbreak
 from bench.scan_speed import RESULTS
 from citybrain.analytics.scan import ScanConfig, ScanResult, scan
 
@@ -163,13 +163,16 @@ def main() -> None:
     parser.add_argument("--even", action="store_true", help="cases spread almost evenly over the cells")
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
-    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
+    parser.add_argument(
+        "--centres", choices=CENTRES, default="cells",
+        help="circle centres besides the cells': none, the grid's corners, or corners and side midpoints (the product)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="scan_eval", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
     city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m, even=args.even)
     config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days)
-    EXTRA["centres"] = city.corners() if args.corners else None
+    EXTRA["centres"] = city.extra_centres(args.centres)
     started = time.perf_counter()
     calibrated = calibration(city, args, config) if args.null_days else None
     powered = power(city, args, config) if args.trials else None
@@ -191,7 +194,7 @@ def main() -> None:
             "days": args.outbreak_days,
             "placed": "at a cell centre" if args.at_cell_centre else "anywhere (uniform over the city)",
         },
-        "config": {**asdict(config), "corner_centres": args.corners},
+        "config": {**asdict(config), "extra_centres": args.centres},
         "calibration": calibrated,
         "power": powered,
         "targets": {"calibration_share_ri100_max": 0.01, "power_by_day3_ri100_min": 0.9},

@@ -25,7 +25,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from bench.scan_city import background, build_city
+from bench.scan_city import CENTRES, background, build_city
 from citybrain.analytics.scan import ScanConfig, scan
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -42,7 +42,10 @@ def main() -> None:
     parser.add_argument("--cell-m", type=float, default=1000)
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
-    parser.add_argument("--corners", action="store_true", help="circles round the cells' corners too (the product)")
+    parser.add_argument(
+        "--centres", choices=CENTRES, default="cells",
+        help="circle centres besides the cells': none, the grid's corners, or corners and side midpoints (the product)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="scan_speed", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
@@ -53,7 +56,7 @@ def main() -> None:
     config = ScanConfig(
         replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days, stop_after=0
     )
-    extra = city.corners() if args.corners else None
+    extra = city.extra_centres(args.centres)
     load_before = os.getloadavg()
     timings, cpu = [], []
     result = None
@@ -73,7 +76,7 @@ def main() -> None:
         "cases": result.total_cases,
         "cases_per_day": round(result.total_cases / args.days),
         "replicates": args.replicates,
-        "config": {**asdict(config), "corner_centres": args.corners},
+        "config": {**asdict(config), "extra_centres": args.centres},
         "cold_seconds": round(timings[0], 3),
         "seconds": round(statistics.median(timings[1:]), 3) if args.repeat else None,
         "warm_runs": [round(t, 3) for t in timings[1:]],

@@ -95,6 +95,14 @@ def test_a_radius_cap_bounds_the_clusters(cases_csv: Path, tmp_path: Path) -> No
     assert capped != wide
 
 
+def test_min_cases_drops_clusters_smaller_than_asked(cases_csv: Path, tmp_path: Path) -> None:
+    found = _warnings(cases_csv, LAST.isoformat(), tmp_path / "a.json")
+    smallest = min(c["observed"] for c in found["clusters"])  # type: ignore[type-var]
+    fewer = _warnings(cases_csv, LAST.isoformat(), tmp_path / "b.json", "--min-cases", str(smallest + 1))
+    assert all(c["observed"] > smallest for c in fewer["clusters"])  # type: ignore[operator]
+    assert len(fewer["clusters"]) < len(found["clusters"])
+
+
 def test_the_same_seed_gives_the_same_answer(cases_csv: Path, tmp_path: Path) -> None:
     first = _warnings(cases_csv, LAST.isoformat(), tmp_path / "a.json")
     assert _warnings(cases_csv, LAST.isoformat(), tmp_path / "b.json") == first
@@ -125,6 +133,8 @@ def test_bad_rows_are_left_out_and_counted(tmp_path: Path) -> None:
         (["--replicates", "-1"], "replicates"),
         (["--cell-m", "0"], "--cell-m"),
         (["--max-radius-m", "-5"], "max_radius_m"),
+        (["--centres", "hexagons"], "--centres must be one of cells, corners, half"),
+        (["--min-cases", "0"], "min_cases"),
         (["--by", "category,nosuch"], "no column nosuch"),
     ],
 )

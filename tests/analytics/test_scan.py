@@ -232,6 +232,51 @@ def test_extra_centres_fit_a_cluster_that_straddles_a_corner_in_one_circle() -> 
     assert with_corners.observed == int(counts[square, -3:].sum())
 
 
+def test_a_side_midpoint_fits_a_cluster_of_two_cells_that_no_corner_or_cell_circle_fits() -> None:
+    side, days = 15, 21
+    counts = background(side, days, 300, seed=8)
+    lat, lon = city(side)
+    pair = [7 * side + 7, 8 * side + 7]  # two cells one above the other: the midpoint of their shared side
+    counts[pair, -3:] += 10
+    config = ScanConfig(replicates=99, max_radius_m=1000)
+    mid_lat = np.array([(lat[pair[0]] + lat[pair[1]]) / 2])
+    mid_lon = np.array([lon[pair[0]]])
+    around_corners = scan(counts, lat, lon, end=END, config=config, seed=3, extra_centres=corners(side)).best
+    corner_lat, corner_lon = corners(side)
+    both = (np.concatenate([corner_lat, mid_lat]), np.concatenate([corner_lon, mid_lon]))
+    with_mid = scan(counts, lat, lon, end=END, config=config, seed=3, extra_centres=both).best
+    assert around_corners is not None
+    assert with_mid is not None
+    assert sorted(around_corners.cells) != sorted(str(c) for c in pair)
+    assert sorted(with_mid.cells) == sorted(str(c) for c in pair)
+    assert (with_mid.center_lat, with_mid.center_lon) == (mid_lat[0], mid_lon[0])
+    assert with_mid.radius_m == pytest.approx(CELL_M / 2, rel=1e-3)
+    assert with_mid.llr > around_corners.llr
+
+
+def test_min_cases_leaves_out_small_clusters_in_the_data_and_in_the_replicates() -> None:
+    side, days = 12, 28
+    counts = background(side, days, 100, seed=7)
+    lat, lon = city(side)
+    quiet = int(np.argmin(counts.sum(axis=1)))
+    counts[quiet, -1] += 6  # six cases today in the quietest cell: strong, but small
+    small = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=99, max_radius_m=1500), seed=2)
+    assert small.best is not None
+    assert small.best.cells[0] == str(quiet)
+    config = ScanConfig(replicates=99, max_radius_m=1500, min_cases=12)
+    large = scan(counts, lat, lon, end=END, config=config, seed=2)
+    assert large.clusters
+    assert all(c.observed >= 12 for c in large.clusters)
+    assert str(quiet) not in large.clusters[0].cells[:1]
+    every = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=99, max_radius_m=1500, stop_after=0), seed=2)
+    fewer = scan(counts, lat, lon, end=END, config=ScanConfig(replicates=99, max_radius_m=1500, stop_after=0,
+                                                               min_cases=12), seed=2)  # fmt: skip
+    assert np.all(fewer.null_maxima <= every.null_maxima + 1e-9)  # replicates weigh fewer cylinders too
+    assert fewer.null_maxima.sum() < every.null_maxima.sum()
+    with pytest.raises(InvalidInput, match="min_cases"):
+        scan(counts, lat, lon, end=END, config=ScanConfig(min_cases=0))
+
+
 def test_an_extra_centre_beyond_every_cell_draws_no_circle_and_bad_extra_centres_are_refused() -> None:
     lat, lon = city(3)
     found = neighbours(lat, lon, max_radius_m=600, extra_lat=np.array([29.0]), extra_lon=np.array([113.0]))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from citybrain.analytics import io
-from citybrain.analytics.counting.cube import build_cube, grid_corners
+from citybrain.analytics.counting.cube import build_cube, grid_corners, grid_half_lattice
 from citybrain.analytics.counting.grid import Grid
 from citybrain.analytics.scan import ScanConfig, scan
 from citybrain.core.errors import InvalidInput
@@ -126,3 +126,17 @@ def test_grid_corners_are_each_corner_of_the_cells_once() -> None:
     centre_lat, centre_lon = grid.cell_center(10, 20)
     assert min(lat) < centre_lat < max(lat)
     assert min(lon) < centre_lon < max(lon)
+
+
+def test_grid_half_lattice_is_the_corners_and_side_midpoints_of_the_cells_once_and_no_centre() -> None:
+    grid = Grid(size_m=500.0, ref_lat=28.0, origin_lat=0.0, origin_lon=0.0)
+    lat, lon = grid_half_lattice(grid, np.array([[10, 20], [10, 21]], dtype=np.int64))  # two cells side by side
+    assert len(lat) == 13  # 6 corners and 7 side midpoints (the shared side once)
+    rows = np.round(lat / grid.dlat * 2).astype(int).tolist()
+    cols = np.round(lon / grid.dlon * 2).astype(int).tolist()
+    points = set(zip(rows, cols, strict=True))
+    assert len(points) == 13
+    assert (21, 41) not in points  # the cells' centres are the scan's own centres
+    assert (21, 43) not in points
+    assert {(20, 40), (20, 42), (22, 44)} <= points  # corners
+    assert {(21, 40), (21, 42), (21, 44), (20, 41), (22, 43)} <= points  # midpoints of sides

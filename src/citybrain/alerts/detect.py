@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
+from numpy.typing import NDArray
 
 from citybrain.alerts.signals import Signal
 from citybrain.analytics.counting.cube import Cube, build_cube
@@ -29,6 +30,7 @@ from citybrain.analytics.stats import benjamini_hochberg
 from citybrain.core.errors import InvalidInput
 
 SCAN_DETECTOR = "stpscan"
+CENTRES = ("cells", "corners", "half")  # WarningOptions.centres
 TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods fired
 
 
@@ -46,6 +48,8 @@ class WarningOptions:
     max_days: int = 7
     max_share: float = 0.1
     max_radius_m: float = 750.0
+    centres: str = "half"  # circle centres besides the cells': "cells" (none), "corners", "half" (+ side midpoints)
+    min_cases: int = 1  # fewest cases in a cluster
     replicates: int = 999
     seed: int = 0
     min_recurrence_days: float = 100.0  # a cluster rarer by chance than once in this many days is a warning
@@ -59,14 +63,23 @@ class WarningOptions:
             raise InvalidInput(f"--window-days must be 2 to 366, got {self.window_days}")
         if not 0 < self.max_q <= 1:
             raise InvalidInput(f"--max-q must be in (0, 1], got {self.max_q}")
+        if self.centres not in CENTRES:
+            raise InvalidInput(f"--centres must be one of {', '.join(CENTRES)}, got {self.centres!r}")
         if not self.min_recurrence_days >= 0:
             raise InvalidInput(f"--min-recurrence must be ≥ 0 days, got {self.min_recurrence_days}")
         self.scan_config().check()
 
     def scan_config(self) -> ScanConfig:
         return ScanConfig(
-            max_share=self.max_share, max_days=self.max_days, replicates=self.replicates, max_radius_m=self.max_radius_m
-        )
+            max_share=self.max_share, max_days=self.max_days, replicates=self.replicates,
+            max_radius_m=self.max_radius_m, min_cases=self.min_cases,
+        )  # fmt: skip
+
+    def extra_centres(self, cube: Cube) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """The scan's circle centres besides the cells' own, as ``centres`` says."""
+        if self.centres == "cells":
+            return None
+        return cube.corners() if self.centres == "corners" else cube.half_lattice()
 
 
 @dataclass(frozen=True)
@@ -328,7 +341,7 @@ def _clusters(cube: Cube, options: WarningOptions) -> list[Cluster]:
     config = options.scan_config()
     result = scan(
         cube.counts, cube.lat, cube.lon, end=cube.end, cell_ids=cube.cells, members=cube.members,
-        config=config, seed=options.seed, extra_centres=cube.corners(),
+        config=config, seed=options.seed, extra_centres=options.extra_centres(cube),
     )  # fmt: skip
     return [c for c in result.clusters if c.recurrence_days >= options.min_recurrence_days]
 

@@ -92,6 +92,13 @@ def warnings_command(
     max_radius_m: float = typer.Option(
         DEFAULTS.max_radius_m, "--max-radius-m", help="Largest circle's radius, metres."
     ),
+    centres: str = typer.Option(
+        DEFAULTS.centres,
+        "--centres",
+        help="Circle centres besides the cells': cells (none), corners (the grid's), half (corners and side"
+        " midpoints: finest, slowest).",
+    ),
+    min_cases: int = typer.Option(DEFAULTS.min_cases, "--min-cases", help="Fewest cases in a cluster."),
     replicates: int = typer.Option(
         DEFAULTS.replicates, "--replicates", help="Monte Carlo permutations for the scan's p-values."
     ),
@@ -130,7 +137,8 @@ def warnings_command(
     """
     options = detect.WarningOptions(
         cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share, max_radius_m=max_radius_m,
-        replicates=replicates, seed=seed, min_recurrence_days=min_recurrence, max_q=max_q,
+        centres=centres, min_cases=min_cases, replicates=replicates, seed=seed, min_recurrence_days=min_recurrence,
+        max_q=max_q,
         by=tuple(c.strip() for c in by.split(",") if c.strip()),
     )  # fmt: skip
     settings = load_settings()

@@ -59,12 +59,29 @@ class Cube:
         own, so that a cluster straddling a corner (four cells meet there) fits one circle."""
         return grid_corners(self.grid, self.rows_cols)
 
+    def half_lattice(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(lat, lon) of the cube's cells' corners and the midpoints of their sides, each once: with the cells'
+        centres, circle centres every half cell, so a cluster straddling two cells or four fits one circle."""
+        return grid_half_lattice(self.grid, self.rows_cols)
+
 
 def grid_corners(grid: Grid, cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(lat, lon) of the distinct corners of ``cells`` ((row, col) pairs) on ``grid``."""
-    steps = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.int64)
-    corners = np.unique((cells[:, None, :] + steps[None, :, :]).reshape(-1, 2), axis=0)
-    return grid.origin_lat + corners[:, 0] * grid.dlat, grid.origin_lon + corners[:, 1] * grid.dlon
+    return _lattice_points(grid, cells, np.array([[0, 0], [0, 2], [2, 0], [2, 2]], dtype=np.int64))
+
+
+def grid_half_lattice(grid: Grid, cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(lat, lon) of the distinct corners and side midpoints of ``cells`` ((row, col) pairs) on ``grid``."""
+    steps = np.array([[i, j] for i in range(3) for j in range(3) if (i, j) != (1, 1)], dtype=np.int64)
+    return _lattice_points(grid, cells, steps)
+
+
+def _lattice_points(
+    grid: Grid, cells: NDArray[np.int64], steps: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The distinct points ``cell × 2 + step`` in half-cell units (``steps`` from a cell's lower-left corner)."""
+    points = np.unique((cells[:, None, :] * 2 + steps[None, :, :]).reshape(-1, 2), axis=0)
+    return grid.origin_lat + points[:, 0] * grid.dlat / 2, grid.origin_lon + points[:, 1] * grid.dlon / 2
 
 
 def build_cube(

@@ -52,8 +52,9 @@ def expectations(
 
 
 @numba.njit(cache=True, nogil=True)
-def thresholds(mu: NDArray[np.float64], total: int, floor_llr: float) -> NDArray[np.int64]:
-    """Per cylinder, the fewest cases whose GLR reaches ``floor_llr`` (``total + 1`` when none can).
+def thresholds(mu: NDArray[np.float64], total: int, floor_llr: float, min_cases: int = 1) -> NDArray[np.int64]:
+    """Per cylinder, the fewest cases whose GLR reaches ``floor_llr``, and at least ``min_cases`` (``total + 1``
+    when none can).
 
     The GLR grows with the count once the count exceeds μ, so one integer comparison per cylinder tells whether
     the logarithms are worth computing. With ``floor_llr = 0`` the threshold is simply the first count above μ.
@@ -65,6 +66,7 @@ def thresholds(mu: NDArray[np.float64], total: int, floor_llr: float) -> NDArray
         if m <= 0:  # no case in its cells or on its days: it can hold none
             out[at] = total + 1
             continue
+        low = max(low, min_cases)
         if floor_llr <= 0 or low > total:
             out[at] = low
             continue

@@ -40,6 +40,7 @@ class ScanConfig:
     max_share: float = 0.1  # largest circle, as a share of the window's cases [maximum spatial cluster size]
     max_radius_m: float = 3000.0  # largest circle's radius in metres [maximum circle radius]
     max_days: int = 7  # longest cylinder, in days ending today [maximum temporal cluster size]
+    min_cases: int = 1  # fewest cases a cylinder must hold to count, in the data and every replicate alike
     replicates: int = 999  # date permutations for the p-value [Monte Carlo replications]
     max_clusters: int = 10  # the best cluster and at most this many minus one secondary ones
     gumbel: bool = False  # extend p-values past 1/(replicates+1) with a Gumbel fit [Gumbel approximation]
@@ -55,6 +56,8 @@ class ScanConfig:
             raise InvalidInput(f"max_days must be ≥ 1, got {self.max_days}")
         if not 0 <= self.replicates <= 100_000:
             raise InvalidInput(f"replicates must be between 0 and 100,000, got {self.replicates}")
+        if self.min_cases < 1:
+            raise InvalidInput(f"min_cases must be ≥ 1, got {self.min_cases}")
         if self.stop_after < 0:
             raise InvalidInput(f"stop_after must be ≥ 0, got {self.stop_after}")
         if self.max_clusters < 1:
@@ -157,11 +160,12 @@ def scan(
     xlogx = _xlogx(total)
     offsets, mu, log_mu, log_rest = expectations(found.order, lengths, cell_totals, recent_totals, total)
     cylinders = (found.order, lengths, offsets)
-    best, best_k, best_l = best_per_centre(recent, *cylinders, thresholds(mu, total, 0.0), log_mu, log_rest, xlogx)
+    above = thresholds(mu, total, 0.0, config.min_cases)
+    best, best_k, best_l = best_per_centre(recent, *cylinders, above, log_mu, log_rest, xlogx)
     picks = _non_overlapping(best, best_k, found, config.max_clusters)
     # Replicates need weigh only cylinders that could reach the weakest cluster tested (all of them for Gumbel).
     floor = 0.0 if config.gumbel or not picks else 0.999 * float(best[picks].min())
-    least = thresholds(mu, total, floor)
+    least = thresholds(mu, total, floor, config.min_cases)
     case_cells = np.repeat(np.arange(n_cells, dtype=np.int64), cell_totals)
 
     def run(count: int, first: int) -> NDArray[np.float64]:
