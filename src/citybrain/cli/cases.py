@@ -74,7 +74,7 @@ def show(case_id: int = typer.Argument(..., help="The case id.")) -> None:
 
     Example: citybrain cases show 42
     """
-    with open_database() as db, db.transaction() as session:
+    with open_database() as db, db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         zh, en = status_name(case.status)
         console.print(f"case {case.id} — {zh} {en} (version {case.version})", highlight=False)
