@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 from typer.testing import CliRunner
 
+from citybrain.auth.service import authenticate
 from citybrain.cli.main import app
 from citybrain.core.db import Database
 from citybrain.core.errors import Conflict
@@ -94,10 +96,17 @@ def test_optimistic_lock_works_on_loaded_cases(db: Database) -> None:
 
 def test_demo_command_loads_without_serving(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CITYBRAIN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_PORTAL_API_KEY", "")  # undone after the test: the demo sets it for its server
     result = CliRunner().invoke(app, ["demo", "--no-serve", "--days", "3", "--cases-per-day", "20"])
     assert result.exit_code == 0, result.output
     assert "/open311/v2/discovery.json" in result.output
+    assert "/portal" in result.output
+    assert "/desk" in result.output
     assert result.output.strip().splitlines()[-1].startswith("cb_")
+    portal_key = os.environ["CITYBRAIN_PORTAL_API_KEY"]
+    assert portal_key.startswith("cb_")
+    with db.reading() as s:
+        assert authenticate(session=s, plaintext=portal_key).role == "app"  # the portal can take submissions
     with db.transaction() as s:
         assert (s.scalar(select(func.count()).select_from(Case)) or 0) > 20
     again = CliRunner().invoke(app, ["demo", "--no-serve", "--days", "3", "--cases-per-day", "20", "--seed", "9"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 
@@ -13,6 +14,8 @@ from citybrain.cli.common import console, handle_errors, open_database
 from citybrain.core import migrate
 from citybrain.directory.defaults import load_defaults
 from citybrain.simulate.load import LoadReport, load_city
+
+PORTAL_KEY = "CITYBRAIN_PORTAL_API_KEY"
 
 
 @handle_errors
@@ -32,7 +35,8 @@ def demo(
 
     Uses the configured database (CITYBRAIN_DATABASE_URL; default a SQLite file in CITYBRAIN_DATA_DIR), creates
     or upgrades the schema, loads the default directory, loads the city unless the same seed is already there,
-    prints a fresh operator API key and the URLs, then serves. Example:
+    prints a fresh operator API key and the URLs, then serves. The citizens' portal gets an app key of its own for
+    its submit form (unless CITYBRAIN_PORTAL_API_KEY is set). Example:
 
         citybrain demo --days 90 --cases-per-day 100 --port 8311
     """
@@ -53,6 +57,10 @@ def demo(
                 )
         with db.transaction() as session:
             _key, plaintext = auth_service.create_api_key(session=session, name="demo operator", role="operator")
+            if not os.environ.get(PORTAL_KEY):  # the portal's submit form opens with a key of its own
+                _portal, os.environ[PORTAL_KEY] = auth_service.create_api_key(
+                    session=session, name="demo portal", role="app"
+                )
     _print_summary(report, plaintext, host, port)
     if no_serve:
         return
@@ -120,6 +128,8 @@ def _print_summary(report: LoadReport, key: str, host: str, port: int) -> None:
             kinds = ", ".join(p.categories)
             console.print(f"  planted pattern 埋设模式: cell {p.cell_id}, {p.start} – {p.end}: {kinds}")
     console.print(f"首页 Landing page:      {base}/")
+    console.print(f"市民门户 Citizens' portal: {base}/portal")
+    console.print(f"工作台 Case desk:         {base}/desk  (sign in with the key below)")
     console.print(f"接口文档 API docs:       {base}/docs")
     console.print(f"Open311 discovery:      {base}/open311/v2/discovery.json")
     console.print("Operator API key (header X-API-Key), shown once:")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from citybrain.core.errors import InvalidInput
@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    portal_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "API key (role app) with which the citizens' portal (/portal) files what citizens submit there, "
+            "through the same intake as Open311; kept on the server, never sent to the browser. "
+            "Empty = the portal's submit form is closed (following and supervising still work)."
+        ),
+    )
     classify_model_path: Path | None = Field(
         default=None,
         description=(

@@ -70,7 +70,9 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
     from citybrain.triage.api import router as triage_router
+    from citybrain.web.desk import router as desk_router
     from citybrain.web.pages import router as pages_router
+    from citybrain.web.portal import router as portal_router
 
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
@@ -82,3 +84,5 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(pages_router)
+    app.include_router(desk_router)
+    app.include_router(portal_router)

@@ -1,0 +1,100 @@
+"""The case desk (受理派单工作台) at ``/desk``: one page for operators, dispatchers, handlers and supervisors.
+
+The page is a thin client of the staff API: it holds the caller's API key in the browser tab (sessionStorage) and
+calls ``/api/v1`` with it, so every rule — who may do what, what is masked — stays in the API. The server renders
+only the frame and the labels declared once here and in :mod:`citybrain.cases.lifecycle`. Offline: no CDN.
+
+This router also carries ``GET /api/v1/me`` (:mod:`citybrain.auth.api`), which the page asks first to know who
+signed in, so that registering the desk in the app factory is one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
+from citybrain.auth.api import router as me_router
+from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+router = APIRouter()
+router.include_router(me_router, prefix="/api/v1")
+
+#: The English beside each case action's Chinese name (签收 Sign for); a test fails when an action lacks one.
+ACTION_EN: dict[str, str] = {
+    "dispatch": "Dispatch",
+    "accept": "Sign for",
+    "reject": "Send back",
+    "reassign": "Reassign",
+    "start": "Start work",
+    "resolve": "Resolve and reply",
+    "close": "Close",
+    "reopen": "Reopen",
+    "merge": "Merge",
+    "invalidate": "Mark invalid",
+    "remind": "Remind",
+    "escalate": "Supervise",
+    "note": "Add note",
+    "callback": "Call back",
+}
+
+#: Alert actions (预警处置) with their Chinese and English names.
+ALERT_ACTIONS: dict[str, tuple[str, str]] = {
+    "acknowledge": ("确认", "Acknowledge"),
+    "snooze": ("暂缓", "Snooze"),
+    "close": ("关闭", "Close"),
+    "reopen": ("重开", "Reopen"),
+}
+
+ALERT_STATUSES: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "open"),
+    "acknowledged": ("已确认", "acknowledged"),
+    "snoozed": ("暂缓中", "snoozed"),
+    "closed": ("已关闭", "closed"),
+}
+
+
+def labels() -> dict[str, Any]:
+    """What the page's script needs to name things, from the declarations the API itself uses."""
+    return {
+        "statuses": {s.value: list(names) for s, names in STATUS_NAMES.items()},
+        "actions": {a: [t.name_zh, ACTION_EN[a]] for a, t in TRANSITIONS.items()},
+        "alert_actions": {
+            a: [*ALERT_ACTIONS[a], sorted(sources)] for a, (sources, _target) in ALERT_TRANSITIONS.items()
+        },
+        "alert_statuses": {s: list(names) for s, names in ALERT_STATUSES.items()},
+    }
+
+
+#: The page holds a key: it runs only its own script, talks only to this server and is never framed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@router.get("/desk", response_class=HTMLResponse, include_in_schema=False)
+def desk(request: Request) -> HTMLResponse:
+    """The frame and its labels; everything else is fetched from ``/api/v1`` with the signed-in key."""
+    return templates.TemplateResponse(request, "desk.html", {"labels": labels()}, headers=SECURITY_HEADERS)
+
+
+@router.get("/static/desk.js", include_in_schema=False)
+def desk_script() -> FileResponse:
+    return FileResponse(HERE / "static" / "desk.js", media_type="text/javascript")
+
+
+@router.get("/static/desk.css", include_in_schema=False)
+def desk_stylesheet() -> FileResponse:
+    return FileResponse(HERE / "static" / "desk.css", media_type="text/css")

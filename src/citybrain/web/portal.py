@@ -1,0 +1,95 @@
+"""The citizens' portal at ``/portal`` (市民诉求门户): submit a request, follow it, see how the city does.
+
+Thin routes: the rules are in :mod:`citybrain.web.portal_service`. A submission goes through the process's
+intake writer exactly as an Open311 POST does (answered after its COMMIT), with the portal's API key.
+Offline: the page's script and stylesheet are served from here, no CDN, no map tiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from citybrain.core import clock
+from citybrain.core.errors import InvalidInput
+from citybrain.core.settings import Settings
+from citybrain.intake.writer import IntakeWriter, Submission
+from citybrain.web import overview, portal_service
+from citybrain.web.deps import DbDep
+from citybrain.web.pages import templates
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes
+
+router = APIRouter(include_in_schema=False)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal_page(request: Request, db: DbDep) -> HTMLResponse:
+    """The three parts: 我要反映 Submit, 进度查询 Follow, 公开监督 Supervise (rates and latest requests, masked)."""
+    settings: Settings = request.app.state.settings
+    with db.reading() as session:
+        groups = portal_service.service_groups(session)
+        data = overview.overview(session, now=clock.utcnow(), tz=overview.zone(settings.timezone))
+    rates = [
+        ("响应率", "Response rate", _percent(data.response_rate), "rate-response"),
+        ("解决率", "Resolution rate", _percent(data.resolution_rate), "rate-resolution"),
+        ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate), "rate-satisfaction"),
+    ]
+    context: dict[str, Any] = {
+        "groups": groups,
+        "open": bool(settings.portal_api_key.get_secret_value()),
+        "closed_message": portal_service.CLOSED_MESSAGE,
+        "data": data,
+        "rates": rates,
+    }
+    return templates.TemplateResponse(request, "portal.html", context)
+
+
+async def _form_pairs(request: Request) -> list[tuple[str, str]]:
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise InvalidInput("请用页面上的表单提交 / Submit with the page's form (application/x-www-form-urlencoded).")
+    try:
+        text = (await request.body()).decode("utf-8")
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("表单内容无法读取 / The form could not be read.") from None
+
+
+@router.post("/portal/requests")
+async def submit(request: Request) -> JSONResponse:
+    """我要反映: file the citizen's request; answers with its number once it is committed."""
+    settings: Settings = request.app.state.settings
+    key = portal_service.portal_key(settings)
+    form = portal_service.citizen_form(await _form_pairs(request))
+    data = portal_service.parse(form)
+    writer: IntakeWriter = request.app.state.intake_writer
+    accepted = await writer.write(Submission(key, clock.utcnow(), portal_service.prepare(data, key, settings)))
+    return JSONResponse(portal_service.receipt(accepted, settings), status_code=201)
+
+
+@router.get("/portal/requests/{ref:path}")
+def follow(request: Request, ref: str, db: DbDep) -> JSONResponse:
+    """进度查询: one request by its number or token, masked."""
+    settings: Settings = request.app.state.settings
+    with db.reading() as session:
+        body = portal_service.follow(session=session, settings=settings, ref=ref)
+    return JSONResponse(body)
+
+
+@router.get("/portal/static/portal.js")
+def script() -> FileResponse:
+    return FileResponse(STATIC / "portal.js", media_type="text/javascript")
+
+
+@router.get("/portal/static/portal.css")
+def stylesheet() -> FileResponse:
+    return FileResponse(STATIC / "portal.css", media_type="text/css")

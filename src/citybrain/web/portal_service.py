@@ -1,0 +1,276 @@
+"""The citizens' portal (市民诉求门户): what it checks before intake, and what it shows of a request.
+
+The portal is a page, not a second intake. A submission is read as an Open311 POST
+(``intake.open311.schemas.parse_new_request``), checked by the same ``intake.open311.service.prepare`` (API key,
+service, attributes) and written by the process's intake writer — with the portal's own API key
+(``CITYBRAIN_PORTAL_API_KEY``), which stays on the server. What the portal adds:
+
+- the checks a citizen's form needs, with messages in Chinese and English (a description is required here;
+  Open311 does not require one), and nothing but the form's own fields passed on;
+- the case is recorded as channel ``web`` (网站留言) with source ``portal``, its actor ``portal:<key name>``;
+- the follow view (进度查询) masks as Open311 GET does — no contact data, phone / ID / e-mail in free text
+  masked — and also hides the digits of the address (house and room numbers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.datastructures import ImmutableMultiDict
+
+from citybrain.cases.lifecycle import open311_status, status_name
+from citybrain.core import clock
+from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound
+from citybrain.core.privacy import mask_text
+from citybrain.core.settings import Settings
+from citybrain.directory.snapshot import DirectorySnapshot
+from citybrain.intake.open311 import catalogue, repository
+from citybrain.intake.open311 import service as open311
+from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
+from citybrain.intake.writer import Accepted, Intake, Prepare
+from citybrain.models import ApiKey
+from citybrain.web.overview import zone
+
+log = logging.getLogger(__name__)
+
+#: The form's fields and the Open311 parameter each becomes; anything else a browser sends is dropped.
+FORM_FIELDS = {
+    "service_code": "service_code",
+    "description": "description",
+    "lat": "lat",
+    "long": "long",
+    "address_string": "address_string",
+    "name": "first_name",
+    "phone": "phone",
+}
+_ATTRIBUTE_FIELD = re.compile(r"^attribute\[[^\[\]]+\](\[\])?$")
+_DIGITS = re.compile(r"\d")
+
+
+class PortalClosed(CityBrainError):
+    """The portal has no submitting identity (CITYBRAIN_PORTAL_API_KEY), or intake refused it (HTTP 503)."""
+
+    status_code = 503
+    code = "portal_closed"
+
+
+CLOSED_MESSAGE = (
+    "网上提交暂未开放，请拨打 12345 市民服务热线 / Online submission is not available right now; "
+    "please call the 12345 hotline."
+)
+
+
+def portal_key(settings: Settings) -> str:
+    key = settings.portal_api_key.get_secret_value()
+    if not key:
+        raise PortalClosed(CLOSED_MESSAGE)
+    return key
+
+
+# --- submitting (我要反映) ------------------------------------------------------------------------------
+
+
+def citizen_form(pairs: list[tuple[str, str]]) -> MultiMap:
+    """The form as Open311 parameters, after the checks a citizen's form needs (bilingual 400s)."""
+    kept: list[tuple[str, str]] = []
+    for name, value in pairs:
+        if name in FORM_FIELDS:
+            kept.append((FORM_FIELDS[name], value))
+        elif _ATTRIBUTE_FIELD.match(name):
+            kept.append((name, value))
+    form: MultiMap = ImmutableMultiDict(kept)
+    _check(form)
+    return form
+
+
+def _given(form: MultiMap, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check(form: MultiMap) -> None:
+    if not _given(form, "service_code"):
+        raise InvalidInput("请选择诉求类别 / Please choose a category.", code="missing_service_code")
+    description = _given(form, "description")
+    if not description:
+        raise InvalidInput("请描述您反映的问题 / Please describe the problem.", code="missing_description")
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            f"问题描述不能超过 {MAX_DESCRIPTION} 字 / The description is longer than {MAX_DESCRIPTION} characters.",
+            code="invalid_description",
+        )
+    lat, lon = _given(form, "lat"), _given(form, "long")
+    if bool(lat) != bool(lon):
+        raise InvalidInput("纬度和经度要一起填写 / Give both latitude and longitude.", code="invalid_location")
+    if not lat and not _given(form, "address_string"):
+        raise InvalidInput(
+            "请填写地点：地址或位置描述，或经纬度 / Please say where: an address or description of the place, "
+            "or latitude and longitude.",
+            code="missing_location",
+        )
+
+
+def parse(form: MultiMap) -> NewRequest:
+    """The Open311 reading of the form; its refusals (lat out of range, HTML, too long…) in both languages."""
+    try:
+        return parse_new_request(form)
+    except CityBrainError as exc:
+        raise _bilingual(exc) from None
+
+
+def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
+    """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
+    check = open311.prepare(data, api_key, settings, "zh")
+
+    def portal_check(directory: DirectorySnapshot, key: ApiKey | None) -> Intake:
+        try:
+            intake = check(directory, key)
+        except CityBrainError as exc:
+            raise _bilingual(exc) from None
+        case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
+        return replace(intake, case=case, actor="portal:" + intake.actor.removeprefix("open311:"))
+
+    return portal_check
+
+
+def _bilingual(exc: CityBrainError) -> CityBrainError:
+    """An Open311 refusal as the citizen should read it; the original English detail stays beside it."""
+    if isinstance(exc, Forbidden):  # the portal's key, not the citizen: nothing they can correct
+        log.error("the portal's API key was refused by intake: %s (check CITYBRAIN_PORTAL_API_KEY)", exc.message)
+        return PortalClosed(CLOSED_MESSAGE)
+    if isinstance(exc, NotFound):
+        return NotFound(
+            f"所选类别不存在或已停用，请重新选择 / The chosen category does not exist or was retired; "
+            f"choose another. ({exc.message})",
+            code="unknown_service",
+        )
+    if exc.status_code == 400:
+        code = "invalid_attribute" if exc.message.startswith("attribute[") else exc.code
+        return InvalidInput(f"填写内容有误，请修改后再提交 / Please correct the form: {exc.message}", code=code)
+    return exc
+
+
+def receipt(accepted: Accepted, settings: Settings) -> dict[str, Any]:
+    """What the citizen keeps: the request's number (and token), what happens next, where to follow it."""
+    planned = accepted.planned
+    department = _Names(planned.department.name_zh, planned.department.name_en) if planned.department else None
+    return {
+        "service_request_id": str(accepted.case_id),
+        "token": accepted.token,
+        "notice": _notices(settings, department, planned.due_at, planned.status),
+        "follow_url": f"/portal?follow={accepted.case_id}",
+    }
+
+
+# --- following (进度查询) --------------------------------------------------------------------------------
+
+
+def follow(*, session: Session, settings: Settings, ref: str) -> dict[str, Any]:
+    """A request by its number or its token, as the public may see it."""
+    ref = ref.strip()
+    case_id = _case_id(session, ref)
+    rows = repository.public_cases_by_id(session, [case_id]) if case_id is not None else []
+    if not rows:
+        raise NotFound(
+            f"没有找到编号或凭证为 {ref[:40]} 的诉求，请核对 / No request has the number or token {ref[:40]!r}; "
+            "please check it.",
+            code="request_not_found",
+        )
+    return case_view(rows[0], settings)
+
+
+def _case_id(session: Session, ref: str) -> int | None:
+    if ref.isdigit() and len(ref) <= 18:
+        return int(ref)
+    if not ref or len(ref) > 64:
+        return None
+    return repository.case_id_by_token(session, ref)
+
+
+def mask_address(address: str | None) -> str | None:
+    """The street stays, the house, building and room numbers do not: ``桃子湖路12号3栋`` → ``桃子湖路**号*栋``."""
+    return _DIGITS.sub("*", address) if address else None
+
+
+@dataclass(frozen=True)
+class _Names:
+    zh: str | None
+    en: str | None
+
+    def name(self, lang: Lang) -> str | None:
+        return (self.en or self.zh) if lang == "en" else self.zh
+
+    def body(self) -> dict[str, str] | None:
+        return None if self.zh is None else {"zh": self.zh, "en": self.en or self.zh}
+
+
+def _notices(settings: Settings, department: _Names | None, due: datetime | None, status: str) -> dict[str, str]:
+    """What happens next (service_notice), in both languages."""
+    langs: tuple[Lang, ...] = ("zh", "en")
+    return {
+        lang: open311.notice(lang, settings, department.name(lang) if department else None, due, status)
+        for lang in langs
+    }
+
+
+def _local(moment: datetime | None, tz: tzinfo) -> str | None:
+    return None if moment is None else clock.as_utc(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def case_view(row: Any, settings: Settings) -> dict[str, Any]:
+    """One case for the follow view: status in both languages, department, local dates, masked texts."""
+    tz = zone(settings.timezone)
+    status_zh, status_en = status_name(row.status)
+    department = _Names(row.department_zh, row.department_en)
+    return {
+        "service_request_id": str(row.id),
+        "status": {"code": row.status, "open311": open311_status(row.status), "zh": status_zh, "en": status_en},
+        "category": _Names(row.category_zh or row.category_code, row.category_en).body(),
+        "department": department.body(),
+        "notice": _notices(settings, department, row.due_at, row.status),
+        "requested": _local(row.created_at, tz),
+        "updated": _local(row.updated_at, tz),
+        "expected": _local(row.due_at, tz),
+        "closed": _local(row.closed_at, tz),
+        "description": mask_text(row.text) or None,
+        "status_notes": mask_text(row.status_notes) or None,
+        "reply": mask_text(row.reply) or None,
+        "address": mask_address(row.address),
+        "timezone": settings.timezone,
+    }
+
+
+# --- the page ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceOption:
+    code: str
+    label: str  # 中文 English
+    metadata: bool  # has attributes: the page asks for them (services/{code}.json)
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    label: str
+    services: list[ServiceOption]
+
+
+def service_groups(session: Session) -> list[ServiceGroup]:
+    """The requestable services (= Open311 services.json), grouped, with both names."""
+    book = catalogue.load_catalogue(session)
+    groups: dict[str, list[ServiceOption]] = {}
+    for zh, en in zip(book.services("zh"), book.services("en"), strict=True):
+        group = zh["group"] if zh["group"] == en["group"] else f"{zh['group']} {en['group']}"
+        label = (
+            zh["service_name"]
+            if zh["service_name"] == en["service_name"]
+            else f"{zh['service_name']} {en['service_name']}"
+        )
+        groups.setdefault(group, []).append(ServiceOption(zh["service_code"], label, bool(zh["metadata"])))
+    return [ServiceGroup(label, services) for label, services in groups.items()]
