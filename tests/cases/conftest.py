@@ -58,10 +58,15 @@ def make_case(
     text: str = "路灯不亮，请尽快修理。",
     phone: str | None = "13812345678",
     channel: str = "web",
+    address: str | None = None,
 ) -> Case:
     """A case in ``dispatched`` (or ``received`` with ``department=None``), not touched by routing."""
     data = NewCase(
-        channel=channel, title="路灯不亮", text=text, contact=ContactIn(name="张三", phone=phone, id_number=None)
+        channel=channel,
+        title="路灯不亮",
+        text=text,
+        address=address,
+        contact=ContactIn(name="张三", phone=phone, id_number=None),
     )
     case = service.create_case(session=session, data=data, actor="test")
     case.category_code = CATEGORY

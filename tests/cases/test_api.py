@@ -109,9 +109,11 @@ class TestRead:
         assert client.get(BASE, params={"status": "sleeping"}, headers=h).status_code == 422
 
     def test_supervisor_sees_masked_pii_operator_sees_it(self, city: Database, client: TestClient, keys: Keys) -> None:
-        case_id = new_case_id(city, text=TRANSCRIPT)
+        case_id = new_case_id(city, text=TRANSCRIPT, address="桃子湖路12号3栋501")
         op = client.get(f"{BASE}/{case_id}", headers=keys.operator).json()
         sup = client.get(f"{BASE}/{case_id}", headers=keys.supervisor).json()
+        assert op["address"] == "桃子湖路12号3栋501"
+        assert sup["address"] == "桃子湖路**号*栋***"  # the street stays; door numbers are the citizen's
         assert op["contact"] == {
             "name": "张三",
             "phone": "13812345678",
@@ -125,8 +127,9 @@ class TestRead:
         assert sup["contact"]["phone"] == "138****5678"
         assert "13912345678" not in sup["text"]
         assert "110101199003077777" not in sup["text"]
-        listed = client.get(BASE, headers=keys.supervisor).json()["items"][0]["text"]
-        assert "13912345678" not in listed
+        listed = client.get(BASE, headers=keys.supervisor).json()["items"][0]
+        assert "13912345678" not in listed["text"]
+        assert listed["address"] == "桃子湖路**号*栋***"
 
     def test_detail_and_events(self, city: Database, client: TestClient, keys: Keys) -> None:
         case_id = new_case_id(city)

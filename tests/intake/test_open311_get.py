@@ -162,7 +162,7 @@ class TestOneRequest:
             "requested_datetime": "2026-03-09T04:00:00Z",
             "updated_datetime": "2026-03-09T04:00:00Z",
             "expected_datetime": "2026-03-09T06:00:00Z",
-            "address": "建国路88号",
+            "address": "建国路**号",  # the house number is masked in public
             "address_id": "A-42",
             "zipcode": None,
             "lat": 31.2,

@@ -18,6 +18,8 @@ def test_the_file_is_looked_at_once_a_second_and_a_retrained_model_is_picked_up(
     missing = cache.get(settings)
     assert missing.model is None
     assert missing.problem
+    assert "model.npz" in missing.problem
+    assert str(tmp_path) not in missing.problem  # shown on cases: the server's directories stay private
     shutil.copy(model_file, path)
     assert cache.get(settings).model is None  # not looked at again within the recheck interval
     cache.recheck_seconds = 0

@@ -12,7 +12,7 @@ from citybrain.cases.lifecycle import status_name
 from citybrain.cases.schemas import CaseDetail, CaseOut, ContactOut, EventOut
 from citybrain.cases.sla import is_overdue
 from citybrain.core import clock
-from citybrain.core.privacy import mask_email, mask_id_number, mask_name, mask_phone, mask_text
+from citybrain.core.privacy import mask_address, mask_email, mask_id_number, mask_name, mask_phone, mask_text
 from citybrain.models import Case, CaseContact, CaseEvent
 
 
@@ -40,7 +40,7 @@ def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | No
         category_code=case.category_code,
         lat=case.lat,
         lon=case.lon,
-        address=case.address,
+        address=case.address if pii else mask_address(case.address),
         district_code=case.district_code,
         grid=case.grid,
         department_code=codes.get(case.department_id) if case.department_id else None,

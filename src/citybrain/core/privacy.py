@@ -15,6 +15,7 @@ _CN_MOBILE = re.compile(r"(?<!\d)((?:\+?86[ -]?)?1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[ -]?(\d{7,8})(?!\d)")
 _NANP = re.compile(r"(?<!\d)(\(?\d{3}\)?[ .-]?)(\d{3})[ .-]?(\d{4})(?!\d)")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_DIGIT = re.compile(r"\d")
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -50,6 +51,13 @@ def mask_id_number(value: str | None) -> str | None:
     if len(value) <= 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_address(address: str | None) -> str | None:
+    """The street stays, house, building and room numbers go: ``桃子湖路12号3栋`` → ``桃子湖路**号*栋``.
+
+    A case's address is often the citizen's own door (noise next door, a leak upstairs)."""
+    return _DIGIT.sub("*", address) if address else address
 
 
 def mask_text(text: str | None) -> str | None:

@@ -73,7 +73,9 @@ def _mtime(path: Path) -> float | None:
 
 def _load(path: Path, mtime: float | None) -> LoadedModel:
     if mtime is None:
-        return LoadedModel(None, path, 1.0, f"no model file {path} (train one: citybrain classify train)")
+        # The reasons are shown on every case (desk, API): name the file, not the server's directories.
+        problem = f"no model file {path.name} (train one: citybrain classify train; see CITYBRAIN_CLASSIFY_MODEL_PATH)"
+        return LoadedModel(None, path, 1.0, problem)
     try:
         model = persistence.load(path)
     except InvalidInput as exc:  # another format version, not a model: say so on every case, never crash

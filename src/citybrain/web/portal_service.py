@@ -26,7 +26,7 @@ from starlette.datastructures import ImmutableMultiDict
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
 from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound
-from citybrain.core.privacy import mask_text
+from citybrain.core.privacy import mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake.open311 import catalogue, repository
@@ -49,7 +49,6 @@ FORM_FIELDS = {
     "phone": "phone",
 }
 _ATTRIBUTE_FIELD = re.compile(r"^attribute\[[^\[\]]+\](\[\])?$")
-_DIGITS = re.compile(r"\d")
 
 
 class PortalClosed(CityBrainError):
@@ -190,11 +189,6 @@ def _case_id(session: Session, ref: str) -> int | None:
     if not ref or len(ref) > 64:
         return None
     return repository.case_id_by_token(session, ref)
-
-
-def mask_address(address: str | None) -> str | None:
-    """The street stays, the house, building and room numbers do not: ``桃子湖路12号3栋`` → ``桃子湖路**号*栋``."""
-    return _DIGITS.sub("*", address) if address else None
 
 
 @dataclass(frozen=True)

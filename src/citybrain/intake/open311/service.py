@@ -3,8 +3,8 @@
 A POST is checked here (:func:`prepare`: key, service, attributes) and written by the intake writer
 (``intake/writer.py``), which plans the case with ``cases.plan.plan_case`` — routed and dispatched (派单) as
 the staff API would — commits it with others, and only then lets the route answer. A GET shows the
-public view of cases: never the submitter's name, phone or e-mail, and phone / ID-card numbers / e-mail
-addresses written into the free text are masked.
+public view of cases: never the submitter's name, phone or e-mail; phone / ID-card numbers / e-mail
+addresses written into the free text are masked, and so are the house and room numbers of the address.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock, ids
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
-from citybrain.core.privacy import mask_text
+from citybrain.core.privacy import mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import AttributeInfo, CategoryInfo, DirectorySnapshot, load_snapshot
 from citybrain.intake import repository as intake_repository
@@ -233,7 +233,7 @@ def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, A
         "requested_datetime": clock.iso(row.created_at),
         "updated_datetime": clock.iso(updated),
         "expected_datetime": clock.iso(row.due_at),
-        "address": row.address,
+        "address": mask_address(row.address),
         "address_id": attributes.get(ADDRESS_ID_KEY) if isinstance(attributes, dict) else None,
         "zipcode": row.zipcode,
         "lat": row.lat,
