@@ -14,10 +14,12 @@ run open311_sqlite $PY bench/open311_load.py --db sqlite --rate 500 --duration 6
 run open311_postgresql $PY bench/open311_load.py --db postgresql --workers 1 --rate 500 --duration 60 --connections 32
 run scan_speed $PY -m bench.scan_speed --repeat 5
 run scan_speed_default $PY -m bench.scan_speed --repeat 5 --cells 8000 --cell-m 500 --days 84 --max-radius-m 750 \
-    --corners --out scan_speed_default
+    --centres half --out scan_speed_default
 run scan_eval_default $PY -m bench.scan_eval --null-days 0 --trials 200 --seed 3 --cells 8000 --cell-m 500 \
-    --max-radius-m 750 --window 84 --corners --out scan_eval_default
+    --max-radius-m 750 --window 84 --centres half --out scan_eval_default
+run scan_eval_even_default $PY -m bench.scan_eval --null-days 0 --trials 200 --seed 3 --cells 8000 --cell-m 500 \
+    --max-radius-m 750 --window 84 --centres half --even --out scan_eval_even_default
 run scan_eval_calibration_default $PY -m bench.scan_eval --null-days 365 --trials 0 --cells 8000 --cell-m 500 \
-    --max-radius-m 750 --window 84 --corners --out scan_eval_calibration_default
-run scan_demo_city $PY -m bench.scan_demo_city --cell-m 500 --window 84 --max-radius-m 750 --corners
+    --max-radius-m 750 --window 84 --centres half --out scan_eval_calibration_default
+run scan_demo_city $PY -m bench.scan_demo_city --cell-m 500 --window 84 --max-radius-m 750 --centres half
 log done

@@ -52,22 +52,35 @@ class City:
         return np.array([lookup.get((int(r), int(c)), -1) for r, c in keys], dtype=np.int64)
 
 
-def build_city(cells: int = 2000, seed: int = 0, cell_m: float = CELL_M, *, even: bool = False) -> City:
+def build_city(
+    cells: int = 2000, seed: int = 0, cell_m: float = CELL_M, *, even: bool = False, busyness_m: float | None = None
+) -> City:
     """The ``cells`` squares of ``cell_m`` nearest the centre of a large square: a round city.
 
-    Halving ``cell_m`` and quadrupling ``cells`` gives the same city on a finer grid (each cell's busyness is drawn
-    anew, so the finer city is as uneven, cell for cell, as the coarse one). ``even``: cases spread almost evenly
-    (lognormal σ 0.3, no busier centre) — the literal reading of "3,000 a day spread over 2,000 cells"."""
+    Each cell's busyness is drawn per cell, so halving ``cell_m`` and quadrupling ``cells`` gives a city as uneven,
+    cell for cell, as the coarse one — lumpier at the finer scale. With ``busyness_m`` (a multiple of ``cell_m``)
+    busyness is drawn per square of that side and spread evenly over its cells: the same city counted on a finer
+    grid (``busyness_m=1000``: the issue's city of 2,000 cells of about 1 km², whatever the scan's cells).
+    ``even``: cases spread almost evenly (lognormal σ 0.3, no busier centre)."""
+    split = round(busyness_m / cell_m) if busyness_m else 1
+    if split < 1 or (busyness_m and abs(split * cell_m - busyness_m) > 1e-6) or cells % (split * split):
+        raise ValueError(f"busyness_m {busyness_m} must be a whole multiple of cell_m {cell_m} dividing the city")
     rng = np.random.default_rng(seed)
-    side = int(math.ceil(math.sqrt(cells * 4 / math.pi))) + 2
+    coarse = cells // (split * split)
+    side = int(math.ceil(math.sqrt(coarse * 4 / math.pi))) + 2
     row, col = np.divmod(np.arange(side * side), side)
     distance = np.hypot(row + 0.5 - side / 2, col + 0.5 - side / 2)
-    keep = np.sort(np.argsort(distance, kind="stable")[:cells])
+    keep = np.sort(np.argsort(distance, kind="stable")[:coarse])
     row, col, distance = row[keep], col[keep], distance[keep]
     if even:
-        weights = rng.lognormal(0.0, 0.3, cells)
+        weights = rng.lognormal(0.0, 0.3, coarse)
     else:
-        weights = rng.lognormal(0.0, 0.8, cells) * np.exp(-distance / (side / 3))
+        weights = rng.lognormal(0.0, 0.8, coarse) * np.exp(-distance / (side / 3))
+    if split > 1:  # every coarse square becomes split × split cells sharing its busyness
+        sub_row, sub_col = np.divmod(np.arange(split * split), split)
+        row = (row[:, None] * split + sub_row[None, :]).reshape(-1)
+        col = (col[:, None] * split + sub_col[None, :]).reshape(-1)
+        weights = np.repeat(weights, split * split)
     lat = LAT0 + (row + 0.5) * cell_m / M_PER_DEG
     lon = LON0 + (col + 0.5) * cell_m / (M_PER_DEG * math.cos(math.radians(LAT0)))
     return City(cell_m, row.astype(np.int64), col.astype(np.int64), weights / weights.sum(), lat, lon)

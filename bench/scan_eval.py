@@ -161,6 +161,10 @@ def main() -> None:
     parser.add_argument("--cell-m", type=float, default=1000, help="grid cell side (500: 4 × --cells for one city)")
     parser.add_argument("--at-cell-centre", action="store_true", help="centre each outbreak on a cell's centre")
     parser.add_argument("--even", action="store_true", help="cases spread almost evenly over the cells")
+    parser.add_argument(
+        "--busyness-m", type=float, default=None,
+        help="draw busyness per square of this side, spread evenly over its cells (1000: the issue's 1 km² city)",
+    )  # fmt: skip
     parser.add_argument("--max-radius-m", type=float, default=ScanConfig.max_radius_m)
     parser.add_argument("--max-days", type=int, default=ScanConfig.max_days)
     parser.add_argument(
@@ -170,7 +174,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="scan_eval", help="results file name under bench/results/ (no .json)")
     args = parser.parse_args()
-    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m, even=args.even)
+    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m, even=args.even, busyness_m=args.busyness_m)
     config = ScanConfig(replicates=args.replicates, max_radius_m=args.max_radius_m, max_days=args.max_days)
     EXTRA["centres"] = city.extra_centres(args.centres)
     started = time.perf_counter()
@@ -181,6 +185,7 @@ def main() -> None:
         "city": {
             "cells": city.cells,
             "cell_km2": round((args.cell_m / 1000) ** 2, 4),
+            "busyness_per_km2": round((args.busyness_m or args.cell_m) ** 2 / 1e6, 4),
             "background": "even (lognormal σ 0.3)" if args.even else "uneven (lognormal σ 0.8, busier centre)",
             "cases_per_cell_day_quantiles_10_50_90_99": [
                 round(float(q) * args.per_day, 2) for q in np.quantile(city.weights, [0.1, 0.5, 0.9, 0.99])

@@ -34,6 +34,7 @@ Points = tuple[NDArray[np.float64], NDArray[np.float64]]
 class Idea:
     config: ScanConfig
     centres: Callable[[City], Points | None]
+    window: int = 0  # days of the scan's window (0: --window)
 
 
 def _ideas() -> dict[str, Idea]:
@@ -45,10 +46,15 @@ def _ideas() -> dict[str, Idea]:
         "mid": Idea(base, mid),
         "days5": Idea(ScanConfig(max_radius_m=750, max_days=5), corners),
         "days3": Idea(ScanConfig(max_radius_m=750, max_days=3), corners),
+        "mid_days3": Idea(ScanConfig(max_radius_m=750, max_days=3), mid),
         "mid_days5": Idea(ScanConfig(max_radius_m=750, max_days=5), mid),
         "mid_r600": Idea(ScanConfig(max_radius_m=600, max_days=7), mid),
         "mid_r900": Idea(ScanConfig(max_radius_m=900, max_days=7), mid),
         "share05": Idea(ScanConfig(max_radius_m=750, max_days=7, max_share=0.05), corners),
+        "cellsonly": Idea(base, lambda c: None),
+        "cellsonly_min10": Idea(ScanConfig(max_radius_m=750, max_days=7, min_cases=10), lambda c: None),
+        "mid_w168": Idea(base, mid, window=168),
+        "mid_w126": Idea(base, mid, window=126),
         "min10": Idea(ScanConfig(max_radius_m=750, max_days=7, min_cases=10), corners),
         "min15": Idea(ScanConfig(max_radius_m=750, max_days=7, min_cases=15), corners),
         "mid_min10": Idea(ScanConfig(max_radius_m=750, max_days=7, min_cases=10), mid),
@@ -64,24 +70,28 @@ def main() -> None:
     parser.add_argument("--cell-m", type=float, default=500)
     parser.add_argument("--window", type=int, default=84)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--even", action="store_true", help="cases spread almost evenly over the cells")
     args = parser.parse_args()
     ideas = {name: _ideas()[name] for name in args.ideas.split(",")}
-    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m)
+    city = build_city(args.cells, seed=args.seed, cell_m=args.cell_m, even=args.even)
     centres = {name: idea.centres(city) for name, idea in ideas.items()}
+    windows = {name: idea.window or args.window for name, idea in ideas.items()}
+    length = max(windows.values()) + 2  # the longest window ending on the outbreak's third day
     rng = np.random.default_rng(args.seed + 1)
     hits: dict[str, list[int | None]] = {name: [] for name in ideas}
     seconds = dict.fromkeys(ideas, 0.0)
     for trial in range(args.trials):
-        counts = background(city, args.window + 2, 3000, rng)
+        counts = background(city, length, 3000, rng)
         planted = outbreak(city, 20, 500, 3, rng)
-        counts = planted.add_to(counts, first_column=args.window - 1)
+        counts = planted.add_to(counts, first_column=length - 3)
         where = {int(c) for c in planted.cells if c >= 0}
         for name, idea in ideas.items():
             found = None
             for day in range(3):
                 started = time.perf_counter()
+                last = length - 2 + day  # the analysis day's column, exclusive
                 result = scan(
-                    counts[:, day : day + args.window], city.lat, city.lon, end=END + timedelta(days=day),
+                    counts[:, last - windows[name] : last], city.lat, city.lon, end=END + timedelta(days=day),
                     config=idea.config, seed=7_000_000 + trial * 10 + day, extra_centres=centres[name],
                 )  # fmt: skip
                 seconds[name] += time.perf_counter() - started
@@ -101,6 +111,10 @@ def main() -> None:
                 "by_day": [sum(1 for d in found if d is not None and d <= k) / args.trials for k in (1, 2, 3)],
                 "seconds_per_scan": round(seconds[name] / max(1, sum(d or 3 for d in found)), 3),
                 "config": {k: getattr(ideas[name].config, k) for k in ("max_radius_m", "max_days", "min_cases")},
+                "window": windows[name],
+                "cells": args.cells,
+                "cell_m": args.cell_m,
+                "even": args.even,
             }
             out.write(json.dumps(record) + "\n")
             print(json.dumps(record))
