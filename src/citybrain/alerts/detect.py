@@ -39,10 +39,10 @@ class WarningOptions:
     """What ``analyze warnings`` and ``alerts daily`` let a user choose (defaults: docs/warnings.md)."""
 
     # Chosen on bench/scan_eval.py (docs/warnings.md): 500 m cells fit a neighbourhood-sized outbreak better than
-    # 1 km ones, circles of at most 750 m keep the chance maximum down, and a 12-week baseline keeps a new
+    # 1 km ones, circles of at most 750 m keep the chance maximum down, circles round the cells' corners and side
+    # midpoints as well as their centres fit clusters that straddle cell borders, and a 12-week baseline keeps a new
     # cluster's own cases from inflating its expectation (20 cases over 3 days: 38 % found by day 3 with 1 km
-    # cells and 28 days, 86 % with these and circles round the grid's corners too). Calibration does not depend
-    # on them.
+    # cells and 28 days, 87.5 % with these). Calibration does not depend on them.
     cell_m: float = 500.0
     window_days: int = 84
     max_days: int = 7
