@@ -118,23 +118,23 @@
 
   // --- submit (我要反映) -----------------------------------------------------------------------------------
 
+  // A paragraph: a label, then a value in its own element (tag, id) so tests and readers can find it.
+  function labelled(label, tag, id, value) {
+    const line = document.createElement("p");
+    line.append(label);
+    const element = document.createElement(tag);
+    element.id = id;
+    element.textContent = value;
+    line.append(element);
+    return line;
+  }
+
   function receipt(box, body) {
     box.replaceChildren();
-    const head = document.createElement("p");
-    head.append("已受理！您的诉求编号 / Received! Your request number: ");
-    const id = document.createElement("strong");
-    id.id = "result-id";
-    id.textContent = body.service_request_id;
-    head.append(id);
-    box.append(head);
+    box.append(labelled("已受理！您的诉求编号 / Received! Your request number: ", "strong", "result-id",
+      body.service_request_id));
     if (body.token) {
-      const token = document.createElement("p");
-      token.append("凭证 / Token: ");
-      const code = document.createElement("code");
-      code.id = "result-token";
-      code.textContent = body.token;
-      token.append(code);
-      box.append(token);
+      box.append(labelled("凭证 / Token: ", "code", "result-token", body.token));
     }
     const notice = document.createElement("p");
     notice.textContent = body.notice.zh + " / " + body.notice.en;
