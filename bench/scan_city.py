@@ -14,12 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from citybrain.analytics.counting.cube import grid_corners, grid_half_lattice
+from citybrain.analytics.counting.cube import grid_centres
 from citybrain.analytics.counting.grid import Grid
 
 CELL_M = 1000.0
-# Circle centres besides the cells' own (``--centres``): none, the grid's corners, or corners and side midpoints.
-CENTRES = ("cells", "corners", "half")
 LAT0, LON0 = 28.2, 112.95  # Changsha
 M_PER_DEG = 111_320.0
 
@@ -39,11 +37,8 @@ class City:
 
     def extra_centres(self, kind: str) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
         """The scan's extra circle centres of ``kind`` (one of CENTRES), computed as the product computes them."""
-        if kind == "cells":
-            return None
         grid = Grid(size_m=self.cell_m, ref_lat=LAT0, origin_lat=LAT0, origin_lon=LON0)  # the grid built below
-        points = grid_corners if kind == "corners" else grid_half_lattice
-        return points(grid, np.column_stack([self.rows, self.cols]))
+        return grid_centres(grid, np.column_stack([self.rows, self.cols]), kind)
 
     def cell_of(self, x_m: NDArray[np.float64], y_m: NDArray[np.float64]) -> NDArray[np.int64]:
         """The cell index holding each point (metres from the grid origin), -1 outside the city."""

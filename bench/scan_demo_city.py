@@ -24,11 +24,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
-from numpy.typing import NDArray
 
-from bench.scan_city import CENTRES
 from bench.scan_speed import RESULTS
-from citybrain.analytics.counting.cube import Cube, build_cube
+from citybrain.analytics.counting.cube import CENTRES, build_cube
 from citybrain.analytics.io import connect
 from citybrain.analytics.scan import ScanConfig, scan
 from citybrain.simulate.city import build_city
@@ -72,7 +70,7 @@ def main() -> None:
         cube = build_cube(con, as_of=day, timezone=ZONE, window_days=args.window, cell_m=args.cell_m)
         result = scan(
             cube.counts, cube.lat, cube.lon, end=day, cell_ids=cube.cells, config=config, seed=offset,
-            extra_centres=_extra_centres(cube, args.centres),
+            extra_centres=cube.extra_centres(args.centres),
         )  # fmt: skip
         scans_seconds.append(time.perf_counter() - tick)
         index = {name: i for i, name in enumerate(cube.cells)}
@@ -155,12 +153,6 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dy = (lat1 - lat2) * 111_320.0
     dx = (lon1 - lon2) * 111_320.0 * math.cos(math.radians(lat1))
     return math.hypot(dx, dy)
-
-
-def _extra_centres(cube: Cube, kind: str) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-    if kind == "cells":
-        return None
-    return cube.corners() if kind == "corners" else cube.half_lattice()
 
 
 if __name__ == "__main__":

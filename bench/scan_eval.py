@@ -26,8 +26,9 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from bench.scan_city import CENTRES, City, background, build_city, outbreak
+from bench.scan_city import City, background, build_city, outbreak
 from bench.scan_speed import RESULTS
+from citybrain.analytics.counting.cube import CENTRES
 from citybrain.analytics.scan import ScanConfig, ScanResult, scan
 
 THRESHOLDS = (100, 365)

@@ -25,7 +25,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from bench.scan_city import CENTRES, background, build_city
+from bench.scan_city import background, build_city
+from citybrain.analytics.counting.cube import CENTRES
 from citybrain.analytics.scan import ScanConfig, scan
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from citybrain.analytics import io
-from citybrain.analytics.counting.cube import build_cube, grid_corners, grid_half_lattice
+from citybrain.analytics.counting.cube import build_cube, grid_centres, grid_corners, grid_half_lattice
 from citybrain.analytics.counting.grid import Grid
 from citybrain.analytics.scan import ScanConfig, scan
 from citybrain.core.errors import InvalidInput
@@ -140,3 +140,18 @@ def test_grid_half_lattice_is_the_corners_and_side_midpoints_of_the_cells_once_a
     assert (21, 43) not in points
     assert {(20, 40), (20, 42), (22, 44)} <= points  # corners
     assert {(21, 40), (21, 42), (21, 44), (20, 41), (22, 43)} <= points  # midpoints of sides
+
+
+def test_grid_centres_by_kind_and_an_unknown_kind_refused() -> None:
+    grid = Grid(size_m=500.0, ref_lat=28.0, origin_lat=0.0, origin_lon=0.0)
+    cells = np.array([[10, 20], [10, 21]], dtype=np.int64)
+    assert grid_centres(grid, cells, "cells") is None
+    corners = grid_centres(grid, cells, "corners")
+    half = grid_centres(grid, cells, "half")
+    assert corners is not None
+    assert half is not None
+    assert (len(corners[0]), len(half[0])) == (6, 13)
+    assert np.array_equal(corners[0], grid_corners(grid, cells)[0])
+    assert np.array_equal(half[1], grid_half_lattice(grid, cells)[1])
+    with pytest.raises(InvalidInput, match="--centres must be one of cells, corners, half"):
+        grid_centres(grid, cells, "hexagons")

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
-from numpy.typing import NDArray
 
 from citybrain.alerts.signals import Signal
-from citybrain.analytics.counting.cube import Cube, build_cube
+from citybrain.analytics.counting.cube import CENTRES, Cube, build_cube
 from citybrain.analytics.counting.grid import Grid
 from citybrain.analytics.counting.series import DEFAULT_KEYS, NONE_LABEL, DailySeries, daily_counts
 from citybrain.analytics.detectors import TemporalSignal, run_all
@@ -30,7 +29,6 @@ from citybrain.analytics.stats import benjamini_hochberg
 from citybrain.core.errors import InvalidInput
 
 SCAN_DETECTOR = "stpscan"
-CENTRES = ("cells", "corners", "half")  # WarningOptions.centres
 TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods fired
 
 
@@ -74,12 +72,6 @@ class WarningOptions:
             max_share=self.max_share, max_days=self.max_days, replicates=self.replicates,
             max_radius_m=self.max_radius_m, min_cases=self.min_cases,
         )  # fmt: skip
-
-    def extra_centres(self, cube: Cube) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-        """The scan's circle centres besides the cells' own, as ``centres`` says."""
-        if self.centres == "cells":
-            return None
-        return cube.corners() if self.centres == "corners" else cube.half_lattice()
 
 
 @dataclass(frozen=True)
@@ -341,7 +333,7 @@ def _clusters(cube: Cube, options: WarningOptions) -> list[Cluster]:
     config = options.scan_config()
     result = scan(
         cube.counts, cube.lat, cube.lon, end=cube.end, cell_ids=cube.cells, members=cube.members,
-        config=config, seed=options.seed, extra_centres=options.extra_centres(cube),
+        config=config, seed=options.seed, extra_centres=cube.extra_centres(options.centres),
     )  # fmt: skip
     return [c for c in result.clusters if c.recurrence_days >= options.min_recurrence_days]
 

@@ -54,15 +54,29 @@ class Cube:
     def total(self) -> int:
         return int(self.counts.sum())
 
-    def corners(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(lat, lon) of every grid corner of the cube's cells, each once: circle centres besides the cells'
-        own, so that a cluster straddling a corner (four cells meet there) fits one circle."""
-        return grid_corners(self.grid, self.rows_cols)
+    def extra_centres(self, kind: str) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """The scan's circle centres besides the cells' own (see :func:`grid_centres`)."""
+        return grid_centres(self.grid, self.rows_cols, kind)
 
-    def half_lattice(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(lat, lon) of the cube's cells' corners and the midpoints of their sides, each once: with the cells'
-        centres, circle centres every half cell, so a cluster straddling two cells or four fits one circle."""
-        return grid_half_lattice(self.grid, self.rows_cols)
+
+#: The scan's choices of circle centres besides the cells' centres, coarsest first (``--centres``).
+CENTRES = ("cells", "corners", "half")
+
+
+def grid_centres(
+    grid: Grid, cells: NDArray[np.int64], kind: str
+) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """(lat, lon) of the extra circle centres of ``kind`` for ``cells`` ((row, col) pairs) on ``grid``.
+
+    ``cells``: none (circles round the cells' centres only); ``corners``: every corner, each once, so a cluster
+    straddling a corner (four cells meet there) fits one circle; ``half``: the corners and the midpoints of the
+    sides, so one straddling two cells does too — circle centres every half cell.
+    """
+    if kind not in CENTRES:
+        raise InvalidInput(f"--centres must be one of {', '.join(CENTRES)}, got {kind!r}")
+    if kind == "cells":
+        return None
+    return grid_corners(grid, cells) if kind == "corners" else grid_half_lattice(grid, cells)
 
 
 def grid_corners(grid: Grid, cells: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -133,8 +133,9 @@ def scan(
 
     ``lat``/``lon`` are the cells' centres; ``cell_ids`` name the cells in the result (default: the row numbers);
     ``members`` lets each cluster list its cases. ``extra_centres`` (lat, lon) are more points to draw circles round
-    besides the cells' centres, such as the grid's corners (:meth:`citybrain.analytics.counting.cube.Cube.corners`):
-    a cluster that straddles a corner of the grid then fits one circle. The same ``seed`` gives the same p-values.
+    besides the cells' centres, such as the grid's corners and side midpoints
+    (:meth:`citybrain.analytics.counting.cube.Cube.extra_centres`): a cluster that straddles a cell border then
+    fits one circle. The same ``seed`` gives the same p-values.
     Raises InvalidInput for
     counts that are not a cells × days table of non-negative whole numbers, for fewer than two days (space and time
     cannot be told apart), or for centres that are missing or not finite. A window with no cases has no cluster.
