@@ -71,13 +71,13 @@ class TestPage:
         for words in ("市民诉求门户", "Citizens' portal", "我要反映", "进度查询", "公开监督", "响应率", "Response"):
             assert words in page.text
         assert f'value="{NOISE}"' in page.text  # the service list is the Open311 catalogue
-        assert 'src="/portal/static/portal.js"' in page.text
-        assert 'href="/portal/static/portal.css"' in page.text
-        script = portal.get("/portal/static/portal.js")
+        assert 'src="/static/portal.js"' in page.text
+        assert 'href="/static/portal.css"' in page.text
+        script = portal.get("/static/portal.js")
         assert script.status_code == 200
         assert script.headers["content-type"].startswith("text/javascript")
         assert "/portal/requests" in script.text
-        style = portal.get("/portal/static/portal.css")
+        style = portal.get("/static/portal.css")
         assert style.status_code == 200
         assert style.headers["content-type"].startswith("text/css")
         for text in (page.text, script.text, style.text):

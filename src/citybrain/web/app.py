@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from citybrain import __version__
 from citybrain.core import heap
@@ -15,6 +17,7 @@ from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
 from citybrain.web import errors
+from citybrain.web.pages import STATIC
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.intake_writer = writer
     errors.install(app)
     _include_routers(app)
+    mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")  # the pages' CSS and JS: offline, no CDN
     return app
 
 
@@ -62,6 +67,7 @@ def _no_telemetry() -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     from citybrain.alerts.api import router as alerts_router
+    from citybrain.auth.api import router as auth_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
@@ -83,6 +89,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(reports_router, prefix="/api/v1")
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
+    app.include_router(auth_router, prefix="/api/v1")
     app.include_router(pages_router)
     app.include_router(desk_router)
     app.include_router(portal_router)

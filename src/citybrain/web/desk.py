@@ -4,28 +4,21 @@ The page is a thin client of the staff API: it holds the caller's API key in the
 calls ``/api/v1`` with it, so every rule — who may do what, what is masked — stays in the API. The server renders
 only the frame and the labels declared once here and in :mod:`citybrain.cases.lifecycle`. Offline: no CDN.
 
-This router also carries ``GET /api/v1/me`` (:mod:`citybrain.auth.api`), which the page asks first to know who
-signed in, so that registering the desk in the app factory is one line.
+The page asks ``GET /api/v1/me`` (:mod:`citybrain.auth.api`) first, to know who signed in and what they may do.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse
 
 from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
-from citybrain.auth.api import router as me_router
 from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
-
-HERE = Path(__file__).resolve().parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+from citybrain.web.pages import templates
 
 router = APIRouter()
-router.include_router(me_router, prefix="/api/v1")
 
 #: The English beside each case action's Chinese name (签收 Sign for); a test fails when an action lacks one.
 ACTION_EN: dict[str, str] = {
@@ -88,13 +81,3 @@ SECURITY_HEADERS = {
 def desk(request: Request) -> HTMLResponse:
     """The frame and its labels; everything else is fetched from ``/api/v1`` with the signed-in key."""
     return templates.TemplateResponse(request, "desk.html", {"labels": labels()}, headers=SECURITY_HEADERS)
-
-
-@router.get("/static/desk.js", include_in_schema=False)
-def desk_script() -> FileResponse:
-    return FileResponse(HERE / "static" / "desk.js", media_type="text/javascript")
-
-
-@router.get("/static/desk.css", include_in_schema=False)
-def desk_stylesheet() -> FileResponse:
-    return FileResponse(HERE / "static" / "desk.css", media_type="text/css")

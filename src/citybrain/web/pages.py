@@ -1,11 +1,11 @@
-"""Public pages: the landing page at ``/`` (中文 first, English beside) and its stylesheet. Offline: no CDN."""
+"""Public pages: the landing page at ``/`` (中文 first, English beside). Offline: no CDN; /static is local."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from citybrain.core import clock
@@ -13,6 +13,7 @@ from citybrain.web import overview
 from citybrain.web.deps import DbDep
 
 HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"  # served at /static by the app factory
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 router = APIRouter(include_in_schema=False)
@@ -35,8 +36,3 @@ def landing(request: Request, db: DbDep) -> HTMLResponse:
         ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate)),
     ]
     return templates.TemplateResponse(request, "landing.html", {"data": data, "rates": rates, "insight": insight})
-
-
-@router.get("/static/citybrain.css")
-def stylesheet() -> FileResponse:
-    return FileResponse(HERE / "static" / "citybrain.css", media_type="text/css")

@@ -2,17 +2,16 @@
 
 Thin routes: the rules are in :mod:`citybrain.web.portal_service`. A submission goes through the process's
 intake writer exactly as an Open311 POST does (answered after its COMMIT), with the portal's API key.
-Offline: the page's script and stylesheet are served from here, no CDN, no map tiles.
+Offline: the page's script and stylesheet are the app's own /static files, no CDN, no map tiles.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
@@ -22,7 +21,6 @@ from citybrain.web import overview, portal_service
 from citybrain.web.deps import DbDep
 from citybrain.web.pages import templates
 
-STATIC = Path(__file__).resolve().parent / "static"
 MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes
 
 router = APIRouter(include_in_schema=False)
@@ -83,13 +81,3 @@ def follow(request: Request, ref: str, db: DbDep) -> JSONResponse:
     with db.reading() as session:
         body = portal_service.follow(session=session, settings=settings, ref=ref)
     return JSONResponse(body)
-
-
-@router.get("/portal/static/portal.js")
-def script() -> FileResponse:
-    return FileResponse(STATIC / "portal.js", media_type="text/javascript")
-
-
-@router.get("/portal/static/portal.css")
-def stylesheet() -> FileResponse:
-    return FileResponse(STATIC / "portal.css", media_type="text/css")
