@@ -16,71 +16,67 @@ from numpy.typing import NDArray
 
 
 @numba.njit(cache=True, nogil=True)
-def expectations(
-    order: NDArray[np.int64],
-    lengths: NDArray[np.int64],
-    cell_totals: NDArray[np.int64],
-    recent_totals: NDArray[np.int64],
-    total: int,
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Every cylinder's expectation μ, log μ and log(C − μ), flat in (centre, cells, days) order, and offsets.
-
-    A cylinder of the first ``k + 1`` cells around centre i over the last ``l + 1`` days expects
-    ``cases in its cells × recent_totals[l] / total`` cases (Kulldorff 2005, eq. 1). The margins are the same in
-    every replicate, so these are computed once and the inner loop needs no logarithm of its own.
-    """
-    n = lengths.shape[0]
-    days = recent_totals.shape[0]
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        offsets[i + 1] = offsets[i] + lengths[i] * days
-    mu = np.empty(offsets[n])
-    log_mu = np.empty(offsets[n])
-    log_rest = np.empty(offsets[n])
-    for i in range(n):
-        cells_total = 0.0
-        at = offsets[i]
+def widest(order: NDArray[np.int64], lengths: NDArray[np.int64], cell_totals: NDArray[np.int64]) -> int:
+    """The most cases any circle holds over the whole window: the size of the tables below."""
+    most = 0
+    for i in range(lengths.shape[0]):
+        inside = 0
         for k in range(lengths[i]):
-            cells_total += cell_totals[order[i, k]]
-            for day in range(days):
-                m = cells_total * recent_totals[day] / total
-                mu[at] = m
-                log_mu[at] = math.log(m) if m > 0 else 0.0
-                log_rest[at] = math.log(total - m) if total > m else 0.0
-                at += 1
-    return offsets, mu, log_mu, log_rest
+            inside += cell_totals[order[i, k]]
+        most = max(most, inside)
+    return most
 
 
 @numba.njit(cache=True, nogil=True)
-def thresholds(mu: NDArray[np.float64], total: int, floor_llr: float, min_cases: int = 1) -> NDArray[np.int64]:
-    """Per cylinder, the fewest cases whose GLR reaches ``floor_llr``, and at least ``min_cases`` (``total + 1``
-    when none can).
+def log_expectations(
+    most: int, recent_totals: NDArray[np.int64], total: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """log μ and log(C − μ) of a cylinder whose cells hold ``w`` cases over the window and which spans the last
+    ``l + 1`` days, at ``[w, l]``.
 
-    The GLR grows with the count once the count exceeds μ, so one integer comparison per cylinder tells whether
-    the logarithms are worth computing. With ``floor_llr = 0`` the threshold is simply the first count above μ.
+    Such a cylinder expects ``μ = w × recent_totals[l] / C`` cases (Kulldorff 2005, eq. 1): its expectation depends
+    on its cells only through ``w``. The margins are the same in every replicate, so one table of
+    ``(most + 1) × days`` serves every cylinder of the data and of every replicate, and the inner loop reads it only
+    for the few cylinders worth weighing.
     """
-    out = np.empty(mu.shape[0], dtype=np.int64)
-    for at in range(mu.shape[0]):
-        m = mu[at]
-        low = int(math.floor(m)) + 1
-        if m <= 0:  # no case in its cells or on its days: it can hold none
-            out[at] = total + 1
-            continue
-        low = max(low, min_cases)
-        if floor_llr <= 0 or low > total:
-            out[at] = low
-            continue
-        if _glr(total, m, total) < floor_llr:
-            out[at] = total + 1
-            continue
-        high = total
-        while low < high:
-            middle = (low + high) // 2
-            if _glr(middle, m, total) >= floor_llr:
-                high = middle
-            else:
-                low = middle + 1
-        out[at] = low
+    days = recent_totals.shape[0]
+    log_mu = np.zeros((most + 1, days))
+    log_rest = np.zeros((most + 1, days))
+    for w in range(most + 1):
+        for day in range(days):
+            m = w * recent_totals[day] / total
+            if m > 0:
+                log_mu[w, day] = math.log(m)
+            if total > m:
+                log_rest[w, day] = math.log(total - m)
+    return log_mu, log_rest
+
+
+@numba.njit(cache=True, nogil=True)
+def thresholds(
+    most: int, recent_totals: NDArray[np.int64], total: int, floor_llr: float, min_cases: int = 1
+) -> NDArray[np.int64]:
+    """At ``[w, l]``, the fewest cases whose GLR reaches ``floor_llr`` in a cylinder expecting
+    ``w × recent_totals[l] / C``, and at least ``min_cases`` (``C + 1`` when none can).
+
+    The GLR grows with the count once the count exceeds μ and falls as μ grows, so the threshold never falls as
+    ``w`` grows: one sweep per day finds them all, and one integer comparison per cylinder then tells whether its
+    logarithms are worth computing. With ``floor_llr = 0`` the threshold is simply the first count above μ.
+    """
+    days = recent_totals.shape[0]
+    out = np.empty((most + 1, days), dtype=np.int64)
+    for day in range(days):
+        c = 1
+        for w in range(most + 1):
+            m = w * recent_totals[day] / total
+            if m <= 0:  # no case in its cells or on its days: it can hold none
+                out[w, day] = total + 1
+                continue
+            c = max(c, int(math.floor(m)) + 1, min_cases)
+            if floor_llr > 0:
+                while c <= total and _glr(c, m, total) < floor_llr:
+                    c += 1
+            out[w, day] = min(c, total + 1)
     return out
 
 
@@ -98,7 +94,7 @@ def best_per_centre(
     recent: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    offsets: NDArray[np.int64],
+    cell_totals: NDArray[np.int64],
     least: NDArray[np.int64],
     log_mu: NDArray[np.float64],
     log_rest: NDArray[np.float64],
@@ -108,8 +104,9 @@ def best_per_centre(
 
     ``recent[z, l]`` is cell z's cases in the last ``l + 1`` days. The Poisson GLR of a cylinder with c cases
     against μ expected, out of C, is ``c log(c/μ) + (C−c) log((C−c)/(C−μ))`` when c > μ, else 0: a scan for
-    excesses, not for quiet places. Only cylinders with at least ``least`` cases (see :func:`thresholds`) are
-    weighed; the others count as 0.
+    excesses, not for quiet places. Only cylinders with at least ``least[w, l]`` cases (see :func:`thresholds`;
+    ``w`` is the cases of its cells over the window) are weighed; the others count as 0. Every table the loop
+    reads but ``order`` is small enough to stay in the processor's cache.
     """
     n = lengths.shape[0]  # centres: the cells, then any extra centres
     days = recent.shape[1]
@@ -120,19 +117,25 @@ def best_per_centre(
     inside = np.zeros(days, dtype=np.int64)
     for i in range(n):
         inside[:] = 0
-        at = offsets[i]
+        w = 0
         for k in range(lengths[i]):
             z = order[i, k]
-            for day in range(days):
+            w += cell_totals[z]
+            worth = False
+            for day in range(days):  # no branch inside: the compiler turns this loop into vector instructions
                 c = inside[day] + recent[z, day]
                 inside[day] = c
-                if c >= least[at]:
-                    llr = xlogx[c] - c * log_mu[at] + xlogx[total - c] - (total - c) * log_rest[at]
+                worth |= c >= least[w, day]
+            if not worth:
+                continue
+            for day in range(days):
+                c = inside[day]
+                if c >= least[w, day]:
+                    llr = xlogx[c] - c * log_mu[w, day] + xlogx[total - c] - (total - c) * log_rest[w, day]
                     if llr > best[i]:
                         best[i] = llr
                         best_k[i] = k
                         best_l[i] = day
-                at += 1
     return best, best_k, best_l
 
 
@@ -145,7 +148,7 @@ def null_maxima(
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    offsets: NDArray[np.int64],
+    cell_totals: NDArray[np.int64],
     least: NDArray[np.int64],
     log_mu: NDArray[np.float64],
     log_rest: NDArray[np.float64],
@@ -172,7 +175,7 @@ def null_maxima(
         last_days,
         order,
         lengths,
-        offsets,
+        cell_totals,
         least,
         log_mu,
         log_rest,
@@ -181,7 +184,7 @@ def null_maxima(
         seed,
         first,
     )
-    if offsets[-1] * replicates >= PARALLEL_WORK:
+    if int(lengths.sum()) * last_days.shape[0] * replicates >= PARALLEL_WORK:
         return _maxima_threads(*arguments)
     return _maxima_serial(*arguments)
 
@@ -193,7 +196,7 @@ def _maxima_threads(
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    offsets: NDArray[np.int64],
+    cell_totals: NDArray[np.int64],
     least: NDArray[np.int64],
     log_mu: NDArray[np.float64],
     log_rest: NDArray[np.float64],
@@ -205,7 +208,7 @@ def _maxima_threads(
     maxima = np.zeros(replicates)
     for r in numba.prange(replicates):
         maxima[r] = _replicate(
-            case_cells, cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+            case_cells, cells, last_days, order, lengths, cell_totals, least, log_mu, log_rest, xlogx, seed, first + r
         )
     return maxima
 
@@ -217,7 +220,7 @@ def _maxima_serial(
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    offsets: NDArray[np.int64],
+    cell_totals: NDArray[np.int64],
     least: NDArray[np.int64],
     log_mu: NDArray[np.float64],
     log_rest: NDArray[np.float64],
@@ -229,7 +232,7 @@ def _maxima_serial(
     maxima = np.zeros(replicates)
     for r in range(replicates):
         maxima[r] = _replicate(
-            case_cells, cells, last_days, order, lengths, offsets, least, log_mu, log_rest, xlogx, seed, first + r
+            case_cells, cells, last_days, order, lengths, cell_totals, least, log_mu, log_rest, xlogx, seed, first + r
         )
     return maxima
 
@@ -241,7 +244,7 @@ def _replicate(
     last_days: NDArray[np.int64],
     order: NDArray[np.int64],
     lengths: NDArray[np.int64],
-    offsets: NDArray[np.int64],
+    cell_totals: NDArray[np.int64],
     least: NDArray[np.int64],
     log_mu: NDArray[np.float64],
     log_rest: NDArray[np.float64],
@@ -251,7 +254,7 @@ def _replicate(
 ) -> float:
     np.random.seed((seed * 1_000_003 + r) % 4_294_967_296)
     recent = _deal(case_cells, last_days, cells)
-    best, _, _ = best_per_centre(recent, order, lengths, offsets, least, log_mu, log_rest, xlogx)
+    best, _, _ = best_per_centre(recent, order, lengths, cell_totals, least, log_mu, log_rest, xlogx)
     return best.max() if best.shape[0] else 0.0
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from citybrain.analytics.scan import gumbel
-from citybrain.analytics.scan.kernels import best_per_centre, expectations, null_maxima, thresholds
+from citybrain.analytics.scan.kernels import best_per_centre, log_expectations, null_maxima, thresholds, widest
 from citybrain.analytics.scan.neighbours import Neighbours, limit_by_share, neighbours
 from citybrain.core.errors import InvalidInput
 
@@ -159,20 +159,19 @@ def scan(
     recent_totals = np.cumsum(last_days)
     _check_size(lengths, len(last_days))
     xlogx = _xlogx(total)
-    offsets, mu, log_mu, log_rest = expectations(found.order, lengths, cell_totals, recent_totals, total)
-    cylinders = (found.order, lengths, offsets)
-    above = thresholds(mu, total, 0.0, config.min_cases)
-    best, best_k, best_l = best_per_centre(recent, *cylinders, above, log_mu, log_rest, xlogx)
+    most = widest(found.order, lengths, cell_totals)
+    log_mu, log_rest = log_expectations(most, recent_totals, total)
+    circles = (found.order, lengths, cell_totals)
+    above = thresholds(most, recent_totals, total, 0.0, config.min_cases)
+    best, best_k, best_l = best_per_centre(recent, *circles, above, log_mu, log_rest, xlogx)
     picks = _non_overlapping(best, best_k, found, config.max_clusters)
     # Replicates need weigh only cylinders that could reach the weakest cluster tested (all of them for Gumbel).
     floor = 0.0 if config.gumbel or not picks else 0.999 * float(best[picks].min())
-    least = thresholds(mu, total, floor, config.min_cases)
+    least = thresholds(most, recent_totals, total, floor, config.min_cases)
     case_cells = np.repeat(np.arange(n_cells, dtype=np.int64), cell_totals)
 
     def run(count: int, first: int) -> NDArray[np.float64]:
-        return null_maxima(
-            case_cells, n_cells, last_days, *cylinders, least, log_mu, log_rest, xlogx, count, seed, first
-        )
+        return null_maxima(case_cells, n_cells, last_days, *circles, least, log_mu, log_rest, xlogx, count, seed, first)
 
     maxima = _null_maxima(run, config, float(best.max()))
     centre_lat = np.concatenate([lat_a, extra_lat])[found.source]
@@ -258,7 +257,8 @@ MAX_CYLINDERS = 25_000_000
 
 
 def _check_size(lengths: NDArray[np.int64], days: int) -> None:
-    """Refuse a scan whose cylinder tables would not fit comfortably in memory (24 bytes per cylinder)."""
+    """Refuse a scan that would weigh so many cylinders that its replicates would take minutes (about 1 ns per
+    cylinder and replicate on one core)."""
     cylinders = int(lengths.sum()) * days
     if cylinders > MAX_CYLINDERS:
         raise InvalidInput(
