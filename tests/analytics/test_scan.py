@@ -11,8 +11,9 @@ import pytest
 from numpy.typing import NDArray
 
 import citybrain.analytics.scan.neighbours as circles
+import citybrain.analytics.scan.stpscan as stpscan
 from citybrain.analytics.scan import Members, ScanConfig, scan
-from citybrain.analytics.scan.kernels import _deal
+from citybrain.analytics.scan.kernels import _deal, thresholds
 from citybrain.analytics.scan.neighbours import limit_by_share, neighbours
 from citybrain.core.errors import InvalidInput
 
@@ -178,6 +179,56 @@ def test_a_scan_too_large_for_memory_is_refused(monkeypatch: pytest.MonkeyPatch)
     lat, lon = city(20)
     with pytest.raises(InvalidInput, match="lower the maximum radius"):
         scan(np.ones((400, 3), dtype=np.int64), lat, lon, end=END, config=ScanConfig(max_radius_m=50_000))
+
+
+def test_a_scan_with_too_many_cylinders_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stpscan, "MAX_CYLINDERS", 1_000)
+    lat, lon = city(10)
+    with pytest.raises(InvalidInput, match="cylinders"):
+        scan(background(10, 14, 200, seed=1), lat, lon, end=END, config=ScanConfig(max_radius_m=3000, max_days=7))
+
+
+def _glr(c: int, mu: float, total: int) -> float:
+    rest = total - c
+    return c * math.log(c / mu) + (rest * math.log(rest / (total - mu)) if rest > 0 else 0.0)
+
+
+def test_the_best_cluster_is_the_best_cylinder_of_a_brute_force_search() -> None:
+    """Every circle × duration weighed by hand, with its expectation from the margins: the scan's best agrees."""
+    side, days, longest = 8, 10, 4
+    counts = background(side, days, 60, seed=4)
+    counts[27, -2:] += 5
+    lat, lon = city(side)
+    config = ScanConfig(replicates=9, max_radius_m=2500, max_days=longest, max_share=0.3)
+    result = scan(counts, lat, lon, end=END, config=config)
+    found = neighbours(lat, lon, max_radius_m=2500)
+    totals = counts.sum(axis=1)
+    total = int(totals.sum())
+    best = 0.0
+    for i, length in enumerate(limit_by_share(found, totals, 0.3 * total)):
+        for k in range(int(length)):
+            cells = found.order[i, : k + 1]
+            for span in range(1, longest + 1):
+                c = int(counts[cells, -span:].sum())
+                mu = float(totals[cells].sum()) * float(counts[:, -span:].sum()) / total
+                if c > mu:
+                    best = max(best, _glr(c, mu, total))
+    assert result.best is not None
+    assert result.best.llr == pytest.approx(best, rel=1e-12)
+
+
+def test_thresholds_are_the_fewest_cases_that_reach_the_floor() -> None:
+    """At [w, l]: the least count above μ = w × recent[l] / total, at least min_cases, whose GLR reaches the floor."""
+    recent_totals = np.array([30, 70, 120], dtype=np.int64)
+    total, most = 900, 200
+    for floor in (0.0, 3.0, 9.5):
+        least = thresholds(most, recent_totals, total, floor, 2)
+        assert least.shape == (most + 1, 3)
+        for w in range(0, most + 1, 7):
+            for day, days_total in enumerate(recent_totals):
+                mu = w * int(days_total) / total
+                reach = (c for c in range(2, total + 1) if c > mu and _glr(c, mu, total) >= floor)
+                assert least[w, day] == (next(reach, total + 1) if mu > 0 else total + 1)
 
 
 def test_an_ordinary_day_stops_early_and_a_real_cluster_gets_every_replicate() -> None:
