@@ -68,7 +68,7 @@ def test_georeport_client_reads_everything(server_url: str, city: City, fmt: str
     assert one["service_code"] == "o311.pothole"
     assert one["status"] == "open"
     assert one["description"] == "大坑 138****5678"
-    assert float(one["lat"]) == 39.9
+    assert (float(one["lat"]), float(one["long"])) == (39.89984, 116.39966)  # 39.9, 116.4 on the ~100 m grid
     assert one["requested_datetime"].endswith("Z")
 
     with pytest.raises(requests.HTTPError) as missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.settings import Settings
 from citybrain.models import Case
 from citybrain.web.app import create_app
@@ -165,8 +167,8 @@ class TestOneRequest:
             "address": "建国路**号",  # the house number is masked in public
             "address_id": "A-42",
             "zipcode": None,
-            "lat": 31.2,
-            "long": 121.5,
+            "lat": 31.19969,  # 31.2, 121.5 as filed: the public sees the centre of its ~100 m cell
+            "long": 121.49985,
             "media_url": "https://img.example.org/2.jpg",
         }
 
@@ -181,7 +183,7 @@ class TestOneRequest:
         assert request.findtext("service_name") == "Street light out"
         assert request.findtext("agency_responsible") == "Test Works Bureau"
         assert request.findtext("updated_datetime") == "2026-03-09T04:00:00Z"  # the closing time
-        assert request.findtext("long") == "121.5"
+        assert request.findtext("long") == "121.49985"
 
     @pytest.mark.parametrize(
         ("status", "expected"),
@@ -244,3 +246,59 @@ class TestPrivacy:
             "我叫张三，电话138****5678，身份证110101********7777，邮件 z***@example.com，楼下路灯坏了"
         )
         assert request["status_notes"] == "已联系 138****5678 的市民，路灯已修复"
+
+
+class TestPublicLocation:
+    """The exact point is often the citizen's door: the public sees the centre of its ~100 m cell, staff the point."""
+
+    EXACT = (28.191234, 112.945678)
+
+    def _file_exact(self, client: TestClient, city: City) -> str:
+        lat, lon = self.EXACT
+        return file_request(client, city, NOW - timedelta(hours=1), lat=str(lat), long=str(lon))
+
+    def _public_points(self, client: TestClient, request_id: str) -> list[tuple[float, float]]:
+        """The point as GET requests and GET requests/{id} show it, in JSON and XML."""
+        points = []
+        with clock.frozen(NOW):
+            for path in ("requests", f"requests/{request_id}"):
+                (one,) = [r for r in client.get(f"{BASE}/{path}.json").json() if r["service_request_id"] == request_id]
+                points.append((float(one["lat"]), float(one["long"])))
+                root = body(client.get(f"{BASE}/{path}.xml"), "xml")
+                (xml,) = [r for r in root.findall("request") if r.findtext("service_request_id") == request_id]
+                points.append((float(xml.findtext("lat") or "nan"), float(xml.findtext("long") or "nan")))
+        return points
+
+    def _metres_from_exact(self, point: tuple[float, float]) -> float:
+        dy = (point[0] - self.EXACT[0]) * METRES_PER_DEGREE
+        dx = (point[1] - self.EXACT[1]) * METRES_PER_DEGREE * math.cos(math.radians(self.EXACT[0]))
+        return math.hypot(dx, dy)
+
+    def test_public_point_is_coarsened_by_default(
+        self, client: TestClient, city: City, operator_headers: dict[str, str]
+    ) -> None:
+        request_id = self._file_exact(client, city)
+        points = self._public_points(client, request_id)
+        assert len(set(points)) == 1, points  # list and single, JSON and XML: one public point
+        (point,) = set(points)
+        assert point != self.EXACT
+        assert 0 < self._metres_from_exact(point) <= 100 * math.sqrt(2) / 2 * 1.02
+        with clock.frozen(NOW):
+            raw = [client.get(f"{BASE}/{p}.{f}").text for p in ("requests", f"requests/{request_id}") for f in FORMATS]
+        for text in raw:
+            assert "28.191234" not in text
+            assert "112.945678" not in text
+        staff = client.get(f"/api/v1/cases/{request_id}", headers=operator_headers)  # dispatch needs the door
+        assert staff.status_code == 200, staff.text
+        assert (staff.json()["lat"], staff.json()["lon"]) == self.EXACT
+
+    @pytest.mark.parametrize("metres", [0.0, 1000.0])
+    def test_the_cell_size_is_a_setting(self, db: Database, settings: Settings, city: City, metres: float) -> None:
+        configured = settings.model_copy(update={"public_location_m": metres})
+        with TestClient(create_app(configured, database=db)) as other:
+            request_id = self._file_exact(other, city)
+            (point,) = set(self._public_points(other, request_id))
+        if metres == 0:
+            assert point == self.EXACT  # CITYBRAIN_PUBLIC_LOCATION_M=0: published as filed
+        else:
+            assert 100 < self._metres_from_exact(point) <= metres * math.sqrt(2) / 2 * 1.02

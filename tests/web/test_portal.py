@@ -214,3 +214,31 @@ class TestFollow:
         assert code == "request_not_found"
         assert "没有找到" in message
         assert "No request" in message
+
+
+class TestLocation:
+    """A point given in the portal is often the citizen's door: stored exact, published on a ~100 m grid."""
+
+    EXACT = {"lat": "28.191234", "long": "112.945678"}
+
+    def test_a_precise_point_is_never_shown_exact(self, portal: TestClient, db: Database) -> None:
+        case_id = submit(portal, **GOOD, **self.EXACT).json()["service_request_id"]
+        with db.reading() as session:
+            case = session.get(Case, int(case_id))
+            assert case is not None
+            assert (case.lat, case.lon) == (28.191234, 112.945678)  # staff and dispatch keep the exact point
+        shown = [portal.get(f"/portal/requests/{case_id}").text, portal.get("/portal").text]
+        shown += [portal.get(f"/open311/v2/requests/{case_id}.{fmt}").text for fmt in ("json", "xml")]
+        for text in shown:
+            assert case_id in text
+            assert "28.191234" not in text
+            assert "112.945678" not in text
+        public = portal.get(f"/open311/v2/requests/{case_id}.json").json()[0]
+        assert (public["lat"], public["long"]) == (28.19125, 112.94583)  # the centre of its ~100 m cell
+
+    def test_zero_publishes_the_point_as_given(self, db: Database, settings: Settings, portal_key: str) -> None:
+        exact = portal_settings(settings, portal_key).model_copy(update={"public_location_m": 0.0})
+        with TestClient(create_app(exact, database=db)) as client:
+            case_id = submit(client, **GOOD, **self.EXACT).json()["service_request_id"]
+            public = client.get(f"/open311/v2/requests/{case_id}.json").json()[0]
+        assert (public["lat"], public["long"]) == (28.191234, 112.945678)

@@ -1,11 +1,15 @@
-"""Masking of personal data (PIPL): names, phone numbers, ID-card numbers, e-mail addresses.
+"""Masking of personal data (PIPL): names, phone numbers, ID-card numbers, e-mail addresses, exact locations.
 
 Masking is applied wherever data leaves the staff roles that need it: Open311 GET, public pages, exports.
 """
 
 from __future__ import annotations
 
+import math
 import re
+
+from citybrain.core.earth import METRES_PER_DEGREE
+from citybrain.core.errors import InvalidInput
 
 # Chinese ID card: 17 digits and a digit or X; 15-digit old cards.
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})(\d{8}|\d{6})(\d{3}[\dXx]|\d{1})(?!\d)")
@@ -69,3 +73,34 @@ def mask_text(text: str | None) -> str | None:
     text = _LANDLINE.sub(lambda m: m.group(1) + "-****" + m.group(2)[-4:], text)
     text = _NANP.sub(lambda m: m.group(1) + "***-" + m.group(3), text)
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+
+
+def coarsen_point(lat: float | None, lon: float | None, metres: float) -> tuple[float | None, float | None]:
+    """The centre of the ~``metres`` square cell that holds the point (公开位置): what the public may see of it.
+
+    A case's exact point is often the citizen's own door (noise next door, a leak upstairs), so public outputs
+    show the cell instead. The grid is anchored at (0°, 0°): rows are ``metres / 111,320`` degrees of latitude,
+    and each row's columns are as many metres wide at the row's centre latitude, so a point always maps to the
+    same public point — repeated requests cannot be averaged back to the door. The centre lies at most about
+    ``metres·√2/2`` from the point. ``metres == 0`` keeps the point exact; a missing point (either half ``None``)
+    stays missing. Decimals are cut to about a hundredth of the cell, so the figures do not pretend to a precision
+    the cell does not have.
+    """
+    if lat is None or lon is None:
+        return None, None
+    _check_point(lat, lon, metres)
+    if metres == 0:
+        return lat, lon
+    dlat = metres / METRES_PER_DEGREE
+    row_lat = (math.floor(lat / dlat) + 0.5) * dlat
+    dlon = min(dlat / max(math.cos(math.radians(row_lat)), 1e-9), 360.0)
+    row_lon = (math.floor(lon / dlon) + 0.5) * dlon
+    decimals = min(max(math.ceil(math.log10(100 * METRES_PER_DEGREE / 2 / metres)), 0), 7)
+    return round(min(max(row_lat, -90.0), 90.0), decimals), round(min(max(row_lon, -180.0), 180.0), decimals)
+
+
+def _check_point(lat: float, lon: float, metres: float) -> None:
+    if not (math.isfinite(metres) and metres >= 0):
+        raise InvalidInput(f"cell size must be a number of metres >= 0, not {metres!r} / 网格边长须为非负米数")
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput(f"({lat}, {lon}) is not a point on Earth / 经纬度超出范围")

@@ -90,6 +90,17 @@ class Settings(BaseSettings):
         description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
     )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
+    public_location_m: float = Field(
+        default=100.0,
+        ge=0,
+        allow_inf_nan=False,
+        description=(
+            "公开位置精度（米）：Open311 GET 等公开输出中案件的经纬度取所在约这么大方格的中心，以免暴露市民住址 / "
+            "Public location precision (metres): public outputs (Open311 GET) show a case's lat/long as the centre "
+            "of the square cell of about this size that holds it, so the point does not reveal a citizen's door. "
+            "0 = exact. Staff APIs always show the exact point."
+        ),
+    )
     portal_api_key: SecretStr = Field(
         default=SecretStr(""),
         description=(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METRES_PER_DEGREE = 111_320.0
+from citybrain.core.earth import METRES_PER_DEGREE
 
 
 @dataclass(frozen=True)

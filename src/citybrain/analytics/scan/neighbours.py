@@ -15,9 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
 
-METRES_PER_DEGREE = 111_320.0
 MAX_PAIRS = 20_000_000  # centre × neighbour pairs (16 bytes each)
 
 

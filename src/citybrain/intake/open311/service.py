@@ -4,7 +4,8 @@ A POST is checked here (:func:`prepare`: key, service, attributes) and written b
 (``intake/writer.py``), which plans the case with ``cases.plan.plan_case`` — routed and dispatched (派单) as
 the staff API would — commits it with others, and only then lets the route answer. A GET shows the
 public view of cases: never the submitter's name, phone or e-mail; phone / ID-card numbers / e-mail
-addresses written into the free text are masked, and so are the house and room numbers of the address.
+addresses written into the free text are masked, and so are the house and room numbers of the address; lat/long
+are the centre of a ~``CITYBRAIN_PUBLIC_LOCATION_M`` cell (``core.privacy.coarsen_point``), not the citizen's door.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock, ids
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
-from citybrain.core.privacy import mask_address, mask_text
+from citybrain.core.privacy import coarsen_point, mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import AttributeInfo, CategoryInfo, DirectorySnapshot, load_snapshot
 from citybrain.intake import repository as intake_repository
@@ -215,12 +216,13 @@ def submit(
 
 
 def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, Any]:
-    """One case as Open311 shows it to anyone: no contact fields, free text masked."""
+    """One case as Open311 shows it to anyone: no contact fields, free text masked, the point coarsened."""
     status = open311_status(row.status)
     service_name = (row.category_en if lang == "en" and row.category_en else row.category_zh) or None
     department = (row.department_en if lang == "en" and row.department_en else row.department_zh) or None
     attributes = row.attributes or {}
     updated = row.closed_at if status == "closed" and row.closed_at else row.updated_at
+    lat, lon = coarsen_point(row.lat, row.lon, settings.public_location_m)
     return {
         "service_request_id": str(row.id),
         "status": status,
@@ -236,8 +238,8 @@ def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, A
         "address": mask_address(row.address),
         "address_id": attributes.get(ADDRESS_ID_KEY) if isinstance(attributes, dict) else None,
         "zipcode": row.zipcode,
-        "lat": row.lat,
-        "long": row.lon,
+        "lat": lat,
+        "long": lon,
         "media_url": row.media_url,
     }
 
