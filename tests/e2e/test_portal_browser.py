@@ -122,3 +122,23 @@ def test_follow_view_never_shows_the_citizens_name_or_phone(page: Any, portal_ur
     for secret in (NAME, PHONE, "12号3栋"):
         assert secret not in shown
         assert secret not in html
+
+
+def test_past_the_limit_the_message_shows_and_the_text_stays(page: Any, db: Database, settings: Settings) -> None:
+    configured = settings.model_copy(
+        update={"portal_api_key": SecretStr(make_key(db, "app")), "portal_submits_per_hour": 1}
+    )
+    with serve(create_app(configured, database=db)) as url:
+        page.goto(url + "/portal")
+        fill_request(page, description="第一条：工地凌晨打桩")
+        page.click("#submit-button")
+        page.wait_for_selector("#result-id")
+        fill_request(page, description="第二条：路灯不亮")
+        page.click("#submit-button")
+        error = page.wait_for_selector("#submit-error:not([hidden])")
+        assert "提交过于频繁，请 60 分钟后再试" in error.inner_text()
+        assert "Too many submissions" in error.inner_text()
+        assert page.input_value("#description") == "第二条：路灯不亮"  # nothing the citizen wrote is lost
+        assert page.input_value("#address_string") == "岳麓区桃子湖路12号"
+        assert page.is_hidden("#submit-result")
+    assert case_count(db) == 1

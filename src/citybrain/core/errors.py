@@ -60,6 +60,20 @@ class Conflict(CityBrainError):
     code = "conflict"
 
 
+class TooManyRequests(CityBrainError):
+    """The caller has used up its allowance for now (HTTP 429); ``retry_after`` seconds until it may try again.
+
+    The response carries the ``Retry-After`` header with that number.
+    """
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class ImportRejected(InvalidInput):
     """A bulk file could not be imported at all; nothing was written."""
 

@@ -109,6 +109,15 @@ class Settings(BaseSettings):
             "Empty = the portal's submit form is closed (following and supervising still work)."
         ),
     )
+    portal_submits_per_hour: int = Field(
+        default=20,
+        ge=0,
+        description=(
+            "市民门户每个客户端地址每小时（滑动窗口）最多提交这么多条诉求，超出返回 429 / The citizens' portal "
+            "takes at most this many submissions per client address in any hour (sliding window); more get 429 "
+            "with Retry-After. Only accepted submissions count. Per server process. 0 = no limit."
+        ),
+    )
     classify_model_path: Path | None = Field(
         default=None,
         description=(

@@ -18,6 +18,7 @@ from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
 from citybrain.web import errors
 from citybrain.web.pages import STATIC
+from citybrain.web.ratelimit import SlidingWindow
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     app.state.intake_writer = writer
+    # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
+    app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     errors.install(app)
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says

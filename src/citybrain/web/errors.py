@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from citybrain.core.errors import CityBrainError, InvalidInput
+from citybrain.core.errors import CityBrainError, InvalidInput, TooManyRequests
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -18,6 +18,13 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def render(request: Request, exc: CityBrainError) -> Response:
+    response = _body(request, exc)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _body(request: Request, exc: CityBrainError) -> Response:
     if request.url.path.startswith("/open311/"):
         from citybrain.intake.open311.errors import render_open311_error
 

@@ -62,15 +62,25 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
         raise InvalidInput("表单内容无法读取 / The form could not be read.") from None
 
 
+def client_address(request: Request) -> str:
+    """Who the limit counts: the connection's peer as the ASGI server reports it, never a header read here.
+
+    Behind a reverse proxy, uvicorn puts the X-Forwarded-For client in its place only when the proxy's address
+    is in its FORWARDED_ALLOW_IPS (default 127.0.0.1 and ::1); see docs/portal.md.
+    """
+    return request.client.host if request.client else "unknown"
+
+
 @router.post("/portal/requests")
 async def submit(request: Request) -> JSONResponse:
-    """我要反映: file the citizen's request; answers with its number once it is committed."""
+    """我要反映: file the citizen's request; answers with its number once it is committed (429 past the limit)."""
     settings: Settings = request.app.state.settings
     key = portal_service.portal_key(settings)
-    form = portal_service.citizen_form(await _form_pairs(request))
-    data = portal_service.parse(form)
-    writer: IntakeWriter = request.app.state.intake_writer
-    accepted = await writer.write(Submission(key, clock.utcnow(), portal_service.prepare(data, key, settings)))
+    with portal_service.submission_slot(request.app.state.portal_limiter, client_address(request)):
+        form = portal_service.citizen_form(await _form_pairs(request))
+        data = portal_service.parse(form)
+        writer: IntakeWriter = request.app.state.intake_writer
+        accepted = await writer.write(Submission(key, clock.utcnow(), portal_service.prepare(data, key, settings)))
     return JSONResponse(portal_service.receipt(accepted, settings), status_code=201)
 
 

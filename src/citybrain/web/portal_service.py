@@ -8,6 +8,7 @@ service, attributes) and written by the process's intake writer — with the por
 - the checks a citizen's form needs, with messages in Chinese and English (a description is required here;
   Open311 does not require one), and nothing but the form's own fields passed on;
 - the case is recorded as channel ``web`` (网站留言) with source ``portal``, its actor ``portal:<key name>``;
+- a limit per client address on submissions (``CITYBRAIN_PORTAL_SUBMITS_PER_HOUR``, :func:`submission_slot`);
 - the follow view (进度查询) masks as Open311 GET does — no contact data, phone / ID / e-mail in free text
   masked — and also hides the digits of the address (house and room numbers).
 """
@@ -15,7 +16,10 @@ service, attributes) and written by the process's intake writer — with the por
 from __future__ import annotations
 
 import logging
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -25,7 +29,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
-from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound
+from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from citybrain.core.privacy import mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import DirectorySnapshot
@@ -35,6 +39,7 @@ from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, Ne
 from citybrain.intake.writer import Accepted, Intake, Prepare
 from citybrain.models import ApiKey
 from citybrain.web.overview import zone
+from citybrain.web.ratelimit import Refused, SlidingWindow
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +77,34 @@ def portal_key(settings: Settings) -> str:
 
 
 # --- submitting (我要反映) ------------------------------------------------------------------------------
+
+
+def too_many_submissions(retry_after: int) -> TooManyRequests:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return TooManyRequests(
+        f"提交过于频繁，请 {minutes} 分钟后再试 / Too many submissions from this address; "
+        f"try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+        retry_after=retry_after,
+        code="too_many_submissions",
+    )
+
+
+@contextmanager
+def submission_slot(limiter: SlidingWindow, address: str) -> Iterator[None]:
+    """Hold one of ``address``'s submissions for the block (429 when none is left); a refused one is given back.
+
+    Only a submission that was filed counts: a 400 / 404 / 503 (or any error) inside the block returns the slot,
+    so a citizen correcting the form does not use up the budget. Taking the slot first means concurrent
+    submissions from one address cannot all get past the limit.
+    """
+    slot = limiter.take(address)
+    if isinstance(slot, Refused):
+        raise too_many_submissions(slot.retry_after)
+    try:
+        yield
+    except Exception:
+        limiter.give_back(slot)
+        raise
 
 
 def citizen_form(pairs: list[tuple[str, str]]) -> MultiMap:
