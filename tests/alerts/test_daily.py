@@ -21,12 +21,15 @@ START = datetime(2026, 1, 1, 1, tzinfo=UTC)  # 09:00 in the city
 
 
 def _load_city(db: Database, days: int = 30, burst: tuple[int, ...] = (28, 29)) -> set[int]:
-    """Background cases over the city, and a burst around one spot; the burst's case ids."""
+    """Background cases over the city, and a burst around one spot; the burst's case ids.
+
+    Twelve background cases a day keep the burst's 24 under a tenth of the window's cases, the largest circle the
+    scan draws by default (``max_share``)."""
     rng = random.Random(11)
     planted: set[int] = set()
     with db.transaction() as session:
         for day in range(days):
-            for _ in range(6):
+            for _ in range(12):
                 at = START + timedelta(days=day, minutes=rng.randint(0, 480))
                 data = NewCase(
                     text="路灯不亮", lat=28.1 + rng.random() * 0.2, lon=112.9 + rng.random() * 0.2, created_at=at
@@ -37,7 +40,7 @@ def _load_city(db: Database, days: int = 30, burst: tuple[int, ...] = (28, 29)) 
                 spot = NewCase(
                     text="夜间施工噪音",
                     lat=28.145 + rng.random() * 0.0025,
-                    lon=112.947 + rng.random() * 0.002,  # inside one 500 m cell of the default grid
+                    lon=112.947 + rng.random() * 0.002,  # 280 m × 200 m: straddles 250 m cells
                     created_at=at,
                 )
                 planted.add(case_service.create_case(session=session, data=spot, actor="test").id)

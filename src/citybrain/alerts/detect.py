@@ -36,17 +36,17 @@ TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods
 class WarningOptions:
     """What ``analyze warnings`` and ``alerts daily`` let a user choose (defaults: docs/warnings.md)."""
 
-    # Chosen on bench/scan_eval.py (docs/warnings.md): 500 m cells fit a neighbourhood-sized outbreak better than
-    # 1 km ones, circles of at most 750 m keep the chance maximum down, circles round the cells' corners and side
-    # midpoints as well as their centres fit clusters that straddle cell borders, and a 12-week baseline keeps a new
-    # cluster's own cases from inflating its expectation (20 cases over 3 days: 38 % found by day 3 with 1 km
-    # cells and 28 days, 87.5 % with these). Calibration does not depend on them.
-    cell_m: float = 500.0
+    # Chosen on bench/scan_eval.py (docs/warnings.md): 250 m cells fit a neighbourhood-sized outbreak closely,
+    # circles of at most 750 m keep the chance maximum down, circles round the grid's corners as well as the cells'
+    # centres make trouble that straddles a cell border one cluster, and a 12-week baseline keeps a new cluster's own
+    # cases from inflating its expectation (20 cases over 3 days on the issue's city: 37 % found by day 3 with 1 km
+    # cells and 28 days, 87.5 % with 500 m cells, 99 % with these). Calibration does not depend on them.
+    cell_m: float = 250.0
     window_days: int = 84
     max_days: int = 7
     max_share: float = 0.1
     max_radius_m: float = 750.0
-    centres: str = "half"  # circle centres besides the cells': "cells" (none), "corners", "half" (+ side midpoints)
+    centres: str = "corners"  # circle centres besides the cells': "cells" (none), "corners", "half" (+ side midpoints)
     min_cases: int = 1  # fewest cases in a cluster
     replicates: int = 999
     seed: int = 0

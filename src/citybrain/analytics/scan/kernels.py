@@ -105,8 +105,8 @@ def best_per_centre(
     ``recent[z, l]`` is cell z's cases in the last ``l + 1`` days. The Poisson GLR of a cylinder with c cases
     against μ expected, out of C, is ``c log(c/μ) + (C−c) log((C−c)/(C−μ))`` when c > μ, else 0: a scan for
     excesses, not for quiet places. Only cylinders with at least ``least[w, l]`` cases (see :func:`thresholds`;
-    ``w`` is the cases of its cells over the window) are weighed; the others count as 0. Every table the loop
-    reads but ``order`` is small enough to stay in the processor's cache.
+    ``w`` is the cases of its cells over the window) are weighed; the others count as 0. The tables indexed by
+    ``w`` are small (the largest circle's cases × days), so they mostly stay in the processor's cache.
     """
     n = lengths.shape[0]  # centres: the cells, then any extra centres
     days = recent.shape[1]
@@ -122,7 +122,7 @@ def best_per_centre(
             z = order[i, k]
             w += cell_totals[z]
             worth = False
-            for day in range(days):  # no branch inside: the compiler turns this loop into vector instructions
+            for day in range(days):  # no branch in this loop: the few cylinders worth weighing are taken below
                 c = inside[day] + recent[z, day]
                 inside[day] = c
                 worth |= c >= least[w, day]
