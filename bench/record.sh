@@ -14,7 +14,7 @@ run open311_sqlite $PY bench/open311_load.py --db sqlite --rate 500 --duration 6
 run open311_postgresql $PY bench/open311_load.py --db postgresql --workers 1 --rate 500 --duration 60 --connections 32
 run scan_speed $PY -m bench.scan_speed --repeat 5
 # The product's defaults on the 2,000 km² city: 250 m cells, 84-day window, circles ≤ 750 m round cell
-# centres and corners (docs/warnings.md). 100 outbreaks per background: each takes about a minute of one core.
+# centres and corners (docs/warnings.md). 100 outbreaks per background: each takes about half a minute of one core.
 DEFAULTS="--cells 32000 --cell-m 250 --max-radius-m 750 --centres corners"
 run scan_speed_default $PY -m bench.scan_speed --repeat 5 $DEFAULTS --days 84 --out scan_speed_default
 run scan_eval_default $PY -m bench.scan_eval --null-days 0 --trials 100 --seed 3 $DEFAULTS --window 84 \
