@@ -30,8 +30,8 @@ import numpy as np
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.places import extract_places
 from citybrain.geo.service import locate
-from citybrain.geo.sources import demo_city
 from citybrain.simulate.city import build_city
+from citybrain.simulate.places import demo_city
 from citybrain.simulate.text_builder import compose
 from citybrain.simulate.texts import TOPICS
 

@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
-from citybrain.geo import api as geo_api
-from citybrain.geo.gazetteer import Gazetteer
 from citybrain.simulate.city import build_city
 from citybrain.simulate.load import ensure_districts
+from citybrain.triage.places import gazetteer_from_database
+from citybrain.triage.places_api import forget_cached
 
 URL = "/api/v1/geo/locate"
 
@@ -18,7 +18,7 @@ URL = "/api/v1/geo/locate"
 def demo_districts(db: Database) -> None:
     with db.transaction() as session:
         ensure_districts(session, build_city(1))
-    geo_api._cache.clear()
+    forget_cached()
 
 
 @pytest.mark.usefixtures("demo_districts")
@@ -64,10 +64,10 @@ class TestLocate:
         case = {"text": "x", "source": "simulate", "source_key": "s1-1"}  # how the simulator marks its cases
         assert app_client.post("/api/v1/cases", json=case, headers=operator_headers).status_code == 201
         with db.reading() as session:
-            gazetteer = Gazetteer.from_database(session)
+            gazetteer = gazetteer_from_database(session)
         assert (len(gazetteer.districts), len(gazetteer.grids)) == (8, 324)
         cell = next(g for g in gazetteer.grids_of("D01"))
-        geo_api._cache.clear()
+        forget_cached()
         place = f"中心区{cell.properties['road_zh']}{cell.properties['community_zh']}3栋"
         body = app_client.get(URL, params={"text": place}, headers=operator_headers).json()
         assert (body["district_code"], body["grid"], body["confidence"]) == ("D01", cell.code, 0.95)

@@ -10,7 +10,7 @@ import pytest
 
 from citybrain.core.errors import InvalidInput
 from citybrain.geo.gazetteer import Gazetteer
-from citybrain.geo.sources import demo_city
+from citybrain.simulate.places import demo_city
 
 
 @pytest.fixture(scope="module")

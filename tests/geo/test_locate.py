@@ -9,8 +9,8 @@ import pytest
 from citybrain.core.errors import InvalidInput
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.service import locate
-from citybrain.geo.sources import demo_city
 from citybrain.simulate.city import City, build_city
+from citybrain.simulate.places import demo_city
 from citybrain.simulate.text_builder import compose
 from citybrain.simulate.texts import TOPICS
 

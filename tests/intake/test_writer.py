@@ -19,9 +19,9 @@ from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import Forbidden
 from citybrain.core.settings import Settings
+from citybrain.directory.cache import directory_cache
 from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake.open311.service import authorize_key
-from citybrain.intake.snapshot import directory_cache
 from citybrain.intake.writer import Accepted, Intake, IntakeWriter, Submission
 from citybrain.models import ApiKey, Case, CaseContact, CaseEvent, Category, Department, District, RoutingRule
 from tests.conftest import make_key

@@ -24,19 +24,13 @@ from citybrain.alerts.schemas import (
     SnoozeIn,
     Status,
 )
+from citybrain.auth.deps import AlertHandler
 from citybrain.auth.roles import Principal
 from citybrain.core.db import Database
-from citybrain.core.errors import Forbidden
+from citybrain.core.http import DbDep, writing
 from citybrain.models.alerts import Alert
-from citybrain.web.deps import DbDep, PrincipalDep, writing
 
 router = APIRouter(prefix="/alerts", tags=["alerts 预警"])
-ALERT_ROLES = frozenset({"operator", "supervisor", "admin"})
-
-
-def _may_handle(principal: Principal) -> None:
-    if principal.role not in ALERT_ROLES:
-        raise Forbidden(f"role {principal.role!r} may not see or handle alerts (operators, supervisors, admins do)")
 
 
 def _detail(session: Session, alert: Alert) -> AlertDetail:
@@ -55,28 +49,25 @@ def _detail(session: Session, alert: Alert) -> AlertDetail:
 @router.get("", response_model=AlertList, summary="List alerts, latest signal first")
 def list_alerts(
     db: DbDep,
-    principal: PrincipalDep,
+    principal: AlertHandler,
     status: Annotated[Status | None, Query(description="open, acknowledged, snoozed or closed")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> AlertList:
     """Every alert (预警) the detectors raised, with its explanation and member case ids."""
-    _may_handle(principal)
     with db.reading() as session:
         items, total = repository.list_alerts(session, status=status, limit=limit, offset=offset)
         return AlertList(items=[AlertOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="One alert: explanation, events, member cases")
-def get_alert(alert_id: int, db: DbDep, principal: PrincipalDep) -> AlertDetail:
+def get_alert(alert_id: int, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """The explanation, its life (events), its notifications, and the member cases (no personal data)."""
-    _may_handle(principal)
     with db.reading() as session:
         return _detail(session, service.get_alert(session=session, alert_id=alert_id))
 
 
 def _act(db: Database, principal: Principal, alert_id: int, action: str, body: ActionIn) -> AlertDetail:
-    _may_handle(principal)
     until = body.until if isinstance(body, SnoozeIn) else None
     with writing(db, "alert") as session:
         alert = service.change(
@@ -94,24 +85,24 @@ def _act(db: Database, principal: Principal, alert_id: int, action: str, body: A
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertDetail, summary="确认 acknowledge: someone is on it")
-def acknowledge(alert_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> AlertDetail:
+def acknowledge(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """An acknowledged alert keeps growing with new signals but sends no more notifications."""
     return _act(db, principal, alert_id, "acknowledge", body)
 
 
 @router.post("/{alert_id}/snooze", response_model=AlertDetail, summary="暂缓 snooze until a day")
-def snooze(alert_id: int, body: SnoozeIn, db: DbDep, principal: PrincipalDep) -> AlertDetail:
+def snooze(alert_id: int, body: SnoozeIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """Quiet until ``until`` (a day after today); the daily job wakes it on that day and notifies again."""
     return _act(db, principal, alert_id, "snooze", body)
 
 
 @router.post("/{alert_id}/close", response_model=AlertDetail, summary="关闭 close")
-def close(alert_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> AlertDetail:
+def close(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """A closed alert never grows: the same trouble signalled again raises a new alert."""
     return _act(db, principal, alert_id, "close", body)
 
 
 @router.post("/{alert_id}/reopen", response_model=AlertDetail, summary="重开 reopen a closed alert")
-def reopen(alert_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> AlertDetail:
+def reopen(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """Back to open; it grows again with new signals."""
     return _act(db, principal, alert_id, "reopen", body)

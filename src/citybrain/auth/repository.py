@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citybrain.models import ApiKey
+from citybrain.models import ApiKey, Department
 
 
 def add(session: Session, key: ApiKey) -> ApiKey:
@@ -20,3 +20,8 @@ def by_hash(session: Session, key_hash: str) -> ApiKey | None:
 
 def all_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+def department_id(session: Session, code: str) -> int | None:
+    """The id of the department a department key belongs to."""
+    return session.scalar(select(Department.id).where(Department.code == code))

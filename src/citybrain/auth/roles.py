@@ -14,6 +14,18 @@ class Permission(StrEnum):
     HANDLE = "handle"  # 签收, 退单, progress, reply — on the department's own cases
     MANAGE_DIRECTORY = "manage_directory"  # taxonomy, departments, routing, SLA
     READ_KPIS = "read_kpis"
+    HANDLE_ALERTS = "handle_alerts"  # see and handle early-warning alerts (预警): acknowledge, snooze, close
+    RANK_DEPARTMENTS = "rank_departments"  # reports that compare every department (排名); never a department's key
+
+
+#: What a refused caller is told besides the permission's name.
+REFUSAL_HINTS: dict[Permission, str] = {
+    Permission.HANDLE_ALERTS: "operators, supervisors and administrators see and handle alerts",
+    Permission.RANK_DEPARTMENTS: (
+        "reports that rank every department are not for a department's key; it reads its own KPIs at /api/v1/kpis"
+    ),
+    Permission.MANAGE_DIRECTORY: "only administrators change the directory",
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +49,14 @@ ROLES: dict[str, Role] = {
             "department handler",
             frozenset({Permission.READ_CASES, Permission.SEE_PII, Permission.HANDLE, Permission.READ_KPIS}),
         ),
-        Role("supervisor", "督查/领导", "supervisor", frozenset({Permission.READ_CASES, Permission.READ_KPIS})),
+        Role(
+            "supervisor",
+            "督查/领导",
+            "supervisor",
+            frozenset(
+                {Permission.READ_CASES, Permission.READ_KPIS, Permission.HANDLE_ALERTS, Permission.RANK_DEPARTMENTS}
+            ),
+        ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
     )
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citybrain.auth import repository
@@ -10,7 +9,7 @@ from citybrain.auth.roles import ROLES, Principal
 from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from citybrain.core.ids import hash_secret, new_api_key
-from citybrain.models import ApiKey, Department
+from citybrain.models import ApiKey
 
 
 def create_api_key(*, session: Session, name: str, role: str, department_code: str | None = None) -> tuple[ApiKey, str]:
@@ -23,10 +22,9 @@ def create_api_key(*, session: Session, name: str, role: str, department_code: s
     if role == "department":
         if not department_code:
             raise InvalidInput("a department key needs --department CODE")
-        dept = session.scalars(select(Department).where(Department.code == department_code)).first()
-        if dept is None:
+        department_id = repository.department_id(session, department_code)
+        if department_id is None:
             raise NotFound(f"no department with code {department_code!r}")
-        department_id = dept.id
     plaintext = new_api_key()
     key = ApiKey(
         name=name.strip(),

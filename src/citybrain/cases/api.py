@@ -11,46 +11,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from citybrain.auth.deps import CaseReader, Dispatcher, PrincipalDep
 from citybrain.auth.roles import Permission, Principal
-from citybrain.cases import present, repository, service, tasks
+from citybrain.cases import policy, present, repository, service, tasks
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
-from citybrain.core.errors import Conflict, Forbidden, InvalidInput
+from citybrain.core.errors import Conflict, InvalidInput
+from citybrain.core.http import DbDep, writing
 from citybrain.directory import repository as directory_repo
-from citybrain.models import Case
-from citybrain.web.deps import DbDep, PrincipalDep, require, writing
 
 router = APIRouter(prefix="/cases", tags=["cases 工单"])
 
 
-def _may_read(principal: Principal, case: Case) -> None:
-    require(principal, Permission.READ_CASES)
-    if principal.role == "department" and case.department_id != principal.department_id:
-        raise Forbidden(f"case {case.id} is not with your department")
-
-
-def _authorize(principal: Principal, case: Case, action: str) -> None:
-    """Operators do everything; a department handles (签收/退单/办理/办结/备注) only its own cases."""
-    transition = TRANSITIONS[action]
-    if principal.can(Permission.DISPATCH):
-        return
-    if principal.can(Permission.HANDLE) and (transition.by == Actor.DEPARTMENT or action == "note"):
-        if principal.department_id is None or case.department_id != principal.department_id:
-            raise Forbidden(f"case {case.id} is not with your department; you may not {action} it")
-        return
-    raise Forbidden(f"role {principal.role!r} may not {action} ({transition.name_zh}) a case")
-
-
 @router.post("", status_code=201, response_model=CaseDetail, summary="Take in a case from any channel (受理)")
-def create_case(body: CaseCreate, request: Request, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+def create_case(body: CaseCreate, request: Request, db: DbDep, principal: Dispatcher) -> CaseDetail:
     """Record a request from any channel: ``channel`` says which (``hotline`` with the call transcript as
     ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
     the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
-    require(principal, Permission.DISPATCH)
     with writing(db, "case") as session:
         if body.source_key and repository.by_source_key(session, body.source, body.source_key):
             raise Conflict(f"a case from {body.source!r} with source_key {body.source_key!r} exists already")
@@ -60,24 +41,19 @@ def create_case(body: CaseCreate, request: Request, db: DbDep, principal: Princi
     return detail
 
 
-def _department_id(session: Session, principal: Principal, code: str | None) -> int | None:
-    department_id = None
-    if code is not None:
-        department = directory_repo.department_by_code(session, code)
-        if department is None:
-            raise InvalidInput(f"no department with code {code!r}")
-        department_id = department.id
-    if principal.role == "department":
-        if department_id is not None and department_id != principal.department_id:
-            raise Forbidden("a department handler sees its own department's cases only")
-        return principal.department_id
-    return department_id
+def _department_id(session: Session, code: str | None) -> int | None:
+    if code is None:
+        return None
+    department = directory_repo.department_by_code(session, code)
+    if department is None:
+        raise InvalidInput(f"no department with code {code!r}")
+    return department.id
 
 
 @router.get("", response_model=CaseList, summary="List cases, newest first")
 def list_cases(
     db: DbDep,
-    principal: PrincipalDep,
+    principal: CaseReader,
     status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
     department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
     category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
@@ -91,11 +67,10 @@ def list_cases(
 ) -> CaseList:
     """Department handlers see only their own department's cases. Free text is masked for roles that may
     not see personal data."""
-    require(principal, Permission.READ_CASES)
     with db.reading() as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
-            department_id=_department_id(session, principal, department),
+            department_id=policy.department_scope(principal, _department_id(session, department)),
             category_code=category,
             district_code=district,
             channel=channel,
@@ -114,30 +89,46 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")
-def get_case(case_id: int, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+def get_case(case_id: int, db: DbDep, principal: CaseReader) -> CaseDetail:
     """The contact is unmasked only for roles allowed to see personal data (operators, departments)."""
     with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
-        _may_read(principal, case)
+        policy.may_read(principal, case)
         return present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
 
 
 @router.get("/{case_id}/events", response_model=list[EventOut], summary="A case's audit trail")
-def case_events(case_id: int, db: DbDep, principal: PrincipalDep) -> list[EventOut]:
+def case_events(case_id: int, db: DbDep, principal: CaseReader) -> list[EventOut]:
     """Every change: who, when, from which state to which, and the note."""
     with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
-        _may_read(principal, case)
+        policy.may_read(principal, case)
         return present.event_list(session, case, pii=principal.can(Permission.SEE_PII))
 
 
-@router.post("/{case_id}/callback", response_model=CaseDetail, summary="回访 callback: record the citizen's verdict")
+def _taker(action: str) -> Callable[[Principal], Principal]:
+    """A dependency: the caller, if the role may take ``action`` at all (the case's department is checked later)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        policy.check_may_take(principal, action)
+        return principal
+
+    check.__name__ = f"may_{action}"
+    return check
+
+
+@router.post(
+    "/{case_id}/callback",
+    response_model=CaseDetail,
+    summary="回访 callback: record the citizen's verdict",
+    dependencies=[Depends(_taker("callback"))],
+)
 def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
     """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
     department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
     with writing(db, "case") as session:
         case = service.get_case(session=session, case_id=case_id)
-        _authorize(principal, case, "callback")
+        policy.authorize(principal, case, "callback")
         service.check_version(case, body.version)
         service.callback(
             session=session,
@@ -155,7 +146,7 @@ def _action_route(action: str) -> Callable[[int, ActionIn, DbDep, PrincipalDep],
     def run(case_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
         with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id)
-            _authorize(principal, case, action)
+            policy.authorize(principal, case, action)
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
             detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
         tasks.after_transition(detail.id, action)
@@ -185,4 +176,5 @@ for _action in service.ACTIONS:
         response_model=CaseDetail,
         summary=f"{TRANSITIONS[_action].name_zh} {_action}",
         description=_describe(_action),
+        dependencies=[Depends(_taker(_action))],
     )

@@ -6,18 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from citybrain.auth.roles import Permission
+from citybrain.auth.deps import KpiReader
 from citybrain.cases import kpi_service
 from citybrain.core.errors import InvalidInput
+from citybrain.core.http import DbDep
 from citybrain.core.settings import Settings
-from citybrain.web.deps import DbDep, PrincipalDep, require
 
 router = APIRouter(tags=["kpis"])
 
 
 @router.get("/kpis/definitions", summary="What each KPI means and how it is computed")
-def kpi_definitions(principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Permission.READ_KPIS)
+def kpi_definitions(principal: KpiReader) -> dict[str, Any]:
     return kpi_service.definitions()
 
 
@@ -25,7 +24,7 @@ def kpi_definitions(principal: PrincipalDep) -> dict[str, Any]:
 def kpis(
     request: Request,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: KpiReader,
     by: Annotated[
         list[str] | None, Query(description="department, district, category, channel; repeat or comma-separate")
     ] = None,
@@ -39,7 +38,6 @@ def kpis(
     category_level: Annotated[str, Query(description="1, 2 or 3: level categories are grouped at")] = "1",
     as_of: Annotated[str | None, Query(description="time overdue and pending sign-for are judged at; now")] = None,
 ) -> dict[str, Any]:
-    require(principal, Permission.READ_KPIS)
     settings: Settings = request.app.state.settings
     if not category_level.strip().isdigit():
         raise InvalidInput(f"category_level must be 1, 2 or 3, not {category_level!r}")

@@ -13,10 +13,11 @@ from rich.table import Table
 
 from citybrain.cli.common import console, handle_errors, open_database
 from citybrain.core.errors import InvalidInput
-from citybrain.geo import sources
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.resolution import Resolution
 from citybrain.geo.service import locate
+from citybrain.simulate import places as demo_places
+from citybrain.triage.places import gazetteer_from_database
 
 app = typer.Typer(
     help="Where is it (在哪里): place names in a message, the city's districts and grid cells (地名库).",
@@ -104,9 +105,9 @@ def _gazetteer(path: Path | None, demo: bool, seed: int) -> Gazetteer:
     if path is not None:
         return Gazetteer.from_geojson(path)
     if demo:
-        return sources.demo_city(seed)
+        return demo_places.demo_city(seed)
     with open_database() as db, db.reading() as session:
-        gazetteer = Gazetteer.from_database(session)
+        gazetteer = gazetteer_from_database(session)
     if not gazetteer.districts:
         raise InvalidInput("the database has no districts: run `citybrain demo`, or use --gazetteer FILE or --demo")
     return gazetteer

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from citybrain.auth.roles import Permission
+from citybrain.auth.deps import DirectoryManager, PrincipalDep
+from citybrain.core.http import DbDep
 from citybrain.directory import repository, service
 from citybrain.directory.schemas import (
     CategoryOut,
@@ -18,7 +19,6 @@ from citybrain.directory.schemas import (
     SlaPolicyOut,
 )
 from citybrain.models import RoutingRule
-from citybrain.web.deps import DbDep, PrincipalDep, require
 
 router = APIRouter(tags=["directory"])
 
@@ -49,8 +49,7 @@ def list_departments(db: DbDep, principal: PrincipalDep) -> list[DepartmentOut]:
 
 
 @router.post("/departments", response_model=DepartmentOut, status_code=201)
-def create_department(data: DepartmentIn, db: DbDep, principal: PrincipalDep) -> DepartmentOut:
-    require(principal, Permission.MANAGE_DIRECTORY)
+def create_department(data: DepartmentIn, db: DbDep, principal: DirectoryManager) -> DepartmentOut:
     with db.transaction() as session:
         return DepartmentOut.model_validate(service.add_department(session=session, data=data))
 
@@ -69,16 +68,14 @@ def list_rules(db: DbDep, principal: PrincipalDep) -> list[RoutingRuleOut]:
 
 
 @router.post("/routing-rules", response_model=RoutingRuleOut, status_code=201)
-def create_rule(data: RoutingRuleIn, db: DbDep, principal: PrincipalDep) -> RoutingRuleOut:
-    require(principal, Permission.MANAGE_DIRECTORY)
+def create_rule(data: RoutingRuleIn, db: DbDep, principal: DirectoryManager) -> RoutingRuleOut:
     with db.transaction() as session:
         rule = service.add_rule(session=session, data=data)
         return _rule_out(rule, {rule.department_id: data.department_code})
 
 
 @router.delete("/routing-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, db: DbDep, principal: PrincipalDep) -> Response:
-    require(principal, Permission.MANAGE_DIRECTORY)
+def delete_rule(rule_id: int, db: DbDep, principal: DirectoryManager) -> Response:
     with db.transaction() as session:
         service.delete_rule(session=session, rule_id=rule_id)
     return Response(status_code=204)
@@ -91,9 +88,8 @@ def list_sla_policies(db: DbDep, principal: PrincipalDep) -> list[SlaPolicyOut]:
 
 
 @router.put("/sla-policies/{code}", response_model=SlaPolicyOut)
-def update_sla_policy(code: str, data: SlaPolicyIn, db: DbDep, principal: PrincipalDep) -> SlaPolicyOut:
+def update_sla_policy(code: str, data: SlaPolicyIn, db: DbDep, principal: DirectoryManager) -> SlaPolicyOut:
     """Change the 签收 / 办结 hours of a class; cases already dispatched keep their deadlines."""
-    require(principal, Permission.MANAGE_DIRECTORY)
     with db.transaction() as session:
         return SlaPolicyOut.model_validate(service.update_sla(session=session, code=code, data=data))
 

@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import shapely
@@ -37,12 +37,6 @@ from shapely.strtree import STRtree
 
 from citybrain.core.errors import InvalidInput
 from citybrain.geo.names import name_key, name_stem
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from citybrain.geo.places import PlaceMention
-    from citybrain.geo.resolution import Resolution
 
 _NAME_FIELDS = {
     "admin": ("name_zh", "name_en", "name"),
@@ -130,13 +124,6 @@ class Gazetteer:
             raise InvalidInput(f"{path} has no 'features' list / 缺少 features")
         return cls.from_features(features, city_names=[str(n) for n in data.get("city_names") or ()])
 
-    @classmethod
-    def from_database(cls, session: Session) -> Gazetteer:
-        """The ``districts`` table, plus the Demo City's grid cells when its cases are loaded."""
-        from citybrain.geo.sources import from_database
-
-        return from_database(session)
-
     def to_geojson(self) -> dict[str, Any]:
         """The gazetteer as a FeatureCollection that :meth:`from_geojson` reads back."""
         features = []
@@ -185,11 +172,14 @@ class Gazetteer:
         """Whether the name is the city's own (示例市 / Demo City): it says nothing about where in the city."""
         return name_key(name) in self.city_names or name_stem(name, "admin") in self.city_names
 
-    def resolve(self, mentions: Sequence[PlaceMention]) -> Resolution:
-        """Where the mentions point: district, grid, centre and how sure (see :mod:`citybrain.geo.resolution`)."""
-        from citybrain.geo.resolution import resolve_mentions
 
-        return resolve_mentions(self, mentions)
+def district_feature(
+    code: str, name_zh: str, name_en: str, lat: float | None, lon: float | None, geometry: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A district as the GeoJSON feature :meth:`Gazetteer.from_features` reads."""
+    properties: dict[str, Any] = {"kind": "district", "code": code, "name_zh": name_zh, "name_en": name_en}
+    properties |= {"center_lat": lat, "center_lon": lon}
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
 
 
 def _name_index(areas: Sequence[Area], city_names: frozenset[str]) -> dict[tuple[str, str, str], NameHits]:

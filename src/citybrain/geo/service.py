@@ -14,7 +14,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.geo.folding import MAX_CHARS
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.places import extract_places
-from citybrain.geo.resolution import Resolution
+from citybrain.geo.resolution import Resolution, resolve_mentions
 
 #: How far outside every district a point may lie and still be given the nearest district (low confidence).
 NEAR_KM = 2.0
@@ -54,7 +54,7 @@ def _by_text(text: object, gazetteer: Gazetteer) -> Resolution:
     if not mentions:
         reason = "the text names no place / 文本中没有地名" if _has_text(text) else "no text / 没有文本"
         return Resolution(None, None, None, None, 0.0, "none", (), (reason,))
-    resolution = gazetteer.resolve(mentions)
+    resolution = resolve_mentions(gazetteer, mentions)
     if isinstance(text, str) and len(text) > MAX_CHARS:
         note = f"only the first {MAX_CHARS:,} characters were read / 仅读取前 {MAX_CHARS:,} 字"
         resolution = _with_reasons(resolution, note)

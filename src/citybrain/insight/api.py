@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from citybrain.auth.roles import Permission
+from citybrain.auth.deps import KpiReader
+from citybrain.core.http import DbDep
 from citybrain.insight import service
-from citybrain.web.deps import DbDep, PrincipalDep, require
 
 router = APIRouter(tags=["insight"])
 
@@ -16,11 +16,10 @@ router = APIRouter(tags=["insight"])
 @router.get("/insight/runs", summary="Stored analysis runs, newest first (associations, hot issues, warnings …)")
 def list_runs(
     db: DbDep,
-    principal: PrincipalDep,
+    principal: KpiReader,
     kind: Annotated[str | None, Query(description=f"one of {', '.join(service.KINDS)}")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> list[dict[str, Any]]:
-    require(principal, Permission.READ_KPIS)
     with db.reading() as session:
         return service.list_runs(session, kind=kind, limit=limit)
 
@@ -29,11 +28,10 @@ def list_runs(
 def get_run(
     run_id: int,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: KpiReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    require(principal, Permission.READ_KPIS)
     with db.reading() as session:
         return service.get_run(session, run_id, limit=limit, offset=offset)
 
@@ -42,9 +40,8 @@ def get_run(
 def latest(
     kind: str,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: KpiReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    require(principal, Permission.READ_KPIS)
     with db.reading() as session:
         return service.latest(session, kind, limit=limit)

@@ -5,7 +5,7 @@ transaction capped the server near 80 requests/s. Here one thread per process (S
 PostgreSQL ``intake_writers`` threads) takes whatever requests have queued — up to ``intake_max_batch``, with
 no artificial wait — and for the batch:
 
-1. reads the directory snapshot (:mod:`citybrain.intake.snapshot`, refreshed every few seconds);
+1. reads the directory snapshot (:mod:`citybrain.directory.cache`, refreshed every few seconds);
 2. reads every API key of the batch in one SELECT, inside the transaction (a revoked key fails at once);
 3. lets each request check itself (``Submission.prepare``: 403 / 404 / 400 per request), reads the batch
    (triage, :class:`citybrain.triage.reader.Triager`: one batch prediction of the classifier, place, repeats)
@@ -35,9 +35,9 @@ from citybrain.core.db import Database, is_sqlite
 from citybrain.core.errors import CityBrainError
 from citybrain.core.ids import hash_secret
 from citybrain.core.settings import Settings
+from citybrain.directory.cache import DirectoryCache, directory_cache
 from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake import repository
-from citybrain.intake.snapshot import DirectoryCache, directory_cache
 from citybrain.models import ApiKey
 from citybrain.triage.reader import Triager
 

@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from citybrain.auth.roles import Permission
-from citybrain.core.errors import Forbidden, InvalidInput
+from citybrain.auth.deps import CaseReader, DepartmentRanker
+from citybrain.core.errors import InvalidInput
+from citybrain.core.http import DbDep
 from citybrain.core.settings import Settings
 from citybrain.nlp.replies import ReplyInput, ScoringConfig, score_replies
 from citybrain.reports import excel, reply_service, service
 from citybrain.reports.schemas import ReplyToScore
-from citybrain.web.deps import DbDep, PrincipalDep, require
 
 router = APIRouter(tags=["reports"])
 
@@ -29,7 +29,7 @@ FORMATS = ("json", "xlsx", "csv")
 def monthly(
     request: Request,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: DepartmentRanker,
     month: Annotated[str | None, Query(description="YYYY-MM (or give from and to)")] = None,
     start: Annotated[str | None, Query(alias="from", description="first local date, YYYY-MM-DD")] = None,
     end: Annotated[str | None, Query(alias="to", description="last local date (inclusive)")] = None,
@@ -38,9 +38,6 @@ def monthly(
     category_level: Annotated[int, Query(ge=1, le=3, description="level categories are grouped at")] = 2,
     top: Annotated[int, Query(ge=1, le=1000, description="how many 每月一题 candidates")] = 10,
 ) -> Response:
-    require(principal, Permission.READ_KPIS)
-    if principal.department_id is not None:
-        raise Forbidden("the report ranks every department; a department's key reads its own KPIs at /api/v1/kpis")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     settings: Settings = request.app.state.settings
@@ -66,8 +63,7 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.post("/replies/score", summary="Score a reply to a message: relevance, completeness, timeliness, explanation")
-def score_reply(body: ReplyToScore, principal: PrincipalDep) -> dict[str, Any]:
-    require(principal, Permission.READ_CASES)
+def score_reply(body: ReplyToScore, principal: CaseReader) -> dict[str, Any]:
     if not body.message.strip():
         raise InvalidInput("message is empty: a reply is judged against the message it answers")
     config = ScoringConfig()
@@ -79,9 +75,8 @@ def score_reply(body: ReplyToScore, principal: PrincipalDep) -> dict[str, Any]:
 
 @router.get("/replies/quality", summary="The quality of one case's reply, with the reasons")
 def reply_quality(
-    db: DbDep, principal: PrincipalDep, case_id: Annotated[int, Query(description="the case's id")]
+    db: DbDep, principal: CaseReader, case_id: Annotated[int, Query(description="the case's id")]
 ) -> dict[str, Any]:
-    require(principal, Permission.READ_CASES)
     with db.reading() as session:
         return reply_service.score_case(
             session, case_id=case_id, department_id=principal.department_id, config=ScoringConfig()
@@ -92,16 +87,13 @@ def reply_quality(
 def reply_ranking(
     request: Request,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: DepartmentRanker,
     start: Annotated[str | None, Query(alias="from", description="first local date received, YYYY-MM-DD")] = None,
     end: Annotated[str | None, Query(alias="to", description="last local date received (inclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=reply_service.MAX_LIMIT, description="newest answered cases read")] = 2000,
     min_replies: Annotated[int, Query(ge=1, le=10_000, description="fewer replies: listed, not ranked")] = 5,
     top: Annotated[int, Query(ge=1, le=100, description="best and worst replies shown")] = 5,
 ) -> dict[str, Any]:
-    require(principal, Permission.READ_KPIS)
-    if principal.department_id is not None:
-        raise Forbidden("the ranking compares every department; a department's key may score its own cases")
     settings: Settings = request.app.state.settings
     first = service.parse_date(start, "from") if start else None
     last = service.parse_date(end, "to") if end else None

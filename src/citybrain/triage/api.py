@@ -10,9 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from citybrain.auth.deps import Dispatcher
 from citybrain.auth.roles import Permission
 from citybrain.cases import present
 from citybrain.cases import repository as cases_repository
+from citybrain.core.http import DbDep, writing
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
 from citybrain.models import Case
@@ -28,7 +30,6 @@ from citybrain.triage.schemas import (
     SuggestionDecisionIn,
     SuggestionOut,
 )
-from citybrain.web.deps import DbDep, PrincipalDep, require, writing
 
 router = APIRouter(tags=["triage 分拨"])
 
@@ -41,13 +42,12 @@ def _triager(request: Request) -> Triager:
 @router.get("/triage/queue", response_model=QueuePage, summary="The human dispatch queue (人工派单), oldest first")
 def dispatch_queue(
     db: DbDep,
-    principal: PrincipalDep,
+    principal: Dispatcher,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> QueuePage:
     """Cases intake could not dispatch by itself (model not sure, no model, no routing rule), with the reasons.
     Free text is masked (phone / ID numbers); the citizen's contact is not shown here."""
-    require(principal, Permission.DISPATCH)
     with db.reading() as session:
         cases, total = queue.queue(session=session, limit=limit, offset=offset)
         codes = cases_repository.department_codes(session, [c.department_id for c in cases])
@@ -59,11 +59,10 @@ def dispatch_queue(
     "/triage/queue/{case_id}/dispatch", response_model=QueueDispatchOut, summary="An operator dispatches a queued case"
 )
 def dispatch_queued(
-    case_id: int, body: QueueDispatchIn, request: Request, db: DbDep, principal: PrincipalDep
+    case_id: int, body: QueueDispatchIn, request: Request, db: DbDep, principal: Dispatcher
 ) -> QueueDispatchOut:
     """Decide the category (and, optionally, the department): the case is dispatched (派单) with its deadlines,
     and the decision is recorded as a correction for `citybrain classify retrain`."""
-    require(principal, Permission.DISPATCH)
     with writing(db, "case") as session:
         case = queue.dispatch_from_queue(
             session=session,
@@ -116,10 +115,9 @@ def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
 
 
 @router.get("/cases/{case_id}/suggestions", response_model=list[SuggestionOut], summary="Suggestions about a case")
-def case_suggestions(case_id: int, db: DbDep, principal: PrincipalDep) -> list[SuggestionOut]:
+def case_suggestions(case_id: int, db: DbDep, principal: Dispatcher) -> list[SuggestionOut]:
     """Likely repeats (重复件: the open case, similarity, shared phrases, distance, days apart) and the model's
     category guess when it was not sure. Nothing is applied until a person accepts it."""
-    require(principal, Permission.DISPATCH)
     with db.reading() as session:
         found = queue.suggestions(session=session, case_id=case_id)
         return [_suggestion_out(s, principal.can(Permission.SEE_PII)) for s in found]
@@ -127,11 +125,10 @@ def case_suggestions(case_id: int, db: DbDep, principal: PrincipalDep) -> list[S
 
 @router.post("/suggestions/{suggestion_id}/accept", response_model=SuggestionOut, summary="Accept a suggestion")
 def accept_suggestion(
-    suggestion_id: int, body: SuggestionDecisionIn, request: Request, db: DbDep, principal: PrincipalDep
+    suggestion_id: int, body: SuggestionDecisionIn, request: Request, db: DbDep, principal: Dispatcher
 ) -> SuggestionOut:
     """A duplicate is merged (合并) into the case it repeats (send the case's ``version``: 409 if it moved);
     a category dispatches the queued case with it (and is recorded as a correction for retraining)."""
-    require(principal, Permission.DISPATCH)
     with writing(db, "case") as session:
         found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
         correction = None
@@ -144,8 +141,7 @@ def accept_suggestion(
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")
-def dismiss_suggestion(suggestion_id: int, db: DbDep, principal: PrincipalDep) -> SuggestionOut:
-    require(principal, Permission.DISPATCH)
+def dismiss_suggestion(suggestion_id: int, db: DbDep, principal: Dispatcher) -> SuggestionOut:
     with writing(db, "case") as session:
         found = queue.dismiss(session=session, suggestion_id=suggestion_id, actor=principal.name)
         return _suggestion_out(found, principal.can(Permission.SEE_PII))

@@ -21,7 +21,7 @@ from citybrain.geo.service import locate
 from citybrain.nlp.model import TextClassifier
 from citybrain.triage import repository
 from citybrain.triage.model_cache import intake_model
-from citybrain.triage.places import MIN_CONFIDENCE
+from citybrain.triage.places import MIN_CONFIDENCE, gazetteer_from_database
 from citybrain.triage.repository import ImportedCase
 from citybrain.triage.service import REASONS_VERSION, category_for_label
 
@@ -40,7 +40,7 @@ class BulkTriage:
 def triage_import(session: Session, settings: Settings, batch_id: int) -> BulkTriage:
     """Classify and locate what the file left open; without a model and a gazetteer nothing is touched."""
     model = intake_model(settings)
-    gazetteer = Gazetteer.from_database(session)
+    gazetteer = gazetteer_from_database(session)
     if model.model is None and not gazetteer.districts:
         return BulkTriage(model=model.problem)
     rows = repository.imported_to_read(session, batch_id)

@@ -1,6 +1,6 @@
 """The process's gazetteer for triage (districts and grid cells), and the locator triage asks.
 
-The gazetteer is built from the database (``geo.Gazetteer.from_database``) and re-read at most every
+The gazetteer is built from the database (:func:`gazetteer_from_database`) and re-read at most every
 :data:`REFRESH_SECONDS`, so a district added by staff reaches intake within a minute without a query per case.
 """
 
@@ -10,10 +10,16 @@ import logging
 import threading
 import time
 
+from sqlalchemy.orm import Session
+
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
-from citybrain.geo.gazetteer import Gazetteer
+from citybrain.directory import repository as directory_repo
+from citybrain.geo.gazetteer import Gazetteer, district_feature
 from citybrain.geo.service import locate
+from citybrain.simulate.city import build_city
+from citybrain.simulate.load import loaded_seed
+from citybrain.simulate.places import grid_features
 from citybrain.triage.ports import Locator, Place
 
 log = logging.getLogger(__name__)
@@ -21,6 +27,22 @@ log = logging.getLogger(__name__)
 REFRESH_SECONDS = 60.0
 #: Below this confidence the place is not set on the case (it is kept in the reasons for a person to see).
 MIN_CONFIDENCE = 0.5
+
+
+def gazetteer_from_database(session: Session) -> Gazetteer:
+    """The districts of the database, plus the Demo City's grid cells when its cases are loaded."""
+    features = [
+        district_feature(d.code, d.name_zh, d.name_en, d.center_lat, d.center_lon, d.geometry)
+        for d in directory_repo.districts(session)
+    ]
+    seed = loaded_seed(session)
+    city_names: tuple[str, ...] = ()
+    if seed is not None:
+        city = build_city(seed)
+        present = {f["properties"]["code"] for f in features}
+        features += [f for f in grid_features(city) if f["properties"]["district"] in present]
+        city_names = (city.name_zh, city.name_en)
+    return Gazetteer.from_features(features, city_names=city_names)
 
 
 class GazetteerCache:
@@ -35,7 +57,7 @@ class GazetteerCache:
             now = time.monotonic()
             if self._loaded is None or now - self._loaded[0] >= self._max_age:
                 with self._db.reading() as session:
-                    self._loaded = (now, Gazetteer.from_database(session))
+                    self._loaded = (now, gazetteer_from_database(session))
             return self._loaded[1]
 
     def locator(self) -> Locator | None:

@@ -17,7 +17,7 @@ from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.directory import repository as directory_repo
 from citybrain.directory.service import ancestors
 from citybrain.directory.snapshot import load_for_case
-from citybrain.intake.bulk.teddy import LABEL_CATEGORIES
+from citybrain.directory.source_labels import LABEL_CATEGORIES
 from citybrain.models import Case, Department
 from citybrain.models.triage import CaseSuggestion
 from citybrain.nlp.normalize import normalize

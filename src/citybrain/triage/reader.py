@@ -18,8 +18,8 @@ from citybrain.cases.schemas import NewCase
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
+from citybrain.directory.cache import DirectoryCache, directory_cache
 from citybrain.directory.snapshot import DirectorySnapshot
-from citybrain.intake.snapshot import DirectoryCache, directory_cache
 from citybrain.triage import repository
 from citybrain.triage.model_cache import LoadedModel, intake_model
 from citybrain.triage.places import GazetteerCache

@@ -24,7 +24,7 @@ from citybrain.cases.plan import Reading
 from citybrain.cases.schemas import NewCase
 from citybrain.core import clock
 from citybrain.directory.snapshot import DirectorySnapshot
-from citybrain.intake.bulk.teddy import LABEL_CATEGORIES
+from citybrain.directory.source_labels import LABEL_CATEGORIES
 from citybrain.triage.model_cache import LoadedModel
 from citybrain.triage.ports import Locator, Place, RepeatFinder
 

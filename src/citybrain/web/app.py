@@ -70,16 +70,16 @@ def _no_telemetry() -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     from citybrain.alerts.api import router as alerts_router
-    from citybrain.auth.api import router as auth_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
-    from citybrain.geo.api import router as geo_router
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
     from citybrain.triage.api import router as triage_router
+    from citybrain.triage.places_api import router as geo_router
     from citybrain.web.desk import router as desk_router
+    from citybrain.web.me import router as me_router
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
 
@@ -92,7 +92,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(reports_router, prefix="/api/v1")
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
-    app.include_router(auth_router, prefix="/api/v1")
+    app.include_router(me_router, prefix="/api/v1")
     app.include_router(pages_router)
     app.include_router(desk_router)
     app.include_router(portal_router)

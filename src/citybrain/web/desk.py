@@ -4,7 +4,7 @@ The page is a thin client of the staff API: it holds the caller's API key in the
 calls ``/api/v1`` with it, so every rule — who may do what, what is masked — stays in the API. The server renders
 only the frame and the labels declared once here and in :mod:`citybrain.cases.lifecycle`. Offline: no CDN.
 
-The page asks ``GET /api/v1/me`` (:mod:`citybrain.auth.api`) first, to know who signed in and what they may do.
+The page asks ``GET /api/v1/me`` (:mod:`citybrain.web.me`) first, to know who signed in and what they may do.
 """
 
 from __future__ import annotations

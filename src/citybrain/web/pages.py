@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from citybrain.core import clock
+from citybrain.core.http import DbDep
 from citybrain.web import overview
-from citybrain.web.deps import DbDep
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"  # served at /static by the app factory

@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
+from citybrain.core.http import DbDep
 from citybrain.core.settings import Settings
 from citybrain.intake.writer import IntakeWriter, Submission
 from citybrain.web import overview, portal_service
-from citybrain.web.deps import DbDep
 from citybrain.web.pages import templates
 
 MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from citybrain.cases.lifecycle import Status
+from citybrain.cases.record import REQUEST_TYPES
 from citybrain.intake.bulk.arrow_readers import BatchReader, open_arrow
 from citybrain.intake.bulk.columnar import MappedColumns, map_canonical
 from citybrain.intake.bulk.common import (
@@ -56,15 +57,6 @@ COLUMNS = (
 )
 REQUIRED = {"id", "created_at"}
 
-#: 诉求类型 (GB/T 39666-2020 practice): Chinese or English names both accepted.
-REQUEST_TYPES = {
-    "咨询": "consultation",
-    "投诉": "complaint",
-    "举报": "report",
-    "建议": "suggestion",
-    "求助": "help",
-    "表扬": "praise",
-}
 _REQUEST_CODES = frozenset(REQUEST_TYPES.values())
 _STATUSES = frozenset(s.value for s in Status)
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from citybrain.cases.lifecycle import Status
+from citybrain.cases.record import REQUEST_TYPES
 from citybrain.intake.bulk.common import CASE_COLUMNS, MAX_LEN, MapContext
 
 _CLOCK = r"(19|20)\d\d-\d\d-\d\d[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
@@ -161,8 +162,6 @@ def _clipped(batch: _Batch, name: str, *, fill: str | None) -> pa.Array:
 
 
 def _request_type(batch: _Batch) -> pa.Array:
-    from citybrain.intake.bulk.canonical import REQUEST_TYPES  # noqa: PLC0415 - the one table; it imports us
-
     names = sorted({*REQUEST_TYPES, *REQUEST_TYPES.values()})
     _, index = batch.coded("request_type", names)
     return pc.take(pa.array([REQUEST_TYPES.get(n, n) for n in names], pa.string()), index)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from citybrain.core.errors import ImportRejected
+from citybrain.directory.source_labels import LABEL_CATEGORIES
 from citybrain.intake.bulk.common import (
     ImportOptions,
     MapContext,
@@ -33,17 +34,6 @@ from citybrain.intake.bulk.common import (
 from citybrain.intake.bulk.readers import TableReader, open_table
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-#: 一级标签 → our level-1 category. Labels without a counterpart keep category empty (text in source_category).
-LABEL_CATEGORIES = {
-    "城乡建设": "construction",
-    "劳动和社会保障": "labor",
-    "教育文体": "education",
-    "商贸旅游": "market",
-    "卫生计生": "health",
-    "环境保护": "environment",
-    "交通运输": "transit",
-}
 
 _MESSAGE = {"留言编号", "留言用户", "留言主题", "留言时间", "留言详情"}
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import ImmutableMultiDict
 
+from citybrain.auth.deps import presented_key
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput, NotFound
@@ -28,7 +29,6 @@ from citybrain.intake.open311.schemas import (
 )
 from citybrain.intake.open311.xml import FORMATS, JSON_TYPE, XML_TYPE, respond
 from citybrain.intake.writer import IntakeWriter, Submission
-from citybrain.web.deps import presented_key
 
 MAX_FORM_FIELDS = 1000  # a request has ~20 fields; more is abuse, not a citizen
 

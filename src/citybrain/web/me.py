@@ -1,16 +1,21 @@
-"""``GET /api/v1/me``: who the presented key belongs to and what that role may do (the desk page reads it)."""
+"""``GET /api/v1/me``: who the presented key belongs to and what that role may do (the desk page reads it).
+
+It lives in ``web`` because it composes several domains' rules — the case policy, the alert transitions, the
+department's names — and ``auth`` sits below all of them.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from citybrain.alerts.api import ALERT_ROLES
 from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
+from citybrain.auth.deps import PrincipalDep
 from citybrain.auth.roles import ROLES, Permission, Principal
 from citybrain.auth.schemas import CaseActionOut, MeOut
-from citybrain.cases.lifecycle import TRANSITIONS, Actor, Transition
+from citybrain.cases import policy
+from citybrain.cases.lifecycle import Transition
+from citybrain.core.http import DbDep
 from citybrain.directory import repository as directory_repo
-from citybrain.web.deps import DbDep, PrincipalDep
 
 router = APIRouter(tags=["auth 身份"])
 
@@ -27,13 +32,9 @@ def _action_out(transition: Transition, *, own_department_only: bool) -> CaseAct
 
 
 def case_actions(principal: Principal) -> list[CaseActionOut]:
-    """The rule of ``cases.api``: dispatchers take every action; handlers the department's own, on own cases."""
-    if principal.can(Permission.DISPATCH):
-        return [_action_out(t, own_department_only=False) for t in TRANSITIONS.values()]
-    if principal.can(Permission.HANDLE):
-        mine = [t for t in TRANSITIONS.values() if t.by == Actor.DEPARTMENT or t.action == "note"]
-        return [_action_out(t, own_department_only=True) for t in mine]
-    return []
+    """The actions ``cases.policy`` lets the role take; a handler's only on its own department's cases."""
+    own = not principal.can(Permission.DISPATCH)
+    return [_action_out(t, own_department_only=own) for t in policy.allowed_actions(principal)]
 
 
 @router.get("/me", response_model=MeOut, summary="Who am I: the key's holder, role and what it may do")
@@ -57,5 +58,5 @@ def me(db: DbDep, principal: PrincipalDep) -> MeOut:
         permissions=sorted(p.value for p in role.permissions),
         sees_personal_data=principal.can(Permission.SEE_PII),
         case_actions=case_actions(principal),
-        alert_actions=list(ALERT_TRANSITIONS) if principal.role in ALERT_ROLES else [],
+        alert_actions=list(ALERT_TRANSITIONS) if principal.can(Permission.HANDLE_ALERTS) else [],
     )

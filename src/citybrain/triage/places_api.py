@@ -7,11 +7,13 @@ import weakref
 
 from fastapi import APIRouter, Query
 
+from citybrain.auth.deps import PrincipalDep
 from citybrain.core.db import Database
+from citybrain.core.http import DbDep
 from citybrain.geo.gazetteer import Gazetteer
 from citybrain.geo.schemas import LocationOut
 from citybrain.geo.service import locate
-from citybrain.web.deps import DbDep, PrincipalDep
+from citybrain.triage.places import gazetteer_from_database
 
 router = APIRouter(tags=["geo"])
 
@@ -39,6 +41,11 @@ def _gazetteer(db: Database) -> Gazetteer:
     if cached is not None and now - cached[0] < REFRESH_SECONDS:
         return cached[1]
     with db.reading() as session:
-        gazetteer = Gazetteer.from_database(session)
+        gazetteer = gazetteer_from_database(session)
     _cache[db] = (now, gazetteer)
     return gazetteer
+
+
+def forget_cached() -> None:
+    """Drop every cached gazetteer, so the next request reads the districts and cells afresh (tests, a reload)."""
+    _cache.clear()

@@ -1,0 +1,80 @@
+"""Who is calling, as request dependencies: the presented key, the principal, and one alias per permission.
+
+A route states what it needs in its signature — ``principal: CaseReader`` — as Polar's ``customer/auth.py`` does,
+so the check runs before the body is read (a caller without the right gets 403, not a 422 about the body) and the
+route × role matrix test (tests/web/test_access.py, docs/access.md) can read it off the route table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from citybrain.auth import service as auth_service
+from citybrain.auth.roles import ANONYMOUS, REFUSAL_HINTS, Permission, Principal
+from citybrain.core.errors import Forbidden
+from citybrain.core.http import DbDep
+
+
+def presented_key(request: Request) -> str | None:
+    """The API key from ``X-API-Key``, ``Authorization: Bearer`` or (Open311 style) ``api_key``."""
+    header = request.headers.get("x-api-key")
+    if header:
+        return header
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.query_params.get("api_key") or None
+
+
+def get_principal(request: Request, db: DbDep) -> Principal:
+    """The authenticated staff caller; 401 without a key, 403 with a bad one."""
+    with db.reading() as session:
+        return auth_service.authenticate(session=session, plaintext=presented_key(request))
+
+
+def get_optional_principal(request: Request, db: DbDep) -> Principal:
+    """The caller if a key was presented, otherwise the anonymous public."""
+    key = presented_key(request)
+    if not key:
+        return ANONYMOUS
+    with db.reading() as session:
+        return auth_service.authenticate(session=session, plaintext=key)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    """403 naming the permission and, where it helps, who has it or where to go instead."""
+    if not principal.can(permission):
+        hint = REFUSAL_HINTS.get(permission)
+        raise Forbidden(f"role {principal.role!r} may not {permission.value}" + (f": {hint}" if hint else ""))
+
+
+def requires(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency: the authenticated caller, provided the role has ``permission`` (else 403)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        require(principal, permission)
+        return principal
+
+    check.__name__ = f"requires_{permission.value}"
+    return check
+
+
+#: Staff who read cases (operators, departments, supervisors, admins).
+CaseReader = Annotated[Principal, Depends(requires(Permission.READ_CASES))]
+#: 派单员: dispatch, reassign, merge, the human queue.
+Dispatcher = Annotated[Principal, Depends(requires(Permission.DISPATCH))]
+#: Readers of the three rates, reports and stored analyses.
+KpiReader = Annotated[Principal, Depends(requires(Permission.READ_KPIS))]
+#: Who may change the taxonomy, departments, routing and SLA policies.
+DirectoryManager = Annotated[Principal, Depends(requires(Permission.MANAGE_DIRECTORY))]
+#: Who sees and handles early-warning alerts (预警).
+AlertHandler = Annotated[Principal, Depends(requires(Permission.HANDLE_ALERTS))]
+#: Who may read reports that rank every department against the others (a department's key may not).
+DepartmentRanker = Annotated[Principal, Depends(requires(Permission.RANK_DEPARTMENTS))]

@@ -1,0 +1,64 @@
+"""Who may read and act on which case, declared once (the staff API, ``GET /me`` and the desk all ask here).
+
+Operators and administrators (派单员) take every action on every case. A department handler (承办单位) reads only
+its own department's cases and takes the department's actions on them — 签收, 退单, 开始办理, 办结答复 — plus notes.
+Role-level rights (may this role ever dispatch?) are the ``Permission`` enum of ``auth.roles``; this module adds the
+case-level part, which needs the case's department.
+"""
+
+from __future__ import annotations
+
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases.lifecycle import TRANSITIONS, Actor, Transition
+from citybrain.core.errors import Forbidden
+from citybrain.models import Case
+
+
+def _held_to_department(principal: Principal) -> bool:
+    return principal.role == "department"
+
+
+def may_take(principal: Principal, transition: Transition) -> bool:
+    """Whether the role may ever take this action (on some case); the case's department is checked apart."""
+    if principal.can(Permission.DISPATCH):
+        return True
+    department_action = transition.by == Actor.DEPARTMENT or transition.action == "note"
+    return principal.can(Permission.HANDLE) and department_action
+
+
+def allowed_actions(principal: Principal) -> list[Transition]:
+    """Every action the role may take, in the state machine's order (what the desk offers as buttons)."""
+    return [t for t in TRANSITIONS.values() if may_take(principal, t)]
+
+
+def may_read(principal: Principal, case: Case) -> None:
+    """403 unless the caller reads cases and, being held to a department, the case is that department's."""
+    if not principal.can(Permission.READ_CASES):
+        raise Forbidden(f"role {principal.role!r} may not {Permission.READ_CASES.value}")
+    if _held_to_department(principal) and case.department_id != principal.department_id:
+        raise Forbidden(f"case {case.id} is not with your department")
+
+
+def check_may_take(principal: Principal, action: str) -> None:
+    """403 unless the role may take ``action`` on some case (checked before the request body is read)."""
+    transition = TRANSITIONS[action]
+    if not may_take(principal, transition):
+        raise Forbidden(f"role {principal.role!r} may not {action} ({transition.name_zh}) a case")
+
+
+def authorize(principal: Principal, case: Case, action: str) -> None:
+    """403 unless the caller may take ``action`` on this very case."""
+    check_may_take(principal, action)
+    if principal.can(Permission.DISPATCH):
+        return
+    if principal.department_id is None or case.department_id != principal.department_id:
+        raise Forbidden(f"case {case.id} is not with your department; you may not {action} it")
+
+
+def department_scope(principal: Principal, requested: int | None) -> int | None:
+    """The department a case list is limited to: a handler's own (asking for another is 403), else the request."""
+    if not _held_to_department(principal):
+        return requested
+    if requested is not None and requested != principal.department_id:
+        raise Forbidden("a department handler sees its own department's cases only")
+    return principal.department_id
