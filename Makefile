@@ -31,8 +31,9 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+## The figures of record of docs/benchmarks.md, one after another (about 1.5 h; run it on a quiet machine).
 bench: $(STAMP)
-	$(BIN)/python -m bench.run_all
+	bash bench/record.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
