@@ -20,7 +20,7 @@ from citybrain.cases import policy, present, repository, service, tasks
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
-from citybrain.core.errors import Conflict, InvalidInput
+from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
 from citybrain.directory import repository as directory_repo
 
@@ -33,8 +33,6 @@ def create_case(body: CaseCreate, request: Request, db: DbDep, principal: Dispat
     ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
     the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
     with writing(db, "case") as session:
-        if body.source_key and repository.by_source_key(session, body.source, body.source_key):
-            raise Conflict(f"a case from {body.source!r} with source_key {body.source_key!r} exists already")
         reader = request.app.state.intake_writer.triager  # triage: category, place, repeats, reasons
         case = service.create_case(session=session, data=body, actor=principal.name, reader=reader)
         detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))

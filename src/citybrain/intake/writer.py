@@ -28,6 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
+from citybrain.auth import repository as auth_repository
 from citybrain.cases import repository as cases_repository
 from citybrain.cases.plan import PlannedCase, Reading, plan_case
 from citybrain.cases.schemas import NewCase
@@ -37,7 +38,6 @@ from citybrain.core.ids import hash_secret
 from citybrain.core.settings import Settings
 from citybrain.directory.cache import DirectoryCache, directory_cache
 from citybrain.directory.snapshot import DirectorySnapshot
-from citybrain.intake import repository
 from citybrain.models import ApiKey
 from citybrain.triage.reader import Triager
 
@@ -195,7 +195,7 @@ class IntakeWriter:
         directory = self.directory.current()
         hashes = [hash_secret(s.api_key) if s.api_key else None for s, _future in batch]
         with self.db.transaction() as session:
-            keys = repository.api_keys_by_hash(session, [h for h in hashes if h])
+            keys = auth_repository.by_hashes(session, [h for h in hashes if h])
             checked = [
                 _check(s, directory, keys.get(h) if h else None) for (s, _f), h in zip(batch, hashes, strict=True)
             ]

@@ -11,7 +11,7 @@ from citybrain.auth.deps import CaseReader, DepartmentRanker
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep
 from citybrain.core.settings import Settings
-from citybrain.nlp.replies import ReplyInput, ScoringConfig, score_replies
+from citybrain.nlp.replies import ScoringConfig
 from citybrain.reports import excel, reply_service, service
 from citybrain.reports.schemas import ReplyToScore
 
@@ -64,13 +64,7 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 
 @router.post("/replies/score", summary="Score a reply to a message: relevance, completeness, timeliness, explanation")
 def score_reply(body: ReplyToScore, principal: CaseReader) -> dict[str, Any]:
-    if not body.message.strip():
-        raise InvalidInput("message is empty: a reply is judged against the message it answers")
-    config = ScoringConfig()
-    (score,) = score_replies(
-        [ReplyInput(body.message, body.reply, body.message_at, body.reply_at, body.sla_hours)], config
-    )
-    return {**score.as_dict(), "method": reply_service.method(config)}
+    return reply_service.score_one(body)
 
 
 @router.get("/replies/quality", summary="The quality of one case's reply, with the reasons")

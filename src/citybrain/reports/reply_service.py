@@ -20,6 +20,7 @@ from citybrain.insight.service import ResultItem, save_run
 from citybrain.nlp.replies import ReplyInput, ReplyScore, ScoringConfig, score_replies
 from citybrain.nlp.replies_data import ReplyRecord, distribution, mask, rank_groups, signed_by
 from citybrain.reports import repository
+from citybrain.reports.schemas import ReplyToScore
 from citybrain.reports.service import midnight_utc
 
 MAX_LIMIT = 20_000
@@ -137,3 +138,14 @@ def save_analysis(session: Session, result: dict[str, Any], params: dict[str, An
     ]
     summary = {key: result[key] for key in ("replies", "method", "distribution", "top", "bottom")}
     return save_run(session, kind="replies", source=result["source"], params=params, summary=summary, items=items)
+
+
+def score_one(reply: ReplyToScore) -> dict[str, Any]:
+    """One reply to one message, scored with the default configuration, with the method that scored it."""
+    if not reply.message.strip():
+        raise InvalidInput("message is empty: a reply is judged against the message it answers")
+    config = ScoringConfig()
+    (score,) = score_replies(
+        [ReplyInput(reply.message, reply.reply, reply.message_at, reply.reply_at, reply.sla_hours)], config
+    )
+    return {**score.as_dict(), "method": method(config)}

@@ -17,10 +17,8 @@ from citybrain.cases import repository as cases_repository
 from citybrain.core.http import DbDep, writing
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
-from citybrain.models import Case
 from citybrain.models.triage import CaseSuggestion
-from citybrain.nlp import service as nlp_service
-from citybrain.triage import queue
+from citybrain.triage import queue, tasks
 from citybrain.triage.reader import Triager
 from citybrain.triage.schemas import (
     QueuedCase,
@@ -88,12 +86,8 @@ def dispatch_queued(
 
 
 def _learn(request: Request, correction: queue.Correction | None) -> None:
-    """Append an operator's decision to the corrections file — after commit: a rolled-back one teaches nothing."""
-    if correction is None:
-        return
     settings: Settings = request.app.state.settings
-    path = nlp_service.corrections_path(settings.data_dir)
-    nlp_service.add_correction(path, text=correction.text, label=correction.label, source=correction.source)
+    tasks.learn(settings.data_dir, correction)
 
 
 def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
@@ -131,10 +125,7 @@ def accept_suggestion(
     a category dispatches the queued case with it (and is recorded as a correction for retraining)."""
     with writing(db, "case") as session:
         found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
-        correction = None
-        if found.kind == "category":
-            case = session.get(Case, found.case_id)
-            correction = queue.correction_for(case, _triager(request).model()) if case else None
+        correction = queue.accepted_correction(session, found, _triager(request).model())
         out = _suggestion_out(found, principal.can(Permission.SEE_PII))
     _learn(request, correction)
     return out

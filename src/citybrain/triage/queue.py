@@ -132,6 +132,13 @@ def _open_suggestion(session: Session, suggestion_id: int) -> CaseSuggestion:
     return found
 
 
+def accepted_correction(session: Session, found: CaseSuggestion, model: LoadedModel) -> Correction | None:
+    """What accepting ``found`` teaches the classifier: a category suggestion's choice, nothing for a repeat."""
+    if found.kind != "category":
+        return None
+    return correction_for(cases_service.get_case(session=session, case_id=found.case_id), model)
+
+
 def accept(*, session: Session, suggestion_id: int, actor: str, version: int | None) -> CaseSuggestion:
     """Accept: a duplicate is merged (合并) into the case it repeats, through the case lifecycle and its lock;
     a category dispatches the queued case with it."""

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from citybrain.auth import repository as auth_repository
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases import repository as cases_repository
 from citybrain.cases.lifecycle import Status, open311_status
@@ -29,7 +30,6 @@ from citybrain.core.ids import hash_secret
 from citybrain.core.privacy import coarsen_point, mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import AttributeInfo, CategoryInfo, DirectorySnapshot, load_snapshot
-from citybrain.intake import repository as intake_repository
 from citybrain.intake.open311 import repository
 from citybrain.intake.open311.catalogue import name_of
 from citybrain.intake.open311.schemas import Lang, NewRequest, RequestQuery, parse_datetime
@@ -207,7 +207,7 @@ def submit(
     """POST requests one at a time in the caller's transaction (the server uses the intake writer instead)."""
     directory = load_snapshot(session)
     key_hash = hash_secret(api_key) if api_key else None
-    key = intake_repository.api_keys_by_hash(session, [key_hash]).get(key_hash) if key_hash else None
+    key = auth_repository.by_hashes(session, [key_hash]).get(key_hash) if key_hash else None
     intake = prepare(data, api_key, settings, lang)(directory, key)
     planned = plan_case(intake.case, directory, clock.utcnow(), intake.actor)
     planned.case["token"] = intake.token
