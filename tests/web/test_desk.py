@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import posixpath
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,6 +13,7 @@ from citybrain.cases.lifecycle import TRANSITIONS, Status
 from citybrain.core.db import Database
 from citybrain.web.desk import ACTION_EN
 from tests.conftest import make_key
+from tests.web.scripts import served_modules
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
@@ -23,26 +23,6 @@ def _labels(page: str) -> dict[str, Any]:
     assert found, "the page carries its labels"
     labels: dict[str, Any] = json.loads(found.group(1))
     return labels
-
-
-IMPORT = re.compile(r"""\bfrom "(\.{1,2}/[\w/]+\.js)";""")
-
-
-def _modules(client: TestClient, entry: str) -> dict[str, str]:
-    """Every module the page loads from /static, following its imports; each one served as JavaScript."""
-    found: dict[str, str] = {}
-    todo = [entry]
-    while todo:
-        path = todo.pop()
-        if path in found:
-            continue
-        served = client.get(f"/static/{path}")
-        assert served.status_code == 200, path
-        assert served.headers["content-type"].startswith("text/javascript"), path
-        found[path] = served.text
-        folder = PurePosixPath(path).parent
-        todo += [posixpath.normpath(str(folder / target)) for target in IMPORT.findall(served.text)]
-    return found
 
 
 class TestDeskPage:
@@ -59,7 +39,7 @@ class TestDeskPage:
         assert 'href="/static/desk.css"' in page.text
         assert not EXTERNAL.search(page.text), "the desk must work offline: no CDN"
         assert "script-src 'self'" in page.headers["content-security-policy"]  # it holds a key: no foreign script
-        scripts = _modules(app_client, "desk/main.js")
+        scripts = served_modules(app_client, "desk/main.js")
         assert {"desk/main.js", "desk/queue.js", "desk/detail.js", "lib/dom.js", "lib/api.js"} <= set(scripts)
         script = "\n".join(scripts.values())
         assert "/api/v1/triage/queue" in script

@@ -5,7 +5,8 @@ export function $(id) {
   return document.getElementById(id);
 }
 
-/** Hyperscript: el("a", { href, text, onclick }, ...children); null, undefined and false props or children are skipped. */
+/** Hyperscript: el("a", { href, text, onclick }, ...children). Children may be nested arrays; null, undefined
+ * and false props or children are skipped. */
 export function el(tag, props, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props || {})) {
@@ -16,7 +17,7 @@ export function el(tag, props, ...children) {
     else if (name in node && typeof value !== "string") node[name] = value;
     else node.setAttribute(name, value === true ? "" : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
