@@ -60,7 +60,11 @@ export function actionForm(action, detail, done) {
   const [zh, en] = actionName(action.action);
   const needs = action.needs && NEEDS[action.needs] ? [NEEDS[action.needs]()] : [];
   const inputs = action.action === "callback" ? callbackInputs() : needs;
-  const button = el("button", { type: "submit", class: action.action === "invalidate" ? "danger" : "primary" }, ...bi(zh, en));
+  const button = el(
+    "button",
+    { type: "submit", class: action.action === "invalidate" ? "danger" : "primary" },
+    ...bi(zh, en),
+  );
   const form = el(
     "form",
     { class: `action-form action-${action.action}`, "data-action": action.action },

@@ -18,7 +18,12 @@ function actionForm(alert, action, error) {
     action === "snooze"
       ? el("input", { type: "date", name: "until", value: clock.today(1), "aria-label": TEXT.snoozeUntil })
       : null;
-  const form = el("form", { class: `alert-action action-${action}` }, until, el("button", { type: "submit" }, ...bi(zh, en)));
+  const form = el(
+    "form",
+    { class: `alert-action action-${action}` },
+    until,
+    el("button", { type: "submit" }, ...bi(zh, en)),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     show(error, false);

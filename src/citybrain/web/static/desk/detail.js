@@ -20,7 +20,14 @@ function contactBlock(contact) {
   return el(
     "div",
     { class: "contact" },
-    el("dl", {}, field(name, contact.name), field(phone, contact.phone), field(email, contact.email), field(idNumber, contact.id_number)),
+    el(
+      "dl",
+      {},
+      field(name, contact.name),
+      field(phone, contact.phone),
+      field(email, contact.email),
+      field(idNumber, contact.id_number),
+    ),
     contact.masked ? el("span", { class: "badge masked", text: TEXT.masked }) : null,
   );
 }
@@ -28,7 +35,9 @@ function contactBlock(contact) {
 function timeline(events) {
   const entry = (e) => {
     const [zh, en] = actionName(e.action);
-    const move = e.to_status ? `${e.from_status ? statusName(e.from_status)[0] : "—"} → ${statusName(e.to_status)[0]}` : "";
+    const move = e.to_status
+      ? `${e.from_status ? statusName(e.from_status)[0] : "—"} → ${statusName(e.to_status)[0]}`
+      : "";
     const where = [move, e.department_code ? departmentName(e.department_code) : "", e.actor];
     return el(
       "li",
@@ -86,7 +95,12 @@ function renderDetail(d) {
       el("span", { class: `status s-${d.status}` }, ...bi(zh, en)),
       d.overdue ? el("span", { class: "badge late", text: TEXT.overdue }) : null,
     ),
-    el("div", { class: "detail-grid" }, el("div", { class: "card" }, heading(PAIRS.caseCard), facts(d)), citizenCard(d)),
+    el(
+      "div",
+      { class: "detail-grid" },
+      el("div", { class: "card" }, heading(PAIRS.caseCard), facts(d)),
+      citizenCard(d),
+    ),
     el(
       "div",
       { class: "card" },

@@ -4,7 +4,10 @@ import { call, state } from "./state.js";
 import { TEXT } from "./strings.js";
 
 export async function loadDirectory() {
-  const [tree, departments] = await Promise.all([call("GET", "/api/v1/categories"), call("GET", "/api/v1/departments")]);
+  const [tree, departments] = await Promise.all([
+    call("GET", "/api/v1/categories"),
+    call("GET", "/api/v1/departments"),
+  ]);
   state.categories = [];
   const walk = (nodes) => {
     for (const node of nodes) {

@@ -36,7 +36,8 @@ function wireFilters(formId, tab) {
   });
 }
 
-for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => openTab(tab.dataset.tab));
+for (const tab of document.querySelectorAll("[data-tab]"))
+  tab.addEventListener("click", () => openTab(tab.dataset.tab));
 $("detail-back").addEventListener("click", () => openTab(state.tab));
 wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");

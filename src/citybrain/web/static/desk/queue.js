@@ -29,7 +29,7 @@ async function showRoute(item, category, department, hint) {
 
 function dispatchForm(item) {
   const triage = item.triage || {};
-  const category = categorySelect((triage.category || {}).code || item.category_code || "");
+  const category = categorySelect(triage.category?.code || item.category_code || "");
   const department = departmentSelect(TEXT.byRule, null);
   const error = el("div", { class: "error", role: "alert", hidden: true });
   const hint = el("div", { class: "small route-hint" });

@@ -27,7 +27,7 @@ export function readingItems(triage) {
   if (route.department || route.why) {
     items.push(item(TEXT.readingRoute, route.department ? departmentName(route.department) : route.why));
   }
-  const repeats = (triage.repeats || {}).candidates || [];
+  const repeats = triage.repeats?.candidates || [];
   if (repeats.length) items.push(item(TEXT.readingRepeats, repeats.map((id) => `#${id}`).join(", ")));
   const decided = triage.decided;
   if (decided) {

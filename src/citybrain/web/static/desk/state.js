@@ -64,6 +64,10 @@ export function pager(box, page, tab, reload) {
       ...bi(...PAIRS.previous),
     ),
     el("span", { class: "range", text: TEXT.range(from, to, page.total) }),
-    el("button", { type: "button", disabled: to >= page.total, onclick: () => go(page.offset + PAGE) }, ...bi(...PAIRS.next)),
+    el(
+      "button",
+      { type: "button", disabled: to >= page.total, onclick: () => go(page.offset + PAGE) },
+      ...bi(...PAIRS.next),
+    ),
   );
 }

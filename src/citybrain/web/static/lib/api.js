@@ -18,7 +18,12 @@ async function failure(response) {
   } catch {
     error = {};
   }
-  return new ApiError(response.status, error.message || response.statusText, error.code || null, Boolean(error.message));
+  return new ApiError(
+    response.status,
+    error.message || response.statusText,
+    error.code || null,
+    Boolean(error.message),
+  );
 }
 
 /**

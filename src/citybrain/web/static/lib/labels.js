@@ -6,5 +6,5 @@ export function readLabels(id) {
 
 /** The [zh, en] pair for a code, or the code twice when the server has no name for it. */
 export function pairOf(names, code) {
-  return (names && names[code]) || [code, code];
+  return names?.[code] || [code, code];
 }

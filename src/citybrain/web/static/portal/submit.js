@@ -54,7 +54,7 @@ function renderAttributes(box, attributes) {
 async function loadAttributes(select, box) {
   box.replaceChildren();
   const option = select.selectedOptions[0];
-  if (!option || option.dataset.metadata !== "true") return;
+  if (option?.dataset.metadata !== "true") return;
   try {
     const service = await request("GET", `/open311/v2/services/${encodeURIComponent(option.value)}.json`);
     renderAttributes(box, service.attributes || []);
@@ -74,7 +74,10 @@ function receipt(box, body) {
     body.token ? labelled("凭证 / Token: ", "code", "result-token", body.token) : null,
     el("p", { text: `${body.notice.zh} / ${body.notice.en}` }),
     el("a", { id: "result-follow", href: `${body.follow_url}#follow`, text: "查看办理进度 / Follow this request" }),
-    el("p", { class: "small", text: "请记下编号，凭编号可随时查询进度。/ Keep the number: it is how you follow the request." }),
+    el("p", {
+      class: "small",
+      text: "请记下编号，凭编号可随时查询进度。/ Keep the number: it is how you follow the request.",
+    }),
   );
   box.hidden = false;
 }
@@ -82,7 +85,12 @@ function receipt(box, body) {
 export function setUpSubmit() {
   const form = $("submit-form");
   if (!form) return; // submitting is closed: the page says why
-  const [error, result, attributes, select] = [$("submit-error"), $("submit-result"), $("attributes"), $("service_code")];
+  const [error, result, attributes, select] = [
+    $("submit-error"),
+    $("submit-result"),
+    $("attributes"),
+    $("service_code"),
+  ];
   select.addEventListener("change", () => loadAttributes(select, attributes));
   const locate = $("locate");
   if (navigator.geolocation && window.isSecureContext) {
