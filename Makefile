@@ -35,7 +35,7 @@ lint: $(STAMP) lint-js
 
 ## biome: lint, format and import order of src/citybrain/web/static (biome.json); warnings fail.
 lint-js: $(NODE_STAMP)
-	node_modules/.bin/biome ci --error-on-warnings
+	node_modules/.bin/biome ci --error-on-warnings --colors=off
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
