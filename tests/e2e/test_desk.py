@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -292,3 +293,42 @@ def test_a_bad_key_is_refused_with_a_clear_message(
         assert not page.is_visible("#desk")
         assert page.evaluate("sessionStorage.length") == 0
         page.close()
+
+
+def test_dates_are_shown_on_the_citys_clock_whatever_the_browsers_zone(
+    browser: Any, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """A laptop set to UTC shows the deadlines of the city (Asia/Shanghai, UTC+8), as every report prints them."""
+    city = _own(settings, tmp_path).model_copy(update={"timezone": "Asia/Shanghai"})
+    zone = ZoneInfo("Asia/Shanghai")
+    operator = make_key(db, "operator")
+    alert_id = _alert(db)
+    with serve(create_app(city, database=db)) as url:
+        (case_id, *_rest) = _queue_cases(url, operator)
+        dispatched = httpx.post(
+            f"{url}/api/v1/triage/queue/{case_id}/dispatch",
+            json={"category_code": "roads.lighting", "department_code": "urban_mgmt"},
+            headers={"X-API-Key": operator},
+        )
+        assert dispatched.status_code == 200, dispatched.text
+        case = httpx.get(f"{url}/api/v1/cases/{case_id}", headers={"X-API-Key": operator}).json()
+        due = datetime.fromisoformat(case["due_at"])
+        on_city_clock = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        assert on_city_clock != due.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="UTC")
+        page = context.new_page()
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"  # the browser's zone
+        _sign_in(page, url, operator)
+        page.click("#tab-cases")
+        row = page.locator(f"#cases-table tr[data-case-id='{case_id}']")
+        row.wait_for()
+        assert on_city_clock in row.inner_text()
+        row.click()
+        page.wait_for_selector("#detail-title")
+        assert page.inner_text("#detail-body dt:has-text('办结时限') + dd") == on_city_clock
+
+        page.click("#tab-alerts")  # snoozing offers the city's tomorrow
+        page.locator(f"[data-alert-id='{alert_id}']").wait_for()
+        tomorrow = (clock.utcnow().astimezone(zone) + timedelta(days=1)).date().isoformat()
+        assert page.input_value(f"[data-alert-id='{alert_id}'] input[name=until]") == tomorrow
+        context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -12,14 +13,15 @@ from citybrain.cases.lifecycle import TRANSITIONS, Status
 from citybrain.core.db import Database
 from citybrain.web.desk import ACTION_EN
 from tests.conftest import make_key
+from tests.web.scripts import served_modules
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
 
-def _labels(page: str) -> dict[str, dict[str, list[object]]]:
+def _labels(page: str) -> dict[str, Any]:
     found = re.search(r'<script id="desk-labels" type="application/json">(.*?)</script>', page, re.S)
     assert found, "the page carries its labels"
-    labels: dict[str, dict[str, list[object]]] = json.loads(found.group(1))
+    labels: dict[str, Any] = json.loads(found.group(1))
     return labels
 
 
@@ -33,18 +35,18 @@ class TestDeskPage:
         assert "受理派单工作台" in page.text
         assert "Case desk" in page.text
         assert 'id="api-key"' in page.text
-        assert 'src="/static/desk.js"' in page.text
+        assert '<script type="module" src="/static/desk/main.js">' in page.text
         assert 'href="/static/desk.css"' in page.text
         assert not EXTERNAL.search(page.text), "the desk must work offline: no CDN"
         assert "script-src 'self'" in page.headers["content-security-policy"]  # it holds a key: no foreign script
-        script = app_client.get("/static/desk.js")
-        assert script.status_code == 200
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert "/api/v1/triage/queue" in script.text
-        assert "sessionStorage" in script.text
-        assert "localStorage" not in script.text  # the key must not outlive the tab
-        assert "innerHTML" not in script.text  # citizens' text is set as text, never as markup
-        assert not re.search(r"https?://", script.text)
+        scripts = served_modules(app_client, "desk/main.js")
+        assert {"desk/main.js", "desk/queue.js", "desk/detail.js", "lib/dom.js", "lib/api.js"} <= set(scripts)
+        script = "\n".join(scripts.values())
+        assert "/api/v1/triage/queue" in script
+        assert "sessionStorage" in script
+        assert "localStorage" not in script  # the key must not outlive the tab
+        assert "innerHTML" not in script  # citizens' text is set as text, never as markup
+        assert not re.search(r"https?://", script)
         style = app_client.get("/static/desk.css")
         assert style.status_code == 200
         assert style.headers["content-type"].startswith("text/css")
@@ -57,6 +59,9 @@ class TestDeskPage:
         assert set(labels["statuses"]) == {s.value for s in Status}
         assert labels["alert_actions"]["reopen"][:2] == ["重开", "Reopen"]
         assert labels["alert_actions"]["reopen"][2] == ["closed"]
+
+    def test_the_page_carries_the_citys_time_zone(self, app_client: TestClient) -> None:
+        assert _labels(app_client.get("/desk").text)["zone"] == "Asia/Shanghai"  # CITYBRAIN_TIMEZONE's default
 
     def test_the_desk_page_of_the_docs_names_every_action(self) -> None:
         doc = (Path(__file__).resolve().parents[2] / "docs" / "desk.md").read_text(encoding="utf-8")

@@ -21,6 +21,7 @@ from citybrain.models import ApiKey, Case, CaseContact, Category
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
 from tests.conftest import make_key
+from tests.web.scripts import served_modules
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 NOISE = "noise.construction.night"  # in the default taxonomy, routed to a department
@@ -71,16 +72,17 @@ class TestPage:
         for words in ("市民诉求门户", "Citizens' portal", "我要反映", "进度查询", "公开监督", "响应率", "Response"):
             assert words in page.text
         assert f'value="{NOISE}"' in page.text  # the service list is the Open311 catalogue
-        assert 'src="/static/portal.js"' in page.text
+        assert '<script type="module" src="/static/portal/main.js">' in page.text
         assert 'href="/static/portal.css"' in page.text
-        script = portal.get("/static/portal.js")
-        assert script.status_code == 200
-        assert script.headers["content-type"].startswith("text/javascript")
-        assert "/portal/requests" in script.text
+        scripts = served_modules(portal, "portal/main.js")
+        assert {"portal/main.js", "portal/submit.js", "portal/follow.js", "lib/dom.js", "lib/api.js"} <= set(scripts)
+        script = "\n".join(scripts.values())
+        assert "/portal/requests" in script
+        assert "innerHTML" not in script  # what the server sends is set as text, never as markup
         style = portal.get("/static/portal.css")
         assert style.status_code == 200
         assert style.headers["content-type"].startswith("text/css")
-        for text in (page.text, script.text, style.text):
+        for text in (page.text, script, style.text):
             assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", text), "loads something external"
             assert portal_key not in text, "the portal's API key reached the browser"
 

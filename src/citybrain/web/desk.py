@@ -79,5 +79,9 @@ SECURITY_HEADERS = {
 
 @router.get("/desk", response_class=HTMLResponse, include_in_schema=False)
 def desk(request: Request) -> HTMLResponse:
-    """The frame and its labels; everything else is fetched from ``/api/v1`` with the signed-in key."""
-    return templates.TemplateResponse(request, "desk.html", {"labels": labels()}, headers=SECURITY_HEADERS)
+    """The frame and its labels; everything else is fetched from ``/api/v1`` with the signed-in key.
+
+    ``zone`` is the city's time zone: the page shows every date on the city's clock, not the browser's.
+    """
+    page_labels = {**labels(), "zone": request.app.state.settings.timezone}
+    return templates.TemplateResponse(request, "desk.html", {"labels": page_labels}, headers=SECURITY_HEADERS)

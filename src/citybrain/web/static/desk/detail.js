@@ -1,0 +1,134 @@
+/* 工单详情 one case: its facts, the citizen (masked by the API when the role may not see them), intake's
+ * reading, the actions the role may take, and the timeline. */
+import { $, bi, el, show } from "../lib/dom.js";
+import { actionForm, allowedActions } from "./actions.js";
+import { categoryName, departmentName } from "./directory.js";
+import { readingItems } from "./reading.js";
+import { actionName, call, clock, errorText, message, state, statusName } from "./state.js";
+import { PAIRS, TEXT } from "./strings.js";
+
+function field(pair, value) {
+  const text = value === null || value === undefined || value === "" ? "—" : String(value);
+  return [el("dt", {}, ...bi(...pair)), el("dd", { text })];
+}
+
+const heading = (pair) => el("h3", {}, ...bi(...pair));
+
+function contactBlock(contact) {
+  if (!contact) return el("p", { class: "small" }, ...bi(...PAIRS.noContact));
+  const { name, phone, email, idNumber } = PAIRS;
+  return el(
+    "div",
+    { class: "contact" },
+    el(
+      "dl",
+      {},
+      field(name, contact.name),
+      field(phone, contact.phone),
+      field(email, contact.email),
+      field(idNumber, contact.id_number),
+    ),
+    contact.masked ? el("span", { class: "badge masked", text: TEXT.masked }) : null,
+  );
+}
+
+function timeline(events) {
+  const entry = (e) => {
+    const [zh, en] = actionName(e.action);
+    const move = e.to_status
+      ? `${e.from_status ? statusName(e.from_status)[0] : "—"} → ${statusName(e.to_status)[0]}`
+      : "";
+    const where = [move, e.department_code ? departmentName(e.department_code) : "", e.actor];
+    return el(
+      "li",
+      {},
+      el("span", { class: "at", text: clock.when(e.at) }),
+      " ",
+      el("strong", {}, ...bi(zh, en)),
+      " ",
+      el("span", { class: "small", text: where.filter(Boolean).join(" · ") }),
+      e.note ? el("div", { class: "note-text", text: e.note }) : null,
+    );
+  };
+  return el("ol", { class: "timeline" }, events.map(entry));
+}
+
+function facts(d) {
+  const P = PAIRS;
+  const when = clock.when;
+  return el(
+    "dl",
+    {},
+    [field(P.channel, d.channel), field(P.category, categoryName(d.category_code))],
+    [field(P.district, d.district_code), field(P.address, d.address)],
+    field(P.department, departmentName(d.department_code)),
+    [field(P.received, when(d.created_at)), field(P.dispatched, when(d.dispatched_at))],
+    [field(P.signForBy, when(d.accept_due_at)), field(P.signedFor, when(d.accepted_at))],
+    [field(P.resolveBy, when(d.due_at)), field(P.resolved, when(d.resolved_at))],
+    field(P.closed, when(d.closed_at)),
+    field(P.counts, `${d.reopen_count} / ${d.reject_count} / ${d.reminder_count}`),
+  );
+}
+
+function citizenCard(d) {
+  return el(
+    "div",
+    { class: "card" },
+    heading(PAIRS.citizen),
+    contactBlock(d.contact),
+    heading(PAIRS.request),
+    el("p", { class: "case-text", text: d.text || "—" }),
+    d.reply ? [heading(PAIRS.reply), el("p", { class: "case-text", text: d.reply })] : null,
+    d.callback_at ? el("p", { text: TEXT.callbackDone(clock.when(d.callback_at), d.resolved, d.satisfaction) }) : null,
+  );
+}
+
+function renderDetail(d) {
+  state.current = d;
+  const [zh, en] = statusName(d.status);
+  const actions = allowedActions(d);
+  $("detail-body").replaceChildren(
+    el(
+      "h2",
+      { id: "detail-title" },
+      `#${d.id} ${d.title || ""} `,
+      el("span", { class: `status s-${d.status}` }, ...bi(zh, en)),
+      d.overdue ? el("span", { class: "badge late", text: TEXT.overdue }) : null,
+    ),
+    el(
+      "div",
+      { class: "detail-grid" },
+      el("div", { class: "card" }, heading(PAIRS.caseCard), facts(d)),
+      citizenCard(d),
+    ),
+    el(
+      "div",
+      { class: "card" },
+      heading(PAIRS.reading),
+      d.needs_review ? el("p", { class: "review" }, ...bi(...PAIRS.inQueue)) : null,
+      el("ul", { class: "reading" }, readingItems(d.triage)),
+    ),
+    el(
+      "div",
+      { class: "card", id: "detail-actions" },
+      heading(PAIRS.actions),
+      actions.length
+        ? actions.map((a) => actionForm(a, d, renderDetail))
+        : el("p", { class: "small" }, ...bi(...PAIRS.noAction)),
+    ),
+    el("div", { class: "card" }, heading(PAIRS.timeline), timeline(d.events)),
+  );
+}
+
+export async function openCase(id) {
+  show($("detail-error"), false);
+  try {
+    const detail = await call("GET", `/api/v1/cases/${id}`);
+    for (const name of ["queue", "cases", "alerts"]) show($(`panel-${name}`), false);
+    show($("panel-detail"), true);
+    renderDetail(detail);
+    window.scrollTo(0, 0);
+  } catch (err) {
+    message(TEXT.openFailed(id, errorText(err)), "error");
+  }
+}

@@ -1,0 +1,57 @@
+/* The categories and departments the desk names and offers (目录), loaded once at sign-in. */
+import { el } from "../lib/dom.js";
+import { call, state } from "./state.js";
+import { TEXT } from "./strings.js";
+
+export async function loadDirectory() {
+  const [tree, departments] = await Promise.all([
+    call("GET", "/api/v1/categories"),
+    call("GET", "/api/v1/departments"),
+  ]);
+  state.categories = [];
+  const walk = (nodes) => {
+    for (const node of nodes) {
+      if (!node.active) continue;
+      state.categories.push(node);
+      state.categoryNames[node.code] = `${node.name_zh} ${node.name_en}`;
+      walk(node.children || []);
+    }
+  };
+  walk(tree);
+  state.departments = departments.filter((d) => d.active);
+  for (const d of departments) state.departmentNames[d.code] = `${d.name_zh} ${d.name_en}`;
+}
+
+export function categoryName(code) {
+  return code ? state.categoryNames[code] || code : "—";
+}
+
+export function departmentName(code) {
+  return code ? state.departmentNames[code] || code : "—";
+}
+
+export function categorySelect(selected) {
+  const select = el(
+    "select",
+    { name: "category", required: true, "aria-label": TEXT.categoryAria },
+    el("option", { value: "", text: TEXT.chooseCategory }),
+  );
+  for (const c of state.categories) {
+    const indent = "\u3000".repeat(c.level - 1);
+    const text = `${indent}${c.name_zh} ${c.name_en} (${c.code})`;
+    select.append(el("option", { value: c.code, text, selected: c.code === selected }));
+  }
+  return select;
+}
+
+export function departmentSelect(firstLabel, selected) {
+  const select = el(
+    "select",
+    { name: "department", "aria-label": TEXT.departmentAria },
+    el("option", { value: "", text: firstLabel }),
+  );
+  for (const d of state.departments) {
+    select.append(el("option", { value: d.code, text: `${d.name_zh} ${d.name_en}`, selected: d.code === selected }));
+  }
+  return select;
+}

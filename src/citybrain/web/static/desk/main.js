@@ -1,0 +1,44 @@
+/* 受理派单工作台 Case desk: a thin client of /api/v1. The API key lives in sessionStorage only.
+ * Every rule (who may do what, what is masked) is the API's; these modules only show its answers and errors.
+ * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
+import { $, show } from "../lib/dom.js";
+import { fillAlertFilters, loadAlerts } from "./alerts.js";
+import { fillCaseFilters, loadCases } from "./cases.js";
+import { loadQueue } from "./queue.js";
+import { showWho, wireSignIn } from "./signin.js";
+import { report, state } from "./state.js";
+
+const PANELS = { queue: loadQueue, cases: loadCases, alerts: loadAlerts };
+
+function openTab(tab) {
+  state.tab = tab;
+  for (const name of Object.keys(PANELS)) {
+    $(`tab-${name}`).setAttribute("aria-selected", String(name === tab));
+    show($(`panel-${name}`), name === tab);
+  }
+  show($("panel-detail"), false);
+  PANELS[tab]().catch(report);
+}
+
+function enterDesk(me) {
+  showWho(me);
+  fillCaseFilters();
+  fillAlertFilters();
+  openTab(me.permissions.includes("dispatch") ? "queue" : "cases");
+}
+
+/** A filter form reloads its list from the first page. */
+function wireFilters(formId, tab) {
+  $(formId).addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.offsets[tab] = 0;
+    PANELS[tab]().catch(report);
+  });
+}
+
+for (const tab of document.querySelectorAll("[data-tab]"))
+  tab.addEventListener("click", () => openTab(tab.dataset.tab));
+$("detail-back").addEventListener("click", () => openTab(state.tab));
+wireFilters("case-filters", "cases");
+wireFilters("alert-filters", "alerts");
+wireSignIn(enterDesk);

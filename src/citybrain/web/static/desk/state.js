@@ -1,0 +1,73 @@
+/* What every panel of the desk shares: who is signed in, the server's labels and clock, the API with the key,
+ * the message line and the pager. */
+import { ApiError, request } from "../lib/api.js";
+import { $, bi, el, show } from "../lib/dom.js";
+import { cityClock } from "../lib/format.js";
+import { pairOf, readLabels } from "../lib/labels.js";
+import { EVENT_NAMES, PAIRS, STATUS_WORDS, TEXT } from "./strings.js";
+
+export const PAGE = 20;
+export const LABELS = readLabels("desk-labels");
+/** Dates on the city's clock (the server's CITYBRAIN_TIMEZONE), whatever the browser's zone. */
+export const clock = cityClock(LABELS.zone);
+
+export const state = {
+  key: null,
+  me: null,
+  categories: [],
+  categoryNames: {},
+  departments: [],
+  departmentNames: {},
+  tab: null,
+  offsets: { queue: 0, cases: 0, alerts: 0 },
+  current: null,
+};
+
+/** The staff API as the signed-in key (or `key`, while signing in). */
+export function call(method, path, json, key) {
+  return request(method, path, { key: key || state.key, json });
+}
+
+export function errorText(err) {
+  if (!(err instanceof ApiError)) return TEXT.networkError(err.message);
+  const [zh, en] = STATUS_WORDS[err.status] || TEXT.serverError;
+  return TEXT.httpError(zh, en, err.status, err.message);
+}
+
+export function message(text, kind) {
+  const box = $("message");
+  box.textContent = text;
+  box.className = `message ${kind || "ok"}`;
+  box.setAttribute("role", kind === "error" ? "alert" : "status");
+  show(box, Boolean(text));
+}
+
+/** For promises nobody awaits: their failure goes to the message line. */
+export function report(err) {
+  message(errorText(err), "error");
+}
+
+export const statusName = (status) => pairOf(LABELS.statuses, status);
+export const actionName = (action) => LABELS.actions[action] || pairOf(EVENT_NAMES, action);
+
+export function pager(box, page, tab, reload) {
+  const from = page.total ? page.offset + 1 : 0;
+  const to = page.offset + page.items.length;
+  const go = (offset) => {
+    state.offsets[tab] = offset;
+    reload().catch(report);
+  };
+  box.replaceChildren(
+    el(
+      "button",
+      { type: "button", disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - PAGE)) },
+      ...bi(...PAIRS.previous),
+    ),
+    el("span", { class: "range", text: TEXT.range(from, to, page.total) }),
+    el(
+      "button",
+      { type: "button", disabled: to >= page.total, onclick: () => go(page.offset + PAGE) },
+      ...bi(...PAIRS.next),
+    ),
+  );
+}
