@@ -9,6 +9,7 @@ from rich.table import Table
 
 from citybrain.analytics.warning_options import WarningOptions
 from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database, parse_day
+from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput
 
 app = typer.Typer(
@@ -61,7 +62,6 @@ def show(alert_id: int = typer.Argument(..., help="The alert id.")) -> None:
     """
     from citybrain.alerts import repository, service
     from citybrain.alerts.schemas import AlertOut
-    from citybrain.core import clock
 
     with open_database() as db, db.reading() as session:
         alert = service.get_alert(session=session, alert_id=alert_id)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput
 
 app = typer.Typer(
@@ -21,8 +22,6 @@ app = typer.Typer(
 
 
 def _parse_now(value: str | None) -> datetime:
-    from citybrain.core import clock
-
     if value is None:
         return clock.utcnow()
     try:
@@ -48,7 +47,6 @@ def sweep(
     from sqlalchemy.orm.exc import StaleDataError
 
     from citybrain.cases import sla, tasks
-    from citybrain.core import clock
 
     at = _parse_now(now)
     with open_database() as db:
@@ -79,7 +77,6 @@ def show(case_id: int = typer.Argument(..., help="The case id.")) -> None:
     """
     from citybrain.cases import service
     from citybrain.cases.lifecycle import status_name
-    from citybrain.core import clock
 
     with open_database() as db, db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from citybrain.cli.common import console, err_console, handle_errors
+from citybrain.cli.common import console, err_console, handle_errors, write_whole
 from citybrain.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def evaluate_cmd(
     )
     _print_evaluation(result)
     if json_out is not None:
-        json_out.write_text(json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_whole(json_out, json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n")
 
 
 def _print_evaluation(result: Evaluation) -> None:
