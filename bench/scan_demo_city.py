@@ -26,9 +26,10 @@ import numpy as np
 import pyarrow as pa
 
 from bench.scan_speed import RESULTS
-from citybrain.analytics.counting.cube import CENTRES, build_cube
+from citybrain.analytics.counting.cube import build_cube
 from citybrain.analytics.io import connect
 from citybrain.analytics.scan import ScanConfig, scan
+from citybrain.analytics.warning_options import CENTRES
 from citybrain.simulate.city import build_city
 from citybrain.simulate.streams import generate
 

@@ -28,8 +28,8 @@ from numpy.typing import NDArray
 
 from bench.scan_city import City, background, build_city, outbreak
 from bench.scan_speed import RESULTS
-from citybrain.analytics.counting.cube import CENTRES
 from citybrain.analytics.scan import ScanConfig, ScanResult, scan
+from citybrain.analytics.warning_options import CENTRES
 
 THRESHOLDS = (100, 365)
 END = date(2026, 11, 25)

@@ -26,8 +26,8 @@ import numba
 import numpy as np
 
 from bench.scan_city import background, build_city
-from citybrain.analytics.counting.cube import CENTRES
 from citybrain.analytics.scan import ScanConfig, scan
+from citybrain.analytics.warning_options import CENTRES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from citybrain.alerts.detect import TEMPORAL_DETECTOR, Warnings, significant_series
 from citybrain.analytics.detectors import TemporalSignal
+from citybrain.analytics.warnings import Warnings, significant_series
+from citybrain.insight.warnings import TEMPORAL_DETECTOR, signals
 
 DAY = datetime(2026, 3, 2)
 
@@ -27,7 +28,7 @@ def test_a_strong_signal_warns_with_every_method_that_fired_on_it() -> None:
     judged += [_signal("burst", "ewma", 1e-6), _signal("burst", "cusum", 1e-5), _signal("burst", "farrington", 0.2)]
     found = significant_series(judged, 0.05)
     assert [(s.series_key[0], s.method) for s in found] == [("burst", "ewma"), ("burst", "cusum")]
-    one = Warnings(DAY.date(), found, {}, [], 1000.0).signals()
+    one = signals(Warnings(DAY.date(), found, {}, [], 1000.0))
     assert len(one) == 1  # one alert for the series, not one per method
     assert one[0].detector == TEMPORAL_DETECTOR
     assert [m["method"] for m in one[0].explanation["methods"]] == ["ewma", "cusum"]

@@ -20,12 +20,13 @@ from citybrain.analytics.hot_issues import (
     heat_table,
     wilson_lower,
 )
-from citybrain.analytics.hot_issues_io import read_messages_xlsx, run_hot_issues
+from citybrain.analytics.hot_issues_io import read_messages_xlsx
 from citybrain.analytics.hot_text import place_mentions
 from citybrain.cli.main import app
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight import service as insight
+from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.models import Case, CaseContact
 from tests.conftest import shared_path
 

@@ -13,6 +13,7 @@ from citybrain.analytics import io
 from citybrain.analytics.counting.grid import grid_for
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
+from citybrain.insight.source import open_database
 from citybrain.models import Case
 
 HEADER = "id,created_at,category,lat,lon,district,text\n"
@@ -89,7 +90,7 @@ def test_the_database_view_leaves_out_merged_and_invalid_cases(db: Database) -> 
         session.add(Case(category_code="noise", created_at=now, updated_at=now, status="invalid"))
         session.add(Case(category_code="roads", created_at=now, updated_at=now, text="路面塌陷"))
     con = io.connect()
-    source = io.open_database(con, db, with_text=True)
+    source = open_database(con, db, with_text=True)
     assert source.rows == 2
     rows = con.execute("SELECT id, created_at, category, lat, text FROM cases ORDER BY category").fetchall()
     assert rows[0] == (str(keep.id), datetime(2024, 3, 1, 4), "noise", 28.2, "")

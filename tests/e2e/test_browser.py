@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from citybrain.analytics.hot_issues_io import run_hot_issues
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
+from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
 from tests.conftest import IN_CI

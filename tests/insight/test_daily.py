@@ -7,11 +7,14 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
+from citybrain.alerts import service as alerts_service
+from citybrain.cli.analyze import daily
 from citybrain.cli.main import app
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
-from citybrain.insight import service
+from citybrain.insight import jobs, service
+from citybrain.reports.jobs import ANALYSES
 from citybrain.simulate.load import load_city
 
 runner = CliRunner()
@@ -54,9 +57,20 @@ def test_only_runs_the_named_jobs_and_refuses_unknown_ones(city: Database) -> No
 
 @pytest.mark.slow
 def test_the_demo_fills_the_insight_panels_beside_the_server(city: Database) -> None:
-    from citybrain.cli.demo import _insight_jobs
-
-    _insight_jobs()  # what `citybrain demo` runs in a thread while it serves
+    night = jobs.Night(day=alerts_service.city_today(city.settings) - timedelta(days=1))
+    notes: list[str] = []
+    for name in jobs.NIGHTLY:  # what `citybrain demo` runs in a thread while it serves
+        jobs.run_nightly(name, city, night, notes.append)
+    assert notes  # the warnings say what they left out
     with city.reading() as session:
         kinds = {run["kind"] for run in service.list_runs(session, kind=None)}
     assert kinds == {"associations", "hot_issues"}
+
+
+def test_every_analysis_of_the_registry_is_an_analyze_command_and_the_nightly_ones_are_the_daily_jobs() -> None:
+    result = runner.invoke(app, ["analyze", "--help"])
+    assert result.exit_code == 0, result.output
+    for analysis in ANALYSES:
+        assert analysis.name in result.output
+    assert [a.name for a in ANALYSES] == ["associations", "hot-issues", "warnings", "replies"]
+    assert daily.JOBS == jobs.NIGHTLY  # `--only`'s help and default spell the registry out

@@ -137,7 +137,7 @@ def test_bad_periods_are_refused_clearly(params: dict[str, str], message: str) -
 
 def test_saved_as_an_insight_run_of_kind_report(db: Database, report: dict[str, Any]) -> None:
     with db.transaction() as session:
-        run_id = service.save_report(session, report)
+        run_id = insight.save(session, service.report_record(report))
     with db.reading() as session:
         stored = insight.get_run(session, run_id)
     assert stored["kind"] == "report"

@@ -1,31 +1,24 @@
-"""Messages for the hot-issue board: read from a 网络问政 export (附件3 form, .xlsx), a canonical case file or the
-live database, and the board stored as an analysis run.
+"""Messages for the hot-issue board read from a 网络问政 export (附件3 form, .xlsx) or the ``cases`` view, and the
+board written as the official workbook.
 
-The pure grouping and ranking live in :mod:`citybrain.analytics.hot_issues`; this module only loads and stores.
+The pure grouping and ranking live in :mod:`citybrain.analytics.hot_issues`; this module only reads and writes
+files. Reading the live database and storing the board as a run is the insight job's (``insight.hot_issues``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import openpyxl
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from citybrain.analytics import io
-from citybrain.analytics.hot_issues import Board, BoardParams, Messages, board_json, build_board
-from citybrain.core.db import Database
+from citybrain.analytics.counting import sql
+from citybrain.analytics.hot_issues import Board, Messages
 from citybrain.core.errors import InvalidInput
-from citybrain.insight.service import ResultItem, save_run
-from citybrain.models import CaseContact
 
 #: The columns of the official export (留言编号 … 点赞数) and the canonical names they map to.
 XLSX_COLUMNS = {
@@ -112,7 +105,7 @@ def _count(value: Any) -> int:
 
 def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
     """Messages from the registered ``cases`` view (a canonical file or the database, see :mod:`analytics.io`)."""
-    present = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
+    present = sql.columns(con)
     if "text" not in present and "title" not in present:
         raise InvalidInput("the cases have no text or title column: hot issues are found from what citizens wrote")
 
@@ -136,107 +129,13 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
     return Messages.of(
         id=[str(v) for v in ids],
         created_at=created,
-        user=[""] * len(ids),  # citizens are not in the case view; for the database see citizen_keys
+        user=[""] * len(ids),  # citizens are not in the case view; for the database see insight.hot_issues
         title=titles,
         text=[f"{a} {t}".strip() if a and a not in t else t for a, t in zip(addresses, texts, strict=True)],
         likes=[int(v) for v in likes],
         dislikes=[int(v) for v in dislikes],
         place=grids,
     )
-
-
-def load_messages(
-    path: Path | None, *, database: Database | None, timezone: str, since: datetime | None = None
-) -> tuple[Messages, str]:
-    """Messages from ``path`` (.xlsx export, canonical .csv/.parquet) or, without it, the live database."""
-    if path is not None and path.suffix.lower() in (".xlsx", ".xlsm"):
-        messages = read_messages_xlsx(path, timezone=timezone)
-        source = str(path)
-    else:
-        con = io.connect()
-        try:
-            if path is not None:
-                source = io.open_file(con, path, timezone=timezone).source
-            elif database is not None:
-                aware = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
-                source = io.open_database(con, database, since=aware, with_text=True).source
-            else:
-                raise InvalidInput("give --input FILE, or a database to read")
-            messages = read_messages_view(con)
-        finally:
-            con.close()
-        if path is None and database is not None:
-            messages = replace(messages, user=citizen_keys(database, messages.id))
-    if since is not None:
-        messages = messages.since(since)
-    if path is not None and not len(messages):
-        after = f" on or after {since:%Y-%m-%d %H:%M} UTC" if since is not None else ""
-        raise InvalidInput(f"{path}: no messages{after} to group")
-    return messages, source
-
-
-def citizen_keys(database: Database, case_ids: Sequence[str]) -> tuple[str, ...]:
-    """A pseudonymous key per case for counting distinct citizens (account, else phone digits, else e-mail).
-
-    Only a SHA-256 prefix of the contact is kept, in memory, to tell citizens apart; nothing of it is
-    written out. A case without contact data gets "" and counts as a citizen of its own.
-    """
-    keys: dict[int, str] = {}
-    numbers = [int(i) for i in case_ids if i.isdigit()]
-    with database.reading() as session:
-        for start in range(0, len(numbers), 1000):
-            query = sa.select(CaseContact.case_id, CaseContact.account_id, CaseContact.phone, CaseContact.email).where(
-                CaseContact.case_id.in_(numbers[start : start + 1000])
-            )
-            for case_id, account, phone, email in session.execute(query):
-                who = account or re.sub(r"\D", "", phone or "") or (email or "").lower()
-                if who:
-                    keys[int(case_id)] = hashlib.sha256(who.encode()).hexdigest()[:16]
-    return tuple(keys.get(int(i), "") if i.isdigit() else "" for i in case_ids)
-
-
-def run_hot_issues(
-    database: Database,
-    *,
-    params: BoardParams | None = None,
-    since: datetime | None = None,
-    days: int | None = None,
-    top: int = 20,
-    timezone: str = "Asia/Shanghai",
-    now: datetime | None = None,
-) -> tuple[Board, int]:
-    """Compute the board from the live database and store it as a run of kind ``hot_issues`` (one transaction).
-
-    For a daily job: ``run_hot_issues(db, days=30)`` looks at the last 30 days. Returns the board and the run id.
-    """
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    if days is not None:
-        since = now - timedelta(days=days)
-    messages, source = load_messages(None, database=database, timezone=timezone, since=since)
-    board = build_board(messages, params or BoardParams(), now=now, top=top)
-    with database.transaction() as session:
-        run_id = store_board(session, board, source=source, zone=ZoneInfo(timezone))
-    return board, run_id
-
-
-def store_board(session: Session, board: Board, *, source: str, zone: tzinfo | None = None) -> int:
-    """Write the board as an analysis run of kind ``hot_issues`` (flushes; the caller commits). Returns its id."""
-    document = board_json(board, zone=zone, source=source)
-    items = [
-        ResultItem(
-            key=f"{issue['place']}|{issue['description']}",
-            score=issue["heat"],
-            payload=issue,
-            case_ids=[_case_id(m["id"]) for m in issue["members"]],
-        )
-        for issue in document["issues"]
-    ]
-    summary = {"messages": board.n_messages, "groups": board.n_groups, "shown": len(items)}
-    return save_run(session, kind="hot_issues", source=source, params=document["params"], summary=summary, items=items)
-
-
-def _case_id(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
 
 
 #: The official task's two tables: 表1 热点问题表 (one row per issue) and 表2 热点问题留言明细表 (one per message).

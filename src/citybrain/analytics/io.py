@@ -1,25 +1,24 @@
-"""Open cases for analysis as a DuckDB view ``cases`` with the canonical columns, from a file or the live database.
+"""Open cases for analysis as a DuckDB view ``cases`` with the canonical columns, from a file or an Arrow table.
 
 The view always has ``id VARCHAR, created_at TIMESTAMP (UTC, naive), category VARCHAR, lat DOUBLE, lon DOUBLE``
 and, when the source has them, ``district, text, title, address, likes, dislikes, department, status,
 satisfaction, resolved, duplicate_of``. Naive timestamps in a file are read in the city's time zone
 (``settings.timezone``) and converted to UTC, so a file exported in local time and the database agree.
-Files are read in place by DuckDB (no copy in Python), which keeps ten million rows fast and within memory.
+Files are read in place by DuckDB (no copy in Python), which keeps ten million rows fast and within memory. The
+live database's cases arrive as an Arrow table (``cases.repository.case_table``, opened by ``insight.source``) and are
+registered with :func:`register`; this module knows nothing of the database.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import sqlalchemy as sa
 
-from citybrain.core.db import Database
+from citybrain.analytics.counting import sql
 from citybrain.core.errors import InvalidInput
-from citybrain.models import Case
 
 REQUIRED = ("id", "created_at", "category", "lat", "lon")
 OPTIONAL_TEXT = ("district", "grid", "text", "title", "address", "department", "status", "channel", "request_type")
@@ -61,7 +60,7 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) -> C
     )
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw_cases AS SELECT * FROM {reader}")
-        present = {row[0]: str(row[1]) for row in con.execute("DESCRIBE raw_cases").fetchall()}
+        present = sql.column_types(con, "raw_cases")
     except duckdb.Error as exc:
         raise InvalidInput(f"{path}: cannot be read as {kind}: {str(exc).splitlines()[0]}") from exc
     missing = [name for name in REQUIRED if name not in present]
@@ -69,7 +68,7 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) -> C
         raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)}; a case file needs {', '.join(REQUIRED)}")
     _create_view(con, present, timezone)
     rows = _count_checked(con, path)
-    return CaseSource(source=str(path), rows=rows, columns=tuple(_view_columns(con)))
+    return CaseSource(source=str(path), rows=rows, columns=sql.columns(con))
 
 
 def _create_view(con: duckdb.DuckDBPyConnection, present: dict[str, str], timezone: str) -> None:
@@ -114,61 +113,12 @@ def _count_checked(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return int(total)
 
 
-def _view_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in con.execute("DESCRIBE cases").fetchall()]
-
-
 def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def open_database(
-    con: duckdb.DuckDBPyConnection, database: Database, *, since: datetime | None = None, with_text: bool = False
-) -> CaseSource:
-    """Register the live database's cases (optionally only those created at or after ``since``) as the view ``cases``.
-
-    Merged duplicates and invalid cases are left out: they would count one problem twice or count spam.
-    Text columns are read only when ``with_text`` (hot issues need them; counting does not).
-    """
-    table = read_case_table(database, since=since, with_text=with_text)
+def register(con: duckdb.DuckDBPyConnection, table: pa.Table, *, source: str = "database") -> CaseSource:
+    """Register an Arrow table of cases (e.g. ``cases.repository.case_table``) as the view ``cases``."""
     con.register("db_cases", table)
     con.execute("CREATE OR REPLACE TEMP VIEW cases AS SELECT * FROM db_cases")
-    return CaseSource(source="database", rows=table.num_rows, columns=tuple(table.column_names))
-
-
-def read_case_table(database: Database, *, since: datetime | None, with_text: bool) -> pa.Table:
-    columns = [
-        sa.cast(Case.id, sa.String).label("id"),
-        Case.created_at,
-        Case.category_code.label("category"),
-        Case.lat,
-        Case.lon,
-        Case.district_code.label("district"),
-        Case.grid,
-        Case.status,
-        Case.likes,
-        Case.dislikes,
-    ]
-    if with_text:
-        columns += [Case.title, Case.text]
-    query = sa.select(*columns).where(Case.duplicate_of.is_(None), Case.status != "invalid").order_by(Case.id)
-    if since is not None:
-        query = query.where(Case.created_at >= since)
-    names = [column.key or "" for column in query.selected_columns]
-    batches: dict[str, list[object]] = {name: [] for name in names}
-    with database.reading() as session:
-        for row in session.execute(query).yield_per(50_000):
-            for name, value in zip(names, row, strict=True):
-                batches[name].append(value)
-    created = [value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches["created_at"]]
-    batches["created_at"] = created  # type: ignore[assignment]
-    return pa.table({name: pa.array(batches[name], type=DB_TYPES.get(name, pa.string())) for name in names})
-
-
-DB_TYPES = {
-    "created_at": pa.timestamp("us"),
-    "lat": pa.float64(),
-    "lon": pa.float64(),
-    "likes": pa.int64(),
-    "dislikes": pa.int64(),
-}
+    return CaseSource(source=source, rows=table.num_rows, columns=tuple(table.column_names))

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, func, insert, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
 from citybrain.cases.lifecycle import UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, Department
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -163,4 +167,58 @@ def events_of(session: Session, case_ids: Sequence[int], actions: Sequence[str])
         chunk = case_ids[start : start + 500]
         stmt = select(CaseEvent).where(CaseEvent.case_id.in_(chunk), CaseEvent.action.in_(actions))
         found.extend(session.scalars(stmt))
+    return found
+
+
+def case_table(session: Session, *, since: datetime | None = None, with_text: bool = False) -> pa.Table:
+    """The cases an analysis counts, as an Arrow table with the canonical column names (see ``analytics.io``).
+
+    Merged duplicates and invalid cases are left out: they would count one problem twice or count spam. Text
+    columns are read only when ``with_text`` (hot issues need them; counting does not). ``created_at`` is naive UTC.
+    """
+    import pyarrow as pa  # only the insight plane asks for Arrow; the operations plane starts without it
+
+    columns = [
+        cast(Case.id, String).label("id"),
+        Case.created_at,
+        Case.category_code.label("category"),
+        Case.lat,
+        Case.lon,
+        Case.district_code.label("district"),
+        Case.grid,
+        Case.status,
+        Case.likes,
+        Case.dislikes,
+    ]
+    if with_text:
+        columns += [Case.title, Case.text]
+    query = select(*columns).where(Case.duplicate_of.is_(None), Case.status != "invalid").order_by(Case.id)
+    if since is not None:
+        query = query.where(Case.created_at >= since)
+    names = [column.key or "" for column in query.selected_columns]
+    batches: dict[str, list[object]] = {name: [] for name in names}
+    for row in session.execute(query).yield_per(50_000):
+        for name, value in zip(names, row, strict=True):
+            batches[name].append(value)
+    batches["created_at"] = [
+        value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches["created_at"]
+    ]
+    types = {
+        "created_at": pa.timestamp("us"),
+        "lat": pa.float64(),
+        "lon": pa.float64(),
+        "likes": pa.int64(),
+        "dislikes": pa.int64(),
+    }
+    return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
+
+
+def contacts_of(session: Session, case_ids: Sequence[int]) -> list[tuple[int, str | None, str | None, str | None]]:
+    """(case id, account id, phone, e-mail) of the cases that have a contact row: personal data, kept in memory."""
+    found: list[tuple[int, str | None, str | None, str | None]] = []
+    for start in range(0, len(case_ids), 1000):
+        query = select(CaseContact.case_id, CaseContact.account_id, CaseContact.phone, CaseContact.email).where(
+            CaseContact.case_id.in_(case_ids[start : start + 1000])
+        )
+        found += [(int(case_id), account, phone, email) for case_id, account, phone, email in session.execute(query)]
     return found

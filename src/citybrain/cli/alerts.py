@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm.exc import StaleDataError
 
-from citybrain.alerts import detect, repository, service, tasks
-from citybrain.alerts.schemas import AlertOut
-from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.analytics.warning_options import WarningOptions
+from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database, parse_day
 from citybrain.core import clock
-from citybrain.core.db import Database
 from citybrain.core.errors import Conflict, InvalidInput
 
 app = typer.Typer(
@@ -29,13 +25,6 @@ app = typer.Typer(
 STATUSES = ("open", "acknowledged", "snoozed", "closed")
 
 
-def parse_day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option} {value!r} is not a date such as 2026-03-02") from None
-
-
 @app.command("list")
 @handle_errors
 def list_alerts(
@@ -46,6 +35,8 @@ def list_alerts(
 
     Example: citybrain alerts list --status open
     """
+    from citybrain.alerts import repository
+
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"--status {status!r}: use one of {', '.join(STATUSES)}")
     with open_database() as db, db.reading() as session:
@@ -69,6 +60,9 @@ def show(alert_id: int = typer.Argument(..., help="The alert id.")) -> None:
 
     Example: citybrain alerts show 7
     """
+    from citybrain.alerts import repository, service
+    from citybrain.alerts.schemas import AlertOut
+
     with open_database() as db, db.reading() as session:
         alert = service.get_alert(session=session, alert_id=alert_id)
         console.print_json(AlertOut.model_validate(alert).model_dump_json())
@@ -81,6 +75,10 @@ def show(alert_id: int = typer.Argument(..., help="The alert id.")) -> None:
 
 
 def _change(alert_id: int, action: str, version: int, note: str | None, until: date | None = None) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from citybrain.alerts import service
+
     with open_database() as db:
         try:
             with db.transaction() as session:
@@ -155,21 +153,6 @@ def reopen(
     _change(alert_id, "reopen", version, note)
 
 
-def raise_alerts(db: Database, found: detect.Warnings) -> None:
-    """Raise or grow alerts from the day's findings in one transaction; after its commit, notify."""
-    with db.transaction() as session:
-        outcomes = service.record_day(session=session, signals=found.signals(), on=found.as_of, settings=db.settings)
-        counts = Counter(o.action for o in outcomes)
-    console.print(
-        f"alerts: {counts['raised']} raised, {counts['grew']} grown, {counts['unchanged']} unchanged",
-        highlight=False,
-    )
-    results = tasks.deliver(db, tasks.pending_ids(db))  # after the commit: this run's and earlier failures
-    sent = sum(1 for r in results if r.status == "sent")
-    if results:
-        console.print(f"notifications: {sent} sent, {len(results) - sent} failed (kept; a later run retries them)")
-
-
 @app.command("daily")
 @handle_errors
 def daily(
@@ -177,7 +160,7 @@ def daily(
         None, "--as-of", help="The day to analyse (YYYY-MM-DD, not in the future). Default: yesterday."
     ),
     by: str = typer.Option(
-        ",".join(detect.WarningOptions.by),
+        ",".join(WarningOptions.by),
         "--by",
         help="Columns that split the temporal series, comma-separated (e.g. category).",
     ),
@@ -191,12 +174,18 @@ def daily(
 
     Example: citybrain alerts daily --as-of 2026-03-02
     """
-    from citybrain.cli.analyze_warnings import analyse, checked_as_of, report
+    from citybrain.alerts import service
+    from citybrain.insight import warnings
 
     with open_database() as db:
         today = service.city_today(db.settings)
         day = checked_as_of(as_of, today) or today - timedelta(days=1)
-        options = detect.WarningOptions(by=tuple(c.strip() for c in by.split(",") if c.strip()))
-        found = analyse(source=None, as_of=day, options=options, settings=db.settings, db=db)
-        report(found)
-        raise_alerts(db, found)
+        options = WarningOptions(by=tuple(c.strip() for c in by.split(",") if c.strip()))
+        with err_console.status(f"detectors and space-time scan for {day.isoformat()} …"):
+            _found, lines = warnings.judge_and_store(db, day=day, options=options, note=_note)
+        for line in lines:
+            console.print(line, highlight=False)
+
+
+def _note(line: str) -> None:
+    err_console.print(line, highlight=False, soft_wrap=True)

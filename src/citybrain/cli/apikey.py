@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.auth import service
 from citybrain.auth.roles import DEFAULT_ROLE, ROLES
 from citybrain.cli.common import console, handle_errors, open_database
 
@@ -21,6 +20,8 @@ def create(
     department: str | None = typer.Option(None, "--department", help="Department code (role department)."),
 ) -> None:
     """Create an API key. The key is printed once, as the last line; only its hash is stored."""
+    from citybrain.auth import service
+
     with open_database() as db, db.transaction() as session:
         key, plaintext = service.create_api_key(session=session, name=name, role=role, department_code=department)
         key_id = key.id
@@ -44,6 +45,8 @@ def list_keys() -> None:
 @handle_errors
 def revoke(key_id: int = typer.Argument(..., help="The key's number from `citybrain apikey list`.")) -> None:
     """Revoke a key; requests with it get 403 from then on."""
+    from citybrain.auth import service
+
     with open_database() as db, db.transaction() as session:
         service.revoke(session=session, key_id=key_id)
     console.print(f"revoked key #{key_id}")

@@ -6,10 +6,7 @@ from datetime import datetime
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm.exc import StaleDataError
 
-from citybrain.cases import service, sla, tasks
-from citybrain.cases.lifecycle import status_name
 from citybrain.cli.common import console, handle_errors, open_database
 from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput
@@ -47,6 +44,10 @@ def sweep(
     Each deadline is reminded and escalated once: running the sweep again raises nothing new.
     Run it from cron every few minutes, e.g.  */5 * * * *  citybrain cases sweep
     """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from citybrain.cases import sla, tasks
+
     at = _parse_now(now)
     with open_database() as db:
         try:
@@ -74,6 +75,9 @@ def show(case_id: int = typer.Argument(..., help="The case id.")) -> None:
 
     Example: citybrain cases show 42
     """
+    from citybrain.cases import service
+    from citybrain.cases.lifecycle import status_name
+
     with open_database() as db, db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         zh, en = status_name(case.status)

@@ -7,18 +7,17 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from citybrain.cli.common import console, err_console, handle_errors
+from citybrain.cli.common import console, err_console, handle_errors, write_whole
 from citybrain.core.errors import InvalidInput
-from citybrain.core.settings import load_settings
-from citybrain.nlp import persistence, service
-from citybrain.nlp.dataset import read_columns
-from citybrain.nlp.evaluation import Evaluation, evaluate_predictions
-from citybrain.nlp.model import TrainConfig, train
+
+if TYPE_CHECKING:
+    from citybrain.nlp.evaluation import Evaluation
+    from citybrain.nlp.model import TrainConfig
 
 app = typer.Typer(
     help="Classify citizens' messages by category, trained from the city's own labelled history (no downloads).",
@@ -52,11 +51,17 @@ def train_cmd(
 
         citybrain classify train --input messages_labelled.csv --text-col text --label-col label --model cat.npz
     """
+    from citybrain.nlp.dataset import read_columns
+    from citybrain.nlp.model import TrainConfig
+
     rows = read_columns(input, [text_col, label_col])
     _train_and_save(rows[text_col], rows[label_col], model, TrainConfig(c=c, target_accuracy=target_accuracy))
 
 
 def _train_and_save(texts: list[str], labels: list[str], path: Path, config: TrainConfig) -> None:
+    from citybrain.nlp import persistence
+    from citybrain.nlp.model import train
+
     started = time.perf_counter()
     with console.status(f"training on {len(texts):,} messages …"):
         trained = train(texts, labels, config)
@@ -101,6 +106,10 @@ def evaluate_cmd(
 
         citybrain classify evaluate --model cat.npz --input held_out.csv --threshold-for-accuracy 0.95
     """
+    from citybrain.nlp import persistence, service
+    from citybrain.nlp.dataset import read_columns
+    from citybrain.nlp.evaluation import evaluate_predictions
+
     classifier = persistence.load(model)
     rows = read_columns(input, [text_col, label_col])
     keep = [i for i, label in enumerate(rows[label_col]) if label.strip()]
@@ -117,7 +126,7 @@ def evaluate_cmd(
     )
     _print_evaluation(result)
     if json_out is not None:
-        json_out.write_text(json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_whole(json_out, json.dumps(asdict(result), ensure_ascii=False, indent=2) + "\n")
 
 
 def _print_evaluation(result: Evaluation) -> None:
@@ -175,6 +184,9 @@ def predict_cmd(
 
         citybrain classify predict --model cat.npz --input new.csv --text-col text --id-col id --output labels.csv
     """
+    from citybrain.nlp import persistence, service
+    from citybrain.nlp.dataset import read_columns
+
     classifier = persistence.load(model)
     rows = read_columns(input, [id_col, text_col])
     started = time.perf_counter()
@@ -206,6 +218,9 @@ def correct_cmd(
 
         citybrain classify correct --text "小区电梯坏了三天" --label 城乡建设 --source case-1234
     """
+    from citybrain.core.settings import load_settings
+    from citybrain.nlp import service
+
     path = corrections or service.corrections_path(load_settings().data_dir)
     service.add_correction(path, text=text, label=label, source=source)
     console.print(f"correction recorded in {path}")
@@ -231,6 +246,11 @@ def retrain_cmd(
 
         citybrain classify retrain --input messages_labelled.csv --model cat.npz
     """
+    from citybrain.core.settings import load_settings
+    from citybrain.nlp import service
+    from citybrain.nlp.dataset import read_columns
+    from citybrain.nlp.model import TrainConfig
+
     path = corrections or service.corrections_path(load_settings().data_dir)
     found = service.read_corrections(path)
     if not found:

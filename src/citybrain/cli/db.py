@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from citybrain.cli.common import console, handle_errors, open_database
-from citybrain.core import migrate
-from citybrain.directory.defaults import load_defaults
 
 app = typer.Typer(help="Database schema and default data.", no_args_is_help=True)
 
@@ -20,6 +18,9 @@ def init(
 
     Safe to run again: existing rows are kept, missing defaults are added.
     """
+    from citybrain.core import migrate
+    from citybrain.directory.defaults import load_defaults
+
     with open_database() as db:
         migrate.upgrade(db.engine)
         if not no_defaults:
@@ -33,6 +34,8 @@ def init(
 @handle_errors
 def status() -> None:
     """Show the database URL and its schema revision against the newest one."""
+    from citybrain.core import migrate
+
     with open_database() as db:
         current = migrate.current_revision(db.engine)
         heads = ", ".join(migrate.head_revisions())

@@ -5,15 +5,15 @@ from __future__ import annotations
 import os
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from citybrain.auth import service as auth_service
-from citybrain.cli.common import console, handle_errors, open_database
-from citybrain.core import migrate
-from citybrain.directory.defaults import load_defaults
-from citybrain.simulate.load import LoadReport, load_city
+from citybrain.cli.common import console, err_console, handle_errors, open_database
+
+if TYPE_CHECKING:
+    from citybrain.simulate.load import LoadReport
 
 PORTAL_KEY = "CITYBRAIN_PORTAL_API_KEY"
 
@@ -40,6 +40,11 @@ def demo(
 
         citybrain demo --days 90 --cases-per-day 100 --port 8311
     """
+    from citybrain.auth import service as auth_service
+    from citybrain.core import migrate
+    from citybrain.directory.defaults import load_defaults
+    from citybrain.simulate.load import load_city
+
     with open_database() as db:
         migrate.upgrade(db.engine)
         with db.transaction() as session:
@@ -74,20 +79,28 @@ def demo(
 def _start_insight() -> None:
     """Fill the landing page's insight panels: `citybrain analyze daily`'s jobs, once, beside the server."""
     console.print("洞察 Insight: computing associations, hot issues and warnings in the background (a minute or two).")
-    threading.Thread(target=_insight_jobs, name="demo-insight", daemon=True).start()
+    threading.Thread(target=insight_jobs, name="demo-insight", daemon=True).start()
 
 
-def _insight_jobs() -> None:
+def insight_jobs() -> None:
+    """Every nightly analysis of the registry (``insight.jobs``), once, for yesterday; a failure is printed."""
     from citybrain.alerts import service as alerts_service
-    from citybrain.cli.analyze_daily import JOBS, run_job
+    from citybrain.insight import jobs
 
     with open_database() as db:
-        day = alerts_service.city_today(db.settings) - timedelta(days=1)
-        for job in JOBS:
+        night = jobs.Night(day=alerts_service.city_today(db.settings) - timedelta(days=1))
+        for job in jobs.NIGHTLY:
             try:
-                console.print(f"洞察 Insight — {run_job(job, db, day=day, association_days=180, hot_days=30)}")
+                *details, last = jobs.run_nightly(job, db, night, _note)
+                for line in details:
+                    console.print(line, highlight=False)
+                console.print(f"洞察 Insight — {last}")
             except Exception as exc:  # noqa: BLE001 - the demo serves on whatever happens here
                 console.print(f"洞察 Insight — {job} failed: {exc}")
+
+
+def _note(line: str) -> None:
+    err_console.print(line, highlight=False, soft_wrap=True)
 
 
 class _Bars:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from citybrain.cli.common import console, handle_errors, open_database
-from citybrain.directory import importers, repository, service
-from citybrain.directory.schemas import CategoryOut, DepartmentIn, RoutingRuleIn
+
+if TYPE_CHECKING:
+    from citybrain.directory.schemas import CategoryOut, DepartmentIn
 
 app = typer.Typer(
     help=(
@@ -39,6 +40,8 @@ def show(
 
     Example: `citybrain directory show -s categories --under noise` or `citybrain directory show -s rules -s sla`.
     """
+    from citybrain.directory import repository, service
+
     section = section or list(SECTIONS)
     unknown = [s for s in section if s not in SECTIONS]
     if unknown:
@@ -66,6 +69,8 @@ def show(
 
 
 def _category_tree(roots: list[CategoryOut], depth: int, under: str | None) -> Tree:
+    from citybrain.directory import service
+
     tree = Tree("Categories 分类 (code · 名称 · name · SLA)")
 
     def add(parent: Tree, node: CategoryOut) -> None:
@@ -94,6 +99,8 @@ def import_taxonomy(
 
     Example: `citybrain directory import-taxonomy ../shared/data/teddy2020c/taxonomy_附件1.xlsx`.
     """
+    from citybrain.directory import importers
+
     columns = (TextColumn("reading {task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(path.name, total=None)
@@ -121,6 +128,9 @@ def add_department(
 
     Example: `citybrain directory add-department a1_urban_mgmt 'A1区城管执法局' --name-en 'A1 Urban Management'`.
     """
+    from citybrain.directory import service
+    from citybrain.directory.schemas import DepartmentIn
+
     with open_database() as db, db.transaction() as session:
         dept = service.add_department(session=session, data=_validated(DepartmentIn, code, name_zh, name_en, phone))
         console.print(f"added department #{dept.id} {dept.code} ({dept.name_zh})")
@@ -141,6 +151,9 @@ def add_rule(
 
     Example: `citybrain directory add-rule --category noise.construction --district A1 --department a1_urban_mgmt`.
     """
+    from citybrain.directory import service
+    from citybrain.directory.schemas import RoutingRuleIn
+
     data = RoutingRuleIn(category_code=category, district_code=district, department_code=department, priority=priority)
     with open_database() as db, db.transaction() as session:
         rule = service.add_rule(session=session, data=data)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from citybrain.cli.common import console, handle_errors, open_database
-from citybrain.intake.bulk import IMPORTERS, ImportOptions, ImportSummary, run_import
+
+if TYPE_CHECKING:
+    from citybrain.intake.bulk import ImportSummary
 
 app = typer.Typer(
     help=(
@@ -28,6 +31,8 @@ Encoding = typer.Option("utf-8", "--encoding", help="Text encoding of CSV files 
 
 
 def _run(kind: str, path: Path, dry_run: bool, batch_size: int, encoding: str) -> None:
+    from citybrain.intake.bulk import IMPORTERS, ImportOptions, run_import
+
     options = ImportOptions(batch_size=batch_size, dry_run=dry_run, encoding=encoding)
     with open_database() as db, _progress() as progress:
         task = progress.add_task(f"{kind} {path.name}", total=None)

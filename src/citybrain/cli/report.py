@@ -6,20 +6,19 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from citybrain.cases import kpi_service
-from citybrain.cases.kpi_service import DIMENSIONS, KpiReport
 from citybrain.cases.kpis import KPI_NAMES, KPIS, KpiValue
 from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
-from citybrain.reports import excel as report_files
-from citybrain.reports import service as report_service
+
+if TYPE_CHECKING:
+    from citybrain.cases.kpi_service import KpiReport
 
 app = typer.Typer(help="Reports over the cases in the database.", no_args_is_help=True)
 
@@ -68,6 +67,8 @@ def kpis(
 
         citybrain report kpis --by category --category-level 2 --format csv --output kpis.csv
     """
+    from citybrain.cases import kpi_service
+
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     unknown = [k for k in kpi or [] if k not in KPI_NAMES]
@@ -166,6 +167,8 @@ TURN_AT = 6
 
 
 def _table(report: KpiReport, chosen: tuple[str, ...] | None) -> Table:
+    from citybrain.cases.kpi_service import DIMENSIONS
+
     params = report.query.params()
     window = f"{params['from'] or '…'} – {params['to'] or '…'}"
     title = f"KPIs 考核指标  {window} ({params['timezone']}), as of {params['as_of']}"
@@ -239,6 +242,10 @@ def monthly(
 
         citybrain report monthly --month 2026-02 > report.json
     """
+    from citybrain.insight import jobs
+    from citybrain.reports import excel as report_files
+    from citybrain.reports import service as report_service
+
     if fmt not in ("json", "xlsx", "csv"):
         raise InvalidInput(f"unknown format {fmt!r}; choose from json, xlsx, csv")
     if fmt != "json" and out is None:
@@ -252,8 +259,7 @@ def monthly(
         with db.reading() as session:
             report = report_service.monthly_report(session=session, period=period, options=options)
         if save:
-            with db.transaction() as session:
-                run_id = report_service.save_report(session, report)
+            run_id = jobs.store(db, report_service.report_record(report))
             err_console.print(f"stored as insight run {run_id} (GET /api/v1/insight/runs/{run_id})")
     if fmt == "json":
         _emit(json.dumps(report, ensure_ascii=False, indent=2) + "\n", out)

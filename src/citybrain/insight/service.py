@@ -33,6 +33,30 @@ class ResultItem:
     case_ids: list[Any] | None = None
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished analysis as it is stored: every analysis turns its result into one of these, and :func:`save`
+    writes it (the one way a run is stored)."""
+
+    kind: str
+    source: str
+    params: dict[str, Any]
+    summary: dict[str, Any] | None
+    items: Sequence[ResultItem]
+
+
+def save(session: Session, record: RunRecord) -> int:
+    """Store ``record`` as a finished run (flushes; the caller's transaction commits). Returns the run id."""
+    return save_run(
+        session,
+        kind=record.kind,
+        source=record.source,
+        params=record.params,
+        summary=record.summary,
+        items=record.items,
+    )
+
+
 def save_run(
     session: Session,
     *,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from citybrain.cases import kpi_repository
 from citybrain.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from citybrain.insight.service import ResultItem, save_run
+from citybrain.insight.service import ResultItem, RunRecord
 from citybrain.nlp.replies import ReplyInput, ReplyScore, ScoringConfig, score_replies
 from citybrain.nlp.replies_data import ReplyRecord, distribution, mask, rank_groups, signed_by
 from citybrain.reports import repository
@@ -129,15 +129,15 @@ def _example(record: ReplyRecord, score: ReplyScore) -> dict[str, Any]:
     }
 
 
-def save_analysis(session: Session, result: dict[str, Any], params: dict[str, Any]) -> int:
-    """Store an analysis as an insight run of kind ``replies``: the ranked groups are its items."""
+def replies_record(result: dict[str, Any], params: dict[str, Any]) -> RunRecord:
+    """An analysis as an insight run of kind ``replies``: the ranked groups are its items."""
     items = [
         ResultItem(key=f"{result['ranking']['by']}:{row['group']}", score=row["overall"], payload=row)
         for row in result["ranking"]["rows"]
         if row["rank"] is not None
     ]
     summary = {key: result[key] for key in ("replies", "method", "distribution", "top", "bottom")}
-    return save_run(session, kind="replies", source=result["source"], params=params, summary=summary, items=items)
+    return RunRecord(kind="replies", source=result["source"], params=params, summary=summary, items=items)
 
 
 def score_one(reply: ReplyToScore) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from citybrain.cases import kpi_repository, kpi_service
 from citybrain.cases.kpis import KPIS, Tally, category_at_level, local_date
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
-from citybrain.insight.service import ResultItem, save_run
+from citybrain.insight.service import ResultItem, RunRecord
 from citybrain.reports import ranking, repository
 
 #: The KPI columns each unit row carries (names from the KPI registry).
@@ -232,8 +232,8 @@ def definitions(weights: ranking.ProblemWeights) -> list[dict[str, str]]:
     return found
 
 
-def save_report(session: Session, report: dict[str, Any]) -> int:
-    """Store a computed report as an insight run of kind ``report`` (flushes; the caller commits).
+def report_record(report: dict[str, Any]) -> RunRecord:
+    """A computed report as an insight run of kind ``report`` (stored by ``insight.service.save``).
 
     The run's summary is the whole report (what GET /reports/monthly returns); its ranked items are the
     每月一题 candidates, then the departments and districts, keyed ``problem:…``, ``department:…``, ``district:…``.
@@ -249,8 +249,7 @@ def save_report(session: Session, report: dict[str, Any]) -> int:
         if row.get("rank") is not None
     ]
     period = report["header"]["period"]
-    return save_run(
-        session,
+    return RunRecord(
         kind="report",
         source="database",
         params={"report": "monthly", **period, "as_of": report["header"]["as_of"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from citybrain.analytics.counting.grid import Grid, grid_for
+from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 IntArray = npt.NDArray[np.int64]
@@ -119,7 +120,7 @@ def _utc_offset(timezone: str) -> int:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    offset = datetime.now(zone).utcoffset()
+    offset = clock.utcnow().astimezone(zone).utcoffset()
     return int(offset.total_seconds()) if offset is not None else 0
 
 

@@ -18,8 +18,10 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
+from citybrain.analytics.counting import sql
 from citybrain.analytics.counting.grid import Grid, grid_for
 from citybrain.analytics.scan.stpscan import Members
+from citybrain.analytics.warning_options import CENTRES
 from citybrain.core.errors import InvalidInput
 
 MAX_WINDOW_DAYS = 366
@@ -57,10 +59,6 @@ class Cube:
     def extra_centres(self, kind: str) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
         """The scan's circle centres besides the cells' own (see :func:`grid_centres`)."""
         return grid_centres(self.grid, self.rows_cols, kind)
-
-
-#: The scan's choices of circle centres besides the cells' centres, coarsest first (``--centres``).
-CENTRES = ("cells", "corners", "half")
 
 
 def grid_centres(
@@ -147,11 +145,10 @@ def build_cube(
 def _window_sql(con: duckdb.DuckDBPyConnection, grid: Grid, timezone: str, start: date, end: date) -> tuple[str, str]:
     """``scan_staged``: every case from ``start`` on, once per id, coordinates nulled when unusable;
     ``scan_placed``: those the cube counts, with their cell and day."""
-    zone = timezone.replace("'", "")
-    columns = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
+    columns = sql.columns(con)
     marked = "duplicate_of IS NOT NULL" if "duplicate_of" in columns else "FALSE"
     located = "lat IS NOT NULL AND lon IS NOT NULL AND lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180"
-    local_day = f"CAST(timezone('{zone}', timezone('UTC', created_at)) AS DATE)"
+    local_day = sql.local_day(timezone)
     staged = f"""
         CREATE OR REPLACE TEMP TABLE scan_staged AS
         SELECT id, count(*) AS copies, min(day) AS day, min(lat) AS lat, min(lon) AS lon,

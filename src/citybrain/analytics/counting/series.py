@@ -25,10 +25,11 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from citybrain.analytics.counting import sql
+from citybrain.analytics.warning_options import DEFAULT_KEYS
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
-DEFAULT_KEYS = ("category", "district")
 NONE_LABEL = "(none)"
 DAY_S = 86_400
 SEPARATOR = "\x1f"  # joins a multi-column key while counting; never in a label
@@ -139,7 +140,7 @@ def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date
 
 
 def _checked_columns(con: duckdb.DuckDBPyConnection, by: Sequence[str]) -> tuple[str, ...]:
-    columns = {row[0] for row in con.execute("DESCRIBE cases").fetchall()}
+    columns = set(sql.columns(con))
     chosen = tuple(by)
     if not chosen:
         raise InvalidInput("give at least one column to split the series by, e.g. category")

@@ -7,23 +7,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from citybrain.analytics import io
-from citybrain.analytics.associations.analysis import AssociationParams, AssociationResult, run_associations
-from citybrain.cli.analyze import app
 from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
-from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
-from citybrain.core.settings import load_settings
+
+if TYPE_CHECKING:
+    from citybrain.analytics.associations.analysis import AssociationResult
 
 
-@app.command("associations")
 @handle_errors
-def associations_cmd(
+def command(
     input: Annotated[
         Path | None,
         typer.Option(
@@ -68,6 +65,10 @@ def associations_cmd(
 
         citybrain analyze associations --input cases.parquet --cell-m 500 --window-days 7 --json rules.json
     """
+    from citybrain.analytics.associations.analysis import AssociationParams
+    from citybrain.core.settings import load_settings
+    from citybrain.insight import associations, jobs
+
     settings = load_settings()
     params = AssociationParams(
         cell_m=cell_m,
@@ -85,19 +86,13 @@ def associations_cmd(
     )
     params.check()
     _check_target(json_out)
-    con = io.connect()
     with _progress() as say:
         if input is not None:
-            say(f"opening {input}")
-            source = io.open_file(con, input, timezone=settings.timezone).source
-            result = run_associations(con, params, progress=say)
+            result, source = associations.from_file(input, params, progress=say)
         else:
             with open_database() as database:
-                say("reading cases from the database")
-                source = io.open_database(con, database).source
-                result = run_associations(con, params, progress=say)
-                run_id = _store(database, source, result)
-                result.summary["run_id"] = run_id
+                result, source = associations.from_database(database, params, progress=say)
+                result.summary["run_id"] = jobs.store(database, associations.rules_record(result, source))
     _write(result, json_out, source)
 
 
@@ -108,25 +103,6 @@ def _progress() -> Iterator[Callable[[str], None]]:
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("starting", total=None)
         yield lambda step: progress.update(task, description=step)
-
-
-def _store(database: Database, source: str, result: AssociationResult) -> int:
-    """Keep the rules as an analysis run (kind "associations") for the dashboard and the API."""
-    from citybrain.insight.service import ResultItem, save_run
-
-    items = []
-    for rule in result.to_json()["rules"]:
-        name = " + ".join(rule["antecedent"]) + " → " + " + ".join(rule["consequent"])
-        ids = {c for example in rule["examples"] for c in example["case_ids"]}
-        case_ids = sorted(int(c) for c in ids) if all(c.isdigit() for c in ids) else sorted(ids)
-        for example in rule["examples"]:
-            example.pop("case_ids")
-        items.append(ResultItem(key=name, score=rule["lift"], payload=rule, case_ids=case_ids))
-    with database.transaction() as session:
-        run_id: int = save_run(
-            session, kind="associations", source=source, params=result.params, summary=result.summary, items=items
-        )
-    return run_id
 
 
 def _write(result: AssociationResult, target: str, source: str) -> None:

@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from citybrain.cli.common import console, err_console, handle_errors
-from citybrain.cli.geo import DemoOpt, GazetteerOpt, SeedOpt, _gazetteer, app
+from citybrain.cli.common import console, err_console, handle_errors, write_whole
+from citybrain.cli.geo.places import DemoOpt, GazetteerOpt, SeedOpt, load_gazetteer
 from citybrain.core.errors import InvalidInput
-from citybrain.geo.gazetteer import Gazetteer
-from citybrain.geo.resolution import Resolution
-from citybrain.geo.service import locate
-from citybrain.nlp.dataset import read_columns
+
+if TYPE_CHECKING:
+    from citybrain.geo.gazetteer import Gazetteer
+    from citybrain.geo.resolution import Resolution
 
 #: Columns written: the message's id and where it is — never its text (it may carry a citizen's name or phone).
 OUT_COLUMNS = ("id", "district_code", "grid", "lat", "lon", "confidence", "source", "reasons")
 
 
-@app.command("locate-file")
 @handle_errors
 def locate_file(
     input: Annotated[Path, typer.Option("--input", "-i", help="UTF-8 CSV file with a header row.")],
@@ -47,11 +45,13 @@ def locate_file(
 
         citybrain geo locate-file --demo --input messages.csv --text-col text --out located.csv
     """
+    from citybrain.nlp.dataset import read_columns
+
     if (lat_col is None) != (lon_col is None):
         raise InvalidInput("give --lat-col and --lon-col together")
     columns = [id_col, text_col] + [c for c in (lat_col, lon_col) if c is not None]
     rows = read_columns(input, list(dict.fromkeys(columns)))
-    places = _gazetteer(gazetteer, demo, seed)
+    places = load_gazetteer(gazetteer, demo, seed)
     found = _locate_all(rows, places, text_col, id_col, lat_col, lon_col)
     _write(out, found)
     counts = Counter("grid" if r[2] else "district" if r[1] else "none" for r in found)
@@ -85,6 +85,9 @@ def _locate_all(
 
 
 def _one(text: str, lat: str, lon: str, gazetteer: Gazetteer) -> Resolution:
+    from citybrain.geo.resolution import Resolution
+    from citybrain.geo.service import locate
+
     try:
         point = (_number(lat), _number(lon))
         return locate(text, point[0], point[1], gazetteer=gazetteer)
@@ -111,17 +114,12 @@ def _row(message_id: str, found: Resolution) -> list[str]:
 
 
 def _write(out: Path, rows: list[list[str]]) -> None:
-    """Write to a file beside ``out`` and rename it over ``out``: a failed run leaves no half-written file."""
+    """The located rows as CSV, written whole or not at all (``write_whole``)."""
     folder = out.resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"cannot write {out}: the folder {folder} does not exist")
-    handle, name = tempfile.mkstemp(prefix=".locate-", suffix=".csv", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(OUT_COLUMNS)
-            writer.writerows(rows)
-        os.replace(name, out)
-    except OSError as exc:
-        Path(name).unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(OUT_COLUMNS)
+    writer.writerows(rows)
+    write_whole(out, text.getvalue().encode("utf-8"))

@@ -6,23 +6,21 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from citybrain.analytics.hot_issues import Board, BoardParams, board_json, build_board
-from citybrain.analytics.hot_issues_io import load_messages, store_board, write_board_xlsx
-from citybrain.cli.analyze import app
 from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
-from citybrain.core.settings import load_settings
+
+if TYPE_CHECKING:
+    from citybrain.analytics.hot_issues import Board
 
 
-@app.command("hot-issues")
 @handle_errors
-def hot_issues_cmd(
+def command(
     input: Annotated[
         Path | None,
         typer.Option(
@@ -58,6 +56,13 @@ def hot_issues_cmd(
 
         citybrain analyze hot-issues --input hot_issues_附件3.xlsx --top 5 --json board.json --xlsx board.xlsx
     """
+    from citybrain.analytics.hot_issues import BoardParams, board_json, build_board
+    from citybrain.analytics.hot_issues_io import write_board_xlsx
+    from citybrain.core import clock
+    from citybrain.core.settings import load_settings
+    from citybrain.insight import jobs
+    from citybrain.insight.hot_issues import board_record, load_messages
+
     settings = load_settings()
     zone = ZoneInfo(settings.timezone)
     if top < 1 or window_days <= 0 or half_life <= 0 or min_count < 1:
@@ -77,9 +82,8 @@ def hot_issues_cmd(
         else:
             with open_database() as database:
                 messages, source = load_messages(None, database=database, timezone=settings.timezone, since=start)
-                board = build_board(messages, params, now=datetime.now(UTC).replace(tzinfo=None), top=top)
-                with database.transaction() as session:
-                    run_id = store_board(session, board, source=source, zone=zone)
+                board = build_board(messages, params, now=clock.utcnow().replace(tzinfo=None), top=top)
+                run_id = jobs.store(database, board_record(board, source=source, zone=zone))
     document = board_json(board, zone=zone, source=source)
     if run_id is not None:
         document["params"]["run_id"] = run_id

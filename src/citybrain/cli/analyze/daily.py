@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import typer
 
-from citybrain.alerts import detect
-from citybrain.alerts import service as alerts_service
-from citybrain.analytics import io
-from citybrain.analytics.associations.analysis import AssociationParams, run_associations
-from citybrain.analytics.hot_issues_io import run_hot_issues
-from citybrain.cli.analyze import app
-from citybrain.cli.analyze_warnings import checked_as_of
-from citybrain.cli.common import console, handle_errors, open_database
-from citybrain.core.db import Database
+from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database
 from citybrain.core.errors import InvalidInput
 
+#: The registry's nightly analyses (``insight.jobs.NIGHTLY``), spelled out so `--help` needs no import of it; a
+#: test keeps the two equal.
 JOBS = ("associations", "hot-issues", "warnings")
 
 
-@app.command("daily")
 @handle_errors
-def daily_cmd(
+def command(
     as_of: str | None = typer.Option(
         None, "--as-of", help="The day the early warnings judge (YYYY-MM-DD, not in the future). Default: yesterday."
     ),
@@ -44,9 +37,12 @@ def daily_cmd(
 
     Example: citybrain analyze daily --only hot-issues,warnings --as-of 2026-03-02
     """
-    jobs = [job.strip() for job in only.split(",") if job.strip()]
-    unknown = sorted(set(jobs) - set(JOBS))
-    if unknown or not jobs:
+    from citybrain.alerts import service as alerts_service
+    from citybrain.insight import jobs
+
+    chosen = [job.strip() for job in only.split(",") if job.strip()]
+    unknown = sorted(set(chosen) - set(JOBS))
+    if unknown or not chosen:
         raise InvalidInput(f"--only takes {', '.join(JOBS)}; not {', '.join(unknown) or 'nothing'}")
     if association_days < 1 or hot_days < 1:
         raise InvalidInput("--association-days and --hot-days must be at least 1")
@@ -54,10 +50,12 @@ def daily_cmd(
     with open_database() as db:
         today = alerts_service.city_today(db.settings)
         day = checked_as_of(as_of, today) or today - timedelta(days=1)
-        for job in jobs:
+        night = jobs.Night(day=day, association_days=association_days, hot_days=hot_days)
+        for job in chosen:
             console.print(f"[bold]{job}[/] …", highlight=False)
             try:
-                console.print(run_job(job, db, day=day, association_days=association_days, hot_days=hot_days))
+                for line in jobs.run_nightly(job, db, night, note):
+                    console.print(line)
             except Exception as exc:  # one job's failure must not stop the night's other jobs
                 failed.append(job)
                 console.print(f"[red]{job} failed:[/] {exc}", highlight=False)
@@ -65,23 +63,6 @@ def daily_cmd(
         raise typer.Exit(1)
 
 
-def run_job(job: str, db: Database, *, day: date, association_days: int, hot_days: int) -> str:
-    """Run one of :data:`JOBS` on the live database and store its result; a one-line summary of what was stored."""
-    from citybrain.cli.alerts import raise_alerts
-    from citybrain.cli.analyze_associations import _store
-    from citybrain.cli.analyze_warnings import analyse, report
-
-    now = datetime.now(UTC)
-    if job == "associations":
-        con = io.connect()
-        source = io.open_database(con, db, since=now - timedelta(days=association_days)).source
-        result = run_associations(con, AssociationParams(timezone=db.settings.timezone))
-        run_id = _store(db, f"{source} (last {association_days} days)", result)
-        return f"associations: {len(result.rules)} rule(s) stored as run {run_id}"
-    if job == "hot-issues":
-        board, run_id = run_hot_issues(db, days=hot_days, timezone=db.settings.timezone)
-        return f"hot issues: {len(board.issues)} issue(s) from {board.n_messages} message(s) stored as run {run_id}"
-    found = analyse(source=None, as_of=day, options=detect.WarningOptions(), settings=db.settings, db=db)
-    report(found)
-    raise_alerts(db, found)
-    return f"warnings for {found.as_of}: {len(found.signals())} signal(s)"
+def note(line: str) -> None:
+    """What an analysis left out, on stderr (stdout says what was stored)."""
+    err_console.print(line, highlight=False, soft_wrap=True)

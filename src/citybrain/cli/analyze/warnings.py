@@ -3,77 +3,29 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from citybrain.alerts import detect, service
-from citybrain.analytics import io
-from citybrain.cli.alerts import parse_day, raise_alerts
-from citybrain.cli.analyze import app
-from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
-from citybrain.core.db import Database
+from citybrain.analytics.warning_options import WarningOptions
+from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
-from citybrain.core.settings import Settings, load_settings
 
-HISTORY_DAYS = 3 * 366 + 14  # what the longest-memory detector (Farrington, three years) can use
+if TYPE_CHECKING:
+    from datetime import date
 
+    from citybrain.analytics.warnings import Warnings
+    from citybrain.core.db import Database
+    from citybrain.core.settings import Settings
 
-def checked_as_of(value: str | None, today: date) -> date | None:
-    """``--as-of`` as a date; InvalidInput when it is not one or lies after today (the city's today)."""
-    if value is None:
-        return None
-    day = parse_day(value, "--as-of")
-    if day > today:
-        raise InvalidInput(f"--as-of {day.isoformat()} is in the future (today is {today.isoformat()} in the city)")
-    return day
-
-
-def analyse(
-    *, source: Path | None, as_of: date | None, options: detect.WarningOptions, settings: Settings, db: Database | None
-) -> detect.Warnings:
-    """Open the cases (file, or ``db``), pick the analysis day (default: the last day with a case) and run."""
-    options.check()
-    today = service.city_today(settings)
-    con = io.connect()
-    try:
-        if source is not None:
-            io.open_file(con, source, timezone=settings.timezone)
-        else:
-            assert db is not None
-            since = (as_of or today) - timedelta(days=HISTORY_DAYS)
-            io.open_database(con, db, since=detect.local_midnight_utc(since, settings.timezone))
-        day = as_of or detect.last_case_day(con, settings.timezone, today) or today
-        with err_console.status(f"detectors and space-time scan for {day.isoformat()} …"):
-            return detect.run(con, as_of=day, timezone=settings.timezone, options=options)
-    finally:
-        con.close()
-
-
-def report(warnings: detect.Warnings) -> None:
-    """One line per finding and what was left out, on stderr (stdout may carry the JSON)."""
-    left = warnings.left_out
-    err_console.print(
-        f"{warnings.as_of.isoformat()}: {len(warnings.temporal)} temporal alarm(s), {len(warnings.clusters)} "
-        f"cluster(s). Left out: {left.duplicate_rows} repeated row(s) of a case id (counted once), "
-        f"{left.future_rows} case(s) after the analysis day, {left.without_coordinates} case(s) of the scan's window "
-        "without coordinates (kept for the temporal detectors, not in the scan)",
-        highlight=False,
-        soft_wrap=True,
-    )
-    if warnings.note:
-        err_console.print(warnings.note, highlight=False)
-
-
-DEFAULTS = detect.WarningOptions()  # one place for the defaults: the daily job uses the same
+DEFAULTS = WarningOptions()  # one place for the defaults: the daily job uses the same
 INPUT = typer.Option(None, "--input", help="Canonical CSV / Parquet of cases. Default: the live database.")
 JSON_OUT = typer.Option(None, "--json", help="Write the JSON here. Default: print it on stdout.")
 
 
-@app.command("warnings")
 @handle_errors
-def warnings_command(
+def command(
     source: Path | None = INPUT,
     as_of: str | None = typer.Option(
         None, "--as-of", help="The analysis day (YYYY-MM-DD, not in the future). Default: the last day with a case."
@@ -135,7 +87,10 @@ def warnings_command(
 
     Example: citybrain analyze warnings --as-of 2026-03-02 --replicates 99 --seed 7      (live database, stored)
     """
-    options = detect.WarningOptions(
+    from citybrain.alerts import service
+    from citybrain.core.settings import load_settings
+
+    options = WarningOptions(
         cell_m=cell_m, window_days=window_days, max_days=max_days, max_share=max_share, max_radius_m=max_radius_m,
         centres=centres, min_cases=min_cases, replicates=replicates, seed=seed, min_recurrence_days=min_recurrence,
         max_q=max_q,
@@ -148,17 +103,43 @@ def warnings_command(
     keep = store if store is not None else source is None
     if source is None or keep:
         with open_database() as db:
-            found = analyse(source=source, as_of=day, options=options, settings=db.settings, db=db)
-            report(found)
+            found = analyse(source=source, as_of=day, options=options, db=db)
             if keep:
                 raise_alerts(db, found)
     else:
-        found = analyse(source=source, as_of=day, options=options, settings=settings, db=None)
-        report(found)
+        found = analyse(source=source, as_of=day, options=options, settings=settings)
     _write(found, json_out)
 
 
-def _write(found: detect.Warnings, json_out: Path | None) -> None:
+def analyse(
+    *,
+    source: Path | None,
+    as_of: date | None,
+    options: WarningOptions,
+    db: Database | None = None,
+    settings: Settings | None = None,
+) -> Warnings:
+    """The insight job's open → count → judge for the day, with a spinner, and what was left out on stderr."""
+    from citybrain.insight import warnings
+
+    chosen = db.settings if db is not None else settings
+    assert chosen is not None
+    with err_console.status("opening the cases …") as status:
+        found = warnings.analyse(source=source, as_of=as_of, options=options, settings=chosen, db=db, say=status.update)
+    for line in warnings.summary(found):
+        err_console.print(line, highlight=False, soft_wrap=True)
+    return found
+
+
+def raise_alerts(db: Database, found: Warnings) -> None:
+    """Store the findings as alerts (one transaction, notifications after it) and say what happened."""
+    from citybrain.insight import warnings
+
+    for line in warnings.raise_alerts(db, found).lines():
+        console.print(line, highlight=False)
+
+
+def _write(found: Warnings, json_out: Path | None) -> None:
     text = json.dumps(found.to_json(), ensure_ascii=False, indent=2, allow_nan=False)
     if json_out is None:
         print(text)

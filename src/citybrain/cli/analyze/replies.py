@@ -5,23 +5,20 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from citybrain.cli.analyze import app
 from citybrain.cli.common import err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
-from citybrain.nlp.replies import ScoringConfig
-from citybrain.nlp.replies_data import ReplyRecord, read_replies
-from citybrain.reports import excel, reply_service
-from citybrain.reports.service import parse_date
+
+if TYPE_CHECKING:
+    from citybrain.nlp.replies_data import ReplyRecord
 
 
-@app.command("replies")
 @handle_errors
-def replies(
+def command(
     input_path: Annotated[
         Path | None, typer.Option("--input", "-i", help="A reply file (.xlsx/.csv, e.g. Teddy 附件4); default: the DB.")
     ] = None,
@@ -49,6 +46,11 @@ def replies(
 
         citybrain analyze replies --from 2026-01-01 --to 2026-03-31 --xlsx replies.xlsx
     """
+    from citybrain.insight import jobs
+    from citybrain.nlp.replies import ScoringConfig
+    from citybrain.nlp.replies_data import read_replies
+    from citybrain.reports import excel, reply_service
+
     if sla_hours <= 0:
         raise InvalidInput(f"--sla-hours must be positive, not {sla_hours}")
     options = reply_service.AnalysisOptions(top=top, min_replies=min_replies, config=ScoringConfig(sla_hours=sla_hours))
@@ -68,8 +70,8 @@ def replies(
         )
     if save if save is not None else input_path is None:
         params = {"input": source, "from": start, "to": end, "limit": limit, "top": top, "min_replies": min_replies}
-        with open_database() as db, db.transaction() as session:
-            run_id = reply_service.save_analysis(session, result, params)
+        with open_database() as db:
+            run_id = jobs.store(db, reply_service.replies_record(result, params))
         err_console.print(f"stored as insight run {run_id}")
     if xlsx_out is not None:
         _write(xlsx_out, excel.replies_xlsx(result))
@@ -82,6 +84,9 @@ def replies(
 
 
 def _from_database(start: str | None, end: str | None, limit: int) -> tuple[list[ReplyRecord], list[float | None], str]:
+    from citybrain.reports import reply_service
+    from citybrain.reports.service import parse_date
+
     first: date | None = parse_date(start, "--from") if start else None
     last: date | None = parse_date(end, "--to") if end else None
     with open_database() as db, db.reading() as session:

@@ -1,38 +1,24 @@
-"""``citybrain geo``: where is it (在哪里) — locate a message in the city, and export the city's gazetteer."""
+"""``citybrain geo locate`` and ``geo export-gazetteer``: where is one message (在哪里), and the city's gazetteer."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.cli.common import console, handle_errors, write_whole
+from citybrain.cli.geo.places import DemoOpt, GazetteerOpt, SeedOpt, load_gazetteer
 from citybrain.core.errors import InvalidInput
-from citybrain.geo.gazetteer import Gazetteer
-from citybrain.geo.resolution import Resolution
-from citybrain.geo.service import locate
-from citybrain.simulate import places as demo_places
-from citybrain.triage.places import gazetteer_from_database
 
-app = typer.Typer(
-    help="Where is it (在哪里): place names in a message, the city's districts and grid cells (地名库).",
-    no_args_is_help=True,
-)
-
-GazetteerOpt = Annotated[
-    Path | None,
-    typer.Option("--gazetteer", "-g", help="GeoJSON gazetteer file (default: the database's districts and cells)."),
-]
-DemoOpt = Annotated[bool, typer.Option("--demo", help="Use the Demo City (示例市) of --seed; no database needed.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the Demo City (with --demo).")]
+if TYPE_CHECKING:
+    from citybrain.geo.resolution import Resolution
 
 
-@app.command("locate")
 @handle_errors
 def locate_cmd(
     text: Annotated[str | None, typer.Option("--text", "-t", help="The message; '-' reads it from stdin.")] = None,
@@ -57,18 +43,19 @@ def locate_cmd(
 
         citybrain geo locate --demo --lat 28.2 --lon 112.9
     """
+    from citybrain.geo.service import locate
+
     if text == "-":
         text = sys.stdin.read()
     if text is None and lat is None and lon is None:
         raise InvalidInput("give --text, or --lat and --lon / 请提供文本或经纬度")
-    result = locate(text, lat, lon, gazetteer=_gazetteer(gazetteer, demo, seed))
+    result = locate(text, lat, lon, gazetteer=load_gazetteer(gazetteer, demo, seed))
     if as_json:
         console.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         _print(result)
 
 
-@app.command("export-gazetteer")
 @handle_errors
 def export_gazetteer(
     out: Annotated[Path, typer.Option("--out", "-o", help="GeoJSON file to write.")],
@@ -86,31 +73,13 @@ def export_gazetteer(
 
         citybrain geo export-gazetteer --demo --out demo-city.geojson
     """
-    gazetteer = _gazetteer(None, demo, seed)
-    text = json.dumps(gazetteer.to_geojson(), ensure_ascii=False)
-    try:
-        out.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
+    gazetteer = load_gazetteer(None, demo, seed)
+    write_whole(out, json.dumps(gazetteer.to_geojson(), ensure_ascii=False) + "\n")
     console.print(
         f"wrote {out}: {len(gazetteer.districts)} districts 区, {len(gazetteer.grids)} grid cells 网格",
         highlight=False,
         soft_wrap=True,
     )
-
-
-def _gazetteer(path: Path | None, demo: bool, seed: int) -> Gazetteer:
-    if path is not None and demo:
-        raise InvalidInput("give --gazetteer or --demo, not both")
-    if path is not None:
-        return Gazetteer.from_geojson(path)
-    if demo:
-        return demo_places.demo_city(seed)
-    with open_database() as db, db.reading() as session:
-        gazetteer = gazetteer_from_database(session)
-    if not gazetteer.districts:
-        raise InvalidInput("the database has no districts: run `citybrain demo`, or use --gazetteer FILE or --demo")
-    return gazetteer
 
 
 def _print(result: Resolution) -> None:
@@ -126,6 +95,3 @@ def _print(result: Resolution) -> None:
     for reason in result.reasons:
         table.add_row("依据 why", escape(reason))
     console.print(table)
-
-
-from citybrain.cli import geo_file as _geo_file  # noqa: E402,F401  (registers locate-file)

@@ -1,0 +1,99 @@
+"""The registry of analyses: every stored insight is one :class:`Analysis`, run as open → count → judge → store.
+
+- **open**: the cases as the DuckDB view ``cases`` — a file (``analytics.io.open_file``) or the live database
+  (``cases.repository.case_table`` → ``analytics.io.register``, in ``insight.source``);
+- **count**: ``analytics.counting`` (portable SQL over that view);
+- **judge**: the pure statistics of ``analytics``;
+- **store**: one transaction opened here (a run through ``insight.service.save``, or alerts through
+  ``alerts.service.record_day``), with notifications sent after its commit (``alerts.tasks.deliver``).
+
+``citybrain analyze daily``, ``citybrain demo`` and the ``analyze`` commands loop over :data:`ANALYSES` or call
+its steps. Reply quality is registered on the reports side (``reports.jobs.REPLIES``): it reads replies with the
+reports domain's SQL and dates, and insight stays below reports (reports may import insight, never the reverse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.insight.service import RunRecord, save
+
+Note = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Night:
+    """What one night's run is told: the day the warnings judge and how far back the other analyses look."""
+
+    day: date
+    association_days: int = 180
+    hot_days: int = 30
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis: its command name (``citybrain analyze NAME``, ``--only NAME``), what it stores, and how it
+    runs on the live database at night (``None``: only on demand). ``nightly`` returns what was stored, as lines
+    for the operator, the last one the summary; it may tell ``note`` about what it left out (stderr)."""
+
+    name: str
+    stores: str  # the run kind it stores, or "alerts"
+    title: str
+    nightly: Callable[[Database, Night, Note], list[str]] | None = None
+
+
+def store(database: Database, record: RunRecord) -> int:
+    """Store a finished analysis as a run in one transaction of its own; returns the run id."""
+    with database.transaction() as session:
+        return save(session, record)
+
+
+def _associations(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.analytics.associations.analysis import AssociationParams
+    from citybrain.insight import associations
+
+    since = clock.utcnow() - timedelta(days=night.association_days)
+    result, source = associations.from_database(
+        database, AssociationParams(timezone=database.settings.timezone), since=since
+    )
+    run_id = store(database, associations.rules_record(result, f"{source} (last {night.association_days} days)"))
+    return [f"associations: {len(result.rules)} rule(s) stored as run {run_id}"]
+
+
+def _hot_issues(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.insight.hot_issues import run_hot_issues
+
+    board, run_id = run_hot_issues(database, days=night.hot_days, timezone=database.settings.timezone)
+    return [f"hot issues: {len(board.issues)} issue(s) from {board.n_messages} message(s) stored as run {run_id}"]
+
+
+def _warnings(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.analytics.warning_options import WarningOptions
+    from citybrain.insight import warnings
+
+    found, lines = warnings.judge_and_store(database, day=night.day, options=WarningOptions(), note=note)
+    return [*lines, f"warnings for {found.as_of}: {len(warnings.signals(found))} signal(s)"]
+
+
+# The steps import the statistics when they run: `citybrain --help` and the web app's start-up stay light.
+ANALYSES = (
+    Analysis("associations", "associations", "categories reported together in one place and week", _associations),
+    Analysis("hot-issues", "hot_issues", "one problem at one place, ranked by heat", _hot_issues),
+    Analysis("warnings", "alerts", "temporal detectors and the space-time scan for one day", _warnings),
+)
+NIGHTLY = tuple(a.name for a in ANALYSES if a.nightly is not None)
+
+
+def get(name: str) -> Analysis:
+    return next(a for a in ANALYSES if a.name == name)
+
+
+def run_nightly(name: str, database: Database, night: Night, note: Note) -> list[str]:
+    """Run one nightly analysis on the live database and store its result; what was stored, as lines."""
+    nightly = get(name).nightly
+    assert nightly is not None
+    return nightly(database, night, note)
