@@ -30,8 +30,8 @@ demo: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) lint typecheck pytest
 
 lint: $(STAMP) lint-js
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 ## biome: lint, format and import order of src/citybrain/web/static (biome.json); warnings fail.
 lint-js: $(NODE_STAMP)
