@@ -253,13 +253,18 @@ def records(grid: AqiGrid) -> list[dict[str, object]]:
         level_row = levels[s, lo:hi].tolist()
         iaqi_rows = [(code, grid.iaqi[code][s, lo:hi].tolist()) for code in CODES]
         conc_rows = [(code, np.round(grid.concentrations[code][s, lo:hi], 3).tolist()) for code in CODES]
+        noted = np.zeros(hi - lo, dtype=bool)
+        for mask in grid.substituted.values():
+            noted |= mask[s, lo:hi]
+        noted_row = noted.tolist()
         for i in range(hi - lo):
             values = {code: int(row[i]) for code, row in iaqi_rows if row[i] == row[i]}
             aqi = aqi_row[i]
             record: dict[str, object] = {"station": station, key: grid.label(lo + i)}
             record.update(_index_fields(None if aqi != aqi else int(aqi), level_row[i], values))
             record["concentrations"] = {code: row[i] for code, row in conc_rows if row[i] == row[i]}
-            why = reasons(grid, s, lo + i) if len(values) < len(CODES) or (aqi == aqi and aqi >= IAQI_TOP) else []
+            unusual = len(values) < len(CODES) or noted_row[i] or (aqi == aqi and aqi >= IAQI_TOP)
+            why = reasons(grid, s, lo + i) if unusual else []
             record["reasons"] = [{"pollutant": r.code, "zh": r.zh, "en": r.en} for r in why]
             record["reason"] = None if values else _no_index(why)
             out.append(record)
