@@ -6,18 +6,20 @@ The lead registers :func:`command` under ``analyze`` (e.g. ``app.command("aqi")(
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from citybrain.cli.common import console, handle_errors, write_whole
+from citybrain.cli.common import console, handle_errors
 from citybrain.core.errors import InvalidInput
 from citybrain.sensing.air_files import read_air_series
 from citybrain.sensing.air_grid import INDEX_UNITS
-from citybrain.sensing.air_report import DailyRules, daily_report, hourly_report
+from citybrain.sensing.air_report import DailyRules, daily_index, hourly_index, records_by_station
 from citybrain.sensing.aqi import CATEGORIES
 
 PERIODS = ("day", "hour")
@@ -62,9 +64,8 @@ def command(
     if period not in PERIODS:
         raise InvalidInput(f"--period takes day or hour, not {period!r}")
     series = read_air_series(inputs)
-    records = daily_report(series) if period == "day" else hourly_report(series)
-    counts = Counter(str(r["category"]) for r in records if r["aqi"] is not None)
-    document = {
+    grid = daily_index(series) if period == "day" else hourly_index(series)
+    head = {
         "standard": "HJ 633-2012",
         "period": period,
         "inputs": [str(p) for p in inputs],
@@ -72,17 +73,45 @@ def command(
         "units": dict(INDEX_UNITS),
         "measured_units": series.measured_units,
         "stations": list(series.stations),
-        "summary": {
-            "records": len(records),
-            "with_aqi": sum(counts.values()),
-            "without_aqi": len(records) - sum(counts.values()),
-            "categories": {c.zh: counts.get(c.zh, 0) for c in CATEGORIES},
-        },
-        "records": records,
     }
-    write_whole(json_out, json.dumps(document, ensure_ascii=False, separators=(",", ":")))
+    counts: Counter[str] = Counter()
+    written = write_records_whole(json_out, head, records_by_station(grid), counts)
+    with_aqi = sum(counts.values())
     console.print(
-        f"{len(series.stations)} station(s), {len(records):,} {period}(s), {sum(counts.values()):,} with an AQI "
-        f"→ {json_out}",
+        f"{len(series.stations)} station(s), {written:,} {period}(s), {with_aqi:,} with an AQI → {json_out}",
         highlight=False,
     )
+
+
+def write_records_whole(
+    path: Path, head: Mapping[str, object], chunks: Iterable[list[dict[str, object]]], counts: Counter[str]
+) -> int:
+    """Write ``{…head, "records": […], "summary": {…}}`` whole or not at all, as ``cli.common.write_whole`` does,
+    but one station's records at a time: the hourly report of 12 stations × 4 years is 420,768 records, too many to
+    hold as objects and text at once. ``counts`` receives the categories; returns the number of records."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    total = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(json.dumps(dict(head), ensure_ascii=False)[:-1] + ',"records":[')
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                out.write(("," if total else "") + json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))[1:-1])
+                total += len(chunk)
+                counts.update(str(r["category"]) for r in chunk if r["aqi"] is not None)
+            summary = {
+                "records": total,
+                "with_aqi": sum(counts.values()),
+                "without_aqi": total - sum(counts.values()),
+                "categories": {c.zh: counts.get(c.zh, 0) for c in CATEGORIES},
+            }
+            out.write('],"summary":' + json.dumps(summary, ensure_ascii=False) + "}")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return total

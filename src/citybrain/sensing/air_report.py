@@ -30,6 +30,7 @@ Aotizhongxin figures in ../shared/standards/STANDARDS.md (docs/air.md explains t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -244,30 +245,40 @@ def records(grid: AqiGrid) -> list[dict[str, object]]:
     ``{station, date|time, aqi, level, category, primary, iaqi, …}``: ``aqi``, ``level`` and ``category`` are None
     when no pollutant has an index, and ``reason`` says why; ``iaqi`` holds only the pollutants with an index.
     """
-    key = "date" if grid.period == "day" else "time"
+    return [record for chunk in records_by_station(grid) for record in chunk]
+
+
+def records_by_station(grid: AqiGrid) -> Iterator[list[dict[str, object]]]:
+    """:func:`records`, one station at a time (so a writer never holds 12 stations × 35,064 hours at once)."""
     levels = category_levels(grid.aqi)
+    for s in range(len(grid.stations)):
+        yield _station_records(grid, levels, s)
+
+
+def _station_records(grid: AqiGrid, levels: np.ndarray, s: int) -> list[dict[str, object]]:
+    key = "date" if grid.period == "day" else "time"
+    station = grid.stations[s]
+    lo, hi = int(grid.first[s]), int(grid.last[s]) + 1
+    aqi_row = grid.aqi[s, lo:hi].tolist()
+    level_row = levels[s, lo:hi].tolist()
+    iaqi_rows = [(code, grid.iaqi[code][s, lo:hi].tolist()) for code in CODES]
+    conc_rows = [(code, np.round(grid.concentrations[code][s, lo:hi], 3).tolist()) for code in CODES]
+    noted = np.zeros(hi - lo, dtype=bool)
+    for mask in grid.substituted.values():
+        noted |= mask[s, lo:hi]
+    noted_row = noted.tolist()
     out: list[dict[str, object]] = []
-    for s, station in enumerate(grid.stations):
-        lo, hi = int(grid.first[s]), int(grid.last[s]) + 1
-        aqi_row = grid.aqi[s, lo:hi].tolist()
-        level_row = levels[s, lo:hi].tolist()
-        iaqi_rows = [(code, grid.iaqi[code][s, lo:hi].tolist()) for code in CODES]
-        conc_rows = [(code, np.round(grid.concentrations[code][s, lo:hi], 3).tolist()) for code in CODES]
-        noted = np.zeros(hi - lo, dtype=bool)
-        for mask in grid.substituted.values():
-            noted |= mask[s, lo:hi]
-        noted_row = noted.tolist()
-        for i in range(hi - lo):
-            values = {code: int(row[i]) for code, row in iaqi_rows if row[i] == row[i]}
-            aqi = aqi_row[i]
-            record: dict[str, object] = {"station": station, key: grid.label(lo + i)}
-            record.update(_index_fields(None if aqi != aqi else int(aqi), level_row[i], values))
-            record["concentrations"] = {code: row[i] for code, row in conc_rows if row[i] == row[i]}
-            unusual = len(values) < len(CODES) or noted_row[i] or (aqi == aqi and aqi >= IAQI_TOP)
-            why = reasons(grid, s, lo + i) if unusual else []
-            record["reasons"] = [{"pollutant": r.code, "zh": r.zh, "en": r.en} for r in why]
-            record["reason"] = None if values else _no_index(why)
-            out.append(record)
+    for i in range(hi - lo):
+        values = {code: int(row[i]) for code, row in iaqi_rows if row[i] == row[i]}
+        aqi = aqi_row[i]
+        record: dict[str, object] = {"station": station, key: grid.label(lo + i)}
+        record.update(_index_fields(None if aqi != aqi else int(aqi), level_row[i], values))
+        record["concentrations"] = {code: row[i] for code, row in conc_rows if row[i] == row[i]}
+        unusual = len(values) < len(CODES) or noted_row[i] or (aqi == aqi and aqi >= IAQI_TOP)
+        why = reasons(grid, s, lo + i) if unusual else []
+        record["reasons"] = [{"pollutant": r.code, "zh": r.zh, "en": r.en} for r in why]
+        record["reason"] = None if values else _no_index(why)
+        out.append(record)
     return out
 
 
