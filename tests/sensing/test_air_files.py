@@ -224,3 +224,12 @@ def test_table_rows_from_the_factory_and_from_a_file_agree(tmp_path: Path) -> No
     path = tmp_path / "f.csv"
     pacsv.write_csv(hours_table(24), path)
     assert daily_report(read_air_series([path]))[0]["aqi"] == 25
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_leaves_nothing(tmp_path: Path) -> None:
+    source = _write_day(tmp_path / "t.csv")
+    out = tmp_path / "no such dir" / "aqi.json"
+    code, output = _run("--input", str(source), "--json", str(out))
+    assert code == 2
+    assert f"cannot write {out}" in " ".join(output.split())
+    assert list(tmp_path.iterdir()) == [source]
