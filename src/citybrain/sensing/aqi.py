@@ -12,8 +12,9 @@ Choices, each documented where it is made:
   (e.g. 57.00000000000001 for PM2.5 40.6 µg/m³) does not push an exact integer to the next one.
 - **Above the table's top** (e.g. PM2.5 24-h above 500 µg/m³): IAQI 500. The index is defined on 0–500 and the
   table has no band above it; the notes (2) and (3) are the only places where the standard says "no IAQI" for a
-  high value, and they name a replacement. Capping at 500 is what the national platform publishes for such days
-  ("爆表"); a missing index on the worst days would hide them. The record says the cap was applied.
+  high value, and they name a replacement. Such days are commonly reported as AQI 500 ("爆表", off the scale — from
+  our knowledge of practice, not a stored source); a missing index on the worst days would hide them. The record
+  says the cap was applied.
 - **SO2 1-h above 800 µg/m³** (note 2) and **O3 8-h above 800 µg/m³** (note 3): no IAQI from that column
   (``iaqi`` returns NaN); the report substitutes the SO2 24-h IAQI, resp. the O3 1-h IAQI.
 - **Negative or NaN concentration**: no IAQI (NaN).
