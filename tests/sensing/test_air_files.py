@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from citybrain.cli.aqi import command
+from citybrain.cli.analyze.aqi import command
 from citybrain.core.errors import InvalidInput
 from citybrain.sensing.air_files import read_air_files, read_air_series
 from citybrain.sensing.air_report import DailyRules, daily_report, hourly_report

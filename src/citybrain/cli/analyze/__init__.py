@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli.analyze import associations, daily, hot_issues, replies, warnings
+from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, warnings
 
 app = typer.Typer(
     help=(
         "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
-        "how good replies are.\n\n"
+        "how good replies are, the air quality index (AQI).\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
     ),
     no_args_is_help=True,
 )
+app.command("aqi")(aqi.command)
 app.command("associations")(associations.command)
 app.command("daily")(daily.command)
 app.command("hot-issues")(hot_issues.command)

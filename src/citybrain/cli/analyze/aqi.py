@@ -1,6 +1,6 @@
 """``citybrain analyze aqi``: the air quality index (AQI, HJ 633-2012) of hourly air files, daily or hourly.
 
-The lead registers :func:`command` under ``analyze`` (e.g. ``app.command("aqi")(command)`` in cli/analyze.py).
+The index and the file reader (numpy, pyarrow) are imported when the command runs, not when ``--help`` lists it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ import typer
 
 from citybrain.cli.common import console, handle_errors
 from citybrain.core.errors import InvalidInput
-from citybrain.sensing.air_files import read_air_series
-from citybrain.sensing.air_grid import INDEX_UNITS
-from citybrain.sensing.air_report import DailyRules, daily_index, hourly_index, records_by_station
-from citybrain.sensing.aqi import CATEGORIES
 
 PERIODS = ("day", "hour")
 
@@ -61,6 +57,10 @@ def command(
 
         citybrain analyze aqi --input PRSA_Data_Aotizhongxin_20130301-20170228.csv.gz --period day --json aqi.json
     """
+    from citybrain.sensing.air_files import read_air_series
+    from citybrain.sensing.air_grid import INDEX_UNITS
+    from citybrain.sensing.air_report import DailyRules, daily_index, hourly_index, records_by_station
+
     if period not in PERIODS:
         raise InvalidInput(f"--period takes day or hour, not {period!r}")
     series = read_air_series(inputs)
@@ -89,6 +89,8 @@ def write_records_whole(
     """Write ``{…head, "records": […], "summary": {…}}`` whole or not at all, as ``cli.common.write_whole`` does,
     but one station's records at a time: the hourly report of 12 stations × 4 years is 420,768 records, too many to
     hold as objects and text at once. ``counts`` receives the categories; returns the number of records."""
+    from citybrain.sensing.aqi import CATEGORIES
+
     tmp = path.with_name(f".{path.name}.tmp")
     total = 0
     try:
