@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
@@ -26,6 +25,7 @@ from citybrain.analytics.counting.series import DEFAULT_KEYS, NONE_LABEL, DailyS
 from citybrain.analytics.detectors import TemporalSignal, run_all
 from citybrain.analytics.scan import Cluster, ScanConfig, scan
 from citybrain.analytics.stats import benjamini_hochberg
+from citybrain.core.clock import local_midnight_utc as local_midnight_utc  # its home; kept here for old callers
 from citybrain.core.errors import InvalidInput
 
 SCAN_DETECTOR = "stpscan"
@@ -228,11 +228,6 @@ def stable_grid(con: duckdb.DuckDBPyConnection, cell_m: float) -> Grid:
     row = con.execute("SELECT avg(lat) FROM cases WHERE lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180").fetchone()
     mean = float(row[0]) if row and row[0] is not None else 0.0
     return Grid(size_m=cell_m, ref_lat=math.floor(mean) + 0.5, origin_lat=0.0, origin_lon=0.0)
-
-
-def local_midnight_utc(day: date, timezone: str) -> datetime:
-    """The first instant of the city's ``day``, in UTC (to read the database from that day on)."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def last_case_day(con: duckdb.DuckDBPyConnection, timezone: str, today: date) -> date | None:

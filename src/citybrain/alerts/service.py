@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -52,8 +51,8 @@ class Outcome:
 
 
 def city_today(settings: Settings) -> date:
-    """Today in the city's time zone (the day a person means by "today")."""
-    return clock.utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+    """Today in the city's time zone (:func:`citybrain.core.clock.city_today` of ``CITYBRAIN_TIMEZONE``)."""
+    return clock.city_today(settings.timezone)
 
 
 def get_alert(*, session: Session, alert_id: int) -> Alert:

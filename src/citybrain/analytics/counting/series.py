@@ -10,27 +10,25 @@ arithmetic for the local day, GROUP BY) returns the non-empty (key, day) cells; 
 - cases without coordinates are counted (time alone matters here) — ``rows_without_coordinates`` says how many;
 - a NULL key value (no district, no category) becomes its own series labelled ``"(none)"``.
 
-Days are the city's local calendar days (UTC + the zone's offset at ``as_of``; the only engine-specific piece,
-seconds since the epoch, is in :func:`_epoch_sql`).
+Days are the city's local calendar days, cut exactly as the scan's cube cuts them (:mod:`.days`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from citybrain.analytics.counting.days import day_number_sql
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 DEFAULT_KEYS = ("category", "district")
 NONE_LABEL = "(none)"
-DAY_S = 86_400
 SEPARATOR = "\x1f"  # joins a multi-column key while counting; never in a label
 
 
@@ -71,8 +69,7 @@ def daily_counts(
     when a ``by`` column is not in the view, the zone is unknown, or no case falls in the range.
     """
     by = _checked_columns(con, by)
-    offset = _utc_offset_s(timezone, as_of)
-    day_sql = f"CAST(floor(({_epoch_sql('created_at')} + {offset}) / {DAY_S}) AS BIGINT)"
+    day_sql = day_number_sql(con, timezone)
     key_sql = ", ".join(f"COALESCE(CAST({c} AS VARCHAR), '{NONE_LABEL}') AS k{i}" for i, c in enumerate(by))
     con.execute(
         "CREATE OR REPLACE TEMP VIEW series_rows AS "
@@ -80,7 +77,7 @@ def daily_counts(
         "  SELECT *, row_number() OVER (PARTITION BY id ORDER BY created_at) AS copy FROM cases"
         ") AS numbered WHERE copy = 1"
     )
-    today = _local_day(clock.utcnow(), offset)
+    today = clock.city_today(timezone)
     total, distinct, last_seen = _census(con, today)
     if as_of is None and last_seen is None:
         raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
@@ -149,25 +146,6 @@ def _checked_columns(con: duckdb.DuckDBPyConnection, by: Sequence[str]) -> tuple
             f"no column {', '.join(missing)} in the cases; series can be split by {', '.join(sorted(columns))}"
         )
     return chosen
-
-
-def _utc_offset_s(timezone: str, as_of: date | None) -> int:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    moment = datetime.combine(as_of, datetime.min.time()) if as_of else clock.utcnow().replace(tzinfo=None)
-    offset = zone.utcoffset(moment)
-    return int(offset.total_seconds()) if offset is not None else 0
-
-
-def _epoch_sql(column: str) -> str:
-    """Seconds since 1970 of a naive UTC timestamp (DuckDB ``epoch``; Spark SQL: ``unix_timestamp``)."""
-    return f"epoch({column})"
-
-
-def _local_day(moment: datetime, offset: int) -> date:
-    return _day(int((moment.timestamp() + offset) // DAY_S))
 
 
 def _day(number: int) -> date:
