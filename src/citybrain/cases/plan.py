@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from citybrain.cases.lifecycle import Status
 from citybrain.cases.schemas import NewCase
+from citybrain.cases.sla_policy import deadlines
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.directory.snapshot import DepartmentInfo, DirectorySnapshot
@@ -107,8 +108,7 @@ def _dispatch(case: dict[str, Any], department: DepartmentInfo, directory: Direc
     sla = directory.sla(str(case["category_code"]))
     if sla is not None:
         case["sla_code"] = sla.code
-        case["accept_due_at"] = at + timedelta(hours=sla.accept_hours)
-        case["due_at"] = at + timedelta(hours=sla.resolve_hours)
+        case["accept_due_at"], case["due_at"] = deadlines(sla, at)
 
 
 def plan_case(

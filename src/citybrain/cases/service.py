@@ -8,7 +8,7 @@ Every move checks the state machine (409 when the state does not allow it), chan
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from citybrain.cases import plan, repository
 from citybrain.cases.lifecycle import OPEN_STATES, TRANSITIONS, Status
 from citybrain.cases.schemas import ActionIn, NewCase
+from citybrain.cases.sla_policy import deadlines
 from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.directory import repository as directory_repo
@@ -124,8 +125,7 @@ def dispatch(
     case.needs_review = False  # a person or a rule decided: off the human dispatch queue
     if sla is not None:
         case.sla_code = sla.code
-        case.accept_due_at = at + timedelta(hours=sla.accept_hours)
-        case.due_at = at + timedelta(hours=sla.resolve_hours)
+        case.accept_due_at, case.due_at = deadlines(sla, at)
     case.accepted_at = None
     case.updated_at = clock.utcnow()
     session.flush()
