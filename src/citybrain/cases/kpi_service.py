@@ -282,6 +282,13 @@ def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") ->
     return KpiReport(query, _key_columns(query), rows, evaluate(total))
 
 
+def totals(*, session: Session, timezone: str, start: date, end: date, as_of: datetime) -> dict[str, KpiValue]:
+    """Every KPI over the cases received from ``start`` to ``end`` (local dates, inclusive), judged at ``as_of``,
+    no grouping: the ``total`` of ``GET /api/v1/kpis?from=…&to=…&as_of=…`` (the landing page shows three)."""
+    query = parse_query(timezone=timezone, start=start, end=end, as_of=as_of)
+    return kpi_report(session=session, query=query).total
+
+
 def _key_columns(query: KpiQuery) -> tuple[str, ...]:
     columns: list[str] = []
     for dim in query.by:

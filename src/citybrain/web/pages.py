@@ -26,9 +26,8 @@ def _percent(value: float | None) -> str:
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, db: DbDep) -> HTMLResponse:
     """The city's numbers today: volumes, open and overdue cases, the three rates, the latest cases (masked)."""
-    tz = overview.zone(request.app.state.settings.timezone)
     with db.reading() as session:
-        data = overview.overview(session, now=clock.utcnow(), tz=tz)
+        data = overview.overview(session, now=clock.utcnow(), timezone=request.app.state.settings.timezone)
         insight = overview.insight(session)
     rates = [
         ("响应率", "Response rate", _percent(data.response_rate)),

@@ -36,7 +36,7 @@ def portal_page(request: Request, db: DbDep) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     with db.reading() as session:
         groups = portal_service.service_groups(session)
-        data = overview.overview(session, now=clock.utcnow(), tz=overview.zone(settings.timezone))
+        data = overview.overview(session, now=clock.utcnow(), timezone=settings.timezone)
     rates = [
         ("响应率", "Response rate", _percent(data.response_rate), "rate-response"),
         ("解决率", "Resolution rate", _percent(data.resolution_rate), "rate-resolution"),
