@@ -34,6 +34,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({"open", "acknowledged", "snoozed"}), "closed"),
     "reopen": (frozenset({"closed"}), "open"),
 }
+#: Alert statuses (预警状态) and actions (预警处置): (中文, English), shown by the desk.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "open"),
+    "acknowledged": ("已确认", "acknowledged"),
+    "snoozed": ("暂缓中", "snoozed"),
+    "closed": ("已关闭", "closed"),
+}
+ACTION_NAMES: dict[str, tuple[str, str]] = {
+    "acknowledge": ("确认", "Acknowledge"),
+    "snooze": ("暂缓", "Snooze"),
+    "close": ("关闭", "Close"),
+    "reopen": ("重开", "Reopen"),
+}
 PAST_ACTIONS = {"acknowledge": "acknowledged", "snooze": "snoozed", "close": "closed", "reopen": "reopened"}
 
 

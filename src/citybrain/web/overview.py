@@ -25,6 +25,8 @@ from citybrain.insight import service as insight_service
 
 #: The rates are over the cases received in the last this many local days, today included.
 RATE_DAYS = 30
+#: The three rates (三率) the pages show, by their names in cases.kpis.KPIS.
+RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
 @dataclass(frozen=True)
