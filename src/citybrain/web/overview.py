@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -71,7 +71,7 @@ def overview(session: Session, *, now: datetime, timezone: str, latest: int = 10
         response_rate=_rate(rates["response_rate"]),
         resolution_rate=_rate(rates["resolution_rate"]),
         satisfaction_rate=_rate(rates["satisfaction_rate"]),
-        latest=_latest(session, timezone, latest),
+        latest=_latest(session, tz, latest),
     )
 
 
@@ -79,8 +79,7 @@ def _rate(value: KpiValue) -> float | None:
     return None if value is None else float(value)
 
 
-def _latest(session: Session, timezone: str, limit: int) -> list[LatestCase]:
-    tz = clock.city_zone(timezone)
+def _latest(session: Session, tz: tzinfo, limit: int) -> list[LatestCase]:
     rows = []
     for case in cases_repository.recent_cases(session, limit):
         zh, en = STATUS_NAMES.get(Status(case.status), (case.status, case.status))
