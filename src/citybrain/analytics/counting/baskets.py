@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from citybrain.analytics.counting.days import EPOCH, day_number_sql
+from citybrain.analytics.counting import days
 from citybrain.analytics.counting.grid import Grid, grid_for
 from citybrain.core.errors import InvalidInput
 
@@ -73,8 +73,12 @@ def count_baskets(con: duckdb.DuckDBPyConnection, *, cell_m: float, window_days:
     if window_days < 1:
         raise InvalidInput(f"window must be at least 1 day, got {window_days}")
     grid = grid_for(con, cell_m)
-    day_sql = day_number_sql(con, timezone)
+    offset = days.current_offset(timezone)
+    day_sql = days.day_sql(timezone, offset)
     table = _arrow(con, _count_sql(grid, window_days, day_sql))
+    if not _offset_held(table, timezone, offset, window_days):  # the zone changed offset: cut by its rules
+        day_sql = days.day_sql(timezone, None)
+        table = _arrow(con, _count_sql(grid, window_days, day_sql))
     placed = pc.is_valid(table.column("cell_row")).to_numpy(zero_copy_only=False)
     named = pc.is_valid(table.column("category")).to_numpy(zero_copy_only=False)
     n = table.column("n").to_numpy().astype(np.int64)
@@ -113,8 +117,18 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
         return con.execute(sql).to_arrow_table()
 
 
+def _offset_held(table: pa.Table, timezone: str, offset: int, window_days: int) -> bool:
+    """Whether the zone kept ``offset`` over every window the counts fell in."""
+    wins = table.column("win").drop_null()
+    if len(wins) == 0:
+        return True
+    low, high = pc.min(wins).as_py(), pc.max(wins).as_py()
+    first = ANCHOR + timedelta(days=low * window_days)
+    return days.holds(timezone, offset, first, ANCHOR + timedelta(days=(high + 1) * window_days - 1))
+
+
 def _window_sql(window_days: int, day_sql: str) -> str:
-    origin = (ANCHOR - EPOCH).days
+    origin = (ANCHOR - days.EPOCH).days
     return f"CAST(floor(({day_sql} - {origin}) / {window_days}) AS BIGINT)"
 
 

@@ -1,17 +1,15 @@
-"""The city's local day of a case, as SQL: the one definition the daily series, the baskets and the cube share.
+"""The city's local day of a case, as SQL: the one definition the daily series, the baskets and the scan's cube share.
 
-A day is the city's calendar day (``CITYBRAIN_TIMEZONE``), as DuckDB's ``timezone('{zone}', …)`` cuts it. That
-conversion costs about 30 times the epoch arithmetic on ten million rows, so when the zone keeps one UTC offset
-over every date the cases span (China since 1991, any zone without daylight saving) the same day is computed as
-``floor((epoch + offset) / 86400)``; a zone that changes offset inside the span (New York) gets ``timezone()``.
+A day is the city's calendar day (``CITYBRAIN_TIMEZONE``), exactly as DuckDB's ``timezone('{zone}', …)`` cuts it
+(``counting/cube.py``). That conversion costs about 30 times plain epoch arithmetic on millions of rows, so a count
+first cuts days with one UTC offset, the zone's offset now (``floor((epoch + offset) / 86400)``), then checks with
+:func:`holds` that the zone kept that offset over every day the count produced. Only when it did not (daylight
+saving, as in New York, or a zone whose rules changed) is the count redone with :func:`day_sql` ``(zone, None)``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-import duckdb
 
 from citybrain.core import clock
 
@@ -19,36 +17,36 @@ DAY_S = 86_400
 EPOCH = date(1970, 1, 1)
 
 
-def day_number_sql(con: duckdb.DuckDBPyConnection, timezone: str, column: str = "created_at") -> str:
-    """A BIGINT expression: the local day of ``column`` (naive UTC) as days since 1970-01-01 in ``timezone``.
+def current_offset(timezone: str) -> int:
+    """The zone's UTC offset now, in seconds (InvalidInput when the zone is unknown): the first guess of a count."""
+    return _seconds(timezone, clock.utcnow())
 
-    InvalidInput when the zone is unknown. Reads the span of ``column`` in the ``cases`` view once.
+
+def day_sql(timezone: str, offset: int | None, column: str = "created_at") -> str:
+    """A BIGINT expression: the local day of ``column`` (naive UTC) as days since 1970-01-01.
+
+    With ``offset`` (seconds) the day is cut at that fixed offset; with ``None``, by the zone's own rules.
     """
-    zone = clock.city_zone(timezone)
-    first, last = con.execute(f"SELECT min({column}), max({column}) FROM cases").fetchone() or (None, None)
-    offset = _fixed_offset_s(zone, first, last)
     if offset is not None:
         return f"CAST(floor(({_epoch_sql(column)} + {offset}) / {DAY_S}) AS BIGINT)"
-    name = timezone.replace("'", "")
-    return f"CAST(CAST(timezone('{name}', timezone('UTC', {column})) AS DATE) - DATE '{EPOCH.isoformat()}' AS BIGINT)"
+    zone = clock.city_zone(timezone).key.replace("'", "")
+    return f"CAST(CAST(timezone('{zone}', timezone('UTC', {column})) AS DATE) - DATE '{EPOCH.isoformat()}' AS BIGINT)"
 
 
-def _fixed_offset_s(zone: ZoneInfo, first: datetime | None, last: datetime | None) -> int | None:
-    """The zone's one UTC offset (seconds) over [first, last], sampled every 12 hours; None if it changes."""
-    if first is None or last is None:
-        return _seconds(zone, clock.utcnow())
-    moment = datetime.combine(first.date(), time(), UTC) - timedelta(days=1)
-    offsets = set()
-    while moment <= last.replace(tzinfo=UTC) + timedelta(days=1):
-        offsets.add(_seconds(zone, moment))
-        if len(offsets) > 1:
-            return None
+def holds(timezone: str, offset: int, first: date, last: date) -> bool:
+    """Whether the zone's offset was ``offset`` throughout ``first`` … ``last`` (a day of margin each side, sampled
+    every 12 hours: no zone changes its offset twice within half a day)."""
+    moment = datetime.combine(first - timedelta(days=1), time(), UTC)
+    end = datetime.combine(last + timedelta(days=2), time(), UTC)
+    while moment <= end:
+        if _seconds(timezone, moment) != offset:
+            return False
         moment += timedelta(hours=12)
-    return offsets.pop()
+    return True
 
 
-def _seconds(zone: ZoneInfo, moment: datetime) -> int:
-    offset = moment.astimezone(zone).utcoffset()
+def _seconds(timezone: str, moment: datetime) -> int:
+    offset = moment.astimezone(clock.city_zone(timezone)).utcoffset()
     return int(offset.total_seconds()) if offset is not None else 0
 
 

@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from citybrain.analytics.counting.days import day_number_sql
+from citybrain.analytics.counting import days
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
@@ -69,7 +69,22 @@ def daily_counts(
     when a ``by`` column is not in the view, the zone is unknown, or no case falls in the range.
     """
     by = _checked_columns(con, by)
-    day_sql = day_number_sql(con, timezone)
+    offset = days.current_offset(timezone)
+    _series_rows(con, by, days.day_sql(timezone, offset))
+    today = clock.city_today(timezone)
+    total, distinct, last_seen, span = _census(con, today)
+    if span is not None and not days.holds(timezone, offset, *span):  # the zone changed offset: cut by its rules
+        _series_rows(con, by, days.day_sql(timezone, None))
+        total, distinct, last_seen, span = _census(con, today)
+    if as_of is None and last_seen is None:
+        raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
+    end = as_of if as_of is not None else last_seen or today
+    end_day = (end - date(1970, 1, 1)).days
+    start_day = (since - date(1970, 1, 1)).days if since else None
+    return _dense(con, by, end_day, start_day, total, total - distinct)
+
+
+def _series_rows(con: duckdb.DuckDBPyConnection, by: tuple[str, ...], day_sql: str) -> None:
     key_sql = ", ".join(f"COALESCE(CAST({c} AS VARCHAR), '{NONE_LABEL}') AS k{i}" for i, c in enumerate(by))
     con.execute(
         "CREATE OR REPLACE TEMP VIEW series_rows AS "
@@ -77,14 +92,6 @@ def daily_counts(
         "  SELECT *, row_number() OVER (PARTITION BY id ORDER BY created_at) AS copy FROM cases"
         ") AS numbered WHERE copy = 1"
     )
-    today = clock.city_today(timezone)
-    total, distinct, last_seen = _census(con, today)
-    if as_of is None and last_seen is None:
-        raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
-    end = as_of if as_of is not None else last_seen or today
-    end_day = (end - date(1970, 1, 1)).days
-    start_day = (since - date(1970, 1, 1)).days if since else None
-    return _dense(con, by, end_day, start_day, total, total - distinct)
 
 
 def _dense(
@@ -128,11 +135,15 @@ def _dense(
     )
 
 
-def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date | None]:
-    """Rows, distinct case ids, and the last local day with a case that is not after ``today``."""
+def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date | None, tuple[date, date] | None]:
+    """Rows, distinct case ids, the last local day with a case that is not after ``today``, and the days spanned."""
     total, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM cases").fetchone() or (0, 0)
-    last = con.execute("SELECT max(day) FROM series_rows WHERE day <= ?", [(today - date(1970, 1, 1)).days]).fetchone()
-    return int(total), int(distinct), _day(int(last[0])) if last and last[0] is not None else None
+    last, first_day, last_day = con.execute(
+        "SELECT max(CASE WHEN day <= ? THEN day END), min(day), max(day) FROM series_rows",
+        [(today - date(1970, 1, 1)).days],
+    ).fetchone() or (None, None, None)
+    span = None if first_day is None else (_day(int(first_day)), _day(int(last_day)))
+    return int(total), int(distinct), _day(int(last)) if last is not None else None, span
 
 
 def _checked_columns(con: duckdb.DuckDBPyConnection, by: Sequence[str]) -> tuple[str, ...]:
