@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from citybrain.alerts import service
 from citybrain.cases import service as case_service
 from citybrain.cases.schemas import ContactIn, NewCase
+from citybrain.core import clock
 from citybrain.core.db import Database
 from tests.alerts.conftest import DAY, cluster, temporal
 from tests.conftest import make_key
@@ -68,7 +69,7 @@ def test_actions_follow_the_version(app_client: TestClient, db: Database, operat
     stale = _act(app_client, operator_headers, alert_id, "close", version=1)
     assert stale.status_code == 409
     assert "version 2, you had 1" in stale.json()["error"]["message"]
-    until = (service.city_today(db.settings) + timedelta(days=2)).isoformat()
+    until = (clock.city_today(db.settings.timezone) + timedelta(days=2)).isoformat()
     snoozed = _act(app_client, operator_headers, alert_id, "snooze", version=2, until=until)
     assert (snoozed.json()["status"], snoozed.json()["snoozed_until"]) == ("snoozed", until)
     assert _act(app_client, operator_headers, alert_id, "close", version=3).json()["status"] == "closed"
@@ -84,7 +85,7 @@ def test_actions_follow_the_version(app_client: TestClient, db: Database, operat
 def test_bad_requests(app_client: TestClient, db: Database, operator_headers: dict[str, str]) -> None:
     alert_id = _raise(db, temporal())
     assert _act(app_client, operator_headers, alert_id, "acknowledge").status_code == 422  # no version
-    today = service.city_today(db.settings).isoformat()
+    today = clock.city_today(db.settings.timezone).isoformat()
     past = _act(app_client, operator_headers, alert_id, "snooze", version=1, until=today)
     assert (past.status_code, past.json()["error"]["code"]) == (400, "invalid_input")
     assert _act(app_client, operator_headers, alert_id, "reopen", version=1).status_code == 409

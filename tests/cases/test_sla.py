@@ -12,11 +12,14 @@ from typer.testing import CliRunner
 
 from citybrain.cases import repository, service, sla
 from citybrain.cases.lifecycle import Status
+from citybrain.cases.schemas import NewCase
 from citybrain.cli.main import app
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
-from tests.cases.conftest import DEPT_B, T0, make_case
+from citybrain.directory.sla import deadlines
+from citybrain.simulate.lifecycle import SimEvent, Sla, derive_state
+from tests.cases.conftest import DEPT_B, ROUTED, T0, make_case
 
 
 def _sweep(db: Database, settings: Settings, hours: float) -> list[tuple[int, str, str]]:
@@ -42,6 +45,22 @@ def test_deadlines_are_set_at_dispatch(city: Database) -> None:
         case = make_case(session)
         assert (case.sla_code, case.dispatched_at) == ("cbt_sla", T0)
         assert (case.accept_due_at, case.due_at) == (T0 + timedelta(hours=1), T0 + timedelta(hours=10))
+
+
+def test_a_policy_sets_both_deadlines_from_the_dispatch() -> None:
+    policy = Sla("p", accept_hours=1.5, resolve_hours=72)
+    assert deadlines(policy, T0) == (T0 + timedelta(hours=1.5), T0 + timedelta(days=3))
+
+
+def test_routing_at_intake_and_the_simulator_set_the_same_deadlines_as_dispatch(city: Database) -> None:
+    """派单 by a person (service.dispatch), by a routing rule at intake (plan_case), and in the synthetic city."""
+    with clock.frozen(T0), city.transaction() as session:
+        routed = service.create_case(session=session, data=NewCase(text="路灯不亮", category_code=ROUTED), actor="t")
+        assert (routed.status, routed.dispatched_at) == (Status.DISPATCHED.value, T0)
+        assert (routed.accept_due_at, routed.due_at) == (T0 + timedelta(hours=1), T0 + timedelta(hours=10))
+    dispatch = SimEvent(T0, "dispatcher", "dispatch", "received", "dispatched", DEPT_B)
+    state = derive_state([dispatch], Sla("cbt_sla", accept_hours=1, resolve_hours=10))
+    assert (state.accept_due_at, state.due_at) == (T0 + timedelta(hours=1), T0 + timedelta(hours=10))
 
 
 def test_sweep_reminds_then_escalates_each_deadline_once(city: Database, settings: Settings) -> None:

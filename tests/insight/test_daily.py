@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from citybrain.alerts import service as alerts_service
 from citybrain.cli.analyze import daily
 from citybrain.cli.main import app
 from citybrain.core import clock
@@ -57,7 +56,7 @@ def test_only_runs_the_named_jobs_and_refuses_unknown_ones(city: Database) -> No
 
 @pytest.mark.slow
 def test_the_demo_fills_the_insight_panels_beside_the_server(city: Database) -> None:
-    night = jobs.Night(day=alerts_service.city_today(city.settings) - timedelta(days=1))
+    night = jobs.Night(day=clock.city_today(city.settings.timezone) - timedelta(days=1))
     notes: list[str] = []
     for name in jobs.NIGHTLY:  # what `citybrain demo` runs in a thread while it serves
         jobs.run_nightly(name, city, night, notes.append)

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from citybrain.cases.kpis import KPIS
 from citybrain.cases.lifecycle import TRANSITIONS, Status
 from citybrain.core.db import Database
-from citybrain.web.desk import ACTION_EN
+from citybrain.core.settings import Settings
 from tests.conftest import make_key
 from tests.web.scripts import served_modules
 
@@ -52,7 +53,7 @@ class TestDeskPage:
         assert style.headers["content-type"].startswith("text/css")
 
     def test_every_action_and_status_has_its_chinese_and_english_name(self, app_client: TestClient) -> None:
-        assert set(ACTION_EN) == set(TRANSITIONS)
+        assert all(t.name_zh and t.name_en for t in TRANSITIONS.values())
         labels = _labels(app_client.get("/desk").text)
         assert labels["actions"]["accept"] == ["签收", "Sign for"]
         assert set(labels["actions"]) == set(TRANSITIONS)
@@ -60,13 +61,23 @@ class TestDeskPage:
         assert labels["alert_actions"]["reopen"][:2] == ["重开", "Reopen"]
         assert labels["alert_actions"]["reopen"][2] == ["closed"]
 
-    def test_the_page_carries_the_citys_time_zone(self, app_client: TestClient) -> None:
-        assert _labels(app_client.get("/desk").text)["zone"] == "Asia/Shanghai"  # CITYBRAIN_TIMEZONE's default
+    def test_the_labels_carry_the_kpis_the_flat_catalogue_and_the_citys_zone(
+        self, app_client: TestClient, settings: Settings
+    ) -> None:
+        labels = _labels(app_client.get("/desk").text)
+        assert labels["zone"] == settings.timezone == "Asia/Shanghai"
+        assert labels["kpis"]["response_rate"] == ["响应率", "response rate"]
+        assert set(labels["kpis"]) == {k.name for k in KPIS}
+        flat = labels["labels"]
+        assert flat["action.reject"] == ["退单", "Send back"]
+        assert flat["status.in_progress"] == ["处理中", "in progress"]
+        assert flat["alert_status.snoozed"] == ["暂缓中", "snoozed"]
+        assert flat["kpi_short.response_rate"] == ["响应率", "response"]
 
     def test_the_desk_page_of_the_docs_names_every_action(self) -> None:
         doc = (Path(__file__).resolve().parents[2] / "docs" / "desk.md").read_text(encoding="utf-8")
         for action, transition in TRANSITIONS.items():
-            assert f"{transition.name_zh} {ACTION_EN[action]}" in doc, f"docs/desk.md does not describe {action}"
+            assert f"{transition.name_zh} {transition.name_en}" in doc, f"docs/desk.md does not describe {action}"
 
     def test_the_landing_page_links_to_the_desk(self, app_client: TestClient) -> None:
         assert 'href="/desk"' in app_client.get("/").text

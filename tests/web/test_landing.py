@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
 from citybrain.simulate.load import load_city
+from citybrain.web import overview
+from tests.conftest import make_key
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
@@ -37,3 +40,37 @@ def test_landing_page_works_on_an_empty_city(app_client: TestClient) -> None:
     assert page.status_code == 200
     assert 'id="cases-today">0<' in page.text
     assert "—" in page.text
+
+
+RATE_NAMES = {"响应率": "response_rate", "解决率": "resolution_rate", "满意率": "satisfaction_rate"}
+
+
+def _shown(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def test_the_three_rates_are_the_kpi_apis_for_the_same_window(
+    db: Database, app_client: TestClient, settings: Settings
+) -> None:
+    """Landing page and portal: 响应率 / 解决率 / 满意率 of the last 30 local days = GET /api/v1/kpis's total."""
+    now = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in the city: the window starts at a midnight
+    with db.transaction() as session:
+        load_city(session, seed=3, days=45, cases_per_day=40, now=now - timedelta(minutes=1))
+    start, end = overview.rate_window(clock.city_today(settings.timezone, now))
+    assert (start, end) == (date(2026, 2, 1), date(2026, 3, 2))
+    with clock.frozen(now):
+        landing, portal = app_client.get("/").text, app_client.get("/portal").text
+        params = {"from": start.isoformat(), "to": end.isoformat(), "as_of": clock.iso(now)}
+        response = app_client.get("/api/v1/kpis", params=params, headers={"X-API-Key": make_key(db, "supervisor")})
+    assert response.status_code == 200, response.text
+    total = response.json()["total"]
+    assert all(total[name] is not None for name in RATE_NAMES.values())
+    found = re.findall(r'<div class="num"[^>]*>([^<]+)</div><div>(响应率|解决率|满意率)', landing)
+    assert {zh: value for value, zh in found} == {zh: _shown(total[name]) for zh, name in RATE_NAMES.items()}
+    for zh, name in RATE_NAMES.items():
+        assert f'id="rate-{name.removesuffix("_rate")}">{_shown(total[name])}<' in portal, zh
+    with db.reading() as session:
+        data = overview.overview(session, now=now, timezone=settings.timezone)
+    assert (data.response_rate, data.resolution_rate, data.satisfaction_rate) == tuple(
+        total[name] for name in RATE_NAMES.values()
+    )

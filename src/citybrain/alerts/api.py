@@ -26,6 +26,7 @@ from citybrain.alerts.schemas import (
 )
 from citybrain.auth.deps import AlertHandler
 from citybrain.auth.roles import Principal
+from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.http import DbDep, writing
 from citybrain.models.alerts import Alert
@@ -78,7 +79,7 @@ def _act(db: Database, principal: Principal, alert_id: int, action: str, body: A
             actor=principal.name,
             note=body.note,
             until=until,
-            today=service.city_today(db.settings),
+            today=clock.city_today(db.settings.timezone),
         )
         detail = _detail(session, alert)
     return detail

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -35,6 +34,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "close": (frozenset({"open", "acknowledged", "snoozed"}), "closed"),
     "reopen": (frozenset({"closed"}), "open"),
 }
+#: Alert statuses (预警状态) and actions (预警处置): (中文, English), shown by the desk.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "open": ("待处理", "open"),
+    "acknowledged": ("已确认", "acknowledged"),
+    "snoozed": ("暂缓中", "snoozed"),
+    "closed": ("已关闭", "closed"),
+}
+ACTION_NAMES: dict[str, tuple[str, str]] = {
+    "acknowledge": ("确认", "Acknowledge"),
+    "snooze": ("暂缓", "Snooze"),
+    "close": ("关闭", "Close"),
+    "reopen": ("重开", "Reopen"),
+}
 PAST_ACTIONS = {"acknowledge": "acknowledged", "snooze": "snoozed", "close": "closed", "reopen": "reopened"}
 
 
@@ -49,11 +61,6 @@ class Outcome:
     def audible(self) -> bool:
         """Raised, or grown while open: someone should hear of it (acknowledged and snoozed alerts stay quiet)."""
         return self.action == "raised" or (self.action == "grew" and self.alert.status == "open")
-
-
-def city_today(settings: Settings) -> date:
-    """Today in the city's time zone (the day a person means by "today")."""
-    return clock.utcnow().astimezone(ZoneInfo(settings.timezone)).date()
 
 
 def get_alert(*, session: Session, alert_id: int) -> Alert:

@@ -8,12 +8,12 @@ the per-case durations anyway, so one streamed pass computes everything.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, DateTime, or_, select, type_coerce
+from sqlalchemy import ColumnElement, DateTime, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from citybrain.cases.kpis import CaseFacts
@@ -114,3 +114,25 @@ def category_names(session: Session) -> dict[str, tuple[str, str, int, bool]]:
 
 def category_exists(session: Session, code: str) -> bool:
     return session.get(Category, code) is not None
+
+
+# --- the landing page's tiles: plain counts of the live table -----------------------------------------------------
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)
+
+
+def received_since(session: Session, since: datetime) -> int:
+    """Cases received (受理) at or after ``since``."""
+    return _count(session, Case.created_at >= since)
+
+
+def in_states(session: Session, states: Iterable[str]) -> int:
+    """Cases whose status is one of ``states`` now."""
+    return _count(session, Case.status.in_(list(states)))
+
+
+def past_due_in_states(session: Session, states: Iterable[str], now: datetime) -> int:
+    """Cases in one of ``states`` whose resolve deadline (办结时限) passed before ``now``."""
+    return _count(session, Case.status.in_(list(states)), Case.due_at < now)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -104,13 +104,6 @@ def _parse_as_of(value: str | datetime | None, tz: ZoneInfo) -> datetime:
     return (value.replace(tzinfo=tz) if value.tzinfo is None else value).astimezone(UTC)
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r} (CITYBRAIN_TIMEZONE)") from None
-
-
 def parse_query(
     *,
     timezone: str,
@@ -139,7 +132,7 @@ def parse_query(
     first, last = _parse_date(start, "from"), _parse_date(end, "to")
     if first and last and first > last:
         raise InvalidInput(f"from ({first}) is after to ({last})")
-    tz = zone(timezone)
+    tz = clock.city_zone(timezone)
     return KpiQuery(
         as_of=_parse_as_of(as_of, tz),
         timezone=timezone,
@@ -201,12 +194,9 @@ def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFi
     if query.category is not None and not repo.category_exists(session, query.category):
         raise InvalidInput(f"no category with code {query.category!r}")
 
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-
     return repo.FactFilter(
-        start=midnight(query.start) if query.start else None,
-        end=midnight(query.end + timedelta(days=1)) if query.end else None,
+        start=clock.local_midnight_utc(query.start, tz) if query.start else None,
+        end=clock.local_midnight_utc(query.end + timedelta(days=1), tz) if query.end else None,
         department_id=department_id,
         district_code=query.district,
         category_code=query.category,
@@ -263,7 +253,7 @@ class KpiReport:
 
 def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") -> KpiReport:
     """Stream the cases received in the window once, tallying each into its group."""
-    tz = zone(query.timezone)
+    tz = clock.city_zone(query.timezone)
     where = _fact_filter(session, query, tz)
     directory = _Directory(
         repo.department_names(session), repo.district_names(session), repo.category_names(session),
@@ -290,6 +280,13 @@ def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") ->
         total.merge(tally)
     rows = _rows(query, directory, groups, query.start or first, query.end or last)
     return KpiReport(query, _key_columns(query), rows, evaluate(total))
+
+
+def totals(*, session: Session, timezone: str, start: date, end: date, as_of: datetime) -> dict[str, KpiValue]:
+    """Every KPI over the cases received from ``start`` to ``end`` (local dates, inclusive), judged at ``as_of``,
+    no grouping: the ``total`` of ``GET /api/v1/kpis?from=…&to=…&as_of=…`` (the landing page shows three)."""
+    query = parse_query(timezone=timezone, start=start, end=end, as_of=as_of)
+    return kpi_report(session=session, query=query).total
 
 
 def _key_columns(query: KpiQuery) -> tuple[str, ...]:

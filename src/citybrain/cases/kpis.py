@@ -156,12 +156,14 @@ class Kpi:
     definition: str
     formula: str
     value: Callable[[Tally], KpiValue]
+    short: tuple[str, str] | None = None  # (中文, English) heads of a narrow table; None: the full names
 
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("received", "受理量", "received", "count",
         "Cases received (受理) in the period, whatever became of them.",
-        "count(cases)", lambda t: t.received),
+        "count(cases)", lambda t: t.received,
+        short=("受理", "received")),
     Kpi("dispatched", "派单量", "dispatched", "count",
         "Cases of the cohort sent to a department (派单): dispatched_at is set.",
         "count(dispatched_at is not null)", lambda t: t.dispatched),
@@ -181,7 +183,8 @@ KPIS: tuple[Kpi, ...] = (
         "Cases past their resolve deadline (超期): still unresolved with due_at before the report's as-of time, "
         "or resolved (or closed) after due_at. Invalid and merged cases are never overdue.",
         "count(unresolved and due_at < as_of) + count(coalesce(resolved_at, closed_at) > due_at)",
-        lambda t: t.overdue),
+        lambda t: t.overdue,
+        short=("超期", "overdue")),
     Kpi("overdue_open", "在办超期件数", "overdue, still open", "count",
         "The part of 'overdue' still unresolved at the as-of time: what needs 督办 now.",
         "count(unresolved and due_at < as_of)", lambda t: t.overdue_open),
@@ -191,7 +194,8 @@ KPIS: tuple[Kpi, ...] = (
         "case sent back (退单) and waiting in the dispatch queue. "
         "A case with no sign-for deadline counts as on time once signed for.",
         "count(accepted_at <= accept_due_at) / count(dispatched, excluding not-yet-due unsigned)",
-        lambda t: ratio(t.accepted_on_time, t.response_due)),
+        lambda t: ratio(t.accepted_on_time, t.response_due),
+        short=("响应率", "response")),
     Kpi("callbacks", "回访量", "callbacks", "count",
         "Cases of the cohort the centre checked back with the citizen (回访): callback_at, resolved or "
         "satisfaction is set. The case keeps the answers of its latest callback.",
@@ -200,22 +204,26 @@ KPIS: tuple[Kpi, ...] = (
         "Share of called-back cases where the citizen said the problem is resolved (cases.resolved, the answer "
         "at the latest callback, so a case called back twice counts once).",
         "count(resolved = true) / count(resolved is not null)",
-        lambda t: ratio(t.resolved_yes, t.resolution_answers)),
+        lambda t: ratio(t.resolved_yes, t.resolution_answers),
+        short=("解决率", "resolved")),
     Kpi("satisfaction_rate", "满意率", "satisfaction rate", "rate",
         "Share of scored callbacks where the citizen was satisfied: satisfaction 4 (基本满意) or 5 (满意) "
         "on the 1-5 scale.",
         "count(satisfaction >= 4) / count(satisfaction is not null)",
-        lambda t: ratio(t.satisfied, t.scored)),
+        lambda t: ratio(t.satisfied, t.scored),
+        short=("满意率", "satisfied")),
     Kpi("satisfaction_mean", "平均满意度", "mean satisfaction", "score",
         "Mean satisfaction score (1-5) over the scored callbacks, to two decimals.",
         "sum(satisfaction) / count(satisfaction is not null)",
         lambda t: None if t.scored == 0 else round(t.score_sum / t.scored, 2)),
     Kpi("median_hours_to_accept", "签收时长中位数(小时)", "median hours to accept", "hours",
         "Median hours from the latest dispatch (派单) to signing for it (签收), over signed-for cases.",
-        "median(accepted_at - dispatched_at)", lambda t: median_hours(t.accept_hours)),
+        "median(accepted_at - dispatched_at)", lambda t: median_hours(t.accept_hours),
+        short=("签收(h)", "accept h")),
     Kpi("median_hours_to_resolve", "办结时长中位数(小时)", "median hours to resolve", "hours",
         "Median hours from receipt (受理) to resolution (办结), over resolved cases.",
-        "median(resolved_at - created_at)", lambda t: median_hours(t.resolve_hours)),
+        "median(resolved_at - created_at)", lambda t: median_hours(t.resolve_hours),
+        short=("办结(h)", "resolve h")),
 )  # fmt: skip
 
 KPI_NAMES = tuple(k.name for k in KPIS)

@@ -58,6 +58,7 @@ class Transition:
     sources: frozenset[Status]
     target: Status | None  # None: the action records an event without moving the case
     name_zh: str
+    name_en: str  # beside the Chinese on the desk's buttons (签收 Sign for)
     by: Actor
     needs: str | None  # the body field the action cannot do without
     summary: str
@@ -67,12 +68,12 @@ def _t(
     action: str,
     sources: set[Status] | frozenset[Status],
     target: Status | None,
-    name_zh: str,
+    names: tuple[str, str],
     by: Actor,
     needs: str | None,
     summary: str,
 ) -> Transition:
-    return Transition(action, frozenset(sources), target, name_zh, by, needs, summary)
+    return Transition(action, frozenset(sources), target, *names, by, needs, summary)
 
 
 _OP, _DEPT = Actor.OPERATOR, Actor.DEPARTMENT
@@ -80,33 +81,34 @@ _OP, _DEPT = Actor.OPERATOR, Actor.DEPARTMENT
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("dispatch", {Status.RECEIVED}, Status.DISPATCHED, "派单", _OP, "department_code",
+        _t("dispatch", {Status.RECEIVED}, Status.DISPATCHED, ("派单", "Dispatch"), _OP, "department_code",
            "Hand the case to a department and start its sign-for and resolve deadlines."),
-        _t("accept", {Status.DISPATCHED}, Status.ACCEPTED, "签收", _DEPT, None,
+        _t("accept", {Status.DISPATCHED}, Status.ACCEPTED, ("签收", "Sign for"), _DEPT, None,
            "The owning department signs for the case (stops the sign-for clock)."),
-        _t("reject", {Status.DISPATCHED, Status.ACCEPTED}, Status.RECEIVED, "退单", _DEPT, "reason",
+        _t("reject", {Status.DISPATCHED, Status.ACCEPTED}, Status.RECEIVED, ("退单", "Send back"), _DEPT, "reason",
            "The department sends the case back to the dispatch queue, saying why; its department is cleared."),
-        _t("reassign", HANDLING_STATES, Status.DISPATCHED, "改派", _OP, "department_code",
+        _t("reassign", HANDLING_STATES, Status.DISPATCHED, ("改派", "Reassign"), _OP, "department_code",
            "Move the case to another department; both deadlines restart."),
-        _t("start", {Status.ACCEPTED}, Status.IN_PROGRESS, "开始办理", _DEPT, None,
+        _t("start", {Status.ACCEPTED}, Status.IN_PROGRESS, ("开始办理", "Start work"), _DEPT, None,
            "The department starts working on the case."),
-        _t("resolve", {Status.ACCEPTED, Status.IN_PROGRESS}, Status.RESOLVED, "办结答复", _DEPT, "reply",
+        _t("resolve", {Status.ACCEPTED, Status.IN_PROGRESS}, Status.RESOLVED, ("办结答复", "Resolve and reply"), _DEPT,
+           "reply",
            "The department finishes and gives its reply to the citizen."),
-        _t("close", {Status.RESOLVED}, Status.CLOSED, "结案", _OP, None,
+        _t("close", {Status.RESOLVED}, Status.CLOSED, ("结案", "Close"), _OP, None,
            "The centre closes a resolved case (a callback that says 'resolved' does this too)."),
-        _t("reopen", {Status.RESOLVED, Status.CLOSED}, Status.DISPATCHED, "重办", _OP, None,
+        _t("reopen", {Status.RESOLVED, Status.CLOSED}, Status.DISPATCHED, ("重办", "Reopen"), _OP, None,
            "The citizen says it is not fixed: back to the same department with new deadlines."),
-        _t("merge", OPEN_STATES, Status.MERGED, "合并", _OP, "target_id",
+        _t("merge", OPEN_STATES, Status.MERGED, ("合并", "Merge"), _OP, "target_id",
            "The case duplicates another open case (target_id) and is followed there."),
-        _t("invalidate", UNRESOLVED_STATES, Status.INVALID, "无效件", _OP, "reason",
+        _t("invalidate", UNRESOLVED_STATES, Status.INVALID, ("无效件", "Mark invalid"), _OP, "reason",
            "Spam, abuse or not a request: end the case, saying why."),
-        _t("remind", HANDLING_STATES, None, "催办", _OP, None,
+        _t("remind", HANDLING_STATES, None, ("催办", "Remind"), _OP, None,
            "Urge the department on (also raised by the SLA sweep before a deadline)."),
-        _t("escalate", UNRESOLVED_STATES, None, "督办", _OP, None,
+        _t("escalate", UNRESOLVED_STATES, None, ("督办", "Supervise"), _OP, None,
            "Put the case under supervision (also raised by the SLA sweep when a deadline passes)."),
-        _t("note", set(Status), None, "备注", _OP, "note",
+        _t("note", set(Status), None, ("备注", "Add note"), _OP, "note",
            "Add a note to the case's record; departments may note their own cases."),
-        _t("callback", {Status.RESOLVED}, None, "回访", _OP, None,
+        _t("callback", {Status.RESOLVED}, None, ("回访", "Call back"), _OP, None,
            "Record the citizen's answer: resolved yes closes the case, no reopens it."),
     )
 }  # fmt: skip

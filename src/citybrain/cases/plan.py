@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from citybrain.cases.lifecycle import Status
 from citybrain.cases.schemas import NewCase
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
+from citybrain.directory.sla import deadlines
 from citybrain.directory.snapshot import DepartmentInfo, DirectorySnapshot
 
 ROUTING_ACTOR = "routing"
@@ -107,8 +108,7 @@ def _dispatch(case: dict[str, Any], department: DepartmentInfo, directory: Direc
     sla = directory.sla(str(case["category_code"]))
     if sla is not None:
         case["sla_code"] = sla.code
-        case["accept_due_at"] = at + timedelta(hours=sla.accept_hours)
-        case["due_at"] = at + timedelta(hours=sla.resolve_hours)
+        case["accept_due_at"], case["due_at"] = deadlines(sla, at)
 
 
 def plan_case(

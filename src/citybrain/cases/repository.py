@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import ColumnElement, String, and_, cast, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from citybrain.cases.lifecycle import UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
-from citybrain.models import Callback, Case, CaseContact, CaseEvent, Department
+from citybrain.models import Callback, Case, CaseContact, CaseEvent, Category, Department, District
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -222,3 +222,32 @@ def contacts_of(session: Session, case_ids: Sequence[int]) -> list[tuple[int, st
         )
         found += [(int(case_id), account, phone, email) for case_id, account, phone, email in session.execute(query)]
     return found
+
+
+class RecentCase(NamedTuple):
+    """A case of the public "latest cases" list, with its category's and district's Chinese names."""
+
+    id: int
+    created_at: datetime
+    category_code: str | None
+    category_zh: str | None
+    district_code: str | None
+    district_zh: str | None
+    status: str
+    title: str
+    text: str
+
+
+def recent_cases(session: Session, limit: int) -> list[RecentCase]:
+    """The ``limit`` newest cases, newest first."""
+    stmt = (
+        select(
+            Case.id, Case.created_at, Case.category_code, Category.name_zh, Case.district_code, District.name_zh,
+            Case.status, Case.title, Case.text,
+        )
+        .outerjoin(Category, Category.code == Case.category_code)
+        .outerjoin(District, District.code == Case.district_code)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    return [RecentCase(*row) for row in session.execute(stmt)]

@@ -8,7 +8,7 @@ Every move checks the state machine (409 when the state does not allow it), chan
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.directory import repository as directory_repo
 from citybrain.directory import service as directory
+from citybrain.directory.sla import deadlines
 from citybrain.directory.snapshot import load_for_case
 from citybrain.models import Callback, Case, CaseEvent, Department
 
@@ -126,8 +127,7 @@ def dispatch(
     case.needs_review = False  # a person or a rule decided: off the human dispatch queue
     if sla is not None:
         case.sla_code = sla.code
-        case.accept_due_at = at + timedelta(hours=sla.accept_hours)
-        case.due_at = at + timedelta(hours=sla.resolve_hours)
+        case.accept_due_at, case.due_at = deadlines(sla, at)
     case.accepted_at = None
     case.updated_at = clock.utcnow()
     session.flush()

@@ -1,7 +1,8 @@
 """The SLA clock: when a reminder (催办) and an escalation (督办) are due, and the sweep that raises them.
 
-Two deadlines run from dispatch (派单): the sign-for deadline ``accept_due_at`` (签收时限, while the case
-waits in ``dispatched``) and the resolve deadline ``due_at`` (办结时限, until the case is resolved). For each,
+Two deadlines run from dispatch (派单), set by :func:`citybrain.directory.sla.deadlines`: the sign-for deadline
+``accept_due_at`` (签收时限, while the case waits in ``dispatched``) and the resolve deadline ``due_at`` (办结时限,
+until the case is resolved). For each,
 a reminder is raised once ``remind_fraction`` of the time has passed, and an escalation once the deadline
 has passed by ``escalate_after_hours``. Each raise is written as an event naming the deadline it belongs to,
 which is what makes the sweep idempotent: a deadline that was reminded is not reminded again, while a new

@@ -90,7 +90,7 @@ def _change(alert_id: int, action: str, version: int, note: str | None, until: d
                     actor="cli",
                     note=note,
                     until=until,
-                    today=service.city_today(db.settings),
+                    today=clock.city_today(db.settings.timezone),
                 )
                 status, new_version = alert.status, alert.version
         except StaleDataError:
@@ -174,11 +174,10 @@ def daily(
 
     Example: citybrain alerts daily --as-of 2026-03-02
     """
-    from citybrain.alerts import service
     from citybrain.insight import warnings
 
     with open_database() as db:
-        today = service.city_today(db.settings)
+        today = clock.city_today(db.settings.timezone)
         day = checked_as_of(as_of, today) or today - timedelta(days=1)
         options = WarningOptions(by=tuple(c.strip() for c in by.split(",") if c.strip()))
         with err_console.status(f"detectors and space-time scan for {day.isoformat()} …"):

@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from citybrain.cli.common import console, err_console, handle_errors, open_database
+from citybrain.core import clock
 
 if TYPE_CHECKING:
     from citybrain.simulate.load import LoadReport
@@ -84,11 +85,10 @@ def _start_insight() -> None:
 
 def insight_jobs() -> None:
     """Every nightly analysis of the registry (``insight.jobs``), once, for yesterday; a failure is printed."""
-    from citybrain.alerts import service as alerts_service
     from citybrain.insight import jobs
 
     with open_database() as db:
-        night = jobs.Night(day=alerts_service.city_today(db.settings) - timedelta(days=1))
+        night = jobs.Night(day=clock.city_today(db.settings.timezone) - timedelta(days=1))
         for job in jobs.NIGHTLY:
             try:
                 *details, last = jobs.run_nightly(job, db, night, _note)

@@ -16,6 +16,7 @@ from rich.table import Table
 from citybrain.cases.kpis import KPI_NAMES, KPIS, KpiValue
 from citybrain.cli.common import console, err_console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
+from citybrain.core.i18n import bilingual, percent
 
 if TYPE_CHECKING:
     from citybrain.cases.kpi_service import KpiReport
@@ -131,24 +132,16 @@ def _cell(value: Any) -> str:
 
 
 _KINDS = {k.name: k.kind for k in KPIS}
-_HEADS = {k.name: f"{k.name_zh}\n{k.name_en}" for k in KPIS}
-#: Short heads so the headline table fits 80 columns.
-_SHORT = {
-    "received": "受理\nreceived",
-    "overdue": "超期\noverdue",
-    "response_rate": "响应率\nresponse",
-    "resolution_rate": "解决率\nresolved",
-    "satisfaction_rate": "满意率\nsatisfied",
-    "median_hours_to_accept": "签收(h)\naccept h",
-    "median_hours_to_resolve": "办结(h)\nresolve h",
-}
+_HEADS = {k.name: bilingual((k.name_zh, k.name_en), "\n") for k in KPIS}
+#: Short heads (the registry's ``Kpi.short``) so the headline table fits 80 columns.
+_SHORT = {k.name: bilingual(k.short, "\n") for k in KPIS if k.short}
 
 
 def _shown(name: str, value: KpiValue) -> str:
     if value is None:
         return "—"
     if _KINDS[name] == "rate":
-        return f"{value * 100:.1f}%"
+        return percent(value)
     return str(value)
 
 

@@ -1,10 +1,15 @@
-"""The one clock. Everything that stamps time asks it, so tests can move time without sleeping."""
+"""The one clock and the city's calendar. Everything that stamps time asks it, so tests can move time without
+sleeping; everything that needs the city's zone, its "today" or the UTC instant of a local midnight asks it too.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from citybrain.core.errors import InvalidInput
 
 _frozen: datetime | None = None
 
@@ -45,3 +50,30 @@ def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     return as_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def city_zone(name: str) -> ZoneInfo:
+    """The city's time zone (``CITYBRAIN_TIMEZONE``), e.g. ``Asia/Shanghai``.
+
+    An unknown name is InvalidInput, never a silent fixed offset: a wrong guess would shift every day boundary.
+    """
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"unknown time zone {name!r} (CITYBRAIN_TIMEZONE): give an IANA name such as Asia/Shanghai"
+        ) from None
+
+
+def _zone(zone: ZoneInfo | str) -> ZoneInfo:
+    return city_zone(zone) if isinstance(zone, str) else zone
+
+
+def city_today(zone: ZoneInfo | str, now: datetime | None = None) -> date:
+    """The city's date at ``now`` (default: :func:`utcnow`): the day a person there means by "today"."""
+    return as_utc(now or utcnow()).astimezone(_zone(zone)).date()
+
+
+def local_midnight_utc(day: date, zone: ZoneInfo | str) -> datetime:
+    """The first instant of the city's ``day``, in UTC (the lower bound of a query from that day on)."""
+    return datetime.combine(day, time.min, tzinfo=_zone(zone)).astimezone(UTC)

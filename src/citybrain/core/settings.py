@@ -33,7 +33,11 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         default="Asia/Shanghai",
-        description="The city's time zone: naive times in imported files are read in it, and reports group by it.",
+        description=(
+            "The city's time zone (an IANA name): naive times in imported files are read in it, reports and pages "
+            "group and show times by it (the desk's labels carry it as zone). An unknown name is an error, never a "
+            "guessed offset."
+        ),
     )
     jurisdiction_id: str = Field(
         default="citybrain.local",

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from citybrain.alerts import service as alerts_service
 from citybrain.alerts import tasks
@@ -24,17 +23,13 @@ from citybrain.analytics.detectors import TemporalSignal
 from citybrain.analytics.scan import Cluster
 from citybrain.analytics.warning_options import WarningOptions
 from citybrain.analytics.warnings import HISTORY_DAYS, Warnings, check, number, run, series_label
+from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight.source import open_database
 
 SCAN_DETECTOR = "stpscan"
 TEMPORAL_DETECTOR = "temporal"  # an alert of a series, whichever of the methods fired
-
-
-def local_midnight_utc(day: date, timezone: str) -> datetime:
-    """The first instant of the city's ``day``, in UTC (to read the database from that day on)."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def analyse(
@@ -49,7 +44,7 @@ def analyse(
     """Open the cases (file, or ``db``), pick the analysis day (default: the last day with a case) and judge it;
     ``say`` hears what is being done."""
     check(options)
-    today = alerts_service.city_today(settings)
+    today = clock.city_today(settings.timezone)
     con = io.connect()
     try:
         if source is not None:
@@ -57,7 +52,7 @@ def analyse(
         else:
             assert db is not None
             since = (as_of or today) - timedelta(days=HISTORY_DAYS)
-            open_database(con, db, since=local_midnight_utc(since, settings.timezone))
+            open_database(con, db, since=clock.local_midnight_utc(since, settings.timezone))
         day = as_of or last_case_day(con, settings.timezone, today) or today
         if say is not None:
             say(f"detectors and space-time scan for {day.isoformat()} …")

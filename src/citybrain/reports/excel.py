@@ -19,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from citybrain.cases.kpis import KPIS
+
 
 @dataclass(frozen=True)
 class Column:
@@ -35,19 +37,27 @@ class Column:
 _FORMATS = {"rate": "0.0%", "score": "0.0000", "hours": "0.0", "p": "0.0000", "ratio": "0.00", "count": "0"}
 _WIDTHS = {"text": 28, "rate": 14, "score": 14, "p": 12, "ratio": 12, "hours": 14, "count": 12}
 
+_KPI_NAMES = {k.name: (k.name_zh, k.name_en) for k in KPIS}
+
+
+def _kpi(name: str, kind: str = "count") -> Column:
+    """A KPI's column, headed with the registry's names (cases.kpis.KPIS)."""
+    return Column(name, *_KPI_NAMES[name], kind)
+
+
 _UNIT_KPIS = (
-    Column("received", "受理量", "received"),
-    Column("dispatched", "派单量", "dispatched"),
-    Column("response_rate", "响应率", "response rate", "rate"),
-    Column("resolution_rate", "解决率", "resolution rate", "rate"),
-    Column("satisfaction_rate", "满意率", "satisfaction rate", "rate"),
-    Column("satisfaction_mean", "平均满意度", "mean satisfaction", "ratio"),
-    Column("overdue", "超期件数", "overdue"),
-    Column("overdue_open", "在办超期", "overdue, open"),
-    Column("rejected", "退单次数", "rejections"),
-    Column("reopened", "重办件数", "reopened"),
-    Column("median_hours_to_resolve", "办结时长中位数(小时)", "median hours to resolve", "hours"),
-    Column("score", "三率综合得分", "composite score", "score"),
+    _kpi("received"),
+    _kpi("dispatched"),
+    _kpi("response_rate", "rate"),
+    _kpi("resolution_rate", "rate"),
+    _kpi("satisfaction_rate", "rate"),
+    _kpi("satisfaction_mean", "ratio"),
+    _kpi("overdue"),
+    Column("overdue_open", "在办超期", "overdue, open"),  # shorter than the registry's name; a CSV header, kept
+    _kpi("rejected"),
+    _kpi("reopened"),
+    _kpi("median_hours_to_resolve", "hours"),
+    Column("score", "三率综合得分", "composite score", "score"),  # the ranking's score, not a KPI
 )
 DEPARTMENTS = (
     Column("rank", "排名", "rank"),
@@ -72,7 +82,7 @@ PROBLEMS = (
     Column("q_value", "校正q值", "BH q-value", "p"),
     Column("rising", "显著上升", "significant rise", "text"),
     Column("scored", "评价数", "scored callbacks"),
-    Column("satisfaction_rate", "满意率", "satisfaction rate", "rate"),
+    _kpi("satisfaction_rate", "rate"),
     Column("satisfaction_shrunk", "收缩满意率", "shrunk satisfaction", "rate"),
     Column("volume_score", "量分", "volume score", "score"),
     Column("growth_score", "升分", "growth score", "score"),

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citybrain.cases import kpi_repository
+from citybrain.core import clock
 from citybrain.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from citybrain.insight.service import ResultItem, RunRecord
 from citybrain.nlp.replies import ReplyInput, ReplyScore, ScoringConfig, score_replies
 from citybrain.nlp.replies_data import ReplyRecord, distribution, mask, rank_groups, signed_by
 from citybrain.reports import repository
 from citybrain.reports.schemas import ReplyToScore
-from citybrain.reports.service import midnight_utc
 
 MAX_LIMIT = 20_000
 
@@ -57,8 +57,8 @@ def records_from_database(
     english = language.lower().startswith("en")
     cases = repository.replied_cases(
         session,
-        start=midnight_utc(start, timezone) if start else None,
-        end=midnight_utc(end + timedelta(days=1), timezone) if end else None,
+        start=clock.local_midnight_utc(start, timezone) if start else None,
+        end=clock.local_midnight_utc(end + timedelta(days=1), timezone) if end else None,
         department_id=None,
         limit=limit,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -143,14 +143,11 @@ def _unit_rows(report: kpi_service.KpiReport, dim: str) -> list[dict[str, Any]]:
     ]
 
 
-def midnight_utc(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time(), tzinfo=kpi_service.zone(timezone)).astimezone(UTC)
-
-
 def _category_tallies(session: Session, start: date, end: date, options: ReportOptions) -> dict[str | None, Tally]:
     """One Tally per category (rolled up to the report's level) over the cases received in [start, end]."""
     where = kpi_repository.FactFilter(
-        start=midnight_utc(start, options.timezone), end=midnight_utc(end + timedelta(days=1), options.timezone)
+        start=clock.local_midnight_utc(start, options.timezone),
+        end=clock.local_midnight_utc(end + timedelta(days=1), options.timezone),
     )
     as_of = datetime.max if kpi_repository.naive_utc_times(session) else datetime.max.replace(tzinfo=UTC)
     tallies: dict[str | None, Tally] = {}
@@ -169,7 +166,7 @@ def _covered_days(session: Session, start: date, end: date, timezone: str) -> in
     first = repository.first_case_at(session)
     if first is None:
         return 0
-    first_day = local_date(first, kpi_service.zone(timezone))
+    first_day = local_date(first, clock.city_zone(timezone))
     return max(0, (end - max(start, first_day)).days + 1)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from citybrain.directory.sla import deadlines
 from citybrain.simulate.profiles import Quality
 from citybrain.simulate.texts import REJECT_REASONS
 
@@ -212,7 +213,7 @@ def _apply(state: CaseState, event: SimEvent, sla: Sla) -> None:
     if action in ("dispatch", "reopen"):
         state.department = event.department
         state.dispatched_at, state.accepted_at, state.resolved_at = at, None, None
-        state.accept_due_at, state.due_at = at + _h(sla.accept_hours), at + _h(sla.resolve_hours)
+        state.accept_due_at, state.due_at = deadlines(sla, at)
         state.reopen_count += action == "reopen"
     elif action == "accept":
         state.accepted_at = at

@@ -87,18 +87,6 @@ class Stream:
     planted: tuple[PlantedPattern, ...]
 
 
-def city_zone(name: str = "Asia/Shanghai") -> tzinfo:
-    """The city's zone; a fixed UTC+8 when the system has no zone database."""
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # noqa: BLE001 - no tz database: China has no DST, +8 is exact
-        from datetime import timezone
-
-        return timezone(timedelta(hours=8))
-
-
 def default_directory(city: City) -> Directory:
     """The owners and SLAs the profiles assume, for generating without a database."""
     routes = {(p.code, d.code): p.department for p in CATEGORIES for d in city.districts}
@@ -203,7 +191,7 @@ def generate(
     if days < 1 or cases_per_day <= 0:
         raise ValueError("days must be ≥ 1 and cases_per_day > 0")
     now = clock.as_utc(now or clock.utcnow())
-    zone = zone or city_zone()
+    zone = zone or clock.city_zone("Asia/Shanghai")
     directory = directory or default_directory(city)
     rng = np.random.default_rng([seed, 2024])
     r = random.Random(int(rng.integers(2**62)))

@@ -1,4 +1,5 @@
-"""The numbers on the public landing page, straight from the cases table (no KPI engine needed).
+"""The numbers on the public landing page and the portal: volumes and open cases from the cases table, the three
+rates from the KPI service (the same numbers as ``GET /api/v1/kpis`` for the same window), the latest analyses.
 
 Public: nothing here carries a citizen's name or phone, and case texts are masked before they leave.
 """
@@ -7,20 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
-from typing import Any
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from citybrain.alerts import repository as alerts_repository
-from citybrain.cases.lifecycle import OPEN_STATES, STATUS_NAMES, Status
+from citybrain.cases import kpi_repository, kpi_service
+from citybrain.cases import repository as cases_repository
+from citybrain.cases.kpis import KpiValue
+from citybrain.cases.lifecycle import OPEN_STATES, STATUS_NAMES, UNRESOLVED_STATES, Status
+from citybrain.core import clock
 from citybrain.core.errors import NotFound
 from citybrain.core.privacy import mask_text
 from citybrain.insight import service as insight_service
-from citybrain.models import Alert, Case, Category, District
 
-_OPEN = [s.value for s in OPEN_STATES]
+#: The rates are over the cases received in the last this many local days, today included.
+RATE_DAYS = 30
+#: The three rates (三率) the pages show, by their names in cases.kpis.KPIS.
+RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
 @dataclass(frozen=True)
@@ -42,70 +48,48 @@ class Overview:
     overdue: int
     response_rate: float | None  # 响应率: signed for (签收) within the deadline
     resolution_rate: float | None  # 解决率: callbacks (回访) saying "resolved"
-    satisfaction_rate: float | None  # 满意率: satisfaction 4 or 5
+    satisfaction_rate: float | None  # 满意率: satisfied (4 or 5), kpis.SATISFIED_AT_LEAST
     latest: list[LatestCase]
 
 
-def zone(name: str) -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # noqa: BLE001 - no tz database on this machine: fall back to UTC+8 (China)
-        from datetime import timezone
-
-        return timezone(timedelta(hours=8))
+def rate_window(today: date) -> tuple[date, date]:
+    """The rates' window: the last :data:`RATE_DAYS` local days, today included (``from`` and ``to`` of the API)."""
+    return today - timedelta(days=RATE_DAYS - 1), today
 
 
-def _count(session: Session, *where: object) -> int:
-    return int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0)  # type: ignore[arg-type]
-
-
-def _rate(session: Session, numerator: object, denominator: object, since: datetime) -> float | None:
-    base = [Case.created_at >= since, denominator]
-    total = _count(session, *base)
-    return None if total == 0 else _count(session, *base, numerator) / total
-
-
-def overview(session: Session, *, now: datetime, tz: tzinfo, latest: int = 10) -> Overview:
-    """Cases today and this month (local days), open and overdue now, and last-30-day rates."""
-    local = now.astimezone(tz)
-    day_start = datetime.combine(local.date(), time(0), tz)
-    month_start = datetime.combine(local.date().replace(day=1), time(0), tz)
-    since = now - timedelta(days=30)
-    responded = and_(Case.accepted_at.is_not(None), Case.accepted_at <= Case.accept_due_at)
-    signed_or_due = or_(Case.accepted_at.is_not(None), Case.accept_due_at < now)
-    due_for_response = and_(Case.accept_due_at.is_not(None), signed_or_due)
+def overview(session: Session, *, now: datetime, timezone: str, latest: int = 10) -> Overview:
+    """Cases today and this month (local days), open and overdue now, and the three rates of :func:`rate_window`."""
+    tz = clock.city_zone(timezone)
+    today = clock.city_today(tz, now)
+    start, end = rate_window(today)
+    rates = kpi_service.totals(session=session, timezone=timezone, start=start, end=end, as_of=now)
     return Overview(
-        today=_count(session, Case.created_at >= day_start),
-        month=_count(session, Case.created_at >= month_start),
-        open=_count(session, Case.status.in_(_OPEN)),
-        overdue=_count(session, Case.status.in_(_OPEN), Case.status != Status.RESOLVED.value, Case.due_at < now),
-        response_rate=_rate(session, responded, due_for_response, since),
-        resolution_rate=_rate(session, Case.resolved.is_(True), Case.resolved.is_not(None), since),
-        satisfaction_rate=_rate(session, Case.satisfaction >= 4, Case.satisfaction.is_not(None), since),
+        today=kpi_repository.received_since(session, clock.local_midnight_utc(today, tz)),
+        month=kpi_repository.received_since(session, clock.local_midnight_utc(today.replace(day=1), tz)),
+        open=kpi_repository.in_states(session, [s.value for s in OPEN_STATES]),
+        overdue=kpi_repository.past_due_in_states(session, [s.value for s in UNRESOLVED_STATES], now),
+        response_rate=_rate(rates["response_rate"]),
+        resolution_rate=_rate(rates["resolution_rate"]),
+        satisfaction_rate=_rate(rates["satisfaction_rate"]),
         latest=_latest(session, tz, latest),
     )
 
 
+def _rate(value: KpiValue) -> float | None:
+    return None if value is None else float(value)
+
+
 def _latest(session: Session, tz: tzinfo, limit: int) -> list[LatestCase]:
-    stmt = (
-        select(Case, Category.name_zh, District.name_zh)
-        .outerjoin(Category, Category.code == Case.category_code)
-        .outerjoin(District, District.code == Case.district_code)
-        .order_by(Case.created_at.desc(), Case.id.desc())
-        .limit(limit)
-    )
     rows = []
-    for case, category, district in session.execute(stmt):
+    for case in cases_repository.recent_cases(session, limit):
         zh, en = STATUS_NAMES.get(Status(case.status), (case.status, case.status))
         text = mask_text(case.text) or ""
         rows.append(
             LatestCase(
                 id=case.id,
-                created=case.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                category=category or case.category_code or "—",
-                district=district or case.district_code or "—",
+                created=clock.as_utc(case.created_at).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                category=case.category_zh or case.category_code or "—",
+                district=case.district_zh or case.district_code or "—",
                 status=f"{zh} {en}",
                 title=mask_text(case.title) or "",
                 text=text if len(text) <= 80 else text[:80] + "…",
@@ -157,7 +141,20 @@ def _latest_results(session: Session, kind: str, shown: int) -> list[dict[str, A
     return results
 
 
-def _alert_line(alert: Alert) -> InsightLine:
+class _AlertFacts(Protocol):
+    """What a panel line reads of an alert (alerts' ORM row)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def first_signal_on(self) -> date: ...
+    @property
+    def last_signal_on(self) -> date: ...
+    @property
+    def recurrence_days(self) -> float | None: ...
+
+
+def _alert_line(alert: _AlertFacts) -> InsightLine:
     days = alert.recurrence_days
     rarity = f", 约{days:.0f}天一遇 once in ~{days:.0f} days" if days else ""
     return InsightLine(alert.title, f"{alert.first_signal_on} – {alert.last_signal_on}{rarity}")

@@ -10,29 +10,21 @@ from fastapi.templating import Jinja2Templates
 
 from citybrain.core import clock
 from citybrain.core.http import DbDep
-from citybrain.web import overview
+from citybrain.web import labels, overview
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"  # served at /static by the app factory
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+labels.install(templates.env)
 
 router = APIRouter(include_in_schema=False)
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, db: DbDep) -> HTMLResponse:
     """The city's numbers today: volumes, open and overdue cases, the three rates, the latest cases (masked)."""
-    tz = overview.zone(request.app.state.settings.timezone)
     with db.reading() as session:
-        data = overview.overview(session, now=clock.utcnow(), tz=tz)
+        data = overview.overview(session, now=clock.utcnow(), timezone=request.app.state.settings.timezone)
         insight = overview.insight(session)
-    rates = [
-        ("响应率", "Response rate", _percent(data.response_rate)),
-        ("解决率", "Resolution rate", _percent(data.resolution_rate)),
-        ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate)),
-    ]
-    return templates.TemplateResponse(request, "landing.html", {"data": data, "rates": rates, "insight": insight})
+    context = {"data": data, "rates": overview.RATES, "insight": insight}
+    return templates.TemplateResponse(request, "landing.html", context)

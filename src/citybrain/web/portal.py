@@ -26,28 +26,19 @@ MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes
 router = APIRouter(include_in_schema=False)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 @router.get("/portal", response_class=HTMLResponse)
 def portal_page(request: Request, db: DbDep) -> HTMLResponse:
     """The three parts: 我要反映 Submit, 进度查询 Follow, 公开监督 Supervise (rates and latest requests, masked)."""
     settings: Settings = request.app.state.settings
     with db.reading() as session:
         groups = portal_service.service_groups(session)
-        data = overview.overview(session, now=clock.utcnow(), tz=overview.zone(settings.timezone))
-    rates = [
-        ("响应率", "Response rate", _percent(data.response_rate), "rate-response"),
-        ("解决率", "Resolution rate", _percent(data.resolution_rate), "rate-resolution"),
-        ("满意率", "Satisfaction rate", _percent(data.satisfaction_rate), "rate-satisfaction"),
-    ]
+        data = overview.overview(session, now=clock.utcnow(), timezone=settings.timezone)
     context: dict[str, Any] = {
         "groups": groups,
         "open": bool(settings.portal_api_key.get_secret_value()),
         "closed_message": portal_service.CLOSED_MESSAGE,
         "data": data,
-        "rates": rates,
+        "rates": overview.RATES,
     }
     return templates.TemplateResponse(request, "portal.html", context)
 

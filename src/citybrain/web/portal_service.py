@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, ParamSpec
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict
@@ -32,16 +32,14 @@ from citybrain.core import clock
 from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from citybrain.core.privacy import mask_address, mask_text
 from citybrain.core.settings import Settings
-from citybrain.directory.snapshot import DirectorySnapshot
 from citybrain.intake.open311 import catalogue, repository
 from citybrain.intake.open311 import service as open311
 from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
 from citybrain.intake.writer import Accepted, Intake, Prepare
-from citybrain.models import ApiKey
-from citybrain.web.overview import zone
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 #: The form's fields and the Open311 parameter each becomes; anything else a browser sends is dropped.
 FORM_FIELDS = {
@@ -157,11 +155,15 @@ def parse(form: MultiMap) -> NewRequest:
 
 def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
     """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
-    check = open311.prepare(data, api_key, settings, "zh")
+    return _as_portal(open311.prepare(data, api_key, settings, "zh"))
 
-    def portal_check(directory: DirectorySnapshot, key: ApiKey | None) -> Intake:
+
+def _as_portal(check: Callable[P, Intake]) -> Callable[P, Intake]:
+    """The same check (called with the writer's directory snapshot and key row), in the portal's words."""
+
+    def portal_check(*args: P.args, **kwargs: P.kwargs) -> Intake:
         try:
-            intake = check(directory, key)
+            intake = check(*args, **kwargs)
         except CityBrainError as exc:
             raise _bilingual(exc) from None
         case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
@@ -251,7 +253,7 @@ def _local(moment: datetime | None, tz: tzinfo) -> str | None:
 
 def case_view(row: Any, settings: Settings) -> dict[str, Any]:
     """One case for the follow view: status in both languages, department, local dates, masked texts."""
-    tz = zone(settings.timezone)
+    tz = clock.city_zone(settings.timezone)
     status_zh, status_en = status_name(row.status)
     department = _Names(row.department_zh, row.department_en)
     return {

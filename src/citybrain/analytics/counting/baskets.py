@@ -4,8 +4,8 @@ A basket is one grid cell of ``cell_m`` metres during one window of ``window_day
 city; weekly windows start on Mondays). Its items are the categories reported there and then. This module is the
 only place that touches the rows: one GROUP BY over the ``cases`` view gives the small count table the statistics
 need, and a second, targeted query fetches the case ids of the few baskets shown as examples. Both queries use
-plain SQL (arithmetic, GROUP BY, a join with a small table); the only engine-specific piece, seconds since the
-epoch, is isolated in :func:`_epoch_sql`.
+plain SQL (arithmetic, GROUP BY, a join with a small table); the local day, the only engine-specific piece, comes
+from :mod:`.days`, shared with the daily series and the scan's cube.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import numpy as np
@@ -23,8 +22,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from citybrain.analytics.counting import days
 from citybrain.analytics.counting.grid import Grid, grid_for
-from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 IntArray = npt.NDArray[np.int64]
@@ -39,7 +38,7 @@ class Baskets:
     grid: Grid
     window_days: int
     first_day: date  # local date on which window 0 starts
-    utc_offset_s: int  # the city's offset from UTC, used to cut windows at local midnight
+    day_sql: str  # a case's local day (days since 1970) in the city's zone: windows are cut at local midnight
     window_base: int  # absolute number (since ANCHOR) of window 0
     categories: tuple[str, ...]
     cell_row: IntArray  # per basket
@@ -68,15 +67,18 @@ class Baskets:
 def count_baskets(con: duckdb.DuckDBPyConnection, *, cell_m: float, window_days: int, timezone: str) -> Baskets:
     """One pass over the ``cases`` view: the baskets and their category counts (InvalidInput if nothing is usable).
 
-    Windows are cut at local midnight in ``timezone`` (its current UTC offset: exact for zones without daylight
-    saving, such as China's) and counted from Monday 1970-01-05, so 7-day windows are Monday weeks and the same
-    case falls in the same window in every run.
+    Windows are cut at local midnight in ``timezone`` (daylight saving included) and counted from Monday
+    1970-01-05, so 7-day windows are Monday weeks and the same case falls in the same window in every run.
     """
     if window_days < 1:
         raise InvalidInput(f"window must be at least 1 day, got {window_days}")
     grid = grid_for(con, cell_m)
-    utc_offset_s = _utc_offset(timezone)
-    table = _arrow(con, _count_sql(grid, window_days, utc_offset_s))
+    offset = days.current_offset(timezone)
+    day_sql = days.day_sql(timezone, offset)
+    table = _arrow(con, _count_sql(grid, window_days, day_sql))
+    if not _offset_held(table, timezone, offset, window_days):  # the zone changed offset: cut by its rules
+        day_sql = days.day_sql(timezone, None)
+        table = _arrow(con, _count_sql(grid, window_days, day_sql))
     placed = pc.is_valid(table.column("cell_row")).to_numpy(zero_copy_only=False)
     named = pc.is_valid(table.column("category")).to_numpy(zero_copy_only=False)
     n = table.column("n").to_numpy().astype(np.int64)
@@ -95,7 +97,7 @@ def count_baskets(con: duckdb.DuckDBPyConnection, *, cell_m: float, window_days:
         grid=grid,
         window_days=window_days,
         first_day=ANCHOR + timedelta(days=base * window_days),
-        utc_offset_s=utc_offset_s,
+        day_sql=day_sql,
         window_base=base,
         categories=categories,
         cell_row=cell_row,
@@ -115,33 +117,28 @@ def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
         return con.execute(sql).to_arrow_table()
 
 
-def _utc_offset(timezone: str) -> int:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    offset = clock.utcnow().astimezone(zone).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else 0
+def _offset_held(table: pa.Table, timezone: str, offset: int, window_days: int) -> bool:
+    """Whether the zone kept ``offset`` over every window the counts fell in."""
+    wins = table.column("win").drop_null()
+    if len(wins) == 0:
+        return True
+    low, high = pc.min(wins).as_py(), pc.max(wins).as_py()
+    first = ANCHOR + timedelta(days=low * window_days)
+    return days.holds(timezone, offset, first, ANCHOR + timedelta(days=(high + 1) * window_days - 1))
 
 
-def _epoch_sql(column: str) -> str:
-    """Seconds since 1970 of a naive UTC timestamp (DuckDB ``epoch``; Spark SQL: ``unix_timestamp``)."""
-    return f"epoch({column})"
+def _window_sql(window_days: int, day_sql: str) -> str:
+    origin = (ANCHOR - days.EPOCH).days
+    return f"CAST(floor(({day_sql} - {origin}) / {window_days}) AS BIGINT)"
 
 
-def _window_sql(window_days: int, utc_offset_s: int) -> str:
-    origin = (ANCHOR - date(1970, 1, 1)).days * 86_400
-    span = window_days * 86_400
-    return f"CAST(floor(({_epoch_sql('created_at')} + {utc_offset_s} - {origin}) / {span}) AS BIGINT)"
-
-
-def _count_sql(grid: Grid, window_days: int, utc_offset_s: int) -> str:
+def _count_sql(grid: Grid, window_days: int, day_sql: str) -> str:
     """Cases per (cell, window, category); rows without a usable place get a NULL cell and are counted apart."""
     return (
         f"SELECT cell_row, cell_col, win, category, count(*) AS n FROM ("
         f"SELECT category, CASE WHEN {_PLACED} THEN {grid.row_sql()} END AS cell_row,"
         f" CASE WHEN {_PLACED} THEN {grid.col_sql()} END AS cell_col,"
-        f" {_window_sql(window_days, utc_offset_s)} AS win FROM cases) AS k "
+        f" {_window_sql(window_days, day_sql)} AS win FROM cases) AS k "
         "GROUP BY cell_row, cell_col, win, category"
     )
 
@@ -149,7 +146,7 @@ def _count_sql(grid: Grid, window_days: int, utc_offset_s: int) -> str:
 def _keyed_sql(baskets: Baskets) -> str:
     """Every usable case with its cell and (absolute) window: the definition the id lookup shares with counting."""
     grid = baskets.grid
-    window = _window_sql(baskets.window_days, baskets.utc_offset_s)
+    window = _window_sql(baskets.window_days, baskets.day_sql)
     return (
         f"SELECT id, category, {grid.row_sql()} AS cell_row, {grid.col_sql()} AS cell_col, {window} AS win "
         f"FROM cases WHERE {_PLACED} AND category IS NOT NULL"

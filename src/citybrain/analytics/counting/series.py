@@ -10,28 +10,25 @@ arithmetic for the local day, GROUP BY) returns the non-empty (key, day) cells; 
 - cases without coordinates are counted (time alone matters here) — ``rows_without_coordinates`` says how many;
 - a NULL key value (no district, no category) becomes its own series labelled ``"(none)"``.
 
-Days are the city's local calendar days (UTC + the zone's offset at ``as_of``; the only engine-specific piece,
-seconds since the epoch, is in :func:`_epoch_sql`).
+Days are the city's local calendar days, cut exactly as the scan's cube cuts them (:mod:`.days`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from citybrain.analytics.counting import sql
+from citybrain.analytics.counting import days, sql
 from citybrain.analytics.warning_options import DEFAULT_KEYS
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 NONE_LABEL = "(none)"
-DAY_S = 86_400
 SEPARATOR = "\x1f"  # joins a multi-column key while counting; never in a label
 
 
@@ -72,8 +69,22 @@ def daily_counts(
     when a ``by`` column is not in the view, the zone is unknown, or no case falls in the range.
     """
     by = _checked_columns(con, by)
-    offset = _utc_offset_s(timezone, as_of)
-    day_sql = f"CAST(floor(({_epoch_sql('created_at')} + {offset}) / {DAY_S}) AS BIGINT)"
+    offset = days.current_offset(timezone)
+    _series_rows(con, by, days.day_sql(timezone, offset))
+    today = clock.city_today(timezone)
+    total, distinct, last_seen, span = _census(con, today)
+    if span is not None and not days.holds(timezone, offset, *span):  # the zone changed offset: cut by its rules
+        _series_rows(con, by, days.day_sql(timezone, None))
+        total, distinct, last_seen, span = _census(con, today)
+    if as_of is None and last_seen is None:
+        raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
+    end = as_of if as_of is not None else last_seen or today
+    end_day = (end - date(1970, 1, 1)).days
+    start_day = (since - date(1970, 1, 1)).days if since else None
+    return _dense(con, by, end_day, start_day, total, total - distinct)
+
+
+def _series_rows(con: duckdb.DuckDBPyConnection, by: tuple[str, ...], day_sql: str) -> None:
     key_sql = ", ".join(f"COALESCE(CAST({c} AS VARCHAR), '{NONE_LABEL}') AS k{i}" for i, c in enumerate(by))
     con.execute(
         "CREATE OR REPLACE TEMP VIEW series_rows AS "
@@ -81,14 +92,6 @@ def daily_counts(
         "  SELECT *, row_number() OVER (PARTITION BY id ORDER BY created_at) AS copy FROM cases"
         ") AS numbered WHERE copy = 1"
     )
-    today = _local_day(clock.utcnow(), offset)
-    total, distinct, last_seen = _census(con, today)
-    if as_of is None and last_seen is None:
-        raise InvalidInput(f"no case dated on or before today ({today}); give the analysis day (as_of)")
-    end = as_of if as_of is not None else last_seen or today
-    end_day = (end - date(1970, 1, 1)).days
-    start_day = (since - date(1970, 1, 1)).days if since else None
-    return _dense(con, by, end_day, start_day, total, total - distinct)
 
 
 def _dense(
@@ -132,11 +135,15 @@ def _dense(
     )
 
 
-def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date | None]:
-    """Rows, distinct case ids, and the last local day with a case that is not after ``today``."""
+def _census(con: duckdb.DuckDBPyConnection, today: date) -> tuple[int, int, date | None, tuple[date, date] | None]:
+    """Rows, distinct case ids, the last local day with a case that is not after ``today``, and the days spanned."""
     total, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM cases").fetchone() or (0, 0)
-    last = con.execute("SELECT max(day) FROM series_rows WHERE day <= ?", [(today - date(1970, 1, 1)).days]).fetchone()
-    return int(total), int(distinct), _day(int(last[0])) if last and last[0] is not None else None
+    last, first_day, last_day = con.execute(
+        "SELECT max(CASE WHEN day <= ? THEN day END), min(day), max(day) FROM series_rows",
+        [(today - date(1970, 1, 1)).days],
+    ).fetchone() or (None, None, None)
+    span = None if first_day is None else (_day(int(first_day)), _day(int(last_day)))
+    return int(total), int(distinct), _day(int(last)) if last is not None else None, span
 
 
 def _checked_columns(con: duckdb.DuckDBPyConnection, by: Sequence[str]) -> tuple[str, ...]:
@@ -150,25 +157,6 @@ def _checked_columns(con: duckdb.DuckDBPyConnection, by: Sequence[str]) -> tuple
             f"no column {', '.join(missing)} in the cases; series can be split by {', '.join(sorted(columns))}"
         )
     return chosen
-
-
-def _utc_offset_s(timezone: str, as_of: date | None) -> int:
-    try:
-        zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from exc
-    moment = datetime.combine(as_of, datetime.min.time()) if as_of else clock.utcnow().replace(tzinfo=None)
-    offset = zone.utcoffset(moment)
-    return int(offset.total_seconds()) if offset is not None else 0
-
-
-def _epoch_sql(column: str) -> str:
-    """Seconds since 1970 of a naive UTC timestamp (DuckDB ``epoch``; Spark SQL: ``unix_timestamp``)."""
-    return f"epoch({column})"
-
-
-def _local_day(moment: datetime, offset: int) -> date:
-    return _day(int((moment.timestamp() + offset) // DAY_S))
 
 
 def _day(number: int) -> date:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import typer
 
 from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database
+from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 #: The registry's nightly analyses (``insight.jobs.NIGHTLY``), spelled out so `--help` needs no import of it; a
@@ -37,7 +38,6 @@ def command(
 
     Example: citybrain analyze daily --only hot-issues,warnings --as-of 2026-03-02
     """
-    from citybrain.alerts import service as alerts_service
     from citybrain.insight import jobs
 
     chosen = [job.strip() for job in only.split(",") if job.strip()]
@@ -48,7 +48,7 @@ def command(
         raise InvalidInput("--association-days and --hot-days must be at least 1")
     failed: list[str] = []
     with open_database() as db:
-        today = alerts_service.city_today(db.settings)
+        today = clock.city_today(db.settings.timezone)
         day = checked_as_of(as_of, today) or today - timedelta(days=1)
         night = jobs.Night(day=day, association_days=association_days, hot_days=hot_days)
         for job in chosen:

@@ -10,6 +10,7 @@ import typer
 
 from citybrain.analytics.warning_options import WarningOptions
 from citybrain.cli.common import checked_as_of, console, err_console, handle_errors, open_database, write_whole
+from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -87,7 +88,6 @@ def command(
 
     Example: citybrain analyze warnings --as-of 2026-03-02 --replicates 99 --seed 7      (live database, stored)
     """
-    from citybrain.alerts import service
     from citybrain.core.settings import load_settings
 
     options = WarningOptions(
@@ -97,7 +97,7 @@ def command(
         by=tuple(c.strip() for c in by.split(",") if c.strip()),
     )  # fmt: skip
     settings = load_settings()
-    day = checked_as_of(as_of, service.city_today(settings))
+    day = checked_as_of(as_of, clock.city_today(settings.timezone))
     if source is not None and not source.is_file():
         raise InvalidInput(f"{source}: no such file; give a canonical CSV or Parquet of cases")
     keep = store if store is not None else source is None

@@ -1,0 +1,57 @@
+"""The pages' label catalogue, assembled from the domains' registries (the mechanism is :mod:`citybrain.core.i18n`).
+
+Templates read it through the Jinja environment (``labels["kpi.response_rate"]``, ``value | percent``); the desk's
+script gets it as JSON (:func:`for_desk`), with the city's time zone so the browser can show times as the city
+reads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+
+from citybrain.alerts.service import ACTION_NAMES as ALERT_ACTION_NAMES
+from citybrain.alerts.service import STATUS_NAMES as ALERT_STATUS_NAMES
+from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
+from citybrain.cases.kpis import KPIS
+from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
+from citybrain.core.i18n import Label, bilingual, catalogue, percent, section
+
+LABELS: dict[str, Label] = catalogue(
+    {
+        "kpi": {k.name: (k.name_zh, k.name_en) for k in KPIS},
+        "kpi_short": {k.name: k.short for k in KPIS if k.short},
+        "status": {s.value: names for s, names in STATUS_NAMES.items()},
+        "action": {a: (t.name_zh, t.name_en) for a, t in TRANSITIONS.items()},
+        "alert_status": ALERT_STATUS_NAMES,
+        "alert_action": ALERT_ACTION_NAMES,
+    }
+)
+
+
+def install(env: Environment) -> None:
+    """Give every template ``labels`` and the filters ``percent`` and ``bilingual``."""
+    env.globals["labels"] = LABELS
+    env.filters["percent"] = percent
+    env.filters["bilingual"] = bilingual
+
+
+def for_desk(zone: str) -> dict[str, Any]:
+    """The desk script's JSON: each section as ``{name: [中文, English]}`` (alert actions also list the statuses
+    they start from), every label flat under ``labels``, and the city's zone (``CITYBRAIN_TIMEZONE``)."""
+    return {
+        "statuses": _lists(section(LABELS, "status")),
+        "actions": _lists(section(LABELS, "action")),
+        "alert_actions": {
+            a: [*LABELS[f"alert_action.{a}"], sorted(sources)] for a, (sources, _target) in ALERT_TRANSITIONS.items()
+        },
+        "alert_statuses": _lists(section(LABELS, "alert_status")),
+        "kpis": _lists(section(LABELS, "kpi")),
+        "labels": _lists(LABELS),
+        "zone": zone,
+    }
+
+
+def _lists(labels: dict[str, Label]) -> dict[str, list[str]]:
+    return {name: list(label) for name, label in labels.items()}
