@@ -144,37 +144,32 @@ def edges(found: list[Import]) -> dict[tuple[str, str], int]:
 
 
 def cycles(graph: dict[tuple[str, str], int]) -> list[list[str]]:
-    """Strongly connected components of more than one package (Tarjan); empty when the graph is a DAG."""
+    """Strongly connected components of more than one package; empty when the graph is a DAG.
+
+    Two packages share a component when each reaches the other; reachability by a depth-first walk is plenty for
+    twenty packages.
+    """
     nodes = sorted({n for edge in graph for n in edge})
-    succ = {n: sorted(b for a, b in graph if a == n) for n in nodes}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
+    succ = {n: {b for a, b in graph if a == n} for n in nodes}
+    reach = {n: _reachable(n, succ) for n in nodes}
     components: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for nxt in succ[node]:
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                top = stack.pop()
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                components.append(sorted(component))
-
     for node in nodes:
-        if node not in index:
-            visit(node)
+        component = sorted(m for m in nodes if m in reach[node] and node in reach[m]) if node in reach[node] else []
+        if len(component) > 1 and component not in components:
+            components.append(component)
     return components
+
+
+def _reachable(start: str, succ: dict[str, set[str]]) -> set[str]:
+    """Every package reached from ``start`` by one or more imports."""
+    seen: set[str] = set()
+    todo = list(succ[start])
+    while todo:
+        node = todo.pop()
+        if node not in seen:
+            seen.add(node)
+            todo.extend(succ[node])
+    return seen
 
 
 def mermaid(graph: dict[tuple[str, str], int]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -23,6 +23,7 @@ from citybrain.analytics.hot_issues import (
 from citybrain.analytics.hot_issues_io import read_messages_xlsx
 from citybrain.analytics.hot_text import place_mentions
 from citybrain.cli.main import app
+from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight import service as insight
@@ -247,7 +248,7 @@ def test_cli_refuses_a_workbook_without_the_columns(tmp_path: Path) -> None:
 
 
 def test_cli_on_the_live_database_stores_a_run(cli_env: Database) -> None:
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     with cli_env.transaction() as session:
         cases = []
         for _, _, title, text, days, likes, dislikes in MIXER + OTHER:
@@ -294,7 +295,7 @@ def test_the_vectorised_ranking_uses_the_same_heat_as_each_issue_shows() -> None
 
 
 def test_run_hot_issues_for_a_daily_job_stores_the_last_days(db: Database) -> None:
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     with db.transaction() as session:
         for _, _, title, text, days, likes, dislikes in MIXER + OTHER:
             when = now - timedelta(days=6 - days)

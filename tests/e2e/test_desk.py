@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -233,7 +233,7 @@ def _alert(db: Database) -> int:
         kind="temporal",
         detector="ears_c2",
         series="category=noise",
-        on=date.today() - timedelta(days=1),
+        on=clock.city_today("Asia/Shanghai") - timedelta(days=1),
         observed=42,
         expected=12.5,
         p_value=0.001,

@@ -146,7 +146,7 @@ def build_board(
     if top < 1:
         raise ValueError("top must be ≥ 1")
     labels = group_messages(messages, params)
-    reference = now or (_to_datetime(messages.created_at.max()) if len(messages) else datetime(1970, 1, 1))
+    reference = now or (_to_datetime(messages.created_at.max()) if len(messages) else datetime(1970, 1, 1))  # noqa: DTZ001 - naive local, as the messages
     order = np.argsort(labels, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1) if labels.size else []
     heat, count = heat_table(labels, messages, reference, params)

@@ -83,7 +83,7 @@ def _local_time(value: Any) -> datetime | None:
     text = str(value or "").strip()
     for fmt in _TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)  # noqa: DTZ007 - the file's naive local time
         except ValueError:
             continue
     return None

@@ -355,7 +355,7 @@ def _jaccard(a: U64, b: U64) -> float:
 
 
 def _seconds(when: datetime) -> float:
-    return when.timestamp() if when.tzinfo else (when - datetime(1970, 1, 1)).total_seconds()
+    return when.timestamp() if when.tzinfo else (when - datetime(1970, 1, 1)).total_seconds()  # noqa: DTZ001 - naive in, naive epoch
 
 
 def _cell(lat: float | None, lon: float | None) -> tuple[int, int] | None:

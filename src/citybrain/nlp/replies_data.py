@@ -60,7 +60,7 @@ def parse_time(value: object) -> datetime | None:
     text = str(value).strip()
     for fmt in _TIME_FORMATS:
         try:
-            return datetime.strptime(text, fmt)
+            return datetime.strptime(text, fmt)  # noqa: DTZ007 - the file's naive local time
         except ValueError:
             continue
     try:

@@ -149,7 +149,8 @@ def _category_tallies(session: Session, start: date, end: date, options: ReportO
         start=clock.local_midnight_utc(start, options.timezone),
         end=clock.local_midnight_utc(end + timedelta(days=1), options.timezone),
     )
-    as_of = datetime.max if kpi_repository.naive_utc_times(session) else datetime.max.replace(tzinfo=UTC)
+    naive = kpi_repository.naive_utc_times(session)  # SQLite keeps naive UTC times, PostgreSQL aware ones
+    as_of = datetime.max if naive else datetime.max.replace(tzinfo=UTC)  # noqa: DTZ901
     tallies: dict[str | None, Tally] = {}
     for facts in kpi_repository.case_facts(session, where):
         key = category_at_level(facts.category_code, options.category_level)
