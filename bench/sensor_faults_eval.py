@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from citybrain.analytics.sensor_faults import BEIJING_LIMITS, FaultReport, detect_counter, detect_grid
+from citybrain.analytics.sensor_faults.neighbours import neighbour_changes
 from citybrain.sensing.air_files import read_air_files
 from citybrain.sensing.air_grid import air_series
 from citybrain.sensing.parking_files import read_parking_file, read_parking_table
@@ -182,8 +183,12 @@ def base_rates(values: dict[str, np.ndarray], base: dict[str, FaultReport]) -> d
         for f in report.faults:
             readings[f.kind] += f.readings
         flagged = {k: v for k, v in readings.items() if k != "gap"}
+        changes = neighbour_changes(values[name], spread_floor=1e-9)
+        beyond = np.abs(changes.change - changes.median)
         out[name] = {"valid_readings": valid, "faults": report.counts(), "flagged_readings": dict(readings),
-                     "flagged_valid_per_10k": round(1e4 * sum(flagged.values()) / valid, 2)}  # fmt: skip
+                     "flagged_valid_per_10k": round(1e4 * sum(flagged.values()) / valid, 2),
+                     "change_beyond_neighbours_p999": round(float(np.nanpercentile(beyond, 99.9)), 2),
+                     "min_jump": BEIJING_LIMITS[name].min_jump}  # fmt: skip
     return out
 
 

@@ -37,7 +37,8 @@ class QuantityLimits:
 
 
 #: Defaults for hourly concentrations; ``min_jump`` is about the 99.9th percentile of a station's hour-to-hour change
-#: beyond its neighbours' median change in four years of Beijing data (bench/sensor_faults_eval.py prints it).
+#: beyond its neighbours' median change in four years of Beijing data (bench/sensor_faults_eval.py reports it as
+#: ``change_beyond_neighbours_p999``).
 QUANTITY_LIMITS: dict[str, QuantityLimits] = {
     "PM2.5": QuantityLimits(UG, 0.0, 1000.0, None, floor=20.0, min_jump=150.0),
     "PM10": QuantityLimits(UG, 0.0, 1000.0, None, floor=20.0, min_jump=250.0),
