@@ -77,9 +77,12 @@ class Fault:
         return {"qartod": self.quality, "flag": FLAG_NAMES[self.quality], "fault": self.kind, "evidence": self.evidence}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FaultReport:
-    """All faults found in ``series`` × ``readings`` values; ``missing`` marks readings without a value."""
+    """All faults found in ``series`` × ``readings`` values; ``missing`` marks readings without a value.
+
+    Compared by identity (it holds an array); compare ``faults`` to compare two reports.
+    """
 
     faults: tuple[Fault, ...]
     missing: BoolArray

@@ -63,7 +63,8 @@ class FaultOptions:
 
     - ``stuck_readings``: this many equal successive valid readings (above the quantity's floor) are ``stuck``;
       one fewer is not. Missing readings inside the run do not break it. 6 hourly readings: across four years
-      and 12 Beijing stations, runs of 6 equal hours above the floor are rare outside two known bad periods.
+      and 12 Beijing stations, runs of 6 equal hours above the floor are rare outside a few bad periods
+      (docs/sensor_faults.md).
     - ``stuck_min_seconds``: and the run must last at least this long (for irregular series; 0 = any).
     - ``gap_factor``/``spacing``: a silence longer than ``gap_factor`` × ``spacing`` seconds between valid readings
       is a ``gap`` (``spacing`` None: the series' median spacing). 3 × 1 h: three missing hours are the first run
