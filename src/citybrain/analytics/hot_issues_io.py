@@ -18,6 +18,7 @@ import openpyxl
 
 from citybrain.analytics.counting import sql
 from citybrain.analytics.hot_issues import Board, Messages
+from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 
 #: The columns of the official export (留言编号 … 点赞数) and the canonical names they map to.
@@ -50,7 +51,7 @@ def read_messages_xlsx(path: Path, *, timezone: str) -> Messages:
         if missing:
             raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}")
         where = {XLSX_COLUMNS[name]: header.index(name) for name in XLSX_COLUMNS if name in header}
-        return _collect(path, rows, where, ZoneInfo(timezone))
+        return _collect(path, rows, where, clock.city_zone(timezone))
     finally:
         book.close()
 

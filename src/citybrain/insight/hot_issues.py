@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from citybrain.analytics import io
 from citybrain.analytics.hot_issues import Board, BoardParams, Messages, board_json, build_board
@@ -91,7 +90,7 @@ def run_hot_issues(
     messages, source = load_messages(None, database=database, timezone=timezone, since=since)
     board = build_board(messages, params or BoardParams(), now=now, top=top)
     with database.transaction() as session:
-        run_id = save(session, board_record(board, source=source, zone=ZoneInfo(timezone)))
+        run_id = save(session, board_record(board, source=source, zone=clock.city_zone(timezone)))
     return board, run_id
 
 

@@ -64,7 +64,7 @@ def command(
     from citybrain.insight.hot_issues import board_record, load_messages
 
     settings = load_settings()
-    zone = ZoneInfo(settings.timezone)
+    zone = clock.city_zone(settings.timezone)
     if top < 1 or window_days <= 0 or half_life <= 0 or min_count < 1:
         raise InvalidInput("--top and --min-count must be ≥ 1, --window-days and --half-life > 0")
     if xlsx_out is not None and xlsx_out.suffix.lower() != ".xlsx":

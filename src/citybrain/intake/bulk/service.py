@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from citybrain.core import clock
 from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
@@ -81,7 +82,7 @@ def run_import(
     report = RejectReport(db.settings.data_dir / "import-reports", importer.kind, path.name)
     try:
         with db.transaction() as session:
-            _import(session, importer, path, options, summary, report, progress, ZoneInfo(db.settings.timezone))
+            _import(session, importer, path, options, summary, report, progress, clock.city_zone(db.settings.timezone))
             if summary.batch_id is not None and not summary.already_imported:  # rows without category / place
                 from citybrain.triage.bulk import triage_import  # here: triage reads intake.bulk's label table
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from starlette.datastructures import ImmutableMultiDict
 
@@ -72,7 +71,7 @@ def parse_datetime(name: str, value: str, settings: Settings) -> datetime:
         except ValueError:
             raise InvalidInput(f"{name} must be a W3C datetime such as 2010-01-01T00:00:00Z, not {value!r}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(settings.timezone))
+        parsed = parsed.replace(tzinfo=clock.city_zone(settings.timezone))
     return clock.as_utc(parsed)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -162,7 +161,7 @@ def notice(lang: Lang, settings: Settings, department: str | None, due: datetime
         return "已受理，等待派单" if zh else "received; awaiting dispatch to a department"
     if due is None:
         return f"已派单至{department}" if zh else f"dispatched to {department}"
-    local = due.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+    local = due.astimezone(clock.city_zone(settings.timezone)).strftime("%Y-%m-%d %H:%M")
     if zh:
         return f"已派单至{department}，办结时限 {local}"
     return f"dispatched to {department}; due by {local} ({settings.timezone})"
