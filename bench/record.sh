@@ -26,4 +26,6 @@ run scan_eval_city1km_default $PY -m bench.scan_eval --null-days 0 --trials 100 
 run scan_eval_calibration_default $PY -m bench.scan_eval --null-days 365 --trials 0 $DEFAULTS --window 84 \
     --out scan_eval_calibration_default
 run scan_demo_city $PY -m bench.scan_demo_city --cell-m 250 --window 84 --max-radius-m 750 --centres corners
+run cli_startup $PY -m bench.cli_startup --runs 7
+run aqi_daily $PY -m bench.aqi_daily
 log done
