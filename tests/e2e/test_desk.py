@@ -56,6 +56,18 @@ def model_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     MODELS.clear()
 
 
+def _dispatch_first_queued(url: str, operator: str) -> int:
+    """Queue cases, dispatch the first to urban_mgmt (as an operator would on the desk) and return its id."""
+    (case_id, *_rest) = _queue_cases(url, operator)
+    dispatched = httpx.post(
+        f"{url}/api/v1/triage/queue/{case_id}/dispatch",
+        json={"category_code": "roads.lighting", "department_code": "urban_mgmt"},
+        headers={"X-API-Key": operator},
+    )
+    assert dispatched.status_code == 200, dispatched.text
+    return int(case_id)
+
+
 def _queue_cases(url: str, key: str) -> list[int]:
     """Staff intake of requests that name no category: unsure or without a classifier, intake holds them."""
     ids = []
@@ -191,13 +203,7 @@ def test_a_department_signs_for_and_answers_and_sees_a_stale_change_as_a_conflic
 ) -> None:
     operator, handler = make_key(db, "operator"), make_key(db, "department", "urban_mgmt")
     with serve(create_app(_own(settings, tmp_path), database=db)) as url:
-        (case_id, *_rest) = _queue_cases(url, operator)
-        dispatched = httpx.post(
-            f"{url}/api/v1/triage/queue/{case_id}/dispatch",
-            json={"category_code": "roads.lighting", "department_code": "urban_mgmt"},
-            headers={"X-API-Key": operator},
-        )
-        assert dispatched.status_code == 200, dispatched.text
+        case_id = _dispatch_first_queued(url, operator)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         _sign_in(page, url, handler)
         assert not page.is_visible("#tab-queue")  # departments do not dispatch
@@ -304,13 +310,7 @@ def test_dates_are_shown_on_the_citys_clock_whatever_the_browsers_zone(
     operator = make_key(db, "operator")
     alert_id = _alert(db)
     with serve(create_app(city, database=db)) as url:
-        (case_id, *_rest) = _queue_cases(url, operator)
-        dispatched = httpx.post(
-            f"{url}/api/v1/triage/queue/{case_id}/dispatch",
-            json={"category_code": "roads.lighting", "department_code": "urban_mgmt"},
-            headers={"X-API-Key": operator},
-        )
-        assert dispatched.status_code == 200, dispatched.text
+        case_id = _dispatch_first_queued(url, operator)
         case = httpx.get(f"{url}/api/v1/cases/{case_id}", headers={"X-API-Key": operator}).json()
         due = datetime.fromisoformat(case["due_at"])
         on_city_clock = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -54,25 +54,31 @@ def header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([line]))]
 
 
-def read_air_file(path: Path) -> pa.Table:
-    """One file's rows (the used columns only), checked: InvalidInput names the file and the problem."""
-    path = Path(path)
-    missing = [c for c in REQUIRED_COLUMNS if c not in header(path)]
+def read_layout(path: Path, columns: Sequence[str], layout: str, convert: pacsv.ConvertOptions) -> pa.Table:
+    """The named columns of a CSV(.gz) file, read whole; InvalidInput names the file and what is wrong with it."""
+    missing = [c for c in columns if c not in header(path)]
     if missing:
-        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} (the Beijing layout needs "
-                           f"{', '.join(REQUIRED_COLUMNS)})")  # fmt: skip
-    convert = pacsv.ConvertOptions(
-        column_types=COLUMN_TYPES,
-        include_columns=list(REQUIRED_COLUMNS),
-        null_values=["NA", ""],
-        strings_can_be_null=True,
-    )
+        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} (the {layout} layout needs "
+                           f"{', '.join(columns)})")  # fmt: skip
     try:
         table = pacsv.read_csv(path, convert_options=convert)
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise InvalidInput(f"{path}: {str(exc).splitlines()[0]}") from None
     if table.num_rows == 0:
         raise InvalidInput(f"{path}: no rows after the header")
+    return table
+
+
+def read_air_file(path: Path) -> pa.Table:
+    """One file's rows (the used columns only), checked: InvalidInput names the file and the problem."""
+    path = Path(path)
+    convert = pacsv.ConvertOptions(
+        column_types=COLUMN_TYPES,
+        include_columns=list(REQUIRED_COLUMNS),
+        null_values=["NA", ""],
+        strings_can_be_null=True,
+    )
+    table = read_layout(path, REQUIRED_COLUMNS, "Beijing", convert)
     try:
         if table.column("station").null_count:
             raise InvalidInput("a row has no station")

@@ -9,7 +9,6 @@ its line. A bad file is one :class:`InvalidInput` naming the file and what is wr
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from citybrain.core.errors import InvalidInput
-from citybrain.sensing.air_files import header
+from citybrain.sensing.air_files import read_layout
 
 PARKING_COLUMNS: tuple[str, ...] = ("SystemCodeNumber", "Capacity", "Occupancy", "LastUpdated")
 COLUMN_TYPES: dict[str, pa.DataType] = {
@@ -46,18 +45,8 @@ class CarParkReadings:
 def read_parking_table(path: Path) -> pa.Table:
     """The file's four columns, typed and checked; InvalidInput names the file and the problem."""
     path = Path(path)
-    missing = [c for c in PARKING_COLUMNS if c not in header(path)]
-    if missing:
-        raise InvalidInput(
-            f"{path}: missing column(s) {', '.join(missing)} (the parking layout needs {', '.join(PARKING_COLUMNS)})"
-        )
     convert = pacsv.ConvertOptions(column_types=COLUMN_TYPES, include_columns=list(PARKING_COLUMNS))
-    try:
-        table = pacsv.read_csv(path, convert_options=convert)
-    except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
-        raise InvalidInput(f"{path}: {str(exc).splitlines()[0]}") from None
-    if table.num_rows == 0:
-        raise InvalidInput(f"{path}: no rows after the header")
+    table = read_layout(path, PARKING_COLUMNS, "parking", convert)
     empty = [c for c in PARKING_COLUMNS if table.column(c).null_count]
     if empty:
         raise InvalidInput(f"{path}: empty value(s) in column(s) {', '.join(empty)}; every row needs all four")
