@@ -117,7 +117,8 @@ def imports(src: Path = SRC) -> list[Import]:
         relative = path.relative_to(src).as_posix()
         own = package_of(relative)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-            found += [Import(relative, node.lineno, t) for t in _targets(node) if t != own]
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found += [Import(relative, node.lineno, t) for t in _targets(node) if t != own]
     return sorted(found, key=lambda i: (i.source, i.line))
 
 

@@ -67,7 +67,8 @@ class _SmtpHandler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         self._say("220 sink ESMTP")
-        sender, recipients = "", []
+        sender = ""
+        recipients: list[str] = []
         while line := self.rfile.readline():
             verb = line.decode("ascii", "replace").strip()
             upper = verb.upper()

@@ -7,6 +7,7 @@ import json
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from typer.testing import CliRunner
@@ -61,12 +62,12 @@ def cases_csv(tmp_path: Path) -> Path:
     return _write(tmp_path / "cases.csv", _rows())
 
 
-def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, list[dict[str, object]]]:
+def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, list[dict[str, Any]]]:
     result = runner.invoke(
         app, ["analyze", "warnings", "--input", str(path), "--as-of", as_of, "--json", str(out), *FAST, *more]
     )
     assert result.exit_code == 0, result.output
-    return json.loads(out.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return cast(dict[str, list[dict[str, Any]]], json.loads(out.read_text(encoding="utf-8")))
 
 
 def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None:
@@ -74,14 +75,14 @@ def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None
     assert set(body) == {"temporal", "clusters"}
     (cluster,) = body["clusters"]
     assert set(cluster) == CLUSTER_KEYS
-    assert set(cluster["center"]) == {"lat", "lon"}  # type: ignore[arg-type]
-    assert abs(cluster["center"]["lat"] - 28.152) < 0.01  # type: ignore[index]
+    assert set(cluster["center"]) == {"lat", "lon"}
+    assert abs(cluster["center"]["lat"] - 28.152) < 0.01
     assert (cluster["end"], cluster["recurrence_days"]) == ("2026-02-09", 100.0)
     planted = {f"p{d}-{k}" for d in (37, 38, 39) for k in range(12)}
-    found = planted & set(cluster["case_ids"])  # type: ignore[arg-type]
+    found = planted & set(cluster["case_ids"])
     assert len(found) >= 30, "most of the burst (a spot may straddle a cell border)"
-    assert cluster["observed"] >= len(found)  # type: ignore[operator]
-    assert cluster["expected"] < cluster["observed"] / 3  # type: ignore[operator]
+    assert cluster["observed"] >= len(found)
+    assert cluster["expected"] < cluster["observed"] / 3
     assert body["temporal"], "the noise burst is a temporal alarm too"
     assert all(set(t) == TEMPORAL_KEYS for t in body["temporal"])
     assert {(t["series"], t["date"]) for t in body["temporal"]} == {("noise", "2026-02-09")}
@@ -89,17 +90,17 @@ def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None
 
 def test_a_radius_cap_bounds_the_clusters(cases_csv: Path, tmp_path: Path) -> None:
     wide = _warnings(cases_csv, LAST.isoformat(), tmp_path / "wide.json", "--cell-m", "500")
-    assert any(c["radius_m"] > 400 for c in wide["clusters"])  # type: ignore[operator]
+    assert any(c["radius_m"] > 400 for c in wide["clusters"])
     capped = _warnings(cases_csv, LAST.isoformat(), tmp_path / "w.json", "--cell-m", "500", "--max-radius-m", "400")
-    assert all(c["radius_m"] <= 400 for c in capped["clusters"])  # type: ignore[operator]
+    assert all(c["radius_m"] <= 400 for c in capped["clusters"])
     assert capped != wide
 
 
 def test_min_cases_drops_clusters_smaller_than_asked(cases_csv: Path, tmp_path: Path) -> None:
     found = _warnings(cases_csv, LAST.isoformat(), tmp_path / "a.json")
-    smallest = min(c["observed"] for c in found["clusters"])  # type: ignore[type-var]
+    smallest = min(c["observed"] for c in found["clusters"])
     fewer = _warnings(cases_csv, LAST.isoformat(), tmp_path / "b.json", "--min-cases", str(smallest + 1))
-    assert all(c["observed"] > smallest for c in fewer["clusters"])  # type: ignore[operator]
+    assert all(c["observed"] > smallest for c in fewer["clusters"])
     assert len(fewer["clusters"]) < len(found["clusters"])
 
 

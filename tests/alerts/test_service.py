@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -99,11 +99,27 @@ class TestLife:
     def _raise(self, db: Database) -> int:
         return _record(db, temporal(DAY)).alert.id
 
-    def _change(self, db: Database, alert_id: int, action: str, version: int, **kw: object) -> Alert:
+    def _change(
+        self,
+        db: Database,
+        alert_id: int,
+        action: str,
+        version: int,
+        *,
+        note: str | None = None,
+        until: date | None = None,
+    ) -> Alert:
         with db.transaction() as session:
             return service.change(
-                session=session, alert_id=alert_id, action=action, version=version, actor="wang", today=DAY, **kw
-            )  # type: ignore[arg-type]
+                session=session,
+                alert_id=alert_id,
+                action=action,
+                version=version,
+                actor="wang",
+                note=note,
+                until=until,
+                today=DAY,
+            )
 
     def test_acknowledge_snooze_close_reopen_write_events(self, db: Database) -> None:
         alert_id = self._raise(db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,7 +36,7 @@ runner = CliRunner()
 T0 = datetime(2024, 3, 1, 2, 0)
 
 
-def _messages(rows: list[tuple[str, str, str, str, float, int, int]]) -> Messages:
+def _messages(rows: Sequence[tuple[str, str, str, str, float, int, int]]) -> Messages:
     """rows: (id, user, title, text, days after T0, likes, dislikes)."""
     return Messages.of(
         id=[r[0] for r in rows],

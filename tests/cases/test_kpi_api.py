@@ -56,7 +56,9 @@ class TestKpis:
             ({"department": "nope"}, "no department"),
         ],
     )
-    def test_bad_input_is_400(self, city: Database, app_client: TestClient, params: dict[str, str], message: str):
+    def test_bad_input_is_400(
+        self, city: Database, app_client: TestClient, params: dict[str, str], message: str
+    ) -> None:
         response = app_client.get("/api/v1/kpis", params=params, headers=headers(city, "supervisor"))
         assert response.status_code == 400
         assert message in response.json()["error"]["message"]

@@ -13,7 +13,7 @@ from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from tests.cases.kpi_factories import AS_OF, H, at, make_case, scenario
 
-WINDOW = {"start": "2026-01-01", "end": "2026-02-28", "as_of": AS_OF}
+WINDOW: dict[str, Any] = {"start": "2026-01-01", "end": "2026-02-28", "as_of": AS_OF}
 NOTHING = {name: None for name in KPI_NAMES} | {
     name: 0
     for name in ("received", "dispatched", "resolved", "closed", "rejected", "reopened", "overdue", "overdue_open",

@@ -25,7 +25,7 @@ def _actions(db: Database, case_id: int) -> list[tuple[str, str | None, str | No
 def _do(db: Database, case_id: int, action: str, **body: object) -> Case:
     with db.transaction() as session:
         case = service.get_case(session=session, case_id=case_id)
-        return service.apply(session=session, case=case, action=action, actor="tester", body=ActionIn(**body))  # type: ignore[arg-type]
+        return service.apply(session=session, case=case, action=action, actor="tester", body=ActionIn(**body))
 
 
 def test_whole_life_writes_an_event_and_bumps_the_version_at_every_step(city: Database) -> None:
@@ -113,7 +113,9 @@ def test_reassign_moves_to_another_department_and_restarts_both_clocks(city: Dat
 def test_reopen_goes_back_to_the_same_department_with_new_deadlines(city: Database) -> None:
     with clock.frozen(T0), city.transaction() as session:
         case_id = make_case(session).id
-        dept = session.get(Case, case_id).department_id  # type: ignore[union-attr]
+        case = session.get(Case, case_id)
+        assert case is not None
+        dept = case.department_id
     with clock.frozen(T0 + timedelta(hours=1)):
         _do(city, case_id, "accept")
         _do(city, case_id, "resolve", reply="已处理")

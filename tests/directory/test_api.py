@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
@@ -95,7 +97,7 @@ class TestRoutingRules:
 
     def test_bad_rules(self, app_client: TestClient, admin_headers: dict[str, str]) -> None:
         def post(rule: dict[str, object]) -> int:
-            return app_client.post("/api/v1/routing-rules", json=rule, headers=admin_headers).status_code
+            return cast(int, app_client.post("/api/v1/routing-rules", json=rule, headers=admin_headers).status_code)
 
         assert post({"category_code": "noise", "department_code": "nobody"}) == 404
         assert post({"category_code": "nothing.here", "department_code": "water"}) == 404

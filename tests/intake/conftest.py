@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -116,7 +116,7 @@ def client(app_client: TestClient, city: City) -> TestClient:
 
 
 def post_request(client: TestClient, fmt: str, **fields: Any) -> httpx.Response:
-    return client.post(f"{BASE}/requests.{fmt}", data=fields)
+    return cast(httpx.Response, client.post(f"{BASE}/requests.{fmt}", data=fields))
 
 
 def body(response: httpx.Response, fmt: str) -> Any:

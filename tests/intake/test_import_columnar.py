@@ -48,7 +48,7 @@ MIXED = [
 _COMPARED = [c for c in Case.__table__.columns.keys() if c not in ("id", "import_batch_id", "duplicate_of")]
 
 
-def _snapshot(db: Database) -> dict[str, tuple[Any, ...]]:
+def _snapshot(db: Database) -> dict[str | None, tuple[Any, ...]]:
     with db.transaction() as session:
         return {case.source_key: tuple(getattr(case, c) for c in _COMPARED) for case in session.scalars(select(Case))}
 

@@ -73,8 +73,10 @@ def test_georeport_client_reads_everything(server_url: str, city: City, fmt: str
 
     with pytest.raises(requests.HTTPError) as missing:
         client.get_service_definition("no.such.service")
+    assert missing.value.response is not None
     assert missing.value.response.status_code == 404
     foreign = GeoReport(server_url, jurisdiction="elsewhere.gov", output_format=fmt)
     with pytest.raises(requests.HTTPError) as refused:
         foreign.get_service_list()
+    assert refused.value.response is not None
     assert refused.value.response.status_code == 404

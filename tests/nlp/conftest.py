@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def nyc_rows() -> Rows:
     return [row for label in common for row in rng.sample(by_type[label], min(80, len(by_type[label])))]
 
 
-def write_csv(path: Path, header: list[str], rows: list[tuple[str, ...]] | list[list[str]]) -> Path:
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

@@ -27,8 +27,8 @@ def test_an_obviously_good_reply_beats_a_generic_one_and_a_bare_acknowledgement(
     assert good.overall > generic.overall > bad.overall
     assert good.overall >= 0.7
     assert bad.overall <= 0.25
-    for aspect in ("relevance", "completeness", "explanation"):
-        assert getattr(good, aspect).score > getattr(bad, aspect).score, aspect
+    for name in ("relevance", "completeness", "explanation"):
+        assert getattr(good, name).score > getattr(bad, name).score, name
     assert good.relevance.score > generic.relevance.score
     assert good.explanation.score > generic.explanation.score
     for score in (good, generic, bad):

@@ -24,7 +24,7 @@ def test_composite_renormalises_over_the_rates_present() -> None:
 
 def test_ties_go_to_fewer_overdue_then_fewer_rejections() -> None:
     rates = {"response_rate": 1.0, "resolution_rate": 1.0, "satisfaction_rate": 1.0, "received": 5}
-    rows = [
+    rows: list[dict[str, object]] = [
         {"unit": "a", **rates, "overdue": 2, "rejected": 0},
         {"unit": "b", **rates, "overdue": 1, "rejected": 3},
         {"unit": "c", **rates, "overdue": 1, "rejected": 1},

@@ -33,7 +33,7 @@ def hours_table(
     }
     for name in POLLUTANTS:
         given = series.get(name.replace(".", ""), QUIET[name])
-        values = list(given) if isinstance(given, Sequence) else [given] * hours
+        values: list[object] = list(given) if isinstance(given, Sequence) else [given] * hours
         assert len(values) == hours, name
         columns[name] = values
     columns["station"] = [station] * hours

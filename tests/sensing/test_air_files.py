@@ -7,6 +7,7 @@ import json
 import statistics
 from collections import Counter
 from pathlib import Path
+from typing import TypedDict, cast
 
 import pyarrow.csv as pacsv
 import pytest
@@ -153,14 +154,22 @@ def aotizhongxin() -> Path:
     return shared_path("data", "beijing_multisite_air", "PRSA_Data_Aotizhongxin_20130301-20170228.csv.gz")
 
 
-def _figures(records: list[dict[str, object]]) -> dict[str, object]:
+class Figures(TypedDict):
+    days: int
+    with_aqi: int
+    median: float
+    categories: Counter[str]
+    primary_percent: dict[str, int]
+
+
+def _figures(records: list[dict[str, object]]) -> Figures:
     with_aqi = [r for r in records if r["aqi"] is not None]
-    primary = Counter(code for r in with_aqi for code in r["primary"])  # type: ignore[attr-defined]
+    primary = Counter(code for r in with_aqi for code in cast(list[str], r["primary"]))
     total = sum(primary.values())
     return {
         "days": len(records),
         "with_aqi": len(with_aqi),
-        "median": statistics.median(r["aqi"] for r in with_aqi),  # type: ignore[type-var]
+        "median": statistics.median(cast(int, r["aqi"]) for r in with_aqi),
         "categories": Counter(str(r["category"]) for r in with_aqi),
         "primary_percent": {code: round(100 * n / total) for code, n in primary.items()},
     }
@@ -187,7 +196,7 @@ def test_aotizhongxin_reproduces_the_standards_sanity_figures(aotizhongxin: Path
         "O3_8h": 26,
         "NO2": 17,
         "PM10": 9,
-    }  # type: ignore[attr-defined]
+    }
 
 
 def test_aotizhongxin_under_the_validity_rules(aotizhongxin: Path) -> None:

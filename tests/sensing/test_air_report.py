@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import pyarrow as pa
 import pytest
@@ -192,7 +193,7 @@ def test_a_missing_hour_in_the_middle_is_a_gap_not_an_error() -> None:
     records = hourly_report(air_series(table))
     assert len(records) == 48
     # the 1-h pollutants have no index that hour; the moving means still have enough hours (23 of 24, 7 of 8)
-    assert set(records[30]["iaqi"]) == {"PM2.5", "PM10", "O3_8h"}  # type: ignore[arg-type]
+    assert set(cast(dict[str, int], records[30]["iaqi"])) == {"PM2.5", "PM10", "O3_8h"}
     assert records[30]["aqi"] == 25
     assert "CO: no valid value for this hour" in _reasons(records[30])
 

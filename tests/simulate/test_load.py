@@ -16,30 +16,34 @@ from citybrain.core.db import Database
 from citybrain.core.errors import Conflict
 from citybrain.core.settings import Settings
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, District
-from citybrain.simulate.load import load_city
+from citybrain.simulate.load import LoadReport, load_city
 
 NOW = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 
 
-def _load(db: Database, **kwargs: object) -> object:
+def _load(db: Database) -> LoadReport:
     with db.transaction() as session:
-        return load_city(session, seed=1, days=10, cases_per_day=50, now=NOW, **kwargs)  # type: ignore[arg-type]
+        return load_city(session, seed=1, days=10, cases_per_day=50, now=NOW)
 
 
 def test_small_city_loads_consistently(db: Database) -> None:
     report = _load(db)
     with db.transaction() as s:
         cases = s.scalar(select(func.count()).select_from(Case))
-        assert cases == report.cases > 300  # type: ignore[attr-defined]
+        assert cases == report.cases > 300
         assert s.scalar(select(func.count()).select_from(CaseContact)) == cases
-        assert s.scalar(select(func.count()).select_from(CaseEvent)) == report.events  # type: ignore[attr-defined]
-        assert s.scalar(select(func.count()).select_from(Callback)) == report.callbacks  # type: ignore[attr-defined]
+        assert s.scalar(select(func.count()).select_from(CaseEvent)) == report.events
+        assert s.scalar(select(func.count()).select_from(Callback)) == report.callbacks
         assert s.scalar(select(func.count()).select_from(District)) == 8
         for case in s.scalars(select(Case)):
             events = s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.at)).all()
             assert events[-1].to_status == case.status
             assert case.version == len(events)
             if case.status == "closed":
+                assert case.dispatched_at is not None
+                assert case.accepted_at is not None
+                assert case.resolved_at is not None
+                assert case.closed_at is not None
                 assert case.created_at <= case.dispatched_at <= case.accepted_at <= case.resolved_at <= case.closed_at
             if case.status == "merged":
                 assert case.duplicate_of is not None
@@ -49,7 +53,7 @@ def test_small_city_loads_consistently(db: Database) -> None:
 
 def test_planted_cooccurrence_is_in_the_database(db: Database) -> None:
     report = _load(db)
-    pattern = report.planted[0]  # type: ignore[attr-defined]
+    pattern = report.planted[0]
     start = datetime.combine(pattern.start, datetime.min.time(), UTC) - timedelta(hours=8)
     end = datetime.combine(pattern.end, datetime.min.time(), UTC) - timedelta(hours=8)
     with db.transaction() as s:

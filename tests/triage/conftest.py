@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -68,7 +68,8 @@ def app_key(db: Database) -> str:
 
 
 def post(client: TestClient, key: str, **fields: Any) -> httpx.Response:
-    return client.post("/open311/v2/requests.json", data={"api_key": key, "lat": "28.2", "long": "112.9", **fields})
+    response = client.post("/open311/v2/requests.json", data={"api_key": key, "lat": "28.2", "long": "112.9", **fields})
+    return cast(httpx.Response, response)
 
 
 def case_of(db: Database, response: httpx.Response) -> Case:

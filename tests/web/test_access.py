@@ -47,6 +47,7 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """(method, path) of every API route; a catch-all answering any method counts once, as GET."""
     found = set()
     for path, route in _walk(app.routes):
+        assert route.methods is not None, path
         methods = sorted(route.methods)
         found |= {("GET", path)} if len(methods) > 3 else {(m, path) for m in methods}
     return found
@@ -62,7 +63,7 @@ def concrete(path: str) -> str:
 
 @pytest.fixture
 def keys(db: Database) -> dict[str, dict[str, str]]:
-    headers = {"public": {}}
+    headers: dict[str, dict[str, str]] = {"public": {}}
     for role in CALLERS[1:]:
         department = "urban_mgmt" if role == "department" else None
         headers[role] = {"X-API-Key": make_key(db, role, department)}

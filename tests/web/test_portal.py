@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -51,7 +51,7 @@ def portal(db: Database, settings: Settings, portal_key: str) -> Iterator[TestCl
 
 
 def submit(client: TestClient, **fields: Any) -> httpx.Response:
-    return client.post("/portal/requests", data=fields)
+    return cast(httpx.Response, client.post("/portal/requests", data=fields))
 
 
 def case_count(db: Database) -> int:

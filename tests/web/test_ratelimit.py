@@ -32,7 +32,7 @@ def test_limit_events_pass_then_the_next_is_refused_until_the_oldest_leaves(cloc
         clock.now = 1000 + step
         assert isinstance(limiter.take("a"), Slot)
     clock.now = 1030
-    assert limiter.take("a") == Refused(HOUR - 30)  # the event at 1000 leaves at 4600
+    assert limiter.take("a") == Refused(int(HOUR) - 30)  # the event at 1000 leaves at 4600
     clock.now = 1000 + HOUR - 0.5
     assert limiter.take("a") == Refused(1)  # rounded up, never 0
     clock.now = 1000 + HOUR  # the window slides: the first event is out, one slot is free
@@ -111,7 +111,9 @@ def test_zero_means_no_limit_and_remembers_nothing(clock: Clock) -> None:
     results = taken(limiter, "a", 1000)
     assert all(isinstance(t, Slot) for t in results)
     assert limiter.keys() == 0
-    limiter.give_back(results[0])  # harmless
+    first = results[0]
+    assert isinstance(first, Slot)
+    limiter.give_back(first)  # harmless
 
 
 @pytest.mark.parametrize(("limit", "window"), [(-1, HOUR), (3, 0.0), (3, -1.0)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,7 @@ class Database:
         # SQLite has one writer: threads and processes queue for it on this lock (see core/writelock.py).
         self._sqlite_writer = _sqlite_write_lock(self.engine)
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Session]:
         """``with db.transaction() as session:`` — the one boundary; commits on success."""
         if self._sqlite_writer is None:
             return transaction(self.sessions)
