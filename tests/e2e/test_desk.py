@@ -332,3 +332,18 @@ def test_dates_are_shown_on_the_citys_clock_whatever_the_browsers_zone(
         tomorrow = (clock.utcnow().astimezone(zone) + timedelta(days=1)).date().isoformat()
         assert page.input_value(f"[data-alert-id='{alert_id}'] input[name=until]") == tomorrow
         context.close()
+
+
+def test_on_a_phone_nothing_is_wider_than_the_screen(
+    browser: Any, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """390 px wide: the queue's rows become cards, so the page never scrolls sideways (it did: 792 px)."""
+    operator = make_key(db, "operator")
+    with serve(create_app(_own(settings, tmp_path), database=db)) as url:
+        _queue_cases(url, operator)
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        _sign_in(page, url, operator)
+        page.wait_for_selector("#queue-table tbody tr")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.is_visible("#queue-table tbody tr .dispatch-form button")
+        page.close()
