@@ -1,0 +1,255 @@
+"""``$filter`` and ``$orderby`` ASTs → SQLAlchemy expressions for one entity type (SQLite and PostgreSQL alike).
+
+An operand knows its kind (number, string, bool, datetime, geo …). JSON properties and an Observation's ``result``
+take the kind of what they are compared with: ``properties/owner eq 'x'`` reads the JSON value as text, ``result gt
+5`` the numeric column. Paths through to-one links (``Datastream/Thing/name``) become correlated scalar subqueries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, Integer, String, and_, case, false, literal, not_, null, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from citybrain.core import clock
+from citybrain.core.errors import InvalidInput
+from citybrain.core.types import UTCDateTime
+from citybrain.models.sensing import RESULT_BOOLEAN, RESULT_INTEGER, RESULT_NUMBER, RESULT_STRING
+from citybrain.sensing import geo_sql
+from citybrain.sensing.entities import EntityType, target
+from citybrain.sensing.filter_grammar import Binary, Literal, Node, OrderItem, Path, Unary
+from citybrain.sensing.sqlfuncs import FIELDS, str_index, utc_part
+
+Expr = ColumnElement[Any]
+#: kinds that take the kind of the other side
+FLEXIBLE = {"json", "result"}
+
+
+@dataclass(frozen=True)
+class Operand:
+    kind: str  # number string bool datetime null geo geoliteral json result
+    make: Callable[[str], Expr]  # the expression as a given kind (only flexible kinds look at it)
+    geometry: Any = None  # a shapely geometry, for geo literals
+
+    def as_(self, kind: str) -> Expr:
+        return self.make(kind)
+
+    def plain(self) -> Expr:
+        return self.make(self.kind if self.kind not in FLEXIBLE else "string")
+
+
+def _fixed(kind: str, expr: Expr) -> Operand:
+    return Operand(kind, lambda _k: expr)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What paths are resolved against: an entity type and the (possibly aliased) ORM class standing for it."""
+
+    entity: EntityType
+    model: Any
+
+
+def scope_of(entity: EntityType) -> Scope:
+    return Scope(entity, entity.model)
+
+
+# ---- paths ---------------------------------------------------------------------------------------------------
+
+
+def _json_operand(column: Any, rest: tuple[str, ...]) -> Operand:
+    if not rest:
+        raise InvalidInput("compare a JSON property by a path into it, e.g. properties/owner")
+    element = column[rest[0]] if len(rest) == 1 else column[rest]
+
+    def make(kind: str) -> Expr:
+        if kind == "number":
+            return element.as_float()  # type: ignore[no-any-return]
+        if kind == "bool":
+            return element.as_boolean()  # type: ignore[no-any-return]
+        return element.as_string()  # type: ignore[no-any-return]
+
+    return Operand("json", make)
+
+
+def _result_operand(model: Any) -> Operand:
+    def make(kind: str) -> Expr:
+        if kind == "string":
+            return case((model.result_type == RESULT_STRING, model.result_string), else_=null())
+        if kind == "bool":
+            return case((model.result_type == RESULT_BOOLEAN, model.result_number != 0), else_=null())
+        numeric = model.result_type.in_((RESULT_NUMBER, RESULT_INTEGER))
+        return case((numeric, model.result_number), else_=null())
+
+    return Operand("result", make)
+
+
+def _property(scope: Scope, segments: tuple[str, ...]) -> Operand:
+    name, rest = segments[0], segments[1:]
+    if name == "@iot.id":
+        name = "id"
+    prop = scope.entity.prop(name)
+    if prop is None:
+        raise InvalidInput(f"{scope.entity.name} has no property {name!r}")
+    column = getattr(scope.model, prop.attr)
+    if prop.kind in ("json", "geo") and rest:
+        return _json_operand(column, rest)
+    if rest:
+        raise InvalidInput(f"{scope.entity.name}/{name} is not JSON; {'/'.join(segments)} goes nowhere")
+    if prop.kind == "result":
+        return _result_operand(scope.model)
+    if prop.kind == "geo":
+        return Operand("geo", lambda axis: getattr(scope.model, axis))
+    kind = {"id": "number", "text": "string", "time": "datetime", "interval": "datetime"}.get(prop.kind, "json")
+    if kind == "json":
+        raise InvalidInput(f"{scope.entity.name}/{name} is JSON: compare a path into it, e.g. {name}/key")
+    return _fixed(kind, column)
+
+
+def _path(scope: Scope, segments: tuple[str, ...]) -> Operand:
+    nav = scope.entity.nav(segments[0])
+    if nav is None:
+        return _property(scope, segments)
+    if nav.many:
+        raise InvalidInput(f"$filter through the to-many link {scope.entity.name}/{nav.name} is not supported")
+    if len(segments) == 1:
+        raise InvalidInput(f"{'/'.join(segments)} names an entity, not a value; add a property, e.g. {nav.name}/id")
+    other = target(nav)
+    alias: Any = aliased(other.model)
+    inner = _path(Scope(other, alias), segments[1:])
+    link = alias.id == getattr(scope.model, str(nav.fk))
+
+    def make(kind: str) -> Expr:
+        return select(inner.as_(kind)).where(link).scalar_subquery()
+
+    return Operand(inner.kind, make, inner.geometry)
+
+
+# ---- literals, operators --------------------------------------------------------------------------------------
+
+
+def _literal(node: Literal) -> Operand:
+    if node.kind == "number":
+        return _fixed("number", literal(node.value, Float() if isinstance(node.value, float) else None))
+    if node.kind == "string":
+        return _fixed("string", literal(node.value, String()))
+    if node.kind == "bool":
+        return _fixed("bool", literal(node.value, Boolean()))
+    if node.kind == "datetime":
+        value: datetime = node.value if node.value.tzinfo else clock.as_utc(node.value)
+        return _fixed("datetime", literal(value, UTCDateTime()))
+    if node.kind == "geo":
+        return Operand("geoliteral", lambda _k: null(), geo_sql.parse_wkt(str(node.value)))
+    return _fixed("null", null())
+
+
+_COMPARE = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+_ARITH = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+}
+
+
+def _pair(left: Operand, right: Operand, default: str) -> tuple[Expr, Expr, str]:
+    """Both sides as one kind: a flexible side takes the other's kind (or ``default`` when both are flexible)."""
+    if left.kind in FLEXIBLE and right.kind in FLEXIBLE:
+        return left.as_(default), right.as_(default), default
+    if left.kind in FLEXIBLE:
+        return left.as_(right.kind), right.plain(), right.kind
+    if right.kind in FLEXIBLE:
+        return left.plain(), right.as_(left.kind), left.kind
+    if left.kind == "datetime" and right.kind == "string" or right.kind == "datetime" and left.kind == "string":
+        raise InvalidInput("compare times with a time literal such as 2024-01-31T08:00:00Z (not a quoted string)")
+    return left.plain(), right.plain(), left.kind
+
+
+def _binary(scope: Scope, node: Binary) -> Operand:
+    if node.op in ("and", "or"):
+        parts = [condition(scope, node.left), condition(scope, node.right)]
+        return _fixed("bool", and_(*parts) if node.op == "and" else or_(*parts))
+    left, right = compile_node(scope, node.left), compile_node(scope, node.right)
+    if "geo" in (left.kind, right.kind) or "geoliteral" in (left.kind, right.kind):
+        raise InvalidInput("a location can only be used inside geo.distance, st_within or geo.intersects")
+    if node.op in _COMPARE:
+        if right.kind == "null" or left.kind == "null":
+            value = left if right.kind == "null" else right
+            column = value.plain()
+            return _fixed("bool", column.is_(None) if node.op == "eq" else column.is_not(None))
+        a, b, _kind = _pair(left, right, "string" if node.op in ("eq", "ne") else "number")
+        return _fixed("bool", _COMPARE[node.op](a, b))
+    a, b, kind = _pair(left, right, "number")
+    if kind != "number":
+        raise InvalidInput(f"{node.op} works on numbers (date arithmetic is not supported)")
+    if node.op == "mod":
+        return _fixed("number", a.cast(Integer()) % b.cast(Integer()))
+    return _fixed("number", _ARITH[node.op](a, b))
+
+
+def _unary(scope: Scope, node: Unary) -> Operand:
+    if node.op == "not":
+        return _fixed("bool", not_(condition(scope, node.operand)))
+    return _fixed("number", -compile_node(scope, node.operand).as_("number"))
+
+
+def compile_node(scope: Scope, node: Node) -> Operand:
+    if isinstance(node, Literal):
+        return _literal(node)
+    if isinstance(node, Path):
+        return _path(scope, node.segments)
+    if isinstance(node, Binary):
+        return _binary(scope, node)
+    if isinstance(node, Unary):
+        return _unary(scope, node)
+    from citybrain.sensing.filter_functions import call
+
+    return call(scope, node, compile_node)
+
+
+def condition(scope: Scope, node: Node) -> Expr:
+    """A ``$filter`` as a WHERE condition; 400 when it is not a yes/no question."""
+    operand = compile_node(scope, node)
+    if operand.kind in FLEXIBLE:
+        return operand.as_("bool")
+    if operand.kind != "bool":
+        raise InvalidInput("$filter must be a condition (e.g. name eq 'x'), not a value")
+    expr = operand.plain()
+    return expr if not isinstance(node, Literal) else (expr if node.value else false())
+
+
+def order_by(scope: Scope, items: list[OrderItem]) -> list[Expr]:
+    """``$orderby`` items as ORDER BY terms; a ``result`` sorts by its number, then its text."""
+    terms: list[Expr] = []
+    for item in items:
+        operand = compile_node(scope, item.expr)
+        if operand.kind == "result":
+            exprs = [operand.as_("number"), operand.as_("string")]
+        elif operand.kind in ("geo", "geoliteral"):
+            raise InvalidInput("cannot order by a location")
+        else:
+            exprs = [operand.plain()]
+        terms += [e.desc() if item.descending else e.asc() for e in exprs]
+    return terms
+
+
+def time_part(field: str, value: Expr) -> Expr:
+    if field not in FIELDS:
+        raise InvalidInput(f"no time function {field}()")
+    return utc_part(literal(field), value)
+
+
+def text_index(haystack: Expr, needle: Expr) -> Expr:
+    return str_index(haystack, needle)

@@ -1,0 +1,62 @@
+"""The two SQL functions whose spelling differs between SQLite and PostgreSQL, each isolated in one construct.
+
+``utc_part(field, when)``: the year, month, day, hour, minute or second of a UTC time, as an integer.
+``str_index(haystack, needle)``: the 1-based position of ``needle`` in ``haystack``, 0 when absent (SQLite ``instr``,
+PostgreSQL ``strpos``) — case-sensitive on both, where ``LIKE`` would not be on SQLite.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+_STRFTIME = {"year": "%Y", "month": "%m", "day": "%d", "hour": "%H", "minute": "%M", "second": "%S"}
+FIELDS = tuple(_STRFTIME)
+
+
+class utc_part(FunctionElement[int]):  # noqa: N801 - SQL function constructs are lower-case by convention
+    type = Integer()
+    inherit_cache = True
+    name = "utc_part"
+
+
+class str_index(FunctionElement[int]):  # noqa: N801
+    type = Integer()
+    inherit_cache = True
+    name = "str_index"
+
+
+def _field(element: utc_part) -> str:
+    clauses = list(element.clauses)
+    field = clauses[0].value
+    if field not in _STRFTIME:
+        raise ValueError(f"no time part {field!r}")
+    return str(field)
+
+
+@compiles(utc_part, "sqlite")
+def _utc_part_sqlite(element: utc_part, compiler: SQLCompiler, **kw: Any) -> str:
+    when = compiler.process(list(element.clauses)[1], **kw)
+    return f"CAST(strftime('{_STRFTIME[_field(element)]}', {when}) AS INTEGER)"
+
+
+@compiles(utc_part, "postgresql")
+def _utc_part_postgresql(element: utc_part, compiler: SQLCompiler, **kw: Any) -> str:
+    when = compiler.process(list(element.clauses)[1], **kw)
+    return f"CAST(FLOOR(EXTRACT({_field(element).upper()} FROM ({when}) AT TIME ZONE 'UTC')) AS INTEGER)"
+
+
+@compiles(str_index, "sqlite")
+def _str_index_sqlite(element: str_index, compiler: SQLCompiler, **kw: Any) -> str:
+    haystack, needle = (compiler.process(c, **kw) for c in element.clauses)
+    return f"instr({haystack}, {needle})"
+
+
+@compiles(str_index, "postgresql")
+def _str_index_postgresql(element: str_index, compiler: SQLCompiler, **kw: Any) -> str:
+    haystack, needle = (compiler.process(c, **kw) for c in element.clauses)
+    return f"strpos({haystack}, {needle})"
