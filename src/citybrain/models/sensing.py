@@ -134,9 +134,7 @@ class FeatureOfInterest(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     properties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sta_locations.id", ondelete="SET NULL"), index=True
-    )
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("sta_locations.id", ondelete="SET NULL"), index=True)
 
 
 #: ``Observation.result_type``: which column holds the result.

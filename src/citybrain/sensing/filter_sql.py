@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, and_, case, false, literal, not_, null, or_, select
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    false,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -248,7 +262,7 @@ def order_by(scope: Scope, items: list[OrderItem]) -> list[Expr]:
 def time_part(field: str, value: Expr) -> Expr:
     if field not in FIELDS:
         raise InvalidInput(f"no time function {field}()")
-    return utc_part(literal(field), value)
+    return utc_part(literal_column(f"'{field}'"), value)
 
 
 def text_index(haystack: Expr, needle: Expr) -> Expr:

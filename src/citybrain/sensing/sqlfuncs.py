@@ -31,11 +31,11 @@ class str_index(FunctionElement[int]):  # noqa: N801
 
 
 def _field(element: utc_part) -> str:
-    clauses = list(element.clauses)
-    field = clauses[0].value
+    """The part's name travels as a literal column (part of the statement's cache key), never as a bound value."""
+    field = str(list(element.clauses)[0].name).strip("'")  # type: ignore[attr-defined]
     if field not in _STRFTIME:
         raise ValueError(f"no time part {field!r}")
-    return str(field)
+    return field
 
 
 @compiles(utc_part, "sqlite")
