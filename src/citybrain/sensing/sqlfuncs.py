@@ -32,7 +32,7 @@ class str_index(FunctionElement[int]):  # noqa: N801
 
 def _field(element: utc_part) -> str:
     """The part's name travels as a literal column (part of the statement's cache key), never as a bound value."""
-    field = str(list(element.clauses)[0].name).strip("'")  # type: ignore[attr-defined]
+    field = str(list(element.clauses)[0].name).strip("'")
     if field not in _STRFTIME:
         raise ValueError(f"no time part {field!r}")
     return field
