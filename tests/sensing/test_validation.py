@@ -85,7 +85,7 @@ def test_a_unit_of_measurement_needs_name_symbol_and_definition(
         ({"colour": "red"}, "colour"),
         ({"name": 5}, "name"),
         ({"Sensor": {"@iot.id": 999999}}, "no Sensor with @iot.id 999999"),
-        ({"Sensor": {"@iot.id": 1, "name": "x"}}, "only its @iot.id"),
+        ({"Sensor": {"@iot.id": "one"}}, "whole number"),
         ({"Sensor": None}, "needs its Sensor"),
         ({"id": 5}, "do not send 'id'"),
     ],

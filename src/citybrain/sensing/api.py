@@ -92,7 +92,8 @@ def create(path: str, request: Request, db: DbDep, principal: SensorWriter, body
     return JSONResponse(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 
-@router.patch("/{path:path}", summary="Change some properties or links of one entity")
+@router.put("/{path:path}", summary="Replace one entity's properties (as PATCH with every property)")
+@router.patch("/{path:path}", summary="Change some properties or links of one entity (a JSON object or JSON Patch)")
 def patch(path: str, request: Request, db: DbDep, principal: SensorWriter, body: JsonBody) -> Response:
     with writing(db, "sensor record") as session:
         resolved = service.resolve(session, parse_path(path))

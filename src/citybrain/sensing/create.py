@@ -46,9 +46,8 @@ def split(entity: EntityType, body: dict[str, Any]) -> tuple[dict[str, Any], dic
 def _link_id(entity: EntityType, body: dict[str, Any]) -> int | None:
     if "@iot.id" not in body:
         return None
-    extra = set(body) - {"@iot.id", "@iot.selfLink"}
-    if extra:
-        raise InvalidInput(f"a link to an existing {entity.name} carries only its @iot.id, not {sorted(extra)}")
+    # An object with an @iot.id links to that entity; the rest of it is ignored (as FROST does: clients such as
+    # frost-sta-client send the whole entity they read).
     value = body["@iot.id"]
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(f"@iot.id of {entity.name} must be a whole number, not {value!r}")

@@ -45,7 +45,7 @@ call: IDENT "(" [expr ("," expr)*] ")"
 path: IDENT ("/" IDENT)*
 literal: STRING | NUMBER | BOOL | NULL | DATETIME | GEO
 
-DIRECTION.2: /(asc|desc)\b/
+DIRECTION.2: /(asc|desc)\b/i
 OR.2: /or\b/
 AND.2: /and\b/
 NOT.2: /not\b/
@@ -161,7 +161,7 @@ class _ToAst(Transformer[Token, Any]):
         return list(items)
 
     def order_item(self, expr: Node, direction: Token | None = None) -> OrderItem:
-        return OrderItem(expr, str(direction) == "desc" if direction is not None else False)
+        return OrderItem(expr, str(direction).lower() == "desc" if direction is not None else False)
 
     def select(self, *paths: Path) -> list[Path]:
         return list(paths)
@@ -199,12 +199,33 @@ def _parser() -> Lark:
     return Lark(GRAMMAR, start=["filter", "orderby", "select", "expand"], parser="lalr", maybe_placeholders=True)
 
 
+#: How the grammar's terminals are named in a message.
+_NAMES = {
+    "ADD_OP": "add/sub",
+    "MUL_OP": "mul/div/mod",
+    "COMP_OP": "eq/ne/gt/ge/lt/le",
+    "AND": "and",
+    "OR": "or",
+    "NOT": "not",
+    "DIRECTION": "asc/desc",
+    "COMMA": "','",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "SEMICOLON": "';'",
+    "SLASH": "'/'",
+    "IDENT": "a property name",
+    "STRING": "a 'string'",
+    "NUMBER": "a number",
+    "INT": "a whole number",
+}
+
+
 def _describe(option: str, text: str, exc: UnexpectedInput) -> str:
     position = getattr(exc, "column", "?")
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END" or isinstance(exc, UnexpectedEOF):
         return f"{option}: the expression {text!r} ends too early"
     if isinstance(exc, UnexpectedToken):
-        expected = ", ".join(sorted(exc.expected)[:8])
+        expected = ", ".join(sorted({_NAMES.get(e, e) for e in exc.expected})[:10])
         return f"{option}: unexpected {str(exc.token)!r} at position {position} of {text!r} (expected {expected})"
     if isinstance(exc, UnexpectedCharacters):
         return f"{option}: unexpected character {exc.char!r} at position {position} of {text!r}"

@@ -7,7 +7,7 @@ from typing import Any
 
 from citybrain.core.errors import InvalidInput
 from citybrain.models import Datastream
-from citybrain.sensing import policy, present, repository, schemas
+from citybrain.sensing import jsonpatch, policy, present, repository, schemas
 from citybrain.sensing.columns import COLUMNS
 from citybrain.sensing.create import Writer, create, split
 from citybrain.sensing.entities import EntityType, target
@@ -35,9 +35,12 @@ def _current(entity: EntityType, row: Any) -> dict[str, Any]:
 
 
 def patch(w: Writer, entity: EntityType, row: Any, body: Any) -> Any:
-    """Change some properties and to-one links (and a Thing's Locations); the rest stays."""
+    """Change some properties and to-one links (and a Thing's Locations); the rest stays. A JSON array is a JSON
+    Patch of the properties."""
+    if isinstance(body, list):
+        body = jsonpatch.apply(_current(entity, row), body)
     if not isinstance(body, dict):
-        raise InvalidInput(f"a {entity.name} patch must be a JSON object")
+        raise InvalidInput(f"a {entity.name} patch must be a JSON object (or a JSON Patch array)")
     policy.check_change(w.session, w.principal, entity, row)
     props, inline = split(entity, body)
     values = COLUMNS[entity.name](schemas.validate(entity.name, _current(entity, row) | props))
