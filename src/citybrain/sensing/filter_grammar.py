@@ -242,5 +242,5 @@ def parse(option: str, text: str) -> Any:
         raise InvalidInput(_describe(option, text, exc)) from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, InvalidInput):
-            raise exc.orig_exc from None
+            raise InvalidInput(f"{option}: {exc.orig_exc.message}") from None
         raise
