@@ -93,6 +93,20 @@ def test_paths_across_relations(app_client: TestClient, city: dict[str, int]) ->
     assert _results(app_client, f"Datastream/@iot.id eq {city['d_ds']}") == [5.0, 15.0]
 
 
+def test_paths_through_to_many_links_mean_any(app_client: TestClient, city: dict[str, int]) -> None:
+    """``Things?$filter=Datastreams/Observations/result gt 100``: Things with some such Observation (OData any)."""
+    assert _results(app_client, "Datastreams/Observations/result gt 100", "Things") == ["Aotizhongxin"]
+    assert _results(app_client, "Datastreams/Observations/result lt 10", "Things") == ["Dongsi"]
+    assert _results(app_client, "not (Datastreams/Observations/result gt 40)", "Things") == ["Dongsi"]
+    assert _results(app_client, "Locations/name eq 'Dongsi site'", "Things") == ["Dongsi"]
+    assert _results(app_client, "Things/name eq 'Dongsi'", "Locations") == ["Dongsi site"]
+    shanghai = "st_within(Locations/location, geography'POLYGON((121 31, 122 31, 122 32, 121 32, 121 31))')"
+    assert _results(app_client, shanghai, "Things") == ["Shanghai Jingan"]
+    days = "day(Datastreams/Observations/phenomenonTime) eq 2 or length(Locations/name) eq 11"
+    assert _results(app_client, days, "Things") == ["Dongsi", "Shanghai Jingan"]
+    assert _results(app_client, "Observations/result add 1 le 6", "Datastreams") == ["PM2.5 at Dongsi"]
+
+
 def test_geo_distance_and_within_on_locations(app_client: TestClient, city: dict[str, int]) -> None:
     near = "geo.distance(location, geography'POINT(116.40 39.98)') lt 0.01"
     assert _results(app_client, near, "Locations") == ["Aotizhongxin site"]
@@ -132,7 +146,7 @@ def test_results_of_other_kinds_compare_by_their_own_kind(
         ("colour eq 'red'", "no property 'colour'"),
         ("unknownfn(name) eq 1", "unknownfn"),
         ("length(name, name) eq 1", "length() takes 1"),
-        ("Datastream/Observations/result eq 1", "to-many"),
+        ("Datastream/Thing/Datastreams/name eq 'x'", "to-many link after the to-one link"),
         ("result add 1", "must be a condition"),
         ("geo.distance(location, geography'POINT(1 2)') lt 1", "no property 'location'"),
         ("phenomenonTime gt '2024-01-01'", "time literal"),

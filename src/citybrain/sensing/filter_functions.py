@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Float, String, and_, func, literal
+from sqlalchemy import and_, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from citybrain.core import clock
@@ -13,7 +14,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.core.types import UTCDateTime
 from citybrain.sensing import geo_sql
 from citybrain.sensing.filter_grammar import Call, Node
-from citybrain.sensing.filter_sql import Operand, Scope, text_index, time_part
+from citybrain.sensing.filter_sql import Operand, Scope, quantifier_of, text_index, time_part
 from citybrain.sensing.sqlfuncs import FIELDS
 
 Expr = ColumnElement[Any]
@@ -84,14 +85,22 @@ _GEO = {"geo.distance", "geo.intersects", "st_within", "st_intersects", "st_cont
 
 
 def call(scope: Scope, node: Node, compile_node: Compile) -> Operand:
+    """The function's value; arguments found through to-many links keep their quantifiers."""
     assert isinstance(node, Call)
-    name = node.name
-    if name not in _ARITY:
-        raise InvalidInput(f"$filter: unknown or unsupported function {name}(); known: {', '.join(sorted(_ARITY))}")
-    low, high = _ARITY[name]
+    if node.name not in _ARITY:
+        known = ", ".join(sorted(_ARITY))
+        raise InvalidInput(f"$filter: unknown or unsupported function {node.name}(); known: {known}")
+    low, high = _ARITY[node.name]
     if not low <= len(node.args) <= high:
-        raise InvalidInput(f"{name}() takes {low if low == high else f'{low} to {high}'} argument(s)")
+        raise InvalidInput(f"{node.name}() takes {low if low == high else f'{low} to {high}'} argument(s)")
     args = [compile_node(scope, a) for a in node.args]
+    result = _call(node, args)
+    quantifier = quantifier_of(*args)
+    return replace(result, quantifier=quantifier) if quantifier is not None else result
+
+
+def _call(node: Call, args: list[Operand]) -> Operand:
+    name = node.name
     if name in _GEO:
         return _geo(name, args)
     if name == "now":
@@ -105,6 +114,3 @@ def call(scope: Scope, node: Node, compile_node: Compile) -> Operand:
     if name in ("round", "floor", "ceiling"):
         return _math(name, args)
     return _strings(name, args)
-
-
-__all__ = ["Float", "String", "call"]

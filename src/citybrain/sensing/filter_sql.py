@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    exists,
     false,
     literal,
     literal_column,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -35,7 +37,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.core.types import UTCDateTime
 from citybrain.models.sensing import RESULT_BOOLEAN, RESULT_INTEGER, RESULT_NUMBER, RESULT_STRING
 from citybrain.sensing import geo_sql
-from citybrain.sensing.entities import EntityType, target
+from citybrain.sensing.entities import EntityType, Nav, target
 from citybrain.sensing.filter_grammar import Binary, Literal, Node, OrderItem, Path, Unary
 from citybrain.sensing.sqlfuncs import FIELDS, str_index, utc_part
 
@@ -49,6 +51,8 @@ class Operand:
     kind: str  # number string bool datetime null geo geoliteral json result
     make: Callable[[str], Expr]  # the expression as a given kind (only flexible kinds look at it)
     geometry: Any = None  # a shapely geometry, for geo literals
+    #: for a value found through a to-many link: wraps a condition on it into "some linked row satisfies it" (EXISTS)
+    quantifier: Callable[[Expr], Expr] | None = None
 
     def as_(self, kind: str) -> Expr:
         return self.make(kind)
@@ -57,8 +61,22 @@ class Operand:
         return self.make(self.kind if self.kind not in FLEXIBLE else "string")
 
 
-def _fixed(kind: str, expr: Expr) -> Operand:
-    return Operand(kind, lambda _k: expr)
+def _fixed(kind: str, expr: Expr, *sources: Operand) -> Operand:
+    """A value of one kind; made from ``sources``, it keeps their to-many quantifiers."""
+    return Operand(kind, lambda _k: expr, quantifier=quantifier_of(*sources))
+
+
+def quantifier_of(*operands: Operand) -> Callable[[Expr], Expr] | None:
+    found = [o.quantifier for o in operands if o.quantifier is not None]
+    if not found:
+        return None
+
+    def wrap(cond: Expr) -> Expr:
+        for quantify in reversed(found):
+            cond = quantify(cond)
+        return cond
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -129,19 +147,38 @@ def _path(scope: Scope, segments: tuple[str, ...]) -> Operand:
     nav = scope.entity.nav(segments[0])
     if nav is None:
         return _property(scope, segments)
-    if nav.many:
-        raise InvalidInput(f"$filter through the to-many link {scope.entity.name}/{nav.name} is not supported")
     if len(segments) == 1:
         raise InvalidInput(f"{'/'.join(segments)} names an entity, not a value; add a property, e.g. {nav.name}/id")
     other = target(nav)
     alias: Any = aliased(other.model)
     inner = _path(Scope(other, alias), segments[1:])
+    if nav.many:
+        return _any(scope, nav, alias, inner)
+    if inner.quantifier is not None:
+        raise InvalidInput(f"$filter: a to-many link after the to-one link {nav.name} is not supported")
     link = alias.id == getattr(scope.model, str(nav.fk))
 
     def make(kind: str) -> Expr:
         return select(inner.as_(kind)).where(link).scalar_subquery()
 
     return Operand(inner.kind, make, inner.geometry)
+
+
+def _any(scope: Scope, nav: Nav, alias: Any, inner: Operand) -> Operand:
+    """``Datastreams/name eq 'x'`` on Things: true when any linked Datastream has that name (OData ``any``)."""
+    rows = select(literal(1)).select_from(alias)
+    if nav.link is not None:
+        through: Any = aliased(nav.link)
+        rows = rows.join(through, getattr(through, nav.link_target) == alias.id)
+        link = getattr(through, nav.link_source) == scope.model.id
+    else:
+        link = getattr(alias, str(nav.fk)) == scope.model.id
+    deeper = inner.quantifier
+
+    def quantify(cond: Expr) -> Expr:
+        return exists(rows.where(link, deeper(cond) if deeper else cond))
+
+    return Operand(inner.kind, inner.make, inner.geometry, quantify)
 
 
 # ---- literals, operators --------------------------------------------------------------------------------------
@@ -202,21 +239,22 @@ def _binary(scope: Scope, node: Binary) -> Operand:
         if right.kind == "null" or left.kind == "null":
             value = left if right.kind == "null" else right
             column = value.plain()
-            return _fixed("bool", column.is_(None) if node.op == "eq" else column.is_not(None))
+            return _fixed("bool", column.is_(None) if node.op == "eq" else column.is_not(None), value)
         a, b, _kind = _pair(left, right, "string" if node.op in ("eq", "ne") else "number")
-        return _fixed("bool", _COMPARE[node.op](a, b))
+        return _fixed("bool", _COMPARE[node.op](a, b), left, right)
     a, b, kind = _pair(left, right, "number")
     if kind != "number":
         raise InvalidInput(f"{node.op} works on numbers (date arithmetic is not supported)")
     if node.op == "mod":
-        return _fixed("number", a.cast(Integer()) % b.cast(Integer()))
-    return _fixed("number", _ARITH[node.op](a, b))
+        return _fixed("number", a.cast(Integer()) % b.cast(Integer()), left, right)
+    return _fixed("number", _ARITH[node.op](a, b), left, right)
 
 
 def _unary(scope: Scope, node: Unary) -> Operand:
     if node.op == "not":
         return _fixed("bool", not_(condition(scope, node.operand)))
-    return _fixed("number", -compile_node(scope, node.operand).as_("number"))
+    operand = compile_node(scope, node.operand)
+    return _fixed("number", -operand.as_("number"), operand)
 
 
 def compile_node(scope: Scope, node: Node) -> Operand:
@@ -237,11 +275,14 @@ def condition(scope: Scope, node: Node) -> Expr:
     """A ``$filter`` as a WHERE condition; 400 when it is not a yes/no question."""
     operand = compile_node(scope, node)
     if operand.kind in FLEXIBLE:
-        return operand.as_("bool")
-    if operand.kind != "bool":
+        expr = operand.as_("bool")
+    elif operand.kind != "bool":
         raise InvalidInput("$filter must be a condition (e.g. name eq 'x'), not a value")
-    expr = operand.plain()
-    return expr if not isinstance(node, Literal) else (expr if node.value else false())
+    elif isinstance(node, Literal):
+        expr = true() if node.value else false()
+    else:
+        expr = operand.plain()
+    return operand.quantifier(expr) if operand.quantifier is not None else expr
 
 
 def order_by(scope: Scope, items: list[OrderItem]) -> list[Expr]:
