@@ -79,9 +79,8 @@ _ARITY: dict[str, tuple[int, int]] = {
     "now": (0, 0),
     **{n: (2, 2) for n in ("geo.distance", "geo.intersects", "st_within", "st_intersects", "st_contains")},
     "st_disjoint": (2, 2),
-    "st_equals": (2, 2),
 }
-_GEO = {"geo.distance", "geo.intersects", "st_within", "st_intersects", "st_contains", "st_disjoint", "st_equals"}
+_GEO = {"geo.distance", "geo.intersects", "st_within", "st_intersects", "st_contains", "st_disjoint"}
 
 
 def call(scope: Scope, node: Node, compile_node: Compile) -> Operand:
