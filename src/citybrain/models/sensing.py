@@ -146,7 +146,7 @@ class Observation(Base):
     a string in ``result_string``; anything else in ``result_json``; ``result_type`` says which."""
 
     __tablename__ = "sta_observations"
-    __table_args__ = (Index("ix_sta_observations_datastream_time", "datastream_id", "phenomenon_time_start"),)
+    __table_args__ = (Index("ix_sta_observations_datastream_time", "datastream_id", "phenomenon_time_start", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     datastream_id: Mapped[int] = mapped_column(ForeignKey("sta_datastreams.id", ondelete="CASCADE"))

@@ -44,11 +44,19 @@ def related(nav: Nav, source: EntityType, source_id: int) -> Expr:
 
 
 def page(
-    session: Session, entity: EntityType, where: Sequence[Expr], order: Sequence[Expr], limit: int, offset: int
+    session: Session,
+    entity: EntityType,
+    where: Sequence[Expr],
+    order: Sequence[Expr],
+    limit: int,
+    offset: int,
+    ties_descending: bool = False,
 ) -> list[Any]:
-    """Up to ``limit`` rows after ``offset`` (the id breaks ties, so pages never overlap)."""
+    """Up to ``limit`` rows after ``offset``. The id breaks ties (so pages never overlap), in the direction of the last
+    key, so that ``phenomenonTime desc`` walks the (datastream, time, id) index backwards without a sort."""
     model: Any = entity.model
-    statement = select(model).where(*where).order_by(*order, model.id.asc()).limit(limit).offset(offset)
+    tie = model.id.desc() if ties_descending else model.id.asc()
+    statement = select(model).where(*where).order_by(*order, tie).limit(limit).offset(offset)
     return list(session.scalars(statement))
 
 

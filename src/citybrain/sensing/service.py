@@ -105,7 +105,8 @@ class Reader:
         conditions = [*where, filter_sql.condition(scope, options.filter)] if options.filter else list(where)
         order = filter_sql.order_by(scope, options.orderby)
         size = options.page_size(self.max_page)
-        rows = repository.page(self.session, entity, conditions, order, size + 1, options.skip)
+        ties_descending = bool(options.orderby) and options.orderby[-1].descending
+        rows = repository.page(self.session, entity, conditions, order, size + 1, options.skip, ties_descending)
         out: dict[str, Any] = {}
         if options.count:
             out["@iot.count"] = repository.count(self.session, entity, conditions)

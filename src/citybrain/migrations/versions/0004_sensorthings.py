@@ -220,7 +220,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sta_observations", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_sta_observations_datastream_time", ["datastream_id", "phenomenon_time_start"], unique=False
+            "ix_sta_observations_datastream_time", ["datastream_id", "phenomenon_time_start", "id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_sta_observations_feature_of_interest_id"), ["feature_of_interest_id"], unique=False
