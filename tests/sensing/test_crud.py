@@ -180,3 +180,25 @@ def test_unknown_entities_sets_ids_and_links_are_404(app_client: TestClient, adm
     assert app_client.patch(f"{STA}/Things({tid + 99})", json={"name": "x"}, headers=admin).status_code == 404
     assert app_client.delete(f"{STA}/Things({tid + 99})", headers=admin).status_code == 404
     assert app_client.get(f"{STA}/Things(abc)").status_code == 400
+
+
+def test_a_datastreams_times_span_its_observations(app_client: TestClient, admin: dict[str, str]) -> None:
+    thing = create(app_client, "Things", station(), admin)
+    ds = get(app_client, f"Things({thing['@iot.id']})/Datastreams")["value"][0]["@iot.id"]
+    assert "phenomenonTime" not in get(app_client, f"Datastreams({ds})")
+    path = f"Datastreams({ds})/Observations"
+    create(app_client, path, {"result": 1.0, "phenomenonTime": "2024-01-01T02:00:00Z"}, admin)
+    create(
+        app_client,
+        path,
+        {"result": 2.0, "phenomenonTime": "2024-01-01T00:00:00Z", "resultTime": "2024-01-01T03:00:00Z"},
+        admin,
+    )
+    late = create(
+        app_client, path, {"result": 3.0, "phenomenonTime": "2024-01-01T05:00:00Z/2024-01-01T06:00:00Z"}, admin
+    )
+    datastream = get(app_client, f"Datastreams({ds})")
+    assert datastream["phenomenonTime"] == "2024-01-01T00:00:00Z/2024-01-01T06:00:00Z"
+    assert datastream["resultTime"] == "2024-01-01T03:00:00Z"
+    assert app_client.delete(f"{STA}/Observations({late['@iot.id']})", headers=admin).status_code == 200
+    assert get(app_client, f"Datastreams({ds})")["phenomenonTime"] == "2024-01-01T00:00:00Z/2024-01-01T02:00:00Z"

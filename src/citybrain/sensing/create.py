@@ -147,21 +147,16 @@ def _observation(w: Writer, values: Values, props: dict[str, Any]) -> None:
         values["phenomenon_time_start"], values["phenomenon_time_end"] = w.now, None
     if values.get("feature_of_interest_id") is None:
         values["feature_of_interest_id"] = feature_from_location(w, datastream.thing_id)
-    widen(datastream, values["phenomenon_time_start"], values.get("phenomenon_time_end"), values.get("result_time"))
+    widen(w, datastream.id, [values])
 
 
-def widen(datastream: Datastream, start: datetime, end: datetime | None, result_time: datetime | None) -> None:
-    """The Datastream's phenomenonTime and resultTime grow to cover a new Observation."""
-    last = end or start
-    if datastream.phenomenon_time_start is None or start < datastream.phenomenon_time_start:
-        datastream.phenomenon_time_start = start
-    if datastream.phenomenon_time_end is None or last > datastream.phenomenon_time_end:
-        datastream.phenomenon_time_end = last
-    if result_time is not None:
-        if datastream.result_time_start is None or result_time < datastream.result_time_start:
-            datastream.result_time_start = result_time
-        if datastream.result_time_end is None or result_time > datastream.result_time_end:
-            datastream.result_time_end = result_time
+def widen(w: Writer, datastream_id: int, rows: list[dict[str, Any]]) -> None:
+    """The Datastream's phenomenonTime and resultTime grow to cover new Observations (one UPDATE, atomic)."""
+    ends = [r.get("phenomenon_time_end") or r["phenomenon_time_start"] for r in rows]
+    results = [r["result_time"] for r in rows if r.get("result_time") is not None]
+    first, last = min(r["phenomenon_time_start"] for r in rows), max(ends)
+    span = (min(results), max(results)) if results else (None, None)
+    repository.widen_datastream_times(w.session, datastream_id, (first, last), span)
 
 
 def feature_from_location(w: Writer, thing_id: int) -> int:

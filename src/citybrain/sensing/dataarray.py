@@ -87,8 +87,8 @@ def create_observations(w: Writer, body: Any, base: str) -> list[str]:
         where = f"group {index}"
         datastream = _datastream(w, group, where)
         rows = _rows(w, datastream, _components(group, where), group.get("dataArray"), where)
-        for row in rows:
-            widen(datastream, row["phenomenon_time_start"], row.get("phenomenon_time_end"), row.get("result_time"))
+        if rows:
+            widen(w, datastream.id, rows)
         ids = repository.insert_observations(w.session, rows)
         links += [self_link(base, observation, i) for i in ids]
     w.session.flush()

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from citybrain.core.types import UTCDateTime
 from citybrain.models import (
     Datastream,
     FeatureOfInterest,
@@ -149,6 +150,36 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[in
         return []
     statement = insert(Observation).returning(Observation.id, sort_by_parameter_order=True)
     return [r[0] for r in session.execute(statement, rows)]
+
+
+Span = tuple[datetime | None, datetime | None]
+
+
+def _lower(column: Any, value: datetime | None) -> Any:
+    if value is None:
+        return column
+    bound = literal(value, UTCDateTime())
+    return case((or_(column.is_(None), column > bound), bound), else_=column)
+
+
+def _upper(column: Any, value: datetime | None) -> Any:
+    if value is None:
+        return column
+    bound = literal(value, UTCDateTime())
+    return case((or_(column.is_(None), column < bound), bound), else_=column)
+
+
+def widen_datastream_times(session: Session, datastream_id: int, phenomenon: Span, result: Span) -> None:
+    """Stretch a Datastream's phenomenonTime and resultTime over new Observations in one UPDATE, so that two
+    writers at once cannot lose each other's extension (each compares with the row as it is when it updates)."""
+    values = {
+        "phenomenon_time_start": _lower(Datastream.phenomenon_time_start, phenomenon[0]),
+        "phenomenon_time_end": _upper(Datastream.phenomenon_time_end, phenomenon[1]),
+        "result_time_start": _lower(Datastream.result_time_start, result[0]),
+        "result_time_end": _upper(Datastream.result_time_end, result[1]),
+    }
+    session.execute(update(Datastream).where(Datastream.id == datastream_id).values(**values))
+    session.expire_all()
 
 
 def recompute_datastream_times(session: Session, datastream_id: int) -> None:
