@@ -159,3 +159,12 @@ def test_malformed_filters_are_400_naming_the_problem(
     response = app_client.get(f"{STA}/Observations", params={"$filter": condition})
     assert response.status_code == 400, condition
     assert named in response.json()["error"]["message"]
+
+
+def test_long_filters_run_and_too_deep_ones_are_400(app_client: TestClient, city: dict[str, int]) -> None:
+    ids = " or ".join(f"id eq {n}" for n in range(1000, 2000)) + f" or id eq {city['d']}"
+    assert _results(app_client, ids, "Things") == ["Dongsi"]
+    for deep in ("not " * 400 + "id eq 1", " add ".join(["id"] * 500) + " eq 1", "x eq 1" + " or x eq 1" * 3000):
+        response = app_client.get(f"{STA}/Things", params={"$filter": deep})
+        assert response.status_code == 400
+        assert "$filter is" in response.json()["error"]["message"]

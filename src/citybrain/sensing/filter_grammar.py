@@ -33,8 +33,8 @@ expand_option: "$filter" "=" expr          -> opt_filter
              | "$expand" "=" expand        -> opt_expand
 
 ?expr: or_expr
-?or_expr: and_expr | or_expr OR and_expr                      -> logical
-?and_expr: not_expr | and_expr AND not_expr                   -> logical
+?or_expr: and_expr | and_expr (OR and_expr)+                  -> chain
+?and_expr: not_expr | not_expr (AND not_expr)+                -> chain
 ?not_expr: comparison | NOT not_expr                          -> negation
 ?comparison: additive | additive COMP_OP additive             -> binary
 ?additive: multiplicative | additive ADD_OP multiplicative    -> binary
@@ -144,10 +144,15 @@ class _ToAst(Transformer[Token, Any]):
     def call(self, name: Token, *args: Node | None) -> Call:
         return Call(str(name).lower(), tuple(a for a in args if a is not None))
 
-    def logical(self, left: Node, op: Token, right: Node) -> Binary:
+    def binary(self, left: Node, op: Token, right: Node) -> Binary:
         return Binary(str(op), left, right)
 
-    binary = logical
+    def chain(self, first: Node, *rest: Node | Token) -> Node:
+        """``a or b or c``, parsed flat (no recursion however long), as the left-deep tree ((a or b) or c)."""
+        tree = first
+        for op, operand in zip(rest[::2], rest[1::2], strict=True):
+            tree = Binary(str(op), tree, operand)  # type: ignore[arg-type]
+        return tree
 
     def negation(self, _op: Token, operand: Node) -> Unary:
         return Unary("not", operand)
@@ -232,14 +237,22 @@ def _describe(option: str, text: str, exc: UnexpectedInput) -> str:
     return f"{option}: cannot parse {text!r} at position {position}"
 
 
+#: The longest query option parsed; nesting deeper than Python's recursion allows is refused too.
+MAX_LENGTH = 20_000
+
+
 def parse(option: str, text: str) -> Any:
     """Parse the value of ``option`` (``$filter``, ``$orderby``, ``$select`` or ``$expand``); 400 naming the spot."""
     start = option.lstrip("$")
+    if len(text) > MAX_LENGTH:
+        raise InvalidInput(f"{option} is longer than {MAX_LENGTH} characters")
     try:
         tree = _parser().parse(text, start=start)
         return _ToAst().transform(tree)
     except UnexpectedInput as exc:
         raise InvalidInput(_describe(option, text, exc)) from None
+    except RecursionError:
+        raise InvalidInput(f"{option} is nested too deeply") from None
     except VisitError as exc:
         if isinstance(exc.orig_exc, InvalidInput):
             raise InvalidInput(f"{option}: {exc.orig_exc.message}") from None

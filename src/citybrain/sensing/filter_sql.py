@@ -30,7 +30,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
@@ -228,10 +228,31 @@ def _pair(left: Operand, right: Operand, default: str) -> tuple[Expr, Expr, str]
     return left.plain(), right.plain(), left.kind
 
 
+def _chain(node: Binary) -> list[Node]:
+    """``a or b or c`` (a left-deep tree) as [a, b, c], without recursion: long id lists stay flat in SQL."""
+    parts: list[Node] = []
+    pending: list[Node] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Binary) and current.op == node.op:
+            pending += [current.right, current.left]
+        else:
+            parts.append(current)
+    return parts
+
+
+def _balanced(join: Callable[..., Expr], parts: list[Expr], width: int = 50) -> Expr:
+    """``a or b or …`` in parenthesised groups of ``width``: SQLite refuses an expression more than 1,000 deep."""
+    while len(parts) > width:
+        # "(group) = true" keeps SQL's three-valued logic and, unlike a bare group, is not flattened by SQLAlchemy
+        parts = [Grouping(join(*parts[i : i + width])).op("=")(true()) for i in range(0, len(parts), width)]
+    return join(*parts)
+
+
 def _binary(scope: Scope, node: Binary) -> Operand:
     if node.op in ("and", "or"):
-        parts = [condition(scope, node.left), condition(scope, node.right)]
-        return _fixed("bool", and_(*parts) if node.op == "and" else or_(*parts))
+        parts = [condition(scope, part) for part in _chain(node)]
+        return _fixed("bool", _balanced(and_ if node.op == "and" else or_, parts))
     left, right = compile_node(scope, node.left), compile_node(scope, node.right)
     if "geo" in (left.kind, right.kind) or "geoliteral" in (left.kind, right.kind):
         raise InvalidInput("a location can only be used inside geo.distance, st_within or geo.intersects")

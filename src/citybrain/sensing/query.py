@@ -34,9 +34,13 @@ class QueryOptions:
         return maximum if self.top is None else min(self.top, maximum)
 
 
+#: The largest $top/$skip taken (larger would overflow a database's OFFSET).
+LARGEST = 1_000_000_000
+
+
 def _non_negative(option: str, text: str) -> int:
-    if not text.isdigit():
-        raise InvalidInput(f"{option} must be a whole number ≥ 0, not {text!r}")
+    if not text.isdigit() or int(text) > LARGEST:
+        raise InvalidInput(f"{option} must be a whole number from 0 to {LARGEST}, not {text!r}")
     return int(text)
 
 
@@ -91,6 +95,9 @@ def _expand(items: list[ExpandItem], entity: EntityType) -> list[Expand]:
 
 
 def build(raw: dict[str, Any], entity: EntityType) -> QueryOptions:
+    for option in ("$top", "$skip"):
+        if raw.get(option, 0) > LARGEST:
+            raise InvalidInput(f"{option} must be at most {LARGEST}")
     return QueryOptions(
         top=raw.get("$top"),
         skip=raw.get("$skip", 0),

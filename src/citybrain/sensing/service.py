@@ -102,11 +102,14 @@ class Reader:
         self, entity: EntityType, where: list[Any], options: QueryOptions, next_link: NextLink | None
     ) -> dict[str, Any]:
         scope = filter_sql.scope_of(entity)
-        conditions = [*where, filter_sql.condition(scope, options.filter)] if options.filter else list(where)
-        order = filter_sql.order_by(scope, options.orderby)
         size = options.page_size(self.max_page)
         ties_descending = bool(options.orderby) and options.orderby[-1].descending
-        rows = repository.page(self.session, entity, conditions, order, size + 1, options.skip, ties_descending)
+        try:
+            conditions = [*where, filter_sql.condition(scope, options.filter)] if options.filter else list(where)
+            order = filter_sql.order_by(scope, options.orderby)
+            rows = repository.page(self.session, entity, conditions, order, size + 1, options.skip, ties_descending)
+        except RecursionError:
+            raise InvalidInput("$filter is nested too deeply to run") from None
         out: dict[str, Any] = {}
         if options.count:
             out["@iot.count"] = repository.count(self.session, entity, conditions)
