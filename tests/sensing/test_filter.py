@@ -168,3 +168,39 @@ def test_long_filters_run_and_too_deep_ones_are_400(app_client: TestClient, city
         response = app_client.get(f"{STA}/Things", params={"$filter": deep})
         assert response.status_code == 400
         assert "$filter is" in response.json()["error"]["message"]
+
+
+def test_a_value_that_cannot_be_compared_is_400_or_no_match_never_500(
+    app_client: TestClient, city: dict[str, int]
+) -> None:
+    """SQLite coerces quietly where PostgreSQL refuses ('EPB' as a number, a division by zero): never a 500."""
+    cases = [
+        ("Things", "properties/owner gt 5"),
+        ("Things", "length(name) div 0 eq 1"),
+        ("Observations", "Datastream/Thing/properties/owner lt 1"),
+    ]
+    for entity, condition in cases:
+        response = app_client.get(f"{STA}/{entity}", params={"$filter": condition, "$count": "true"})
+        assert response.status_code in (200, 400), (condition, response.text)
+        if response.status_code == 200:
+            assert response.json()["value"] == []
+        else:
+            assert "cannot be evaluated" in response.json()["error"]["message"]
+
+
+def test_json_values_compare_by_their_own_type_on_both_databases(
+    app_client: TestClient, admin: dict[str, str], city: dict[str, int]
+) -> None:
+    props = {"height": 12, "active": True, "code": "12", "nested": {"level": 3.5}}
+    create(app_client, "Things", {"name": "mast", "description": "", "properties": props}, admin)
+    assert _results(app_client, "properties/height gt 10", "Things") == ["mast"]
+    assert _results(app_client, "properties/height eq '12'", "Things") == []
+    assert _results(app_client, "properties/code eq '12'", "Things") == ["mast"]
+    assert _results(app_client, "properties/code gt 10", "Things") == []
+    assert _results(app_client, "properties/active eq true", "Things") == ["mast"]
+    assert _results(app_client, "properties/nested/level mul 2 eq 7", "Things") == ["mast"]
+    assert _results(app_client, "properties/district eq 'Chaoyang'", "Things") == [
+        "Aotizhongxin",
+        "Dongsi",
+        "Shanghai Jingan",
+    ]

@@ -39,7 +39,16 @@ from citybrain.models.sensing import RESULT_BOOLEAN, RESULT_INTEGER, RESULT_NUMB
 from citybrain.sensing import geo_sql
 from citybrain.sensing.entities import EntityType, Nav, target
 from citybrain.sensing.filter_grammar import Binary, Literal, Node, OrderItem, Path, Unary
-from citybrain.sensing.sqlfuncs import FIELDS, str_index, utc_part
+from citybrain.sensing.sqlfuncs import (
+    BOOLEAN_KINDS,
+    FIELDS,
+    NUMBER_KINDS,
+    STRING_KINDS,
+    json_kind,
+    json_paths,
+    str_index,
+    utc_part,
+)
 
 Expr = ColumnElement[Any]
 #: kinds that take the kind of the other side
@@ -98,13 +107,16 @@ def _json_operand(column: Any, rest: tuple[str, ...]) -> Operand:
     if not rest:
         raise InvalidInput("compare a JSON property by a path into it, e.g. properties/owner")
     element = column[rest[0]] if len(rest) == 1 else column[rest]
+    sqlite_path, postgresql_path = json_paths(rest)
+    json_type = json_kind(column, literal(sqlite_path, String()), literal(postgresql_path, String()))
 
     def make(kind: str) -> Expr:
+        """Read as a number (or boolean) only where it is one, so both databases answer alike (no match)."""
         if kind == "number":
-            return element.as_float()  # type: ignore[no-any-return]
+            return case((json_type.in_(NUMBER_KINDS), element.as_float()), else_=null())
         if kind == "bool":
-            return element.as_boolean()  # type: ignore[no-any-return]
-        return element.as_string()  # type: ignore[no-any-return]
+            return case((json_type.in_(BOOLEAN_KINDS), element.as_boolean()), else_=null())
+        return case((json_type.in_(STRING_KINDS), element.as_string()), else_=null())
 
     return Operand("json", make)
 

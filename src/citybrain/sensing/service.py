@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from citybrain.core.errors import InvalidInput, NotFound
@@ -108,11 +109,15 @@ class Reader:
             conditions = [*where, filter_sql.condition(scope, options.filter)] if options.filter else list(where)
             order = filter_sql.order_by(scope, options.orderby)
             rows = repository.page(self.session, entity, conditions, order, size + 1, options.skip, ties_descending)
+            count = repository.count(self.session, entity, conditions) if options.count else None
         except RecursionError:
             raise InvalidInput("$filter is nested too deeply to run") from None
+        except DataError as exc:  # PostgreSQL: 'EPB' compared as a number, a division by zero …
+            problem = str(exc.orig).splitlines()[0] if exc.orig else "invalid data"
+            raise InvalidInput(f"the query cannot be evaluated on the stored values: {problem}") from None
         out: dict[str, Any] = {}
-        if options.count:
-            out["@iot.count"] = repository.count(self.session, entity, conditions)
+        if count is not None:
+            out["@iot.count"] = count
         out["value"] = [self.entity(entity, row, options) for row in rows[:size]]
         if len(rows) > size > 0 and next_link is not None:
             out["@iot.nextLink"] = next_link(options.skip + size, size)
