@@ -121,3 +121,11 @@ def test_other_bad_bodies(app_client: TestClient, admin: dict[str, str]) -> None
     assert "ISO 8601" in response.json()["error"]["message"]
     response = app_client.patch(f"{STA}/Things", json={"name": "x"}, headers=admin)
     assert response.status_code == 400
+
+
+def test_a_body_that_is_not_json_is_400(app_client: TestClient, admin: dict[str, str]) -> None:
+    headers = admin | {"Content-Type": "application/json"}
+    response = app_client.post(f"{STA}/Things", content=b"{not json", headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"]
+    assert _count(app_client, "Things") == 0
