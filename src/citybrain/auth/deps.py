@@ -78,3 +78,5 @@ DirectoryManager = Annotated[Principal, Depends(requires(Permission.MANAGE_DIREC
 AlertHandler = Annotated[Principal, Depends(requires(Permission.HANDLE_ALERTS))]
 #: Who may read reports that rank every department against the others (a department's key may not).
 DepartmentRanker = Annotated[Principal, Depends(requires(Permission.RANK_DEPARTMENTS))]
+#: SensorThings writers: a station or gateway (``sensor``, on its own Things only) or an admin.
+SensorWriter = Annotated[Principal, Depends(requires(Permission.WRITE_SENSORS))]

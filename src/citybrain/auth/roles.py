@@ -16,6 +16,7 @@ class Permission(StrEnum):
     READ_KPIS = "read_kpis"
     HANDLE_ALERTS = "handle_alerts"  # see and handle early-warning alerts (预警): acknowledge, snooze, close
     RANK_DEPARTMENTS = "rank_departments"  # reports that compare every department (排名); never a department's key
+    WRITE_SENSORS = "write_sensors"  # SensorThings writes (/sta/v1.1); a sensor key only on the Things it created
 
 
 #: What a refused caller is told besides the permission's name.
@@ -25,6 +26,7 @@ REFUSAL_HINTS: dict[Permission, str] = {
         "reports that rank every department are not for a department's key; it reads its own KPIs at /api/v1/kpis"
     ),
     Permission.MANAGE_DIRECTORY: "only administrators change the directory",
+    Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
 }
 
 
@@ -42,7 +44,12 @@ ROLES: dict[str, Role] = {
     r.name: r
     for r in (
         Role("admin", "系统管理员", "administrator", _ALL),
-        Role("operator", "话务/派单员", "operator / dispatcher", _ALL - {Permission.MANAGE_DIRECTORY}),
+        Role(
+            "operator",
+            "话务/派单员",
+            "operator / dispatcher",
+            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS},
+        ),
         Role(
             "department",
             "承办单位",
@@ -58,6 +65,7 @@ ROLES: dict[str, Role] = {
             ),
         ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
+        Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
     )
 }
 
@@ -71,6 +79,7 @@ class Principal:
     name: str
     role: str
     department_id: int | None = None
+    key_id: int | None = None  # the API key's id (a sensor key owns the Things it created)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions

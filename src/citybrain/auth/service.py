@@ -44,7 +44,7 @@ def authenticate(*, session: Session, plaintext: str | None) -> Principal:
     key = repository.by_hash(session, hash_secret(plaintext))
     if key is None or key.revoked_at is not None:
         raise Forbidden("invalid or revoked API key")
-    return Principal(name=key.name, role=key.role, department_id=key.department_id)
+    return Principal(name=key.name, role=key.role, department_id=key.department_id, key_id=key.id)
 
 
 def revoke(*, session: Session, key_id: int) -> ApiKey:

@@ -168,6 +168,20 @@ class Settings(BaseSettings):
         default=3, ge=1, le=10, description="Tries per alert notification before it is recorded as failed."
     )
 
+    sta_read_requires_key: bool = Field(
+        default=False,
+        description=(
+            "SensorThings reads (GET /sta/v1.1/…) need an API key of any role; false = readable by anyone. "
+            "Writes always need a key of role sensor or admin."
+        ),
+    )
+    sta_max_page_size: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="SensorThings server-side page size: the most entities one response lists; $top above it is cut.",
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
         if self.database_url:

@@ -14,6 +14,18 @@ from citybrain.models.directory import (
     SlaPolicy,
 )
 from citybrain.models.imports import ImportBatch
+from citybrain.models.sensing import (
+    Datastream,
+    FeatureOfInterest,
+    HistoricalLocation,
+    HistoricalLocationLocation,
+    Location,
+    Observation,
+    ObservedProperty,
+    Sensor,
+    Thing,
+    ThingLocation,
+)
 from citybrain.models.triage import CaseSuggestion
 
 __all__ = [
@@ -29,11 +41,21 @@ __all__ = [
     "CaseEvent",
     "CaseSuggestion",
     "Category",
+    "Datastream",
     "Department",
     "District",
+    "FeatureOfInterest",
+    "HistoricalLocation",
+    "HistoricalLocationLocation",
     "ImportBatch",
+    "Location",
     "NotificationDelivery",
+    "Observation",
+    "ObservedProperty",
     "RoutingRule",
+    "Sensor",
     "ServiceAttribute",
     "SlaPolicy",
+    "Thing",
+    "ThingLocation",
 ]

@@ -76,6 +76,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
+    from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
     from citybrain.web.desk import router as desk_router
@@ -93,6 +94,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
+    app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
     app.include_router(desk_router)
     app.include_router(portal_router)

@@ -42,5 +42,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        status = 400 if request.url.path.startswith("/open311/") else 422
+        status = 400 if request.url.path.startswith(("/open311/", "/sta/")) else 422  # those standards say 400
         return render(request, InvalidInput(_validation_message(exc), status_code=status))

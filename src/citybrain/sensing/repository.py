@@ -1,0 +1,203 @@
+"""All SQL of the SensorThings API: pages, counts, related rows, links, owners, inserts and deletes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from citybrain.core.types import UTCDateTime
+from citybrain.models import (
+    Datastream,
+    FeatureOfInterest,
+    HistoricalLocation,
+    HistoricalLocationLocation,
+    Location,
+    Observation,
+    Thing,
+    ThingLocation,
+)
+from citybrain.models.base import Base
+from citybrain.sensing.entities import EntityType, Nav, target
+
+Expr = ColumnElement[Any]
+
+
+def get(session: Session, entity: EntityType, entity_id: int) -> Any:
+    return session.get(entity.model, entity_id)
+
+
+def related(nav: Nav, source: EntityType, source_id: int) -> Expr:
+    """The condition on ``nav``'s target that picks the rows linked to the source row ``source_id``."""
+    other = target(nav).model
+    if nav.link is not None:
+        link = nav.link
+        ids = select(getattr(link, nav.link_target)).where(getattr(link, nav.link_source) == source_id)
+        return other.id.in_(ids)  # type: ignore[attr-defined,no-any-return]
+    if nav.many:
+        return getattr(other, str(nav.fk)) == source_id  # type: ignore[no-any-return]
+    fk = select(getattr(source.model, str(nav.fk))).where(source.model.id == source_id)  # type: ignore[attr-defined]
+    return other.id == fk.scalar_subquery()  # type: ignore[attr-defined,no-any-return]
+
+
+def page(
+    session: Session,
+    entity: EntityType,
+    where: Sequence[Expr],
+    order: Sequence[Expr],
+    limit: int,
+    offset: int,
+    ties_descending: bool = False,
+) -> list[Any]:
+    """Up to ``limit`` rows after ``offset``. The id breaks ties (so pages never overlap), in the direction of the last
+    key, so that ``phenomenonTime desc`` walks the (datastream, time, id) index backwards without a sort."""
+    model: Any = entity.model
+    tie = model.id.desc() if ties_descending else model.id.asc()
+    statement = select(model).where(*where).order_by(*order, tie).limit(limit).offset(offset)
+    return list(session.scalars(statement))
+
+
+def count(session: Session, entity: EntityType, where: Sequence[Expr]) -> int:
+    model: Any = entity.model
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def by_ids(session: Session, entity: EntityType, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    model: Any = entity.model
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(sorted(ids))))}
+
+
+def exists(session: Session, entity: EntityType, entity_id: int) -> bool:
+    model: Any = entity.model
+    return session.scalar(select(model.id).where(model.id == entity_id)) is not None
+
+
+# ---- writes -----------------------------------------------------------------------------------------------------
+
+
+def add(session: Session, row: Base) -> Any:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove(session: Session, entity: EntityType, entity_id: int) -> None:
+    """Delete one entity; the database's ON DELETE CASCADE removes what depends on it (a Thing's Datastreams …)."""
+    model: Any = entity.model
+    session.execute(delete(model).where(model.id == entity_id))
+    session.expire_all()
+
+
+def link(session: Session, nav: Nav, source_id: int, target_id: int) -> None:
+    assert nav.link is not None
+    values = {nav.link_source: source_id, nav.link_target: target_id}
+    present = select(nav.link).filter_by(**values)
+    if session.scalar(present) is None:
+        session.add(nav.link(**values))
+        session.flush()
+
+
+def thing_location_ids(session: Session, thing_id: int) -> list[int]:
+    statement = select(ThingLocation.location_id).where(ThingLocation.thing_id == thing_id)
+    return list(session.scalars(statement.order_by(ThingLocation.location_id)))
+
+
+def location_thing_ids(session: Session, location_id: int) -> list[int]:
+    statement = select(ThingLocation.thing_id).where(ThingLocation.location_id == location_id)
+    return list(session.scalars(statement))
+
+
+def set_thing_locations(session: Session, thing_id: int, location_ids: Sequence[int], at: datetime) -> None:
+    """The Thing is now at these Locations (only): the links are replaced and a HistoricalLocation is written."""
+    session.execute(delete(ThingLocation).where(ThingLocation.thing_id == thing_id))
+    for location_id in dict.fromkeys(location_ids):
+        session.add(ThingLocation(thing_id=thing_id, location_id=location_id))
+    history = HistoricalLocation(thing_id=thing_id, time=at)
+    session.add(history)
+    session.flush()
+    for location_id in dict.fromkeys(location_ids):
+        session.add(HistoricalLocationLocation(historical_location_id=history.id, location_id=location_id))
+    session.flush()
+
+
+def thing_owner(session: Session, thing_id: int) -> int | None:
+    return session.scalar(select(Thing.owner_key_id).where(Thing.id == thing_id))
+
+
+def datastream_thing(session: Session, datastream_id: int) -> int | None:
+    return session.scalar(select(Datastream.thing_id).where(Datastream.id == datastream_id))
+
+
+def feature_for_location(session: Session, location_id: int) -> int | None:
+    statement = select(FeatureOfInterest.id).where(FeatureOfInterest.location_id == location_id)
+    return session.scalar(statement.order_by(FeatureOfInterest.id).limit(1))
+
+
+def first_location(session: Session, thing_id: int) -> Location | None:
+    ids = thing_location_ids(session, thing_id)
+    return session.get(Location, ids[0]) if ids else None
+
+
+def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Many Observations in one multi-row INSERT … RETURNING id (in the order given, on both databases)."""
+    if not rows:
+        return []
+    statement = insert(Observation).returning(Observation.id, sort_by_parameter_order=True)
+    return [r[0] for r in session.execute(statement, rows)]
+
+
+Span = tuple[datetime | None, datetime | None]
+
+
+def _lower(column: Any, value: datetime | None) -> Any:
+    if value is None:
+        return column
+    bound = literal(value, UTCDateTime())
+    return case((or_(column.is_(None), column > bound), bound), else_=column)
+
+
+def _upper(column: Any, value: datetime | None) -> Any:
+    if value is None:
+        return column
+    bound = literal(value, UTCDateTime())
+    return case((or_(column.is_(None), column < bound), bound), else_=column)
+
+
+def widen_datastream_times(session: Session, datastream_id: int, phenomenon: Span, result: Span) -> None:
+    """Stretch a Datastream's phenomenonTime and resultTime over new Observations in one UPDATE, so that two
+    writers at once cannot lose each other's extension (each compares with the row as it is when it updates)."""
+    values = {
+        "phenomenon_time_start": _lower(Datastream.phenomenon_time_start, phenomenon[0]),
+        "phenomenon_time_end": _upper(Datastream.phenomenon_time_end, phenomenon[1]),
+        "result_time_start": _lower(Datastream.result_time_start, result[0]),
+        "result_time_end": _upper(Datastream.result_time_end, result[1]),
+    }
+    session.execute(update(Datastream).where(Datastream.id == datastream_id).values(**values))
+    session.expire_all()
+
+
+def recompute_datastream_times(session: Session, datastream_id: int) -> None:
+    """A Datastream's phenomenonTime and resultTime span its Observations (after one was changed or deleted)."""
+    of = Observation.datastream_id == datastream_id
+    end = func.coalesce(Observation.phenomenon_time_end, Observation.phenomenon_time_start)
+    span = select(
+        func.min(Observation.phenomenon_time_start),
+        func.max(end),
+        func.min(Observation.result_time),
+        func.max(Observation.result_time),
+    ).where(of)
+    first, last, result_first, result_last = session.execute(span).one()
+    values = {
+        "phenomenon_time_start": first,
+        "phenomenon_time_end": last,
+        "result_time_start": result_first,
+        "result_time_end": result_last,
+    }
+    session.execute(update(Datastream).where(Datastream.id == datastream_id).values(**values))
+    session.expire_all()
