@@ -190,29 +190,38 @@ def _links(
     first_day: date,
     params: LinkParams,
 ) -> tuple[SensorLink, ...]:
-    """One link per (district, category) with a significant test: its best quantity and lag, the rest as ``also``."""
-    best: dict[tuple[str, str, str], LinkTest] = {}
-    for test in judged:
-        if test.q_value <= params.max_q:
-            key = (test.district, test.category, test.quantity)
-            if key not in best or test.p_value < best[key].p_value:
-                best[key] = test
-    grouped: dict[tuple[str, str], list[LinkTest]] = {}
-    for test in sorted(best.values(), key=lambda t: (t.p_value, -abs(t.z))):
-        grouped.setdefault((test.district, test.category), []).append(test)
+    """One link per (district, category) with a significant test: its best quantity and lag, the rest as ``also``.
+
+    Within a quantity, the lag named is the significant one whose raw sensor explains most of the complaints
+    (deviance of the one-parameter fit): the white sensor's test puts its weight on an episode's first day, the
+    raw sensor on every day of it.
+    """
     rows = {key: i for i, key in enumerate(count_keys)}
     columns = {key: j for j, key in enumerate(sensor_keys)}
+    best: dict[tuple[str, str, str], tuple[float, LinkTest, float]] = {}
+    for test in judged:
+        if test.q_value > params.max_q:
+            continue
+        y = counts[rows[(test.district, test.category)]].astype(np.float64)
+        x = model.lagged_raw(sensors[columns[(test.district, test.quantity)]], test.lag)
+        ratio, gain = model.rate_ratio(y, fits[(test.district, test.category)].mu, x, params.per)
+        key = (test.district, test.category, test.quantity)
+        if key not in best or gain > best[key][0]:
+            best[key] = (gain, test, ratio)
+    grouped: dict[tuple[str, str], list[tuple[float, LinkTest, float]]] = {}
+    for entry in sorted(best.values(), key=lambda e: -e[0]):
+        grouped.setdefault((entry[1].district, entry[1].category), []).append(entry)
     links = []
     for (district, category), found in grouped.items():
-        top = found[0]
+        _, top, ratio = found[0]
         y = counts[rows[(district, category)]].astype(np.float64)
         x = model.lagged_raw(sensors[columns[(district, top.quantity)]], top.lag)
         mu = fits[(district, category)].mu
         links.append(
             SensorLink(
-                district, category, top.quantity, top.lag, model.rate_ratio(y, mu, x, params.per), top.z,
-                top.p_value, top.q_value, int(np.isfinite(x).sum()), int(y.sum()),
-                _carrying(y, mu, x, first_day, params.top_days), tuple(found[1:]),
+                district, category, top.quantity, top.lag, ratio, top.z, top.p_value, top.q_value,
+                int(np.isfinite(x).sum()), int(y.sum()), _carrying(y, mu, x, first_day, params.top_days),
+                tuple(entry[1] for entry in found[1:]),
             )
         )  # fmt: skip
     return tuple(sorted(links, key=lambda link: (link.p_value, link.district, link.category)))

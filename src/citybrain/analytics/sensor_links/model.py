@@ -31,7 +31,7 @@ def controls(days: int, first_weekday: int) -> FloatArray:
 
 def null_means(y: FloatArray, design: FloatArray, *, iterations: int = 30) -> FloatArray:
     """Poisson regression of ``y`` on ``design`` by iteratively reweighted least squares (a little ridge)."""
-    beta = np.zeros(design.shape[1])
+    beta: FloatArray = np.zeros(design.shape[1])
     beta[0] = np.log(max(float(y.mean()), 1e-3))
     ridge = 1e-4 * np.eye(design.shape[1])
     ridge[0, 0] = 0.0
@@ -40,11 +40,11 @@ def null_means(y: FloatArray, design: FloatArray, *, iterations: int = 30) -> Fl
         mu = np.exp(eta)
         z = eta + (y - mu) / mu
         weighted = design * mu[:, None]
-        new = np.linalg.solve(design.T @ weighted + ridge, weighted.T @ z)
-        if np.max(np.abs(new - beta)) < 1e-8:
-            beta = new
-            break
+        new = np.asarray(np.linalg.solve(design.T @ weighted + ridge, weighted.T @ z), dtype=np.float64)
+        done = float(np.max(np.abs(new - beta))) < 1e-8
         beta = new
+        if done:
+            break
     return np.asarray(np.exp(np.clip(design @ beta, -20.0, 20.0)), dtype=np.float64)
 
 
@@ -57,7 +57,8 @@ def overdispersion(y: FloatArray, mu: FloatArray, parameters: int, *, trim: floa
     pearson = (y - mu) / np.sqrt(mu)
     keep = pearson <= np.quantile(pearson, 1.0 - trim) if trim > 0 else np.ones(len(y), dtype=bool)
     excess = float(np.sum((y[keep] - mu[keep]) ** 2 - y[keep]))
-    scale = keep.sum() / max(keep.sum() - parameters, 1)
+    kept = int(keep.sum())
+    scale = kept / max(kept - parameters, 1)
     return max(0.0, excess / max(float(np.sum(mu[keep] ** 2)), 1e-12) * scale)
 
 
@@ -148,23 +149,26 @@ def _tail(t: float, mu: FloatArray, alpha: float, w: FloatArray, mean: float, *,
     return float(min(max(tail, 0.0), 1.0))
 
 
-def rate_ratio(y: FloatArray, mu: FloatArray, x: FloatArray, per: float) -> float:
-    """exp(β·per) of the one-parameter Poisson fit ``log E y = log μ + β (x − mean x)`` on days with ``x``."""
+def rate_ratio(y: FloatArray, mu: FloatArray, x: FloatArray, per: float) -> tuple[float, float]:
+    """exp(β·per) of the one-parameter Poisson fit ``log E y = log μ + β (x − mean x)`` on days with ``x``, and the
+    fit's deviance gain over ``μ`` (how much of the complaints the raw sensor explains: the lag to name)."""
     seen = np.isfinite(x)
     if seen.sum() < 3:
-        return float("nan")
-    xc = x[seen] - float(np.mean(x[seen]))
+        return float("nan"), 0.0
+    xc, ys, ms = x[seen] - float(np.mean(x[seen])), y[seen], mu[seen]
     beta = 0.0
     for _ in range(50):
-        m = mu[seen] * np.exp(np.clip(beta * xc, -30, 30))
-        gradient, curvature = float(np.sum(xc * (y[seen] - m))), float(np.sum(xc**2 * m))
+        m = ms * np.exp(np.clip(beta * xc, -30, 30))
+        gradient, curvature = float(np.sum(xc * (ys - m))), float(np.sum(xc**2 * m))
         if curvature <= 0:
             break
         step = gradient / curvature
         beta += float(np.clip(step, -1.0, 1.0))
         if abs(step) < 1e-10:
             break
-    return float(np.exp(np.clip(beta * per, -50, 50)))
+    eta = np.clip(beta * xc, -30, 30)
+    gain = 2.0 * float(np.sum(ys * eta - ms * (np.exp(eta) - 1.0)))
+    return float(np.exp(np.clip(beta * per, -50, 50))), gain
 
 
 def lagged_raw(x: FloatArray, lag: int) -> FloatArray:
