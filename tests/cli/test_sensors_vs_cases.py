@@ -71,6 +71,16 @@ def test_file_to_json_names_the_link(tmp_path: Path) -> None:
     assert (FIRST + timedelta(days=83)).isoformat() in {d["day"] for d in link["carrying_days"]}
 
 
+def test_category_chooses_what_is_tested(tmp_path: Path) -> None:
+    cases, sensors = _files(tmp_path)
+    out = tmp_path / "links.json"
+    code, output = _invoke(cases, sensors, out, "--category", "consultation", "--category", "noise")
+    assert code == 0, output
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["tests"] == 2 * 2 * 8
+    assert document["links"] == []
+
+
 def test_from_and_to_narrow_the_days(tmp_path: Path) -> None:
     cases, sensors = _files(tmp_path)
     out = tmp_path / "links.json"

@@ -26,6 +26,14 @@ def command(
     until: Annotated[datetime | None, typer.Option("--to", help="Last day (default: the sensor file's).")] = None,
     max_lag: Annotated[int, typer.Option("--max-lag", help="Days the complaints may lag the sensor (0…30).")] = 7,
     max_q: Annotated[float, typer.Option("--q", help="Report links with a q-value (FDR) at most this.")] = 0.05,
+    categories: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--category",
+            help="Complaint category (or code prefix) to test, repeatable; default: environment.air, "
+            "construction.site.dust, noise.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed (the test is exact; kept for reproducible runs).")] = 1,
     json_out: Annotated[str, typer.Option("--json", help="Write the result as JSON here ('-' = stdout).")] = "-",
 ) -> None:
@@ -54,7 +62,12 @@ def command(
     if json_out != "-" and not Path(json_out).parent.is_dir():
         raise InvalidInput(f"{Path(json_out).parent}: no such directory for --json")
     job = sensor_links.SensorJob(
-        sensors, params, settings.timezone, since.date() if since else None, until.date() if until else None
+        sensors,
+        params,
+        settings.timezone,
+        since.date() if since else None,
+        until.date() if until else None,
+        tuple(categories) if categories else sensor_links.SENSED_CATEGORIES,
     )
     if input is not None:
         result, source = sensor_links.from_file(input, job)
