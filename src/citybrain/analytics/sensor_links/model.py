@@ -1,7 +1,7 @@
 """The pieces of one test: a null model for the complaints, the sensor made white, and an exact-enough tail.
 
 Complaints ``y`` of one district and category, one count a day, under the null follow a negative binomial whose
-log-mean is a day-of-week effect plus a smooth trend (a cosine basis with one term per ~30 days, so seasons and
+log-mean is a day-of-week effect plus a smooth trend (a cosine basis with one term per ~60 days, so seasons and
 slow drifts are the null's, a three-day episode is not). The sensor's daily mean ``x`` gets the same controls
 removed by least squares and is then prewhitened with its own AR(1) (Box–Jenkins): what remains is the part of the
 sensor no calendar and no yesterday predicts. The score statistic ``T = Σ w_t (y_t − μ_t)`` with ``w`` the white
@@ -20,11 +20,14 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def controls(days: int, first_weekday: int) -> FloatArray:
-    """Design of the null: intercept, six day-of-week dummies, cosine trend terms (one per ~30 days, at least 2)."""
+    """Design of the null: intercept, six day-of-week dummies, cosine trend terms (one per ~60 days, at least 2).
+
+    Finer (one per ~30 days) let the trend soak up a third of a three-day excess; coarser would leave seasons in.
+    """
     t = np.arange(days, dtype=np.float64)
     weekday = (first_weekday + np.arange(days)) % 7
     dow = (weekday[:, None] == np.arange(1, 7)[None, :]).astype(np.float64)
-    terms = max(2, days // 30)
+    terms = max(2, days // 60)
     trend = np.cos(np.pi * (t[:, None] + 0.5) * np.arange(1, terms + 1)[None, :] / days)
     return np.column_stack([np.ones(days), dow, trend])
 
