@@ -41,7 +41,7 @@ EPISODE_DAYS = 3
 EPISODE_PM25 = 140.0  # µg/m³ added to PM2.5 (and to PM10) through the episode
 ODOUR_LAG_DAYS = 2
 ODOUR_CATEGORY = "environment.air"
-ODOUR_PER_DAY = 8.0  # extra complaints a day at 300 cases/day, scaled with the city's volume
+ODOUR_PER_DAY = 20.0  # extra complaints a day at 300 cases/day, scaled with the city's volume
 MIN_DAYS_FOR_EPISODE = 60  # shorter Demo Cities get no episode (and no extra complaints)
 CAR_PARKS = (("D01", 0.8, 0.5), ("D02", 0.3, -0.4), ("D05", -0.5, 0.2))  # district, km offset east, north
 

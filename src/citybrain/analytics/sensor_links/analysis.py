@@ -174,8 +174,9 @@ def _all_tests(
         fit = _Fit(mu, model.overdispersion(y, mu, design.shape[1]))
         fits[(district, category)] = fit
         for j in mine:
+            inflation = model.shift_inflation(y, fit.mu, fit.alpha, white[j], guard=params.max_lag + 7)
             for lag in range(params.max_lag + 1):
-                p, z = model.score_p_value(y, fit.mu, fit.alpha, model.lagged(white[j], lag))
+                p, z = model.score_p_value(y, fit.mu, fit.alpha, model.lagged(white[j], lag), inflation)
                 tests.append(LinkTest(district, category, sensor_keys[j][1], lag, p, 1.0, z))
     return tests, fits, skipped
 

@@ -91,8 +91,14 @@ def lagged(w: FloatArray, lag: int) -> FloatArray:
     return out
 
 
-def score_p_value(y: FloatArray, mu: FloatArray, alpha: float, w: FloatArray) -> tuple[float, float]:
-    """Two-sided p-value of ``T = Σ w (y − μ)`` and its standardised value ``z`` (for the direction)."""
+def score_p_value(
+    y: FloatArray, mu: FloatArray, alpha: float, w: FloatArray, inflation: float = 1.0
+) -> tuple[float, float]:
+    """Two-sided p-value of ``T = Σ w (y − μ)`` and its standardised value ``z`` (for the direction).
+
+    ``inflation`` (≥ 1, from :func:`shift_inflation`) shrinks ``T``'s distance from its mean before the tail is
+    taken: how much more ``T`` varies, when the sensor is moved far in time, than the null model says.
+    """
     used = w != 0.0
     if not used.any():
         return 1.0, 0.0
@@ -102,11 +108,33 @@ def score_p_value(y: FloatArray, mu: FloatArray, alpha: float, w: FloatArray) ->
     sd = float(np.sqrt(np.sum(w**2 * (mu + alpha * mu**2))))
     if sd <= 0:
         return 1.0, 0.0
+    t = mean + (t - mean) / max(inflation, 1.0)
     z = (t - mean) / sd
     step = 0.5 * float(np.max(np.abs(w)))
     upper = _tail(t - step, mu, alpha, w, mean, upper=True)
     lower = _tail(t + step, mu, alpha, w, mean, upper=False)
     return min(1.0, 2.0 * min(upper, lower)), z
+
+
+def shift_inflation(y: FloatArray, mu: FloatArray, alpha: float, w: FloatArray, guard: int) -> float:
+    """How much more ``T`` varies under circular shifts of the sensor than the null model says (≥ 1).
+
+    A shift of weeks or months breaks any real link but keeps what each series is: the complaints' bursts (a
+    three-week building site), their autocorrelation, the sensor's own shape. ``T`` for every shift is one circular
+    cross-correlation (FFT); shifts within ``guard`` days of none (either way) are left out. The model's variance
+    for a unit-variance white sensor is ``Σ μ(1 + αμ)`` per day; the ratio of standard deviations, when above 1,
+    is the inflation — an honest p-value for complaints that come in runs the negative binomial does not know.
+    Nothing is clipped here (unlike ``α``): a burst of complaints that meets a random sensor excursion is what the
+    null must allow, so the days a real link rests on widen its null too — one episode is one piece of evidence.
+    """
+    n = len(y)
+    if n <= 2 * guard + 10:
+        return 1.0
+    r = y - mu
+    shifted = np.fft.irfft(np.fft.rfft(r) * np.conj(np.fft.rfft(w)), n)[guard : n - guard]
+    empirical = float(np.std(shifted))
+    model = float(np.sqrt(np.sum(w**2) / n * np.sum(mu + alpha * mu**2)))
+    return max(1.0, empirical / model) if model > 0 else 1.0
 
 
 def _cgf(s: float, mu: FloatArray, alpha: float, w: FloatArray) -> tuple[float, float, float]:
