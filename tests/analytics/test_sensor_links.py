@@ -125,3 +125,19 @@ def test_bad_parameters_and_shapes_are_refused() -> None:
         LinkParams(max_lag=-1).check()
     with pytest.raises(ValueError, match="same days"):
         find_links(np.zeros((1, 10), dtype=np.int64), [("a", "b")], np.zeros((1, 9)), [("a", "q")], date(2025, 1, 1))
+
+
+def test_runs_of_complaints_widen_the_null() -> None:
+    """A five-day burst the negative binomial (fitted without its busiest days) does not know: the shifted sensor
+    shows it (inflation above 1); a plain Poisson series is left alone (about 1)."""
+    rng = np.random.default_rng(2)
+    n = 365
+    design = model.controls(n, 0)
+    w = rng.standard_normal(n)
+    plain = rng.poisson(2.0, size=n).astype(float)
+    bursty = plain.copy()
+    bursty[200:205] += 12
+    for y, low, high in ((plain, 1.0, 1.05), (bursty, 1.1, 10.0)):
+        mu = model.null_means(y, design)
+        alpha = model.overdispersion(y, mu, design.shape[1])
+        assert low <= model.shift_inflation(y, mu, alpha, w, guard=14) <= high

@@ -119,8 +119,8 @@ def score_p_value(
 def shift_inflation(y: FloatArray, mu: FloatArray, alpha: float, w: FloatArray, guard: int) -> float:
     """How much more ``T`` varies under circular shifts of the sensor than the null model says (≥ 1).
 
-    A shift of weeks or months breaks any real link but keeps what each series is: the complaints' bursts (a
-    three-week building site), their autocorrelation, the sensor's own shape. ``T`` for every shift is one circular
+    A shift of weeks or months breaks any real link but keeps what each series is: the complaints' bursts (a few
+    days of reports), their autocorrelation, the sensor's own shape. ``T`` for every shift is one circular
     cross-correlation (FFT); shifts within ``guard`` days of none (either way) are left out. The model's variance
     for a unit-variance white sensor is ``Σ μ(1 + αμ)`` per day; the ratio of standard deviations, when above 1,
     is the inflation — an honest p-value for complaints that come in runs the negative binomial does not know.
