@@ -3,7 +3,10 @@
 Volumes are Poisson per day and category: share × month curve × weekend factor × a day-level swing. Places
 follow residents (or building work), hours follow each category's profile. Every case is then lived through
 (:mod:`citybrain.simulate.lifecycle`) up to ``now``. Planted: in three cells, for a few weeks each, night
-construction noise, construction-site and road-works complaints come together (see docs/demo.md).
+construction noise, construction-site and road-works complaints come together (see docs/demo.md). And, in a
+city of 60 days or more, odour complaints two days after the planted pollution episode of
+:mod:`citybrain.simulate.sensors`; they are made from their own random streams and appended after the regular
+cases, so every other case is what it was without them.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import accumulate
 
@@ -31,6 +34,7 @@ from citybrain.simulate.profiles import (
     CategoryProfile,
     FloatArray,
 )
+from citybrain.simulate.sensors import ODOUR_PER_DAY, Episode, pollution_episode
 from citybrain.simulate.text_builder import CaseText, compose
 
 #: The planted cells: a big site in the Hi-Tech Zone, one in Xincheng, one in Binjiang (docs/demo.md).
@@ -85,6 +89,7 @@ class Stream:
     now: datetime
     cases: tuple[SimCase, ...]
     planted: tuple[PlantedPattern, ...]
+    episode: Episode | None = None  # the pollution episode whose odour complaints are among the cases
 
 
 def default_directory(city: City) -> Directory:
@@ -212,7 +217,37 @@ def generate(
                 maker.make(draft)
         if on_day:
             on_day(1)
-    return Stream(seed, start, start + timedelta(days=days), now, tuple(maker.cases), planted)
+    episode = pollution_episode(start, days)
+    odour = _episode_cases(city, maker, episode, seed=seed, intensity=cases_per_day / 300, zone=zone)
+    return Stream(seed, start, start + timedelta(days=days), now, tuple(maker.cases) + odour, planted, episode)
+
+
+def _episode_cases(
+    city: City, maker: _CaseMaker, episode: Episode | None, *, seed: int, intensity: float, zone: tzinfo
+) -> tuple[SimCase, ...]:
+    """The odour complaints the episode drives, numbered after ``maker``'s cases; own seeds, never duplicates."""
+    if episode is None:
+        return ()
+    rng = np.random.default_rng([seed, 2024, 13, 1])
+    odour = _CaseMaker(random.Random(int(rng.integers(2**62))), city, maker.directory, maker.now, duplicates=False)
+    profile = _PROFILES[episode.complaint_category]
+    cells = [c for c in city.cells if c.district_code == episode.district]
+    weights = np.array([c.population for c in cells], dtype=float)
+    for day in episode.complaint_days:
+        n = int(rng.poisson(ODOUR_PER_DAY * intensity))
+        picked = rng.choice(len(cells), size=n, p=weights / weights.sum())
+        seconds = rng.choice(24, size=n, p=HOURS[profile.hours]) * 3600 + rng.integers(0, 3600, size=n)
+        midnight = datetime.combine(day, time(0), zone)
+        made = (
+            _Draft(midnight + timedelta(seconds=int(s)), profile, cells[int(c)])
+            for c, s in zip(picked, seconds, strict=True)
+        )
+        drafts = sorted(made, key=lambda d: d.local)
+        for draft in drafts:
+            if draft.local.astimezone(UTC) <= maker.now:
+                odour.make(draft)
+    first = len(maker.cases)
+    return tuple(replace(c, index=first + c.index) for c in odour.cases)
 
 
 class _Picker:
@@ -234,14 +269,16 @@ _PROFILES = {p.code: p for p in CATEGORIES}
 class _CaseMaker:
     """Turns drafts into whole cases: who, what, through which channel, and the life that followed."""
 
-    def __init__(self, r: random.Random, city: City, directory: Directory, now: datetime) -> None:
-        self.r, self.city, self.directory, self.now = r, city, directory, now
+    def __init__(
+        self, r: random.Random, city: City, directory: Directory, now: datetime, *, duplicates: bool = True
+    ) -> None:
+        self.r, self.city, self.directory, self.now, self.duplicates = r, city, directory, now, duplicates
         self.cases: list[SimCase] = []
         self.cells = {c.id: c for c in city.cells}
         self.districts = {d.code: d for d in city.districts}
 
     def _duplicate_source(self) -> SimCase | None:
-        if len(self.cases) < 20 or self.r.random() > 0.03:
+        if not self.duplicates or len(self.cases) < 20 or self.r.random() > 0.03:
             return None
         original = self.cases[-self.r.randint(1, min(200, len(self.cases)))]
         return original if original.state.status not in ("invalid", "merged") else None

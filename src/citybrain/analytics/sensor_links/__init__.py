@@ -1,0 +1,1 @@
+"""Do complaints follow the sensors? Lagged count tests per district, false discoveries controlled."""
