@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, warnings
+from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, sensors, warnings
 
 app = typer.Typer(
     help=(
         "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
-        "how good replies are, the air quality index (AQI).\n\n"
+        "how good replies are, the air quality index (AQI), sensor warnings.\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
     ),
     no_args_is_help=True,
@@ -24,4 +24,5 @@ app.command("associations")(associations.command)
 app.command("daily")(daily.command)
 app.command("hot-issues")(hot_issues.command)
 app.command("replies")(replies.command)
+app.command("sensors")(sensors.command)
 app.command("warnings")(warnings.command)
