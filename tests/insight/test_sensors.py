@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from citybrain.cli.main import app
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
 from citybrain.insight import sensors
 from citybrain.insight.sensor_signals import ENVIRONMENT_DEPARTMENT
 from citybrain.models.alerts import Alert
@@ -127,3 +133,24 @@ def test_no_stored_station_is_a_quiet_night(db: Database) -> None:
     assert findings.signals == []
     assert findings.stations == 0
     assert "0 station(s)" in lines[0]
+
+
+def test_the_command_judges_one_day_and_stores_unless_told_not_to(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_DATA_DIR", str(settings.data_dir))
+    hours = clean_hours(DAYS)
+    _plant_heavy(hours, DAYS - 2)
+    store_station(db, "Aotizhongxin", FIRST, hours)
+    day = (FIRST + timedelta(days=DAYS - 2)).isoformat()
+    out = tmp_path / "sensors.json"
+    looked = CliRunner().invoke(app, ["analyze", "sensors", "--as-of", day, "--no-store", "--json", str(out)])
+    assert looked.exit_code == 0, looked.output
+    signals = json.loads(out.read_text(encoding="utf-8"))["signals"]
+    assert [s["detector"] for s in signals if s["kind"] == "threshold"] == ["aqi_heavy"]
+    assert _alerts(db) == []
+    stored = CliRunner().invoke(app, ["analyze", "daily", "--only", "sensors", "--as-of", day])
+    assert stored.exit_code == 0, stored.output
+    assert "1 heavy-pollution day(s)" in stored.output
+    assert len(_alerts(db, "threshold")) == 1

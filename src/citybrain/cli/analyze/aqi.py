@@ -34,9 +34,9 @@ def command(
             "-i",
             help="Hourly air file(s) in the Beijing layout (CSV or CSV.gz; columns year, month, day, hour, PM2.5, "
             "PM10, SO2, NO2, CO, O3, station; 'NA' = missing; every pollutant in µg/m³, CO included). Repeat the "
-            "option for more files.",
+            "option for more files. Without it: the stored Datastreams of the live database.",
         ),
-    ],
+    ] = None,
     period: Annotated[
         str, typer.Option("--period", help="day: the daily report (日报); hour: the hourly real-time report (实时报).")
     ] = "day",
