@@ -11,7 +11,16 @@ import numpy as np
 
 from citybrain.core import clock
 from citybrain.core.db import Database
-from citybrain.models.sensing import Datastream, FeatureOfInterest, Observation, ObservedProperty, Sensor, Thing
+from citybrain.models.sensing import (
+    Datastream,
+    FeatureOfInterest,
+    Location,
+    Observation,
+    ObservedProperty,
+    Sensor,
+    Thing,
+    ThingLocation,
+)
 
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 UG, MG = "µg/m³", "mg/m³"
@@ -39,6 +48,7 @@ def store_station(
     units: Mapping[str, str] | None = None,
     quality: Mapping[tuple[str, int], Any] | None = None,
     properties: dict[str, Any] | None = None,
+    where: tuple[float, float] = (116.397, 39.982),
 ) -> int:
     """Store a station's readings from local midnight of ``first``; ``quality[(pollutant, hour)]`` marks one reading.
     Returns the Thing's id."""
@@ -48,8 +58,12 @@ def store_station(
         thing = Thing(name=name, description="air station", properties=properties or {"district": "D01"})
         sensor = Sensor(name="analyser", description="", encoding_type="text/plain", sensor_metadata="")
         feature = FeatureOfInterest(name=name, description="", encoding_type="application/geo+json", feature=None)
-        session.add_all([thing, sensor, feature])
+        point = {"type": "Point", "coordinates": list(where)}
+        place = Location(name=name, description="", encoding_type="application/geo+json", location=point,
+                         lon=where[0], lat=where[1])  # fmt: skip
+        session.add_all([thing, sensor, feature, place])
         session.flush()
+        session.add(ThingLocation(thing_id=thing.id, location_id=place.id))
         for pollutant, values in hours.items():
             prop = ObservedProperty(name=pollutant, definition=f"urn:pollutant:{pollutant}", description="")
             session.add(prop)
