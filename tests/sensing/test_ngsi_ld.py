@@ -91,7 +91,10 @@ def _schema() -> dict[str, Any]:
 
 def _check_parking(entity: dict[str, Any], *, normalized: bool) -> None:
     schema = _schema()
-    value = (lambda a: entity[a]["value"]) if normalized else (lambda a: entity[a])
+
+    def value(name: str) -> Any:
+        return entity[name]["value"] if normalized else entity[name]
+
     for name in schema["required"]:
         assert name in entity, name
     for name in ("totalSpotNumber", "availableSpotNumber", "occupiedSpotNumber", "occupancy"):
@@ -150,7 +153,7 @@ def test_air_stations_export_hour_by_hour_with_units_and_the_index(cli: Database
     assert first["location"]["type"] == "GeoProperty"
     assert first["pm25"]["unitCode"] == "GQ"
     assert first["co"]["unitCode"] == "GP"
-    assert first["co"]["value"] == pytest.approx(clean_hours(2)["CO"][24] / 1000)
+    assert first["co"]["value"] == pytest.approx(float(clean_hours(2)["CO"][24] or 0) / 1000)
     assert first["pm25"]["observedAt"] == "2017-01-01T16:00:00Z"
     assert isinstance(first["airQualityIndex"]["value"], int)
     assert first["@context"] == [
