@@ -154,3 +154,18 @@ def test_the_command_judges_one_day_and_stores_unless_told_not_to(
     assert stored.exit_code == 0, stored.output
     assert "1 heavy-pollution day(s)" in stored.output
     assert len(_alerts(db, "threshold")) == 1
+
+
+def test_an_impossible_reading_and_a_silence_are_faults_even_when_marked(db: Database) -> None:
+    hours = clean_hours(DAYS)
+    day = DAYS - 2
+    hours["PM10"][day * 24 + 3] = -5.0
+    for h in range(10, 16):
+        hours["SO2"][day * 24 + h] = None
+    store_station(db, "Nongzhanguan", FIRST, hours, quality={("PM10", day * 24 + 3): {"qartod": 4, "flag": "fail"}})
+    findings, _ = sensors.judge_and_store(db, day=FIRST + timedelta(days=day))
+    assert sorted((s.detector, s.series) for s in findings.faults) == [
+        ("gap", "Nongzhanguan/SO2"),
+        ("out_of_range", "Nongzhanguan/PM10"),
+    ]
+    assert {a.explanation["department"] for a in _alerts(db, "sensor_fault")} == {ENVIRONMENT_DEPARTMENT}

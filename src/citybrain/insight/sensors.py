@@ -55,15 +55,18 @@ def judge(db: Database, *, day: date) -> SensorFindings:
         raw = stored_series(
             session, timezone=timezone, first=day - timedelta(days=FAULT_DAYS), last=day, as_measured=True
         )
-    if passed is None or raw is None:
+    if raw is None:
         return SensorFindings(day, 0)
+    faults = sensor_signals.sensor_faults(raw.series, day, sensor_signals.maintainers_of(raw.streams))
+    if passed is None:  # every reading marked: only the faults can speak
+        return SensorFindings(day, len(raw.series.stations), faults=faults)
     grid = daily_index(passed.series)
     return SensorFindings(
         day=day,
         stations=len(raw.series.stations),
         heavy=sensor_signals.heavy_pollution(passed.series, grid, day),
         temporal=sensor_signals.unusual_means(passed.series, grid, day),
-        faults=sensor_signals.sensor_faults(raw.series, day, sensor_signals.maintainers_of(raw.streams)),
+        faults=faults,
         left_out=passed.left_out,
     )
 
