@@ -38,7 +38,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "cases": _DOMAIN_BASE | {"directory"},
     "alerts": _DATA | {"auth"},
     "sensing": _DATA | {"auth"},
-    "insight": _DOMAIN_BASE | {"directory", "cases", "alerts", "analytics"},
+    "insight": _DOMAIN_BASE | {"directory", "cases", "alerts", "analytics", "sensing"},
     "triage": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},

@@ -71,5 +71,5 @@ def test_every_analysis_of_the_registry_is_an_analyze_command_and_the_nightly_on
     assert result.exit_code == 0, result.output
     for analysis in ANALYSES:
         assert analysis.name in result.output
-    assert [a.name for a in ANALYSES] == ["associations", "hot-issues", "warnings", "replies"]
+    assert [a.name for a in ANALYSES] == ["associations", "hot-issues", "warnings", "sensors", "replies"]
     assert daily.JOBS == jobs.NIGHTLY  # `--only`'s help and default spell the registry out

@@ -79,11 +79,21 @@ def _warnings(database: Database, night: Night, note: Note) -> list[str]:
     return [*lines, f"warnings for {found.as_of}: {len(warnings.signals(found))} signal(s)"]
 
 
+def _sensors(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.insight import sensors
+
+    _, lines = sensors.judge_and_store(database, day=night.day)
+    return lines
+
+
 # The steps import the statistics when they run: `citybrain --help` and the web app's start-up stay light.
 ANALYSES = (
     Analysis("associations", "associations", "categories reported together in one place and week", _associations),
     Analysis("hot-issues", "hot_issues", "one problem at one place, ranked by heat", _hot_issues),
     Analysis("warnings", "alerts", "temporal detectors and the space-time scan for one day", _warnings),
+    Analysis(
+        "sensors", "alerts", "air levels, temporal detectors on daily means and sensor faults for one day", _sensors
+    ),
 )
 NIGHTLY = tuple(a.name for a in ANALYSES if a.nightly is not None)
 

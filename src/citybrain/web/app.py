@@ -76,6 +76,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
+    from citybrain.sensing.air_api import router as air_router
     from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
@@ -91,6 +92,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(geo_router, prefix="/api/v1")
     app.include_router(insight_router, prefix="/api/v1")
     app.include_router(reports_router, prefix="/api/v1")
+    app.include_router(air_router, prefix="/api/v1")
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")

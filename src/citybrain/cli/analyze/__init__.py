@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, sensors_vs_cases, warnings
+from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, sensors, sensors_vs_cases, warnings
 
 app = typer.Typer(
     help=(
         "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
-        "how good replies are, the air quality index (AQI), which complaints follow the sensors.\n\n"
+        "how good replies are, the air quality index (AQI), sensor warnings, which complaints follow the "
+        "sensors.\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
     ),
     no_args_is_help=True,
@@ -24,5 +25,6 @@ app.command("associations")(associations.command)
 app.command("daily")(daily.command)
 app.command("hot-issues")(hot_issues.command)
 app.command("replies")(replies.command)
+app.command("sensors")(sensors.command)
 app.command("sensors-vs-cases")(sensors_vs_cases.command)
 app.command("warnings")(warnings.command)

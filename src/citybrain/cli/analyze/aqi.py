@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -23,22 +24,29 @@ PERIODS = ("day", "hour")
 
 @handle_errors
 def command(
+    json_out: Annotated[
+        Path, typer.Option("--json", help="Write the records here (JSON, written whole or not at all).")
+    ],
     inputs: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Option(
             "--input",
             "-i",
             help="Hourly air file(s) in the Beijing layout (CSV or CSV.gz; columns year, month, day, hour, PM2.5, "
             "PM10, SO2, NO2, CO, O3, station; 'NA' = missing; every pollutant in µg/m³, CO included). Repeat the "
-            "option for more files.",
+            "option for more files. Without it: the stored Datastreams of the live database.",
         ),
-    ],
-    json_out: Annotated[
-        Path, typer.Option("--json", help="Write the records here (JSON, written whole or not at all).")
-    ],
+    ] = None,
     period: Annotated[
         str, typer.Option("--period", help="day: the daily report (日报); hour: the hourly real-time report (实时报).")
     ] = "day",
+    station: Annotated[
+        str | None, typer.Option("--station", help="Stored data only: one station (the Thing's name).")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="Stored data only: the first local day (YYYY-MM-DD).")
+    ] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Stored data only: the last local day (YYYY-MM-DD).")] = None,
 ) -> None:
     """Air quality index (空气质量指数 AQI) by HJ 633-2012 for every station and day (or hour) of the files.
 
@@ -53,9 +61,14 @@ def command(
     8-h mean 14 valid 8-h means; a pollutant short of data gets no index, and a record without any index has no
     AQI and says why (reason, zh and en). See docs/air.md.
 
+    Without --input the readings are the stored Datastreams (a Thing per station, an ObservedProperty named by the
+    pollutant code, the unit as measured; readings whose resultQuality is not pass left out), over --from … --to
+    (default: everything stored) — the same records as GET /api/v1/air/aqi.
+
     Example:
 
         citybrain analyze aqi --input PRSA_Data_Aotizhongxin_20130301-20170228.csv.gz --period day --json aqi.json
+        citybrain analyze aqi --station Aotizhongxin --from 2017-01-01 --to 2017-01-31 --json aqi.json
     """
     from citybrain.sensing.air_files import read_air_series
     from citybrain.sensing.air_grid import INDEX_UNITS
@@ -63,6 +76,9 @@ def command(
 
     if period not in PERIODS:
         raise InvalidInput(f"--period takes day or hour, not {period!r}")
+    if not inputs:
+        _stored(json_out, period, station, first, last)
+        return
     series = read_air_series(inputs)
     grid = daily_index(series) if period == "day" else hourly_index(series)
     head = {
@@ -81,6 +97,37 @@ def command(
         f"{len(series.stations)} station(s), {written:,} {period}(s), {with_aqi:,} with an AQI → {json_out}",
         highlight=False,
     )
+
+
+def _stored(json_out: Path, period: str, station: str | None, first: str | None, last: str | None) -> None:
+    """The index of the stored Datastreams (``sensing.air_service``), written as the file path writes it."""
+    from citybrain.cli.common import open_database
+    from citybrain.sensing import air_service
+
+    days = [_day(v, name) for v, name in ((first, "--from"), (last, "--to"))]
+    if days[0] and days[1]:
+        air_service.check_span(period, days[0], days[1])
+    with open_database() as db, db.reading() as session:
+        report = air_service.aqi_report(
+            session, timezone=db.settings.timezone, period=period, station=station, first=days[0], last=days[1]
+        )
+    records = report.pop("records")
+    counts: Counter[str] = Counter()
+    written = write_records_whole(json_out, report, [records], counts)
+    console.print(
+        f"{len(report['stations'])} station(s), {written:,} {period}(s), {sum(counts.values()):,} with an AQI "
+        f"(stored Datastreams) → {json_out}",
+        highlight=False,
+    )
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} takes a date YYYY-MM-DD, not {value!r}") from None
 
 
 def write_records_whole(

@@ -12,7 +12,7 @@ from citybrain.core.errors import InvalidInput
 
 #: The registry's nightly analyses (``insight.jobs.NIGHTLY``), spelled out so `--help` needs no import of it; a
 #: test keeps the two equal.
-JOBS = ("associations", "hot-issues", "warnings")
+JOBS = ("associations", "hot-issues", "warnings", "sensors")
 
 
 @handle_errors
@@ -21,14 +21,15 @@ def command(
         None, "--as-of", help="The day the early warnings judge (YYYY-MM-DD, not in the future). Default: yesterday."
     ),
     only: str = typer.Option(
-        ",".join(JOBS), "--only", help="Jobs to run, comma-separated: associations, hot-issues, warnings."
+        ",".join(JOBS), "--only", help="Jobs to run, comma-separated: associations, hot-issues, warnings, sensors."
     ),
     association_days: int = typer.Option(
         180, "--association-days", help="Associations look at the cases of this many days up to now."
     ),
     hot_days: int = typer.Option(30, "--hot-days", help="The hot-issue board looks at this many days up to now."),
 ) -> None:
-    """Recompute and store every insight on the live database: associations, the hot-issue board, early warnings.
+    """Recompute and store every insight on the live database: associations, the hot-issue board, early warnings,
+    sensor warnings (air levels, unusual daily means, sensor faults).
 
     Each job stores its result (citybrain.insight runs, shown on the landing page and under /api/v1/insight;
     warnings raise or grow alerts and notify after the commit). A job that fails is reported and the others still
