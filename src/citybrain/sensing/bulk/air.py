@@ -43,7 +43,6 @@ POLLUTANT_NAMES = {
     "O3": "ozone",
 }
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_WHOLE = r"^\d{1,4}$"
 BLOCK_BYTES = 1 << 21
 
 
@@ -76,7 +75,9 @@ class AirFile:
         raw = pa.OSFile(str(path))
         stream: Any = pa.CompressedInputStream(raw, "gzip") if path.suffix == ".gz" else raw
         convert = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(REQUIRED_COLUMNS, pa.string()),
+            # times as whole numbers (a file with text there is not in this layout); pollutants as text, so that
+            # one value that is not a number is a reported row, not a refused file
+            column_types=dict.fromkeys(REQUIRED_COLUMNS, pa.string()) | dict.fromkeys(TIME_COLUMNS, pa.int64()),
             include_columns=list(REQUIRED_COLUMNS),
             null_values=["NA", ""],
             strings_can_be_null=True,
@@ -156,12 +157,11 @@ class AirFile:
 
 
 def _whole(batch: pa.RecordBatch, name: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    text = pc.utf8_trim_whitespace(batch.column(name))
-    ok = pc.fill_null(pc.match_substring_regex(text, _WHOLE), False)
-    numbers = pc.cast(pc.if_else(ok, text, "0"), pa.int64())
-    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.int64), np.asarray(
-        ok.to_numpy(zero_copy_only=False)
-    )
+    column = batch.column(name)
+    if column.null_count == 0:
+        return np.asarray(column.to_numpy(), dtype=np.int64), np.ones(len(column), dtype=bool)
+    valid = np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(pc.fill_null(column, 0).to_numpy(), dtype=np.int64), valid
 
 
 def _times(
@@ -188,10 +188,16 @@ def _values(
     run: ImportRun, batch: pa.RecordBatch, pollutant: str, rows: npt.NDArray[np.bool_], first_row: int, station: str
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """The pollutant's numbers and which are valid; a value that is not a number is reported (the row's others stay)."""
-    text = pc.utf8_trim_whitespace(batch.column(pollutant))
-    present = np.asarray(pc.is_valid(text).to_numpy(zero_copy_only=False))
-    ok = np.asarray(pc.fill_null(pc.match_substring_regex(text, _NUMBER), False).to_numpy(zero_copy_only=False))
+    column = batch.column(pollutant)
+    present = np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False))
     run.summary.empty += int((rows & ~present).sum())
+    try:  # the usual case: every cell a plain number or NA, cast at once
+        numbers = pc.cast(column, pa.float64())
+        return np.asarray(pc.fill_null(numbers, 0.0).to_numpy(zero_copy_only=False), dtype=np.float64), present
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = pc.utf8_trim_whitespace(column)
+    ok = np.asarray(pc.fill_null(pc.match_substring_regex(text, _NUMBER), False).to_numpy(zero_copy_only=False))
     for row in np.flatnonzero(rows & present & ~ok).tolist():
         run.reject(first_row + row, station, f"{pollutant}: not a number: {str(text[row].as_py())[:40]!r}")
     numbers = pc.cast(pc.if_else(pa.array(ok), text, "0"), pa.float64())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, or_, select
@@ -175,12 +176,20 @@ def _sqlite_insert_observations(connection: Connection, rows: Sequence[tuple[Any
     """SQLite only: the driver's executemany on the raw connection of the same transaction, with the values in the
     form the column types store (UTC times as naive ``YYYY-MM-DD HH:MM:SS.ffffff`` text, JSON as text)."""
     params = [
-        (d, f, _sqlite_time(t), kind, number, None if quality is None else json.dumps(quality, ensure_ascii=False))
+        (
+            d,
+            f,
+            _sqlite_time(t),
+            kind,
+            number,
+            None if quality is None else json.dumps(quality, ensure_ascii=False),
+        )
         for d, f, t, kind, number, quality in rows
     ]
     connection.exec_driver_sql(_SQLITE_INSERT, params)
 
 
+@lru_cache(maxsize=1 << 16)  # readings share their times (six pollutants an hour, many stations)
 def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
