@@ -118,6 +118,7 @@ def teddy(path: Path = PathArg, dry_run: bool = DryRun, batch_size: int = BatchS
 
 
 AirPaths = typer.Argument(..., help="One or more hourly files in the Beijing layout (CSV or CSV.gz).", dir_okay=False)
+ParkingPaths = typer.Argument(..., help="One or more car-park files in the Birmingham layout (CSV or CSV.gz).")
 Metadata = typer.Option(
     None,
     "--metadata",
@@ -145,7 +146,7 @@ def air(paths: list[Path] = AirPaths) -> None:
 
 @app.command("parking")
 @handle_errors
-def parking(paths: list[Path] = AirPaths, metadata: Path | None = Metadata) -> None:
+def parking(paths: list[Path] = ParkingPaths, metadata: Path | None = Metadata) -> None:
     """Import car-park occupancy (Birmingham layout: SystemCodeNumber, Capacity, Occupancy, LastUpdated).
 
     Each car park becomes a Thing with a Datastream "occupancy" (vehicles, its capacity in properties); every
