@@ -63,7 +63,7 @@ PURPOSE: dict[str, str] = {
     "simulate": "the synthetic Demo City and its loader",
     "cases": "lifecycle, SLA clock, transitions, callbacks, KPIs, the case policy, the case table for analyses",
     "alerts": "early-warning records, their life, notifications after commit",
-    "sensing": "the SensorThings API v1.1 (things, datastreams, observations), air quality (HJ 633), sensor files and their import",
+    "sensing": "the SensorThings API v1.1 (things, datastreams, observations), air quality (HJ 633), sensor files",
     "insight": "the registry of analyses (open → count → judge → store) and their stored runs",
     "triage": "every new case read at intake: category, place, repeats, department; the human queue",
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from citybrain.core.db import Database
 from citybrain.models import Datastream, ImportBatch, Observation, ObservedProperty, Thing
@@ -114,10 +116,17 @@ def test_bad_rows_are_reported_with_their_line(cli_db: Database, tmp_path: Path)
     assert numbers(result.output)["imported"] == 6 + 5 + 6
 
 
-def test_the_observations_are_typed_on_both_databases(cli_db: Database) -> None:
-    """The dialect's own insert (SQLite's driver executemany, Core multi-row INSERT elsewhere) stores what the ORM
-    reads back: an aware UTC time, a number, a JSON quality."""
+@pytest.mark.parametrize("path", ["dialect", "core"])
+def test_the_observations_are_typed_on_both_databases(cli_db: Database, path: str) -> None:
+    """The dialect's own insert (SQLite's driver executemany, PostgreSQL's COPY) and the portable Core multi-row
+    INSERT store what the ORM reads back: an aware UTC time, a number, a JSON quality."""
     from citybrain.sensing.bulk import repository
+
+    def insert(session: Session, rows: list[tuple[Any, ...]]) -> None:
+        if path == "core":
+            repository.core_insert_observations(session.connection(), rows)
+        else:
+            repository.insert_observations(session, rows)
 
     with cli_db.transaction() as session:
         thing, _ = repository.thing(session, "T", "", {})
@@ -130,7 +139,7 @@ def test_the_observations_are_typed_on_both_databases(cli_db: Database) -> None:
         )  # fmt: skip
         feature = repository.feature(session, thing.id, "T")
         at = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
-        repository.insert_observations(session, [(stream.id, feature, at, 2, 7.0, {"flag": "fail"})])
+        insert(session, [(stream.id, feature, at, 2, 7.0, {"flag": "fail"})])
         row = session.scalars(select(Observation)).one()
         assert (row.phenomenon_time_start, row.result_number, row.result_quality) == (at, 7.0, {"flag": "fail"})
 

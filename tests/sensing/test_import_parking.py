@@ -48,7 +48,8 @@ def test_a_small_file_end_to_end(cli_db: Database, tmp_path: Path) -> None:
     with cli_db.transaction() as session:
         assert session.scalars(select(Thing.name)).one() == "PARK1"
         stream = session.scalars(select(Datastream)).one()
-        assert (stream.name, stream.properties["capacity"]) == ("occupancy", 100)
+        assert stream.name == "occupancy"
+        assert stream.properties == {"capacity": 100, "code": "PARK1"}
         assert stream.unit_of_measurement["name"] == "vehicle"
         assert stream.observation_type.endswith("OM_CountObservation")
         location = session.scalars(select(Location)).one()

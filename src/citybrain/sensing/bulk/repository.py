@@ -1,8 +1,10 @@
 """All SQL of the sensor-file importers: the import record, find-or-create of the entities a file names, the
 readings already stored, and the fast insert of Observations.
 
-Dialect-neutral except :func:`_sqlite_insert_observations` (the driver's executemany on the import's own
-connection, values already in their stored form). Aggregates over stored readings skip flagged ones
+Dialect-neutral except the two fast inserts of Observations, each in its named function: SQLite's driver
+``executemany`` (:func:`_sqlite_insert_observations`) and PostgreSQL's ``COPY``
+(:func:`_postgresql_copy_observations`), on the import's own connection and transaction;
+:func:`core_insert_observations` is the portable path. Aggregates over stored readings skip flagged ones
 (:func:`usable`, :func:`mean_result`).
 """
 
@@ -44,7 +46,7 @@ _SQLITE_INSERT = (
     f"INSERT INTO sta_observations ({', '.join(OBSERVATION_COLUMNS)}) "  # noqa: S608 - fixed names
     f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})"
 )
-_PG_ROWS_PER_STATEMENT = 1000
+_CORE_ROWS_PER_STATEMENT = 1000
 
 
 def find_batch(session: Session, *, kind: str, sha256: str) -> ImportBatch | None:
@@ -158,7 +160,8 @@ def stored_times(session: Session, datastream_id: int, first: datetime, last: da
 def insert_observations(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
     """Observations as parameter tuples in ``OBSERVATION_COLUMNS`` order, times aware UTC, quality a dict or None.
 
-    SQLite: :func:`_sqlite_insert_observations`; elsewhere Core multi-row ``INSERT … VALUES (…), (…)`` statements.
+    SQLite: :func:`_sqlite_insert_observations`; PostgreSQL: :func:`_postgresql_copy_observations`; any other
+    database: Core multi-row ``INSERT … VALUES (…), (…)`` statements.
     """
     if not rows:
         return
@@ -166,8 +169,16 @@ def insert_observations(session: Session, rows: Sequence[tuple[Any, ...]]) -> No
     if connection.dialect.name == "sqlite":
         _sqlite_insert_observations(connection, rows)
         return
-    for start in range(0, len(rows), _PG_ROWS_PER_STATEMENT):
-        chunk = rows[start : start + _PG_ROWS_PER_STATEMENT]
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        _postgresql_copy_observations(connection, rows)
+        return
+    core_insert_observations(connection, rows)
+
+
+def core_insert_observations(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Any database: Core multi-row ``INSERT … VALUES (…), (…)`` of 1,000 rows each."""
+    for start in range(0, len(rows), _CORE_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _CORE_ROWS_PER_STATEMENT]
         values = [dict(zip(OBSERVATION_COLUMNS, row, strict=True)) for row in chunk]
         connection.execute(insert(_OBSERVATIONS).values(values))
 
@@ -187,6 +198,27 @@ def _sqlite_insert_observations(connection: Connection, rows: Sequence[tuple[Any
         for d, f, t, kind, number, quality in rows
     ]
     connection.exec_driver_sql(_SQLITE_INSERT, params)
+
+
+def _postgresql_copy_observations(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """PostgreSQL (psycopg 3) only: ``COPY … FROM STDIN`` on the import's own connection and transaction.
+
+    A 1,000-row ``INSERT … VALUES`` costs SQLAlchemy more to build than the server to run (about 9,000 rows/s);
+    COPY streams the rows as they are. Times go as ISO 8601 text with their offset, quality as JSON text."""
+    columns = ", ".join(OBSERVATION_COLUMNS)
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY sta_observations ({columns}) FROM STDIN") as copy:
+            for d, f, t, kind, number, quality in rows:
+                text = None if quality is None else json.dumps(quality, ensure_ascii=False)
+                copy.write_row((d, f, _postgresql_time(t), kind, number, text))
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=1 << 16)
+def _postgresql_time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
 
 
 @lru_cache(maxsize=1 << 16)  # readings share their times (six pollutants an hour, many stations)
