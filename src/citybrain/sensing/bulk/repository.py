@@ -11,7 +11,8 @@ Dialect-neutral except the two fast inserts of Observations, each in its named f
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -47,6 +48,22 @@ _SQLITE_INSERT = (
     f"VALUES ({', '.join('?' * len(OBSERVATION_COLUMNS))})"
 )
 _CORE_ROWS_PER_STATEMENT = 1000
+
+
+@contextmanager
+def sqlite_cache(session: Session) -> Iterator[None]:
+    """SQLite only: a 64 MiB page cache while one file is written (the (datastream, time) index of millions of
+    readings no longer fits the default 2 MiB), restored afterwards. Durability settings are not touched."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA cache_size=-65536")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(previous or -2000)}")
 
 
 def find_batch(session: Session, *, kind: str, sha256: str) -> ImportBatch | None:

@@ -184,7 +184,8 @@ def _import(
     summary.batch_id = batch.id
     before = int(session.scalar(select(func.coalesce(func.max(Observation.id), 0))) or 0)
     run = ImportRun(session, summary, report, now, before)
-    layout.load(run, path, progress)
+    with repository.sqlite_cache(session):
+        layout.load(run, path, progress)
     _check_share(run, path.name, layout.kind)
     for datastream_id, span in run.spans.items():
         sta.widen_datastream_times(session, datastream_id, (_utc(span.first), _utc(span.last)), (None, None))
