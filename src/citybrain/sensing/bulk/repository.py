@@ -220,7 +220,7 @@ def _sqlite_insert_observations(connection: Connection, rows: Sequence[tuple[Any
 def _postgresql_copy_observations(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """PostgreSQL (psycopg 3) only: ``COPY … FROM STDIN`` on the import's own connection and transaction.
 
-    A 1,000-row ``INSERT … VALUES`` costs SQLAlchemy more to build than the server to run (about 9,000 rows/s);
+    A 1,000-row ``INSERT … VALUES`` costs SQLAlchemy more to build than the server to run (under 10,000 rows/s);
     COPY streams the rows as they are. Times go as ISO 8601 text with their offset, quality as JSON text."""
     columns = ", ".join(OBSERVATION_COLUMNS)
     cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
