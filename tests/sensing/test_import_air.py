@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
 from citybrain.models import Datastream, ImportBatch, Observation, ObservedProperty, Thing
+from citybrain.web.app import create_app
 from tests.conftest import shared_path
 from tests.intake.import_support import cli_db, report_rows
 from tests.sensing.import_support import (
@@ -151,3 +154,21 @@ def test_a_real_file(cli_db: Database) -> None:
     assert result.exit_code == 0, result.output
     missing = 925 + 718 + 935 + 1023 + 1776 + 1719  # PROVENANCE's NA counts
     assert numbers(result.output)["imported"] == 35064 * 6 - missing
+
+
+def test_imported_readings_are_served_by_the_api(cli_db: Database, tmp_path: Path, settings: Settings) -> None:
+    """What the importer writes is what a SensorThings client reads: times in UTC, the unit, a station without a
+    Location whose FeatureOfInterest has no geometry."""
+    assert sensor_import("air", str(_small(tmp_path / "air.csv"))).exit_code == 0
+    with TestClient(create_app(settings, database=cli_db)) as client:
+        streams = client.get("/sta/v1.1/Datastreams", params={"$filter": "name eq 'CO at Teststation'"}).json()
+        (stream,) = streams["value"]
+        assert stream["unitOfMeasurement"]["symbol"] == "µg/m³"
+        path = f"/sta/v1.1/Datastreams({stream['@iot.id']})/Observations"
+        query = {"$orderby": "phenomenonTime", "$top": "1", "$expand": "FeatureOfInterest"}
+        response = client.get(path, params=query)
+        assert response.status_code == 200, response.text
+        (first,) = response.json()["value"]
+    assert first["result"] == 1200.0
+    assert first["phenomenonTime"].startswith("2016-12-31T16:00:00")
+    assert first["FeatureOfInterest"]["name"] == "Teststation"

@@ -119,3 +119,15 @@ def test_the_real_file_s_faults_are_marked(cli_db: Database) -> None:
     flagged = sum(q["flag"] != "pass" for q in qualities)
     assert usable == 35717 - flagged
     assert flagged >= 216 + 12
+
+
+def test_a_truncated_file_among_good_ones(cli_db: Database, tmp_path: Path) -> None:
+    good = _small(tmp_path / "good.csv.gz")
+    whole = _small(tmp_path / "whole.csv.gz").read_bytes()
+    bad = tmp_path / "bad.csv.gz"
+    bad.write_bytes(whole[: len(whole) - 12])  # a gzip stream cut short
+    result = sensor_import("parking", str(bad), str(good))
+    assert result.exit_code == 2, result.output
+    assert "bad.csv.gz" in result.output
+    counts = table_counts(cli_db)
+    assert (counts["ImportBatch"], counts["Observation"]) == (1, 6)
