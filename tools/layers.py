@@ -37,7 +37,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "simulate": _DOMAIN_BASE | {"directory"},
     "cases": _DOMAIN_BASE | {"directory"},
     "alerts": _DATA | {"auth"},
-    "sensing": _DATA | {"auth"},
+    "sensing": _DATA | {"auth", "analytics"},
     "insight": _DOMAIN_BASE | {"directory", "cases", "alerts", "analytics", "sensing"},
     "triage": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
