@@ -12,7 +12,20 @@ import typer
 
 import citybrain.cli.alerts as alerts
 import citybrain.cli.geo as geo
-from citybrain.cli import analyze, apikey, cases, classify, db, demo, directory, imports, report, serve, settings_cmd
+from citybrain.cli import (
+    analyze,
+    apikey,
+    cases,
+    classify,
+    db,
+    demo,
+    directory,
+    imports,
+    report,
+    sensing,
+    serve,
+    settings_cmd,
+)
 
 app = typer.Typer(
     name="citybrain",
@@ -34,6 +47,7 @@ app.add_typer(classify.app, name="classify")
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(geo.app, name="geo")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(sensing.app, name="sensing")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

@@ -13,7 +13,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.models import Datastream
 from citybrain.sensing import policy, repository, schemas
 from citybrain.sensing.columns import COLUMNS
-from citybrain.sensing.create import Writer, existing, feature_from_location, widen
+from citybrain.sensing.create import Writer, existing, feature_from_location, note_created, widen
 from citybrain.sensing.entities import BY_NAME
 from citybrain.sensing.present import self_link
 
@@ -90,6 +90,7 @@ def create_observations(w: Writer, body: Any, base: str) -> list[str]:
         if rows:
             widen(w, datastream.id, rows)
         ids = repository.insert_observations(w.session, rows)
+        note_created(w.session, ids)
         links += [self_link(base, observation, i) for i in ids]
     w.session.flush()
     return links
