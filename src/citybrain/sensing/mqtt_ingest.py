@@ -157,15 +157,16 @@ class IngestWorker:
         return batch
 
     def _store_until_done(self, batch: list[Received]) -> None:
-        pause = 0.5
+        pause, one_by_one = 0.5, False
         parsed = [(m.topic, mqtt_store.parse(self.settings, m.topic, m.payload)) for m in batch]
         while True:
             try:
                 with self.db.transaction() as session:
-                    outcome = mqtt_store.store(session, parsed, clock.utcnow())
+                    outcome = mqtt_store.store(session, parsed, clock.utcnow(), one_by_one=one_by_one)
                 break
             except Exception:  # the database is away or refused the batch: keep it, unacknowledged, and retry
                 log.exception("MQTT: storing a batch of %d messages failed; retrying in %.1f s", len(batch), pause)
+                one_by_one = True  # next time each message in a savepoint: one the database refuses is rejected alone
                 if self._stopping.wait(pause):
                     return  # unacknowledged: the broker delivers them again to the next worker
                 pause = min(pause * 2, 30.0)

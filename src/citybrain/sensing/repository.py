@@ -219,6 +219,13 @@ def add_receipt(session: Session, key: str, observation_id: int, now: datetime) 
     session.flush()
 
 
+def add_receipts(session: Session, keyed: list[tuple[str, int]], now: datetime) -> None:
+    """Many receipts in one multi-row INSERT."""
+    if keyed:
+        rows = [{"key": key, "observation_id": i, "received_at": now} for key, i in keyed]
+        session.execute(insert(MqttReceipt), rows)
+
+
 def purge_receipts(session: Session, before: datetime) -> int:
     """Forget MQTT message keys received before ``before``; how many were forgotten."""
     result = session.execute(delete(MqttReceipt).where(MqttReceipt.received_at < before))
