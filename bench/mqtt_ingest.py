@@ -20,6 +20,8 @@ import argparse
 import json
 import os
 import platform
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,7 @@ from citybrain.sensing.mqtt_client import make_client, observations_topic
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+BROKER_CONF = ROOT / "deploy" / "mosquitto.conf"
 STALL_SECONDS = 20.0
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
 
@@ -76,6 +79,27 @@ def station(db: Database) -> int:
         create(Writer(session, Principal("bench", "admin"), datetime.now(UTC)), BY_NAME["Thing"], body)
         session.flush()
         return int(session.scalar(select(func.min(Datastream.id))))
+
+
+def own_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto of this run's own, on a free loopback port, with the deployment's queue limits."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    conf = folder / "mosquitto.conf"
+    store = folder / "broker"
+    store.mkdir()
+    store.chmod(0o777)  # mosquitto started as root runs as its own user
+    text = BROKER_CONF.read_text(encoding="utf-8").replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+    conf.write_text(text.replace("/var/lib/mosquitto/", f"{store}/"), encoding="utf-8")
+    process = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"mosquitto did not start on port {port}")
 
 
 def stored(db: Database) -> int:
@@ -120,6 +144,9 @@ class Station:
                 self.send(first + sent)
                 sent += 1
             time.sleep(0.005)
+        while sent < int(duration * rate):
+            self.send(first + sent)
+            sent += 1
         return sent, time.perf_counter() - began
 
 
@@ -129,18 +156,28 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of publishing")
     parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
     parser.add_argument("--out", default="mqtt_ingest")
+    parser.add_argument("--no-publish", action="store_true", help="the worker does not publish what it stored")
+    parser.add_argument(
+        "--own-broker",
+        action="store_true",
+        help=f"run a Mosquitto of this run's own on a free loopback port with {BROKER_CONF.name} (queue limits)",
+    )
     args = parser.parse_args()
     run = uuid.uuid4().hex[:8]
     folder = Path(tempfile.mkdtemp(prefix="cb-mqtt-bench-"))
     url = args.database_url or f"sqlite:///{folder / 'bench.db'}"
+    broker = own_broker(folder) if args.own_broker else None
+    port = broker[1] if broker else 1883
     env = os.environ | {
+        "CITYBRAIN_MQTT_PORT": str(port),
+        "CITYBRAIN_MQTT_PUBLISH": "false" if args.no_publish else "true",
         "CITYBRAIN_DATABASE_URL": url,
         "CITYBRAIN_DATA_DIR": str(folder),
         "CITYBRAIN_MQTT_TOPIC_PREFIX": f"bench/{run}/",
         "CITYBRAIN_MQTT_CLIENT_ID": f"bench-{run}",
         "CITYBRAIN_MQTT_SESSION_EXPIRY_SECONDS": "300",
     }
-    settings = Settings(database_url=url, data_dir=folder, mqtt_topic_prefix=f"bench/{run}/")
+    settings = Settings(database_url=url, data_dir=folder, mqtt_topic_prefix=f"bench/{run}/", mqtt_port=port)
     db = Database(settings)
     migrate.upgrade(db.engine)
     datastream = station(db)
@@ -151,6 +188,9 @@ def main() -> None:
     finally:
         worker.terminate()
         _, errors = worker.communicate(timeout=60)
+        if broker is not None:
+            broker[0].terminate()
+            broker[0].wait(timeout=30)
     result |= {
         "machine": {
             "cpus": os.cpu_count(),
@@ -159,11 +199,14 @@ def main() -> None:
             "load_avg_after_1_5_15m": os.getloadavg(),
         },
         "database": db.engine.dialect.name,
+        "broker": f"own Mosquitto with {BROKER_CONF.name}" if broker else "the machine's Mosquitto (its own config)",
+        "worker_publishes": not args.no_publish,
         "worker_exit": worker.returncode,
         "worker_log_tail": errors.decode(errors="replace").strip().splitlines()[-3:],
         "target": "none lost, >= 2000 stored/s sustained for 60 s",
     }
     db.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
     text = json.dumps(result, indent=2, ensure_ascii=False)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
