@@ -268,3 +268,22 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_a_message_the_database_refuses_is_rejected_alone(
+    mqtt_app: TestClient, worker: IngestWorker, admin: dict[str, str], mqtt_settings: Settings, backend: str
+) -> None:
+    """Valid JSON PostgreSQL cannot store (NUL in text): the batch fails, is tried one message per savepoint, and
+    only that message is rejected. SQLite stores NUL, so there both are Observations."""
+    thing = create(mqtt_app, "Things", station("Categories", kind="OM_CategoryObservation"), admin)
+    ds = get(mqtt_app, f"Things({thing['@iot.id']})/Datastreams")["value"][0]["@iot.id"]
+    station_client = publisher(mqtt_settings)
+    send(station_client, topic(mqtt_settings, ds), {"phenomenonTime": "2024-01-01T00:00:00Z", "result": "a\u0000b"})
+    send(station_client, topic(mqtt_settings, ds), {"phenomenonTime": "2024-01-01T01:00:00Z", "result": "good"})
+    wait_for(lambda: worker.tally.received == 2, what="both messages")
+    if backend == "postgresql":
+        assert (worker.tally.created, worker.tally.rejected) == (1, 1)
+        assert [o["result"] for o in get(mqtt_app, f"Datastreams({ds})/Observations")["value"]] == ["good"]
+    else:
+        assert (worker.tally.created, worker.tally.rejected) == (2, 0)
+    station_client.disconnect()
