@@ -219,6 +219,7 @@ def test_bad_messages_are_rejected_and_the_worker_goes_on(
         (here, {"phenomenonTime": "yesterday", "result": 1}),
         (here, {"phenomenonTime": "2024-01-01T00:00:00Z", "result": "high"}),  # OM_Measurement wants a number
         (here, {"result": 1, "colour": "red"}),
+        (here, READING | {"FeatureOfInterest": {"@iot.id": "x"}}),
         (topic(mqtt_settings, 999_999), READING),
         (f"{mqtt_settings.mqtt_topic_prefix}v1.1/Things(1)/Observations", READING),
     ]
@@ -229,7 +230,8 @@ def test_bad_messages_are_rejected_and_the_worker_goes_on(
     assert (worker.tally.rejected, worker.tally.created) == (len(bad), 1)
     assert stored(worker.db, datastream) == 1
     reasons = "\n".join(r.getMessage() for r in caplog.records)
-    for expected in ("not JSON", "JSON object", "phenomenonTime", "number", "colour", "999999", "Things(1)"):
+    expected_reasons = ("not JSON", "JSON object", "phenomenonTime", "number", "colour", "'x'", "999999", "Things(1)")
+    for expected in expected_reasons:
         assert expected in reasons
     station_client.disconnect()
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.auth.roles import Principal
-from citybrain.core.errors import CityBrainError
+from citybrain.core.errors import CityBrainError, InvalidInput
 from citybrain.core.settings import Settings
 from citybrain.models import Datastream
 from citybrain.sensing import repository
@@ -156,7 +156,10 @@ class _Rows:
 
     def _feature(self, datastream: Datastream, linked: dict[str, Any] | None) -> int:
         if linked is not None:
-            return int(existing(self.w, BY_NAME["FeatureOfInterest"], linked["@iot.id"]).id)
+            ident = linked["@iot.id"]
+            if not isinstance(ident, int) or isinstance(ident, bool):
+                raise InvalidInput(f"FeatureOfInterest/@iot.id must be a whole number, not {ident!r}")
+            return int(existing(self.w, BY_NAME["FeatureOfInterest"], ident).id)
         if datastream.id not in self.features:
             self.features[datastream.id] = feature_from_location(self.w, datastream.thing_id)
         return self.features[datastream.id]
