@@ -41,7 +41,14 @@ def test_importing_the_command_loads_no_heavy_library() -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["analyze", "--help"], ["apikey", "create", "--help"], ["alerts", "--help"], ["geo", "--help"]],
+    [
+        ["--help"],
+        ["analyze", "--help"],
+        ["apikey", "create", "--help"],
+        ["alerts", "--help"],
+        ["geo", "--help"],
+        ["sensing", "mqtt", "--help"],
+    ],
 )
 def test_help_loads_no_heavy_library(argv: list[str]) -> None:
     assert _loaded_after(HELP.format(argv=argv)) == []

@@ -22,7 +22,7 @@ from citybrain.cli import (
     directory,
     imports,
     report,
-    sensing_export,
+    sensing,
     serve,
     settings_cmd,
     simulate,
@@ -49,7 +49,7 @@ app.add_typer(analyze.app, name="analyze")
 app.add_typer(geo.app, name="geo")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(simulate.app, name="simulate")
-app.add_typer(sensing_export.app, name="sensing")
+app.add_typer(sensing.app, name="sensing")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

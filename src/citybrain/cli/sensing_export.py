@@ -11,10 +11,7 @@ import typer
 from citybrain.cli.common import console, handle_errors, open_database, write_whole
 from citybrain.core.errors import InvalidInput
 
-app = typer.Typer(help="Sensing (感知): the city's sensor observations.", no_args_is_help=True)
 
-
-@app.command("export")
 @handle_errors
 def command(
     entity_type: Annotated[

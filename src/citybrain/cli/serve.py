@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from citybrain.cli.common import console, handle_errors
+from citybrain.core.errors import InvalidInput
 
 
 @handle_errors
@@ -19,9 +20,27 @@ def serve(
             "server (on 2 cores, 1 is fastest — see docs/benchmarks.md)."
         ),
     ),
+    mqtt: bool = typer.Option(
+        False,
+        "--mqtt",
+        help=(
+            "Also run the MQTT ingest worker in the server (one per deployment: only with --workers 1; with more, "
+            "run `citybrain sensing mqtt` beside the server instead)."
+        ),
+    ),
 ) -> None:
     """Serve the Open311 endpoint (/open311/v2), the staff API (/api/v1, docs at /docs) and the pages."""
+    import os
+
     import uvicorn
+
+    if mqtt:
+        if workers > 1:
+            raise InvalidInput(
+                "--mqtt runs one ingest worker per server process; with --workers above 1 run "
+                "`citybrain sensing mqtt` as a process of its own instead"
+            )
+        os.environ["CITYBRAIN_MQTT_WORKER_IN_SERVER"] = "true"  # read by create_app in the server process
 
     console.print(f"CityBrain serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(

@@ -182,6 +182,77 @@ class Settings(BaseSettings):
         description="SensorThings server-side page size: the most entities one response lists; $top above it is cut.",
     )
 
+    sta_public_url: str = Field(
+        default="http://127.0.0.1:8311/sta/v1.1",
+        description=(
+            "The SensorThings service root as clients reach it: the base of @iot.selfLink in the Observations the "
+            "MQTT worker creates and publishes (an HTTP request uses its own base URL)."
+        ),
+    )
+    mqtt_host: str = Field(
+        default="127.0.0.1",
+        description="MQTT broker host: the sensing worker subscribes there and new Observations are published there.",
+    )
+    mqtt_port: int = Field(default=1883, ge=1, le=65535, description="MQTT broker port (8883 is usual with TLS).")
+    mqtt_client_id: str = Field(
+        default="citybrain-sensing",
+        min_length=1,
+        max_length=128,
+        description=(
+            "Client id of the MQTT ingest worker. Fixed, so that its persistent session (subscriptions and the "
+            "messages not yet acknowledged) survives a restart; run one worker per client id."
+        ),
+    )
+    mqtt_username: str = Field(default="", description="MQTT user name (empty = connect without credentials).")
+    mqtt_password: SecretStr = Field(default=SecretStr(""), description="MQTT password (with mqtt_username).")
+    mqtt_tls: bool = Field(
+        default=False, description="Connect to the MQTT broker over TLS (the system's CA certificates verify it)."
+    )
+    mqtt_tls_ca_file: Path | None = Field(
+        default=None, description="CA certificate file for the broker's TLS certificate (empty = the system's)."
+    )
+    mqtt_topic_prefix: str = Field(
+        default="",
+        description=(
+            "Put before every SensorThings topic (e.g. 'city/' gives city/v1.1/Datastreams(1)/Observations), "
+            "on a broker shared with other applications, or per test run; empty = the standard's topics."
+        ),
+    )
+    mqtt_qos: int = Field(default=1, ge=1, le=2, description="QoS of the ingest subscription and of what is published.")
+    mqtt_session_expiry_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description=("How long the broker keeps the worker's session (and queues messages for it) while it is away."),
+    )
+    mqtt_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Most MQTT messages the worker stores in one transaction before acknowledging them all.",
+    )
+    mqtt_publish: bool = Field(
+        default=True,
+        description=(
+            "Publish every new Observation (HTTP, CreateObservations, MQTT) to its Datastream's topic after commit. "
+            "Best effort: with no broker answering, writes still succeed and the failure is logged."
+        ),
+    )
+    mqtt_worker_in_server: bool = Field(
+        default=False,
+        description=(
+            "Run the MQTT ingest worker inside the web server process (what `citybrain serve --mqtt` sets); "
+            "one per deployment, so only with a single server process."
+        ),
+    )
+    mqtt_dedupe_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description=(
+            "How long the worker remembers a message's content key: the same message (same Datastream, same JSON) "
+            "received again within this time is not a second Observation."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
         if self.database_url:

@@ -166,12 +166,25 @@ class Observation(Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class MqttReceipt(Base):
+    """A message the MQTT worker turned into an Observation, by its content key (sha256 of the Datastream id and
+    the payload's canonical JSON): a redelivered message finds its key here and is not stored twice. Kept for
+    ``mqtt_dedupe_hours``."""
+
+    __tablename__ = "sta_mqtt_receipts"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    observation_id: Mapped[int | None] = mapped_column(BigId)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 __all__ = [
     "Datastream",
     "FeatureOfInterest",
     "HistoricalLocation",
     "HistoricalLocationLocation",
     "Location",
+    "MqttReceipt",
     "Observation",
     "ObservedProperty",
     "Sensor",

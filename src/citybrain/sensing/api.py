@@ -11,13 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.orm import Session
 
 from citybrain.auth.deps import SensorWriter, get_optional_principal, get_principal
 from citybrain.auth.roles import Principal
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
-from citybrain.sensing import dataarray, present, query, service, update
+from citybrain.sensing import dataarray, present, query, service, tasks, update
 from citybrain.sensing.create import Writer
 from citybrain.sensing.paths import parse_path
 
@@ -43,6 +44,11 @@ def _max_page(request: Request) -> int:
     return int(request.app.state.settings.sta_max_page_size)
 
 
+def _announce(request: Request, session: Session) -> None:
+    """After commit: the new Observations go to their MQTT topics (best effort, never failing the request)."""
+    tasks.after_commit(getattr(request.app.state, "mqtt_publisher", None), session, _base(request))
+
+
 @router.get("", summary="The service document: entity sets and conformance classes")
 def service_root(request: Request, _caller: StaReader) -> dict[str, Any]:
     return service.root(_base(request))
@@ -53,7 +59,9 @@ def create_observations(request: Request, db: DbDep, principal: SensorWriter, bo
     """Rows of ``dataArray`` per Datastream; answers the new Observations' selfLinks. All or nothing."""
     with writing(db, "observation") as session:
         w = Writer(session, principal, clock.utcnow())
-        return dataarray.create_observations(w, body, _base(request))
+        links = dataarray.create_observations(w, body, _base(request))
+    _announce(request, session)
+    return links
 
 
 @router.get("/{path:path}", summary="Read an entity set, an entity, a navigation or a property")
@@ -89,6 +97,7 @@ def create(path: str, request: Request, db: DbDep, principal: SensorWriter, body
         session.flush()
         session.refresh(row)
         out = present.entity_json(entity, row, base)
+    _announce(request, session)
     return JSONResponse(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 
 

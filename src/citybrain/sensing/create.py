@@ -75,6 +75,8 @@ def create(w: Writer, entity: EntityType, body: Any) -> Any:
             values[str(nav.fk)] = create(w, target(nav), inline[nav.name]).id
     _BEFORE.get(entity.name, _nothing)(w, values, props)
     row = repository.add(w.session, entity.model(**values))
+    if entity.name == "Observation":
+        note_created(w.session, [row.id])
     for nav in entity.navs:
         if nav.many and nav.name in inline:
             _children(w, entity, row, nav, inline[nav.name])
@@ -108,6 +110,20 @@ def _link_many(w: Writer, entity: EntityType, row_id: int, nav: Nav, ids: list[i
     else:
         for other_id in ids:
             repository.link(w.session, nav, row_id, other_id)
+
+
+NEW_OBSERVATIONS = "citybrain.sta.new_observations"
+
+
+def note_created(session: Session, observation_ids: list[int]) -> None:
+    """Remember the transaction's new Observations, to be published once it commits (``sensing/tasks.py``)."""
+    session.info.setdefault(NEW_OBSERVATIONS, []).extend(observation_ids)
+
+
+def created_in(session: Session) -> list[int]:
+    """The Observations the session's transaction created (and forget them)."""
+    ids: list[int] = session.info.pop(NEW_OBSERVATIONS, [])
+    return ids
 
 
 def _nothing(_w: Writer, _values: Values, _props: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.models import Datastream
 from citybrain.sensing import policy, repository, schemas
 from citybrain.sensing.columns import COLUMNS
-from citybrain.sensing.create import Writer, existing, feature_from_location, widen
+from citybrain.sensing.create import Writer, existing, feature_from_location, note_created, widen
 from citybrain.sensing.entities import BY_NAME
 from citybrain.sensing.present import self_link
 
@@ -46,6 +46,16 @@ def _datastream(w: Writer, group: Any, where: str) -> Datastream:
     return datastream
 
 
+def observation_values(w: Writer, datastream: Datastream, props: dict[str, Any]) -> dict[str, Any]:
+    """One Observation's own properties, validated as every route validates them, as column values (the
+    server's time when it has no phenomenonTime)."""
+    values = COLUMNS["Observation"](schemas.validate("Observation", props))
+    schemas.check_result(datastream.observation_type, props.get("result"))
+    if values.get("phenomenon_time_start") is None:
+        values["phenomenon_time_start"], values["phenomenon_time_end"] = w.now, None
+    return values
+
+
 def _rows(w: Writer, datastream: Datastream, components: list[str], table: Any, where: str) -> list[dict[str, Any]]:
     if not isinstance(table, list):
         raise InvalidInput(f"{where}: dataArray must be a list of rows")
@@ -58,12 +68,9 @@ def _rows(w: Writer, datastream: Datastream, components: list[str], table: Any, 
         named = dict(zip(components, cells, strict=True))
         feature = next((named.pop(k) for k in FEATURE if k in named), None)
         try:
-            values = COLUMNS["Observation"](schemas.validate("Observation", named))
-            schemas.check_result(datastream.observation_type, named["result"])
+            values = observation_values(w, datastream, named)
         except InvalidInput as exc:
             raise InvalidInput(f"{where}, row {number}: {exc.message}") from None
-        if values.get("phenomenon_time_start") is None:
-            values["phenomenon_time_start"], values["phenomenon_time_end"] = w.now, None
         if feature is None:
             default_feature = default_feature or feature_from_location(w, datastream.thing_id)
             feature = default_feature
@@ -90,6 +97,7 @@ def create_observations(w: Writer, body: Any, base: str) -> list[str]:
         if rows:
             widen(w, datastream.id, rows)
         ids = repository.insert_observations(w.session, rows)
+        note_created(w.session, ids)
         links += [self_link(base, observation, i) for i in ids]
     w.session.flush()
     return links

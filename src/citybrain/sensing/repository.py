@@ -17,6 +17,7 @@ from citybrain.models import (
     HistoricalLocation,
     HistoricalLocationLocation,
     Location,
+    MqttReceipt,
     Observation,
     Thing,
     ThingLocation,
@@ -201,3 +202,31 @@ def recompute_datastream_times(session: Session, datastream_id: int) -> None:
     }
     session.execute(update(Datastream).where(Datastream.id == datastream_id).values(**values))
     session.expire_all()
+
+
+def known_receipts(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of these MQTT message keys were already stored (one query per 500 keys)."""
+    found: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        found.update(session.scalars(select(MqttReceipt.key).where(MqttReceipt.key.in_(chunk))))
+    return found
+
+
+def add_receipt(session: Session, key: str, observation_id: int, now: datetime) -> None:
+    session.add(MqttReceipt(key=key, observation_id=observation_id, received_at=now))
+    session.flush()
+
+
+def add_receipts(session: Session, keyed: list[tuple[str, int]], now: datetime) -> None:
+    """Many receipts in one multi-row INSERT."""
+    if keyed:
+        rows = [{"key": key, "observation_id": i, "received_at": now} for key, i in keyed]
+        session.execute(insert(MqttReceipt), rows)
+
+
+def purge_receipts(session: Session, before: datetime) -> int:
+    """Forget MQTT message keys received before ``before``; how many were forgotten."""
+    result = session.execute(delete(MqttReceipt).where(MqttReceipt.received_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -16,6 +16,8 @@ from citybrain.core import heap
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
+from citybrain.sensing.mqtt_ingest import IngestWorker
+from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
@@ -27,14 +29,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db = database or Database(settings)
 
     writer = IntakeWriter(db, settings)
+    mqtt_publisher, mqtt_worker = _mqtt(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        for started in (mqtt_publisher, mqtt_worker):
+            if started is not None:
+                started.start()
         heap.freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
         yield
         heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
+        for stopped in (mqtt_worker, mqtt_publisher):
+            if stopped is not None:
+                stopped.stop()
         if database is None:
             db.dispose()
 
@@ -48,6 +57,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     app.state.intake_writer = writer
+    app.state.mqtt_publisher = mqtt_publisher
+    app.state.mqtt_worker = mqtt_worker
     # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     errors.install(app)
@@ -55,6 +66,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # the pages' CSS and JS: offline, no CDN
     return app
+
+
+def _mqtt(db: Database, settings: Settings) -> tuple[Publisher | None, IngestWorker | None]:
+    """The publisher of new Observations (unless switched off) and, with ``serve --mqtt``, the ingest worker."""
+    publisher = Publisher(db, settings) if settings.mqtt_publish else None
+    worker = IngestWorker(db, settings) if settings.mqtt_worker_in_server else None
+    return publisher, worker
 
 
 def _no_telemetry() -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""MQTT test helpers: the real broker (Mosquitto at 127.0.0.1:1883), a listening client, waiting for a condition."""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from paho.mqtt.client import Client, MQTTMessage
+from sqlalchemy import func, select
+
+from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.models import Observation
+from citybrain.sensing.mqtt_client import make_client, observations_topic
+
+BROKER = ("127.0.0.1", 1883)
+
+
+def broker_problem() -> str | None:
+    try:
+        with socket.create_connection(BROKER, timeout=2):
+            return None
+    except OSError as exc:
+        return str(exc)
+
+
+class Listener:
+    """A subscriber, as a city's dashboard would be: every message on its topics, in order."""
+
+    def __init__(self, settings: Settings, *topics: str) -> None:
+        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.client = make_client(settings, f"listener-{uuid.uuid4().hex[:8]}")
+        self.client.on_message = self._on_message
+        self.client.connect(settings.mqtt_host, settings.mqtt_port)
+        self.client.loop_start()
+        for topic in topics:
+            info = self.client.subscribe(topic, qos=1)
+            assert info[0] == 0
+        time.sleep(0.3)  # the SUBACK
+
+    def _on_message(self, _client: Client, _userdata: object, message: MQTTMessage) -> None:
+        self.messages.put((message.topic, json.loads(message.payload)))
+
+    def next(self, timeout: float = 10.0) -> tuple[str, Any]:
+        return self.messages.get(timeout=timeout)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def publisher(settings: Settings) -> Client:
+    """A station's client: publishes at QoS 1 and waits for the broker's PUBACK."""
+    client = make_client(settings, f"station-{uuid.uuid4().hex[:8]}")
+    client.connect(settings.mqtt_host, settings.mqtt_port)
+    client.loop_start()
+    return client
+
+
+def send(client: Client, topic: str, body: Any) -> None:
+    payload = body if isinstance(body, bytes) else json.dumps(body)
+    info = client.publish(topic, payload, qos=1)
+    info.wait_for_publish(timeout=10)
+    assert info.is_published()
+
+
+def topic(settings: Settings, datastream_id: int) -> str:
+    return observations_topic(settings, datastream_id)
+
+
+def stored(db: Database, datastream_id: int) -> int:
+    with db.reading() as session:
+        query = select(func.count()).select_from(Observation).where(Observation.datastream_id == datastream_id)
+        return int(session.scalar(query) or 0)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
