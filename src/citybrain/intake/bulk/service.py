@@ -12,7 +12,6 @@ is the audit record — each case points at it through ``import_batch_id``, and 
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from citybrain.core import clock
 from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
+from citybrain.core.ids import file_sha256
 from citybrain.intake.bulk import repository
 from citybrain.intake.bulk.arrow_readers import BatchReader
 from citybrain.intake.bulk.columnar import MappedColumns
@@ -62,14 +62,6 @@ class ColumnarImporter(Importer, Protocol):
 class _DryRun(Exception):
     def __init__(self, summary: ImportSummary) -> None:
         self.summary = summary
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def run_import(

@@ -9,7 +9,6 @@ is new. Rows that cannot be read (an impossible date, a value that is not a numb
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
+from citybrain.core.ids import file_sha256
 from citybrain.core.reject_report import RejectReport
 from citybrain.models import Observation, Thing
 from citybrain.sensing import repository as sta
@@ -129,14 +129,6 @@ def _utc(seconds: int) -> datetime:
 
 def _times(seconds: npt.NDArray[np.int64]) -> dict[int, datetime]:
     return {s: _utc(s) for s in np.unique(seconds).tolist()}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def run_sensor_import(
