@@ -84,6 +84,9 @@ def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Setting
         assert board.issues[0].description in hot  # the stored board's first issue, as computed
         assert "Not computed yet" in page.inner_text("#panel-associations")
         _shot(page, "landing")
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the latest-requests table scrolls inside
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.click("text=Open311 GeoReport v2")
         page.wait_for_load_state()
         assert "GeoReport_v2" in page.inner_text("body")
