@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import timedelta
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import typer
@@ -14,7 +16,12 @@ from citybrain.cli.common import console, err_console, handle_errors, open_datab
 from citybrain.core import clock
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from citybrain.core.db import Database
+    from citybrain.sensing.bulk.readings import Reading, ReadingsSummary
     from citybrain.simulate.load import LoadReport
+    from citybrain.simulate.sensors import SensorCity
 
 PORTAL_KEY = "CITYBRAIN_PORTAL_API_KEY"
 
@@ -61,6 +68,7 @@ def demo(
                     on_day=lambda n: progress.advance(day_task, n),
                     on_cases=lambda n: progress.advance(case_task, n),
                 )
+        _load_air(db, report, seed=seed, days=days)
         with db.transaction() as session:
             _key, plaintext = auth_service.create_api_key(session=session, name="demo operator", role="operator")
             if not os.environ.get(PORTAL_KEY):  # the portal's submit form opens with a key of its own
@@ -75,6 +83,52 @@ def demo(
     import uvicorn
 
     uvicorn.run("citybrain.web.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+def _load_air(db: Database, report: LoadReport, *, seed: int, days: int) -> None:
+    """The Demo City's air stations beside its cases (same seed and days), for the landing page's AQI panel."""
+    timezone, now = db.settings.timezone, clock.utcnow()
+    start = report.start or clock.city_today(timezone, now) - timedelta(days=days - 1)
+    began = time.perf_counter()
+    with console.status("写入 writing air stations …"), db.transaction() as session:
+        stored = load_air_stations(session, seed=seed, start=start, days=days, now=now, timezone=timezone)
+    console.print(
+        f"空气质量 Air quality: {stored.stations} stations, {stored.imported} readings stored"
+        f" ({stored.skipped} already there) in {time.perf_counter() - began:.1f} s."
+    )
+
+
+def load_air_stations(
+    session: Session, *, seed: int, start: date, days: int, now: datetime, timezone: str
+) -> ReadingsSummary:
+    """The simulated air stations' hourly pollutants (``simulate_sensors``) up to ``now``, into SensorThings
+    (idempotent: readings already stored are skipped); each station's Thing names its district."""
+    from citybrain.sensing.bulk.readings import store_readings
+    from citybrain.simulate.city import build_city
+    from citybrain.simulate.sensors import simulate_sensors
+
+    city = build_city(seed)
+    sensors = simulate_sensors(city, start=start, days=days, seed=seed, zone=clock.city_zone(timezone))
+    properties = {
+        s.id: {"district": s.district, "district_zh": city.district(s.district).name_zh,
+               "district_en": city.district(s.district).name_en, "source": "Demo City 示例市 (simulated)"}
+        for s in sensors.stations
+        if s.kind == "air"
+    }  # fmt: skip
+    return store_readings(
+        session, _air_readings(sensors, now), sensor_name="Demo City air monitor", station_properties=properties
+    )
+
+
+def _air_readings(sensors: SensorCity, now: datetime) -> Iterator[Reading]:
+    """Every air reading up to ``now`` (the simulation runs to the end of today)."""
+    for series in sensors.series:
+        station = sensors.station(series.station)
+        if station.kind != "air":
+            continue
+        for moment, value in zip(series.times, series.values.tolist(), strict=True):
+            if moment <= now and value == value:
+                yield (station.id, station.lat, station.lon, series.quantity, series.unit, moment, value)
 
 
 def _start_insight() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citybrain.core.errors import InvalidInput
+from citybrain.sensing import air_repository
 from citybrain.sensing.air_grid import INDEX_UNITS
 from citybrain.sensing.air_report import DailyRules, daily_index, hourly_index, records
 from citybrain.sensing.air_store import stored_series
@@ -65,3 +66,8 @@ def aqi_report(
 def default_span(today: date, period: str) -> tuple[date, date]:
     """Without ``from``/``to``: the last 7 days up to today (day), or today (hour)."""
     return (today - timedelta(days=6) if period == "day" else today), today
+
+
+def station_properties(session: Session) -> dict[str, dict[str, Any]]:
+    """Each air station's Thing properties by its name (where a page finds a station's district)."""
+    return {s.station: s.thing_properties for s in air_repository.air_streams(session)}

@@ -22,6 +22,7 @@ from citybrain.core import clock
 from citybrain.core.errors import NotFound
 from citybrain.core.privacy import mask_text
 from citybrain.insight import service as insight_service
+from citybrain.sensing import air_service
 
 #: The rates are over the cases received in the last this many local days, today included.
 RATE_DAYS = 30
@@ -174,3 +175,49 @@ def _rule_line(item: dict[str, Any]) -> InsightLine:
     where = len(rule.get("examples", []))
     detail = f"lift {rule.get('lift', 0):.1f} · q {rule.get('q_value', 1):.2g} · {where} 处 places/weeks"
     return InsightLine(title, detail)
+
+
+@dataclass(frozen=True)
+class AirStation:
+    """One station's line of the air-quality panel: its latest day with an AQI (HJ 633-2012), or none yet."""
+
+    name: str
+    district: str
+    day: str | None
+    aqi: int | None
+    level: str  # 二级 Level II
+    category: str  # 良 Good
+    colour: str  # the category's colour, #RRGGBB
+    primary: str  # 首要污染物: "—" at AQI ≤ 50
+
+
+def air_quality(session: Session, *, now: datetime, timezone: str) -> list[AirStation]:
+    """Every stored station's latest complete day over the last 7 days (``GET /api/v1/air/aqi``'s default span),
+    read through the same index function as that API."""
+    first, last = air_service.default_span(clock.city_today(timezone, now), "day")
+    report = air_service.aqi_report(session, timezone=timezone, period="day", first=first, last=last)
+    if not report["stations"]:
+        return []
+    latest: dict[str, dict[str, Any]] = {}
+    for record in report["records"]:
+        if record["aqi"] is not None:
+            latest[record["station"]] = record  # records are in date order within a station
+    properties = air_service.station_properties(session)
+    return [_air_line(name, latest.get(name), properties.get(name, {})) for name in report["stations"]]
+
+
+def _air_line(name: str, record: dict[str, Any] | None, properties: dict[str, Any]) -> AirStation:
+    zh, en = properties.get("district_zh"), properties.get("district_en")
+    district = f"{zh} {en}" if zh and en else str(zh or properties.get("district") or "—")
+    if record is None:
+        return AirStation(name, district, None, None, "—", "—", "#FFFFFF", "—")
+    return AirStation(
+        name=name,
+        district=district,
+        day=str(record["date"]),
+        aqi=int(record["aqi"]),
+        level=f"{record['level']} {record['level_en']}",
+        category=f"{record['category']} {record['category_en']}",
+        colour=str(record["colour"]["hex"]),
+        primary=", ".join(record["primary"]) or "—",
+    )

@@ -22,9 +22,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, db: DbDep) -> HTMLResponse:
-    """The city's numbers today: volumes, open and overdue cases, the three rates, the latest cases (masked)."""
+    """The city's numbers today: volumes, open and overdue cases, the three rates, air quality, the latest cases."""
     with db.reading() as session:
-        data = overview.overview(session, now=clock.utcnow(), timezone=request.app.state.settings.timezone)
+        timezone, now = request.app.state.settings.timezone, clock.utcnow()
+        data = overview.overview(session, now=now, timezone=timezone)
         insight = overview.insight(session)
-    context = {"data": data, "rates": overview.RATES, "insight": insight}
+        air = overview.air_quality(session, now=now, timezone=timezone)
+    context = {"data": data, "rates": overview.RATES, "insight": insight, "air": air}
     return templates.TemplateResponse(request, "landing.html", context)
