@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from citybrain.cli.demo import load_air_stations
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
@@ -67,6 +68,8 @@ def _shot(page: Any, name: str) -> None:
 def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Settings) -> None:
     with db.transaction() as session:
         report = load_city(session, seed=1, days=20, cases_per_day=80, now=clock.utcnow() - timedelta(minutes=1))
+        assert report.start is not None
+        load_air_stations(session, seed=1, start=report.start, days=20, now=clock.utcnow(), timezone=settings.timezone)
     board, _run_id = run_hot_issues(db, days=30, timezone=settings.timezone)  # what `analyze daily` stores
     with serve(create_app(settings, database=db)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -83,9 +86,13 @@ def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Setting
         assert "热点问题" in hot
         assert board.issues[0].description in hot  # the stored board's first issue, as computed
         assert "Not computed yet" in page.inner_text("#panel-associations")
+        air = page.locator("#panel-air tbody tr")
+        assert air.count() == 9  # the Demo City's air stations, each with its latest complete day's AQI
+        assert re.search(r"\d+\s+(一|二|三|四|五|六)级 Level", air.first.inner_text())
         _shot(page, "landing")
-        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the latest-requests table scrolls inside
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the wide tables scroll inside
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        _shot(page, "landing-phone")
         page.set_viewport_size({"width": 1280, "height": 900})
         page.click("text=Open311 GeoReport v2")
         page.wait_for_load_state()
