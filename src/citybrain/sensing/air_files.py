@@ -54,12 +54,20 @@ def header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([line]))]
 
 
+def require_columns(path: Path, columns: Sequence[str], layout: str, *, label: str | None = None) -> None:
+    """InvalidInput naming the file (``label``, default its name), the missing columns and the ones found."""
+    found = header(path)
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise InvalidInput(
+            f"{label or path.name}: missing column(s) {', '.join(missing)} (the {layout} layout needs "
+            f"{', '.join(columns)}); found: {', '.join(found)}"
+        )
+
+
 def read_layout(path: Path, columns: Sequence[str], layout: str, convert: pacsv.ConvertOptions) -> pa.Table:
     """The named columns of a CSV(.gz) file, read whole; InvalidInput names the file and what is wrong with it."""
-    missing = [c for c in columns if c not in header(path)]
-    if missing:
-        raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)} (the {layout} layout needs "
-                           f"{', '.join(columns)})")  # fmt: skip
+    require_columns(path, columns, layout, label=str(path))
     try:
         table = pacsv.read_csv(path, convert_options=convert)
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:

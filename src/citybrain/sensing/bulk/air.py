@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 
 from citybrain.core.errors import InvalidInput
 from citybrain.models.sensing import RESULT_NUMBER
-from citybrain.sensing.air_files import header
+from citybrain.sensing.air_files import require_columns
 from citybrain.sensing.air_grid import POLLUTANT_COLUMNS, REQUIRED_COLUMNS, TIME_COLUMNS
 from citybrain.sensing.bulk import repository
 from citybrain.sensing.bulk.service import ImportRun, Progress
@@ -62,13 +62,7 @@ class AirFile:
         self._stations: dict[str, _Station] = {}
 
     def check(self, path: Path) -> None:
-        found = header(path)
-        missing = [c for c in REQUIRED_COLUMNS if c not in found]
-        if missing:
-            raise InvalidInput(
-                f"{path.name}: missing column(s) {', '.join(missing)} (the Beijing layout needs "
-                f"{', '.join(REQUIRED_COLUMNS)}); found: {', '.join(found)}"
-            )
+        require_columns(path, REQUIRED_COLUMNS, "Beijing")
 
     def load(self, run: ImportRun, path: Path, progress: Progress | None) -> None:
         total = path.stat().st_size

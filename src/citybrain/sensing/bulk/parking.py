@@ -32,7 +32,7 @@ import pyarrow.csv as pacsv
 from citybrain.analytics.sensor_faults import detect_counter
 from citybrain.core.errors import InvalidInput
 from citybrain.models.sensing import RESULT_INTEGER
-from citybrain.sensing.air_files import header
+from citybrain.sensing.air_files import require_columns
 from citybrain.sensing.bulk import repository
 from citybrain.sensing.bulk.service import ImportRun, Progress
 from citybrain.sensing.parking_files import PARKING_COLUMNS, CarParkReadings, car_parks
@@ -82,13 +82,7 @@ class ParkingFile:
         self.metadata = metadata or {}
 
     def check(self, path: Path) -> None:
-        found = header(path)
-        missing = [c for c in PARKING_COLUMNS if c not in found]
-        if missing:
-            raise InvalidInput(
-                f"{path.name}: missing column(s) {', '.join(missing)} (the Birmingham parking layout needs "
-                f"{', '.join(PARKING_COLUMNS)}); found: {', '.join(found)}"
-            )
+        require_columns(path, PARKING_COLUMNS, "Birmingham parking")
 
     def load(self, run: ImportRun, path: Path, progress: Progress | None) -> None:
         table = _read(run, path, progress)
