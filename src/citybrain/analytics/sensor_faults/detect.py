@@ -16,7 +16,7 @@ from citybrain.analytics.sensor_faults.flags import Fault, FaultReport, FloatArr
 from citybrain.analytics.sensor_faults.neighbours import jumps
 from citybrain.analytics.sensor_faults.options import PARKING_OPTIONS, QUANTITY_LIMITS, FaultOptions, QuantityLimits
 from citybrain.analytics.sensor_faults.series import at_ceiling, counter_range, out_of_range, stuck
-from citybrain.analytics.sensor_faults.timing import arrivals, gaps
+from citybrain.analytics.sensor_faults.timing import arrivals, gaps, silence_until
 
 
 def _series_faults(
@@ -102,13 +102,19 @@ def detect_grid(
 
 
 def detect_counter(
-    times: npt.ArrayLike, values: npt.ArrayLike, capacity: npt.ArrayLike, options: FaultOptions | None = None
+    times: npt.ArrayLike,
+    values: npt.ArrayLike,
+    capacity: npt.ArrayLike,
+    options: FaultOptions | None = None,
+    *,
+    until: int | None = None,
 ) -> FaultReport:
     """Faults of one counter with a capacity (a car park's occupancy), readings in the order they arrived.
 
     ``capacity`` is one number or one per reading. Duplicates, times out of step, negatives, over capacity,
     gaps (in active hours) and stuck counts (not at zero, not at or above capacity: an empty or full car park may
-    hold still).
+    hold still). ``until`` (seconds, the same clock as ``times``): the end of the span judged — a silence from the
+    last reading up to it is a ``gap`` too (:func:`~.timing.silence_until`).
     """
     options = options or PARKING_OPTIONS
     seconds, readings = as_seconds(times), np.asarray(values, dtype=np.float64)
@@ -142,6 +148,9 @@ def detect_counter(
         active_hours=options.active_hours,
     )
     faults += [_moved(f, originals) for f in found]
+    if until is not None:
+        faults += silence_until(0, seconds, ~np.isnan(readings) & ~copies, until, factor=options.gap_factor,
+                                spacing=options.spacing, active_hours=options.active_hours)  # fmt: skip
     return FaultReport(tuple(sorted(faults, key=lambda f: (f.first, f.kind))), np.isnan(readings))
 
 

@@ -49,6 +49,38 @@ def gaps(
     return faults
 
 
+def silence_until(
+    series: int,
+    times: IntArray,
+    valid: BoolArray,
+    until: int,
+    *,
+    factor: float,
+    spacing: float | None,
+    active_hours: tuple[float, float] | None,
+) -> list[Fault]:
+    """A silence from the last valid reading up to ``until`` (the end of the span being judged) longer than
+    ``factor`` × the spacing: a feed that went quiet and has not come back, which :func:`gaps` cannot see (no
+    reading ends it). It concerns no row: ``first == stop`` is the row count; its end time is ``until``."""
+    rows = np.flatnonzero(valid)
+    if not rows.size:
+        return []
+    active = active_time(times, active_hours)
+    step = spacing if spacing is not None else typical_spacing(active, valid)
+    if step is None:
+        return []
+    end = int(active_time(np.array([until], dtype=np.int64), active_hours)[0])
+    last = int(rows[np.argmax(active[rows])])  # the latest reading, whatever order they arrived in
+    silence, limit = float(end - active[last]), factor * step
+    if silence <= limit:
+        return []
+    clock = "" if active_hours is None else " of active hours"
+    say = f"no reading for {duration(silence)}{clock} since the last, to the end of the span judged"
+    say += f" (limit {duration(limit)})"
+    n = times.size
+    return [make_fault("gap", series, (n, n), (int(times[last]), until), say)]
+
+
 def _gap(
     series: int,
     times: IntArray,

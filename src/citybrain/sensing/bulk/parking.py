@@ -34,13 +34,11 @@ from citybrain.core.errors import InvalidInput
 from citybrain.models.sensing import RESULT_INTEGER
 from citybrain.sensing.air_files import require_columns
 from citybrain.sensing.bulk import repository
+from citybrain.sensing.bulk.occupancy import occupancy_property, occupancy_values, quality_marks
 from citybrain.sensing.bulk.service import ImportRun, Progress
 from citybrain.sensing.parking_files import PARKING_COLUMNS, CarParkReadings, car_parks
 
 BIRMINGHAM_ZONE = "Europe/London"
-OM_COUNT = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_CountObservation"
-UNIT_VEHICLE = {"name": "vehicle", "symbol": "vehicle", "definition": "urn:citybrain:unit:vehicle"}
-PASS = {"qartod": 1, "flag": "pass"}
 _WHOLE = r"^-?\d{1,9}$"
 
 
@@ -93,14 +91,7 @@ class ParkingFile:
 
     def _car_park(self, run: ImportRun, park: CarParkReadings) -> None:
         report = detect_counter(park.times, park.occupancy, park.capacity)
-        quality: list[dict[str, Any] | None] = [PASS] * park.times.size
-        kinds: dict[int, list[str]] = {}
-        for fault in sorted(report.faults, key=lambda f: f.quality):
-            for i in range(fault.first, fault.stop):
-                # the worst fault speaks (on a tie, the later one); every kind that concerns the reading is listed
-                quality[i] = fault.result_quality() | {"faults": kinds.setdefault(i, [])}
-                kinds[i].append(fault.kind)
-                run.summary.flags[fault.kind] += 1
+        quality = quality_marks(report, park.times.size, run.summary.flags)
         datastream_id, feature_id = self._entities(run, park)
         seconds = _utc_seconds(park.times)
         run.write(datastream_id, feature_id, seconds, park.occupancy, result_type=RESULT_INTEGER, quality=quality)
@@ -119,19 +110,10 @@ class ParkingFile:
             session, "car-park occupancy counter", "entry/exit counter of a car park's occupancy feed",
             "https://archive.ics.uci.edu/dataset/482/parking+birmingham",
         )  # fmt: skip
-        prop = repository.observed_property(
-            session, "occupancy", "urn:citybrain:observed-property:occupancy", "vehicles parked in the car park"
+        name = info.name if info else park.code
+        values = occupancy_values(
+            thing_id, int(sensor.id), occupancy_property(session), code=park.code, name=name, capacity=capacity
         )
-        values = {
-            "name": "occupancy",
-            "description": f"vehicles parked in {info.name if info else park.code}, about every 30 min",
-            "unit_of_measurement": UNIT_VEHICLE,
-            "observation_type": OM_COUNT,
-            "properties": {"capacity": capacity, "code": park.code},
-            "thing_id": thing_id,
-            "sensor_id": sensor.id,
-            "observed_property_id": prop.id,
-        }
         datastream, made = repository.datastream(session, values)
         run.summary.datastreams_created += made
         return int(datastream.id), repository.feature(session, thing_id, park.code)
