@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from citybrain.cli.demo import load_air_stations
+from citybrain.cli.demo import load_air_stations, load_car_parks
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
@@ -70,6 +70,7 @@ def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Setting
         report = load_city(session, seed=1, days=20, cases_per_day=80, now=clock.utcnow() - timedelta(minutes=1))
         assert report.start is not None
         load_air_stations(session, seed=1, start=report.start, days=20, now=clock.utcnow(), timezone=settings.timezone)
+        load_car_parks(session, seed=1, start=report.start, days=20, now=clock.utcnow(), timezone=settings.timezone)
     board, _run_id = run_hot_issues(db, days=30, timezone=settings.timezone)  # what `analyze daily` stores
     with serve(create_app(settings, database=db)) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -89,6 +90,9 @@ def test_landing_page_in_a_browser(browser: Any, db: Database, settings: Setting
         air = page.locator("#panel-air tbody tr")
         assert air.count() == 9  # the Demo City's air stations, each with its latest complete day's AQI
         assert re.search(r"\d+\s+(一|二|三|四|五|六)级 Level", air.first.inner_text())
+        parks = page.locator("#panel-parking tbody tr")
+        assert parks.count() == 3  # the Demo City's car parks, each with its latest reading
+        assert re.search(r"\d+ / \d+\s+\d+%", parks.first.inner_text())
         _shot(page, "landing")
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: the wide tables scroll inside
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from citybrain.core.db import Database
+    from citybrain.sensing.bulk.occupancy import CarParkSeries, OccupancySummary
     from citybrain.sensing.bulk.readings import Reading, ReadingsSummary
+    from citybrain.simulate.city import City
     from citybrain.simulate.load import LoadReport
     from citybrain.simulate.sensors import SensorCity
 
@@ -69,6 +71,7 @@ def demo(
                     on_cases=lambda n: progress.advance(case_task, n),
                 )
         _load_air(db, report, seed=seed, days=days)
+        _load_car_parks(db, report, seed=seed, days=days)
         with db.transaction() as session:
             _key, plaintext = auth_service.create_api_key(session=session, name="demo operator", role="operator")
             if not os.environ.get(PORTAL_KEY):  # the portal's submit form opens with a key of its own
@@ -129,6 +132,52 @@ def _air_readings(sensors: SensorCity, now: datetime) -> Iterator[Reading]:
         for moment, value in zip(series.times, series.values.tolist(), strict=True):
             if moment <= now and value == value:
                 yield (station.id, station.lat, station.lon, series.quantity, series.unit, moment, value)
+
+
+def _load_car_parks(db: Database, report: LoadReport, *, seed: int, days: int) -> None:
+    """The Demo City's car parks beside its air stations, for the landing page's car-park panel."""
+    timezone, now = db.settings.timezone, clock.utcnow()
+    start = report.start or clock.city_today(timezone, now) - timedelta(days=days - 1)
+    with console.status("写入 writing car parks …"), db.transaction() as session:
+        stored = load_car_parks(session, seed=seed, start=start, days=days, now=now, timezone=timezone)
+    flagged = sum(stored.flags.values())
+    console.print(
+        f"停车场 Car parks: {stored.car_parks} car parks, {stored.imported} readings stored"
+        f" ({stored.skipped} already there, {flagged} marked by the fault detector)."
+    )
+
+
+def load_car_parks(
+    session: Session, *, seed: int, start: date, days: int, now: datetime, timezone: str
+) -> OccupancySummary:
+    """The simulated car parks' occupancy (``simulate_sensors``) up to ``now``, into SensorThings as ``citybrain
+    import parking`` stores car parks: capacity on the Datastream, every reading marked by the fault detector
+    (idempotent: readings already stored are skipped); each Thing names its district."""
+    from citybrain.sensing.bulk.occupancy import store_occupancy
+    from citybrain.simulate.city import build_city
+    from citybrain.simulate.sensors import simulate_sensors
+
+    city = build_city(seed)
+    sensors = simulate_sensors(city, start=start, days=days, seed=seed, zone=clock.city_zone(timezone))
+    return store_occupancy(session, _car_parks(city, sensors, now, timezone), sensor_name="Demo City car-park counter")
+
+
+def _car_parks(city: City, sensors: SensorCity, now: datetime, timezone: str) -> Iterator[CarParkSeries]:
+    from citybrain.sensing.bulk.occupancy import CarParkSeries
+
+    for series in sensors.series:
+        park = sensors.station(series.station)
+        if park.kind != "parking":
+            continue
+        district = city.district(park.district)
+        kept = [(t, v) for t, v in zip(series.times, series.values.tolist(), strict=True) if t <= now and v == v]
+        name_zh, name_en = f"{district.name_zh}公共停车场", f"{district.name_en} car park"
+        yield CarParkSeries(
+            code=park.id, name=f"{name_zh} {name_en}", lat=park.lat, lon=park.lon, capacity=park.capacity or 0,
+            timezone=timezone, times=[t for t, _ in kept], occupancy=[v for _, v in kept],
+            properties={"district": park.district, "district_zh": district.name_zh, "district_en": district.name_en,
+                        "name_zh": name_zh, "name_en": name_en, "source": "Demo City 示例市 (simulated)"},
+        )  # fmt: skip
 
 
 def _start_insight() -> None:

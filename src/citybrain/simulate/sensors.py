@@ -10,7 +10,9 @@ occupancy every 30 minutes, office-hours on weekdays, with each car park's capac
 Planted (see :data:`EPISODE_DISTRICT`, :func:`pollution_episode`, :func:`planted_faults`): a three-day PM2.5
 episode in Beicheng (PM10 rises with it, as it physically must), which the case stream answers with odour
 complaints (``environment.air``) two days later; and faults — a stuck NO2 run, a PM10 spike, a gap, an O3 value
-out of physical range and a car park fuller than its capacity — so the fault detector has a key to check.
+out of physical range and a car park fuller than its capacity — so the fault detector has a key to check; and, on the
+day before the period's last, a stuck PM10 run and a stuck car-park count (the Demo City ends today: yesterday's
+nightly sensor job has something to say).
 """
 
 from __future__ import annotations
@@ -231,9 +233,23 @@ _FAULTS = (
 )
 
 
+#: station, quantity, kind, days before the period's end (2: the day before its last — yesterday, for a period that
+#: ends today, as ``citybrain demo``'s does, so the nightly job finds a sensor in trouble), first hour, hours
+_LATE_FAULTS = (
+    ("AQ-D03", "PM10", "stuck", 2, 8, 8),
+    ("CP-03", "occupancy", "stuck", 2, 10, 4),
+)
+
+
 def planted_faults(days: int) -> tuple[tuple[str, str, str, int, int], ...]:
     """(station, quantity, kind, first hour of the period, hours) of each planted fault."""
-    return tuple((s, q, kind, int(days * at) * 24 + hour, length) for s, q, kind, at, hour, length in _FAULTS)
+    spread = tuple((s, q, kind, int(days * at) * 24 + hour, length) for s, q, kind, at, hour, length in _FAULTS)
+    late = tuple(
+        (s, q, kind, (days - before) * 24 + hour, length)
+        for s, q, kind, before, hour, length in _LATE_FAULTS
+        if days > before
+    )
+    return spread + late
 
 
 def _plant_faults(series: list[Series], days: int) -> tuple[list[Series], tuple[Fault, ...]]:

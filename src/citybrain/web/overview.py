@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from citybrain.alerts import repository as alerts_repository
+from citybrain.analytics.sensor_faults import FLAG_NAMES_ZH, KIND_NAMES
 from citybrain.cases import kpi_repository, kpi_service
 from citybrain.cases import repository as cases_repository
 from citybrain.cases.kpis import KpiValue
@@ -22,7 +23,9 @@ from citybrain.core import clock
 from citybrain.core.errors import NotFound
 from citybrain.core.privacy import mask_text
 from citybrain.insight import service as insight_service
-from citybrain.sensing import air_service
+from citybrain.sensing import air_service, parking_service
+from citybrain.sensing.air_store import passed
+from citybrain.sensing.parking_repository import CarParkStream, LatestReading
 
 #: The rates are over the cases received in the last this many local days, today included.
 RATE_DAYS = 30
@@ -221,3 +224,46 @@ def _air_line(name: str, record: dict[str, Any] | None, properties: dict[str, An
         colour=str(record["colour"]["hex"]),
         primary=", ".join(record["primary"]) or "—",
     )
+
+
+@dataclass(frozen=True)
+class CarPark:
+    """One line of the car-park panel: the latest reading, how full that is, and its fault mark if it has one."""
+
+    name: str
+    district: str
+    occupancy: int | None
+    capacity: int | None
+    percent: int | None  # of capacity, rounded; may pass 100 when the count does
+    time: str | None  # local "YYYY-MM-DD HH:MM"
+    fault: str | None  # "故障 fail · 超出车位数 over capacity" when the latest reading is not marked pass
+
+
+def car_parks(session: Session, *, timezone: str) -> list[CarPark]:
+    """Every stored car park's latest reading (``sensing.parking_service``), as the landing page shows it."""
+    zone = clock.city_zone(timezone)
+    return [_car_park_line(stream, latest, zone) for stream, latest in parking_service.latest_readings(session)]
+
+
+def _car_park_line(stream: CarParkStream, latest: LatestReading | None, zone: tzinfo) -> CarPark:
+    props = stream.thing_properties
+    zh, en = props.get("name_zh"), props.get("name_en")
+    name = f"{zh} {en}" if zh and en else str(props.get("name") or stream.code)
+    district_zh, district_en = props.get("district_zh"), props.get("district_en")
+    district = f"{district_zh} {district_en}" if district_zh and district_en else str(props.get("district") or "—")
+    if latest is None:
+        return CarPark(name, district, None, stream.capacity, None, None, None)
+    count = int(latest.occupancy)
+    share = round(100 * count / stream.capacity) if stream.capacity else None
+    when = clock.as_utc(latest.time).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return CarPark(name, district, count, stream.capacity, share, when, _fault_label(latest.quality))
+
+
+def _fault_label(quality: Any) -> str | None:
+    if passed(quality):
+        return None
+    mark = quality if isinstance(quality, dict) else {"flag": str(quality)}
+    flag = str(mark.get("flag") or "suspect")
+    kind = KIND_NAMES.get(str(mark.get("fault")))
+    what = f" · {kind[0]} {kind[1]}" if kind else ""
+    return f"{FLAG_NAMES_ZH.get(flag, flag)} {flag}{what}"

@@ -22,11 +22,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def landing(request: Request, db: DbDep) -> HTMLResponse:
-    """The city's numbers today: volumes, open and overdue cases, the three rates, air quality, the latest cases."""
+    """The city's numbers today: volumes, open and overdue cases, the three rates, air quality, car parks, the
+    latest cases."""
     with db.reading() as session:
         timezone, now = request.app.state.settings.timezone, clock.utcnow()
         data = overview.overview(session, now=now, timezone=timezone)
         insight = overview.insight(session)
         air = overview.air_quality(session, now=now, timezone=timezone)
-    context = {"data": data, "rates": overview.RATES, "insight": insight, "air": air}
+        parks = overview.car_parks(session, timezone=timezone)
+    context = {"data": data, "rates": overview.RATES, "insight": insight, "air": air, "parks": parks}
     return templates.TemplateResponse(request, "landing.html", context)

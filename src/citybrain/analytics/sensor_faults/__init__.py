@@ -9,7 +9,14 @@ docs/sensor_faults.md.
 """
 
 from citybrain.analytics.sensor_faults.detect import detect_counter, detect_grid, detect_series
-from citybrain.analytics.sensor_faults.flags import KIND_QUALITY, Fault, FaultKind, FaultReport
+from citybrain.analytics.sensor_faults.flags import (
+    FLAG_NAMES_ZH,
+    KIND_NAMES,
+    KIND_QUALITY,
+    Fault,
+    FaultKind,
+    FaultReport,
+)
 from citybrain.analytics.sensor_faults.options import (
     BEIJING_LIMITS,
     PARKING_OPTIONS,
@@ -20,6 +27,8 @@ from citybrain.analytics.sensor_faults.options import (
 
 __all__ = [
     "BEIJING_LIMITS",
+    "FLAG_NAMES_ZH",
+    "KIND_NAMES",
     "KIND_QUALITY",
     "PARKING_OPTIONS",
     "QUANTITY_LIMITS",

@@ -48,6 +48,20 @@ KIND_QUALITY: dict[str, int] = {
     "irregular_time": SUSPECT,
 }
 
+#: What each kind is called on the pages (中文, English).
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "stuck": ("数值不变", "stuck value"),
+    "gap": ("数据中断", "gap"),
+    "jump": ("突变", "jump"),
+    "out_of_range": ("超出量程", "out of range"),
+    "at_ceiling": ("达到上限", "at the instrument's cap"),
+    "duplicate": ("重复读数", "duplicate"),
+    "over_capacity": ("超出车位数", "over capacity"),
+    "negative": ("负数", "below zero"),
+    "irregular_time": ("时间异常", "irregular time"),
+}
+FLAG_NAMES_ZH: dict[str, str] = {"suspect": "可疑", "fail": "故障", "missing": "缺失", "not_evaluated": "未评估"}
+
 
 @dataclass(frozen=True)
 class Fault:
