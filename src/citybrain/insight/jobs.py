@@ -32,6 +32,7 @@ class Night:
     day: date
     association_days: int = 180
     hot_days: int = 30
+    link_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,21 @@ def _sensors(database: Database, night: Night, note: Note) -> list[str]:
     return lines
 
 
+def _sensor_links(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.analytics.sensor_links.analysis import LinkParams
+    from citybrain.insight import sensor_links
+
+    timezone = database.settings.timezone
+    since = night.day - timedelta(days=night.link_days - 1)
+    job = sensor_links.SensorJob(None, LinkParams(), timezone, since=since, until=night.day)
+    try:
+        result, source = sensor_links.from_database(database, job)
+    except sensor_links.NoStoredSensors as exc:
+        return [f"sensors-vs-cases: nothing stored — {exc}"]
+    run_id = store(database, sensor_links.links_record(result, f"{source} (last {night.link_days} days)", job))
+    return [f"sensors-vs-cases: {len(result.links)} link(s) from {result.tests:,} tests stored as run {run_id}"]
+
+
 # The steps import the statistics when they run: `citybrain --help` and the web app's start-up stay light.
 ANALYSES = (
     Analysis("associations", "associations", "categories reported together in one place and week", _associations),
@@ -94,6 +110,12 @@ ANALYSES = (
     Analysis(
         "sensors", "alerts", "air levels, temporal detectors on daily means and sensor faults for one day", _sensors
     ),
+    Analysis(
+        "sensors-vs-cases",
+        "sensor_links",
+        "complaints that follow the stored sensors in their district",
+        _sensor_links,
+    ),  # fmt: skip
 )
 NIGHTLY = tuple(a.name for a in ANALYSES if a.nightly is not None)
 

@@ -19,7 +19,7 @@ from citybrain.core.errors import InvalidInput, NotFound
 from citybrain.insight import repository
 from citybrain.models import AnalysisResult, AnalysisRun
 
-KINDS = ("associations", "hot_issues", "warnings", "replies", "report")
+KINDS = ("associations", "hot_issues", "warnings", "replies", "report", "sensor_links")
 KEEP_RUNS = 100  # per kind; older runs are pruned when a new one is stored
 
 

@@ -1,4 +1,6 @@
-"""A sensor file (CSV: station, district, lat, lon, quantity, unit, time, value) → district × local day means.
+"""Sensor readings → district × local day means: from a sensor file (CSV: station, district, lat, lon, quantity,
+unit, time, value; :func:`district_days`) or from stored readings handed over as an Arrow table (station, district,
+quantity, time, value; :func:`table_district_days` — the loader lives in ``sensing.district_readings``).
 
 Each station's day is the median of its readings (one stuck hour, spike or sentinel value does not move it); a
 district's day is the mean over its stations. Readings that are not numbers, or negative, are left out and counted.
@@ -13,6 +15,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from citybrain.analytics.counting import sql
 from citybrain.core.errors import InvalidInput
@@ -49,6 +52,22 @@ def district_days(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) 
         raise InvalidInput(
             f"{path}: missing column(s) {', '.join(missing)}; a sensor file needs {', '.join(SENSOR_COLUMNS)}"
         )
+    return _aggregate(con, timezone, str(path))
+
+
+def table_district_days(con: duckdb.DuckDBPyConnection, table: pa.Table, *, timezone: str, label: str) -> DistrictDays:
+    """Aggregate rows already read (columns station, district, quantity, time — aware — and value); ``label`` names
+    them in errors. InvalidInput when there is no valid reading."""
+    missing = [c for c in ("station", "district", "quantity", "time", "value") if c not in table.column_names]
+    if missing:
+        raise InvalidInput(f"{label}: missing column(s) {', '.join(missing)}")
+    con.register("raw_sensor_table", table)
+    con.execute("CREATE OR REPLACE TEMP VIEW raw_sensors AS SELECT * FROM raw_sensor_table")
+    return _aggregate(con, timezone, label)
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, timezone: str, label: str) -> DistrictDays:
+    """The view ``raw_sensors`` per station and local day (median), then per district (mean)."""
     zone = timezone.replace("'", "")
     try:
         con.execute(
@@ -64,9 +83,9 @@ def district_days(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) 
             " FROM sensor_rows WHERE v >= 0 AND day IS NOT NULL GROUP BY ALL) GROUP BY ALL ORDER BY ALL"
         ).fetchall()
     except duckdb.Error as exc:
-        raise InvalidInput(f"{path}: unreadable readings: {str(exc).splitlines()[0]}") from exc
+        raise InvalidInput(f"{label}: unreadable readings: {str(exc).splitlines()[0]}") from exc
     if not rows:
-        raise InvalidInput(f"{path}: no valid reading (numbers ≥ 0 with a time)")
+        raise InvalidInput(f"{label}: no valid reading (numbers ≥ 0 with a time)")
     return _dense(rows, int(total), int(bad))
 
 
