@@ -151,3 +151,15 @@ def test_reader_keeps_file_rows_and_names_missing_columns(tmp_path: Path) -> Non
         read_parking_file(empty)
     with pytest.raises(InvalidInput, match="no such file"):
         read_parking_file(tmp_path / "nope.csv")
+
+
+def test_a_feed_silent_to_the_end_of_the_span_is_a_gap_only_when_told_the_end() -> None:
+    times, values = half_hourly(5), busy(5)  # 08:00 … 10:00, then nothing
+    end_of_day = START + DAY - 1
+    assert detect_counter(times, values, 500).faults == ()  # no reading ends the silence: unseen without `until`
+    (gap,) = detect_counter(times, values, 500, until=end_of_day).faults
+    assert (gap.kind, gap.first, gap.stop) == ("gap", 5, 5)  # concerns no reading: after the last
+    assert (gap.start_time, gap.end_time) == (int(times[-1]), end_of_day)
+    assert "6.5 h of active hours" in gap.evidence  # 10:00 → 16:30, the night not counted
+    full_day = half_hourly(17)  # 08:00 … 16:00: the feed's last half hour is no silence
+    assert detect_counter(full_day, busy(17), 500, until=end_of_day).faults == ()

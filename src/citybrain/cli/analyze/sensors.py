@@ -22,14 +22,15 @@ def command(
     ] = True,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the signals here (JSON).")] = None,
 ) -> None:
-    """Sensor warnings (传感器预警) for one day, from the stored air Datastreams.
+    """Sensor warnings (传感器预警) for one day, from the stored air and car-park Datastreams.
 
     Three kinds of signal, each an alert through the same records, de-duplication and notifications as complaint
     warnings: a station's daily AQI above 200 (重度污染 or worse; to the environment department, with the AQI,
     category, primary pollutant and the hours that carried it); a daily mean unusual for its station (the temporal
     detectors, as for complaint series); and a sensor fault — stuck value, gap, jump unlike the neighbouring
-    stations, out of physical range — to whoever maintains the station. The same trouble on consecutive days grows
-    one alert. See docs/sensing.md.
+    stations, out of physical range; for car parks a count over capacity or below zero, stuck, or a gap — to whoever
+    maintains the station (car parks: traffic_police unless named). The same trouble on consecutive days grows one
+    alert. See docs/sensing.md and docs/sensor_faults.md.
 
     Example: citybrain analyze sensors --as-of 2017-01-02 --no-store --json sensors.json
     """
