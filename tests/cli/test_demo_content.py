@@ -86,6 +86,12 @@ def test_the_demo_trains_a_classifier_and_intake_uses_it(city_db: Database) -> N
     demo_content.submit_fresh(city_db, seed=1)
     assert len(_fresh(city_db)) == len(cases)  # once per seed
 
+    with city_db.transaction() as session:  # --reset wipes them with their suggestions, on every database
+        load_city(session, seed=2, days=3, cases_per_day=5, reset=True)
+    assert _fresh(city_db) == []
+    with city_db.reading() as session:
+        assert session.scalars(select(CaseSuggestion.id)).first() is None
+
 
 def test_the_demo_leaves_the_burst_as_open_alerts(
     city_db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
