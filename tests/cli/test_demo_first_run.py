@@ -169,3 +169,19 @@ def test_urls_and_key_come_last_once_the_server_answers(tmp_path: Path) -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_a_lost_key_file_revokes_the_old_portal_key_too(
+    settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _demo(settings, tmp_path, monkeypatch)
+    old_portal = os.environ["CITYBRAIN_PORTAL_API_KEY"]
+    (tmp_path / KEY_FILE).unlink()
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CITYBRAIN_PORTAL_API_KEY", "cb_the_citys_own_portal_key")  # the demo makes none now
+    result = CliRunner().invoke(app, ["demo", "--no-serve", *SMALL])
+    assert result.exit_code == 0, result.output
+    assert not _works(db, old_portal)  # its plaintext is gone with the file: it must not stay valid
+    assert _active(db, "demo portal") == []
+    assert len(_active(db, "demo operator")) == 1

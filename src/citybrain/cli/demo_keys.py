@@ -3,9 +3,9 @@ the citizens' portal's app key.
 
 Keys are stored hashed, so the plaintexts live in one file of the data dir, ``demo-keys.json``, readable by its
 owner only (0600). On a start, the keys of that file are used again while they still authenticate with their role;
-otherwise (first start, file lost, another database, a key revoked) every key still active under the demo's names
-is revoked and new ones are made and written there. So a second start prints the same key, and a key the demo made
-before is never left working unseen.
+otherwise (first start, file lost, another database, a key revoked) every key still active under the demo's two
+names is revoked and new ones are made and written there. So a second start prints the same key, and a key the
+demo made before is never left working unseen.
 """
 
 from __future__ import annotations
@@ -63,10 +63,10 @@ def _works(session: Session, plaintext: object, name: str, role: str) -> bool:
 
 
 def _renew(session: Session, wanted: list[str]) -> tuple[dict[str, str], int]:
-    """Revoke the demo's keys still active under the wanted names, then make one of each."""
+    """Revoke every demo key still active (whose plaintext may be lost), then make one of each wanted."""
     from citybrain.auth import repository, service
 
-    old = repository.active_named(session, [KEYS[field][0] for field in wanted])
+    old = repository.active_named(session, [name for name, _ in KEYS.values()])
     for key in old:
         service.revoke(session=session, key_id=key.id)
     fresh = {}
