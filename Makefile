@@ -1,17 +1,27 @@
 # CityBrain — the two commands a new machine needs: `make demo` and `make test`.
 PYTHON ?= python3
 VENV ?= .venv
+# `make demo HOST=0.0.0.0 PORT=8400 DEMO_ARGS="--days 90"`: where the demo listens, and any other `citybrain demo`
+# option (`citybrain demo --help`).
+HOST ?= 127.0.0.1
+PORT ?= 8311
+DEMO_ARGS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: demo test install lint lint-js typecheck pytest bench clean
 
+# The first run downloads and installs the dependencies (a few minutes): pip shows each package as it goes.
 $(STAMP): pyproject.toml
+	@echo "==> 1/3 creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> 2/3 upgrading pip"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on --upgrade pip
+	@echo "==> 3/3 installing CityBrain and its dependencies into $(VENV) (the first time: a few minutes)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> $(VENV) is ready"
 
 # The JavaScript linter (biome, pinned in package-lock.json) for the pages' scripts: development only, installed
 # here once; nothing is fetched when it runs.
@@ -22,9 +32,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-## Set up, load a synthetic city into SQLite and serve it (URL printed).
+## Set up, load a synthetic city into SQLite and serve it on HOST:PORT (URLs and the operator key printed last).
 demo: $(STAMP)
-	$(BIN)/citybrain demo
+	$(BIN)/citybrain demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 ## Set up and run every check: ruff, biome (JS), mypy (strict) and the tests on SQLite and PostgreSQL.
 test: $(STAMP) $(NODE_STAMP) lint typecheck pytest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -98,8 +99,11 @@ def test_optimistic_lock_works_on_loaded_cases(db: Database) -> None:
         s.rollback()
 
 
-def test_demo_command_loads_without_serving(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_command_loads_without_serving(
+    settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("CITYBRAIN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_DATA_DIR", str(tmp_path))  # the demo's key file and classifier go there
     monkeypatch.setenv("CITYBRAIN_PORTAL_API_KEY", "")  # undone after the test: the demo sets it for its server
     result = CliRunner().invoke(app, ["demo", "--no-serve", "--days", "3", "--cases-per-day", "20"])
     assert result.exit_code == 0, result.output

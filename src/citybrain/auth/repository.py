@@ -36,3 +36,9 @@ def all_keys(session: Session) -> list[ApiKey]:
 def department_id(session: Session, code: str) -> int | None:
     """The id of the department a department key belongs to."""
     return session.scalar(select(Department.id).where(Department.code == code))
+
+
+def active_named(session: Session, names: Iterable[str]) -> list[ApiKey]:
+    """The keys not revoked whose name is one of ``names``."""
+    stmt = select(ApiKey).where(ApiKey.name.in_(sorted(set(names))), ApiKey.revoked_at.is_(None)).order_by(ApiKey.id)
+    return list(session.scalars(stmt))

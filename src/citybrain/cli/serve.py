@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from citybrain.cli import ports
 from citybrain.cli.common import console, handle_errors
 from citybrain.core.errors import InvalidInput
 
@@ -34,6 +35,7 @@ def serve(
 
     import uvicorn
 
+    ports.check_free(host, port)  # one clear error naming the port, not uvicorn's [Errno 98]
     if mqtt:
         if workers > 1:
             raise InvalidInput(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from citybrain.core.types import UTCDateTime
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, District, RoutingRule
+from citybrain.models.triage import CaseSuggestion
 
 SOURCE = "simulate"
 
@@ -20,6 +21,7 @@ _CASES: Table = Case.__table__  # type: ignore[assignment]
 _CONTACTS: Table = CaseContact.__table__  # type: ignore[assignment]
 _EVENTS: Table = CaseEvent.__table__  # type: ignore[assignment]
 _CALLBACKS: Table = Callback.__table__  # type: ignore[assignment]
+_SUGGESTIONS: Table = CaseSuggestion.__table__  # type: ignore[assignment]
 
 
 def district_codes(session: Session) -> set[str]:
@@ -56,10 +58,25 @@ def delete_simulated(session: Session) -> int:
     """Remove every synthetic case with its contact, events and callbacks (children first, on every database)."""
     ids = select(Case.id).where(Case.source == SOURCE).scalar_subquery()
     session.execute(update(Case).where(Case.duplicate_of.in_(ids)).values(duplicate_of=None))
-    for table in (_CALLBACKS, _EVENTS, _CONTACTS):
+    session.execute(delete(_SUGGESTIONS).where(_SUGGESTIONS.c.target_case_id.in_(ids)))  # the demo's fresh messages
+    for table in (_SUGGESTIONS, _CALLBACKS, _EVENTS, _CONTACTS):
         session.execute(delete(table).where(table.c.case_id.in_(ids)))
     result = session.execute(delete(_CASES).where(_CASES.c.source == SOURCE))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def labelled_sample(session: Session, limit: int) -> list[tuple[str, str]]:
+    """(title and text, category code) of about ``limit`` loaded synthetic cases spread evenly over the loaded
+    period (every k-th id), for training the demo's classifier."""
+    total = simulated_count(session)
+    step = max(1, total // max(1, limit))
+    stmt = (
+        select(Case.title, Case.text, Case.category_code)
+        .where(Case.source == SOURCE, Case.category_code.is_not(None), Case.id % step == 0)
+        .order_by(Case.id)
+        .limit(limit)
+    )
+    return [(f"{title}\n{text}" if title else text, str(code)) for title, text, code in session.execute(stmt)]
 
 
 def insert_cases(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:

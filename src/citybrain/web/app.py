@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="Case platform API: Open311 GeoReport v2 for citizens' apps, /api/v1 for staff.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc are served by web.apidocs from the server's own copies (offline)
+        redoc_url=None,
         **_no_telemetry(),
     )
     app.state.db = db
@@ -98,6 +100,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
+    from citybrain.web.apidocs import router as apidocs_router
     from citybrain.web.desk import router as desk_router
     from citybrain.web.me import router as me_router
     from citybrain.web.pages import router as pages_router
@@ -116,5 +119,6 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
+    app.include_router(apidocs_router)
     app.include_router(desk_router)
     app.include_router(portal_router)
