@@ -154,6 +154,17 @@ def message_places(title: str, text: str) -> tuple[str, ...]:
     return names or place_mentions(text[:PLACE_CHARS])[0]
 
 
+_DISTRICT_LEVELS = frozenset({"district", "county"})
+_DISTRICT = re.compile(r"[A-Z]\d*[区县]")
+
+
+def message_districts(title: str, text: str) -> frozenset[str]:
+    """The districts and counties (A2区, 高新区, K9县) a message's title and the start of its text name."""
+    both = f"{title} {text[:PLACE_CHARS]}"
+    named = {m.text for m in extract_places(both) if m.level in _DISTRICT_LEVELS}
+    return frozenset(named | set(_DISTRICT.findall(both)))
+
+
 def anchors(titles: Sequence[str], bodies: Sequence[str], *, max_df: int = 15) -> list[frozenset[int]]:
     """Rare 4-character runs of each (compacted) title — found in 2 … ``max_df`` messages, title or text — the
     name of a subject that is not a place ("58车贷", a company, an estate named without 小区) shared by messages
@@ -191,6 +202,12 @@ def _four_grams(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArra
     return doc[:size][valid], gram[valid]
 
 
+_GENERIC_END = re.compile(r"(?:小区|社区)$")
+
+
 def same_place(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Whether two messages name one specific place (equal, or one name inside the other: 万科魅力之城 / 魅力之城)."""
+    """Whether two messages name one specific place: equal, or one name inside the other (万科魅力之城 / 魅力之城),
+    once a generic 小区/社区 is taken off the end (丽发新城社区 / 暮云街道丽发新城小区)."""
+    a = [_GENERIC_END.sub("", x) or x for x in a]
+    b = [_GENERIC_END.sub("", y) or y for y in b]
     return any(x == y or (len(x) >= 3 and x in y) or (len(y) >= 3 and y in x) for x in a for y in b)
