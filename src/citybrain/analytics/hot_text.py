@@ -156,13 +156,19 @@ def message_places(title: str, text: str) -> tuple[str, ...]:
 
 _DISTRICT_LEVELS = frozenset({"district", "county"})
 _DISTRICT = re.compile(r"[A-Z]\d*[区县]")
+#: Areas named …区 that are not districts (学区 school catchment, 小区 estate …): 所属学区 is no district.
+_NOT_DISTRICT = re.compile(r"(?:学|校|小|社|园|景|厂|矿|片|辖|营业|服务)区$")
+_EN_DISTRICT = re.compile(r"\b(?:[A-Z][\w'-]*\s+){1,2}(?i:district|zone|county|borough)\b")
 
 
 def message_districts(title: str, text: str) -> frozenset[str]:
-    """The districts and counties (A2区, 高新区, K9县) a message's title and the start of its text name."""
+    """The districts and counties (A2区, 高新区, K9县, Hi-Tech Zone, BRONX) a message's title and the start of its
+    text name."""
     both = f"{title} {text[:PLACE_CHARS]}"
     named = {m.text for m in extract_places(both) if m.level in _DISTRICT_LEVELS}
-    return frozenset(named | set(_DISTRICT.findall(both)))
+    english = (" ".join(m.group().split()) for m in _EN_DISTRICT.finditer(both))
+    found = named | set(_DISTRICT.findall(both)) | set(english)
+    return frozenset(name for name in found if not _NOT_DISTRICT.search(name))
 
 
 def anchors(titles: Sequence[str], bodies: Sequence[str], *, max_df: int = 15) -> list[frozenset[int]]:
