@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -131,10 +131,10 @@ def group_messages(messages: Messages, params: BoardParams) -> I64:
     vectors = text_vectors(titles, bodies)
     places = [message_places(t, x) for t, x in zip(messages.title, messages.text, strict=True)]
     districts = [message_districts(t, x) for t, x in zip(messages.title, messages.text, strict=True)]
-    facts = _Facts(places, districts, anchors(titles, bodies), messages.user)
     keys = _key_codes(messages.place), _key_codes(messages.topic)
-    rows, cols, weight = _links(vectors, messages.created_at, facts, keys, params)
-    labels = centre_groups(n, rows, cols, weight, at_centre=partial(facts.at_centre, keys=keys))
+    facts = _Facts(places, districts, anchors(titles, bodies), messages.user, keys)
+    rows, cols, weight = _links(vectors, messages.created_at, facts, params)
+    labels = centre_groups(n, rows, cols, weight, rule=facts)
     weak = _loose_members(labels, vectors, params.cohesion)
     if weak.any():  # a loose member stands alone: joining it elsewhere could start a chain again
         labels = np.where(weak, labels.max() + 1 + np.arange(n), labels)
@@ -142,17 +142,29 @@ def group_messages(messages: Messages, params: BoardParams) -> I64:
     return labels
 
 
-def centre_groups(
-    n: int, rows: I64, cols: I64, weight: npt.NDArray[np.float64], *, at_centre: Callable[[int, int], bool]
-) -> I64:
+class Membership(Protocol):
+    """Who may join a group besides its centre's links (:class:`_Facts` on messages)."""
+
+    def at_centre(self, centre: int, other: int) -> bool:
+        """``other`` is at the centre's place (names it, or its rare subject)."""
+
+    def where(self, i: int) -> Hashable:
+        """All a message says about where it is (equal for messages that cannot disagree on it)."""
+
+    def compatible(self, i: int, j: int) -> bool:
+        """Two messages do not name different places, districts or keys."""
+
+
+def centre_groups(n: int, rows: I64, cols: I64, weight: npt.NDArray[np.float64], *, rule: Membership) -> I64:
     """Groups built around centres, so that no chain of pairwise links can carry a group away from its centre.
 
     Repeatedly, the free message with the most links to other free messages (ties: the larger sum of their
-    similarities, then the earlier message) becomes a centre and takes every free message linked to it (a star).
-    A free message linked only to a member joins too if ``at_centre(centre, message)`` — it names the centre's
-    own place or rare subject — and so on from it. So every member is linked to the centre or is at the centre's
-    place: a long run of pairwise-alike messages (templated texts, one phrase shared down a chain) ends up as
-    several groups, not one.
+    similarities, then the earlier message) becomes a centre and takes the free messages linked to it, the most
+    alike first (a star). A free message linked only to a member joins too if ``rule.at_centre(centre, message)``
+    — it names the centre's own place or rare subject — and so on from it. And no message joins a group one of
+    whose members names another place, district or key (``rule.compatible``), so even a centre that names no place
+    cannot gather messages from several. Every member is linked to the centre or at its place: a long run of
+    pairwise-alike messages (templated texts, one phrase shared down a chain) ends up as several groups, not one.
     """
     stars = _Stars(n, rows, cols, weight)
     heap = [(-int(stars.degree[i]), -float(stars.strength[i]), i) for i in range(n)]
@@ -164,7 +176,7 @@ def centre_groups(
         if -d != stars.degree[centre]:  # stale: some of its neighbours were taken since
             heapq.heappush(heap, (-int(stars.degree[centre]), w, centre))
             continue
-        stars.grow(centre, at_centre)
+        stars.grow(centre, rule)
     return stars.labels
 
 
@@ -180,19 +192,32 @@ class _Stars:
         self.groups = 0
 
     def free_neighbours(self, node: int) -> list[int]:
-        found = self.graph.indices[self.graph.indptr[node] : self.graph.indptr[node + 1]]
-        return [int(x) for x in found[self.labels[found] < 0]]
+        """Free messages linked to ``node``, the most alike first."""
+        lo, hi = self.graph.indptr[node], self.graph.indptr[node + 1]
+        found, alike = self.graph.indices[lo:hi], self.graph.data[lo:hi]
+        free = self.labels[found] < 0
+        order = np.argsort(-alike[free], kind="stable")
+        return [int(x) for x in found[free][order]]
 
-    def grow(self, centre: int, at_centre: Callable[[int, int], bool]) -> None:
+    def grow(self, centre: int, rule: Membership) -> None:
         """The star of ``centre``, then the messages at its place reached from the members, as one new group."""
-        frontier = [centre, *self.free_neighbours(centre)]
+        kinds: dict[Hashable, int] = {}  # one member for each different account of where it is
+
+        def fits(node: int) -> bool:
+            where = rule.where(node)
+            if where not in kinds and not all(rule.compatible(node, m) for m in kinds.values()):
+                return False
+            kinds.setdefault(where, node)
+            return True
+
+        frontier = [m for m in (centre, *self.free_neighbours(centre)) if fits(m)]
         while frontier:
             for member in frontier:
                 self.labels[member] = self.groups
             for member in frontier:
                 self.degree[self.free_neighbours(member)] -= 1
-            reached = (w for m in frontier for w in self.free_neighbours(m) if at_centre(centre, w))
-            frontier = list(dict.fromkeys(reached))
+            reached = (w for m in frontier for w in self.free_neighbours(m) if rule.at_centre(centre, w))
+            frontier = [w for w in dict.fromkeys(reached) if fits(w)]
         self.groups += 1
 
 
@@ -235,7 +260,6 @@ def _links(
     vectors: sparse.csr_matrix,
     created: npt.NDArray[np.datetime64],
     facts: _Facts,
-    keys: tuple[I64, I64],
     params: BoardParams,
 ) -> tuple[I64, I64, npt.NDArray[np.float64]]:
     """Linked pairs (i < j) and their similarity, block by block over messages sorted by time (bounded memory)."""
@@ -243,7 +267,7 @@ def _links(
     seconds = created[order].astype(np.int64)
     window = int(params.window_days * 86400)
     ordered = vectors[order]
-    place, topic = keys[0][order], keys[1][order]
+    place, topic = facts.keys[0][order], facts.keys[1][order]
     rows: list[I64] = []
     cols: list[I64] = []
     sims: list[npt.NDArray[np.float64]] = []
@@ -278,38 +302,44 @@ def _agree(a: I64, b: I64) -> npt.NDArray[np.bool_]:
 @dataclass(frozen=True)
 class _Facts:
     """What besides text decides a link: the places and districts each message names, its rare title runs, its
-    citizen."""
+    citizen, its known place and topic keys (codes, −1 unknown)."""
 
     places: list[tuple[str, ...]]
     districts: list[frozenset[str]]
     subjects: list[frozenset[int]]
     users: tuple[str, ...]
+    keys: tuple[I64, I64]
 
     def linked(self, x: int, y: int, similarity: float, params: BoardParams) -> bool:
         """Messages naming different places, or different districts, are never linked: one issue is at one place.
         Alike about the same place: linked (one citizen writing again about a place is still one problem). One
         citizen's two messages naming no common place (a prolific writer reuses a title pattern for different
         proposals): only if nearly equal. Alike about one rare subject, or alike: linked."""
-        a, b = self.places[x], self.places[y]
-        if self.districts[x] and self.districts[y] and self.districts[x].isdisjoint(self.districts[y]):
+        if not self.compatible(x, y):
             return False
-        if a and b:
-            return same_place(a, b) and similarity >= params.place_threshold
+        if self.places[x] and self.places[y]:
+            return similarity >= params.place_threshold
         if self.users[x] and self.users[x] == self.users[y]:
             return similarity >= params.strong_threshold
         if not self.subjects[x].isdisjoint(self.subjects[y]):
             return similarity >= params.subject_threshold
         return similarity >= params.text_threshold
 
-    def at_centre(self, centre: int, other: int, *, keys: tuple[I64, I64]) -> bool:
+    def where(self, i: int) -> Hashable:
+        return (int(self.keys[0][i]), int(self.keys[1][i]), self.districts[i], self.places[i])
+
+    def compatible(self, i: int, j: int) -> bool:
+        if any(k[i] >= 0 and k[j] >= 0 and k[i] != k[j] for k in self.keys):
+            return False
+        if self.districts[i] and self.districts[j] and self.districts[i].isdisjoint(self.districts[j]):
+            return False
+        return not (self.places[i] and self.places[j]) or same_place(self.places[i], self.places[j])
+
+    def at_centre(self, centre: int, other: int) -> bool:
         """Whether ``other`` names the specific place or the rare subject ``centre`` names (and no other place,
         district or key)."""
-        if any(k[centre] >= 0 and k[other] >= 0 and k[centre] != k[other] for k in keys):
+        if not self.compatible(centre, other):
             return False
-        districts = self.districts[centre], self.districts[other]
-        if all(districts) and districts[0].isdisjoint(districts[1]):
-            return False
-        places = self.places[centre], self.places[other]
-        if all(places):
-            return same_place(*places)
+        if self.places[centre] and self.places[other]:
+            return True
         return not self.subjects[centre].isdisjoint(self.subjects[other])

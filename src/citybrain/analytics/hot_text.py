@@ -148,10 +148,15 @@ def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(specific)), tuple(dict.fromkeys(coarse))
 
 
+#: A building, unit or house number on its own (23栋, 5号楼, Building 17) names no place: every estate has one.
+_NUMBER_ONLY = re.compile(r"^(?:[\dA-Za-z]+(?:栋|幢|号楼|号|单元|楼)|Building \w+)$")
+
+
 def message_places(title: str, text: str) -> tuple[str, ...]:
-    """Specific places of a message: those its title names, else those early in its text."""
-    names = place_mentions(title)[0]
-    return names or place_mentions(text[:PLACE_CHARS])[0]
+    """Specific places of a message: those its title names, else those early in its text (building numbers on
+    their own left out)."""
+    names = tuple(n for n in place_mentions(title)[0] if not _NUMBER_ONLY.match(n))
+    return names or tuple(n for n in place_mentions(text[:PLACE_CHARS])[0] if not _NUMBER_ONLY.match(n))
 
 
 _DISTRICT_LEVELS = frozenset({"district", "county"})
@@ -209,11 +214,19 @@ def _four_grams(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArra
 
 
 _GENERIC_END = re.compile(r"(?:小区|社区)$")
+_CJK_END = re.compile(r"[\u4e00-\u9fa5]{4}$")
+
+
+def _same_end(x: str, y: str) -> bool:
+    """Two Chinese names ending in the same four characters (English names end in Avenue, Street …: not alike)."""
+    end = _CJK_END.search(x)
+    return end is not None and y.endswith(end.group())
 
 
 def same_place(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Whether two messages name one specific place: equal, or one name inside the other (万科魅力之城 / 魅力之城),
-    once a generic 小区/社区 is taken off the end (丽发新城社区 / 暮云街道丽发新城小区)."""
+    """Whether two messages name one specific place: equal, one name inside the other (万科魅力之城 / 魅力之城), or
+    ending in the same four characters (商品房伊景园滨河苑 / 工权益取消伊景园滨河苑: the extractor keeps words before a
+    name, never after it), once a generic 小区/社区 is taken off the end (丽发新城社区 / 暮云街道丽发新城小区)."""
     a = [_GENERIC_END.sub("", x) or x for x in a]
     b = [_GENERIC_END.sub("", y) or y for y in b]
-    return any(x == y or (len(x) >= 3 and x in y) or (len(y) >= 3 and y in x) for x in a for y in b)
+    return any(x == y or (len(x) >= 3 and x in y) or (len(y) >= 3 and y in x) or _same_end(x, y) for x in a for y in b)
