@@ -13,6 +13,7 @@ largest problem seen in either, so it is a chain, not a problem.
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -71,3 +72,43 @@ def test_on_the_texts_alone_no_issue_spans_two_districts_or_a_tenth_of_the_month
         districts.setdefault(label, set()).add(case.district)
     spread = [label for label, found in districts.items() if len(found) > 1]
     assert not spread, f"{len(spread)} groups span districts"
+
+
+T0 = datetime(2024, 3, 1, 2, 0)
+WORDS = [f"{a}{b}" for a in "甲乙丙丁戊己庚辛壬癸" for b in "子丑寅卯辰巳午未申酉戌亥"][:40]
+
+
+def _plain(texts: list[str]) -> Messages:
+    n = len(texts)
+    return Messages.of(
+        id=[str(i) for i in range(n)],
+        created_at=[T0 + timedelta(hours=i) for i in range(n)],
+        user=[""] * n,
+        title=texts,
+        text=texts,
+        likes=[0] * n,
+        dislikes=[0] * n,
+    )
+
+
+def test_a_chain_of_pairwise_alike_messages_is_not_one_issue() -> None:
+    """Message i says words i … i+3: each is much like the next, the first and the last share nothing. An issue
+    is gathered round a centre, so no issue reaches further than the centre's own words (±3 messages)."""
+    texts = ["".join(WORDS[i : i + 4]) for i in range(30)]
+    board = build_board(_plain(texts), top=1)
+    for label in set(board.labels.tolist()):
+        members = [i for i, g in enumerate(board.labels.tolist()) if g == label]
+        assert max(members) - min(members) <= 6, members
+
+
+def test_one_text_in_two_districts_is_two_issues_even_round_a_message_naming_none() -> None:
+    """The same words from two districts, and once naming no district, among 400 other messages (so that the
+    words are rare enough to count): the message naming none may join either district's issue, never both."""
+    body = "家里暖气片冰凉，室温只有十二度，老人孩子受不了，请尽快处理"
+    r = random.Random(5)
+    others = ["".join(chr(0x4E00 + r.randrange(3000)) for _ in range(12)) for _ in range(400)]
+    texts = [f"高新区{body}"] * 3 + [body] + [f"东湖区{body}"] * 3 + others
+    labels = build_board(_plain(texts), top=1).labels.tolist()
+    assert len(set(labels[:3])) == 1
+    assert len(set(labels[4:7])) == 1
+    assert labels[0] != labels[4]
