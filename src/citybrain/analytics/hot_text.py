@@ -127,10 +127,16 @@ def place_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     found = extract_places(text)
     specific = [m.text for m in found if m.level in _SPECIFIC_LEVELS]
     coarse = tuple(dict.fromkeys(m.text for m in found if m.level in _COARSE_LEVELS))
-    ruled = rule_mentions(text)[0]
+    # the rules can cut a district's last character onto the next name (新城区新民路 → 区新民路): give it back
+    ruled = tuple(dict.fromkeys(n[1:] if n[0] in "区县市" and len(n) > 3 else n for n in rule_mentions(text)[0]))
     # where our rules read a longer name around the extractor's (月亮岛路 around 亮岛路), keep the longer one
     specific = [next((r for r in ruled if name in r and len(r) > len(name)), name) for name in specific]
-    return tuple(dict.fromkeys(specific)) or ruled, coarse
+    named = tuple(n for n in dict.fromkeys(specific) if not _VERB_ROAD.search(n))
+    return named or tuple(n for n in ruled if not _VERB_ROAD.search(n)), coarse
+
+
+#: …路 that is a verb, not a road: 带泥上路 (onto the road), 老板跑路 (the boss ran off), 绕路, 让路 …
+_VERB_ROAD = re.compile(r"(?:上|跑|走|让|带|绕|赶|问|找|出|半)路$")
 
 
 def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
