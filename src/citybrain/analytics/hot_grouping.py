@@ -6,11 +6,12 @@ that share nothing) and either say nearly the same thing (text similarity ≥ ``
 alike about the same named place (≥ ``place_threshold``) or the same rare subject name (≥ ``subject_threshold``).
 One citizen's messages naming no common place are linked only when nearly equal (``strong_threshold``).
 
-An issue is a *star* of links, not a chain: the message linked to the most others still free becomes a centre and
-takes every free message linked to it, and so on (:func:`centre_groups`). So every member of an issue is linked to
-its centre itself — alike, in time and at the same place — and no run of pairwise links, however long, can carry
-an issue from one problem or place to another; then the members unlike the issue as a whole (cosine to its
-centroid below ``cohesion``) are cut off. Pure: numpy and scipy.
+An issue is gathered round a centre, not a chain of links (:func:`centre_groups`): the message linked to the most
+others still free becomes a centre and takes the free messages linked to it, then those linked to a member that
+name the centre's own place or rare subject; and no message joins a group one of whose members names another
+place, district or key. So a run of pairwise links, however long, cannot carry an issue to another place, and
+reaches beyond the centre's own links only at the centre's place or subject. Last, the members unlike the issue
+as a whole (cosine to its centroid below ``cohesion``) stand alone. Pure: numpy and scipy.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ class BoardParams:
 
 
 def group_messages(messages: Messages, params: BoardParams) -> I64:
-    """A group label per message (0 … groups − 1): stars of the links described above, less loose members."""
+    """A group label per message (0 … groups − 1): groups round centres (module docstring), less loose members."""
     n = len(messages)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -241,8 +242,9 @@ def gram_matrix(rows: sparse.csr_matrix) -> npt.NDArray[np.float64]:
 def _loose_members(labels: I64, vectors: sparse.csr_matrix, cohesion: float) -> npt.NDArray[np.bool_]:
     """Members of groups of 3 or more whose cosine to their group's centroid is below ``cohesion``.
 
-    Linking is transitive, so one borderline pair can chain two problems into one group; a member that is not
-    like its group as a whole is the sign. cos(v, Σv) = (row sum of the group's Gram matrix) / √(sum of it).
+    A member linked to the centre by one borderline pair, or joined for naming its place, may still say something
+    else; a member that is not like its group as a whole is the sign. cos(v, Σv) = (row sum of the group's Gram
+    matrix) / √(sum of it).
     """
     weak = np.zeros(labels.size, dtype=bool)
     order = np.argsort(labels, kind="stable")
