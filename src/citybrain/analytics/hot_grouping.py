@@ -1,25 +1,40 @@
 """Which messages speak of one problem at one place (the grouping step of the hot-issue board 热点问题).
 
-Two messages are linked when they were written within ``window_days`` of each other and either say nearly the
-same thing (text similarity ≥ ``text_threshold``), or say something alike about the same named place
-(≥ ``place_threshold``) or the same rare subject name (≥ ``subject_threshold``). Messages naming *different*
-places, and one citizen's messages, are linked only when nearly equal (``strong_threshold``). An issue is a
-connected group of links, less the members unlike the group as a whole (``cohesion``). Pure: numpy and scipy.
+Two messages are linked when they were written within ``window_days`` of each other, do not disagree on where
+or what (:class:`_Facts`: two known place keys, two known topic keys, or two sets of named places or districts
+that share nothing) and either say nearly the same thing (text similarity ≥ ``text_threshold``), or say something
+alike about the same named place (≥ ``place_threshold``) or the same rare subject name (≥ ``subject_threshold``).
+One citizen's messages naming no common place are linked only when nearly equal (``strong_threshold``).
+
+An issue is gathered round a centre, not a chain of links (:func:`centre_groups`): the message linked to the most
+others still free becomes a centre and takes the free messages linked to it, then those linked to a member that
+name the centre's own place or rare subject; and no message joins a group one of whose members names another
+place, district or key. So a run of pairwise links, however long, cannot carry an issue to another place, and
+reaches beyond the centre's own links only at the centre's place or subject. Last, the members unlike the issue
+as a whole (cosine to its centroid below ``cohesion``) stand alone. Pure: numpy and scipy.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
-from citybrain.analytics.hot_text import anchors, compact_texts, message_places, same_place, text_vectors
+from citybrain.analytics.hot_text import (
+    anchors,
+    compact_texts,
+    message_districts,
+    message_places,
+    same_place,
+    text_vectors,
+)
 
 I64 = npt.NDArray[np.int64]
 _CHUNK = 2000
@@ -28,7 +43,9 @@ _CHUNK = 2000
 @dataclass(frozen=True)
 class Messages:
     """Citizens' messages, one entry per message; ``created_at`` naive UTC; ``place`` an optional known place key
-    (a grid cell, a geocoded community) that counts as a shared place name."""
+    (a grid cell, a geocoded community) and ``topic`` an optional known kind of problem (a category code): two
+    messages whose keys are both known and differ are never one issue. Equal keys do not make two messages alike:
+    a grid cell holds many problems, so what they say still decides."""
 
     id: tuple[str, ...]
     created_at: npt.NDArray[np.datetime64]
@@ -38,6 +55,7 @@ class Messages:
     likes: I64
     dislikes: I64
     place: tuple[str, ...] = ()
+    topic: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -51,9 +69,11 @@ class Messages:
         likes: Sequence[int],
         dislikes: Sequence[int],
         place: Sequence[str] = (),
+        topic: Sequence[str] = (),
     ) -> Messages:
         n = len(id)
-        if any(len(c) != n for c in (created_at, user, title, text, likes, dislikes)) or len(place) not in (0, n):
+        columns = (created_at, user, title, text, likes, dislikes)
+        if any(len(c) != n for c in columns) or len(place) not in (0, n) or len(topic) not in (0, n):
             raise ValueError("every column of Messages needs one value per message")
         return cls(
             id=tuple(id),
@@ -64,6 +84,7 @@ class Messages:
             likes=np.asarray(likes, dtype=np.int64).reshape(n),
             dislikes=np.asarray(dislikes, dtype=np.int64).reshape(n),
             place=tuple(place) if place else ("",) * n,
+            topic=tuple(topic) if topic else ("",) * n,
         )
 
     def __len__(self) -> int:
@@ -80,6 +101,7 @@ class Messages:
             likes=self.likes[index],
             dislikes=self.dislikes[index],
             place=tuple(self.place[i] for i in pick),
+            topic=tuple(self.topic[i] for i in pick),
         )
 
     def since(self, when: datetime) -> Messages:
@@ -102,24 +124,112 @@ class BoardParams:
 
 
 def group_messages(messages: Messages, params: BoardParams) -> I64:
-    """A group label per message (0 … groups − 1): connected components of the links described above."""
+    """A group label per message (0 … groups − 1): groups round centres (module docstring), less loose members."""
     n = len(messages)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     titles, bodies = compact_texts(messages.title, messages.text)
     vectors = text_vectors(titles, bodies)
-    places = [
-        message_places(t, x) + ((p,) if p else ())
-        for t, x, p in zip(messages.title, messages.text, messages.place, strict=True)
-    ]
-    subjects = anchors(titles, bodies)
-    rows, cols = _links(vectors, messages.created_at, _Facts(places, subjects, messages.user), params)
-    labels = _components(n, rows, cols)
+    places = [message_places(t, x) for t, x in zip(messages.title, messages.text, strict=True)]
+    districts = [message_districts(t, x) for t, x in zip(messages.title, messages.text, strict=True)]
+    keys = _key_codes(messages.place), _key_codes(messages.topic)
+    facts = _Facts(places, districts, anchors(titles, bodies), messages.user, keys)
+    rows, cols, weight = _links(vectors, messages.created_at, facts, params)
+    labels = centre_groups(n, rows, cols, weight, rule=facts)
     weak = _loose_members(labels, vectors, params.cohesion)
-    if weak.any():  # cut the loose members off and let them group among themselves
-        keep = weak[rows] == weak[cols]
-        labels = _components(n, rows[keep], cols[keep])
+    if weak.any():  # a loose member stands alone: joining it elsewhere could start a chain again
+        labels = np.where(weak, labels.max() + 1 + np.arange(n), labels)
+        labels = np.unique(labels, return_inverse=True)[1].astype(np.int64)
     return labels
+
+
+class Membership(Protocol):
+    """Who may join a group besides its centre's links (:class:`_Facts` on messages)."""
+
+    def at_centre(self, centre: int, other: int) -> bool:
+        """``other`` is at the centre's place (names it, or its rare subject)."""
+
+    def where(self, i: int) -> Hashable:
+        """All a message says about where it is (equal for messages that cannot disagree on it)."""
+
+    def compatible(self, i: int, j: int) -> bool:
+        """Two messages do not name different places, districts or keys."""
+
+
+def centre_groups(n: int, rows: I64, cols: I64, weight: npt.NDArray[np.float64], *, rule: Membership) -> I64:
+    """Groups built around centres, so that no chain of pairwise links can carry a group away from its centre.
+
+    Repeatedly, the free message with the most links to other free messages (ties: the larger sum of their
+    similarities, then the earlier message) becomes a centre and takes the free messages linked to it, the most
+    alike first (a star). A free message linked only to a member joins too if ``rule.at_centre(centre, message)``
+    — it names the centre's own place or rare subject — and so on from it. And no message joins a group one of
+    whose members names another place, district or key (``rule.compatible``), so even a centre that names no place
+    cannot gather messages from several. Every member is linked to the centre or at its place: a long run of
+    pairwise-alike messages (templated texts, one phrase shared down a chain) ends up as several groups, not one.
+    """
+    stars = _Stars(n, rows, cols, weight)
+    heap = [(-int(stars.degree[i]), -float(stars.strength[i]), i) for i in range(n)]
+    heapq.heapify(heap)
+    while heap:
+        d, w, centre = heapq.heappop(heap)
+        if stars.labels[centre] >= 0:
+            continue
+        if -d != stars.degree[centre]:  # stale: some of its neighbours were taken since
+            heapq.heappush(heap, (-int(stars.degree[centre]), w, centre))
+            continue
+        stars.grow(centre, rule)
+    return stars.labels
+
+
+class _Stars:
+    """The link graph and the groups taken from it so far (label −1: free), with each message's free links."""
+
+    def __init__(self, n: int, rows: I64, cols: I64, weight: npt.NDArray[np.float64]) -> None:
+        both = (np.concatenate((rows, cols)), np.concatenate((cols, rows)))
+        self.graph = sparse.coo_matrix((np.concatenate((weight, weight)), both), shape=(n, n)).tocsr()
+        self.degree = np.diff(self.graph.indptr).astype(np.int64)
+        self.strength = np.asarray(self.graph.sum(axis=1)).ravel()
+        self.labels = np.full(n, -1, dtype=np.int64)
+        self.groups = 0
+
+    def free_neighbours(self, node: int) -> list[int]:
+        """Free messages linked to ``node``, the most alike first."""
+        lo, hi = self.graph.indptr[node], self.graph.indptr[node + 1]
+        found, alike = self.graph.indices[lo:hi], self.graph.data[lo:hi]
+        free = self.labels[found] < 0
+        order = np.argsort(-alike[free], kind="stable")
+        return [int(x) for x in found[free][order]]
+
+    def grow(self, centre: int, rule: Membership) -> None:
+        """The star of ``centre``, then the messages at its place reached from the members, as one new group."""
+        kinds: dict[Hashable, int] = {}  # one member for each different account of where it is
+
+        def fits(node: int) -> bool:
+            where = rule.where(node)
+            if where not in kinds and not all(rule.compatible(node, m) for m in kinds.values()):
+                return False
+            kinds.setdefault(where, node)
+            return True
+
+        frontier = [m for m in (centre, *self.free_neighbours(centre)) if fits(m)]
+        while frontier:
+            for member in frontier:
+                self.labels[member] = self.groups
+            for member in frontier:
+                self.degree[self.free_neighbours(member)] -= 1
+            reached = (w for m in frontier for w in self.free_neighbours(m) if rule.at_centre(centre, w))
+            frontier = [w for w in dict.fromkeys(reached) if fits(w)]
+        self.groups += 1
+
+
+def _key_codes(keys: tuple[str, ...]) -> I64:
+    """An integer per known key (equal keys, equal codes), −1 where unknown."""
+    codes = np.full(len(keys), -1, dtype=np.int64)
+    seen: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key:
+            codes[i] = seen.setdefault(key, len(seen))
+    return codes
 
 
 def gram_matrix(rows: sparse.csr_matrix) -> npt.NDArray[np.float64]:
@@ -129,17 +239,12 @@ def gram_matrix(rows: sparse.csr_matrix) -> npt.NDArray[np.float64]:
     return np.asarray((narrow @ narrow.T).toarray(), dtype=np.float64)
 
 
-def _components(n: int, rows: I64, cols: I64) -> I64:
-    graph = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels, dtype=np.int64)
-
-
 def _loose_members(labels: I64, vectors: sparse.csr_matrix, cohesion: float) -> npt.NDArray[np.bool_]:
     """Members of groups of 3 or more whose cosine to their group's centroid is below ``cohesion``.
 
-    Linking is transitive, so one borderline pair can chain two problems into one group; a member that is not
-    like its group as a whole is the sign. cos(v, Σv) = (row sum of the group's Gram matrix) / √(sum of it).
+    A member linked to the centre by one borderline pair, or joined for naming its place, may still say something
+    else; a member that is not like its group as a whole is the sign. cos(v, Σv) = (row sum of the group's Gram
+    matrix) / √(sum of it).
     """
     weak = np.zeros(labels.size, dtype=bool)
     order = np.argsort(labels, kind="stable")
@@ -158,14 +263,16 @@ def _links(
     created: npt.NDArray[np.datetime64],
     facts: _Facts,
     params: BoardParams,
-) -> tuple[I64, I64]:
-    """Linked pairs (i < j), computed block by block over messages sorted by time so memory stays bounded."""
+) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    """Linked pairs (i < j) and their similarity, block by block over messages sorted by time (bounded memory)."""
     order = np.argsort(created, kind="stable")
     seconds = created[order].astype(np.int64)
     window = int(params.window_days * 86400)
     ordered = vectors[order]
+    place, topic = facts.keys[0][order], facts.keys[1][order]
     rows: list[I64] = []
     cols: list[I64] = []
+    sims: list[npt.NDArray[np.float64]] = []
     for lo in range(0, order.size, _CHUNK):
         hi = min(lo + _CHUNK, order.size)
         end = int(np.searchsorted(seconds, seconds[hi - 1] + window, side="right"))
@@ -173,6 +280,7 @@ def _links(
         i, j, s = block.row + lo, block.col + lo, block.data
         floor = min(params.place_threshold, params.subject_threshold)
         keep = (j > i) & (s >= floor) & (seconds[j] - seconds[i] <= window)
+        keep &= _agree(place[i], place[j]) & _agree(topic[i], topic[j])
         i, j, s = i[keep], j[keep], s[keep]
         ok = np.array(
             [
@@ -183,26 +291,57 @@ def _links(
         )
         rows.append(order[i[ok]])
         cols.append(order[j[ok]])
-    return np.concatenate(rows), np.concatenate(cols)
+        sims.append(s[ok].astype(np.float64))
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(sims)
+
+
+def _agree(a: I64, b: I64) -> npt.NDArray[np.bool_]:
+    """Known keys must be equal; an unknown key (−1) agrees with anything."""
+    agree: npt.NDArray[np.bool_] = (a == b) | (a < 0) | (b < 0)
+    return agree
 
 
 @dataclass(frozen=True)
 class _Facts:
-    """What besides text decides a link: the places each message names, its rare title runs, its citizen."""
+    """What besides text decides a link: the places and districts each message names, its rare title runs, its
+    citizen, its known place and topic keys (codes, −1 unknown)."""
 
     places: list[tuple[str, ...]]
+    districts: list[frozenset[str]]
     subjects: list[frozenset[int]]
     users: tuple[str, ...]
+    keys: tuple[I64, I64]
 
     def linked(self, x: int, y: int, similarity: float, params: BoardParams) -> bool:
-        """Alike about the same place: linked (one citizen writing again about a place is still one problem).
-        Different places, or one citizen's two messages naming no common place (a prolific writer reuses a title
-        pattern for different proposals): only if nearly equal. Alike about one rare subject, or alike: linked."""
-        a, b = self.places[x], self.places[y]
-        if a and b:
-            return similarity >= (params.place_threshold if same_place(a, b) else params.strong_threshold)
+        """Messages naming different places, or different districts, are never linked: one issue is at one place.
+        Alike about the same place: linked (one citizen writing again about a place is still one problem). One
+        citizen's two messages naming no common place (a prolific writer reuses a title pattern for different
+        proposals): only if nearly equal. Alike about one rare subject, or alike: linked."""
+        if not self.compatible(x, y):
+            return False
+        if self.places[x] and self.places[y]:
+            return similarity >= params.place_threshold
         if self.users[x] and self.users[x] == self.users[y]:
             return similarity >= params.strong_threshold
         if not self.subjects[x].isdisjoint(self.subjects[y]):
             return similarity >= params.subject_threshold
         return similarity >= params.text_threshold
+
+    def where(self, i: int) -> Hashable:
+        return (int(self.keys[0][i]), int(self.keys[1][i]), self.districts[i], self.places[i])
+
+    def compatible(self, i: int, j: int) -> bool:
+        if any(k[i] >= 0 and k[j] >= 0 and k[i] != k[j] for k in self.keys):
+            return False
+        if self.districts[i] and self.districts[j] and self.districts[i].isdisjoint(self.districts[j]):
+            return False
+        return not (self.places[i] and self.places[j]) or same_place(self.places[i], self.places[j])
+
+    def at_centre(self, centre: int, other: int) -> bool:
+        """Whether ``other`` names the specific place or the rare subject ``centre`` names (and no other place,
+        district or key)."""
+        if not self.compatible(centre, other):
+            return False
+        if self.places[centre] and self.places[other]:
+            return True
+        return not self.subjects[centre].isdisjoint(self.subjects[other])

@@ -1,8 +1,8 @@
 """Hot issues (热点问题): messages about one problem at one place, grouped and ranked by a heat index (热度指数).
 
 Grouping (:mod:`citybrain.analytics.hot_grouping`): messages within ``window_days`` of each other that say
-something alike about the same place or subject, or nearly the same thing, are linked; an issue is a connected
-group of links ("油烟扰民" at two communities is two problems).
+something alike about the same place or subject, or nearly the same thing, are linked; an issue is a centre and
+the messages linked to it or naming its place ("油烟扰民" at two communities is two problems), never a chain.
 
 Heat (see docs/hot_issues.md for why each part):
 
@@ -228,7 +228,7 @@ def _group_place(group: Messages) -> str:
     coarse: Counter[str] = Counter()
     for title, place in zip(group.title, group.place, strict=True):
         names, admin = place_mentions(title)  # a title names the place on purpose; the text often only by the way
-        specific.update(set(names) | ({place} if place else set()))
+        specific.update(set(names) or ({place} if place else set()))  # a key (grid cell) only if no name
         coarse.update(admin)
     district = coarse.most_common(1)[0][0] if coarse else ""
     shared = {name: n for name, n in specific.items() if n >= 2 or len(group) < 3}  # one title's word: no place

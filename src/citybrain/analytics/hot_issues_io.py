@@ -121,12 +121,13 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
         "coalesce(dislikes, 0)" if "dislikes" in present else zero,
         column("address", empty),
         column("grid", empty),
+        column("category", empty),
     ]
     query = f"SELECT id, created_at, {', '.join(parts)} FROM cases WHERE created_at IS NOT NULL ORDER BY id"
     rows = con.execute(query).fetchall()
     if not rows:  # a quiet day on the database: an empty board, not an error
         return Messages.of(id=[], created_at=[], user=[], title=[], text=[], likes=[], dislikes=[])
-    ids, created, titles, texts, likes, dislikes, addresses, grids = (list(c) for c in zip(*rows, strict=True))
+    ids, created, titles, texts, likes, dislikes, addresses, grids, topics = (list(c) for c in zip(*rows, strict=True))
     return Messages.of(
         id=[str(v) for v in ids],
         created_at=created,
@@ -135,7 +136,8 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
         text=[f"{a} {t}".strip() if a and a not in t else t for a, t in zip(addresses, texts, strict=True)],
         likes=[int(v) for v in likes],
         dislikes=[int(v) for v in dislikes],
-        place=grids,
+        place=grids,  # a grid cell and a category are known keys: messages differing in either are two issues
+        topic=topics,
     )
 
 

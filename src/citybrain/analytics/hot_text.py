@@ -127,10 +127,16 @@ def place_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     found = extract_places(text)
     specific = [m.text for m in found if m.level in _SPECIFIC_LEVELS]
     coarse = tuple(dict.fromkeys(m.text for m in found if m.level in _COARSE_LEVELS))
-    ruled = rule_mentions(text)[0]
+    # the rules can cut a district's last character onto the next name (新城区新民路 → 区新民路): give it back
+    ruled = tuple(dict.fromkeys(n[1:] if n[0] in "区县市" and len(n) > 3 else n for n in rule_mentions(text)[0]))
     # where our rules read a longer name around the extractor's (月亮岛路 around 亮岛路), keep the longer one
     specific = [next((r for r in ruled if name in r and len(r) > len(name)), name) for name in specific]
-    return tuple(dict.fromkeys(specific)) or ruled, coarse
+    named = tuple(n for n in dict.fromkeys(specific) if not _VERB_ROAD.search(n))
+    return named or tuple(n for n in ruled if not _VERB_ROAD.search(n)), coarse
+
+
+#: …路 that is a verb, not a road: 带泥上路 (onto the road), 老板跑路 (the boss ran off), 绕路, 让路 …
+_VERB_ROAD = re.compile(r"(?:上|跑|走|让|带|绕|赶|问|找|出|半)路$")
 
 
 def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -148,10 +154,32 @@ def rule_mentions(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(dict.fromkeys(specific)), tuple(dict.fromkeys(coarse))
 
 
+#: A building, unit or house number on its own (23栋, 5号楼, Building 17) names no place: every estate has one.
+_NUMBER_ONLY = re.compile(r"^(?:[\dA-Za-z]+(?:栋|幢|号楼|号|单元|楼)|Building \w+)$")
+
+
 def message_places(title: str, text: str) -> tuple[str, ...]:
-    """Specific places of a message: those its title names, else those early in its text."""
-    names = place_mentions(title)[0]
-    return names or place_mentions(text[:PLACE_CHARS])[0]
+    """Specific places of a message: those its title names, else those early in its text (building numbers on
+    their own left out)."""
+    names = tuple(n for n in place_mentions(title)[0] if not _NUMBER_ONLY.match(n))
+    return names or tuple(n for n in place_mentions(text[:PLACE_CHARS])[0] if not _NUMBER_ONLY.match(n))
+
+
+_DISTRICT_LEVELS = frozenset({"district", "county"})
+_DISTRICT = re.compile(r"[A-Z]\d*[区县]")
+#: Areas named …区 that are not districts (学区 school catchment, 小区 estate …): 所属学区 is no district.
+_NOT_DISTRICT = re.compile(r"(?:学|校|小|社|园|景|厂|矿|片|辖|营业|服务)区$")
+_EN_DISTRICT = re.compile(r"\b(?:[A-Z][\w'-]*\s+){1,2}(?i:district|zone|county|borough)\b")
+
+
+def message_districts(title: str, text: str) -> frozenset[str]:
+    """The districts and counties (A2区, 高新区, K9县, Hi-Tech Zone, BRONX) a message's title and the start of its
+    text name."""
+    both = f"{title} {text[:PLACE_CHARS]}"
+    named = {m.text for m in extract_places(both) if m.level in _DISTRICT_LEVELS}
+    english = (" ".join(m.group().split()) for m in _EN_DISTRICT.finditer(both))
+    found = named | set(_DISTRICT.findall(both)) | set(english)
+    return frozenset(name for name in found if not _NOT_DISTRICT.search(name))
 
 
 def anchors(titles: Sequence[str], bodies: Sequence[str], *, max_df: int = 15) -> list[frozenset[int]]:
@@ -191,6 +219,20 @@ def _four_grams(texts: Sequence[str]) -> tuple[npt.NDArray[np.int64], npt.NDArra
     return doc[:size][valid], gram[valid]
 
 
+_GENERIC_END = re.compile(r"(?:小区|社区)$")
+_CJK_END = re.compile(r"[\u4e00-\u9fa5]{4}$")
+
+
+def _same_end(x: str, y: str) -> bool:
+    """Two Chinese names ending in the same four characters (English names end in Avenue, Street …: not alike)."""
+    end = _CJK_END.search(x)
+    return end is not None and y.endswith(end.group())
+
+
 def same_place(a: Sequence[str], b: Sequence[str]) -> bool:
-    """Whether two messages name one specific place (equal, or one name inside the other: 万科魅力之城 / 魅力之城)."""
-    return any(x == y or (len(x) >= 3 and x in y) or (len(y) >= 3 and y in x) for x in a for y in b)
+    """Whether two messages name one specific place: equal, one name inside the other (万科魅力之城 / 魅力之城), or
+    ending in the same four characters (商品房伊景园滨河苑 / 工权益取消伊景园滨河苑: the extractor keeps words before a
+    name, never after it), once a generic 小区/社区 is taken off the end (丽发新城社区 / 暮云街道丽发新城小区)."""
+    a = [_GENERIC_END.sub("", x) or x for x in a]
+    b = [_GENERIC_END.sub("", y) or y for y in b]
+    return any(x == y or (len(x) >= 3 and x in y) or (len(y) >= 3 and y in x) or _same_end(x, y) for x in a for y in b)
