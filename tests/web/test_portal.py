@@ -160,8 +160,10 @@ class TestSubmit:
         assert response.status_code == 400
         code, message = error(response)
         assert code == "invalid_attribute"
-        assert "填写内容有误" in message
-        assert "indoor_temperature" in message
+        # the question as the form asks it, in both languages — not Open311's attribute[indoor_temperature]
+        assert message == "请回答“室内温度（°C）” / Please answer “Indoor temperature (°C)”."
+        number = submit(portal, **{**GOOD, "service_code": "heating.no_heat", "attribute[indoor_temperature]": "冷"})
+        assert error(number) == ("invalid_attribute", "“室内温度（°C）”请填写数字 / “Indoor temperature (°C)” takes a number.")
         answered = submit(portal, **{**GOOD, "service_code": "heating.no_heat", "attribute[indoor_temperature]": "14"})
         assert answered.status_code == 201
         assert case_count(db) == 1
