@@ -165,7 +165,7 @@ def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
         try:
             intake = check(directory, key)
         except CityBrainError as exc:
-            raise _bilingual(exc, directory.attributes.get(data.service_code, ())) from None
+            raise _bilingual(exc, directory.attributes.get(data.service_code or "", ())) from None
         case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
         return replace(intake, case=case, actor="portal:" + intake.actor.removeprefix("open311:"))
 
