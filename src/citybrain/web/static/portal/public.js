@@ -31,7 +31,7 @@ function card(item) {
       el("span", { class: "small", text: item.created }),
     ),
     el("strong", { class: "title", text: item.title || "" }),
-    item.text ? el("p", { class: "text", text: item.text }) : null,
+    item.text && item.text !== item.title ? el("p", { class: "text", text: item.text }) : null,
     el(
       "p",
       { class: "small" },
