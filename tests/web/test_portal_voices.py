@@ -15,7 +15,7 @@ from citybrain.analytics.hot_issues import build_board
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
-from citybrain.insight.hot_issues import load_messages
+from citybrain.insight.hot_issues import board_record, load_messages
 from citybrain.models import Case
 from citybrain.web.app import create_app
 from tests.conftest import make_key
@@ -186,3 +186,7 @@ class TestHotIssues:
         assert joined["count"] == 2
         assert float(joined["heat"]) > float(liked["heat"])  # type: ignore[arg-type]
         assert {m.id for m in joined["ids"]} == {case_id, f"{case_id}#{held['id']}"}  # type: ignore[attr-defined]
+        messages, _ = load_messages(None, database=db, timezone=settings.timezone)
+        stored = board_record(build_board(messages), source="database")
+        issue_of_case = next(i for i in stored.items if int(case_id) in (i.case_ids or []))
+        assert issue_of_case.case_ids == [int(case_id)]  # the comment's issue member is its case, listed once

@@ -66,9 +66,16 @@ def mask_address(address: str | None) -> str | None:
 
 
 def phone_digits(phone: str) -> str:
-    """A phone number as its bare digits, without China's +86: how two spellings of one number are compared."""
+    """A phone number as its bare digits in the national form: how two spellings of one number are compared.
+
+    China's +86 is dropped, and a landline written internationally gets back its trunk 0
+    (``+86 731 8888 1111`` → ``073188881111``, as ``0731-88881111``).
+    """
     digits = re.sub(r"\D", "", phone)
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+    if digits.startswith("86") and len(digits) in (12, 13):
+        rest = digits[2:]
+        return rest if rest.startswith(("0", "1")) else "0" + rest
+    return digits
 
 
 def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
