@@ -44,10 +44,12 @@ def public_case_exists(session: Session, case_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-def add_comment(session: Session, comment: CaseComment) -> CaseComment:
-    session.add(comment)
+def add_comment(session: Session, *, case_id: int, at: datetime, author: str, text: str) -> CaseComment:
+    """A new comment, held for moderation (flushed, so it has its id)."""
+    row = CaseComment(case_id=case_id, at=at, author=author, text=text, status=HELD)
+    session.add(row)
     session.flush()
-    return comment
+    return row
 
 
 def comment(session: Session, comment_id: int) -> CaseComment | None:

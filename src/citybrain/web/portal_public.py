@@ -13,17 +13,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from citybrain.cases import public_repository as repository
 from citybrain.cases import repository as cases_repository
 from citybrain.cases import voices_repository as voices
 from citybrain.cases.lifecycle import STATUS_NAMES, Status, status_name
+from citybrain.cases.public_repository import HIDDEN_STATES, PublicFilter
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.privacy import coarsen_point, mask_named, mask_text, phone_digits
 from citybrain.core.settings import Settings
 from citybrain.directory import repository as directory_repository
-from citybrain.web import portal_repository as repository
 from citybrain.web.labels import TIMELINE_NAMES
-from citybrain.web.portal_repository import HIDDEN_STATES, PublicFilter
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

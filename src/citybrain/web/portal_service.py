@@ -38,7 +38,6 @@ from citybrain.intake.open311 import catalogue, repository
 from citybrain.intake.open311 import service as open311
 from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
 from citybrain.intake.writer import Accepted, Intake, Prepare
-from citybrain.models import ApiKey
 from citybrain.web import portal_public
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
@@ -160,8 +159,8 @@ def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
     """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
     check = open311.prepare(data, api_key, settings, "zh")
 
-    def portal_check(directory: DirectorySnapshot, key: ApiKey | None) -> Intake:
-        """The same check (with the writer's directory snapshot and key row), in the portal's words."""
+    def portal_check(directory: DirectorySnapshot, key: Any) -> Intake:
+        """The same check (with the writer's directory snapshot and API-key row), in the portal's words."""
         try:
             intake = check(directory, key)
         except CityBrainError as exc:

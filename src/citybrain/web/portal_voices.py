@@ -24,7 +24,6 @@ from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
-from citybrain.models import CaseComment
 from citybrain.web.portal_public import public_text
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
@@ -90,9 +89,7 @@ def comment(*, session: Session, case_id: int, address: str, text: str) -> dict[
         )
     if not voices.public_case_exists(session, case_id):
         raise _not_found(case_id)
-    row = voices.add_comment(
-        session, CaseComment(case_id=case_id, at=clock.utcnow(), author=voter(address), text=text, status=voices.HELD)
-    )
+    row = voices.add_comment(session, case_id=case_id, at=clock.utcnow(), author=voter(address), text=text)
     return {
         "id": str(row.id),
         "status": voices.HELD,

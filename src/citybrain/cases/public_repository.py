@@ -1,4 +1,4 @@
-"""SQL for the portal's public list and map: cases joined to their category and district, no contact table.
+"""SQL for the portal's public list and map (公开诉求): cases joined to their category and district, no contacts.
 
 Like Open311 GET (``intake/open311/repository.py``) the columns exclude ``case_contacts``, so no personal data can
 be read here by accident; the texts and points are masked by the caller.
