@@ -85,6 +85,17 @@ class TestList:
         assert " / " in message
         assert any("\u4e00" <= ch <= "\u9fff" for ch in message.split(" / ")[0])
 
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [("GET", "/portal/public/requests?page=first"), ("POST", "/portal/requests/abc/metoo")],
+    )
+    def test_a_malformed_parameter_is_explained_in_both_languages(
+        self, portal: TestClient, method: str, path: str
+    ) -> None:
+        response = portal.request(method, path)
+        assert response.status_code == 422
+        assert error(response)[1].startswith("请求内容有误，请检查后重试 / The request is not valid: ")
+
 
 class TestMap:
     def test_the_map_has_district_outlines_and_only_public_points(self, portal: TestClient, city: Database) -> None:

@@ -110,7 +110,7 @@ def queue(*, session: Session, settings: Settings, status: str, limit: int, offs
     """Comments in one state for the moderator: the text as written (phones masked — a moderator needs to judge
     the words, not to call the writer) and, beside it, exactly what the public would see."""
     if status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)} / 状态只能是 held、approved、rejected")
+        raise InvalidInput(f"状态只能是 held、approved、rejected / status must be one of {', '.join(STATUSES)}")
     rows, total = voices.comments_by_status(session, status, limit=limit, offset=offset)
     tz = clock.city_zone(settings.timezone)
     items = [
@@ -132,9 +132,11 @@ def moderate(*, session: Session, comment_id: int, decision: str, moderator: str
     """Approve or reject a held comment (409 if it was already decided)."""
     row = voices.comment(session, comment_id)
     if row is None:
-        raise NotFound(f"comment {comment_id} not found / 没有这条留言")
+        raise NotFound(f"没有编号为 {comment_id} 的留言 / Comment {comment_id} not found.", code="comment_not_found")
     if row.status != voices.HELD:
-        raise Conflict(f"comment {comment_id} is already {row.status} / 这条留言已审核", code="already_moderated")
+        raise Conflict(
+            f"这条留言已审核（{row.status}） / Comment {comment_id} is already {row.status}.", code="already_moderated"
+        )
     row.status = DECISIONS[decision]
     row.moderated_at = clock.utcnow()
     row.moderator = moderator
