@@ -109,6 +109,21 @@ def test_missing_description_shows_the_error_and_files_nothing(page: Any, portal
     assert case_count(db) == 0
 
 
+def test_a_missing_answer_is_named_by_its_question_in_both_languages(
+    page: Any, portal_url: str, db: Database
+) -> None:
+    page.goto(portal_url + "/portal")
+    page.select_option("#service_code", "heating.no_heat")
+    page.wait_for_selector("#attribute-indoor_temperature")
+    page.fill("#description", "家里暖气不热")
+    page.fill("#address_string", "岳麓区桃子湖路")
+    page.click("#submit-button")
+    error = page.wait_for_selector("#submit-error:not([hidden])").inner_text()
+    assert error == "请回答“室内温度（°C）” / Please answer “Indoor temperature (°C)”."
+    assert "attribute[" not in error
+    assert case_count(db) == 0
+
+
 def test_follow_view_never_shows_the_citizens_name_or_phone(page: Any, portal_url: str, db: Database) -> None:
     form = {
         "service_code": "noise.construction.night",
