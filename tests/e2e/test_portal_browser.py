@@ -109,9 +109,7 @@ def test_missing_description_shows_the_error_and_files_nothing(page: Any, portal
     assert case_count(db) == 0
 
 
-def test_a_missing_answer_is_named_by_its_question_in_both_languages(
-    page: Any, portal_url: str, db: Database
-) -> None:
+def test_a_missing_answer_is_named_by_its_question_in_both_languages(page: Any, portal_url: str, db: Database) -> None:
     page.goto(portal_url + "/portal")
     page.select_option("#service_code", "heating.no_heat")
     page.wait_for_selector("#attribute-indoor_temperature")
