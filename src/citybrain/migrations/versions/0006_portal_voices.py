@@ -1,4 +1,8 @@
-"""Portal voices: 我也遇到 (me too) and moderated comments on public requests
+"""Portal voices: 我也遇到 (me too) and moderated comments on public requests; district indexes for the public list
+
+The single-column ``ix_cases_district_code`` gives way to (district, status, created_at) — counting a district's
+cases by status from the index — and (district, created_at) — a district's newest cases without sorting them all;
+both start with the district, so every query by district alone still has its index.
 
 Revision ID: 0006
 Revises: 0005
@@ -21,6 +25,10 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_district_code"))
+        batch_op.create_index("ix_cases_district_status_created", ["district_code", "status", "created_at"])
+        batch_op.create_index("ix_cases_district_created", ["district_code", "created_at"])
     op.create_table(
         "case_me_toos",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
@@ -59,3 +67,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_case_comments_case_id"))
     op.drop_table("case_comments")
     op.drop_table("case_me_toos")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_district_created")
+        batch_op.drop_index("ix_cases_district_status_created")
+        batch_op.create_index(batch_op.f("ix_cases_district_code"), ["district_code"], unique=False)
