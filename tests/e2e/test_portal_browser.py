@@ -261,7 +261,7 @@ def test_timeline_me_too_and_a_moderated_comment(page: Any, portal_url: str, db:
 
     page.click("a[data-tab=public]")
     page.wait_for_selector("#public-list li")
-    assert page.locator("#public-map circle").count() > 50
+    page.wait_for_function("document.querySelectorAll('#public-map circle').length > 50")  # the map loads apart
     assert page.locator("#public-map polygon").count() >= 2
     first = page.inner_text("#public-list li:first-child")
     assert f"No. {case_id}" in first

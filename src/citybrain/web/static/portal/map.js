@@ -89,6 +89,6 @@ export function drawMap(node, data) {
     link.append(dot);
     dots.append(link);
   }
-  node.append(outlines, names, dots);
+  node.append(outlines, dots, names); // names last: readable over the dots
   return data.points.length;
 }
