@@ -153,11 +153,15 @@ class TestCityPhones:
     REPLY = "已处理。如有问题请致电本局 13900001111，或 0731-88881111；来电市民 13912345678 已回访。"
 
     def _replied(self, portal: TestClient, db: Database) -> str:
+        """The reply as the portal's follow view shows it — checked equal to what Open311 GET shows."""
         case_id = submit(portal, **GOOD).json()["service_request_id"]
         staff = {"X-API-Key": make_key(db, "operator")}
         _act(portal, staff, case_id, "accept")
         _act(portal, staff, case_id, "resolve", reply=self.REPLY)
-        return str(portal.get(f"/portal/requests/{case_id}").json()["reply"])
+        reply = str(portal.get(f"/portal/requests/{case_id}").json()["reply"])
+        for path in (f"/open311/v2/requests/{case_id}.json", f"/open311/v2/requests.json?service_request_id={case_id}"):
+            assert portal.get(path).json()[0]["status_notes"] == reply  # an app shows the citizen the same
+        return reply
 
     def test_the_departments_number_stays_readable(self, portal: TestClient, db: Database) -> None:
         with db.transaction() as session:

@@ -20,9 +20,10 @@ from citybrain.cases.lifecycle import STATUS_NAMES, Status, status_name
 from citybrain.cases.public_repository import HIDDEN_STATES, PublicFilter
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
-from citybrain.core.privacy import coarsen_point, mask_named, mask_text, phone_digits
+from citybrain.core.privacy import coarsen_point, mask_named, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory import repository as directory_repository
+from citybrain.directory import service as directory_service
 from citybrain.web.labels import TIMELINE_NAMES
 
 PAGE_SIZE = 20
@@ -140,10 +141,8 @@ def filter_options(session: Session) -> dict[str, list[tuple[str, str]]]:
 
 
 def city_phones(session: Session) -> frozenset[str]:
-    """The directory's department contact numbers (as digits): the city's, so they stay readable in its replies."""
-    return frozenset(
-        digits for d in directory_repository.departments(session) if len(digits := phone_digits(d.phone or "")) >= 5
-    )
+    """The directory's department contact numbers: the city's, so they stay readable in its replies."""
+    return directory_service.city_phone_numbers(session)
 
 
 def timeline(session: Session, case_id: int, tz: tzinfo) -> list[dict[str, Any]]:
