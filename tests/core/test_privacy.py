@@ -12,8 +12,10 @@ from citybrain.core.privacy import (
     mask_email,
     mask_id_number,
     mask_name,
+    mask_named,
     mask_phone,
     mask_text,
+    phone_digits,
 )
 
 
@@ -125,3 +127,27 @@ class TestCoarsenPoint:
     def test_bad_input_is_refused(self, lat: float, lon: float, metres: float) -> None:
         with pytest.raises(InvalidInput):
             coarsen_point(lat, lon, metres)
+
+
+def test_the_citys_own_numbers_stay_readable_and_only_those() -> None:
+    keep = {phone_digits("139-0000-1111"), phone_digits("+86 731 8888 1111")}
+    text = "请致电 13900001111 或 0731-88881111；市民 13912345678，0731-88882222"
+    assert phone_digits("+86 139 0000 1111") == "13900001111"
+    assert phone_digits("+86 731 8888 1111") == phone_digits("0731-88881111")
+    assert mask_text(text, keep) == "请致电 13900001111 或 0731-88881111；市民 139****5678，0731-****2222"
+    assert mask_text("13900001111", keep) == "13900001111"
+    assert mask_text("13900001111") == "139****1111"  # without keep nothing is spared
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我叫张三丰，住3栋", "我叫张**，住3栋"),
+        ("姓名：李四 电话见上", "姓名：李* 电话见上"),
+        ("联系人王小明反映噪音", "联系人王**反映噪音"),
+        ("我的名字是赵六", "我的名字是赵*"),
+        ("张先生说工地很吵", "张先生说工地很吵"),  # no introducing word: not recognised
+    ],
+)
+def test_an_introduced_name_is_masked(text: str, masked: str) -> None:
+    assert mask_named(text) == masked

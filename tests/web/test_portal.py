@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, cast
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from citybrain.auth import service as auth_service
@@ -20,7 +18,7 @@ from citybrain.core.settings import Settings
 from citybrain.models import ApiKey, Case, CaseContact, Category
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
-from tests.conftest import make_key
+from tests.web.conftest import portal_settings
 from tests.web.scripts import served_modules
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -32,22 +30,6 @@ GOOD = {
     "name": "张三丰",
     "phone": "13912345678",
 }
-
-
-def portal_settings(settings: Settings, key: str) -> Settings:
-    return settings.model_copy(update={"portal_api_key": SecretStr(key)})
-
-
-@pytest.fixture
-def portal_key(db: Database) -> str:
-    return make_key(db, "app")
-
-
-@pytest.fixture
-def portal(db: Database, settings: Settings, portal_key: str) -> Iterator[TestClient]:
-    """The app with a portal identity (CITYBRAIN_PORTAL_API_KEY) configured."""
-    with TestClient(create_app(portal_settings(settings, portal_key), database=db)) as client:
-        yield client
 
 
 def submit(client: TestClient, **fields: Any) -> httpx.Response:
@@ -160,8 +142,13 @@ class TestSubmit:
         assert response.status_code == 400
         code, message = error(response)
         assert code == "invalid_attribute"
-        assert "填写内容有误" in message
-        assert "indoor_temperature" in message
+        # the question as the form asks it, in both languages — not Open311's attribute[indoor_temperature]
+        assert message == "请回答“室内温度（°C）” / Please answer “Indoor temperature (°C)”."
+        number = submit(portal, **{**GOOD, "service_code": "heating.no_heat", "attribute[indoor_temperature]": "冷"})
+        assert error(number) == (
+            "invalid_attribute",
+            "“室内温度（°C）”请填写数字 / “Indoor temperature (°C)” takes a number.",
+        )
         answered = submit(portal, **{**GOOD, "service_code": "heating.no_heat", "attribute[indoor_temperature]": "14"})
         assert answered.status_code == 201
         assert case_count(db) == 1

@@ -13,7 +13,8 @@ from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from citybrain.web.portal_service import too_many_submissions
 from tests.conftest import make_key
-from tests.web.test_portal import GOOD, case_count, error, portal_settings, submit
+from tests.web.conftest import portal_settings
+from tests.web.test_portal import GOOD, case_count, error, submit
 
 LIMIT = 3
 CITIZEN = ("203.0.113.7", 50000)

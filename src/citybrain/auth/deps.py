@@ -80,3 +80,5 @@ AlertHandler = Annotated[Principal, Depends(requires(Permission.HANDLE_ALERTS))]
 DepartmentRanker = Annotated[Principal, Depends(requires(Permission.RANK_DEPARTMENTS))]
 #: SensorThings writers: a station or gateway (``sensor``, on its own Things only) or an admin.
 SensorWriter = Annotated[Principal, Depends(requires(Permission.WRITE_SENSORS))]
+#: Who approves or rejects citizens' comments on the portal (operators, admins).
+Moderator = Annotated[Principal, Depends(requires(Permission.MODERATE))]

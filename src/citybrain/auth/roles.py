@@ -17,6 +17,7 @@ class Permission(StrEnum):
     HANDLE_ALERTS = "handle_alerts"  # see and handle early-warning alerts (预警): acknowledge, snooze, close
     RANK_DEPARTMENTS = "rank_departments"  # reports that compare every department (排名); never a department's key
     WRITE_SENSORS = "write_sensors"  # SensorThings writes (/sta/v1.1); a sensor key only on the Things it created
+    MODERATE = "moderate"  # approve or reject citizens' comments on the portal before they are public
 
 
 #: What a refused caller is told besides the permission's name.
@@ -26,6 +27,7 @@ REFUSAL_HINTS: dict[Permission, str] = {
         "reports that rank every department are not for a department's key; it reads its own KPIs at /api/v1/kpis"
     ),
     Permission.MANAGE_DIRECTORY: "only administrators change the directory",
+    Permission.MODERATE: "operators and administrators moderate the portal's comments",
     Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
 }
 

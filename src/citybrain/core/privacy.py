@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Collection
 
 from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
@@ -64,15 +65,47 @@ def mask_address(address: str | None) -> str | None:
     return _DIGIT.sub("*", address) if address else address
 
 
-def mask_text(text: str | None) -> str | None:
-    """Mask ID-card numbers, phone numbers and e-mail addresses written inside free text."""
+def phone_digits(phone: str) -> str:
+    """A phone number as its bare digits in the national form: how two spellings of one number are compared.
+
+    China's +86 is dropped, and a landline written internationally gets back its trunk 0
+    (``+86 731 8888 1111`` → ``073188881111``, as ``0731-88881111``).
+    """
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("86") and len(digits) in (12, 13):
+        rest = digits[2:]
+        return rest if rest.startswith(("0", "1")) else "0" + rest
+    return digits
+
+
+def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
+    """Mask ID-card numbers, phone numbers and e-mail addresses written inside free text.
+
+    ``keep`` holds phone numbers (as :func:`phone_digits`) that are the city's, not a citizen's — a department's
+    contact number in its reply — and stay readable.
+    """
     if not text:
         return text
+
+    def phone(masked: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+        return lambda m: m.group(0) if keep and phone_digits(m.group(0)) in keep else masked(m)
+
     text = _ID_CARD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3)[-4:], text)
-    text = _CN_MOBILE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
-    text = _LANDLINE.sub(lambda m: m.group(1) + "-****" + m.group(2)[-4:], text)
-    text = _NANP.sub(lambda m: m.group(1) + "***-" + m.group(3), text)
+    text = _CN_MOBILE.sub(phone(lambda m: m.group(1) + "****" + m.group(3)), text)
+    text = _LANDLINE.sub(phone(lambda m: m.group(1) + "-****" + m.group(2)[-4:]), text)
+    text = _NANP.sub(phone(lambda m: m.group(1) + "***-" + m.group(3)), text)
     return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+
+
+# A name the writer gives as theirs or a contact's: 我叫张三, 姓名：李四, 联系人王五 (2–3 Han characters).
+_SELF_NAMED = re.compile(r"(我叫|我的名字是|名叫|姓名[:：]?\s*|联系人[:：]?\s*)([\u4e00-\u9fff]{2,3})")
+
+
+def mask_named(text: str | None) -> str | None:
+    """Mask a name introduced as one (``我叫张三丰`` → ``我叫张**``); names written without such words stay."""
+    if not text:
+        return text
+    return _SELF_NAMED.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), text)
 
 
 def coarsen_point(lat: float | None, lon: float | None, metres: float) -> tuple[float | None, float | None]:

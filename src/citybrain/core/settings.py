@@ -122,6 +122,15 @@ class Settings(BaseSettings):
             "with Retry-After. Only accepted submissions count. Per server process. 0 = no limit."
         ),
     )
+    portal_voices_per_hour: int = Field(
+        default=30,
+        ge=0,
+        description=(
+            "市民门户每个客户端地址每小时（滑动窗口）最多“我也遇到”和留言这么多次，超出返回 429 / The citizens' "
+            "portal takes at most this many me-toos and comments together per client address in any hour (sliding "
+            "window); more get 429 with Retry-After. Refused ones do not count. Per server process. 0 = no limit."
+        ),
+    )
     classify_model_path: Path | None = Field(
         default=None,
         description=(

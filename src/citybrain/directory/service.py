@@ -9,9 +9,17 @@ from typing import Protocol, TypeVar
 from sqlalchemy.orm import Session
 
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
+from citybrain.core.privacy import phone_digits
 from citybrain.directory import repository
 from citybrain.directory.schemas import CategoryOut, DepartmentIn, RoutingRuleIn, SlaPolicyIn
 from citybrain.models import Category, Department, RoutingRule, SlaPolicy
+
+
+def city_phone_numbers(session: Session) -> frozenset[str]:
+    """The departments' contact numbers (as :func:`~citybrain.core.privacy.phone_digits`): the city's own, so they
+    stay readable where the city's texts (a reply, handling notes) are shown to the public."""
+    numbers = (phone_digits(d.phone or "") for d in repository.departments(session))
+    return frozenset(n for n in numbers if len(n) >= 5)
 
 
 def is_within(code: str, ancestor: str) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from citybrain.analytics import io
 from citybrain.analytics.hot_issues import Board, BoardParams, Messages, board_json, build_board
 from citybrain.analytics.hot_issues_io import read_messages_view, read_messages_xlsx
-from citybrain.cases import repository
+from citybrain.cases import repository, voices_repository
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
@@ -45,6 +45,7 @@ def load_messages(
             con.close()
         if path is None and database is not None:
             messages = replace(messages, user=citizen_keys(database, messages.id))
+            messages = with_comments(messages, database, since)
     if since is not None:
         messages = messages.since(since)
     if path is not None and not len(messages):
@@ -68,6 +69,33 @@ def citizen_keys(database: Database, case_ids: Sequence[str]) -> tuple[str, ...]
         if who:
             keys[case_id] = hashlib.sha256(who.encode()).hexdigest()[:16]
     return tuple(keys.get(int(i), "") if i.isdigit() else "" for i in case_ids)
+
+
+def with_comments(messages: Messages, database: Database, since: datetime | None) -> Messages:
+    """The messages and, as messages of their own, the portal's approved comments (留言) on countable cases.
+
+    A comment is what a citizen wrote about a published request, so it is grouped like any message: its text with
+    its case's title (the subject it answers) and grid, so it normally joins its case's issue and makes it hotter
+    by one more voice — or, when it says something else, it may join another issue or stand alone. Its id is
+    ``<case id>#<comment id>``; its citizen the pseudonym the portal counted it under. Held and rejected
+    comments never count. (A me-too needs nothing here: it is one more like in ``cases.likes``.)
+    """
+    aware = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+    with database.reading() as session:
+        rows = voices_repository.approved_for_board(session, aware)
+    if not rows:
+        return messages
+    at = [clock.as_utc(r.at).replace(tzinfo=None) for r in rows]
+    return Messages.of(
+        id=[*messages.id, *(f"{r.case_id}#{r.id}" for r in rows)],
+        created_at=[*messages.created_at.astype("datetime64[s]").astype(datetime).tolist(), *at],
+        user=[*messages.user, *(f"portal:{r.author}" for r in rows)],
+        title=[*messages.title, *(r.title or "" for r in rows)],
+        text=[*messages.text, *(r.text for r in rows)],
+        likes=[*messages.likes.tolist(), *([0] * len(rows))],
+        dislikes=[*messages.dislikes.tolist(), *([0] * len(rows))],
+        place=[*messages.place, *(r.grid or "" for r in rows)],
+    )
 
 
 def run_hot_issues(
@@ -102,7 +130,7 @@ def board_record(board: Board, *, source: str, zone: tzinfo | None = None) -> Ru
             key=f"{issue['place']}|{issue['description']}",
             score=issue["heat"],
             payload=issue,
-            case_ids=[_case_id(m["id"]) for m in issue["members"]],
+            case_ids=list(dict.fromkeys(_case_id(m["id"]) for m in issue["members"])),
         )
         for issue in document["issues"]
     ]
@@ -111,4 +139,6 @@ def board_record(board: Board, *, source: str, zone: tzinfo | None = None) -> Ru
 
 
 def _case_id(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
+    """A member's case: its id, or for a portal comment (``<case id>#<comment id>``) the case it was written on."""
+    case = value.split("#", 1)[0]
+    return int(case) if case.isdigit() else value

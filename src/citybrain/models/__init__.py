@@ -28,6 +28,7 @@ from citybrain.models.sensing import (
     ThingLocation,
 )
 from citybrain.models.triage import CaseSuggestion
+from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
     "Alert",
@@ -38,8 +39,10 @@ __all__ = [
     "Base",
     "Callback",
     "Case",
+    "CaseComment",
     "CaseContact",
     "CaseEvent",
+    "CaseMeToo",
     "CaseSuggestion",
     "Category",
     "Datastream",

@@ -36,6 +36,9 @@ class Case(Base):
         UniqueConstraint("source", "source_key", name="uq_cases_source_key"),
         Index("ix_cases_created_at", "created_at"),
         Index("ix_cases_status_due", "status", "due_at"),
+        # a district's cases, newest first, and counted by status (the portal's public list and map)
+        Index("ix_cases_district_status_created", "district_code", "status", "created_at"),
+        Index("ix_cases_district_created", "district_code", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -51,7 +54,7 @@ class Case(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(500))
     zipcode: Mapped[str | None] = mapped_column(String(16))
-    district_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(32))
     grid: Mapped[str | None] = mapped_column(String(32))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     sla_code: Mapped[str | None] = mapped_column(ForeignKey("sla_policies.code"))

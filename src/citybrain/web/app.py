@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.mqtt_worker = mqtt_worker
     # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
+    # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
+    app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
     errors.install(app)
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
@@ -105,6 +107,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.me import router as me_router
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
+    from citybrain.web.portal_moderation import router as moderation_router
 
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
@@ -117,6 +120,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
+    app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
     app.include_router(apidocs_router)

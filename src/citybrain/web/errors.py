@@ -43,4 +43,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         status = 400 if request.url.path.startswith(("/open311/", "/sta/")) else 422  # those standards say 400
-        return render(request, InvalidInput(_validation_message(exc), status_code=status))
+        message = _validation_message(exc)
+        if request.url.path.startswith("/portal"):  # citizens read it: Chinese first, English beside
+            message = f"请求内容有误，请检查后重试 / The request is not valid: {message}"
+        return render(request, InvalidInput(message, status_code=status))

@@ -18,6 +18,22 @@ from citybrain.cases.kpis import KPIS
 from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
 from citybrain.core.i18n import Label, bilingual, catalogue, percent, section
 
+#: The steps of a case the public timeline shows (portal 进度查询), as a citizen reads them; internal steps (notes,
+#: reminders, supervision, a department's 退单) are not among them.
+TIMELINE_NAMES: dict[str, Label] = {
+    "receive": ("已受理", "received"),
+    "dispatch": ("已派单", "dispatched"),
+    "reassign": ("已改派", "reassigned"),
+    "accept": ("已签收", "signed for"),
+    "start": ("开始办理", "work started"),
+    "resolve": ("已答复", "replied"),
+    "callback": ("已回访", "called back"),
+    "close": ("已结案", "closed"),
+    "reopen": ("重新办理", "reopened"),
+    "merge": ("已合并", "merged"),
+    "invalidate": ("无效件", "marked invalid"),
+}
+
 LABELS: dict[str, Label] = catalogue(
     {
         "kpi": {k.name: (k.name_zh, k.name_en) for k in KPIS},
@@ -26,6 +42,7 @@ LABELS: dict[str, Label] = catalogue(
         "action": {a: (t.name_zh, t.name_en) for a, t in TRANSITIONS.items()},
         "alert_status": ALERT_STATUS_NAMES,
         "alert_action": ALERT_ACTION_NAMES,
+        "timeline": TIMELINE_NAMES,
     }
 )
 

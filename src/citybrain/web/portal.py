@@ -15,10 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
-from citybrain.core.http import DbDep
+from citybrain.core.http import DbDep, writing
 from citybrain.core.settings import Settings
 from citybrain.intake.writer import IntakeWriter, Submission
-from citybrain.web import overview, portal_service
+from citybrain.web import overview, portal_public, portal_service, portal_voices
 from citybrain.web.pages import templates
 
 MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes
@@ -33,12 +33,14 @@ def portal_page(request: Request, db: DbDep) -> HTMLResponse:
     with db.reading() as session:
         groups = portal_service.service_groups(session)
         data = overview.overview(session, now=clock.utcnow(), timezone=settings.timezone)
+        filters = portal_public.filter_options(session)
     context: dict[str, Any] = {
         "groups": groups,
         "open": bool(settings.portal_api_key.get_secret_value()),
         "closed_message": portal_service.CLOSED_MESSAGE,
         "data": data,
         "rates": overview.RATES,
+        "filters": filters,
     }
     return templates.TemplateResponse(request, "portal.html", context)
 
@@ -73,6 +75,56 @@ async def submit(request: Request) -> JSONResponse:
         writer: IntakeWriter = request.app.state.intake_writer
         accepted = await writer.write(Submission(key, clock.utcnow(), portal_service.prepare(data, key, settings)))
     return JSONResponse(portal_service.receipt(accepted, settings), status_code=201)
+
+
+@router.get("/portal/public/requests")
+def public_list(
+    request: Request,
+    db: DbDep,
+    category: str | None = None,
+    district: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    page_size: int = portal_public.PAGE_SIZE,
+) -> JSONResponse:
+    """公开列表: requests newest first, filterable by category (with its sub-categories), district and status."""
+    where = portal_public.public_filter(category, district, status)
+    with db.reading() as session:
+        body = portal_public.public_list(
+            session=session, settings=request.app.state.settings, where=where, page=page, page_size=page_size
+        )
+    return JSONResponse(body)
+
+
+@router.get("/portal/public/map")
+def public_map(
+    request: Request, db: DbDep, category: str | None = None, district: str | None = None, status: str | None = None
+) -> JSONResponse:
+    """公开地图: district outlines and the latest matching requests' public (grid) points."""
+    where = portal_public.public_filter(category, district, status)
+    with db.reading() as session:
+        body = portal_public.public_map(session=session, settings=request.app.state.settings, where=where)
+    return JSONResponse(body)
+
+
+@router.post("/portal/requests/{case_id}/metoo")
+def me_too(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+    """我也遇到: once per client address and request (409 the second time), within the hourly limit (429)."""
+    address = client_address(request)
+    with portal_voices.voice_slot(request.app.state.portal_voices_limiter, address), writing(db) as session:
+        body = portal_voices.me_too(session=session, case_id=case_id, address=address)
+    return JSONResponse(body)
+
+
+@router.post("/portal/requests/{case_id}/comments")
+async def comment(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+    """留言: held for a moderator (202); shown masked once approved."""
+    address = client_address(request)
+    with portal_voices.voice_slot(request.app.state.portal_voices_limiter, address):
+        text = dict(await _form_pairs(request)).get("text", "")
+        with writing(db) as session:
+            body = portal_voices.comment(session=session, case_id=case_id, address=address, text=text)
+    return JSONResponse(body, status_code=202)
 
 
 @router.get("/portal/requests/{ref:path}")

@@ -18,28 +18,30 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
-from typing import Any, ParamSpec
+from typing import Any
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict
 
+from citybrain.cases import voices_repository as voices
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
 from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound, TooManyRequests
-from citybrain.core.privacy import mask_address, mask_text
+from citybrain.core.privacy import mask_address
 from citybrain.core.settings import Settings
+from citybrain.directory.snapshot import AttributeInfo, DirectorySnapshot
 from citybrain.intake.open311 import catalogue, repository
 from citybrain.intake.open311 import service as open311
 from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
 from citybrain.intake.writer import Accepted, Intake, Prepare
+from citybrain.web import portal_public
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
 log = logging.getLogger(__name__)
-P = ParamSpec("P")
 
 #: The form's fields and the Open311 parameter each becomes; anything else a browser sends is dropped.
 FORM_FIELDS = {
@@ -155,24 +157,21 @@ def parse(form: MultiMap) -> NewRequest:
 
 def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
     """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
-    return _as_portal(open311.prepare(data, api_key, settings, "zh"))
+    check = open311.prepare(data, api_key, settings, "zh")
 
-
-def _as_portal(check: Callable[P, Intake]) -> Callable[P, Intake]:
-    """The same check (called with the writer's directory snapshot and key row), in the portal's words."""
-
-    def portal_check(*args: P.args, **kwargs: P.kwargs) -> Intake:
+    def portal_check(directory: DirectorySnapshot, key: Any) -> Intake:
+        """The same check (with the writer's directory snapshot and API-key row), in the portal's words."""
         try:
-            intake = check(*args, **kwargs)
+            intake = check(directory, key)
         except CityBrainError as exc:
-            raise _bilingual(exc) from None
+            raise _bilingual(exc, directory.attributes.get(data.service_code or "", ())) from None
         case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
         return replace(intake, case=case, actor="portal:" + intake.actor.removeprefix("open311:"))
 
     return portal_check
 
 
-def _bilingual(exc: CityBrainError) -> CityBrainError:
+def _bilingual(exc: CityBrainError, attributes: Sequence[AttributeInfo] = ()) -> CityBrainError:
     """An Open311 refusal as the citizen should read it; the original English detail stays beside it."""
     if isinstance(exc, Forbidden):  # the portal's key, not the citizen: nothing they can correct
         log.error("the portal's API key was refused by intake: %s (check CITYBRAIN_PORTAL_API_KEY)", exc.message)
@@ -184,9 +183,44 @@ def _bilingual(exc: CityBrainError) -> CityBrainError:
             code="unknown_service",
         )
     if exc.status_code == 400:
-        code = "invalid_attribute" if exc.message.startswith("attribute[") else exc.code
-        return InvalidInput(f"填写内容有误，请修改后再提交 / Please correct the form: {exc.message}", code=code)
+        answer = _attribute_problem(exc.message, attributes)
+        if answer is not None:
+            return InvalidInput(answer, code="invalid_attribute")
+        return InvalidInput(f"填写内容有误，请修改后再提交 / Please correct the form: {exc.message}", code=exc.code)
     return exc
+
+
+_ATTRIBUTE_PROBLEM = re.compile(r"^attribute\[(?P<code>[^\]]+)\](?::)? (?P<rest>.*)$", re.DOTALL)
+
+
+def _attribute_problem(message: str, attributes: Sequence[AttributeInfo]) -> str | None:
+    """A refused answer to one of the service's questions, named by the question's own words in both languages.
+
+    Open311 names the attribute by its code (``attribute[indoor_temperature] is required``), which a citizen never
+    saw; the form shows the question (``室内温度是多少？/ What is the indoor temperature?``).
+    """
+    found = _ATTRIBUTE_PROBLEM.match(message)
+    if found is None:
+        return None
+    code, rest = found["code"], found["rest"]
+    question = next((a for a in attributes if a.code == code), None)
+    zh, en = _question_names(question.description if question else "", code)
+    if rest.startswith("is required"):
+        return f"请回答“{zh}” / Please answer “{en}”."
+    if rest.startswith("must be a number"):
+        return f"“{zh}”请填写数字 / “{en}” takes a number."
+    if rest.startswith("is not an attribute"):
+        return f"“{zh}”不是此类别的问题 / “{en}” is not a question of this category."
+    return f"“{zh}”的回答有误，请修改 / Please correct the answer to “{en}”."
+
+
+def _question_names(description: str, code: str) -> tuple[str, str]:
+    """(中文, English) of a question written ``中文 / English`` (as the directory's attributes are)."""
+    zh, sep, en = description.partition("/")
+    zh, en = zh.strip(), en.strip()
+    if not sep:
+        return (zh or code), (zh or code)
+    return (zh or en or code), (en or zh or code)
 
 
 def receipt(accepted: Accepted, settings: Settings) -> dict[str, Any]:
@@ -205,17 +239,23 @@ def receipt(accepted: Accepted, settings: Settings) -> dict[str, Any]:
 
 
 def follow(*, session: Session, settings: Settings, ref: str) -> dict[str, Any]:
-    """A request by its number or its token, as the public may see it."""
+    """A request by its number or its token, as the public may see it: with its timeline, me-toos and comments."""
     ref = ref.strip()
     case_id = _case_id(session, ref)
     rows = repository.public_cases_by_id(session, [case_id]) if case_id is not None else []
-    if not rows:
+    if not rows or case_id is None:
         raise NotFound(
             f"没有找到编号或凭证为 {ref[:40]} 的诉求，请核对 / No request has the number or token {ref[:40]!r}; "
             "please check it.",
             code="request_not_found",
         )
-    return case_view(rows[0], settings)
+    tz = clock.city_zone(settings.timezone)
+    view = case_view(rows[0], settings, keep=portal_public.city_phones(session))
+    view["timeline"] = portal_public.timeline(session, case_id, tz)
+    view["me_too"] = voices.likes(session, case_id)
+    view["comments"] = portal_public.public_comments(session, case_id, tz)
+    view["open_to_voices"] = voices.public_case_exists(session, case_id)
+    return view
 
 
 def _case_id(session: Session, ref: str) -> int | None:
@@ -251,8 +291,11 @@ def _local(moment: datetime | None, tz: tzinfo) -> str | None:
     return None if moment is None else clock.as_utc(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def case_view(row: Any, settings: Settings) -> dict[str, Any]:
-    """One case for the follow view: status in both languages, department, local dates, masked texts."""
+def case_view(row: Any, settings: Settings, keep: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One case for the follow view: status in both languages, department, local dates, masked texts.
+
+    ``keep``: the city's own phone numbers (the directory's), readable in the city's texts (notes, reply).
+    """
     tz = clock.city_zone(settings.timezone)
     status_zh, status_en = status_name(row.status)
     department = _Names(row.department_zh, row.department_en)
@@ -266,9 +309,9 @@ def case_view(row: Any, settings: Settings) -> dict[str, Any]:
         "updated": _local(row.updated_at, tz),
         "expected": _local(row.due_at, tz),
         "closed": _local(row.closed_at, tz),
-        "description": mask_text(row.text) or None,
-        "status_notes": mask_text(row.status_notes) or None,
-        "reply": mask_text(row.reply) or None,
+        "description": portal_public.public_text(row.text),
+        "status_notes": portal_public.public_text(row.status_notes, keep),
+        "reply": portal_public.public_text(row.reply, keep),
         "address": mask_address(row.address),
         "timezone": settings.timezone,
     }

@@ -28,6 +28,7 @@ from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
 from citybrain.core.privacy import coarsen_point, mask_address, mask_text
 from citybrain.core.settings import Settings
+from citybrain.directory import service as directory_service
 from citybrain.directory.snapshot import AttributeInfo, CategoryInfo, DirectorySnapshot, load_snapshot
 from citybrain.intake.open311 import repository
 from citybrain.intake.open311.catalogue import name_of
@@ -214,8 +215,14 @@ def submit(
     return answer(Accepted(case_id, planned, intake.token), data, settings, lang)
 
 
-def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, Any]:
-    """One case as Open311 shows it to anyone: no contact fields, free text masked, the point coarsened."""
+def public_request(
+    row: Row[Any], lang: Lang, settings: Settings, city_phones: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """One case as Open311 shows it to anyone: no contact fields, free text masked, the point coarsened.
+
+    ``city_phones``: the departments' own numbers (``directory.service.city_phone_numbers``), which stay readable
+    in the city's status notes and reply; every other number is masked.
+    """
     status = open311_status(row.status)
     service_name = (row.category_en if lang == "en" and row.category_en else row.category_zh) or None
     department = (row.department_en if lang == "en" and row.department_en else row.department_zh) or None
@@ -225,7 +232,7 @@ def public_request(row: Row[Any], lang: Lang, settings: Settings) -> dict[str, A
     return {
         "service_request_id": str(row.id),
         "status": status,
-        "status_notes": mask_text(row.status_notes or row.reply) or None,
+        "status_notes": mask_text(row.status_notes or row.reply, city_phones) or None,
         "service_name": service_name,
         "service_code": row.category_code,
         "description": mask_text(row.text) or None,
@@ -257,7 +264,8 @@ def find_requests(*, session: Session, settings: Settings, query: RequestQuery, 
             offset=(query.page - 1) * query.page_size,
             limit=query.page_size,
         )
-    return [public_request(row, lang, settings) for row in rows]
+    phones = directory_service.city_phone_numbers(session) if rows else frozenset()
+    return [public_request(row, lang, settings, phones) for row in rows]
 
 
 def get_request(*, session: Session, settings: Settings, request_id: str, lang: Lang) -> list[dict[str, Any]]:
@@ -267,7 +275,7 @@ def get_request(*, session: Session, settings: Settings, request_id: str, lang: 
     rows = repository.public_cases_by_id(session, [int(request_id)])
     if not rows:
         raise NotFound(f"service request {request_id} not found")
-    return [public_request(rows[0], lang, settings)]
+    return [public_request(rows[0], lang, settings, directory_service.city_phone_numbers(session))]
 
 
 def token_lookup(*, session: Session, token: str) -> list[dict[str, Any]]:

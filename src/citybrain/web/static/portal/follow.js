@@ -2,6 +2,7 @@
 import { request } from "../lib/api.js";
 import { $, bi, el, say } from "../lib/dom.js";
 import { problemText } from "./messages.js";
+import { hideVoices, renderVoices, setUpVoices } from "./voices.js";
 
 function both(names) {
   return names ? names.zh + (names.en && names.en !== names.zh ? ` / ${names.en}` : "") : "—";
@@ -33,12 +34,14 @@ function renderCase(box, c) {
   const zone = el("p", { class: "small", text: `时间为本市时间 / Times are local (${c.timezone}).` });
   box.replaceChildren(list, zone);
   box.hidden = false;
+  renderVoices(c);
 }
 
 async function lookUp(ref) {
   const [error, result] = [$("follow-error"), $("follow-result")];
   say(error, "");
   result.hidden = true;
+  hideVoices();
   if (!ref) {
     say(error, "请输入诉求编号或凭证 / Enter a request number or token.");
     return;
@@ -52,6 +55,7 @@ async function lookUp(ref) {
 
 /** The follow form, and ?follow=N (the receipt's link and the latest-requests table) looks N up at once. */
 export function setUpFollow(showTab) {
+  setUpVoices();
   const input = $("follow-ref");
   $("follow-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -69,7 +69,7 @@ function labelled(label, tag, id, value) {
 }
 
 function receipt(box, body) {
-  box.replaceChildren(
+  const parts = [
     labelled("已受理！您的诉求编号 / Received! Your request number: ", "strong", "result-id", body.service_request_id),
     body.token ? labelled("凭证 / Token: ", "code", "result-token", body.token) : null,
     el("p", { text: `${body.notice.zh} / ${body.notice.en}` }),
@@ -78,7 +78,8 @@ function receipt(box, body) {
       class: "small",
       text: "请记下编号，凭编号可随时查询进度。/ Keep the number: it is how you follow the request.",
     }),
-  );
+  ];
+  box.replaceChildren(...parts.filter(Boolean)); // no token: nothing (replaceChildren would write "null")
   box.hidden = false;
 }
 
