@@ -9,6 +9,7 @@ screenshots (docs/img/desk-*.png are made this way).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -54,6 +55,14 @@ def _watch(page: Any) -> list[str]:
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     return problems
+
+
+def _screen(page: Any, name: str) -> None:
+    """A screenshot of what the screen shows (a phone's long list would be metres of full page)."""
+    folder = os.environ.get("CITYBRAIN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
 
 def _total(url: str, key: str, query: str) -> int:
@@ -281,7 +290,7 @@ def test_bulk_dispatch_and_remind_report_each_case(browser: Any, city: Database,
     assert f"#{first} ✓" in results
     assert f"#{queued[1]} ✗" in results
     assert "409" in results
-    _shot(page, "desk-bulk")
+    _screen(page, "desk-bulk")
     with city.reading() as session:
         done = session.get(Case, first)
         assert done is not None
@@ -310,6 +319,8 @@ def test_a_conflict_offers_a_reload_and_the_callback_says_it_closes(
     page.click("#tab-cases")
     page.click(f"#cases-table tr[data-case-id='{case_id}']")
     page.wait_for_selector(".action-note")
+    page.keyboard.press("d")  # d: straight to the department of the dispatch form
+    assert page.evaluate("document.activeElement.closest('form')?.dataset.action") == "dispatch"
     with city.transaction() as session:
         case = cases_service.get_case(session=session, case_id=case_id)
         cases_service.apply(session=session, case=case, action="note", actor="centre", body=ActionIn(note="x"))
@@ -400,10 +411,10 @@ def test_on_a_phone_the_form_the_list_and_a_case_fit_the_screen(
     page.click("#tab-cases")
     page.wait_for_selector("#cases-table tbody tr")
     assert page.evaluate(width) <= 390, _too_wide(page)
-    _shot(page, "desk-cases-mobile")
+    _screen(page, "desk-cases-mobile")
     page.locator("#cases-table tbody tr").first.click()
     page.wait_for_selector("#detail-title")
     assert page.evaluate(width) <= 390, _too_wide(page)
-    _shot(page, "desk-case-mobile")
+    _screen(page, "desk-case-mobile")
     assert problems == []
     page.close()

@@ -75,9 +75,9 @@ function writeUrl(filters) {
   window.history.replaceState(null, "", `${window.location.pathname}${search ? `?${search}` : ""}`);
 }
 
-function deadline(iso, late) {
+function deadline(iso, late, label) {
   const badge = late ? el("span", { class: "badge late", text: TEXT.overdue }) : null;
-  return el("td", { class: late ? "late" : "" }, clock.when(iso), badge);
+  return el("td", { class: late ? "deadline late" : "deadline", "data-label": label }, clock.when(iso), badge);
 }
 
 function pickBox(item) {
@@ -118,11 +118,11 @@ function caseRow(item) {
       el("div", { class: "text clip", text: item.text }),
       where ? el("div", { class: "small", text: where }) : null,
     ),
-    el("td", { text: categoryName(item.category_code) }),
-    el("td", { text: departmentName(item.department_code) }),
+    el("td", { text: categoryName(item.category_code), "data-label": TEXT.cellCategory }),
+    el("td", { text: departmentName(item.department_code), "data-label": TEXT.cellDepartment }),
     el("td", {}, el("span", { class: `status s-${item.status}` }, ...bi(zh, en))),
-    deadline(item.accept_due_at, signLate),
-    deadline(item.due_at, item.overdue),
+    deadline(item.accept_due_at, signLate, TEXT.cellSignForBy),
+    deadline(item.due_at, item.overdue, TEXT.cellResolveBy),
   );
 }
 
@@ -139,9 +139,21 @@ function apiParams(filters) {
   };
 }
 
+/** How many filters are set, next to the (on a phone folded) filter section's title. */
+function summarise(filters) {
+  const set = Object.keys(filters).filter((name) => name !== "q").length;
+  $("filter-summary").textContent = set ? TEXT.filtersSet(set) : "";
+}
+
+/** On a phone the filters start folded (the list first); a link that names filters opens them. */
+export function foldFilters(linked) {
+  $("more-filters").open = Boolean(linked) || window.matchMedia("(min-width: 701px)").matches;
+}
+
 export async function loadCases() {
   const filters = currentFilters();
   writeUrl(filters);
+  summarise(filters);
   const params = { ...apiParams(filters), limit: PAGE, offset: state.offsets.cases };
   const page = await call("GET", `/api/v1/cases?${query(params)}`);
   state.rows = page.items;

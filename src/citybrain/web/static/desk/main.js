@@ -4,7 +4,7 @@
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
 import { fillBulk, wireBulk } from "./bulk.js";
-import { applyFilters, fillCaseFilters, filtersFromUrl, loadCases } from "./cases.js";
+import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases } from "./cases.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
 import { loadQueue } from "./queue.js";
@@ -32,6 +32,7 @@ function enterDesk(me) {
   fillBulk();
   const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
   applyFilters(linked || {});
+  foldFilters(linked);
   if (linked) openTab("cases");
   else openTab(me.permissions.includes("dispatch") ? "queue" : "cases");
 }

@@ -109,6 +109,11 @@ export const TEXT = {
   actionFailed: (zh, en, why) => `${zh} ${en} 失败 failed — ${why}`,
   openFailed: (id, why) => `工单 #${id} 打开失败 could not be opened — ${why}`,
   // the case list, saved views, bulk actions
+  cellCategory: "类别 Category",
+  cellDepartment: "部门 Department",
+  cellSignForBy: "签收时限 Sign-for by",
+  cellResolveBy: "办结时限 Resolve by",
+  filtersSet: (n) => `（已设 ${n} 项 ${n} set）`,
   pickCase: (id) => `选择工单 #${id} Select case #${id}`,
   chooseView: "— 已保存的视图 saved views —",
   viewNeedsName: "请填写视图名称。Name the view first.",
