@@ -218,10 +218,13 @@ def test_without_a_classifier_the_form_says_so_and_the_operator_picks_the_catego
 
 
 def test_filters_named_in_the_url_filter_the_list(browser: Any, city: Database, live: tuple[str, str]) -> None:
+    """The cockpit's drill-down links: /desk?district=…&channel=…&from=…&to=… (city days, inclusive) lists the cases
+    GET /api/v1/cases counts for those filters — all of them, closed too, as the figure counted them."""
     url, key = live
     first = httpx.get(f"{url}/api/v1/cases?limit=1", headers={"X-API-Key": key}).json()["items"][0]
     district, channel, day = first["district_code"], first["channel"], clock.city_today("Asia/Shanghai")
     start = (day - timedelta(days=3)).isoformat()
+    window = f"created_from={start}T00:00:00%2B08:00&created_to={day + timedelta(days=1)}T00:00:00%2B08:00"
     page = browser.new_page(viewport=WIDE, locale="zh-CN")
     problems = _watch(page)
     page.goto(f"{url}/desk?district={district}&channel={channel}&from={start}&to={day.isoformat()}")
@@ -230,36 +233,24 @@ def test_filters_named_in_the_url_filter_the_list(browser: Any, city: Database, 
     page.wait_for_selector("#panel-cases", state="visible")  # a drill-down link opens the list, not the queue
     assert page.input_value("#filter-district") == district
     assert page.input_value("#filter-channel") == channel
-    assert page.input_value("#filter-from") == start
-    wanted = _total(
-        url,
-        key,
-        f"district={district}&channel={channel}&open=true"
-        f"&created_from={start}T00:00:00%2B08:00&created_to={(day + timedelta(days=1)).isoformat()}T00:00:00%2B08:00",
-    )
-    everything = _total(url, key, "open=true")
-    assert 0 < wanted < everything
-    page.wait_for_selector(f"#cases-pager .range:has-text('共 {wanted} 条')")
-
-    page.select_option("#filter-open", "false")  # open or all: all counts the closed ones too
-    page.click("#case-filters button[type=submit]")
-    every = _total(
-        url,
-        key,
-        f"district={district}&channel={channel}"
-        f"&created_from={start}T00:00:00%2B08:00"
-        f"&created_to={(day + timedelta(days=1)).isoformat()}T00:00:00%2B08:00",
-    )
+    assert (page.input_value("#filter-from"), page.input_value("#filter-to")) == (start, day.isoformat())
+    every = _total(url, key, f"district={district}&channel={channel}&{window}")
+    assert 0 < every < _total(url, key, "open=false")
     page.wait_for_selector(f"#cases-pager .range:has-text('共 {every} 条')")
-    assert every > wanted
-    assert "open=false" in page.url
+
+    page.select_option("#filter-open", "true")  # open only leaves the closed ones out
+    page.click("#case-filters button[type=submit]")
+    still_open = _total(url, key, f"district={district}&channel={channel}&open=true&{window}")
+    assert still_open < every
+    page.wait_for_selector(f"#cases-pager .range:has-text('共 {still_open} 条')")
+    assert "open=true" in page.url
 
     page.fill("#view-name", "本区热线")  # a saved view brings the filters back
     page.click("#view-save")
-    page.click("#filters-clear")
-    page.wait_for_selector(f"#cases-pager .range:has-text('共 {everything} 条')")
+    page.click("#filters-clear")  # back to the desk's start: every open case
+    page.wait_for_selector(f"#cases-pager .range:has-text('共 {_total(url, key, 'open=true')} 条')")
     page.select_option("#saved-views", "本区热线")
-    page.wait_for_selector(f"#cases-pager .range:has-text('共 {every} 条')")
+    page.wait_for_selector(f"#cases-pager .range:has-text('共 {still_open} 条')")
     assert page.input_value("#filter-district") == district
     assert key not in page.evaluate("JSON.stringify(localStorage)")  # the key never outlives the tab
     assert problems == []

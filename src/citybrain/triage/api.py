@@ -99,6 +99,10 @@ def suggest_for_message(body: SuggestIn, request: Request, db: DbDep, principal:
     draft = NewCase(channel="hotline", **body.model_dump())
     with db.reading() as session:
         found = suggest.suggest(_triager(request), session, draft)
+    return _suggest_out(found)
+
+
+def _suggest_out(found: suggest.Suggestion) -> SuggestOut:
     department = found.department
     return SuggestOut(
         model_ready=found.model_ready,

@@ -43,25 +43,34 @@ export function fillCaseFilters() {
   show($("search-phone-label"), state.me.sees_personal_data);
 }
 
-/** The filters as URL parameters (only those set; `open` only when it is "all", the default being open). */
+/** The filters as URL parameters, only those set. `open=true` is written out: a link without it means all cases,
+ * as `GET /api/v1/cases` does, so a cockpit figure and the list it opens count the same cases. */
 export function currentFilters() {
   const out = {};
   for (const [name, id] of Object.entries(FILTERS)) {
     const value = $(id).value.trim();
-    if (value && !(name === "open" && value === "true")) out[name] = value;
+    if (value && !(name === "open" && value !== "true")) out[name] = value;
   }
   if ($("filter-overdue").checked) out.overdue = "true";
   if (state.me?.department_code) delete out.department;
   return out;
 }
 
+/** The desk's own start: open cases only. */
+export const OPEN_CASES = { open: "true" };
+
 /** Put filters into the form (from the URL or a saved view); what is not named is cleared. */
 export function applyFilters(params) {
-  for (const [name, id] of Object.entries(FILTERS)) $(id).value = params[name] || "";
-  const status = params.status || "";
-  $("filter-open").value = params.open === "false" || status ? "false" : "true"; // a status asks for it, open or not
+  for (const [name, id] of Object.entries(FILTERS)) $(id).value = dayOf(name, params[name]) || "";
+  $("filter-open").value = params.open === "true" ? "true" : "false";
   $("filter-overdue").checked = params.overdue === "true";
   if (state.me.department_code) $("filter-department").value = state.me.department_code;
+}
+
+/** A date input takes "2026-12-07" only: a link's "2026-12-07T00:00" still names its day. */
+function dayOf(name, value) {
+  if ((name !== "from" && name !== "to") || !value) return value;
+  return /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : "";
 }
 
 export function filtersFromUrl() {
@@ -132,7 +141,7 @@ function apiParams(filters) {
   return {
     ...rest,
     q: q || "",
-    open: open === "false" || filters.status ? "" : "true",
+    open: open === "true" && !filters.status ? "true" : "", // a status asks for that status, open or not
     phone: state.me.sees_personal_data ? $("search-phone").value.trim() : "",
     created_from: from ? clock.dayStart(from) : "",
     created_to: to ? clock.dayStart(to, 1) : "",

@@ -4,7 +4,7 @@
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
 import { fillBulk, wireBulk } from "./bulk.js";
-import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases } from "./cases.js";
+import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
 import { loadQueue } from "./queue.js";
@@ -31,7 +31,7 @@ function enterDesk(me) {
   fillNewCase();
   fillBulk();
   const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
-  applyFilters(linked || {});
+  applyFilters(linked || OPEN_CASES);
   foldFilters(linked);
   if (linked) openTab("cases");
   else openTab(me.permissions.includes("dispatch") ? "queue" : "cases");
@@ -55,7 +55,7 @@ for (const tab of document.querySelectorAll("[data-tab]"))
   tab.addEventListener("click", () => openTab(tab.dataset.tab));
 $("detail-back").addEventListener("click", () => openTab(state.tab));
 $("filters-clear").addEventListener("click", () => {
-  applyFilters({});
+  applyFilters(OPEN_CASES);
   $("search-phone").value = "";
   reloadCases().catch(report);
 });
@@ -64,7 +64,7 @@ wireFilters("alert-filters", "alerts");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {
-  applyFilters({});
+  applyFilters(OPEN_CASES);
   openTab("cases");
 });
 wireKeys(openTab);

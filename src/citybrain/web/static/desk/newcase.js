@@ -121,8 +121,7 @@ async function suggest() {
     title: b.title,
     text: b.text,
     address: b.address,
-    district_code: draft.districtChosen ? b.district_code : null,
-    category_code: draft.categoryChosen ? b.category_code : null,
+    district_code: draft.districtChosen ? b.district_code : null, // the model's guesses stay in sight
   });
   if (asked !== draft.asked) return;
   draft.suggestion = found;
