@@ -38,9 +38,12 @@ def three(city: Database, keys: Keys) -> tuple[int, int, int]:
 
 class TestSearch:
     def test_by_case_number(self, app_client: TestClient, keys: Keys, three: tuple[int, int, int]) -> None:
-        lamp, leak, _ = three
+        lamp, leak, sale = three
         assert _ids(app_client, keys.operator, q=str(leak)) == [leak]
         assert _ids(app_client, keys.operator, q=f"#{lamp}") == [lamp]
+        assert _ids(app_client, keys.operator, q="0") == []  # a number is a case number, not words ("50%" in text)
+        assert _ids(app_client, keys.operator, q="99999999999") == []  # past any id: no case, no error
+        assert _ids(app_client, keys.operator, q="50%") == [sale]
 
     def test_by_words_in_any_case(self, app_client: TestClient, keys: Keys, three: tuple[int, int, int]) -> None:
         _, leak, sale = three

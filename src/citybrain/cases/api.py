@@ -78,7 +78,7 @@ def list_cases(
         bool, Query(alias="open", description="true: only open cases (not closed, invalid or merged)")
     ] = False,
     q: Annotated[
-        str | None, Query(max_length=200, description="Case number (123 or #123) or words of title, text, address")
+        str | None, Query(max_length=200, description="A case number (123 or #123), or words of title, text, address")
     ] = None,
     phone: Annotated[
         str | None, Query(max_length=64, description="The citizen's phone number (roles that see personal data)")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, insert, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
 from citybrain.cases.lifecycle import OPEN_STATES, UNRESOLVED_STATES
@@ -118,12 +118,12 @@ MAX_CASE_ID = 2**31 - 1
 
 
 def words_clause(words: str) -> ColumnElement[bool]:
-    """Case number ``123`` / ``#123``, or the words anywhere in the title, text or address (any letter case)."""
-    found = [column.icontains(words, autoescape=True) for column in (Case.title, Case.text, Case.address)]
+    """A number (``123`` or ``#123``) is a case number, found by its key; anything else is words, looked for
+    anywhere in the title, text or address (any letter case) — a scan of the table (bench/desk_search.py)."""
     number = words.removeprefix("#")
-    if number.isdigit() and int(number) <= MAX_CASE_ID:
-        found.append(Case.id == int(number))
-    return or_(*found)
+    if number.isdigit():
+        return Case.id == int(number) if int(number) <= MAX_CASE_ID else false()
+    return or_(*(column.icontains(words, autoescape=True) for column in (Case.title, Case.text, Case.address)))
 
 
 def phone_clause(digits: str) -> ColumnElement[bool]:
