@@ -118,11 +118,13 @@ def test_a_call_taker_records_a_phone_call_dispatched_in_one_go_and_finds_it_aga
     assert page.evaluate("document.activeElement.id") == "new-phone"
     assert page.input_value("#new-channel") == "hotline"
     page.fill("#new-phone", CALLER)
+    page.press("#new-phone", "Enter")  # Enter in a field records nothing: only the buttons do
     page.fill("#new-name", "赵六")
     page.select_option("#new-request-type", "求助")
     page.fill("#new-title", "讨薪")
     page.fill("#new-text", WAGES)
     chip = page.wait_for_selector("#new-suggest .chip[data-code='labor']")
+    assert _total(url, key, f"phone={CALLER}") == 0
     assert "%" in chip.inner_text()  # the suggestion comes with its confidence
     assert page.input_value("#new-category") == "labor"  # and is ready to take
     page.wait_for_selector("#new-route:has-text('规则派往')")
@@ -223,7 +225,7 @@ def test_filters_named_in_the_url_filter_the_list(browser: Any, city: Database, 
     url, key = live
     first = httpx.get(f"{url}/api/v1/cases?limit=1", headers={"X-API-Key": key}).json()["items"][0]
     district, channel, day = first["district_code"], first["channel"], clock.city_today("Asia/Shanghai")
-    start = (day - timedelta(days=3)).isoformat()
+    start = (day - timedelta(days=9)).isoformat()  # the whole ten days: older cases are closed by now
     window = f"created_from={start}T00:00:00%2B08:00&created_to={day + timedelta(days=1)}T00:00:00%2B08:00"
     page = browser.new_page(viewport=WIDE, locale="zh-CN")
     problems = _watch(page)

@@ -123,7 +123,10 @@ def words_clause(words: str) -> ColumnElement[bool]:
     number = words.removeprefix("#")
     if number.isdigit():
         return Case.id == int(number) if int(number) <= MAX_CASE_ID else false()
-    return or_(*(column.icontains(words, autoescape=True) for column in (Case.title, Case.text, Case.address)))
+    columns = (Case.title, Case.text, Case.address)
+    if words.lower() == words.upper():  # nothing to fold (Chinese, digits): plain LIKE, no lower() of every row
+        return or_(*(column.contains(words, autoescape=True) for column in columns))
+    return or_(*(column.icontains(words, autoescape=True) for column in columns))
 
 
 def phone_clause(digits: str) -> ColumnElement[bool]:

@@ -230,5 +230,9 @@ export function wireNewCase(done) {
       locate().catch(report);
     }
   });
+  $("new-case").addEventListener("keydown", (event) => {
+    // Enter in a one-line field must not record and dispatch a half-typed call: only the buttons do.
+    if (event.key === "Enter" && event.target.tagName === "INPUT") event.preventDefault();
+  });
   $("new-case").addEventListener("submit", (event) => submit(event, done).catch(report));
 }
