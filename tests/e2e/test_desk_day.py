@@ -267,10 +267,14 @@ def test_bulk_dispatch_and_remind_report_each_case(browser: Any, city: Database,
     page.click("#tab-cases")
     page.select_option("#filter-status", "received")
     page.click("#case-filters button[type=submit]")
-    page.wait_for_selector(f"#cases-table tr[data-case-id='{queued[0]}']")
+    received = _total(url, key, "status=received")
+    page.wait_for_selector(f"#cases-pager .range:has-text('共 {received} 条')")  # the received cases are listed
+    page.evaluate("document.activeElement.blur()")
     page.keyboard.press("j")  # j/k move the cursor, x selects
     page.keyboard.press("x")
     first = _rows(page)[0]
+    assert first != queued[1]
+    assert page.is_checked(f"#cases-table tr[data-case-id='{first}'] input.pick-case")
     page.check(f"#cases-table tr[data-case-id='{queued[1]}'] input.pick-case")
     assert "已选 2 件" in page.inner_text("#bulk-count")
     with city.transaction() as session:  # someone dispatches one of them meanwhile: its version is stale
