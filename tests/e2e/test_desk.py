@@ -120,7 +120,7 @@ def test_an_operator_dispatches_queued_cases_and_they_leave_the_queue(
         suggested = httpx.get(f"{url}/api/v1/cases/{queued[1]}", headers={"X-API-Key": key}).json()["triage"]
         code = suggested["category"]["code"]
         route = httpx.get(f"{url}/api/v1/route?category={code}", headers={"X-API-Key": key}).json()
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         _sign_in(page, url, key)
         assert page.inner_text("#who-name") == "test operator"
         assert "话务/派单员" in page.inner_text("#who-role")
@@ -175,9 +175,9 @@ def test_an_operator_dispatches_queued_cases_and_they_leave_the_queue(
             found = httpx.get(f"{url}/api/v1/cases?{query}&limit=1", headers={"X-API-Key": key}, timeout=30)
             return int(found.json()["total"])
 
-        page.check("#filter-overdue")  # overdue only: every row is marked, as many as the API counts
+        page.check("#filter-overdue")  # overdue only (of the open cases): every row is marked, as the API counts
         page.click("#case-filters button[type=submit]")
-        overdue = total("overdue=true")
+        overdue = total("overdue=true&open=true")
         assert overdue > 0
         page.wait_for_selector(f"#cases-pager .range:has-text('共 {overdue} 条')")
         rows = page.locator("#cases-table tbody tr")
@@ -256,11 +256,13 @@ def test_a_supervisor_sees_masked_personal_data_and_handles_an_alert(
     alert_id = _alert(db)
     with serve(create_app(_own(settings, tmp_path), database=db)) as url:
         (case_id, *_rest) = _queue_cases(url, operator)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         _sign_in(page, url, supervisor)
         assert "督查/领导" in page.inner_text("#who-role")
         assert page.is_visible("#masked-note")
         assert not page.is_visible("#tab-queue")
+        assert not page.is_visible("#tab-new")  # supervisors do not take in cases
+        assert not page.is_visible("#search-phone-label")  # nor look callers up by phone: they see phones masked
         page.click(f"#cases-table tr[data-case-id='{case_id}']")
         page.wait_for_selector(".contact")
         contact = page.inner_text(".contact")

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from citybrain.cases.kpis import KPIS
 from citybrain.cases.lifecycle import TRANSITIONS, Status
+from citybrain.cases.record import REQUEST_TYPES
+from citybrain.cases.schemas import CHANNELS
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from tests.conftest import make_key
@@ -45,12 +47,21 @@ class TestDeskPage:
         script = "\n".join(scripts.values())
         assert "/api/v1/triage/queue" in script
         assert "sessionStorage" in script
-        assert "localStorage" not in script  # the key must not outlive the tab
+        # The key must not outlive the tab: only the saved views (filters) are kept in localStorage.
+        assert [name for name, text in scripts.items() if "localStorage" in text] == ["desk/views.js"]
+        assert [name for name, text in scripts.items() if "citybrain.desk.key" in text] == ["desk/signin.js"]
         assert "innerHTML" not in script  # citizens' text is set as text, never as markup
         assert not re.search(r"https?://", script)
         style = app_client.get("/static/desk.css")
         assert style.status_code == 200
         assert style.headers["content-type"].startswith("text/css")
+
+    def test_the_new_case_form_names_every_channel_and_request_type(self, app_client: TestClient) -> None:
+        labels = _labels(app_client.get("/desk").text)
+        assert set(labels["channels"]) == set(CHANNELS)
+        assert labels["channels"]["hotline"] == ["12345 热线电话", "hotline call (text = transcript)"]
+        assert labels["channels"]["walk_in"] == ["来访", "walk-in visit"]
+        assert labels["request_types"] == {zh: [zh, en] for zh, en in REQUEST_TYPES.items()}
 
     def test_every_action_and_status_has_its_chinese_and_english_name(self, app_client: TestClient) -> None:
         assert all(t.name_zh and t.name_en for t in TRANSITIONS.values())

@@ -18,6 +18,7 @@ from citybrain.auth.deps import CaseReader, Dispatcher, PrincipalDep
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases import policy, present, repository, service, tasks
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
+from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
@@ -48,7 +49,19 @@ def _department_id(session: Session, code: str | None) -> int | None:
     return department.id
 
 
-@router.get("", response_model=CaseList, summary="List cases, newest first")
+def _request_type(name: str | None) -> str | None:
+    """诉求类型 as stored (Chinese); the English name is accepted too."""
+    if not name:
+        return None
+    if name in REQUEST_TYPES:
+        return name
+    chinese = {en: zh for zh, en in REQUEST_TYPES.items()}.get(name.lower())
+    if chinese is None:
+        raise InvalidInput(f"unknown request_type {name!r}; one of {', '.join(REQUEST_TYPES)}")
+    return chinese
+
+
+@router.get("", response_model=CaseList, summary="List and search cases, newest first")
 def list_cases(
     db: DbDep,
     principal: CaseReader,
@@ -60,11 +73,22 @@ def list_cases(
     created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
     created_to: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
     overdue: Annotated[bool | None, Query(description="true: only overdue cases (超期)")] = None,
+    request_type: Annotated[str | None, Query(description="诉求类型 咨询 投诉 举报 建议 求助 表扬 or English")] = None,
+    open_only: Annotated[
+        bool, Query(alias="open", description="true: only open cases (not closed, invalid or merged)")
+    ] = False,
+    q: Annotated[
+        str | None, Query(max_length=200, description="A case number (123 or #123), or words of title, text, address")
+    ] = None,
+    phone: Annotated[
+        str | None, Query(max_length=64, description="The citizen's phone number (roles that see personal data)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CaseList:
     """Department handlers see only their own department's cases. Free text is masked for roles that may
-    not see personal data."""
+    not see personal data, and they may not search by phone (403) nor for phone or ID numbers in the text."""
+    words, digits = policy.words_search(principal, q), policy.phone_search(principal, phone)
     with db.reading() as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
@@ -76,6 +100,10 @@ def list_cases(
             created_to=clock.as_utc(created_to) if created_to else None,
             overdue=overdue,
             now=clock.utcnow(),
+            request_type=_request_type(request_type),
+            open_only=open_only,
+            words=words,
+            phone_digits=digits,
             limit=limit,
             offset=offset,
         )

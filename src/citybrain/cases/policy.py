@@ -8,9 +8,11 @@ case-level part, which needs the case's department.
 
 from __future__ import annotations
 
+import re
+
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Transition
-from citybrain.core.errors import Forbidden
+from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.models import Case
 
 
@@ -62,3 +64,34 @@ def department_scope(principal: Principal, requested: int | None) -> int | None:
     if requested is not None and requested != principal.department_id:
         raise Forbidden("a department handler sees its own department's cases only")
     return principal.department_id
+
+
+#: A run of this many digits in a search looks like a phone or ID-card number (personal data).
+PERSONAL_DIGITS = re.compile(r"\d{7,}")
+#: Fewer digits than this would fish for phone numbers instead of finding a caller.
+MIN_PHONE_DIGITS = 7
+
+
+def phone_search(principal: Principal, phone: str | None) -> str | None:
+    """The digits to look a caller up by (``+86 138-1234-5678`` → ``13812345678``); only roles that see personal
+    data may search by phone (403 for the others: they would learn whose number it is)."""
+    if phone is None or not phone.strip():
+        return None
+    if not principal.can(Permission.SEE_PII):
+        raise Forbidden(f"role {principal.role!r} may not search by phone number: phone numbers are personal data")
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) > 11 and digits.startswith("86"):
+        digits = digits[2:]
+    if len(digits) < MIN_PHONE_DIGITS:
+        raise InvalidInput(f"a phone search needs at least {MIN_PHONE_DIGITS} digits, got {phone!r}")
+    return digits
+
+
+def words_search(principal: Principal, words: str | None) -> str | None:
+    """The words to search for; a role that sees texts masked may not search them for phone or ID numbers."""
+    if words is None or not words.strip():
+        return None
+    words = words.strip()
+    if not principal.can(Permission.SEE_PII) and PERSONAL_DIGITS.search(re.sub(r"[\s-]", "", words)):
+        raise Forbidden(f"role {principal.role!r} may not search for phone or ID numbers: they are personal data")
+    return words

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, insert, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
-from citybrain.cases.lifecycle import UNRESOLVED_STATES
+from citybrain.cases.lifecycle import OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, Category, Department, District
@@ -32,6 +32,10 @@ class CaseQuery:
     created_to: datetime | None = None
     overdue: bool | None = None  # True: only cases overdue at ``now``; False: only those that are not
     now: datetime | None = None
+    request_type: str | None = None
+    open_only: bool = False  # only cases still open (受理 … 已办结, not closed, invalid or merged)
+    words: str | None = None  # the case number, or words of its title, text or address
+    phone_digits: str | None = None  # the citizen's phone number, digits only (personal data: see policy)
     limit: int = 50
     offset: int = 0
 
@@ -109,6 +113,30 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     )
 
 
+#: The largest case number a search box may mean (ids are 32-bit integers on both databases).
+MAX_CASE_ID = 2**31 - 1
+
+
+def words_clause(words: str) -> ColumnElement[bool]:
+    """A number (``123`` or ``#123``) is a case number, found by its key; anything else is words, looked for
+    anywhere in the title, text or address (any letter case) — a scan of the table (bench/desk_search.py)."""
+    number = words.removeprefix("#")
+    if number.isdigit():
+        return Case.id == int(number) if int(number) <= MAX_CASE_ID else false()
+    columns = (Case.title, Case.text, Case.address)
+    if words.lower() == words.upper():  # nothing to fold (Chinese, digits): plain LIKE, no lower() of every row
+        return or_(*(column.contains(words, autoescape=True) for column in columns))
+    return or_(*(column.icontains(words, autoescape=True) for column in columns))
+
+
+def phone_clause(digits: str) -> ColumnElement[bool]:
+    """Cases whose contact's phone, written with or without spaces, dashes, brackets or +86, ends in ``digits``."""
+    bare: ColumnElement[str | None] = CaseContact.phone.expression
+    for sign in (" ", "-", "+", "(", ")"):
+        bare = func.replace(bare, sign, "")
+    return Case.id.in_(select(CaseContact.case_id).where(bare.endswith(digits, autoescape=True)))
+
+
 def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     pairs = (
@@ -116,6 +144,7 @@ def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
         (Case.department_id, query.department_id),
         (Case.district_code, query.district_code),
         (Case.channel, query.channel),
+        (Case.request_type, query.request_type),
     )
     conds.extend(column == value for column, value in pairs if value is not None)
     if query.category_code is not None:  # a category includes its sub-categories (dotted codes)
@@ -128,6 +157,12 @@ def _conditions(query: CaseQuery) -> list[ColumnElement[bool]]:
     if query.overdue is not None:
         clause = overdue_clause(query.now or clock.utcnow())
         conds.append(clause if query.overdue else not_(clause))
+    if query.open_only:
+        conds.append(Case.status.in_(sorted(s.value for s in OPEN_STATES)))
+    if query.words:
+        conds.append(words_clause(query.words))
+    if query.phone_digits:
+        conds.append(phone_clause(query.phone_digits))
     return conds
 
 

@@ -14,19 +14,25 @@ from citybrain.auth.deps import Dispatcher
 from citybrain.auth.roles import Permission
 from citybrain.cases import present
 from citybrain.cases import repository as cases_repository
+from citybrain.cases.schemas import NewCase
 from citybrain.core.http import DbDep, writing
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
 from citybrain.models.triage import CaseSuggestion
-from citybrain.triage import queue, tasks
+from citybrain.triage import queue, suggest, tasks
 from citybrain.triage.reader import Triager
 from citybrain.triage.schemas import (
+    CategoryGuessOut,
+    DepartmentRef,
     QueuedCase,
     QueueDispatchIn,
     QueueDispatchOut,
     QueuePage,
+    RepeatOut,
+    SuggestIn,
     SuggestionDecisionIn,
     SuggestionOut,
+    SuggestOut,
 )
 
 router = APIRouter(tags=["triage 分拨"])
@@ -83,6 +89,35 @@ def dispatch_queued(
         )
     _learn(request, correction)
     return out
+
+
+@router.post("/triage/suggest", response_model=SuggestOut, summary="What intake would decide for a message (read only)")
+def suggest_for_message(body: SuggestIn, request: Request, db: DbDep, principal: Dispatcher) -> SuggestOut:
+    """The new-case form asks while the operator types: the model's best categories with their confidence, the
+    place, the department routing would dispatch to and likely repeats of open cases. Nothing is written; with
+    no classifier installed ``model_ready`` is false and the operator picks the category."""
+    draft = NewCase(channel="hotline", **body.model_dump())
+    with db.reading() as session:
+        found = suggest.suggest(_triager(request), session, draft)
+    return _suggest_out(found)
+
+
+def _suggest_out(found: suggest.Suggestion) -> SuggestOut:
+    department = found.department
+    return SuggestOut(
+        model_ready=found.model_ready,
+        model_problem=found.model_problem,
+        threshold=found.threshold,
+        categories=[CategoryGuessOut(code=g.code, label=g.label, confidence=g.confidence) for g in found.categories],
+        category_code=found.category_code,
+        sure=found.sure,
+        district_code=found.district_code,
+        place=found.place,
+        department=DepartmentRef(code=department.code, name_zh=department.name_zh, name_en=department.name_en)
+        if department
+        else None,
+        repeats=[RepeatOut(case_id=case_id, similarity=similarity) for case_id, similarity in found.repeats],
+    )
 
 
 def _learn(request: Request, correction: queue.Correction | None) -> None:

@@ -56,3 +56,45 @@ class SuggestionOut(BaseModel):
 
 class SuggestionDecisionIn(BaseModel):
     version: int | None = Field(default=None, description="The case version you saw (accepting merges or dispatches).")
+
+
+class SuggestIn(BaseModel):
+    """A message as the operator types it on the new-case form (nothing is written)."""
+
+    title: str = Field(default="", max_length=300)
+    text: str = Field(default="", max_length=100_000)
+    address: str | None = Field(default=None, max_length=500)
+    district_code: str | None = Field(default=None, max_length=32)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    category_code: str | None = Field(default=None, max_length=32, description="The operator's choice, if any.")
+
+
+class CategoryGuessOut(BaseModel):
+    code: str
+    label: str = Field(description="The model's own label for it.")
+    confidence: float = Field(description="Calibrated 0–1: how often the model is right at this confidence.")
+
+
+class DepartmentRef(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class RepeatOut(BaseModel):
+    case_id: int = Field(description="An open case this message likely repeats (重复件).")
+    similarity: float
+
+
+class SuggestOut(BaseModel):
+    model_ready: bool = Field(description="false: no classifier installed (or unreadable); pick the category.")
+    model_problem: str | None
+    threshold: float | None = Field(description="The confidence intake needs to route by itself.")
+    categories: list[CategoryGuessOut] = Field(description="The model's best categories, best first.")
+    category_code: str | None = Field(description="The category intake would take (or the operator's).")
+    sure: bool = Field(description="false: intake would hold the case for a person (below the threshold).")
+    district_code: str | None
+    place: dict[str, Any] = Field(description="How the place was read (source, confidence, evidence).")
+    department: DepartmentRef | None = Field(description="Where routing would dispatch it (派单); null: no rule.")
+    repeats: list[RepeatOut]

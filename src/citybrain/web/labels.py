@@ -7,6 +7,7 @@ reads them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jinja2 import Environment
@@ -16,6 +17,8 @@ from citybrain.alerts.service import STATUS_NAMES as ALERT_STATUS_NAMES
 from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
 from citybrain.cases.kpis import KPIS
 from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
+from citybrain.cases.record import REQUEST_TYPES
+from citybrain.cases.schemas import CHANNELS
 from citybrain.core.i18n import Label, bilingual, catalogue, percent, section
 
 #: The steps of a case the public timeline shows (portal 进度查询), as a citizen reads them; internal steps (notes,
@@ -65,9 +68,17 @@ def for_desk(zone: str) -> dict[str, Any]:
         },
         "alert_statuses": _lists(section(LABELS, "alert_status")),
         "kpis": _lists(section(LABELS, "kpi")),
+        "channels": {code: list(_pair(description)) for code, description in CHANNELS.items()},
+        "request_types": {zh: [zh, en] for zh, en in REQUEST_TYPES.items()},
         "labels": _lists(LABELS),
         "zone": zone,
     }
+
+
+def _pair(description: str) -> tuple[str, str]:
+    """``"12345 热线电话 hotline call"`` → ``("12345 热线电话", "hotline call")``: Chinese up to its last character."""
+    found = re.match(r"^(.*[\u4e00-\u9fff])\s+(.*)$", description)
+    return (found.group(1), found.group(2)) if found else (description, description)
 
 
 def _lists(labels: dict[str, Label]) -> dict[str, list[str]]:

@@ -1,4 +1,5 @@
 /* 办理 the action forms of a case: one per action the signed-in role may take in the case's state. */
+import { ApiError } from "../lib/api.js";
 import { $, bi, el, show } from "../lib/dom.js";
 import { departmentSelect } from "./directory.js";
 import { actionName, call, errorText, message, state } from "./state.js";
@@ -35,6 +36,7 @@ function callbackInputs() {
     [5, 4, 3, 2, 1].map((n) => el("option", { value: n, text: `${n} ${"★".repeat(n)}` })),
   );
   return [
+    el("p", { class: "small callback-note", text: TEXT.callbackCloses }),
     el("label", {}, el("input", { type: "radio", name: "resolved", value: "true", checked: true }), TEXT.solved),
     el("label", {}, el("input", { type: "radio", name: "resolved", value: "false" }), TEXT.notSolved),
     el("label", {}, `${TEXT.satisfaction} `, stars),
@@ -55,8 +57,18 @@ function actionBody(action, form, version) {
   return body;
 }
 
-/** The form of one action; `done(updated)` shows the case as the server returns it. */
-export function actionForm(action, detail, done) {
+/** A refusal in the detail's error box; a conflict (409: the case changed meanwhile) offers to reload the case. */
+export function showRefusal(zh, en, err, reload) {
+  const box = $("detail-error");
+  box.replaceChildren(TEXT.actionFailed(zh, en, errorText(err)));
+  if (err instanceof ApiError && err.status === 409) {
+    box.append(" ", el("button", { type: "button", id: "detail-reload", onclick: reload }, ...bi(...TEXT.reload)));
+  }
+  show(box, true);
+}
+
+/** The form of one action; `done(updated)` shows the case as the server returns it, `reload()` fetches it anew. */
+export function actionForm(action, detail, done, reload) {
   const [zh, en] = actionName(action.action);
   const needs = action.needs && NEEDS[action.needs] ? [NEEDS[action.needs]()] : [];
   const inputs = action.action === "callback" ? callbackInputs() : needs;
@@ -80,8 +92,7 @@ export function actionForm(action, detail, done) {
       message(TEXT.actionDone(detail.id, zh, en), "ok");
       done(updated);
     } catch (err) {
-      $("detail-error").textContent = TEXT.actionFailed(zh, en, errorText(err));
-      show($("detail-error"), true);
+      showRefusal(zh, en, err, reload);
     }
   });
   return form;

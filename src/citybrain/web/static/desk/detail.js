@@ -2,9 +2,9 @@
  * reading, the actions the role may take, and the timeline. */
 import { $, bi, el, show } from "../lib/dom.js";
 import { actionForm, allowedActions } from "./actions.js";
-import { categoryName, departmentName } from "./directory.js";
+import { categoryName, departmentName, districtName } from "./directory.js";
 import { readingItems } from "./reading.js";
-import { actionName, call, clock, errorText, message, state, statusName } from "./state.js";
+import { actionName, call, clock, errorText, LABELS, message, state, statusName } from "./state.js";
 import { PAIRS, TEXT } from "./strings.js";
 
 function field(pair, value) {
@@ -59,8 +59,9 @@ function facts(d) {
   return el(
     "dl",
     {},
-    [field(P.channel, d.channel), field(P.category, categoryName(d.category_code))],
-    [field(P.district, d.district_code), field(P.address, d.address)],
+    [field(P.channel, (LABELS.channels[d.channel] || [d.channel]).join(" ")), field(P.requestType, d.request_type)],
+    field(P.category, categoryName(d.category_code)),
+    [field(P.district, districtName(d.district_code)), field(P.address, d.address)],
     field(P.department, departmentName(d.department_code)),
     [field(P.received, when(d.created_at)), field(P.dispatched, when(d.dispatched_at))],
     [field(P.signForBy, when(d.accept_due_at)), field(P.signedFor, when(d.accepted_at))],
@@ -113,20 +114,22 @@ function renderDetail(d) {
       { class: "card", id: "detail-actions" },
       heading(PAIRS.actions),
       actions.length
-        ? actions.map((a) => actionForm(a, d, renderDetail))
+        ? actions.map((a) => actionForm(a, d, renderDetail, () => openCase(d.id, true)))
         : el("p", { class: "small" }, ...bi(...PAIRS.noAction)),
     ),
     el("div", { class: "card" }, heading(PAIRS.timeline), timeline(d.events)),
   );
 }
 
-export async function openCase(id) {
+/** Show a case; `reloaded` says it was fetched again after a conflict (the page says so). */
+export async function openCase(id, reloaded = false) {
   show($("detail-error"), false);
   try {
     const detail = await call("GET", `/api/v1/cases/${id}`);
-    for (const name of ["queue", "cases", "alerts"]) show($(`panel-${name}`), false);
+    for (const name of ["queue", "new", "cases", "alerts"]) show($(`panel-${name}`), false);
     show($("panel-detail"), true);
     renderDetail(detail);
+    if (reloaded) message(TEXT.reloaded(id, detail.version), "ok");
     window.scrollTo(0, 0);
   } catch (err) {
     message(TEXT.openFailed(id, errorText(err)), "error");

@@ -4,10 +4,13 @@ import { call, state } from "./state.js";
 import { TEXT } from "./strings.js";
 
 export async function loadDirectory() {
-  const [tree, departments] = await Promise.all([
+  const [tree, departments, districts] = await Promise.all([
     call("GET", "/api/v1/categories"),
     call("GET", "/api/v1/departments"),
+    call("GET", "/api/v1/districts"),
   ]);
+  state.districts = districts;
+  for (const d of districts) state.districtNames[d.code] = `${d.name_zh} ${d.name_en}`;
   state.categories = [];
   const walk = (nodes) => {
     for (const node of nodes) {
@@ -28,6 +31,30 @@ export function categoryName(code) {
 
 export function departmentName(code) {
   return code ? state.departmentNames[code] || code : "—";
+}
+
+export function districtName(code) {
+  return code ? state.districtNames[code] || code : "—";
+}
+
+/** Fill a <select> with a first option and `[value, text]` pairs, keeping its id, name and listeners. */
+export function fillSelect(select, first, pairs, selected) {
+  select.replaceChildren(
+    el("option", { value: "", text: first }),
+    ...pairs.map(([value, text]) => el("option", { value, text, selected: value === selected })),
+  );
+}
+
+export function categoryPairs() {
+  return state.categories.map((c) => [c.code, `${"\u3000".repeat(c.level - 1)}${c.name_zh} ${c.name_en} (${c.code})`]);
+}
+
+export function departmentPairs() {
+  return state.departments.map((d) => [d.code, `${d.name_zh} ${d.name_en}`]);
+}
+
+export function districtPairs() {
+  return state.districts.map((d) => [d.code, `${d.name_zh} ${d.name_en}`]);
 }
 
 export function categorySelect(selected) {

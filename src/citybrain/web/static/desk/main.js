@@ -3,12 +3,16 @@
  * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
-import { fillCaseFilters, loadCases } from "./cases.js";
+import { fillBulk, wireBulk } from "./bulk.js";
+import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
+import { wireKeys } from "./keys.js";
+import { fillNewCase, wireNewCase } from "./newcase.js";
 import { loadQueue } from "./queue.js";
 import { showWho, wireSignIn } from "./signin.js";
 import { report, state } from "./state.js";
+import { wireViews } from "./views.js";
 
-const PANELS = { queue: loadQueue, cases: loadCases, alerts: loadAlerts };
+const PANELS = { queue: loadQueue, new: async () => {}, cases: loadCases, alerts: loadAlerts };
 
 function openTab(tab) {
   state.tab = tab;
@@ -24,7 +28,13 @@ function enterDesk(me) {
   showWho(me);
   fillCaseFilters();
   fillAlertFilters();
-  openTab(me.permissions.includes("dispatch") ? "queue" : "cases");
+  fillNewCase();
+  fillBulk();
+  const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
+  applyFilters(linked || OPEN_CASES);
+  foldFilters(linked);
+  if (linked) openTab("cases");
+  else openTab(me.permissions.includes("dispatch") ? "queue" : "cases");
 }
 
 /** A filter form reloads its list from the first page. */
@@ -36,9 +46,26 @@ function wireFilters(formId, tab) {
   });
 }
 
+const reloadCases = () => {
+  state.offsets.cases = 0;
+  return loadCases();
+};
+
 for (const tab of document.querySelectorAll("[data-tab]"))
   tab.addEventListener("click", () => openTab(tab.dataset.tab));
 $("detail-back").addEventListener("click", () => openTab(state.tab));
+$("filters-clear").addEventListener("click", () => {
+  applyFilters(OPEN_CASES);
+  $("search-phone").value = "";
+  reloadCases().catch(report);
+});
 wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
+wireViews(() => reloadCases().catch(report));
+wireBulk(loadCases);
+wireNewCase(() => {
+  applyFilters(OPEN_CASES);
+  openTab("cases");
+});
+wireKeys(openTab);
 wireSignIn(enterDesk);

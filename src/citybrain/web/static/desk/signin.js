@@ -24,7 +24,11 @@ export function signOut() {
   state.me = null;
   state.offsets = { queue: 0, cases: 0, alerts: 0 };
   for (const id of ["queue-table", "cases-table"]) $(id).tBodies[0].replaceChildren();
-  for (const id of ["alerts-list", "detail-body"]) $(id).replaceChildren(); // nothing of the last user stays
+  for (const id of ["alerts-list", "detail-body", "bulk-results"]) $(id).replaceChildren(); // nothing of the last user stays
+  $("new-case").reset();
+  $("search-phone").value = "";
+  state.picked.clear();
+  state.rows = [];
   show($("desk"), false);
   show($("who"), false);
   show($("signin"), true);
@@ -44,6 +48,7 @@ export function showWho(me) {
   show($("desk"), true);
   show($("masked-note"), !me.sees_personal_data);
   show($("tab-queue"), me.permissions.includes("dispatch"));
+  show($("tab-new"), me.permissions.includes("dispatch"));
   show($("tab-alerts"), me.alert_actions.length > 0);
   $("tab-cases").replaceChildren(...bi(...(me.department_code ? PAIRS.myDepartmentCases : PAIRS.openCases)));
 }

@@ -18,7 +18,12 @@ export const state = {
   categoryNames: {},
   departments: [],
   departmentNames: {},
+  districts: [],
+  districtNames: {},
   tab: null,
+  cursor: -1, // the list row j/k point at
+  picked: new Map(), // id → the listed case, selected for a bulk action
+  rows: [], // the cases the list shows
   offsets: { queue: 0, cases: 0, alerts: 0 },
   current: null,
 };

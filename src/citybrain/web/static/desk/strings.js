@@ -4,7 +4,8 @@
 /** Pairs shown as "中文 <span class=en>English</span>" (dom.bi). */
 export const PAIRS = {
   myDepartmentCases: ["本单位工单", "My department's cases"],
-  openCases: ["在办工单", "Open cases"],
+  openCases: ["工单查询", "Cases"],
+  requestType: ["诉求类型", "Request type"],
   previous: ["上一页", "Previous"],
   next: ["下一页", "Next"],
   noReading: ["无研判记录", "No reading recorded"],
@@ -98,11 +99,54 @@ export const TEXT = {
   solved: " 已解决 Solved",
   notSolved: " 未解决（重办） Not solved (reopen)",
   callbackNote: "回访记录 Callback note",
+  callbackCloses:
+    "回访即结案：选“已解决”将同时结案（结案 Close）；选“未解决”则重办。Calling back also closes the case when the citizen says it is solved; not solved reopens it.",
+  reload: ["重新加载工单", "Reload the case"],
+  reloaded: (id, version) => `工单 #${id} 已重新加载（版本 ${version}）· Case #${id} reloaded (version ${version})`,
   callbackDone: (when, resolved, satisfaction) =>
     `回访 Callback ${when}: ${resolved ? "已解决 solved" : "未解决 not solved"}, 满意度 satisfaction ${satisfaction}`,
   actionDone: (id, zh, en) => `工单 #${id}：${zh}完成 · ${en}: done`,
   actionFailed: (zh, en, why) => `${zh} ${en} 失败 failed — ${why}`,
   openFailed: (id, why) => `工单 #${id} 打开失败 could not be opened — ${why}`,
+  // the case list, saved views, bulk actions
+  cellCategory: "类别 Category",
+  cellDepartment: "部门 Department",
+  cellSignForBy: "签收时限 Sign-for by",
+  cellResolveBy: "办结时限 Resolve by",
+  filtersSet: (n) => `（已设 ${n} 项 ${n} set）`,
+  pickCase: (id) => `选择工单 #${id} Select case #${id}`,
+  chooseView: "— 已保存的视图 saved views —",
+  viewNeedsName: "请填写视图名称。Name the view first.",
+  viewSaved: (name) => `视图“${name}”已保存（仅本浏览器）· View "${name}" saved (this browser only)`,
+  viewDeleted: (name) => `视图“${name}”已删除 · View "${name}" deleted`,
+  picked: (n) => `已选 ${n} 件 · ${n} selected`,
+  bulkNeedsDepartment: "批量派单：请先选择部门。Bulk dispatch: choose the department first.",
+  bulkRunning: (n, department) => `正在派单 ${n} 件至 ${department} … Dispatching ${n}`,
+  bulkDone: (id, zh) => `#${id} ✓ ${zh}完成 done`,
+  bulkFailed: (id, zh, why) => `#${id} ✗ ${zh}失败 failed — ${why}`,
+  bulkSummary: (ok, failed) => `批量操作：成功 ${ok} 件，失败 ${failed} 件 · Bulk: ${ok} done, ${failed} failed`,
+  // the new-case form
+  chooseChannel: "— 选择渠道 choose a channel —",
+  unknownDistrict: "— 未知/自动识别 unknown: read from the place —",
+  suggestHint:
+    "输入诉求内容后，这里显示建议类别、置信度和疑似重复件。Type what the caller says: the suggested category, its confidence and likely repeats appear here.",
+  noModel: (why) =>
+    `未安装分类模型，请人工选择类别。No classifier installed: choose the category yourself.${why ? ` (${why})` : ""}`,
+  suggestedCategories: "建议类别 Suggested: ",
+  notSure: (threshold) =>
+    `模型把握不足（低于阈值 ${threshold}），请确认类别。The model is not sure (below the ${threshold} threshold): check the category.`,
+  placeRead: (district, sure) => `识别地点 Place read: ${district}${sure}`,
+  repeatOf: (id, similarity) => `#${id} 相似度 ${similarity}`,
+  located: (district, confidence) => `地点 Place: ${district} · 把握 confidence ${confidence}`,
+  notLocated: (why) => `未识别地点 Place not found${why ? ` — ${why}` : ""}`,
+  needCategory: "派单前请选择类别。Choose the category to dispatch.",
+  needDepartment: "该类别无派单规则，请选择承办部门。No routing rule for this category: choose the department.",
+  createFailed: (why) => `受理失败 Could not create the case — ${why}`,
+  createdNotDispatched: (id, why) =>
+    `工单 #${id} 已受理，但派单失败，请在工单中派单 · Case #${id} created but not dispatched — ${why}`,
+  createdDispatched: (id, department) =>
+    `工单 #${id} 已受理并派单至 ${department} · Case #${id} created and dispatched`,
+  created: (id) => `工单 #${id} 已受理 · Case #${id} created`,
   // alerts
   snoozeUntil: "暂缓至 Snooze until",
   alertDone: (id, zh, en) => `预警 #${id}：${zh} · Alert #${id}: ${en}`,
