@@ -93,12 +93,20 @@ def test_the_message_is_the_observation_as_read(
         ["2024-01-01T01:00:00Z/2024-01-01T02:00:00Z", None, 7],
         [None, None, 0.1],
     ]
-    body = [{"Datastream": {"@iot.id": datastream}, "components": components, "dataArray": rows}]
+    full = ["phenomenonTime", "result", "resultQuality", "validTime", "parameters"]
+    other = [["2024-01-02T00:00:00Z", 3.5, {"flag": "pass"}, "2024-01-02T00:00:00Z/2024-01-03T00:00:00Z", {"n": [1]}]]
+    body = [
+        {"Datastream": {"@iot.id": datastream}, "components": components, "dataArray": rows},
+        {"Datastream": {"@iot.id": datastream}, "components": full, "dataArray": other},
+    ]
     links = mqtt_app.post(f"{STA}/CreateObservations", json=body, headers=admin).json()
-    heard = {m["@iot.id"]: m for m in _heard(listener, len(rows), timeout=10)}
+    heard = {m["@iot.id"]: m for m in _heard(listener, len(links) + 1, timeout=5)}
     listener.close()
+    assert sorted(heard) == sorted(_id(link) for link in links)
     for link in links:
         assert heard[_id(link)] == get(mqtt_app, link.split("/v1.1/")[1])
+    assert heard[_id(links[-1])]["resultQuality"] == {"flag": "pass"}
+    assert heard[_id(links[-1])]["parameters"] == {"n": [1]}
 
 
 def _closed_port() -> int:

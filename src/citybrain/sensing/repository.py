@@ -150,7 +150,7 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[in
 
     The ids are taken first (:func:`_new_observation_ids`), then the rows go in with one executemany
     (:func:`_executemany`): no ORM objects, no RETURNING, no statement per row. A column that is empty in every row is
-    left out (SQL NULL, as the importers write it; ``$filter=resultQuality eq null`` finds those)."""
+    left out (SQL NULL, as the importers write it), which also spares converting it."""
     if not rows:
         return []
     ids = _new_observation_ids(session, len(rows))
@@ -184,7 +184,9 @@ def _postgresql_copy(session: Session, table: Table, columns: list[str], rows: l
 def _convert(session: Session, table: Table, columns: list[str], rows: list[list[Any]]) -> None:
     """Each value as its column type's own bind processor makes it for the driver (in place)."""
     dialect = session.get_bind().dialect
-    convert = [(index, table.c[c].type.bind_processor(dialect)) for index, c in enumerate(columns)]
+    convert = [
+        (index, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for index, c in enumerate(columns)
+    ]
     active = [(index, process) for index, process in convert if process is not None]
     for row in rows:
         for index, process in active:
