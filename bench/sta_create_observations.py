@@ -3,6 +3,7 @@
     python -m bench.sta_create_observations --db sqlite --rows 5000 --requests 40
     python -m bench.sta_create_observations --db postgresql
     python -m bench.sta_create_observations --no-publish --out sta_create_observations_sqlite_nopublish
+    python -m bench.sta_create_observations --db postgresql --both    (publishing off, then on: both files)
 
 A fresh database (SQLite file under var/bench/ or a new PostgreSQL schema, removed afterwards), one station with a
 PM2.5 Datastream and an admin key; the real server (``citybrain serve``, 1 worker, 127.0.0.1); then this process
@@ -10,7 +11,8 @@ posts ``--requests`` DataArray bodies of ``--rows`` observations each (phenomeno
 with httpx (a bounded loop), after 3 warm-up requests. Reported: observations/s end to end (rows acknowledged by a
 201 / wall time of the measured requests, JSON encoding of the body included), per-request latency p50/p95/max,
 and the rows found in the database afterwards. Target (issue 13): >= 20,000 observations/s.
-Writes bench/results/sta_create_observations_<db>.json.
+Writes bench/results/sta_create_observations_<db>.json (``_nopublish`` with CITYBRAIN_MQTT_PUBLISH=false; ``--both``
+writes the two, measured one right after the other).
 """
 
 from __future__ import annotations
@@ -103,15 +105,18 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000, help="observations per request")
     parser.add_argument("--requests", type=int, default=40, help="measured requests")
     parser.add_argument("--no-publish", action="store_true", help="CITYBRAIN_MQTT_PUBLISH=false for the server")
+    parser.add_argument("--both", action="store_true", help="publishing off, then on; writes both files")
+    parser.add_argument("--note", default="", help="a remark kept in the JSON (e.g. what else ran on the machine)")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
-    result = run(args)
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    print(text)
-    common.RESULTS.mkdir(parents=True, exist_ok=True)
-    (common.RESULTS / f"{args.out or 'sta_create_observations_' + args.db}.json").write_text(
-        text + "\n", encoding="utf-8"
-    )
+    for no_publish in (True, False) if args.both else (args.no_publish,):
+        args.no_publish = no_publish
+        result = run(args) | ({"note": args.note} if args.note else {})
+        text = json.dumps(result, indent=2, ensure_ascii=False)
+        print(text)
+        common.RESULTS.mkdir(parents=True, exist_ok=True)
+        name = f"sta_create_observations_{args.db}{'_nopublish' if no_publish else ''}"
+        (common.RESULTS / f"{args.out or name}.json").write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ number waiting) at most once a minute. Writes succeed either way; no HTTP answer
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -32,10 +31,9 @@ from sqlalchemy.orm import Session
 
 from citybrain.core.settings import Settings
 from citybrain.sensing.create import Written, created_in
-from citybrain.sensing.entities import BY_NAME
 from citybrain.sensing.mqtt_client import observations_topic
 from citybrain.sensing.mqtt_wire import PublishConnection
-from citybrain.sensing.present import entity_json
+from citybrain.sensing.present import observation_text
 
 log = logging.getLogger("citybrain.sensing.mqtt")
 WAITING = 100_000  # Observations waiting for the publisher's thread (five seconds at 20,000 a second)
@@ -48,25 +46,12 @@ WARN_EVERY_SECONDS = 60.0
 RECONNECT_SECONDS = (1.0, 30.0)  # first pause before connecting again, doubling up to the second
 
 Message = tuple[bytes, bytes]  # (topic, payload)
-_OBSERVATION = BY_NAME["Observation"]
 
 
 @dataclass
 class PublishTally:
     published: int = 0  # acknowledged by the broker (or, sharing the worker's paho client, handed to it)
     dropped: int = 0  # never sent: no room to wait in, or still waiting when the publisher stopped
-
-
-class _Row:
-    """An Observation as it was written, read the way ``entity_json`` reads an ORM row."""
-
-    __slots__ = ("id", "values")
-
-    def __init__(self, ident: int, values: dict[str, Any]) -> None:
-        self.id, self.values = ident, values
-
-    def __getattr__(self, name: str) -> Any:
-        return self.values.get(name)
 
 
 class Publisher:
@@ -170,8 +155,7 @@ class Publisher:
         topic = self._topics.get(datastream_id)
         if topic is None:
             topic = self._topics[datastream_id] = observations_topic(self.settings, datastream_id).encode()
-        entity = entity_json(_OBSERVATION, _Row(ident, values), base)
-        return topic, json.dumps(entity, ensure_ascii=False).encode()
+        return topic, observation_text(base, ident, values).encode()
 
     def _send(self, messages: list[Message]) -> None:
         if self.client is not None:
