@@ -22,13 +22,14 @@ import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from bench import sta_common as common
-from bench.open311_load import free_port, server, server_command
+from bench.open311_load import free_port, server, server_command, tree_cpu_seconds
 from citybrain.models import Observation
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         latencies: list[float] = []
         acknowledged = 0
         extra = {"CITYBRAIN_MQTT_PUBLISH": "false"} if args.no_publish else {}
-        with server(common.server_env(url, folder, **extra), server_command(port, 1), port):
+        with server(common.server_env(url, folder, **extra), server_command(port, 1), port) as proc:
             base = f"http://127.0.0.1:{port}{common.STA}/CreateObservations"
             with httpx.Client(timeout=120) as client:
                 sent = 0
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     response = client.post(base, content=body(datastream, sent, args.rows), headers=headers)
                     response.raise_for_status()
                     sent += args.rows
-                began = time.perf_counter()
+                began, server_cpu, client_cpu = time.perf_counter(), tree_cpu_seconds(proc.pid), time.process_time()
+                broker_cpu = _broker_cpu()
                 for _ in range(args.requests):
                     t0 = time.perf_counter()
                     response = client.post(base, content=body(datastream, sent, args.rows), headers=headers)
@@ -69,6 +71,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     if response.status_code == 201:
                         acknowledged += len(response.json())
                 elapsed = time.perf_counter() - began
+                server_cpu = tree_cpu_seconds(proc.pid) - server_cpu
+                client_cpu, broker_cpu = time.process_time() - client_cpu, _broker_cpu() - broker_cpu
         with db.reading() as session:
             stored = int(session.scalar(select(func.count()).select_from(Observation)) or 0)
         dialect = db.engine.dialect.name
@@ -89,6 +93,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "p95": common.percentile(latencies, 95),
             "max": round(max(latencies), 2),
         },
+        "cpu_us_per_observation": {  # during the measured requests; PostgreSQL's own backends not counted
+            "server": round(1e6 * server_cpu / max(acknowledged, 1), 1),
+            "mosquitto": round(1e6 * broker_cpu / max(acknowledged, 1), 1),
+            "this_client": round(1e6 * client_cpu / max(acknowledged, 1), 1),
+        },
         "server": "citybrain serve --workers 1 on 127.0.0.1, default settings"
         + (" except CITYBRAIN_MQTT_PUBLISH=false" if args.no_publish else " (publishes each new Observation to MQTT)"),
         "target": ">= 20,000 observations/s (issue 13)",
@@ -97,6 +106,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "when": common.now(),
         "commit": common.git_commit(),
     }
+
+
+def _broker_cpu() -> float:
+    """CPU seconds used so far by the Mosquitto processes on this machine (0 when there is none)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if "(mosquitto)" in text:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def main() -> None:
