@@ -2,7 +2,7 @@
 
 All or nothing: a bad row makes the whole request a 400 naming the Datastream group and the row, and nothing is
 written (FROST instead answers ``"error"`` for that row and keeps the others). The rows are checked one by one and
-written with one multi-row INSERT per group.
+written with one statement per group (``repository.insert_observations``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ carry its ``phenomenonTime``: two messages without one and with the same result 
 is remembered (``mqtt_dedupe_hours``).
 
 A batch is validated message by message (a rejected one leaves the others) and written as the DataArray extension
-writes: one multi-row INSERT per Datastream. Should the database refuse the batch, the worker tries it again one
+writes: one insert statement per Datastream. Should the database refuse the batch, the worker tries it again one
 message at a time, each in a savepoint, so that the message it refuses is rejected alone. The caller commits the
 batch and only then acknowledges its messages.
 """
