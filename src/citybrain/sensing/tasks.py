@@ -134,14 +134,18 @@ class Publisher:
             self._dropped(self._waiting, "the publisher stopped before the broker took them")
 
     def _next(self) -> tuple[list[Written], str] | None:
-        """The oldest job (left queued until it is sent, so that it counts as waiting); None when stopping."""
-        with self._room:
-            while not self._jobs and not self._stopping:
-                if not self._room.wait(30.0):
-                    self._keep_alive()
-            if self._stopping and (not self._jobs or time.monotonic() >= self._give_up_at):
-                return None
-            return self._jobs[0]
+        """The oldest job (left queued until it is sent, so that it counts as waiting); None when stopping. While
+        there is nothing to send, the connection is kept alive (outside the lock: writers never wait for a ping)."""
+        while True:
+            with self._room:
+                idle = not self._jobs and not self._stopping and not self._room.wait(30.0)
+                if not idle:
+                    if self._stopping and (not self._jobs or time.monotonic() >= self._give_up_at):
+                        return None
+                    if self._jobs:
+                        return self._jobs[0]
+                    continue
+            self._keep_alive()
 
     def _keep_alive(self) -> None:
         if self.link is not None and self.link.connected:
@@ -219,8 +223,10 @@ class Publisher:
             )
 
     def _dropped(self, count: int, why: str) -> None:
-        self.tally.dropped += count
-        log.warning("MQTT: %d new Observation(s) not published (%s); %d so far", count, why, self.tally.dropped)
+        with self._room:  # re-entrant: submit calls this holding it
+            self.tally.dropped += count
+            so_far = self.tally.dropped
+        log.warning("MQTT: %d new Observation(s) not published (%s); %d so far", count, why, so_far)
 
 
 def after_commit(publisher: Publisher | None, session: Session, base: str) -> None:
