@@ -94,7 +94,10 @@ def test_the_message_is_the_observation_as_read(
         [None, None, 0.1],
     ]
     full = ["phenomenonTime", "result", "resultQuality", "validTime", "parameters"]
-    other = [["2024-01-02T00:00:00Z", 3.5, {"flag": "pass"}, "2024-01-02T00:00:00Z/2024-01-03T00:00:00Z", {"n": [1]}]]
+    other = [
+        ["2024-01-02T01:00:00Z", 4.5, None, None, None],  # a column filled in some rows only
+        ["2024-01-02T00:00:00Z", 3.5, {"flag": "pass"}, "2024-01-02T00:00:00Z/2024-01-03T00:00:00Z", {"n": [1]}],
+    ]
     body = [
         {"Datastream": {"@iot.id": datastream}, "components": components, "dataArray": rows},
         {"Datastream": {"@iot.id": datastream}, "components": full, "dataArray": other},
