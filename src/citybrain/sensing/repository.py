@@ -217,8 +217,8 @@ def _new_observation_ids(session: Session, n: int) -> list[int]:
         # The sequence named once: pg_get_serial_sequence inside the per-row nextval made it 4-5x slower.
         name = session.scalar(select(func.pg_get_serial_sequence(Observation.__tablename__, "id")))
         sequence = cast(literal(name), REGCLASS)
-        taken = session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, n)))
-        return sorted(int(i) for i in taken)
+        taken = session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, n))).all()
+        return sorted(taken)
     largest = int(session.scalar(select(func.coalesce(func.max(Observation.id), 0))) or 0)
     return list(range(largest + 1, largest + 1 + n))
 
