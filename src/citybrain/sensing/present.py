@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from citybrain.models.sensing import RESULT_BOOLEAN, RESULT_INTEGER, RESULT_JSON, RESULT_NUMBER, RESULT_STRING
@@ -112,6 +113,12 @@ def observation_json(base: str, ident: int, v: Mapping[str, Any]) -> dict[str, A
 _PLAIN_MESSAGE = frozenset((RESULT_NUMBER, RESULT_INTEGER))
 
 
+@lru_cache(maxsize=64)
+def _escaped(text: str) -> str:
+    """``text`` as it stands inside a JSON string (the service root: the same for every message of a request)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def observation_text(base: str, ident: int, v: Mapping[str, Any]) -> str:
     """``json.dumps(observation_json(…), ensure_ascii=False)``, written out directly for the usual Observation (a
     number, no resultQuality, validTime or parameters): half the cost of building the dict and encoding it. The same
@@ -122,7 +129,7 @@ def observation_text(base: str, ident: int, v: Mapping[str, Any]) -> str:
         return json.dumps(observation_json(base, ident, v), ensure_ascii=False)
     if number != number or number in (float("inf"), float("-inf")):
         return json.dumps(observation_json(base, ident, v), ensure_ascii=False)
-    link = f"{json.dumps(base, ensure_ascii=False)[1:-1]}/Observations({ident})"
+    link = f"{_escaped(base)}/Observations({ident})"
     phenomenon = _interval(v.get("phenomenon_time_start"), v.get("phenomenon_time_end"))
     when = iso(v.get("result_time"))
     result_time = "null" if when is None else f'"{when}"'
