@@ -105,7 +105,8 @@ class Publisher:
                     break
                 self._room.wait(left)
             if self._full(len(written)) or self._stopping:
-                self._dropped(len(written), f"{self._waiting} already waiting to be published")
+                why = "the publisher is stopping" if self._stopping else f"{self._waiting} already waiting"
+                self._dropped(len(written), why)
                 return
             self._jobs.append((written, base))
             self._waiting += len(written)
