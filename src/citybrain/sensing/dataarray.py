@@ -73,9 +73,16 @@ def _plain_values(w: Writer, observation_type: str, named: dict[str, Any]) -> di
         return None
     result = named.get("result")
     schemas.check_result(observation_type, result)
-    values = {"result_time": when, "result_quality": None, "parameters": None}
-    values |= {"phenomenon_time_start": start, "phenomenon_time_end": end}
-    return values | {"valid_time_start": None, "valid_time_end": None} | result_columns(result)
+    return {
+        "result_time": when,
+        "result_quality": None,
+        "parameters": None,
+        "phenomenon_time_start": start,
+        "phenomenon_time_end": end,
+        "valid_time_start": None,
+        "valid_time_end": None,
+        **result_columns(result),
+    }
 
 
 def _rows(w: Writer, datastream: Datastream, components: list[str], table: Any, where: str) -> list[dict[str, Any]]:

@@ -33,6 +33,10 @@ class Refused(OSError):
 
 def _length(n: int) -> bytes:
     """MQTT's variable-length 'remaining length'."""
+    if n < 128:
+        return bytes((n,))
+    if n < 16384:
+        return bytes((n % 128 | 0x80, n // 128))
     out = bytearray()
     while True:
         n, digit = divmod(n, 128)

@@ -18,7 +18,8 @@ ALWAYS = {("Observation", "resultTime")}
 def iso(when: datetime | None) -> str | None:
     if when is None:
         return None
-    when = when.astimezone(UTC)
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
     text = when.isoformat(timespec="milliseconds" if when.microsecond else "seconds")
     return text.replace("+00:00", "Z")
 
