@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 def _mqtt(db: Database, settings: Settings) -> tuple[Publisher | None, IngestWorker | None]:
     """The publisher of new Observations (unless switched off) and, with ``serve --mqtt``, the ingest worker."""
-    publisher = Publisher(db, settings) if settings.mqtt_publish else None
+    publisher = Publisher(settings) if settings.mqtt_publish else None
     worker = IngestWorker(db, settings) if settings.mqtt_worker_in_server else None
     return publisher, worker
 
