@@ -98,6 +98,8 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
+    from citybrain.web.cockpit import page_router as cockpit_page_router
+    from citybrain.web.cockpit import router as cockpit_router
     from citybrain.web.desk import router as desk_router
     from citybrain.web.me import router as me_router
     from citybrain.web.pages import router as pages_router
@@ -114,7 +116,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
+    app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
     app.include_router(desk_router)
+    app.include_router(cockpit_page_router)
     app.include_router(portal_router)

@@ -1,0 +1,161 @@
+"""The city's command centre (城市运行驾驶舱) at ``/cockpit`` and its staff API under ``/api/v1/cockpit``.
+
+The page is a frame like the desk's: it holds the signed-in API key in the tab and draws what the API returns.
+Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
+department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
+Answers are kept for :data:`CACHE_SECONDS` per question (the wall refreshes every minute).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from citybrain.auth.deps import DepartmentRanker, KpiReader
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases import kpi_service
+from citybrain.cases.kpi_service import KpiQuery
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.http import DbDep
+from citybrain.web import cockpit_service as service
+from citybrain.web.desk import SECURITY_HEADERS
+from citybrain.web.labels import for_cockpit
+from citybrain.web.pages import templates
+
+#: The desk's headers, but ECharts writes its tooltips' and labels' styles inline: styles (not scripts) may be inline.
+HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    ),
+}
+#: How long an answer is reused for the same question (seconds).
+CACHE_SECONDS = 30.0
+
+page_router = APIRouter(include_in_schema=False)
+router = APIRouter(prefix="/cockpit", tags=["cockpit"])
+
+Period = Annotated[str | None, Query(description="day, week or month (day by default)")]
+From = Annotated[str | None, Query(alias="from", description="first local date, YYYY-MM-DD (default: 30 days ago)")]
+To = Annotated[str | None, Query(alias="to", description="last local date, inclusive (default: today)")]
+Department = Annotated[str | None, Query(description="department code")]
+District = Annotated[str | None, Query(description="district code")]
+Category = Annotated[str | None, Query(description="category code; its whole subtree is included")]
+Channel = Annotated[str | None, Query(description="intake channel")]
+
+
+@page_router.get("/cockpit", response_class=HTMLResponse)
+def cockpit_page(request: Request) -> HTMLResponse:
+    """The frame and its labels; ``?wall=1`` starts in the 1920×1080 wall mode. Data comes from the API."""
+    labels = for_cockpit(request.app.state.settings.timezone)
+    return templates.TemplateResponse(request, "cockpit.html", {"labels": labels}, headers=HEADERS)
+
+
+def _cache(request: Request) -> service.AnswerCache:
+    cache: service.AnswerCache | None = getattr(request.app.state, "cockpit_cache", None)
+    if cache is None:
+        cache = request.app.state.cockpit_cache = service.AnswerCache(CACHE_SECONDS)
+    return cache
+
+
+def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:
+    settings = request.app.state.settings
+    query = service.screen_query(timezone=settings.timezone, now=clock.utcnow(), **filters)
+    with db.reading() as session:
+        return kpi_service.scope_to_department(session, query, principal.department_id)
+
+
+def _key(name: str, query: KpiQuery, *extra: object) -> tuple[Any, ...]:
+    params = query.params()
+    params.pop("as_of")  # the same question within the cache's life, whatever the second
+    return (name, tuple(sorted((k, str(v)) for k, v in params.items())), *extra)
+
+
+@router.get("/geo", summary="The city's districts (and Demo City grid cells) as GeoJSON polygons")
+def geo(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
+    def compute() -> dict[str, Any]:
+        with db.reading() as session:
+            return service.city_geojson(session)
+
+    return dict(_cache(request).get(("geo",), compute))
+
+
+@router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
+def map_layers(
+    request: Request,
+    db: DbDep,
+    principal: KpiReader,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+    department: Department = None,
+    district: District = None,
+    category: Category = None,
+    channel: Channel = None,
+) -> dict[str, Any]:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
+                   district=district, category=category, channel=channel)  # fmt: skip
+
+    def compute() -> dict[str, Any]:
+        with db.reading() as session:
+            return service.map_layers(session, query, now=query.as_of)
+
+    return dict(_cache(request).get(_key("map", query), compute))
+
+
+@router.get("/trends", summary="Cases per period with last year's, breakdowns, the three rates and overdue")
+def trends(
+    request: Request,
+    db: DbDep,
+    principal: KpiReader,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+    department: Department = None,
+    district: District = None,
+    category: Category = None,
+    channel: Channel = None,
+) -> dict[str, Any]:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
+                   district=district, category=category, channel=channel)  # fmt: skip
+    language = request.app.state.settings.language
+
+    def compute() -> dict[str, Any]:
+        with db.reading() as session:
+            return service.trends(session, query, language=language)
+
+    return dict(_cache(request).get(_key("trends", query), compute))
+
+
+@router.get("/ranking", summary="考核排名: departments ranked as in the monthly report, for the screen's window")
+def department_ranking(
+    request: Request,
+    db: DbDep,
+    principal: DepartmentRanker,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+) -> dict[str, Any]:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=None, district=None,
+                   category=None, channel=None)  # fmt: skip
+    language = request.app.state.settings.language
+
+    def compute() -> dict[str, Any]:
+        with db.reading() as session:
+            return service.department_ranking(session, query, language=language)
+
+    return dict(_cache(request).get(_key("ranking", query), compute))
+
+
+@router.get("/board", summary="Hot issues, associations in words and (for alert handlers) open alerts")
+def board(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
+    with_alerts = principal.can(Permission.HANDLE_ALERTS)
+
+    def compute() -> dict[str, Any]:
+        with db.reading() as session:
+            return service.board(session, with_alerts=with_alerts)
+
+    return dict(_cache(request).get(("board", with_alerts), compute))

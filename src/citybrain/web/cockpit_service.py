@@ -1,0 +1,474 @@
+"""The command centre's figures (城市运行驾驶舱): the screen's filters, the map's layers, the trends, the ranking and
+the board — shaped here, counted in SQL (:mod:`citybrain.cases.volume_repository`), the rates and the ranking
+taken from the KPI service and the monthly report's ranking, never recomputed.
+
+Every figure carries what the desk needs to list the cases behind it (:func:`drill`): the desk's URL parameters
+``category``, ``district``, ``channel``, ``status``, ``department``, ``from``, ``to`` (local dates, inclusive) and
+the same cases as ``GET /api/v1/cases`` parameters (``created_from`` / ``created_to``, UTC instants).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from citybrain.alerts import repository as alerts_repository
+from citybrain.cases import kpi_repository, kpi_service, volume_repository
+from citybrain.cases.kpi_service import KpiQuery
+from citybrain.cases.kpis import category_at_level, local_date, period_of, periods_between
+from citybrain.cases.record import REQUEST_TYPES
+from citybrain.cases.schemas import CHANNELS
+from citybrain.core import clock
+from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.directory import repository as directory_repo
+from citybrain.geo.gazetteer import district_feature
+from citybrain.insight import service as insight_service
+from citybrain.reports import ranking
+from citybrain.reports.service import UNIT_KPIS
+from citybrain.sensing import air_service
+from citybrain.simulate.city import build_city
+from citybrain.simulate.load import loaded_seed
+from citybrain.simulate.places import grid_features
+
+#: The screen's window when none is asked: the last 30 local days, today included.
+DEFAULT_DAYS = 30
+#: The longest window the screen draws (a year and a day, so a leap year fits).
+MAX_DAYS = 366
+#: Case density bins: 1/200 degree (about 550 m north–south): no citizen's address can be read off a bin.
+BINS_PER_DEGREE = 200
+#: The three rates (三率) and overdue, by their names in the KPI registry.
+RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate")
+#: How many hot issues, rules and alerts the board lists.
+BOARD_SIZE = 10
+
+
+# --- the screen's filters -----------------------------------------------------------------------------------------
+
+
+def screen_query(
+    *,
+    timezone: str,
+    now: datetime,
+    period: str | None,
+    start: str | None,
+    end: str | None,
+    department: str | None,
+    district: str | None,
+    category: str | None,
+    channel: str | None,
+) -> KpiQuery:
+    """The screen-wide filters as the KPI service's question (its checks, its messages); the last 30 days by
+    default, one period of ``day``, ``week`` or ``month`` (day by default)."""
+    if not (start or end):
+        today = clock.city_today(timezone, now)
+        start, end = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(), today.isoformat()
+    query = kpi_service.parse_query(
+        timezone=timezone,
+        period=period or "day",
+        start=start,
+        end=end,
+        department=department,
+        district=district,
+        category=category,
+        channel=channel,
+        as_of=now,
+    )
+    if query.start is None or query.end is None:
+        raise InvalidInput("give both from and to (YYYY-MM-DD), or neither for the last 30 days")
+    if (query.end - query.start).days >= MAX_DAYS:
+        raise InvalidInput(f"the cockpit shows at most {MAX_DAYS} days at once")
+    return query
+
+
+def _bounds(query: KpiQuery) -> tuple[date, date]:
+    if query.start is None or query.end is None:  # screen_query sets both
+        raise InvalidInput("the cockpit needs a window: from and to")
+    return query.start, query.end
+
+
+def drill(query: KpiQuery, **more: str | None) -> dict[str, dict[str, str]]:
+    """The cases behind a figure: ``desk`` (the desk's URL parameters) and ``cases`` (``GET /api/v1/cases``'s)."""
+    start, end = _bounds(query)
+    tz = clock.city_zone(query.timezone)
+    filters = {
+        "department": query.department,
+        "district": query.district,
+        "category": query.category,
+        "channel": query.channel,
+    }
+    filters.update(more)
+    shown = {name: value for name, value in filters.items() if value}
+    created_to = clock.local_midnight_utc(end + timedelta(days=1), tz)
+    return {
+        "desk": {**shown, "from": start.isoformat(), "to": end.isoformat()},
+        "cases": {
+            **shown,
+            "created_from": str(clock.iso(clock.local_midnight_utc(start, tz))),
+            "created_to": str(clock.iso(created_to)),
+        },
+    }
+
+
+# --- the map ------------------------------------------------------------------------------------------------------
+
+
+def city_geojson(session: Session) -> dict[str, Any]:
+    """The city's districts as GeoJSON polygons (as stored), and the Demo City's grid cells when its cases are
+    loaded; a district stored without a boundary takes the Demo City's rectangle when the seed has that district,
+    otherwise it is a point at its centre (``properties.kind``: ``district`` / ``grid``)."""
+    seed = loaded_seed(session)
+    city = build_city(seed) if seed is not None else None
+    seeded = {d.code: d.geometry for d in city.districts} if city else {}
+    features = []
+    for d in directory_repo.districts(session):
+        geometry = d.geometry or seeded.get(d.code)
+        feature = district_feature(d.code, d.name_zh, d.name_en, d.center_lat, d.center_lon, geometry)
+        feature["properties"]["source"] = "database" if d.geometry else ("demo_seed" if geometry else "centre")
+        features.append(feature)
+    present = {f["properties"]["code"] for f in features}
+    if city is not None:
+        features += [f for f in grid_features(city) if f["properties"]["district"] in present]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def map_layers(session: Session, query: KpiQuery, *, now: datetime) -> dict[str, Any]:
+    """Cases per district and per ~550 m bin (counts only), and the air stations' latest AQI."""
+    where = kpi_service.fact_filter(session, query)
+    names = kpi_repository.district_names(session)
+    per_district: dict[str | None, int] = defaultdict(int)
+    for row in volume_repository.breakdown_counts(session, where):
+        per_district[row.district_code] += row.count
+    half = 0.5 / BINS_PER_DEGREE
+    bins = [
+        {"lat": round(r / BINS_PER_DEGREE + half, 5), "lon": round(c / BINS_PER_DEGREE + half, 5), "count": n}
+        for r, c, n in volume_repository.binned_counts(session, where, BINS_PER_DEGREE)
+    ]
+    return {
+        "params": _params(query),
+        "bin_degrees": 1 / BINS_PER_DEGREE,
+        "bins": bins,
+        "districts": _named_counts(per_district, lambda code: names.get(code or ""), query, "district"),
+        "air": air_stations(session, now=now, timezone=query.timezone),
+    }
+
+
+def air_stations(session: Session, *, now: datetime, timezone: str) -> list[dict[str, Any]]:
+    """Each air station with a place: its latest day's AQI (the landing page's reading, ``aqi_report``)."""
+    first, last = air_service.default_span(clock.city_today(timezone, now), "day")
+    report = air_service.aqi_report(session, timezone=timezone, period="day", first=first, last=last)
+    latest: dict[str, dict[str, Any]] = {}
+    for record in report["records"]:
+        if record["aqi"] is not None:
+            latest[record["station"]] = record
+    stations = []
+    for name, (lat, lon) in sorted(air_service.station_points(session).items()):
+        if name not in report["stations"]:
+            continue
+        record = latest.get(name)
+        stations.append(
+            {
+                "name": name,
+                "lat": lat,
+                "lon": lon,
+                "day": str(record["date"]) if record else None,
+                "aqi": int(record["aqi"]) if record else None,
+                "category": [record["category"], record["category_en"]] if record else None,
+                "colour": record["colour"]["hex"] if record else "#9E9E9E",
+            }
+        )
+    return stations
+
+
+def _last_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def daily_counts(session: Session, query: KpiQuery) -> dict[date, int]:
+    """Cases received per local day of the window (hours folded into the city's days)."""
+    tz = clock.city_zone(query.timezone)
+    days: dict[date, int] = defaultdict(int)
+    for hour, n in volume_repository.hourly_counts(session, kpi_service.fact_filter(session, query)):
+        days[local_date(hour, tz)] += n
+    return days
+
+
+def volume_series(query: KpiQuery, current: dict[date, int], previous: dict[date, int]) -> list[dict[str, Any]]:
+    """Cases per period of the window beside the same period a year before (同比)."""
+    start, end = _bounds(query)
+    period = query.period or "day"
+    now_by: dict[str, int] = defaultdict(int)
+    before_by: dict[str, int] = defaultdict(int)
+    for day, n in current.items():
+        now_by[period_of(day, period)] += n
+    for day, n in previous.items():
+        before_by[period_of(day, period)] += n
+    before_labels = periods_between(_last_year(start), _last_year(end), period)
+    spans: dict[str, tuple[date, date]] = {}
+    day = start
+    while day <= end:
+        label = period_of(day, period)
+        spans[label] = (spans.get(label, (day, day))[0], day)
+        day += timedelta(days=1)
+    rows = []
+    for i, label in enumerate(periods_between(start, end, period)):
+        then = before_labels[i] if i < len(before_labels) else None
+        first, last = spans[label]
+        rows.append(
+            {"period": label, "count": now_by.get(label, 0), "last_year_period": then,
+             "last_year": before_by.get(then, 0) if then else None,
+             "drill": drill(replace(query, start=first, end=last))}
+        )  # fmt: skip
+    return rows
+
+
+def trends(session: Session, query: KpiQuery, *, language: str = "zh-CN") -> dict[str, Any]:
+    """Volumes per period with last year's, the breakdowns, and the rates and overdue per period (KPI service)."""
+    start, end = _bounds(query)
+    current = daily_counts(session, query)
+    year_before = replace(query, start=_last_year(start), end=_last_year(end))
+    previous = daily_counts(session, year_before)
+    breakdown = volume_repository.breakdown_counts(session, kpi_service.fact_filter(session, query))
+    report = kpi_service.kpi_report(session=session, query=query, language=language)
+    kpis = ("received", *RATE_NAMES, "overdue", "overdue_open")
+    return {
+        "params": _params(query),
+        "drill": drill(query),
+        "total": sum(current.values()),
+        "last_year_total": sum(previous.values()),
+        "volume": volume_series(query, current, previous),
+        "by": breakdowns(session, query, breakdown),
+        "rates": [{"period": row["period"], **{k: row[k] for k in kpis}} for row in report.rows],
+        "kpis": {k: report.total[k] for k in kpis},
+    }
+
+
+def _channel_names(code: str) -> tuple[str, str]:
+    text = CHANNELS.get(code)
+    found = re.match(r"^([^A-Za-z]+?)\s+([A-Za-z].*)$", text or "")
+    return (found.group(1), found.group(2)) if found else (code, code)
+
+
+_REQUEST_NAMES = {code: (zh, code) for zh, code in REQUEST_TYPES.items()}
+
+
+def breakdowns(session: Session, query: KpiQuery, rows: Iterable[volume_repository.Breakdown]) -> dict[str, Any]:
+    """Cases by top-level category, district, channel, request type and department, largest first."""
+    categories = kpi_repository.category_names(session)
+    districts = kpi_repository.district_names(session)
+    departments = kpi_repository.department_names(session)
+    codes = {i: v[0] for i, v in departments.items()}
+    sums: dict[str, dict[str | None, int]] = {d: defaultdict(int) for d in ("category", "district", "channel",
+                                                                            "request_type", "department")}  # fmt: skip
+    for row in rows:
+        sums["category"][category_at_level(row.category_code, 1)] += row.count
+        sums["district"][row.district_code] += row.count
+        sums["channel"][row.channel] += row.count
+        sums["request_type"][row.request_type] += row.count
+        sums["department"][codes.get(row.department_id) if row.department_id is not None else None] += row.count
+    by_code = {v[0]: (v[1], v[2]) for v in departments.values()}
+    namers: dict[str, Callable[[str | None], tuple[str, str] | None]] = {
+        "category": lambda c: categories[c][:2] if c in categories else None,
+        "district": lambda c: districts.get(c or ""),
+        "channel": lambda c: _channel_names(c) if c else None,
+        "request_type": lambda c: _REQUEST_NAMES.get(c or ""),
+        "department": lambda c: by_code.get(c or ""),
+    }
+    return {dim: _named_counts(sums[dim], namers[dim], query, dim) for dim in sums}
+
+
+def _named_counts(
+    counts: dict[str | None, int],
+    name: Callable[[str | None], tuple[str, str] | None],
+    query: KpiQuery,
+    dim: str,
+) -> list[dict[str, Any]]:
+    rows = []
+    for code, n in sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))):
+        names = name(code) if code is not None else ("未填", "not given")
+        row: dict[str, Any] = {
+            "code": code,
+            "name_zh": (names or (code, code))[0],
+            "name_en": (names or (code, code))[1],
+            "count": n,
+        }
+        if code is not None and dim != "request_type":  # the case list filters every dimension but request type
+            row["drill"] = drill(query, **{dim: code})
+        rows.append(row)
+    return rows
+
+
+def _params(query: KpiQuery) -> dict[str, Any]:
+    params = query.params()
+    return {k: params[k] for k in ("period", "from", "to", "department", "district", "category", "channel", "as_of")}
+
+
+# --- the ranking --------------------------------------------------------------------------------------------------
+
+
+def department_ranking(session: Session, query: KpiQuery, *, language: str = "zh-CN") -> dict[str, Any]:
+    """考核排名: the monthly report's department ranking (``reports.ranking.rank_units`` over the KPI service's
+    rows) for the screen's window — the same order ``GET /api/v1/reports/monthly`` gives for that window."""
+    unit = replace(query, by=("department",), period=None, department=None)
+    report = kpi_service.kpi_report(session=session, query=unit, language=language)
+    rows = [
+        {"department": r["department"], "department_name": r["department_name"], **{k: r[k] for k in UNIT_KPIS}}
+        for r in report.rows
+        if r["department"] is not None
+    ]
+    ranked = ranking.rank_units(rows, "department")
+    for row in ranked:
+        row["drill"] = drill(replace(query, department=None), department=row["department"])
+    return {"params": _params(query), "weights": ranking.RATE_WEIGHTS, "departments": ranked}
+
+
+# --- the board ----------------------------------------------------------------------------------------------------
+
+
+def board(session: Session, *, with_alerts: bool) -> dict[str, Any]:
+    """The latest hot-issue board and association rules in words, and the open alerts (for those who handle
+    them; ``None`` otherwise). Case texts are never sent: a hot issue is its place, description and numbers."""
+    names = kpi_repository.category_names(session)
+    return {
+        "hot_issues": _hot_issues(session),
+        "associations": _associations(session, names),
+        "alerts": _alerts(session) if with_alerts else None,
+    }
+
+
+def _latest(session: Session, kind: str) -> dict[str, Any] | None:
+    try:
+        return insight_service.latest(session, kind, limit=BOARD_SIZE)
+    except NotFound:
+        return None
+
+
+def _hot_issues(session: Session) -> list[dict[str, Any]] | None:
+    run = _latest(session, "hot_issues")
+    if run is None:
+        return None
+    issues = []
+    for item in run["results"]:
+        issue = item["payload"]
+        ids = [int(i) for i in item.get("case_ids") or [] if str(i).isdigit()]
+        centre = volume_repository.centre_of(session, ids)
+        issues.append(
+            {
+                "rank": issue.get("rank"),
+                "place": issue.get("place"),
+                "description": issue.get("description"),
+                "heat": issue.get("heat"),
+                "count": issue.get("count"),
+                "start": issue.get("start"),
+                "end": issue.get("end"),
+                "lat": round(centre[0], 4) if centre else None,  # a ~10 m mean of many cases, never one address
+                "lon": round(centre[1], 4) if centre else None,
+                "case_ids": ids,
+            }
+        )
+    return issues
+
+
+def rule_in_words(rule: dict[str, Any], names: dict[str, tuple[str, str, int, bool]]) -> tuple[str, str]:
+    """``construction.site + noise.construction.night → roads.works`` as the directory names it, zh and en."""
+
+    def side(codes: Iterable[str], lang: int) -> str:
+        return " + ".join(str(names[c][lang]) if c in names else c for c in codes)
+
+    ante, cons = rule.get("antecedent", []), rule.get("consequent", [])
+    return f"{side(ante, 0)} → {side(cons, 0)}", f"{side(ante, 1)} → {side(cons, 1)}"
+
+
+def _associations(session: Session, names: dict[str, tuple[str, str, int, bool]]) -> list[dict[str, Any]] | None:
+    run = _latest(session, "associations")
+    if run is None:
+        return None
+    rules = []
+    for item in run["results"]:
+        rule = item["payload"]
+        zh, en = rule_in_words(rule, names)
+        where = [
+            {"cell": e.get("cell"), "lat": e.get("lat"), "lon": e.get("lon"),
+             "from": e.get("window_start"), "to": e.get("window_end"), "counts": e.get("counts")}
+            for e in rule.get("examples", [])
+        ]  # fmt: skip
+        rules.append(
+            {"rule": item["key"], "zh": zh, "en": en, "lift": rule.get("lift"), "q_value": rule.get("q_value"),
+             "support": rule.get("support"), "confidence": rule.get("confidence"), "where": where,
+             "case_ids": item.get("case_ids") or []}
+        )  # fmt: skip
+    return rules
+
+
+def _alerts(session: Session) -> list[dict[str, Any]]:
+    alerts, _total = alerts_repository.list_alerts(session, status="open", limit=BOARD_SIZE * 5, offset=0)
+    shown = []
+    for alert in alerts:
+        explanation = alert.explanation or {}
+        centre = explanation.get("center") or {}
+        shown.append(
+            {
+                "id": alert.id,
+                "kind": alert.kind,
+                "detector": alert.detector,
+                "title": alert.title,
+                "first_signal_on": alert.first_signal_on.isoformat(),
+                "last_signal_on": alert.last_signal_on.isoformat(),
+                "observed": alert.observed,
+                "expected": alert.expected,
+                "p_value": alert.p_value,
+                "recurrence_days": alert.recurrence_days,
+                "lat": centre.get("lat"),
+                "lon": centre.get("lon"),
+                "radius_m": explanation.get("radius_m"),
+                "series": explanation.get("series"),
+                "cases": len(alert.case_ids or []),
+            }
+        )
+    return shown
+
+
+# --- a short memory of answers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    at: float
+    value: Any
+
+
+class AnswerCache:
+    """Answers kept for ``seconds`` per question: the wall refreshes every minute from many screens, and a
+    million cases are counted once per question and minute rather than once per screen."""
+
+    def __init__(self, seconds: float, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], _Entry] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        if self.seconds <= 0:
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and now - entry.at < self.seconds:
+                return entry.value
+        value = compute()
+        with self._lock:
+            if len(self._entries) >= self.size:
+                oldest = min(self._entries, key=lambda k: self._entries[k].at)
+                del self._entries[oldest]
+            self._entries[key] = _Entry(now, value)
+        return value
