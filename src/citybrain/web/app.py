@@ -19,6 +19,8 @@ from citybrain.intake.writer import IntakeWriter
 from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
+from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
+from citybrain.web.cockpit_service import AnswerCache
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
+        app.state.cockpit_cache.close()  # the cockpit's figures under way are finished, none started
         for stopped in (mqtt_worker, mqtt_publisher):
             if stopped is not None:
                 stopped.stop()
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.mqtt_worker = mqtt_worker
     # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
+    app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says

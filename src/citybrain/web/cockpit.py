@@ -3,7 +3,8 @@
 The page is a frame like the desk's: it holds the signed-in API key in the tab and draws what the API returns.
 Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
 department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
-Answers are kept for :data:`CACHE_SECONDS` per question (the wall refreshes every minute).
+Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the background after that
+(:class:`~citybrain.web.cockpit_service.AnswerCache`); the app holds one cache and closes it at shutdown.
 """
 
 from __future__ import annotations
@@ -48,17 +49,59 @@ Channel = Annotated[str | None, Query(description="intake channel")]
 
 
 @page_router.get("/cockpit", response_class=HTMLResponse)
-def cockpit_page(request: Request) -> HTMLResponse:
-    """The frame and its labels; ``?wall=1`` starts in the 1920×1080 wall mode. Data comes from the API."""
+def cockpit_page(request: Request, db: DbDep) -> HTMLResponse:
+    """The frame and its labels; ``?wall=1`` starts in the 1920×1080 wall mode. Data comes from the API.
+
+    Loading the frame starts computing the city-wide default screen (the last 30 days, no filter) in the
+    background, unless it is kept already, so that the figures are ready when the key is entered; nothing of it
+    is sent with the frame.
+    """
+    _warm_default_screen(request, db)
     labels = for_cockpit(request.app.state.settings.timezone)
     return templates.TemplateResponse(request, "cockpit.html", {"labels": labels}, headers=HEADERS)
 
 
 def _cache(request: Request) -> service.AnswerCache:
-    cache: service.AnswerCache | None = getattr(request.app.state, "cockpit_cache", None)
-    if cache is None:
-        cache = request.app.state.cockpit_cache = service.AnswerCache(CACHE_SECONDS)
+    cache: service.AnswerCache = request.app.state.cockpit_cache
     return cache
+
+
+def _warm_default_screen(request: Request, db: Database) -> None:
+    settings = request.app.state.settings
+    none: dict[str, str | None] = dict.fromkeys(("period", "start", "end", "department", "district", "category",
+                                                 "channel"))  # fmt: skip
+    query = service.screen_query(timezone=settings.timezone, now=clock.utcnow(), **none)
+    cache, language = _cache(request), settings.language
+    cache.warm(("geo",), lambda: _geo(db))
+    cache.warm(_key("trends", query), lambda: _trends(db, query, language))
+    cache.warm(_key("map", query), lambda: _map(db, query))
+    cache.warm(_key("ranking", query), lambda: _ranking(db, query, language))
+    cache.warm(("board", True), lambda: _board(db, with_alerts=True))
+
+
+def _geo(db: Database) -> dict[str, Any]:
+    with db.reading() as session:
+        return service.city_geojson(session)
+
+
+def _trends(db: Database, query: KpiQuery, language: str) -> dict[str, Any]:
+    with db.reading() as session:
+        return service.trends(session, query, language=language)
+
+
+def _map(db: Database, query: KpiQuery) -> dict[str, Any]:
+    with db.reading() as session:
+        return service.map_layers(session, query, now=query.as_of)
+
+
+def _ranking(db: Database, query: KpiQuery, language: str) -> dict[str, Any]:
+    with db.reading() as session:
+        return service.department_ranking(session, query, language=language)
+
+
+def _board(db: Database, *, with_alerts: bool) -> dict[str, Any]:
+    with db.reading() as session:
+        return service.board(session, with_alerts=with_alerts)
 
 
 def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:
@@ -76,11 +119,7 @@ def _key(name: str, query: KpiQuery, *extra: object) -> tuple[Any, ...]:
 
 @router.get("/geo", summary="The city's districts (and Demo City grid cells) as GeoJSON polygons")
 def geo(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
-    def compute() -> dict[str, Any]:
-        with db.reading() as session:
-            return service.city_geojson(session)
-
-    return dict(_cache(request).get(("geo",), compute))
+    return dict(_cache(request).get(("geo",), lambda: _geo(db)))
 
 
 @router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
@@ -99,11 +138,7 @@ def map_layers(
     query = _query(request, db, principal, period=period, start=start, end=end, department=department,
                    district=district, category=category, channel=channel)  # fmt: skip
 
-    def compute() -> dict[str, Any]:
-        with db.reading() as session:
-            return service.map_layers(session, query, now=query.as_of)
-
-    return dict(_cache(request).get(_key("map", query), compute))
+    return dict(_cache(request).get(_key("map", query), lambda: _map(db, query)))
 
 
 @router.get("/trends", summary="Cases per period with last year's, breakdowns, the three rates and overdue")
@@ -122,12 +157,7 @@ def trends(
     query = _query(request, db, principal, period=period, start=start, end=end, department=department,
                    district=district, category=category, channel=channel)  # fmt: skip
     language = request.app.state.settings.language
-
-    def compute() -> dict[str, Any]:
-        with db.reading() as session:
-            return service.trends(session, query, language=language)
-
-    return dict(_cache(request).get(_key("trends", query), compute))
+    return dict(_cache(request).get(_key("trends", query), lambda: _trends(db, query, language)))
 
 
 @router.get("/ranking", summary="考核排名: departments ranked as in the monthly report, for the screen's window")
@@ -142,20 +172,10 @@ def department_ranking(
     query = _query(request, db, principal, period=period, start=start, end=end, department=None, district=None,
                    category=None, channel=None)  # fmt: skip
     language = request.app.state.settings.language
-
-    def compute() -> dict[str, Any]:
-        with db.reading() as session:
-            return service.department_ranking(session, query, language=language)
-
-    return dict(_cache(request).get(_key("ranking", query), compute))
+    return dict(_cache(request).get(_key("ranking", query), lambda: _ranking(db, query, language)))
 
 
 @router.get("/board", summary="Hot issues, associations in words and (for alert handlers) open alerts")
 def board(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
     with_alerts = principal.can(Permission.HANDLE_ALERTS)
-
-    def compute() -> dict[str, Any]:
-        with db.reading() as session:
-            return service.board(session, with_alerts=with_alerts)
-
-    return dict(_cache(request).get(("board", with_alerts), compute))
+    return dict(_cache(request).get(("board", with_alerts), lambda: _board(db, with_alerts=with_alerts)))
