@@ -15,8 +15,8 @@ at a time:
 * ``uncached``: ``--requests`` answers per endpoint, each for another 30-day window (its ``to`` one day earlier),
   so every answer is computed (the cockpit keeps an answer 30 s per question);
 * ``cached``: the same question ``--requests`` times (what many wall screens refreshing every minute ask);
-* ``first_render``: with Chromium (if found), from the sign-in click to ``window.cockpit.ready`` (every chart drawn),
-  on a cold server, ``--renders`` times (the server restarted each time).
+* ``first_render``: with Chromium (if found), from the sign-in click to ``window.cockpit.ready`` (every chart drawn):
+  on a server just started (nothing kept), then again on the same server (the figures kept), ``--renders`` times.
 
 Targets (issue 14): first render <= 1.5 s, p95 <= 200 ms for every API call behind it. Writes
 bench/results/cockpit_<db>.json and prints it.
@@ -158,36 +158,47 @@ def measure(base: str, key: str, requests: int, timezone: str) -> dict[str, Any]
     return out
 
 
+def _render(browser: Any, port: int, key: str) -> float:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page.goto(f"http://127.0.0.1:{port}/cockpit?wall=1")
+    page.fill("#api-key", key)
+    began = time.perf_counter()
+    page.click("#sign-in")
+    page.wait_for_function("() => window.cockpit && window.cockpit.ready", timeout=120_000)
+    elapsed = (time.perf_counter() - began) * 1000
+    page.close()
+    return elapsed
+
+
 def first_render(env: dict[str, str], key: str, renders: int) -> dict[str, Any]:
+    """Per run, a server just started: the first screen (nothing kept: computed while the user waits), then a
+    second screen within the cockpit's 30 s (the figures kept, as for a wall or a second visitor)."""
     if not shutil.which(CHROMIUM):
         return {"skipped": f"no Chromium at {CHROMIUM}"}
     from playwright.sync_api import sync_playwright
     from tests.e2e.test_browser import FLAGS
 
-    times = []
+    cold, kept = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for _ in range(renders):
             port = free_port()
             with server(env, server_command(port, 1), port):
-                page = browser.new_page(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-                page.goto(f"http://127.0.0.1:{port}/cockpit?wall=1")
-                page.fill("#api-key", key)
-                began = time.perf_counter()
-                page.click("#sign-in")
-                page.wait_for_function("() => window.cockpit && window.cockpit.ready", timeout=120_000)
-                times.append((time.perf_counter() - began) * 1000)
-                page.close()
+                cold.append(_render(browser, port, key))
+                kept.append(_render(browser, port, key))
         browser.close()
-    return {"from": "sign-in click to every chart drawn (cold server)", **_summary(times),
-            "runs_ms": [round(t, 1) for t in times]}  # fmt: skip
+    return {
+        "from": "sign-in click to every chart drawn, 1920x1080 wall, Chromium on the same machine",
+        "cold_server": {**_summary(cold), "runs_ms": [round(t, 1) for t in cold]},
+        "figures_kept": {**_summary(kept), "runs_ms": [round(t, 1) for t in kept]},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--renders", type=int, default=3)
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
@@ -218,7 +229,8 @@ def main() -> None:
         "met": {
             "api_p95_uncached": worst <= 200,
             "api_p95_cached": max(s["p95_ms"] for s in api["cached"].values()) <= 200,
-            "first_render": render.get("p95_ms", float("inf")) <= 1500,
+            "first_render_cold_server": render.get("cold_server", {}).get("p95_ms", float("inf")) <= 1500,
+            "first_render_figures_kept": render.get("figures_kept", {}).get("p95_ms", float("inf")) <= 1500,
         },
         "machine": common.machine(load_before),
     }

@@ -1,6 +1,6 @@
 """SQL for the cockpit's case volumes (城市运行驾驶舱): grouped counts, never rows.
 
-Each function is one GROUP BY over the cases a :class:`~citybrain.cases.kpi_repository.FactFilter` covers (the same
+Each function is a GROUP BY over the cases a :class:`~citybrain.cases.kpi_repository.FactFilter` covers (the same
 WHERE as the KPI report), so a million cases come back as a few hundred rows. Two things differ by dialect and are
 kept here: the UTC hour a case was received in (the caller folds hours into local days, so any whole-hour time zone
 works without time-zone SQL) and the floor of a coordinate (SQLite has no ``floor`` without its math extension;
@@ -10,7 +10,6 @@ its integer cast truncates, which is the floor for the positive latitudes and lo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,23 +36,23 @@ def hourly_counts(session: Session, where: FactFilter) -> list[tuple[datetime, i
     ]
 
 
-@dataclass(frozen=True)
-class Breakdown:
-    """Cases of one combination of the screen's dimensions."""
-
-    category_code: str | None
-    district_code: str | None
-    channel: str | None
-    request_type: str | None
-    department_id: int | None
-    count: int
+#: The columns the cockpit breaks a window's cases down by (every one is in ``ix_cases_cockpit``).
+DIMENSIONS: dict[str, Any] = {
+    "category": Case.category_code,
+    "district": Case.district_code,
+    "channel": Case.channel,
+    "request_type": Case.request_type,
+    "department": Case.department_id,
+}
 
 
-def breakdown_counts(session: Session, where: FactFilter) -> list[Breakdown]:
-    """Counts per (category, district, channel, request type, department): one pass for every breakdown chart."""
-    keys = (Case.category_code, Case.district_code, Case.channel, Case.request_type, Case.department_id)
-    stmt = select(*keys, func.count()).where(*fact_conditions(where)).group_by(*keys)
-    return [Breakdown(*row[:5], count=int(row[5])) for row in session.execute(stmt)]
+def counts_by(session: Session, where: FactFilter, dimension: str) -> list[tuple[Any, int]]:
+    """(value, cases) of one dimension (a category code, district code, channel, request type or department id)
+    over the window, read from the covering index: one small GROUP BY per dimension rather than one over every
+    combination (tens of thousands of groups)."""
+    column = DIMENSIONS[dimension]
+    stmt = select(column, func.count()).where(*fact_conditions(where)).group_by(column)
+    return [(value, int(n)) for value, n in session.execute(stmt)]
 
 
 def _floor(session: Session, value: ColumnElement[Any]) -> ColumnElement[Any]:

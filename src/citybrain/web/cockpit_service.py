@@ -144,9 +144,7 @@ def map_layers(session: Session, query: KpiQuery, *, now: datetime) -> dict[str,
     """Cases per district and per ~550 m bin (counts only), and the air stations' latest AQI."""
     where = kpi_service.fact_filter(session, query)
     names = kpi_repository.district_names(session)
-    per_district: dict[str | None, int] = defaultdict(int)
-    for row in volume_repository.breakdown_counts(session, where):
-        per_district[row.district_code] += row.count
+    per_district = dict(volume_repository.counts_by(session, where, "district"))
     half = 0.5 / BINS_PER_DEGREE
     bins = [
         {"lat": round(r / BINS_PER_DEGREE + half, 5), "lon": round(c / BINS_PER_DEGREE + half, 5), "count": n}
@@ -204,14 +202,12 @@ def daily_counts(session: Session, query: KpiQuery) -> dict[date, int]:
     return days
 
 
-def volume_series(query: KpiQuery, current: dict[date, int], previous: dict[date, int]) -> list[dict[str, Any]]:
-    """Cases per period of the window beside the same period a year before (同比)."""
+def volume_series(query: KpiQuery, now_by: dict[str, int], previous: dict[date, int]) -> list[dict[str, Any]]:
+    """Cases per period of the window (``now_by``: period label → cases) beside the same period a year before
+    (同比: ``previous``, cases per local day of last year's window)."""
     start, end = _bounds(query)
     period = query.period or "day"
-    now_by: dict[str, int] = defaultdict(int)
     before_by: dict[str, int] = defaultdict(int)
-    for day, n in current.items():
-        now_by[period_of(day, period)] += n
     for day, n in previous.items():
         before_by[period_of(day, period)] += n
     before_labels = periods_between(_last_year(start), _last_year(end), period)
@@ -234,21 +230,20 @@ def volume_series(query: KpiQuery, current: dict[date, int], previous: dict[date
 
 
 def trends(session: Session, query: KpiQuery, *, language: str = "zh-CN") -> dict[str, Any]:
-    """Volumes per period with last year's, the breakdowns, and the rates and overdue per period (KPI service)."""
+    """Volumes per period with last year's, the breakdowns, and the rates and overdue per period (KPI service:
+    its ``received`` per period is the volume, so the window's cases are read once for both)."""
     start, end = _bounds(query)
-    current = daily_counts(session, query)
+    report = kpi_service.kpi_report(session=session, query=query, language=language)
     year_before = replace(query, start=_last_year(start), end=_last_year(end))
     previous = daily_counts(session, year_before)
-    breakdown = volume_repository.breakdown_counts(session, kpi_service.fact_filter(session, query))
-    report = kpi_service.kpi_report(session=session, query=query, language=language)
     kpis = ("received", *RATE_NAMES, "overdue", "overdue_open")
     return {
         "params": _params(query),
         "drill": drill(query),
-        "total": sum(current.values()),
+        "total": report.total["received"],
         "last_year_total": sum(previous.values()),
-        "volume": volume_series(query, current, previous),
-        "by": breakdowns(session, query, breakdown),
+        "volume": volume_series(query, {str(r["period"]): int(r["received"]) for r in report.rows}, previous),
+        "by": breakdowns(session, query),
         "rates": [{"period": row["period"], **{k: row[k] for k in kpis}} for row in report.rows],
         "kpis": {k: report.total[k] for k in kpis},
     }
@@ -263,21 +258,22 @@ def _channel_names(code: str) -> tuple[str, str]:
 _REQUEST_NAMES = {code: (zh, code) for zh, code in REQUEST_TYPES.items()}
 
 
-def breakdowns(session: Session, query: KpiQuery, rows: Iterable[volume_repository.Breakdown]) -> dict[str, Any]:
+def breakdowns(session: Session, query: KpiQuery) -> dict[str, Any]:
     """Cases by top-level category, district, channel, request type and department, largest first."""
+    where = kpi_service.fact_filter(session, query)
     categories = kpi_repository.category_names(session)
     districts = kpi_repository.district_names(session)
     departments = kpi_repository.department_names(session)
-    codes = {i: v[0] for i, v in departments.items()}
-    sums: dict[str, dict[str | None, int]] = {d: defaultdict(int) for d in ("category", "district", "channel",
-                                                                            "request_type", "department")}  # fmt: skip
-    for row in rows:
-        sums["category"][category_at_level(row.category_code, 1)] += row.count
-        sums["district"][row.district_code] += row.count
-        sums["channel"][row.channel] += row.count
-        sums["request_type"][row.request_type] += row.count
-        sums["department"][codes.get(row.department_id) if row.department_id is not None else None] += row.count
     by_code = {v[0]: (v[1], v[2]) for v in departments.values()}
+    sums: dict[str, dict[str | None, int]] = {}
+    for dim in volume_repository.DIMENSIONS:
+        sums[dim] = defaultdict(int)
+        for value, n in volume_repository.counts_by(session, where, dim):
+            if dim == "category":
+                value = category_at_level(value, 1)
+            elif dim == "department":
+                value = departments[value][0] if value in departments else None
+            sums[dim][value] += n
     namers: dict[str, Callable[[str | None], tuple[str, str] | None]] = {
         "category": lambda c: categories[c][:2] if c in categories else None,
         "district": lambda c: districts.get(c or ""),

@@ -97,18 +97,21 @@ function draw(name, option) {
   return chart;
 }
 
-async function refresh() {
-  const filters = urlFilters();
-  const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => v));
+/** Every figure of the screen, asked at once (the server computes what it does not keep). */
+function fetchFigures() {
+  const params = Object.fromEntries(Object.entries(urlFilters()).filter(([, v]) => v));
   const ranks = state.me.permissions.includes("rank_departments");
-  const [trends, layers, board, ranking] = await Promise.all([
+  return Promise.all([
     call("/api/v1/cockpit/trends", params),
     call("/api/v1/cockpit/map", params),
     call("/api/v1/cockpit/board"),
     ranks ? call("/api/v1/cockpit/ranking", { period: params.period, from: params.from, to: params.to }) : null,
-  ]);
-  if (!filters.from) $("f-from").value = trends.params.from;
-  if (!filters.to) $("f-to").value = trends.params.to;
+  ]).then(([trends, layers, board, ranking]) => ({ params, trends, layers, board, ranking }));
+}
+
+function drawFigures({ params, trends, layers, board, ranking }) {
+  if (!params.from) $("f-from").value = trends.params.from;
+  if (!params.to) $("f-to").value = trends.params.to;
   drawTiles(trends);
   wireMap(draw("map", mapOption(state.features, layers, board, labels, state.wall)));
   draw("volume", volumeOption(trends, labels.cockpit, state.wall));
@@ -116,13 +119,17 @@ async function refresh() {
   for (const dim of ["category", "district", "channel", "request_type"]) {
     draw(dim, breakdownOption(trends.by[dim], state.wall));
   }
-  show($("ranking-card"), ranks);
+  show($("ranking-card"), ranking !== null);
   if (ranking) draw("ranking", rankingOption(ranking, state.wall));
   hotList($("hot-list"), board.hot_issues);
   ruleList($("rule-list"), board.associations, params);
   alertList($("alert-list"), board.alerts);
   $("updated").textContent = `更新 updated ${clock.when(new Date().toISOString())}`;
   window.cockpit.ready = true;
+}
+
+async function refresh() {
+  drawFigures(await fetchFigures());
 }
 
 function schedule() {
@@ -151,9 +158,9 @@ async function enter(key) {
   show($("screen"), true);
   const filters = urlFilters();
   for (const name of ["period", "from", "to"]) if (filters[name]) $(`f-${name}`).value = filters[name];
-  const [geo] = await Promise.all([call("/api/v1/cockpit/geo"), loadDirectory(filters)]);
+  const [geo, figures] = await Promise.all([call("/api/v1/cockpit/geo"), fetchFigures(), loadDirectory(filters)]);
   state.features = registerCity(geo);
-  await refresh();
+  drawFigures(figures);
   schedule();
 }
 

@@ -36,12 +36,15 @@ export function mapOption(features, layers, board, labels, dark) {
   const alerts = (board?.alerts || []).filter((a) => a.lat !== null && a.lon !== null);
   const hot = (board?.hot_issues || []).filter((h) => h.lat !== null && h.lon !== null);
   const text = dark ? "#dbe8f5" : "#1d2733";
+  const narrow = window.innerWidth < 600; // a phone: smaller points, no colour scale over the map
+  const scale = narrow ? 0.6 : 1;
   return {
     backgroundColor: "transparent",
     animation: false,
     tooltip: { trigger: "item", confine: true },
     legend: { bottom: 0, textStyle: { color: text } },
     visualMap: {
+      show: !narrow,
       min: 0,
       max,
       seriesIndex: 0,
@@ -81,7 +84,7 @@ export function mapOption(features, layers, board, labels, dark) {
         name: `${c.density[0]} ${c.density[1]}`,
         type: "scatter",
         coordinateSystem: "geo",
-        symbolSize: (v) => 3 + 12 * Math.sqrt(v[2] / binMax),
+        symbolSize: (v) => scale * (3 + 12 * Math.sqrt(v[2] / binMax)),
         itemStyle: { color: "#f28f43", opacity: 0.75 },
         data: layers.bins.map((b) => [b.lon, b.lat, b.count]),
         tooltip: { formatter: (p) => `${c.density[0]} ${c.density[1]}: ${p.value[2]} ${c.cases[0]}` },
