@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.insight.service import ResultItem, RunRecord, save
 from citybrain.simulate.load import load_city
 from tests.conftest import make_key
@@ -164,3 +166,15 @@ def test_bad_filters_are_400(city: Database, app_client: TestClient, params: dic
         response = app_client.get("/api/v1/cockpit/trends", params=params, headers=key(city, "supervisor"))
     assert response.status_code == 400
     assert message in response.text
+
+
+def test_hot_issues_are_placed_no_finer_than_100_m(city: Database, app_client: TestClient, settings: Settings) -> None:
+    run_hot_issues(city, days=30, timezone=settings.timezone, now=NOW.replace(tzinfo=None))
+    issues = get(app_client, "/api/v1/cockpit/board", key(city, "supervisor"))["hot_issues"]
+    placed = [i for i in issues if i["lat"] is not None]
+    assert placed
+    for issue in placed:
+        assert round(issue["lat"], 3) == issue["lat"]
+        assert round(issue["lon"], 3) == issue["lon"]
+        assert "text" not in issue
+        assert "members" not in issue

@@ -368,8 +368,8 @@ def _hot_issues(session: Session) -> list[dict[str, Any]] | None:
                 "count": issue.get("count"),
                 "start": issue.get("start"),
                 "end": issue.get("end"),
-                "lat": round(centre[0], 4) if centre else None,  # a ~10 m mean of many cases, never one address
-                "lon": round(centre[1], 4) if centre else None,
+                "lat": round(centre[0], 3) if centre else None,  # ~100 m, as public pages round a case's point
+                "lon": round(centre[1], 3) if centre else None,
                 "case_ids": ids,
             }
         )
