@@ -9,10 +9,11 @@ Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the bac
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from citybrain.auth.deps import DepartmentRanker, KpiReader
 from citybrain.auth.roles import Permission, Principal
@@ -79,29 +80,38 @@ def _warm_default_screen(request: Request, db: Database) -> None:
     cache.warm(("board", True), lambda: _board(db, with_alerts=True))
 
 
-def _geo(db: Database) -> dict[str, Any]:
+def _json(value: dict[str, Any]) -> bytes:
+    """An answer as the JSON body it is sent as: kept serialised, a kept answer costs no encoding."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _answer(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+def _geo(db: Database) -> bytes:
     with db.reading() as session:
-        return service.city_geojson(session)
+        return _json(service.city_geojson(session))
 
 
-def _trends(db: Database, query: KpiQuery, language: str) -> dict[str, Any]:
+def _trends(db: Database, query: KpiQuery, language: str) -> bytes:
     with db.reading() as session:
-        return service.trends(session, query, language=language)
+        return _json(service.trends(session, query, language=language))
 
 
-def _map(db: Database, query: KpiQuery) -> dict[str, Any]:
+def _map(db: Database, query: KpiQuery) -> bytes:
     with db.reading() as session:
-        return service.map_layers(session, query, now=query.as_of)
+        return _json(service.map_layers(session, query, now=query.as_of))
 
 
-def _ranking(db: Database, query: KpiQuery, language: str) -> dict[str, Any]:
+def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
     with db.reading() as session:
-        return service.department_ranking(session, query, language=language)
+        return _json(service.department_ranking(session, query, language=language))
 
 
-def _board(db: Database, *, with_alerts: bool) -> dict[str, Any]:
+def _board(db: Database, *, with_alerts: bool) -> bytes:
     with db.reading() as session:
-        return service.board(session, with_alerts=with_alerts)
+        return _json(service.board(session, with_alerts=with_alerts))
 
 
 def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:
@@ -118,8 +128,8 @@ def _key(name: str, query: KpiQuery, *extra: object) -> tuple[Any, ...]:
 
 
 @router.get("/geo", summary="The city's districts (and Demo City grid cells) as GeoJSON polygons")
-def geo(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
-    return dict(_cache(request).get(("geo",), lambda: _geo(db)))
+def geo(request: Request, db: DbDep, principal: KpiReader) -> Response:
+    return _answer(_cache(request).get(("geo",), lambda: _geo(db)))
 
 
 @router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
@@ -134,11 +144,11 @@ def map_layers(
     district: District = None,
     category: Category = None,
     channel: Channel = None,
-) -> dict[str, Any]:
+) -> Response:
     query = _query(request, db, principal, period=period, start=start, end=end, department=department,
                    district=district, category=category, channel=channel)  # fmt: skip
 
-    return dict(_cache(request).get(_key("map", query), lambda: _map(db, query)))
+    return _answer(_cache(request).get(_key("map", query), lambda: _map(db, query)))
 
 
 @router.get("/trends", summary="Cases per period with last year's, breakdowns, the three rates and overdue")
@@ -153,11 +163,11 @@ def trends(
     district: District = None,
     category: Category = None,
     channel: Channel = None,
-) -> dict[str, Any]:
+) -> Response:
     query = _query(request, db, principal, period=period, start=start, end=end, department=department,
                    district=district, category=category, channel=channel)  # fmt: skip
     language = request.app.state.settings.language
-    return dict(_cache(request).get(_key("trends", query), lambda: _trends(db, query, language)))
+    return _answer(_cache(request).get(_key("trends", query), lambda: _trends(db, query, language)))
 
 
 @router.get("/ranking", summary="考核排名: departments ranked as in the monthly report, for the screen's window")
@@ -168,14 +178,14 @@ def department_ranking(
     period: Period = None,
     start: From = None,
     end: To = None,
-) -> dict[str, Any]:
+) -> Response:
     query = _query(request, db, principal, period=period, start=start, end=end, department=None, district=None,
                    category=None, channel=None)  # fmt: skip
     language = request.app.state.settings.language
-    return dict(_cache(request).get(_key("ranking", query), lambda: _ranking(db, query, language)))
+    return _answer(_cache(request).get(_key("ranking", query), lambda: _ranking(db, query, language)))
 
 
 @router.get("/board", summary="Hot issues, associations in words and (for alert handlers) open alerts")
-def board(request: Request, db: DbDep, principal: KpiReader) -> dict[str, Any]:
+def board(request: Request, db: DbDep, principal: KpiReader) -> Response:
     with_alerts = principal.can(Permission.HANDLE_ALERTS)
-    return dict(_cache(request).get(("board", with_alerts), lambda: _board(db, with_alerts=with_alerts)))
+    return _answer(_cache(request).get(("board", with_alerts), lambda: _board(db, with_alerts=with_alerts)))
