@@ -12,9 +12,9 @@ Demo City's cells. Then the real server (``citybrain serve``, 1 worker, 127.0.0.
 at a time:
 
 * ``cold``: each endpoint's first answer for the default screen (the last 30 days), on a server just started;
-* ``uncached``: ``--requests`` answers per endpoint, each for another 30-day window (its ``to`` one day earlier),
+* ``uncached``: ``--requests`` (10) answers per endpoint, each for another 30-day window (its ``to`` one day earlier),
   so every answer is computed (the cockpit keeps an answer 30 s per question);
-* ``cached``: the same question ``--requests`` times (what many wall screens refreshing every minute ask);
+* ``cached``: the same question ``--kept-requests`` (50) times (what many wall screens refreshing every minute ask);
 * ``first_render``: with Chromium (if found), from the sign-in click to ``window.cockpit.ready`` (every chart drawn):
   on a server just started (nothing kept), then again on the same server (the figures kept), ``--renders`` times.
 
@@ -140,7 +140,7 @@ def _summary(values: list[float]) -> dict[str, float]:
             "max_ms": round(max(values), 2)}  # fmt: skip
 
 
-def measure(base: str, key: str, requests: int, timezone: str) -> dict[str, Any]:
+def measure(base: str, key: str, requests: int, kept_requests: int, timezone: str) -> dict[str, Any]:
     today = clock.city_today(timezone)
     out: dict[str, Any] = {"cold_ms": {}, "uncached": {}, "cached": {}}
     with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=120) as client:
@@ -154,7 +154,7 @@ def measure(base: str, key: str, requests: int, timezone: str) -> dict[str, Any]
                 [_get(client, f"/api/v1/cockpit/{name}", _window(today, back)) for back in range(1, requests + 1)]
             )
         for name in ENDPOINTS:
-            out["cached"][name] = _summary([_get(client, f"/api/v1/cockpit/{name}") for _ in range(requests)])
+            out["cached"][name] = _summary([_get(client, f"/api/v1/cockpit/{name}") for _ in range(kept_requests)])
     return out
 
 
@@ -198,7 +198,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=10, help="computed answers per endpoint")
+    parser.add_argument("--kept-requests", type=int, default=50, help="kept answers per endpoint")
     parser.add_argument("--renders", type=int, default=3)
     parser.add_argument("--seed", type=int, default=14)
     args = parser.parse_args()
@@ -214,7 +215,7 @@ def main() -> None:
         env = common.server_env(url, folder)
         port = free_port()
         with server(env, server_command(port, 1), port):
-            api = measure(f"http://127.0.0.1:{port}", key, args.requests, settings.timezone)
+            api = measure(f"http://127.0.0.1:{port}", key, args.requests, args.kept_requests, settings.timezone)
         render = first_render(env, key, args.renders)
     worst = max(s["p95_ms"] for s in api["uncached"].values())
     result = {

@@ -42,7 +42,7 @@ export function mapOption(features, layers, board, labels, dark) {
     backgroundColor: "transparent",
     animation: false,
     tooltip: { trigger: "item", confine: true },
-    legend: { bottom: 0, textStyle: { color: text } },
+    legend: { bottom: 0, type: narrow ? "scroll" : "plain", textStyle: { color: text } },
     visualMap: {
       show: !narrow,
       min: 0,
@@ -58,8 +58,8 @@ export function mapOption(features, layers, board, labels, dark) {
     geo: {
       map: MAP,
       roam: true,
-      layoutCenter: ["50%", "48%"],
-      layoutSize: "92%",
+      layoutCenter: ["50%", narrow ? "40%" : "48%"],
+      layoutSize: narrow ? "78%" : "92%",
       itemStyle: { areaColor: "transparent", borderColor: dark ? "#3d6f9e" : "#8aa4bf", borderWidth: 0.3 },
       emphasis: { disabled: true },
       label: { show: false },
