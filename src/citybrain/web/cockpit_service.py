@@ -29,15 +29,11 @@ from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import CHANNELS
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput, NotFound
-from citybrain.directory import repository as directory_repo
-from citybrain.geo.gazetteer import district_feature
 from citybrain.insight import service as insight_service
 from citybrain.reports import ranking
 from citybrain.reports.service import UNIT_KPIS
 from citybrain.sensing import air_service
-from citybrain.simulate.city import build_city
-from citybrain.simulate.load import loaded_seed
-from citybrain.simulate.places import grid_features
+from citybrain.triage.places import city_features
 
 #: The screen's window when none is asked: the last 30 local days, today included.
 DEFAULT_DAYS = 30
@@ -122,21 +118,10 @@ def drill(query: KpiQuery, **more: str | None) -> dict[str, dict[str, str]]:
 
 
 def city_geojson(session: Session) -> dict[str, Any]:
-    """The city's districts as GeoJSON polygons (as stored), and the Demo City's grid cells when its cases are
-    loaded; a district stored without a boundary takes the Demo City's rectangle when the seed has that district,
-    otherwise it is a point at its centre (``properties.kind``: ``district`` / ``grid``)."""
-    seed = loaded_seed(session)
-    city = build_city(seed) if seed is not None else None
-    seeded = {d.code: d.geometry for d in city.districts} if city else {}
-    features = []
-    for d in directory_repo.districts(session):
-        geometry = d.geometry or seeded.get(d.code)
-        feature = district_feature(d.code, d.name_zh, d.name_en, d.center_lat, d.center_lon, geometry)
-        feature["properties"]["source"] = "database" if d.geometry else ("demo_seed" if geometry else "centre")
-        features.append(feature)
-    present = {f["properties"]["code"] for f in features}
-    if city is not None:
-        features += [f for f in grid_features(city) if f["properties"]["district"] in present]
+    """The city's districts as GeoJSON polygons (as stored; a district stored without a boundary has none) and the
+    Demo City's grid cells when its cases are loaded — the features triage's gazetteer is built from
+    (``properties.kind``: ``district`` / ``grid``)."""
+    features, _names = city_features(session)
     return {"type": "FeatureCollection", "features": features}
 
 
