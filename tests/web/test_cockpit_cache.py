@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from citybrain.web.cockpit_service import AnswerCache
+from citybrain.web.answer_cache import AnswerCache
 
 
 class Counter:

@@ -19,8 +19,8 @@ from citybrain.intake.writer import IntakeWriter
 from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
+from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
-from citybrain.web.cockpit_service import AnswerCache
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 

@@ -4,7 +4,7 @@ The page is a frame like the desk's: it holds the signed-in API key in the tab a
 Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
 department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
 Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the background after that
-(:class:`~citybrain.web.cockpit_service.AnswerCache`); the app holds one cache and closes it at shutdown.
+(:class:`~citybrain.web.cockpit_AnswerCache`); the app holds one cache and closes it at shutdown.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from citybrain.cases.kpi_service import KpiQuery
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.http import DbDep
+from citybrain.web import cockpit_board
 from citybrain.web import cockpit_service as service
+from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.desk import SECURITY_HEADERS
 from citybrain.web.labels import for_cockpit
 from citybrain.web.pages import templates
@@ -62,8 +64,8 @@ def cockpit_page(request: Request, db: DbDep) -> HTMLResponse:
     return templates.TemplateResponse(request, "cockpit.html", {"labels": labels}, headers=HEADERS)
 
 
-def _cache(request: Request) -> service.AnswerCache:
-    cache: service.AnswerCache = request.app.state.cockpit_cache
+def _cache(request: Request) -> AnswerCache:
+    cache: AnswerCache = request.app.state.cockpit_cache
     return cache
 
 
@@ -111,7 +113,7 @@ def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
 
 def _board(db: Database, *, with_alerts: bool) -> bytes:
     with db.reading() as session:
-        return _json(service.board(session, with_alerts=with_alerts))
+        return _json(cockpit_board.board(session, with_alerts=with_alerts))
 
 
 def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:

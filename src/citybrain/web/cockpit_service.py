@@ -2,6 +2,8 @@
 the board — shaped here, counted in SQL (:mod:`citybrain.cases.volume_repository`), the rates and the ranking
 taken from the KPI service and the monthly report's ranking, never recomputed.
 
+The board is :mod:`citybrain.web.cockpit_board`, the kept answers :mod:`citybrain.web.answer_cache`.
+
 Every figure carries what the desk needs to list the cases behind it (:func:`drill`): the desk's URL parameters
 ``category``, ``district``, ``channel``, ``status``, ``department``, ``from``, ``to`` (local dates, inclusive) and
 the same cases as ``GET /api/v1/cases`` parameters (``created_from`` / ``created_to``, UTC instants).
@@ -10,26 +12,21 @@ the same cases as ``GET /api/v1/cases`` parameters (``created_from`` / ``created
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from citybrain.alerts import repository as alerts_repository
 from citybrain.cases import kpi_repository, kpi_service, volume_repository
 from citybrain.cases.kpi_service import KpiQuery
 from citybrain.cases.kpis import category_at_level, local_date, period_of, periods_between
 from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import CHANNELS
 from citybrain.core import clock
-from citybrain.core.errors import InvalidInput, NotFound
-from citybrain.insight import service as insight_service
+from citybrain.core.errors import InvalidInput
 from citybrain.reports import ranking
 from citybrain.reports.service import UNIT_KPIS
 from citybrain.sensing import air_service
@@ -43,8 +40,6 @@ MAX_DAYS = 366
 BINS_PER_DEGREE = 200
 #: The three rates (三率) and overdue, by their names in the KPI registry.
 RATE_NAMES = ("response_rate", "resolution_rate", "satisfaction_rate")
-#: How many hot issues, rules and alerts the board lists.
-BOARD_SIZE = 10
 
 
 # --- the screen's filters -----------------------------------------------------------------------------------------
@@ -312,183 +307,3 @@ def department_ranking(session: Session, query: KpiQuery, *, language: str = "zh
     for row in ranked:
         row["drill"] = drill(replace(query, department=None), department=row["department"])
     return {"params": _params(query), "weights": ranking.RATE_WEIGHTS, "departments": ranked}
-
-
-# --- the board ----------------------------------------------------------------------------------------------------
-
-
-def board(session: Session, *, with_alerts: bool) -> dict[str, Any]:
-    """The latest hot-issue board and association rules in words, and the open alerts (for those who handle
-    them; ``None`` otherwise). Case texts are never sent: a hot issue is its place, description and numbers."""
-    names = kpi_repository.category_names(session)
-    return {
-        "hot_issues": _hot_issues(session),
-        "associations": _associations(session, names),
-        "alerts": _alerts(session) if with_alerts else None,
-    }
-
-
-def _latest(session: Session, kind: str) -> dict[str, Any] | None:
-    try:
-        return insight_service.latest(session, kind, limit=BOARD_SIZE)
-    except NotFound:
-        return None
-
-
-def _hot_issues(session: Session) -> list[dict[str, Any]] | None:
-    run = _latest(session, "hot_issues")
-    if run is None:
-        return None
-    issues = []
-    for item in run["results"]:
-        issue = item["payload"]
-        ids = [int(i) for i in item.get("case_ids") or [] if str(i).isdigit()]
-        centre = volume_repository.centre_of(session, ids)
-        issues.append(
-            {
-                "rank": issue.get("rank"),
-                "place": issue.get("place"),
-                "description": issue.get("description"),
-                "heat": issue.get("heat"),
-                "count": issue.get("count"),
-                "start": issue.get("start"),
-                "end": issue.get("end"),
-                "lat": round(centre[0], 3) if centre else None,  # ~100 m, as public pages round a case's point
-                "lon": round(centre[1], 3) if centre else None,
-                "case_ids": ids,
-            }
-        )
-    return issues
-
-
-def rule_in_words(rule: dict[str, Any], names: dict[str, tuple[str, str, int, bool]]) -> tuple[str, str]:
-    """``construction.site + noise.construction.night → roads.works`` as the directory names it, zh and en."""
-
-    def side(codes: Iterable[str], lang: int) -> str:
-        return " + ".join(str(names[c][lang]) if c in names else c for c in codes)
-
-    ante, cons = rule.get("antecedent", []), rule.get("consequent", [])
-    return f"{side(ante, 0)} → {side(cons, 0)}", f"{side(ante, 1)} → {side(cons, 1)}"
-
-
-def _associations(session: Session, names: dict[str, tuple[str, str, int, bool]]) -> list[dict[str, Any]] | None:
-    run = _latest(session, "associations")
-    if run is None:
-        return None
-    rules = []
-    for item in run["results"]:
-        rule = item["payload"]
-        zh, en = rule_in_words(rule, names)
-        where = [
-            {"cell": e.get("cell"), "lat": e.get("lat"), "lon": e.get("lon"),
-             "from": e.get("window_start"), "to": e.get("window_end"), "counts": e.get("counts")}
-            for e in rule.get("examples", [])
-        ]  # fmt: skip
-        rules.append(
-            {"rule": item["key"], "zh": zh, "en": en, "lift": rule.get("lift"), "q_value": rule.get("q_value"),
-             "support": rule.get("support"), "confidence": rule.get("confidence"), "where": where,
-             "case_ids": item.get("case_ids") or []}
-        )  # fmt: skip
-    return rules
-
-
-def _alerts(session: Session) -> list[dict[str, Any]]:
-    alerts, _total = alerts_repository.list_alerts(session, status="open", limit=BOARD_SIZE * 5, offset=0)
-    shown = []
-    for alert in alerts:
-        explanation = alert.explanation or {}
-        centre = explanation.get("center") or {}
-        shown.append(
-            {
-                "id": alert.id,
-                "kind": alert.kind,
-                "detector": alert.detector,
-                "title": alert.title,
-                "first_signal_on": alert.first_signal_on.isoformat(),
-                "last_signal_on": alert.last_signal_on.isoformat(),
-                "observed": alert.observed,
-                "expected": alert.expected,
-                "p_value": alert.p_value,
-                "recurrence_days": alert.recurrence_days,
-                "lat": centre.get("lat"),
-                "lon": centre.get("lon"),
-                "radius_m": explanation.get("radius_m"),
-                "series": explanation.get("series"),
-                "cases": len(alert.case_ids or []),
-            }
-        )
-    return shown
-
-
-# --- a short memory of answers ------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    at: float
-    value: Any
-
-
-class AnswerCache:
-    """Answers kept per question: fresh for ``seconds``; after that, for up to ``keep`` seconds, the kept answer is
-    given at once while a new one is computed in the background (the wall refreshes every minute from many screens:
-    a million cases are counted once per question and half-minute, and no screen waits for it). A question asked
-    while its answer is being computed waits for that computation rather than starting another. ``seconds <= 0``
-    computes every time, in the caller's thread."""
-
-    def __init__(self, seconds: float, *, keep: float = 600.0, size: int = 256, workers: int = 2) -> None:
-        self.seconds = seconds
-        self.keep = keep
-        self.size = size
-        self._lock = threading.Lock()
-        self._done: dict[tuple[Any, ...], _Entry] = {}
-        self._running: dict[tuple[Any, ...], Future[Any]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cockpit")
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        if self.seconds <= 0:
-            return compute()
-        with self._lock:
-            entry = self._done.get(key)
-            age = time.monotonic() - entry.at if entry is not None else None
-            running = self._running.get(key)
-            if entry is not None and age is not None and age < self.seconds:
-                return entry.value
-            if entry is not None and age is not None and age < self.keep:
-                if running is None:
-                    self._start(key, compute)
-                return entry.value
-            if running is None:
-                running = self._start(key, compute)
-        return running.result()
-
-    def warm(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> None:
-        """Start computing ``key``'s answer in the background unless it is kept or under way."""
-        if self.seconds <= 0:
-            return
-        with self._lock:
-            if key not in self._done and key not in self._running:
-                self._start(key, compute)
-
-    def close(self) -> None:
-        """Wait for the computations under way; start no more (the app's shutdown)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _start(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Future[Any]:
-        future = self._pool.submit(self._run, key, compute)
-        self._running[key] = future
-        return future
-
-    def _run(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        try:
-            value = compute()
-        except BaseException:
-            with self._lock:
-                self._running.pop(key, None)
-            raise
-        with self._lock:
-            self._running.pop(key, None)
-            if key not in self._done and len(self._done) >= self.size:
-                del self._done[min(self._done, key=lambda k: self._done[k].at)]
-            self._done[key] = _Entry(time.monotonic(), value)
-        return value
