@@ -114,7 +114,12 @@ def _alerts(session: Session) -> list[dict[str, Any]]:
                 "lon": centre.get("lon"),
                 "radius_m": explanation.get("radius_m"),
                 "series": explanation.get("series"),
-                "cases": len(alert.case_ids or []),
+                # the cases behind it; an alert stored without its case ids says how many it observed
+                "cases": len(alert.case_ids) if alert.case_ids else _observed(alert.observed),
             }
         )
     return shown
+
+
+def _observed(observed: float | None) -> int | None:
+    return None if observed is None else round(observed)

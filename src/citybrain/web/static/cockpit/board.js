@@ -59,7 +59,7 @@ export function alertList(list, alerts) {
         el("a", { href: `/desk#alert-${a.id}`, text: `#${a.id} ${a.title}` }),
         el("div", {
           class: "detail",
-          text: `${a.first_signal_on} – ${a.last_signal_on} · ${a.cases} 件 cases${a.recurrence_days ? ` · 约${Math.round(a.recurrence_days)}天一遇 once in ~${Math.round(a.recurrence_days)} days` : ""}`,
+          text: `${a.first_signal_on} – ${a.last_signal_on}${a.cases == null ? "" : ` · ${a.cases} 件 cases`}${a.recurrence_days ? ` · 约${Math.round(a.recurrence_days)}天一遇 once in ~${Math.round(a.recurrence_days)} days` : ""}`,
         }),
       ),
     ),
