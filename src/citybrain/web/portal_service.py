@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict
 
+from citybrain.cases import repository as cases_repository
 from citybrain.cases import voices_repository as voices
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
@@ -38,7 +39,7 @@ from citybrain.intake.open311 import catalogue, repository
 from citybrain.intake.open311 import service as open311
 from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
 from citybrain.intake.writer import Accepted, Intake, Prepare
-from citybrain.web import portal_public
+from citybrain.web import portal_public, portal_rating
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -155,8 +156,12 @@ def parse(form: MultiMap) -> NewRequest:
         raise _bilingual(exc) from None
 
 
-def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
-    """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
+def prepare(data: NewRequest, api_key: str, settings: Settings, code_hash: str) -> Prepare:
+    """Open311's checks of the request (key, service, attributes), then the portal's channel and source.
+
+    ``code_hash``: the stored form of the follow code (查询码, :mod:`citybrain.web.portal_rating`), kept in the
+    contact row's ``device_id`` (the form never sends one) so that only the submitter can rate the reply.
+    """
     check = open311.prepare(data, api_key, settings, "zh")
 
     def portal_check(directory: DirectorySnapshot, key: Any) -> Intake:
@@ -165,7 +170,8 @@ def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
             intake = check(directory, key)
         except CityBrainError as exc:
             raise _bilingual(exc, directory.attributes.get(data.service_code or "", ())) from None
-        case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
+        contact = intake.case.contact.model_copy(update={"device_id": code_hash})
+        case = intake.case.model_copy(update={"channel": "web", "source": "portal", "contact": contact})
         return replace(intake, case=case, actor="portal:" + intake.actor.removeprefix("open311:"))
 
     return portal_check
@@ -223,13 +229,15 @@ def _question_names(description: str, code: str) -> tuple[str, str]:
     return (zh or en or code), (en or zh or code)
 
 
-def receipt(accepted: Accepted, settings: Settings) -> dict[str, Any]:
-    """What the citizen keeps: the request's number (and token), what happens next, where to follow it."""
+def receipt(accepted: Accepted, settings: Settings, follow_code: str) -> dict[str, Any]:
+    """What the citizen keeps: the request's number (and token), the follow code (shown this once), what
+    happens next, where to follow it."""
     planned = accepted.planned
     department = _Names(planned.department.name_zh, planned.department.name_en) if planned.department else None
     return {
         "service_request_id": str(accepted.case_id),
         "token": accepted.token,
+        "follow_code": follow_code,
         "notice": _notices(settings, department, planned.due_at, planned.status),
         "follow_url": f"/portal?follow={accepted.case_id}",
     }
@@ -255,6 +263,7 @@ def follow(*, session: Session, settings: Settings, ref: str) -> dict[str, Any]:
     view["me_too"] = voices.likes(session, case_id)
     view["comments"] = portal_public.public_comments(session, case_id, tz)
     view["open_to_voices"] = voices.public_case_exists(session, case_id)
+    view["rating"] = portal_rating.rating_view(cases_repository.get(session, case_id))
     return view
 
 
