@@ -41,8 +41,13 @@ def portal_page(request: Request, db: DbDep) -> HTMLResponse:
         "data": data,
         "rates": overview.RATES,
         "filters": filters,
+        "not_sure": _classifier(request.app.state.intake_writer),  # offer 不确定 only when a model can read it
     }
     return templates.TemplateResponse(request, "portal.html", context)
+
+
+def _classifier(writer: IntakeWriter) -> bool:
+    return writer.triager.model().model is not None
 
 
 async def _form_pairs(request: Request) -> list[tuple[str, str]]:
@@ -71,10 +76,10 @@ async def submit(request: Request) -> JSONResponse:
     key = portal_service.portal_key(settings)
     with portal_service.submission_slot(request.app.state.portal_limiter, client_address(request)):
         form = portal_service.citizen_form(await _form_pairs(request))
-        data = portal_service.parse(form)
+        writer: IntakeWriter = request.app.state.intake_writer
+        data = portal_service.parse(form, classifier=_classifier(writer))
         code = portal_rating.new_code()
         prepare = portal_service.prepare(data, key, settings, portal_rating.code_hash(code))
-        writer: IntakeWriter = request.app.state.intake_writer
         accepted = await writer.write(Submission(key, clock.utcnow(), prepare))
     return JSONResponse(portal_service.receipt(accepted, settings, code), status_code=201)
 

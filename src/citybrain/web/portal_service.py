@@ -7,6 +7,8 @@ service, attributes) and written by the process's intake writer — with the por
 
 - the checks a citizen's form needs, with messages in Chinese and English (a description is required here;
   Open311 does not require one), and nothing but the form's own fields passed on;
+- "not sure" (:data:`NOT_SURE`) as the category: the request goes in without one and intake's classifier
+  reads it, as for any channel;
 - the case is recorded as channel ``web`` (网站留言) with source ``portal``, its actor ``portal:<key name>``;
 - a limit per client address on submissions (``CITYBRAIN_PORTAL_SUBMITS_PER_HOUR``, :func:`submission_slot`);
 - the follow view (进度查询) masks as Open311 GET does — no contact data, phone / ID / e-mail in free text
@@ -55,6 +57,9 @@ FORM_FIELDS = {
     "phone": "phone",
 }
 _ATTRIBUTE_FIELD = re.compile(r"^attribute\[[^\[\]]+\](\[\])?$")
+#: The form's "not sure" category (不确定，请帮我分类): no service_code is passed on, so intake's triage classifies
+#: the description (and dispatches it when sure enough, else the case waits in the human dispatch queue).
+NOT_SURE = "auto"
 
 
 class PortalClosed(CityBrainError):
@@ -118,6 +123,8 @@ def citizen_form(pairs: list[tuple[str, str]]) -> MultiMap:
             kept.append((name, value))
     form: MultiMap = ImmutableMultiDict(kept)
     _check(form)
+    if _given(form, "service_code") == NOT_SURE:
+        form = ImmutableMultiDict([(name, value) for name, value in kept if name != "service_code"])
     return form
 
 
@@ -148,10 +155,13 @@ def _check(form: MultiMap) -> None:
         )
 
 
-def parse(form: MultiMap) -> NewRequest:
-    """The Open311 reading of the form; its refusals (lat out of range, HTML, too long…) in both languages."""
+def parse(form: MultiMap, *, classifier: bool) -> NewRequest:
+    """The Open311 reading of the form; its refusals (lat out of range, HTML, too long…) in both languages.
+
+    ``classifier``: intake has a model to read a request without a category ("not sure", :data:`NOT_SURE`).
+    """
     try:
-        return parse_new_request(form)
+        return parse_new_request(form, classifier=classifier)
     except CityBrainError as exc:
         raise _bilingual(exc) from None
 
