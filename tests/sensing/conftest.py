@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
-from tests.conftest import make_key
+from citybrain.core.settings import Settings
+from citybrain.web.app import create_app
+from tests.conftest import IN_CI, make_key
+from tests.sensing.mqtt_helpers import BROKER, broker_problem
 
 STA = "/sta/v1.1"
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
@@ -105,3 +110,39 @@ def city(app_client: TestClient, admin: dict[str, str]) -> dict[str, int]:
     observations(app_client, ids["d_ds"], [5.0, 15.0], admin)
     observations(app_client, ids["s_ds"], [50.0], admin, day=2)
     return ids
+
+
+# ---- MQTT with the real broker (tests/sensing/test_mqtt*.py) ------------------------------------------------------
+
+
+@pytest.fixture
+def mqtt_settings(settings: Settings) -> Settings:
+    problem = broker_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"the MQTT broker is required in CI but did not answer at {BROKER}: {problem}")
+        pytest.skip(f"no MQTT broker at {BROKER} ({problem}); start Mosquitto to run the MQTT tests")
+    run = uuid.uuid4().hex[:10]
+    return settings.model_copy(
+        update={
+            "mqtt_host": BROKER[0],
+            "mqtt_port": BROKER[1],
+            "mqtt_topic_prefix": f"cbtest/{run}/",
+            "mqtt_client_id": f"cbtest-{run}",
+            "mqtt_session_expiry_seconds": 120,
+            "sta_public_url": "http://city.example/sta/v1.1",
+        }
+    )
+
+
+@pytest.fixture
+def mqtt_app(db: Database, mqtt_settings: Settings) -> Iterator[TestClient]:
+    """The web app with the test's MQTT settings (its publisher connected to the real broker)."""
+    with TestClient(create_app(mqtt_settings, database=db)) as client:
+        yield client
+
+
+@pytest.fixture
+def datastream(mqtt_app: TestClient, admin: dict[str, str]) -> int:
+    thing = create(mqtt_app, "Things", station("Dongsi"), admin)
+    return int(get(mqtt_app, f"Things({thing['@iot.id']})/Datastreams")["value"][0]["@iot.id"])

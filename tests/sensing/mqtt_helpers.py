@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import queue
+import shutil
 import socket
+import subprocess
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from paho.mqtt.client import Client, MQTTMessage
@@ -19,11 +23,12 @@ from citybrain.models import Observation
 from citybrain.sensing.mqtt_client import make_client, observations_topic
 
 BROKER = ("127.0.0.1", 1883)
+DEPLOYED_CONF = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto.conf"
 
 
-def broker_problem() -> str | None:
+def broker_problem(address: tuple[str, int] = BROKER) -> str | None:
     try:
-        with socket.create_connection(BROKER, timeout=2):
+        with socket.create_connection(address, timeout=2):
             return None
     except OSError as exc:
         return str(exc)
@@ -85,3 +90,28 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
+
+
+@contextmanager
+def deployed_broker(folder: Path) -> Iterator[int]:
+    """A Mosquitto of the test's own on a free loopback port, with deploy/mosquitto.conf's queue limits; its port.
+
+    A distribution's default broker keeps 1,000 messages per subscriber and drops the rest: a burst of thousands
+    of Observations would lose messages at the broker, whatever the publisher does."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    store = folder / "broker"
+    store.mkdir()
+    store.chmod(0o777)  # mosquitto started as root runs as its own user
+    text = DEPLOYED_CONF.read_text(encoding="utf-8").replace("listener 1883 127.0.0.1", f"listener {port} 127.0.0.1")
+    conf = folder / "mosquitto.conf"
+    conf.write_text(text.replace("/var/lib/mosquitto/", f"{store}/"), encoding="utf-8")
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: broker_problem(("127.0.0.1", port)) is None, timeout=10, what=f"mosquitto on port {port}")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -76,3 +76,39 @@ def test_one_bad_row_writes_nothing_and_names_the_row(app_client: TestClient, ad
         assert response.status_code == 400
         assert named in response.json()["error"]["message"]
     assert get(app_client, "Observations", **{"$count": "true"})["@iot.count"] == 0
+
+
+def test_a_bad_row_deep_in_a_large_request_writes_nothing(app_client: TestClient, admin: dict[str, str]) -> None:
+    """All or nothing across groups: a first group of 5,000 good rows, a second whose last row is bad."""
+    ds = _datastream(app_client, admin)
+    components = ["phenomenonTime", "result"]
+    good = [[f"2024-01-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00Z", i / 2] for i in range(5000)]
+    for bad, named in (
+        ([5, 1.0], "group 1, row 4999: Observation: phenomenonTime"),  # not a string
+        (["2024-01-01T00:00:00Z", "high"], "group 1, row 4999: result 'high'"),
+        (["2024-01-02T00:00:00Z/2024-01-01T00:00:00Z", 1.0], "ends before it starts"),
+    ):
+        body = [
+            {"Datastream": {"@iot.id": ds}, "components": components, "dataArray": good},
+            {"Datastream": {"@iot.id": ds}, "components": components, "dataArray": good[:4999] + [bad]},
+        ]
+        response = _post(app_client, body, admin)
+        assert response.status_code == 400
+        assert named in response.json()["error"]["message"]
+    assert get(app_client, "Observations", **{"$count": "true", "$top": 1})["@iot.count"] == 0
+
+
+def test_rows_read_back_as_the_same_observation_posted_alone(app_client: TestClient, admin: dict[str, str]) -> None:
+    """The quick path for plain rows and the full validation store the same values."""
+    ds = _datastream(app_client, admin)
+    props = {"phenomenonTime": "2024-03-01T08:00:00+08:00", "resultTime": "2024-03-01T00:10:00Z", "result": 7}
+    alone = create(app_client, f"Datastreams({ds})/Observations", props, admin)
+    components = list(props)
+    body = [{"Datastream": {"@iot.id": ds}, "components": components, "dataArray": [list(props.values())]}]
+    link = _post(app_client, body, admin).json()[0]
+    bulk = app_client.get(link).json()
+    skip = {"@iot.id", "@iot.selfLink", "Datastream@iot.navigationLink", "FeatureOfInterest@iot.navigationLink"}
+    assert {k: v for k, v in bulk.items() if k not in skip} == {k: v for k, v in alone.items() if k not in skip}
+    assert bulk["phenomenonTime"] == "2024-03-01T00:00:00Z"
+    same_time = get(app_client, "Observations", **{"$filter": "phenomenonTime eq 2024-03-01T00:00:00Z"})
+    assert len(same_time["value"]) == 2  # both stored in the one form that SQL compares

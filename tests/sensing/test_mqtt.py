@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import socket
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -21,44 +20,10 @@ from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.sensing.mqtt_ingest import IngestWorker, Received
 from citybrain.web.app import create_app
-from tests.conftest import IN_CI
 from tests.sensing.conftest import STA, create, get, station
-from tests.sensing.mqtt_helpers import BROKER, Listener, broker_problem, publisher, send, stored, topic, wait_for
+from tests.sensing.mqtt_helpers import Listener, publisher, send, stored, topic, wait_for
 
 READING = {"phenomenonTime": "2024-01-01T08:00:00Z", "result": 35.5}
-
-
-@pytest.fixture
-def mqtt_settings(settings: Settings) -> Settings:
-    problem = broker_problem()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"the MQTT broker is required in CI but did not answer at {BROKER}: {problem}")
-        pytest.skip(f"no MQTT broker at {BROKER} ({problem}); start Mosquitto to run the MQTT tests")
-    run = uuid.uuid4().hex[:10]
-    return settings.model_copy(
-        update={
-            "mqtt_host": BROKER[0],
-            "mqtt_port": BROKER[1],
-            "mqtt_topic_prefix": f"cbtest/{run}/",
-            "mqtt_client_id": f"cbtest-{run}",
-            "mqtt_session_expiry_seconds": 120,
-            "sta_public_url": "http://city.example/sta/v1.1",
-        }
-    )
-
-
-@pytest.fixture
-def mqtt_app(db: Database, mqtt_settings: Settings) -> Iterator[TestClient]:
-    """The web app with the test's MQTT settings (its publisher connected to the real broker)."""
-    with TestClient(create_app(mqtt_settings, database=db)) as client:
-        yield client
-
-
-@pytest.fixture
-def datastream(mqtt_app: TestClient, admin: dict[str, str]) -> int:
-    thing = create(mqtt_app, "Things", station("Dongsi"), admin)
-    return int(get(mqtt_app, f"Things({thing['@iot.id']})/Datastreams")["value"][0]["@iot.id"])
 
 
 @pytest.fixture

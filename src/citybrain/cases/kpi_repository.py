@@ -74,6 +74,11 @@ def _conditions(where: FactFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def fact_conditions(where: FactFilter) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of ``where`` (other counts over the same cases, e.g. the cockpit's, share them)."""
+    return _conditions(where)
+
+
 def naive_utc_times(session: Session) -> bool:
     """Whether :func:`case_facts` gives times as naive UTC (SQLite stores them so) rather than aware (PostgreSQL).
 

@@ -184,6 +184,11 @@ class _Directory:
         return None if names is None else (names[1] or names[0]) if self.english else names[0]
 
 
+def fact_filter(session: Session, query: KpiQuery) -> repo.FactFilter:
+    """The cases ``query`` covers, as the repository's filter (unknown department or category: InvalidInput)."""
+    return _fact_filter(session, query, clock.city_zone(query.timezone))
+
+
 def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFilter:
     department_id = None
     if query.department is not None:

@@ -42,6 +42,7 @@ URLS = (
     ("市民门户 Citizens' portal", "/portal"),
     ("工作台 Case desk", "/desk"),
     ("驾驶舱 Cockpit", "/cockpit"),
+    ("大屏 Cockpit wall (1920×1080)", "/cockpit?wall=1"),
     ("接口文档 API docs", "/docs"),
     ("Open311 discovery", "/open311/v2/discovery.json"),
 )

@@ -39,6 +39,18 @@ class Case(Base):
         # a district's cases, newest first, and counted by status (the portal's public list and map)
         Index("ix_cases_district_status_created", "district_code", "status", "created_at"),
         Index("ix_cases_district_created", "district_code", "created_at"),
+        # the cockpit's counts of a window, answered from the index alone (migration 0007)
+        Index(
+            "ix_cases_cockpit",
+            "created_at",
+            "category_code",
+            "district_code",
+            "channel",
+            "request_type",
+            "department_id",
+            "lat",
+            "lon",
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

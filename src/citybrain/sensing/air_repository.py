@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from citybrain.models.sensing import RESULT_INTEGER, RESULT_NUMBER, Datastream, Observation, ObservedProperty, Thing
+from citybrain.models.sensing import (
+    RESULT_INTEGER,
+    RESULT_NUMBER,
+    Datastream,
+    Location,
+    Observation,
+    ObservedProperty,
+    Thing,
+    ThingLocation,
+)
 
 POLLUTANTS: tuple[str, ...] = ("PM2.5", "PM10", "SO2", "NO2", "CO", "O3")
 
@@ -74,3 +83,16 @@ def readings(
             stmt = stmt.where(Observation.phenomenon_time_start < end)
         for row in session.execute(stmt.order_by(Observation.id)):
             yield int(row[0]), row[1], float(row[2]), row[3]
+
+
+def station_points(session: Session) -> dict[str, tuple[float, float]]:
+    """Each Thing's name → its Location's point (lat, lon), for Things that have a located Location."""
+    stmt = (
+        select(Thing.name, Location.lat, Location.lon)
+        .join(ThingLocation, ThingLocation.thing_id == Thing.id)
+        .join(Location, Location.id == ThingLocation.location_id)
+        .where(Location.lat.is_not(None), Location.lon.is_not(None))
+    )
+    return {
+        str(r[0]): (float(r[1]), float(r[2])) for r in session.execute(stmt) if r[1] is not None and r[2] is not None
+    }

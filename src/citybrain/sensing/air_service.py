@@ -68,6 +68,11 @@ def default_span(today: date, period: str) -> tuple[date, date]:
     return (today - timedelta(days=6) if period == "day" else today), today
 
 
+def station_points(session: Session) -> dict[str, tuple[float, float]]:
+    """Each air station's point (its Location's lat, lon) by its name (where the cockpit's map draws it)."""
+    return air_repository.station_points(session)
+
+
 def station_properties(session: Session) -> dict[str, dict[str, Any]]:
     """Each air station's Thing properties by its name (where a page finds a station's district)."""
     return {s.station: s.thing_properties for s in air_repository.air_streams(session)}

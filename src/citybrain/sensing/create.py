@@ -76,7 +76,7 @@ def create(w: Writer, entity: EntityType, body: Any) -> Any:
     _BEFORE.get(entity.name, _nothing)(w, values, props)
     row = repository.add(w.session, entity.model(**values))
     if entity.name == "Observation":
-        note_created(w.session, [row.id])
+        note_created(w.session, [(row.id, values)])
     for nav in entity.navs:
         if nav.many and nav.name in inline:
             _children(w, entity, row, nav, inline[nav.name])
@@ -113,17 +113,19 @@ def _link_many(w: Writer, entity: EntityType, row_id: int, nav: Nav, ids: list[i
 
 
 NEW_OBSERVATIONS = "citybrain.sta.new_observations"
+#: A new Observation as it was written: its id and its column values (what its MQTT message is made from).
+Written = tuple[int, Values]
 
 
-def note_created(session: Session, observation_ids: list[int]) -> None:
+def note_created(session: Session, written: list[Written]) -> None:
     """Remember the transaction's new Observations, to be published once it commits (``sensing/tasks.py``)."""
-    session.info.setdefault(NEW_OBSERVATIONS, []).extend(observation_ids)
+    session.info.setdefault(NEW_OBSERVATIONS, []).extend(written)
 
 
-def created_in(session: Session) -> list[int]:
+def created_in(session: Session) -> list[Written]:
     """The Observations the session's transaction created (and forget them)."""
-    ids: list[int] = session.info.pop(NEW_OBSERVATIONS, [])
-    return ids
+    written: list[Written] = session.info.pop(NEW_OBSERVATIONS, [])
+    return written
 
 
 def _nothing(_w: Writer, _values: Values, _props: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 All or nothing: a bad row makes the whole request a 400 naming the Datastream group and the row, and nothing is
 written (FROST instead answers ``"error"`` for that row and keeps the others). The rows are checked one by one and
-written with one multi-row INSERT per group.
+written with one statement per group (``repository.insert_observations``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from citybrain.core.errors import InvalidInput
 from citybrain.models import Datastream
 from citybrain.sensing import policy, repository, schemas
-from citybrain.sensing.columns import COLUMNS
+from citybrain.sensing.columns import COLUMNS, result_columns
 from citybrain.sensing.create import Writer, existing, feature_from_location, note_created, widen
 from citybrain.sensing.entities import BY_NAME
 from citybrain.sensing.present import self_link
@@ -56,19 +56,50 @@ def observation_values(w: Writer, datastream: Datastream, props: dict[str, Any])
     return values
 
 
+_PLAIN = frozenset({"phenomenonTime", "resultTime", "result"})
+
+
+def _plain_values(w: Writer, observation_type: str, named: dict[str, Any]) -> dict[str, Any] | None:
+    """:func:`observation_values` of a row of only ``phenomenonTime``, ``resultTime`` and ``result`` (the usual
+    DataArray), without building a Pydantic model per row; None for a row that needs the full validation (any other
+    component, a value of another type, a time that does not parse: the full validation then names the problem)."""
+    phenomenon, result_time = named.get("phenomenonTime"), named.get("resultTime")
+    if not isinstance(phenomenon, str | None) or not isinstance(result_time, str | None):
+        return None
+    try:
+        start, end = (w.now, None) if phenomenon is None else schemas.parse_interval(phenomenon)
+        when = None if result_time is None else schemas.parse_time(result_time)
+    except ValueError:
+        return None
+    result = named.get("result")
+    schemas.check_result(observation_type, result)
+    return {
+        "result_time": when,
+        "result_quality": None,
+        "parameters": None,
+        "phenomenon_time_start": start,
+        "phenomenon_time_end": end,
+        "valid_time_start": None,
+        "valid_time_end": None,
+        **result_columns(result),
+    }
+
+
 def _rows(w: Writer, datastream: Datastream, components: list[str], table: Any, where: str) -> list[dict[str, Any]]:
     if not isinstance(table, list):
         raise InvalidInput(f"{where}: dataArray must be a list of rows")
     default_feature: int | None = None
     features: set[int] = set()
     rows = []
+    plain = _PLAIN.issuperset(c for c in components if c not in FEATURE)
     for number, cells in enumerate(table):
         if not isinstance(cells, list) or len(cells) != len(components):
             raise InvalidInput(f"{where}, row {number}: expected {len(components)} values ({', '.join(components)})")
         named = dict(zip(components, cells, strict=True))
         feature = next((named.pop(k) for k in FEATURE if k in named), None)
         try:
-            values = observation_values(w, datastream, named)
+            values = _plain_values(w, datastream.observation_type, named) if plain else None
+            values = values or observation_values(w, datastream, named)
         except InvalidInput as exc:
             raise InvalidInput(f"{where}, row {number}: {exc.message}") from None
         if feature is None:
@@ -97,7 +128,7 @@ def create_observations(w: Writer, body: Any, base: str) -> list[str]:
         if rows:
             widen(w, datastream.id, rows)
         ids = repository.insert_observations(w.session, rows)
-        note_created(w.session, ids)
+        note_created(w.session, list(zip(ids, rows, strict=True)))
         links += [self_link(base, observation, i) for i in ids]
     w.session.flush()
     return links

@@ -68,7 +68,7 @@ class IngestWorker:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.publisher = Publisher(db, settings, client=self.client) if settings.mqtt_publish else None
+        self.publisher = Publisher(settings, client=self.client) if settings.mqtt_publish else None
         self.tally = Tally()
         self.subscribed = threading.Event()
         self._inbox: queue.Queue[Received] = queue.Queue()
@@ -173,7 +173,7 @@ class IngestWorker:
         self._acknowledge(batch)
         self._count(len(batch), outcome)
         if self.publisher is not None:
-            self.publisher.submit(outcome.created, self.settings.sta_public_url)
+            self.publisher.submit(outcome.written, self.settings.sta_public_url)
 
     def _acknowledge(self, batch: list[Received]) -> None:
         for message in batch:

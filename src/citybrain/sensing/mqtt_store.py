@@ -15,7 +15,7 @@ carry its ``phenomenonTime``: two messages without one and with the same result 
 is remembered (``mqtt_dedupe_hours``).
 
 A batch is validated message by message (a rejected one leaves the others) and written as the DataArray extension
-writes: one multi-row INSERT per Datastream. Should the database refuse the batch, the worker tries it again one
+writes: one insert statement per Datastream. Should the database refuse the batch, the worker tries it again one
 message at a time, each in a savepoint, so that the message it refuses is rejected alone. The caller commits the
 batch and only then acknowledges its messages.
 """
@@ -36,7 +36,16 @@ from citybrain.core.errors import CityBrainError, InvalidInput
 from citybrain.core.settings import Settings
 from citybrain.models import Datastream
 from citybrain.sensing import repository
-from citybrain.sensing.create import Writer, create, created_in, existing, feature_from_location, split, widen
+from citybrain.sensing.create import (
+    Writer,
+    Written,
+    create,
+    created_in,
+    existing,
+    feature_from_location,
+    split,
+    widen,
+)
 from citybrain.sensing.dataarray import observation_values
 from citybrain.sensing.entities import BY_NAME
 from citybrain.sensing.mqtt_client import datastream_of
@@ -59,6 +68,7 @@ class Parsed:
 @dataclass
 class Outcome:
     created: list[int] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)  # the created ones as written: what is published
     duplicates: int = 0
     notices: int = 0
     rejected: list[str] = field(default_factory=list)  # "topic: reason", one per rejected message
@@ -173,7 +183,8 @@ class _Rows:
                 self.w.session, [(key, i) for (key, _), i in zip(keyed, ids, strict=True)], self.w.now
             )
             outcome.created.extend(ids)
-        created_in(self.w.session)  # the worker announces outcome.created itself, after commit
+            outcome.written.extend(zip(ids, rows, strict=True))
+        created_in(self.w.session)  # the worker announces outcome.written itself, after commit
 
 
 def _store_one(w: Writer, topic: str, parsed: Parsed, outcome: Outcome) -> None:
@@ -183,6 +194,7 @@ def _store_one(w: Writer, topic: str, parsed: Parsed, outcome: Outcome) -> None:
             row = create(w, BY_NAME["Observation"], body)
             repository.add_receipt(w.session, parsed.key, row.id, w.now)
         outcome.created.append(row.id)
+        outcome.written.extend(created_in(w.session))
     except CityBrainError as exc:
         outcome.rejected.append(f"{topic}: {exc.message}")
     except IntegrityError:
@@ -192,4 +204,4 @@ def _store_one(w: Writer, topic: str, parsed: Parsed, outcome: Outcome) -> None:
             raise
         outcome.rejected.append(f"{topic}: the database refused it ({str(exc.orig).splitlines()[0]})")
     finally:
-        created_in(w.session)  # the worker announces outcome.created itself, after commit
+        created_in(w.session)  # the worker announces outcome.written itself, after commit

@@ -6,6 +6,7 @@ is left must be exactly the entity's own properties (an unknown key is a 400, as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -170,16 +171,19 @@ def validate(entity_name: str, props: dict[str, Any]) -> Any:
         raise InvalidInput(f"{entity_name}: {problems}") from None
 
 
+_RESULT_FITS: dict[str, Callable[[Any], bool]] = {
+    "OM_Measurement": lambda r: isinstance(r, int | float) and not isinstance(r, bool),
+    "OM_CountObservation": lambda r: isinstance(r, int) and not isinstance(r, bool),
+    "OM_TruthObservation": lambda r: isinstance(r, bool),
+    "OM_CategoryObservation": lambda r: isinstance(r, str),
+}  # any other type (OM_Observation) takes any result
+
+
 def check_result(observation_type: str, result: Any) -> None:
     """A result must suit its Datastream's observationType (OM_Measurement wants a number …)."""
     name = observation_type.removeprefix(OM)
-    ok = {
-        "OM_Measurement": isinstance(result, int | float) and not isinstance(result, bool),
-        "OM_CountObservation": isinstance(result, int) and not isinstance(result, bool),
-        "OM_TruthObservation": isinstance(result, bool),
-        "OM_CategoryObservation": isinstance(result, str),
-    }.get(name, True)
-    if not ok:
+    fits = _RESULT_FITS.get(name)
+    if fits is not None and not fits(result):
         raise InvalidInput(
             f"result {result!r} does not suit the Datastream's observationType {name}: it must be "
             f"{OBSERVATION_TYPES[observation_type]}"

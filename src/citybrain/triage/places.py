@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -29,8 +30,9 @@ REFRESH_SECONDS = 60.0
 MIN_CONFIDENCE = 0.5
 
 
-def gazetteer_from_database(session: Session) -> Gazetteer:
-    """The districts of the database, plus the Demo City's grid cells when its cases are loaded."""
+def city_features(session: Session) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """GeoJSON features of the database's districts, plus the Demo City's grid cells when its cases are loaded
+    (derived from its seed), and the city's names when it is the Demo City (the cockpit's map draws these too)."""
     features = [
         district_feature(d.code, d.name_zh, d.name_en, d.center_lat, d.center_lon, d.geometry)
         for d in directory_repo.districts(session)
@@ -42,6 +44,12 @@ def gazetteer_from_database(session: Session) -> Gazetteer:
         present = {f["properties"]["code"] for f in features}
         features += [f for f in grid_features(city) if f["properties"]["district"] in present]
         city_names = (city.name_zh, city.name_en)
+    return features, city_names
+
+
+def gazetteer_from_database(session: Session) -> Gazetteer:
+    """The districts of the database, plus the Demo City's grid cells when its cases are loaded."""
+    features, city_names = city_features(session)
     return Gazetteer.from_features(features, city_names=city_names)
 
 

@@ -19,6 +19,8 @@ from citybrain.intake.writer import IntakeWriter
 from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
+from citybrain.web.answer_cache import AnswerCache
+from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
+        app.state.cockpit_cache.close()  # the cockpit's figures under way are finished, none started
         for stopped in (mqtt_worker, mqtt_publisher):
             if stopped is not None:
                 stopped.stop()
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
+    app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 def _mqtt(db: Database, settings: Settings) -> tuple[Publisher | None, IngestWorker | None]:
     """The publisher of new Observations (unless switched off) and, with ``serve --mqtt``, the ingest worker."""
-    publisher = Publisher(db, settings) if settings.mqtt_publish else None
+    publisher = Publisher(settings) if settings.mqtt_publish else None
     worker = IngestWorker(db, settings) if settings.mqtt_worker_in_server else None
     return publisher, worker
 
@@ -103,6 +107,8 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
     from citybrain.web.apidocs import router as apidocs_router
+    from citybrain.web.cockpit import page_router as cockpit_page_router
+    from citybrain.web.cockpit import router as cockpit_router
     from citybrain.web.desk import router as desk_router
     from citybrain.web.me import router as me_router
     from citybrain.web.pages import router as pages_router
@@ -121,8 +127,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
+    app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
     app.include_router(apidocs_router)
     app.include_router(desk_router)
+    app.include_router(cockpit_page_router)
     app.include_router(portal_router)

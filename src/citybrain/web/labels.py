@@ -46,6 +46,23 @@ LABELS: dict[str, Label] = catalogue(
         "alert_status": ALERT_STATUS_NAMES,
         "alert_action": ALERT_ACTION_NAMES,
         "timeline": TIMELINE_NAMES,
+        "cockpit": {
+            "volume": ("受理量", "cases received"),
+            "last_year": ("去年同期", "same period last year"),
+            "category": ("类别", "category"),
+            "district": ("区", "district"),
+            "channel": ("渠道", "channel"),
+            "request_type": ("诉求类型", "request type"),
+            "department": ("承办单位", "department"),
+            "overdue": ("超期", "overdue"),
+            "density": ("工单密度", "case density"),
+            "air": ("空气质量站", "air station"),
+            "alert": ("预警", "alert"),
+            "hot": ("热点", "hot issue"),
+            "score": ("综合得分", "score"),
+            "rank": ("排名", "rank"),
+            "cases": ("件", "cases"),
+        },
     }
 )
 
@@ -79,6 +96,16 @@ def _pair(description: str) -> tuple[str, str]:
     """``"12345 热线电话 hotline call"`` → ``("12345 热线电话", "hotline call")``: Chinese up to its last character."""
     found = re.match(r"^(.*[\u4e00-\u9fff])\s+(.*)$", description)
     return (found.group(1), found.group(2)) if found else (description, description)
+
+
+def for_cockpit(zone: str) -> dict[str, Any]:
+    """The cockpit script's JSON: the KPI names, the cockpit's own labels, statuses and the city's zone."""
+    return {
+        "kpis": _lists(section(LABELS, "kpi")),
+        "cockpit": _lists(section(LABELS, "cockpit")),
+        "statuses": _lists(section(LABELS, "status")),
+        "zone": zone,
+    }
 
 
 def _lists(labels: dict[str, Label]) -> dict[str, list[str]]:

@@ -1,0 +1,193 @@
+"""The city's command centre (城市运行驾驶舱) at ``/cockpit`` and its staff API under ``/api/v1/cockpit``.
+
+The page is a frame like the desk's: it holds the signed-in API key in the tab and draws what the API returns.
+Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
+department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
+Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the background after that
+(:class:`~citybrain.web.cockpit_AnswerCache`); the app holds one cache and closes it at shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from citybrain.auth.deps import DepartmentRanker, KpiReader
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases import kpi_service
+from citybrain.cases.kpi_service import KpiQuery
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.core.http import DbDep
+from citybrain.web import cockpit_board
+from citybrain.web import cockpit_service as service
+from citybrain.web.answer_cache import AnswerCache
+from citybrain.web.desk import SECURITY_HEADERS
+from citybrain.web.labels import for_cockpit
+from citybrain.web.pages import templates
+
+#: The desk's headers, but ECharts writes its tooltips' and labels' styles inline: styles (not scripts) may be inline.
+HEADERS = {
+    **SECURITY_HEADERS,
+    "Content-Security-Policy": SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    ),
+}
+#: How long an answer is reused for the same question (seconds).
+CACHE_SECONDS = 30.0
+
+page_router = APIRouter(include_in_schema=False)
+router = APIRouter(prefix="/cockpit", tags=["cockpit"])
+
+Period = Annotated[str | None, Query(description="day, week or month (day by default)")]
+From = Annotated[str | None, Query(alias="from", description="first local date, YYYY-MM-DD (default: 30 days ago)")]
+To = Annotated[str | None, Query(alias="to", description="last local date, inclusive (default: today)")]
+Department = Annotated[str | None, Query(description="department code")]
+District = Annotated[str | None, Query(description="district code")]
+Category = Annotated[str | None, Query(description="category code; its whole subtree is included")]
+Channel = Annotated[str | None, Query(description="intake channel")]
+
+
+@page_router.get("/cockpit", response_class=HTMLResponse)
+def cockpit_page(request: Request, db: DbDep) -> HTMLResponse:
+    """The frame and its labels; ``?wall=1`` starts in the 1920×1080 wall mode. Data comes from the API.
+
+    Loading the frame starts computing the city-wide default screen (the last 30 days, no filter) in the
+    background, unless it is kept already, so that the figures are ready when the key is entered; nothing of it
+    is sent with the frame.
+    """
+    _warm_default_screen(request, db)
+    labels = for_cockpit(request.app.state.settings.timezone)
+    return templates.TemplateResponse(request, "cockpit.html", {"labels": labels}, headers=HEADERS)
+
+
+def _cache(request: Request) -> AnswerCache:
+    cache: AnswerCache = request.app.state.cockpit_cache
+    return cache
+
+
+def _warm_default_screen(request: Request, db: Database) -> None:
+    settings = request.app.state.settings
+    none: dict[str, str | None] = dict.fromkeys(("period", "start", "end", "department", "district", "category",
+                                                 "channel"))  # fmt: skip
+    query = service.screen_query(timezone=settings.timezone, now=clock.utcnow(), **none)
+    cache, language = _cache(request), settings.language
+    cache.warm(("geo",), lambda: _geo(db))
+    cache.warm(_key("trends", query), lambda: _trends(db, query, language))
+    cache.warm(_key("map", query), lambda: _map(db, query))
+    cache.warm(_key("ranking", query), lambda: _ranking(db, query, language))
+    cache.warm(("board", True), lambda: _board(db, with_alerts=True))
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    """An answer as the JSON body it is sent as: kept serialised, a kept answer costs no encoding."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _answer(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+def _geo(db: Database) -> bytes:
+    with db.reading() as session:
+        return _json(service.city_geojson(session))
+
+
+def _trends(db: Database, query: KpiQuery, language: str) -> bytes:
+    with db.reading() as session:
+        return _json(service.trends(session, query, language=language))
+
+
+def _map(db: Database, query: KpiQuery) -> bytes:
+    with db.reading() as session:
+        return _json(service.map_layers(session, query, now=query.as_of))
+
+
+def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
+    with db.reading() as session:
+        return _json(service.department_ranking(session, query, language=language))
+
+
+def _board(db: Database, *, with_alerts: bool) -> bytes:
+    with db.reading() as session:
+        return _json(cockpit_board.board(session, with_alerts=with_alerts))
+
+
+def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:
+    settings = request.app.state.settings
+    query = service.screen_query(timezone=settings.timezone, now=clock.utcnow(), **filters)
+    with db.reading() as session:
+        return kpi_service.scope_to_department(session, query, principal.department_id)
+
+
+def _key(name: str, query: KpiQuery, *extra: object) -> tuple[Any, ...]:
+    params = query.params()
+    params.pop("as_of")  # the same question within the cache's life, whatever the second
+    return (name, tuple(sorted((k, str(v)) for k, v in params.items())), *extra)
+
+
+@router.get("/geo", summary="The city's districts (and Demo City grid cells) as GeoJSON polygons")
+def geo(request: Request, db: DbDep, principal: KpiReader) -> Response:
+    return _answer(_cache(request).get(("geo",), lambda: _geo(db)))
+
+
+@router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
+def map_layers(
+    request: Request,
+    db: DbDep,
+    principal: KpiReader,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+    department: Department = None,
+    district: District = None,
+    category: Category = None,
+    channel: Channel = None,
+) -> Response:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
+                   district=district, category=category, channel=channel)  # fmt: skip
+
+    return _answer(_cache(request).get(_key("map", query), lambda: _map(db, query)))
+
+
+@router.get("/trends", summary="Cases per period with last year's, breakdowns, the three rates and overdue")
+def trends(
+    request: Request,
+    db: DbDep,
+    principal: KpiReader,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+    department: Department = None,
+    district: District = None,
+    category: Category = None,
+    channel: Channel = None,
+) -> Response:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
+                   district=district, category=category, channel=channel)  # fmt: skip
+    language = request.app.state.settings.language
+    return _answer(_cache(request).get(_key("trends", query), lambda: _trends(db, query, language)))
+
+
+@router.get("/ranking", summary="考核排名: departments ranked as in the monthly report, for the screen's window")
+def department_ranking(
+    request: Request,
+    db: DbDep,
+    principal: DepartmentRanker,
+    period: Period = None,
+    start: From = None,
+    end: To = None,
+) -> Response:
+    query = _query(request, db, principal, period=period, start=start, end=end, department=None, district=None,
+                   category=None, channel=None)  # fmt: skip
+    language = request.app.state.settings.language
+    return _answer(_cache(request).get(_key("ranking", query), lambda: _ranking(db, query, language)))
+
+
+@router.get("/board", summary="Hot issues, associations in words and (for alert handlers) open alerts")
+def board(request: Request, db: DbDep, principal: KpiReader) -> Response:
+    with_alerts = principal.can(Permission.HANDLE_ALERTS)
+    return _answer(_cache(request).get(("board", with_alerts), lambda: _board(db, with_alerts=with_alerts)))
