@@ -4,7 +4,8 @@ A citizen submits on the portal, not sure of the category → intake's classifie
 and appears, with its category, in the right department's list on the desk → the department signs for it (签收)
 and resolves it with a reply (办结答复) → the citizen's follow view shows the reply and the timeline → the citizen
 rates it (满意度评价, with the receipt's follow code) → the figures move by exactly this case: GET /api/v1/kpis and
-the landing page's 满意率 / 解决率.
+the landing page's 满意率 / 解决率 and the cockpit's (GET /api/v1/cockpit/trends, once its kept answer is refreshed:
+it keeps each answer CACHE_SECONDS, 30 s, so this test waits up to that long for it).
 
 No console error, no failed request, no request to another host. CITYBRAIN_SCREENSHOTS=DIR keeps
 DIR/portal-rate.png (1440 × 900), portal-rate-phone.png (390 × 844), portal-rate-receipt.png and portal-rated.png:
@@ -13,6 +14,7 @@ docs/img/ is made this way.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ from citybrain.core.settings import Settings
 from citybrain.models import Case, Category, Department
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
+from citybrain.web.cockpit import CACHE_SECONDS
 from citybrain.web.overview import rate_window
 from tests.conftest import make_key
 from tests.e2e.test_browser import browser as browser  # noqa: F401 - the shared Chromium fixture
@@ -74,6 +77,25 @@ def _kpis(url: str, key: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     total: dict[str, Any] = answer.json()["total"]
     return total
+
+
+def _cockpit(url: str, key: str) -> dict[str, Any]:
+    """The cockpit's headline figures (its default window: the last 30 local days, as the landing page's)."""
+    answer = httpx.get(f"{url}/api/v1/cockpit/trends", headers={"X-API-Key": key}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    figures: dict[str, Any] = answer.json()["kpis"]
+    return figures
+
+
+def _cockpit_catches_up(url: str, key: str, wanted: float) -> dict[str, Any]:
+    """The cockpit keeps each answer CACHE_SECONDS and then refreshes it in the background: ask until the new
+    figure shows, within that time and a margin (never longer)."""
+    deadline = time.monotonic() + CACHE_SECONDS + 30
+    figures = _cockpit(url, key)
+    while figures["satisfaction_rate"] != wanted and time.monotonic() < deadline:
+        time.sleep(1)
+        figures = _cockpit(url, key)
+    return figures
 
 
 def _scores(db: Database) -> tuple[int, int, int, int]:
@@ -192,6 +214,9 @@ def test_a_request_from_the_portal_to_the_department_and_back_to_the_citizens_ra
     problems += _guard(landing, url)
     rates_before = _landing_rates(landing, url)
     kpis_before = _kpis(url, operator)
+    cockpit_before = _cockpit(url, operator)
+    for name in ("received", "resolution_rate", "satisfaction_rate"):
+        assert cockpit_before[name] == kpis_before[name], name
     satisfied, scored, solved, answers = _scores(city)
     assert kpis_before["satisfaction_rate"] == (round(satisfied / scored, 4) if scored else None)
 
@@ -229,8 +254,10 @@ def test_a_request_from_the_portal_to_the_department_and_back_to_the_citizens_ra
     assert rates_after["解决率"] == percent(kpis_after["resolution_rate"])
     assert rates_after["满意率"] != rates_before["满意率"]
     assert rates_after["响应率"] == rates_before["响应率"]
-    # TODO(cockpit): once /cockpit and /api/v1/cockpit/* are on main, assert the cockpit's satisfaction figure
-    # moves by this case too (its API's satisfaction rate == kpis_after["satisfaction_rate"]).
+    cockpit_after = _cockpit_catches_up(url, operator, kpis_after["satisfaction_rate"])
+    assert cockpit_after["satisfaction_rate"] == kpis_after["satisfaction_rate"] != cockpit_before["satisfaction_rate"]
+    assert cockpit_after["resolution_rate"] == kpis_after["resolution_rate"]
+    assert cockpit_after["received"] == cockpit_before["received"]  # the same cases: one of them was rated
     landing.close()
     citizen.close()
     assert problems == []
