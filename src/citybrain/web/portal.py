@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from citybrain.core import clock
-from citybrain.core.errors import InvalidInput
+from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.core.http import DbDep, writing
 from citybrain.core.settings import Settings
 from citybrain.intake.writer import IntakeWriter, Submission
-from citybrain.web import overview, portal_public, portal_service, portal_voices
+from citybrain.web import overview, portal_public, portal_rating, portal_service, portal_voices
 from citybrain.web.pages import templates
 
 MAX_FORM_FIELDS = 100  # the form has ~10 fields and a few attributes
@@ -41,8 +41,13 @@ def portal_page(request: Request, db: DbDep) -> HTMLResponse:
         "data": data,
         "rates": overview.RATES,
         "filters": filters,
+        "not_sure": _classifier(request.app.state.intake_writer),  # offer 不确定 only when a model can read it
     }
     return templates.TemplateResponse(request, "portal.html", context)
+
+
+def _classifier(writer: IntakeWriter) -> bool:
+    return writer.triager.model().model is not None
 
 
 async def _form_pairs(request: Request) -> list[tuple[str, str]]:
@@ -71,10 +76,12 @@ async def submit(request: Request) -> JSONResponse:
     key = portal_service.portal_key(settings)
     with portal_service.submission_slot(request.app.state.portal_limiter, client_address(request)):
         form = portal_service.citizen_form(await _form_pairs(request))
-        data = portal_service.parse(form)
         writer: IntakeWriter = request.app.state.intake_writer
-        accepted = await writer.write(Submission(key, clock.utcnow(), portal_service.prepare(data, key, settings)))
-    return JSONResponse(portal_service.receipt(accepted, settings), status_code=201)
+        data = portal_service.parse(form, classifier=_classifier(writer))
+        code = portal_rating.new_code()
+        prepare = portal_service.prepare(data, key, settings, portal_rating.code_hash(code))
+        accepted = await writer.write(Submission(key, clock.utcnow(), prepare))
+    return JSONResponse(portal_service.receipt(accepted, settings, code), status_code=201)
 
 
 @router.get("/portal/public/requests")
@@ -125,6 +132,20 @@ async def comment(request: Request, case_id: int, db: DbDep) -> JSONResponse:
         with writing(db) as session:
             body = portal_voices.comment(session=session, case_id=case_id, address=address, text=text)
     return JSONResponse(body, status_code=202)
+
+
+@router.post("/portal/requests/{case_id}/rating")
+async def rate(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+    """满意度评价: the submitter (with the receipt's follow code) rates the reply; recorded as a 回访 callback.
+
+    Within the me-too/comment limit per address (429); a wrong code keeps its place there, so guessing is slow.
+    """
+    address = client_address(request)
+    with portal_voices.voice_slot(request.app.state.portal_voices_limiter, address, keep=Forbidden):
+        form = dict(await _form_pairs(request))
+        with writing(db) as session:
+            body = portal_rating.rate(session=session, case_id=case_id, form=form)
+    return JSONResponse(body)
 
 
 @router.get("/portal/requests/{ref:path}")

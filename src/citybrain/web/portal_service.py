@@ -7,6 +7,8 @@ service, attributes) and written by the process's intake writer — with the por
 
 - the checks a citizen's form needs, with messages in Chinese and English (a description is required here;
   Open311 does not require one), and nothing but the form's own fields passed on;
+- "not sure" (:data:`NOT_SURE`) as the category: the request goes in without one and intake's classifier
+  reads it, as for any channel;
 - the case is recorded as channel ``web`` (网站留言) with source ``portal``, its actor ``portal:<key name>``;
 - a limit per client address on submissions (``CITYBRAIN_PORTAL_SUBMITS_PER_HOUR``, :func:`submission_slot`);
 - the follow view (进度查询) masks as Open311 GET does — no contact data, phone / ID / e-mail in free text
@@ -27,6 +29,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.datastructures import ImmutableMultiDict
 
+from citybrain.cases import repository as cases_repository
 from citybrain.cases import voices_repository as voices
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
@@ -38,7 +41,7 @@ from citybrain.intake.open311 import catalogue, repository
 from citybrain.intake.open311 import service as open311
 from citybrain.intake.open311.schemas import MAX_DESCRIPTION, Lang, MultiMap, NewRequest, parse_new_request
 from citybrain.intake.writer import Accepted, Intake, Prepare
-from citybrain.web import portal_public
+from citybrain.web import portal_public, portal_rating
 from citybrain.web.ratelimit import Refused, SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,9 @@ FORM_FIELDS = {
     "phone": "phone",
 }
 _ATTRIBUTE_FIELD = re.compile(r"^attribute\[[^\[\]]+\](\[\])?$")
+#: The form's "not sure" category (不确定，请帮我分类): no service_code is passed on, so intake's triage classifies
+#: the description (and dispatches it when sure enough, else the case waits in the human dispatch queue).
+NOT_SURE = "auto"
 
 
 class PortalClosed(CityBrainError):
@@ -117,6 +123,8 @@ def citizen_form(pairs: list[tuple[str, str]]) -> MultiMap:
             kept.append((name, value))
     form: MultiMap = ImmutableMultiDict(kept)
     _check(form)
+    if _given(form, "service_code") == NOT_SURE:
+        form = ImmutableMultiDict([(name, value) for name, value in kept if name != "service_code"])
     return form
 
 
@@ -147,16 +155,23 @@ def _check(form: MultiMap) -> None:
         )
 
 
-def parse(form: MultiMap) -> NewRequest:
-    """The Open311 reading of the form; its refusals (lat out of range, HTML, too long…) in both languages."""
+def parse(form: MultiMap, *, classifier: bool) -> NewRequest:
+    """The Open311 reading of the form; its refusals (lat out of range, HTML, too long…) in both languages.
+
+    ``classifier``: intake has a model to read a request without a category ("not sure", :data:`NOT_SURE`).
+    """
     try:
-        return parse_new_request(form)
+        return parse_new_request(form, classifier=classifier)
     except CityBrainError as exc:
         raise _bilingual(exc) from None
 
 
-def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
-    """Open311's checks of the request (key, service, attributes), then the portal's channel and source."""
+def prepare(data: NewRequest, api_key: str, settings: Settings, code_hash: str) -> Prepare:
+    """Open311's checks of the request (key, service, attributes), then the portal's channel and source.
+
+    ``code_hash``: the stored form of the follow code (查询码, :mod:`citybrain.web.portal_rating`), kept in the
+    contact row's ``device_id`` (the form never sends one) so that only the submitter can rate the reply.
+    """
     check = open311.prepare(data, api_key, settings, "zh")
 
     def portal_check(directory: DirectorySnapshot, key: Any) -> Intake:
@@ -165,7 +180,8 @@ def prepare(data: NewRequest, api_key: str, settings: Settings) -> Prepare:
             intake = check(directory, key)
         except CityBrainError as exc:
             raise _bilingual(exc, directory.attributes.get(data.service_code or "", ())) from None
-        case = intake.case.model_copy(update={"channel": "web", "source": "portal"})
+        contact = intake.case.contact.model_copy(update={"device_id": code_hash})
+        case = intake.case.model_copy(update={"channel": "web", "source": "portal", "contact": contact})
         return replace(intake, case=case, actor="portal:" + intake.actor.removeprefix("open311:"))
 
     return portal_check
@@ -223,13 +239,15 @@ def _question_names(description: str, code: str) -> tuple[str, str]:
     return (zh or en or code), (en or zh or code)
 
 
-def receipt(accepted: Accepted, settings: Settings) -> dict[str, Any]:
-    """What the citizen keeps: the request's number (and token), what happens next, where to follow it."""
+def receipt(accepted: Accepted, settings: Settings, follow_code: str) -> dict[str, Any]:
+    """What the citizen keeps: the request's number (and token), the follow code (shown this once), what
+    happens next, where to follow it."""
     planned = accepted.planned
     department = _Names(planned.department.name_zh, planned.department.name_en) if planned.department else None
     return {
         "service_request_id": str(accepted.case_id),
         "token": accepted.token,
+        "follow_code": follow_code,
         "notice": _notices(settings, department, planned.due_at, planned.status),
         "follow_url": f"/portal?follow={accepted.case_id}",
     }
@@ -255,6 +273,7 @@ def follow(*, session: Session, settings: Settings, ref: str) -> dict[str, Any]:
     view["me_too"] = voices.likes(session, case_id)
     view["comments"] = portal_public.public_comments(session, case_id, tz)
     view["open_to_voices"] = voices.public_case_exists(session, case_id)
+    view["rating"] = portal_rating.rating_view(cases_repository.get(session, case_id))
     return view
 
 

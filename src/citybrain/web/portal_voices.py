@@ -47,15 +47,17 @@ def too_many(retry_after: int) -> TooManyRequests:
 
 
 @contextmanager
-def voice_slot(limiter: SlidingWindow, address: str) -> Iterator[None]:
-    """Hold one of ``address``'s me-toos/comments for the block (429 when none is left); given back on refusal."""
+def voice_slot(limiter: SlidingWindow, address: str, keep: type[Exception] | None = None) -> Iterator[None]:
+    """Hold one of ``address``'s me-toos/comments/ratings for the block (429 when none is left); given back on
+    refusal — except a refusal of type ``keep`` (a wrong follow code counts, so codes cannot be guessed fast)."""
     slot = limiter.take(address)
     if isinstance(slot, Refused):
         raise too_many(slot.retry_after)
     try:
         yield
-    except Exception:
-        limiter.give_back(slot)
+    except Exception as exc:
+        if keep is None or not isinstance(exc, keep):
+            limiter.give_back(slot)
         raise
 
 

@@ -2,6 +2,7 @@
 import { request } from "../lib/api.js";
 import { $, bi, el, say } from "../lib/dom.js";
 import { problemText } from "./messages.js";
+import { renderRating, setUpRating } from "./rating.js";
 import { hideVoices, renderVoices, setUpVoices } from "./voices.js";
 
 function both(names) {
@@ -35,6 +36,7 @@ function renderCase(box, c) {
   box.replaceChildren(list, zone);
   box.hidden = false;
   renderVoices(c);
+  renderRating(c);
 }
 
 async function lookUp(ref) {
@@ -57,6 +59,11 @@ async function lookUp(ref) {
 export function setUpFollow(showTab) {
   setUpVoices();
   const input = $("follow-ref");
+  setUpRating(async (id) => {
+    const message = $("rating-done").textContent;
+    await lookUp(id); // the new status and the callback on the timeline
+    say($("rating-done"), message);
+  });
   $("follow-form").addEventListener("submit", (event) => {
     event.preventDefault();
     lookUp(input.value.trim());

@@ -2,6 +2,7 @@
 import { ApiError, request } from "../lib/api.js";
 import { $, el, say } from "../lib/dom.js";
 import { problemText } from "./messages.js";
+import { rememberCode } from "./rating.js";
 
 /** Which form field an error code of POST /portal/requests points at. */
 const ERROR_FIELDS = {
@@ -72,6 +73,11 @@ function receipt(box, body) {
   const parts = [
     labelled("已受理！您的诉求编号 / Received! Your request number: ", "strong", "result-id", body.service_request_id),
     body.token ? labelled("凭证 / Token: ", "code", "result-token", body.token) : null,
+    labelled("查询码（仅显示这一次）/ Follow code (shown only this once): ", "code", "result-code", body.follow_code),
+    el("p", {
+      class: "small",
+      text: "答复后凭编号和查询码评价办理结果；查询码只有您知道，请妥善保存。/ Once the department replies, rate it with the number and this code — only you have it, so keep it.",
+    }),
     el("p", { text: `${body.notice.zh} / ${body.notice.en}` }),
     el("a", { id: "result-follow", href: `${body.follow_url}#follow`, text: "查看办理进度 / Follow this request" }),
     el("p", {
@@ -113,6 +119,7 @@ export function setUpSubmit() {
       const body = await request("POST", form.action, { form: new URLSearchParams(new FormData(form)) });
       markInvalid(form, null);
       receipt(result, body);
+      rememberCode(body.service_request_id, body.follow_code);
       form.reset();
       attributes.replaceChildren();
     } catch (err) {
