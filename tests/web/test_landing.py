@@ -29,6 +29,8 @@ def test_landing_page_shows_numbers_and_masks_phones(db: Database, app_client: T
     assert int(re.search(r'id="cases-open">(\d+)<', page.text).group(1)) > 0  # type: ignore[union-attr]
     assert "/open311/v2/discovery.json" in page.text
     assert 'href="/docs"' in page.text
+    for page_path in ("/desk", "/cockpit", "/portal"):  # the staff pages and the portal are reached from here
+        assert f'href="{page_path}' in page.text
     assert "响应率" in page.text
     assert "%" in page.text
     assert not MOBILE.search(page.text)
