@@ -1,0 +1,177 @@
+"""The KPI fold pushed into SQL: one ``SUM(CASE …)`` per counter of :class:`~citybrain.cases.kpis.Tally`, grouped
+by the report's raw columns and the case's local receipt day (SQLite and PostgreSQL).
+
+Each expression here is the SQL of one branch of ``Tally.add`` (kpis.py) and nothing else: the rates stay
+computed in Python from the counters (``kpis.evaluate``), and tests/cases/test_kpi_sql.py checks that this path
+and the Python fold give identical reports over a varied generated set of cases, on both databases. Adding a
+counter to ``Tally`` without adding it here fails at import.
+
+Local days are the UTC receipt time shifted by a *fixed* offset: the caller uses this only when the city's zone
+keeps one offset over the whole window (Asia/Shanghai since 1992); otherwise it folds in Python. The medians
+need the per-case durations: :func:`durations` streams them as whole microseconds (exact on both databases),
+small integers instead of the seventeen columns of ``CaseFacts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session
+
+from citybrain.cases.kpi_repository import BATCH, FactFilter, fact_conditions
+from citybrain.cases.kpis import COUNTERS, SATISFIED_AT_LEAST, UNRESOLVED, VOID
+from citybrain.cases.lifecycle import Status
+from citybrain.models import Case
+
+#: The raw column of each grouping dimension (the service rolls categories up and names departments).
+RAW_COLUMNS: dict[str, Any] = {
+    "department": Case.department_id,
+    "district": Case.district_code,
+    "category": Case.category_code,
+    "channel": Case.channel,
+}
+
+
+def _one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _counters(as_of: datetime) -> dict[str, ColumnElement[Any]]:
+    """Tally's counters as aggregates; ``as_of`` judges pending sign-fors and open overdue cases."""
+    unresolved = [s.value for s in UNRESOLVED]
+    void = [s.value for s in VOID]
+    dispatched = Case.dispatched_at.is_not(None)
+    accepted = Case.accepted_at.is_not(None)
+    no_accept_due = Case.accept_due_at.is_(None)
+    unsigned_due = and_(
+        Case.accepted_at.is_(None),
+        Case.status != Status.RECEIVED.value,  # 退单: back in the dispatch queue
+        or_(no_accept_due, Case.accept_due_at <= as_of),
+    )
+    open_overdue = and_(Case.due_at.is_not(None), Case.status.in_(unresolved), Case.due_at < as_of)
+    finished = func.coalesce(Case.resolved_at, Case.closed_at)
+    late_finish = and_(
+        Case.due_at.is_not(None),
+        Case.status.not_in(void + unresolved),
+        finished.is_not(None),
+        finished > Case.due_at,
+    )
+    sums: dict[str, ColumnElement[Any]] = {
+        "received": func.count(),
+        "dispatched": _one_if(dispatched),
+        "response_due": _one_if(and_(dispatched, or_(accepted, unsigned_due))),
+        "accepted_on_time": _one_if(
+            and_(dispatched, accepted, or_(no_accept_due, Case.accepted_at <= Case.accept_due_at))
+        ),
+        "resolved": _one_if(Case.resolved_at.is_not(None)),
+        "closed": _one_if(Case.closed_at.is_not(None)),
+        "callbacks": _one_if(
+            or_(Case.callback_at.is_not(None), Case.resolved.is_not(None), Case.satisfaction.is_not(None))
+        ),
+        "resolution_answers": _one_if(Case.resolved.is_not(None)),
+        "resolved_yes": _one_if(Case.resolved.is_(True)),
+        "scored": _one_if(Case.satisfaction.is_not(None)),
+        "score_sum": func.sum(func.coalesce(Case.satisfaction, 0)),
+        "satisfied": _one_if(Case.satisfaction >= SATISFIED_AT_LEAST),
+        "overdue": _one_if(or_(open_overdue, late_finish)),
+        "overdue_open": _one_if(open_overdue),
+        "rejected": func.sum(func.coalesce(Case.reject_count, 0)),
+        "reopened": _one_if(and_(Case.reopen_count.is_not(None), Case.reopen_count != 0)),
+    }
+    return sums
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+assert set(_counters(_EPOCH)) == set(COUNTERS), "a Tally counter has no SQL in kpi_sums"
+
+
+def _local_day(session: Session, offset: timedelta) -> ColumnElement[Any]:
+    """The receipt day in a zone ``offset`` ahead of UTC."""
+    if session.get_bind().dialect.name == "sqlite":
+        seconds = int(offset.total_seconds())
+        whole = func.substr(type_coerce(Case.created_at, String()), 1, 19)  # SQLite rounds to milliseconds
+        return type_coerce(func.date(whole, f"{seconds:+d} seconds"), String())
+    shifted = func.timezone("UTC", Case.created_at) + literal(offset)
+    return sql_cast(shifted, Date)
+
+
+def _epoch_us(session: Session, column: Any) -> ColumnElement[int]:
+    """Whole microseconds since 1970 of a time column (SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text)."""
+    if session.get_bind().dialect.name == "sqlite":
+        text = type_coerce(column, String())
+        whole = sql_cast(func.strftime("%s", func.substr(text, 1, 19)), Integer) * 1_000_000
+        return whole + sql_cast(func.coalesce(func.nullif(func.substr(text, 21, 6), ""), "0"), Integer)
+    return sql_cast(extract("epoch", column) * 1_000_000, BigInteger)
+
+
+def as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _group_columns(session: Session, dims: Sequence[str], offset: timedelta | None) -> list[ColumnElement[Any]]:
+    columns: list[ColumnElement[Any]] = [RAW_COLUMNS[d] for d in dims]
+    if offset is not None:
+        columns.append(_local_day(session, offset).label("local_day"))
+    return columns
+
+
+def counter_rows(
+    session: Session, where: FactFilter, dims: Sequence[str], offset: timedelta | None, as_of: datetime
+) -> Iterator[tuple[tuple[Any, ...], date | None, dict[str, int]]]:
+    """(raw keys, local day or None, counters) per group of cases matching ``where``."""
+    groups = _group_columns(session, dims, offset)
+    counters = _counters(as_of)
+    stmt = select(*groups, *(c.label(n) for n, c in counters.items())).where(*fact_conditions(where))
+    if groups:
+        stmt = stmt.group_by(*groups)
+    for row in session.execute(stmt):
+        keys = tuple(row[: len(dims)])
+        day = as_date(row[len(dims)]) if offset is not None else None
+        values = row[len(groups) :]
+        if values[0] == 0:
+            continue  # an empty window has one all-NULL row and no groups
+        yield keys, day, {name: int(v or 0) for name, v in zip(counters, values, strict=True)}
+
+
+def durations(
+    session: Session, where: FactFilter, dims: Sequence[str], offset: timedelta | None
+) -> Iterator[tuple[Any, ...]]:
+    """(raw keys…, [local day], accept µs or None, resolve µs or None) of every case with a duration to take
+    the median of: signed for at or after its dispatch (签收时长), or resolved (办结时长)."""
+    signed = and_(
+        Case.dispatched_at.is_not(None), Case.accepted_at.is_not(None), Case.accepted_at >= Case.dispatched_at
+    )
+    resolved = Case.resolved_at.is_not(None)
+    accept_us = case((signed, _epoch_us(session, Case.accepted_at) - _epoch_us(session, Case.dispatched_at)))
+    resolve_us = case((resolved, _epoch_us(session, Case.resolved_at) - _epoch_us(session, Case.created_at)))
+    groups = _group_columns(session, dims, offset)
+    stmt = select(*groups, accept_us, resolve_us).where(*fact_conditions(where), or_(signed, resolved))
+    result = session.connection().execute(stmt.execution_options(yield_per=BATCH))
+    for partition in result.partitions():
+        yield from cast("list[tuple[Any, ...]]", partition)
+
+
+def created_range(session: Session, where: FactFilter) -> tuple[datetime | None, datetime | None]:
+    """The first and last receipt time of the cases matching ``where`` (to check the zone's offset over them)."""
+    row = session.execute(
+        select(func.min(Case.created_at), func.max(Case.created_at)).where(*fact_conditions(where))
+    ).one()
+    return row[0], row[1]
