@@ -284,13 +284,16 @@ def kpi_report(
         english=language.lower().startswith("en"),
     )  # fmt: skip
     offset = None if fold_in_python or query.period is None else _fixed_offset(session, query, where, tz)
+    middles: dict[str, list[float]] = {}
     if fold_in_python or (query.period is not None and offset is None):
         groups, first, last = _fold(session, query, where, directory, tz)
     else:
-        groups, first, last = _sum_in_sql(session, query, where, directory, offset)
+        groups, middles, first, last = _sum_in_sql(session, query, where, directory, offset)
     total = Tally()
     for tally in groups.values():
         total.merge(tally)
+    if middles:  # the groups hold only their middle durations: the total's middle is the database's
+        total.accept_hours, total.resolve_hours = middles["accept"], middles["resolve"]
     rows = _rows(query, directory, groups, query.start or first, query.end or last)
     return KpiReport(query, _key_columns(query), rows, evaluate(total))
 
@@ -324,34 +327,62 @@ def _sum_in_sql(
     where: repo.FactFilter,
     directory: _Directory,
     offset: timedelta | None,
-) -> tuple[Groups, date | None, date | None]:
+) -> tuple[Groups, dict[str, list[float]], date | None, date | None]:
     """The database sums each group's counters by raw column and local day; Python rolls the raw groups up
-    (category level, department code, period) and adds the durations the medians need."""
-    makers = [_key_maker(dim, query, directory) for dim in query.by]
-    groups: Groups = {}
-    days: set[date] = set()
-
-    def key_of(raw: Sequence[Any], day: date | None) -> tuple[Key, ...]:
-        key = tuple(make(value) for make, value in zip(makers, raw, strict=True))
-        if day is None or query.period is None:
-            return key
-        days.add(day)
-        return (*key, period_of(day, query.period))
-
-    for raw, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
-        tally = groups.setdefault(key_of(raw, day), Tally())
+    (category level, department code, period) and adds the durations the medians need: when the raw groups
+    are the report's (no category, no week or month), only each group's and the total's middle one or two
+    (the second value: the total's, by ``accept``/``resolve``); otherwise every duration."""
+    raw = _RawGroups(query, [_key_maker(dim, query, directory) for dim in query.by], offset is not None)
+    for keys, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
+        tally = raw.tally(keys, day)
         for name, value in counts.items():
             setattr(tally, name, getattr(tally, name) + value)
-    width = len(query.by) + (offset is not None)
-    for row in kpi_sums.durations(session, where, query.by, offset):
-        day = kpi_sums.as_date(row[len(query.by)]) if offset is not None else None
-        tally = groups[key_of(row[: len(query.by)], day)]
-        accept_us, resolve_us = row[width], row[width + 1]
-        if accept_us is not None:
-            tally.accept_hours.append(accept_us / 1_000_000 / 3600)
-        if resolve_us is not None:
-            tally.resolve_hours.append(resolve_us / 1_000_000 / 3600)
-    return groups, (min(days) if days else None), (max(days) if days else None)
+    totals: dict[str, list[float]] = {}
+    if query.period in (None, "day") and "category" not in query.by:  # the raw groups are the report's
+        for which in ("accept", "resolve"):
+            for row in kpi_sums.middle_durations(session, where, query.by, offset, which):
+                _samples(raw.tally_of(row), which).append(_hours(row[-1]))
+            totals[which] = [_hours(row[-1]) for row in kpi_sums.middle_durations(session, where, (), None, which)]
+    else:
+        for row in kpi_sums.durations(session, where, query.by, offset):
+            tally = raw.tally_of(row)
+            for which, microseconds in zip(("accept", "resolve"), row[-2:], strict=True):
+                if microseconds is not None:
+                    _samples(tally, which).append(_hours(microseconds))
+    days = raw.days
+    return raw.groups, totals, (min(days) if days else None), (max(days) if days else None)
+
+
+@dataclass
+class _RawGroups:
+    """The report's groups filled from rows keyed by raw columns (and the local day when ``with_day``)."""
+
+    query: KpiQuery
+    makers: list[Callable[[Any], Key]]
+    with_day: bool
+    groups: Groups = field(default_factory=dict)
+    days: set[date] = field(default_factory=set)
+
+    def tally(self, raw: Sequence[Any], day: date | None) -> Tally:
+        key = tuple(make(value) for make, value in zip(self.makers, raw, strict=True))
+        if day is not None and self.query.period is not None:
+            self.days.add(day)
+            key = (*key, period_of(day, self.query.period))
+        return self.groups.setdefault(key, Tally())
+
+    def tally_of(self, row: Sequence[Any]) -> Tally:
+        """The group of a row that starts with the raw keys (and the day)."""
+        n = len(self.makers)
+        return self.tally(row[:n], kpi_sums.as_date(row[n]) if self.with_day else None)
+
+
+def _hours(microseconds: int) -> float:
+    """As ``timedelta.total_seconds() / 3600`` gives it (the fold's arithmetic, to the last bit)."""
+    return microseconds / 1_000_000 / 3600
+
+
+def _samples(tally: Tally, which: str) -> list[float]:
+    return tally.accept_hours if which == "accept" else tally.resolve_hours
 
 
 def _fixed_offset(session: Session, query: KpiQuery, where: repo.FactFilter, tz: ZoneInfo) -> timedelta | None:
