@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -333,24 +333,32 @@ def _sum_in_sql(
     are the report's (no category, no week or month), only each group's and the total's middle one or two
     (the second value: the total's, by ``accept``/``resolve``); otherwise every duration."""
     raw = _RawGroups(query, [_key_maker(dim, query, directory) for dim in query.by], offset is not None)
-    for keys, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
-        tally = raw.tally(keys, day)
-        for name, value in counts.items():
-            setattr(tally, name, getattr(tally, name) + value)
-    totals: dict[str, list[float]] = {}
+    totals: dict[str, list[float]] = {"accept": [], "resolve": []}
     if query.period in (None, "day") and "category" not in query.by:  # the raw groups are the report's
-        for which in ("accept", "resolve"):
-            for row in kpi_sums.middle_durations(session, where, query.by, offset, which):
-                _samples(raw.tally_of(row), which).append(_hours(row[-1]))
-            totals[which] = [_hours(row[-1]) for row in kpi_sums.middle_durations(session, where, (), None, which)]
-    else:
-        for row in kpi_sums.durations(session, where, query.by, offset):
-            tally = raw.tally_of(row)
-            for which, microseconds in zip(("accept", "resolve"), row[-2:], strict=True):
-                if microseconds is not None:
-                    _samples(tally, which).append(_hours(microseconds))
+        for kind, which, *row in kpi_sums.one_pass(session, where, query.by, offset, query.as_of):
+            if kind == kpi_sums.COUNTS:
+                _add_counts(raw.tally_of(row), row[raw.width + 1 :])
+            elif kind == kpi_sums.MIDDLE:
+                _samples(raw.tally_of(row), which).append(_hours(row[raw.width]))
+            else:
+                totals[which].append(_hours(row[raw.width]))
+        days = raw.days
+        return raw.groups, totals, (min(days) if days else None), (max(days) if days else None)
+    for keys, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
+        _add_counts(raw.tally(keys, day), counts.values())
+    for durations in kpi_sums.durations(session, where, query.by, offset):
+        tally = raw.tally_of(durations)
+        for which, microseconds in zip(("accept", "resolve"), durations[-2:], strict=True):
+            if microseconds is not None:
+                _samples(tally, which).append(_hours(microseconds))
     days = raw.days
-    return raw.groups, totals, (min(days) if days else None), (max(days) if days else None)
+    return raw.groups, {}, (min(days) if days else None), (max(days) if days else None)
+
+
+def _add_counts(tally: Tally, counts: Iterable[Any]) -> None:
+    """Add a group's summed counters, in the order kpi_sums gives them (``COUNTER_ORDER``)."""
+    for name, value in zip(kpi_sums.COUNTER_ORDER, counts, strict=True):
+        setattr(tally, name, getattr(tally, name) + int(value or 0))
 
 
 @dataclass
@@ -369,6 +377,11 @@ class _RawGroups:
             self.days.add(day)
             key = (*key, period_of(day, self.query.period))
         return self.groups.setdefault(key, Tally())
+
+    @property
+    def width(self) -> int:
+        """How many leading columns of a row are keys (the raw keys and the day)."""
+        return len(self.makers) + self.with_day
 
     def tally_of(self, row: Sequence[Any]) -> Tally:
         """The group of a row that starts with the raw keys (and the day)."""

@@ -29,9 +29,11 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    null,
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
@@ -51,11 +53,12 @@ RAW_COLUMNS: dict[str, Any] = {
 
 
 def _one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
+    return case((condition, 1), else_=0)
 
 
-def _counters(as_of: datetime) -> dict[str, ColumnElement[Any]]:
-    """Tally's counters as aggregates; ``as_of`` judges pending sign-fors and open overdue cases."""
+def _per_case(as_of: datetime) -> dict[str, ColumnElement[Any]]:
+    """What one case adds to each of Tally's counters (summed per group); ``as_of`` judges pending sign-fors and
+    open overdue cases."""
     unresolved = [s.value for s in UNRESOLVED]
     void = [s.value for s in VOID]
     dispatched = Case.dispatched_at.is_not(None)
@@ -75,7 +78,7 @@ def _counters(as_of: datetime) -> dict[str, ColumnElement[Any]]:
         finished > Case.due_at,
     )
     sums: dict[str, ColumnElement[Any]] = {
-        "received": func.count(),
+        "received": literal(1),
         "dispatched": _one_if(dispatched),
         "response_due": _one_if(and_(dispatched, or_(accepted, unsigned_due))),
         "accepted_on_time": _one_if(
@@ -89,18 +92,20 @@ def _counters(as_of: datetime) -> dict[str, ColumnElement[Any]]:
         "resolution_answers": _one_if(Case.resolved.is_not(None)),
         "resolved_yes": _one_if(Case.resolved.is_(True)),
         "scored": _one_if(Case.satisfaction.is_not(None)),
-        "score_sum": func.sum(func.coalesce(Case.satisfaction, 0)),
+        "score_sum": func.coalesce(Case.satisfaction, 0),
         "satisfied": _one_if(Case.satisfaction >= SATISFIED_AT_LEAST),
         "overdue": _one_if(or_(open_overdue, late_finish)),
         "overdue_open": _one_if(open_overdue),
-        "rejected": func.sum(func.coalesce(Case.reject_count, 0)),
+        "rejected": func.coalesce(Case.reject_count, 0),
         "reopened": _one_if(and_(Case.reopen_count.is_not(None), Case.reopen_count != 0)),
     }
     return sums
 
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-assert set(_counters(_EPOCH)) == set(COUNTERS), "a Tally counter has no SQL in kpi_sums"
+#: The order of the counters in the rows of :func:`counter_rows` and :func:`one_pass`.
+COUNTER_ORDER = tuple(_per_case(_EPOCH))
+assert set(_per_case(_EPOCH)) == set(COUNTERS), "a Tally counter has no SQL in kpi_sums"
 
 
 def _local_day(session: Session, offset: timedelta) -> ColumnElement[Any]:
@@ -138,15 +143,15 @@ def counter_rows(
 ) -> Iterator[tuple[tuple[Any, ...], date | None, dict[str, int]]]:
     """(raw keys, local day or None, counters) per group of cases matching ``where``."""
     groups = _group_columns(session, dims, offset)
-    counters = _counters(as_of)
-    stmt = select(*groups, *(c.label(n) for n, c in counters.items())).where(*fact_conditions(where))
+    counters = _per_case(as_of)
+    stmt = select(*groups, *(func.sum(c).label(n) for n, c in counters.items())).where(*fact_conditions(where))
     if groups:
         stmt = stmt.group_by(*groups)
     for row in session.execute(stmt):
         keys = tuple(row[: len(dims)])
         day = as_date(row[len(dims)]) if offset is not None else None
         values = row[len(groups) :]
-        if values[0] == 0:
+        if not values[0]:
             continue  # an empty window has one all-NULL row and no groups
         yield keys, day, {name: int(v or 0) for name, v in zip(counters, values, strict=True)}
 
@@ -193,6 +198,45 @@ def middle_durations(
     middle = (ranked.c.rn * 2).in_([ranked.c.n, ranked.c.n + 1, ranked.c.n + 2])
     stmt = select(*list(ranked.c)[: len(keys)], ranked.c.us).where(middle)
     yield from cast("list[tuple[Any, ...]]", session.execute(stmt).all())
+
+
+#: The kinds of row :func:`one_pass` gives: a group's counters, a group's middle durations, the total's.
+COUNTS, MIDDLE, TOTAL_MIDDLE = 0, 1, 2
+
+
+def one_pass(
+    session: Session, where: FactFilter, dims: Sequence[str], offset: timedelta | None, as_of: datetime
+) -> list[tuple[Any, ...]]:
+    """Every group's counters and the middle one or two durations (签收 ``accept``, 办结 ``resolve``) of each
+    group and of all the cases, in one statement that reads the cases once (a materialised CTE; the table's
+    rows are what costs): rows ``(kind, which, raw keys…, [local day], µs, counters…)``; ``which`` is
+    ``accept``/``resolve`` on middle rows, the counters are NULL there and ``µs`` is NULL on counter rows."""
+    per_case = _per_case(as_of)
+    accept, signed = _duration(session, "accept")
+    resolve, resolved = _duration(session, "resolve")
+    groups = [c.label(f"k{i}") for i, c in enumerate(_group_columns(session, dims, offset))]
+    base_columns = [*groups, case((signed, accept)).label("accept"), case((resolved, resolve)).label("resolve")]
+    base_columns += [expr.label(f"n_{name}") for name, expr in per_case.items()]
+    base = select(*base_columns).where(*fact_conditions(where)).cte("kpi_cases").prefix_with("MATERIALIZED")
+    keys = [base.c[f"k{i}"] for i in range(len(groups))]
+    no_us = sql_cast(null(), BigInteger)
+    parts = [
+        select(literal(COUNTS), literal(""), *keys, no_us, *(func.sum(base.c[f"n_{n}"]) for n in per_case)).group_by(
+            *keys
+        )
+    ]
+    no_counts = [sql_cast(null(), BigInteger) for _ in per_case]
+    for which in ("accept", "resolve"):
+        for kind, within in ((MIDDLE, keys), (TOTAL_MIDDLE, [])):
+            us = base.c[which]
+            rank = func.row_number().over(partition_by=within or None, order_by=us)
+            size = func.count().over(partition_by=within or None)
+            ranked = select(*keys, us.label("us"), rank.label("rn"), size.label("n")).where(us.is_not(None))
+            r = ranked.subquery()
+            middle = (r.c.rn * 2).in_([r.c.n, r.c.n + 1, r.c.n + 2])
+            ranked_keys = list(r.c)[: len(keys)]
+            parts.append(select(literal(kind), literal(which), *ranked_keys, r.c.us, *no_counts).where(middle))
+    return [tuple(row) for row in session.execute(union_all(*parts))]
 
 
 def created_range(session: Session, where: FactFilter) -> tuple[datetime | None, datetime | None]:
