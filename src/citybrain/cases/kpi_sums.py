@@ -118,13 +118,18 @@ def _local_day(session: Session, offset: timedelta) -> ColumnElement[Any]:
     return sql_cast(shifted, Date)
 
 
-def _epoch_us(session: Session, column: Any) -> ColumnElement[int]:
-    """Whole microseconds since 1970 of a time column (SQLite stores ``YYYY-MM-DD HH:MM:SS.ffffff`` text)."""
+def _between_us(session: Session, later: Any, earlier: Any) -> ColumnElement[int]:
+    """Whole microseconds from ``earlier`` to ``later``, exact on both databases. SQLite stores
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` text and its date functions keep milliseconds: the whole seconds come from
+    ``julianday`` of the first 19 characters (rounded: a whole number of seconds apart, far above its error), the
+    microseconds from the digits (``CAST('' AS INTEGER)`` is 0 when a time has none)."""
     if session.get_bind().dialect.name == "sqlite":
-        text = type_coerce(column, String())
-        whole = sql_cast(func.strftime("%s", func.substr(text, 1, 19)), Integer) * 1_000_000
-        return whole + sql_cast(func.coalesce(func.nullif(func.substr(text, 21, 6), ""), "0"), Integer)
-    return sql_cast(extract("epoch", column) * 1_000_000, BigInteger)
+        a, b = type_coerce(later, String()), type_coerce(earlier, String())
+        days = func.julianday(func.substr(a, 1, 19)) - func.julianday(func.substr(b, 1, 19))
+        seconds = sql_cast(func.round(days * 86_400), Integer)
+        fraction = sql_cast(func.substr(a, 21, 6), Integer) - sql_cast(func.substr(b, 21, 6), Integer)
+        return seconds * 1_000_000 + fraction
+    return sql_cast((extract("epoch", later) - extract("epoch", earlier)) * 1_000_000, BigInteger)
 
 
 def as_date(value: Any) -> date:
@@ -163,9 +168,9 @@ def _duration(session: Session, which: str) -> tuple[ColumnElement[int], ColumnE
         signed = and_(
             Case.dispatched_at.is_not(None), Case.accepted_at.is_not(None), Case.accepted_at >= Case.dispatched_at
         )
-        return _epoch_us(session, Case.accepted_at) - _epoch_us(session, Case.dispatched_at), signed
+        return _between_us(session, Case.accepted_at, Case.dispatched_at), signed
     resolved = Case.resolved_at.is_not(None)
-    return _epoch_us(session, Case.resolved_at) - _epoch_us(session, Case.created_at), resolved
+    return _between_us(session, Case.resolved_at, Case.created_at), resolved
 
 
 def durations(
