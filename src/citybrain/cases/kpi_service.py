@@ -1,4 +1,4 @@
-"""KPI reports: read the asked-for question (shared by the API and the CLI), stream the cases, group, compute.
+"""KPI reports: read the asked-for question (shared by the API and the CLI), tally the cases by group, compute.
 
 Grouping axes are filled: every department, district and category of the directory (within the filters) and
 every period of the date range appears, even with no cases, so a report shows "nothing here" rather than
