@@ -1,9 +1,8 @@
 """SQL for KPI reports, dialect-neutral (SQLite and PostgreSQL).
 
 The database filters (the receipt window, department, district, category subtree, channel) and streams the
-few columns a report needs. Grouping into periods of the city's time zone and the medians happen in Python
-(kpis.py): time-zone bucketing and medians have no common SQL across our two databases, and the medians need
-the per-case durations anyway, so one streamed pass computes everything.
+few columns a report needs, for the Python fold (kpis.Tally.add, the reference). The sums of the same counters in
+SQL, which most reports use, are in kpi_sums.py.
 """
 
 from __future__ import annotations

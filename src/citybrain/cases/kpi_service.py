@@ -1,4 +1,4 @@
-"""KPI reports: read the asked-for question (shared by the API and the CLI), stream the cases, group, compute.
+"""KPI reports: read the asked-for question (shared by the API and the CLI), tally the cases by group, compute.
 
 Grouping axes are filled: every department, district and category of the directory (within the filters) and
 every period of the date range appears, even with no cases, so a report shows "nothing here" rather than
@@ -7,16 +7,18 @@ silently leaving a row out. Empty groups have zero counts and ``None`` rates.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from citybrain.cases import kpi_repository as repo
+from citybrain.cases import kpi_sums
 from citybrain.cases.kpis import (
     KPIS,
     PERIODS,
@@ -209,16 +211,24 @@ def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFi
     )
 
 
-def _extractor(dim: str, query: KpiQuery, directory: _Directory) -> Callable[[CaseFacts], Key]:
+def _key_maker(dim: str, query: KpiQuery, directory: _Directory) -> Callable[[Any], Key]:
+    """A group key from the dimension's raw column value (department id, district, category code, channel)."""
     if dim == "department":
         codes = directory.department_codes
-        return lambda f: None if f.department_id is None else codes.get(f.department_id)
-    if dim == "district":
-        return lambda f: f.district_code
+        return lambda value: None if value is None else codes.get(value)
     if dim == "category":
         level = query.category_level
-        return lambda f: category_at_level(f.category_code, level)
-    return lambda f: f.channel
+        return lambda value: category_at_level(value, level)
+    return lambda value: cast("Key", value)
+
+
+def _extractor(dim: str, query: KpiQuery, directory: _Directory) -> Callable[[CaseFacts], Key]:
+    make, column = _key_maker(dim, query, directory), _FACT_COLUMN[dim]
+    return lambda f: make(getattr(f, column))
+
+
+_FACT_COLUMN = {"department": "department_id", "district": "district_code", "category": "category_code",
+                "channel": "channel"}  # fmt: skip
 
 
 def _known_members(dim: str, query: KpiQuery, directory: _Directory) -> list[Key]:
@@ -256,16 +266,44 @@ class KpiReport:
         return {"params": self.query.params(), "rows": self.rows, "total": self.total}
 
 
-def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") -> KpiReport:
-    """Stream the cases received in the window once, tallying each into its group."""
+Groups = dict[tuple[Key, ...], Tally]
+
+
+def kpi_report(
+    *, session: Session, query: KpiQuery, language: str = "zh-CN", fold_in_python: bool = False
+) -> KpiReport:
+    """Tally the cases received in the window into their groups, then compute every KPI of every group.
+
+    The database sums the counters (kpi_sums) whenever it can bucket local days exactly, i.e. the city's zone
+    keeps one UTC offset over the cases; otherwise, or with ``fold_in_python``, every case is streamed and
+    folded by ``Tally.add`` (the reference: the tests check both give identical reports)."""
     tz = clock.city_zone(query.timezone)
     where = _fact_filter(session, query, tz)
     directory = _Directory(
         repo.department_names(session), repo.district_names(session), repo.category_names(session),
         english=language.lower().startswith("en"),
     )  # fmt: skip
+    offset = None if fold_in_python or query.period is None else _fixed_offset(session, query, where, tz)
+    middles: dict[str, list[float]] = {}
+    if fold_in_python or (query.period is not None and offset is None):
+        groups, first, last = _fold(session, query, where, directory, tz)
+    else:
+        groups, middles, first, last = _sum_in_sql(session, query, where, directory, offset)
+    total = Tally()
+    for tally in groups.values():
+        total.merge(tally)
+    if middles:  # the groups hold only their middle durations: the total's middle is the database's
+        total.accept_hours, total.resolve_hours = middles["accept"], middles["resolve"]
+    rows = _rows(query, directory, groups, query.start or first, query.end or last)
+    return KpiReport(query, _key_columns(query), rows, evaluate(total))
+
+
+def _fold(
+    session: Session, query: KpiQuery, where: repo.FactFilter, directory: _Directory, tz: ZoneInfo
+) -> tuple[Groups, date | None, date | None]:
+    """Stream every case once, tallying each into its group (the reference path)."""
     extractors = [_extractor(dim, query, directory) for dim in query.by]
-    groups: dict[tuple[Key, ...], Tally] = {}
+    groups: Groups = {}
     first: date | None = None
     last: date | None = None
     as_of = query.as_of.replace(tzinfo=None) if repo.naive_utc_times(session) else query.as_of
@@ -280,11 +318,108 @@ def kpi_report(*, session: Session, query: KpiQuery, language: str = "zh-CN") ->
         if tally is None:
             tally = groups[key] = Tally()
         tally.add(facts, as_of)
-    total = Tally()
-    for tally in groups.values():
-        total.merge(tally)
-    rows = _rows(query, directory, groups, query.start or first, query.end or last)
-    return KpiReport(query, _key_columns(query), rows, evaluate(total))
+    return groups, first, last
+
+
+def _sum_in_sql(
+    session: Session,
+    query: KpiQuery,
+    where: repo.FactFilter,
+    directory: _Directory,
+    offset: timedelta | None,
+) -> tuple[Groups, dict[str, list[float]], date | None, date | None]:
+    """The database sums each group's counters by raw column and local day; Python rolls the raw groups up
+    (category level, department code, period) and adds the durations the medians need: when the raw groups
+    are the report's (no category, no week or month), only each group's and the total's middle one or two
+    (the second value: the total's, by ``accept``/``resolve``); otherwise every duration."""
+    raw = _RawGroups(query, [_key_maker(dim, query, directory) for dim in query.by], offset is not None)
+    totals: dict[str, list[float]] = {"accept": [], "resolve": []}
+    if query.period in (None, "day") and "category" not in query.by:  # the raw groups are the report's
+        for kind, which, *row in kpi_sums.one_pass(session, where, query.by, offset, query.as_of):
+            if kind == kpi_sums.COUNTS:
+                _add_counts(raw.tally_of(row), row[raw.width + 1 :])
+            elif kind == kpi_sums.MIDDLE:
+                _samples(raw.tally_of(row), which).append(_hours(row[raw.width]))
+            else:
+                totals[which].append(_hours(row[raw.width]))
+        days = raw.days
+        return raw.groups, totals, (min(days) if days else None), (max(days) if days else None)
+    for keys, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
+        _add_counts(raw.tally(keys, day), counts.values())
+    for durations in kpi_sums.durations(session, where, query.by, offset):
+        tally = raw.tally_of(durations)
+        for which, microseconds in zip(("accept", "resolve"), durations[-2:], strict=True):
+            if microseconds is not None:
+                _samples(tally, which).append(_hours(microseconds))
+    days = raw.days
+    return raw.groups, {}, (min(days) if days else None), (max(days) if days else None)
+
+
+def _add_counts(tally: Tally, counts: Iterable[Any]) -> None:
+    """Add a group's summed counters, in the order kpi_sums gives them (``COUNTER_ORDER``)."""
+    for name, value in zip(kpi_sums.COUNTER_ORDER, counts, strict=True):
+        setattr(tally, name, getattr(tally, name) + int(value or 0))
+
+
+@dataclass
+class _RawGroups:
+    """The report's groups filled from rows keyed by raw columns (and the local day when ``with_day``)."""
+
+    query: KpiQuery
+    makers: list[Callable[[Any], Key]]
+    with_day: bool
+    groups: Groups = field(default_factory=dict)
+    days: set[date] = field(default_factory=set)
+
+    def tally(self, raw: Sequence[Any], day: date | None) -> Tally:
+        key = tuple(make(value) for make, value in zip(self.makers, raw, strict=True))
+        if day is not None and self.query.period is not None:
+            self.days.add(day)
+            key = (*key, period_of(day, self.query.period))
+        return self.groups.setdefault(key, Tally())
+
+    @property
+    def width(self) -> int:
+        """How many leading columns of a row are keys (the raw keys and the day)."""
+        return len(self.makers) + self.with_day
+
+    def tally_of(self, row: Sequence[Any]) -> Tally:
+        """The group of a row that starts with the raw keys (and the day)."""
+        n = len(self.makers)
+        return self.tally(row[:n], kpi_sums.as_date(row[n]) if self.with_day else None)
+
+
+def _hours(microseconds: int) -> float:
+    """As ``timedelta.total_seconds() / 3600`` gives it (the fold's arithmetic, to the last bit)."""
+    return microseconds / 1_000_000 / 3600
+
+
+def _samples(tally: Tally, which: str) -> list[float]:
+    return tally.accept_hours if which == "accept" else tally.resolve_hours
+
+
+def _fixed_offset(session: Session, query: KpiQuery, where: repo.FactFilter, tz: ZoneInfo) -> timedelta | None:
+    """The zone's one UTC offset over every day the window's cases can fall on, or None (DST, or a change of
+    offset): then local days cannot be a shifted UTC date and the report folds in Python."""
+    first, last = query.start, query.end
+    if first is None or last is None:
+        earliest, latest = kpi_sums.created_range(session, where)
+        if earliest is None or latest is None:
+            return tz.utcoffset(query.as_of.replace(tzinfo=None))
+        first = first or local_date(earliest, tz)
+        last = last or local_date(latest, tz)
+    return _one_offset(tz, first - timedelta(days=1), last + timedelta(days=1))
+
+
+@functools.lru_cache(maxsize=256)
+def _one_offset(tz: ZoneInfo, first: date, last: date) -> timedelta | None:
+    offsets = {
+        datetime.combine(first + timedelta(days=i), time(hour), tzinfo=UTC).astimezone(tz).utcoffset()
+        for i in range((last - first).days + 1)
+        for hour in (0, 12)
+    }
+    found = offsets.pop() if len(offsets) == 1 else None
+    return found
 
 
 def totals(*, session: Session, timezone: str, start: date, end: date, as_of: datetime) -> dict[str, KpiValue]:

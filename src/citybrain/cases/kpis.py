@@ -134,6 +134,8 @@ class Tally:
 
 
 _COUNTERS = tuple(f.name for f in fields(Tally) if f.type in ("int", int))
+#: The counter fields of :class:`Tally` (kpi_sums computes each in SQL; the lists of hours stay Python's).
+COUNTERS = _COUNTERS
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
