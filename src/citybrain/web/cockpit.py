@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from citybrain.auth.deps import DepartmentRanker, KpiReader
@@ -134,8 +134,7 @@ def geo(request: Request, db: DbDep, principal: KpiReader) -> Response:
     return _answer(_cache(request).get(("geo",), lambda: _geo(db)))
 
 
-@router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
-def map_layers(
+def _screen(
     request: Request,
     db: DbDep,
     principal: KpiReader,
@@ -146,28 +145,23 @@ def map_layers(
     district: District = None,
     category: Category = None,
     channel: Channel = None,
-) -> Response:
-    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
-                   district=district, category=category, channel=channel)  # fmt: skip
+) -> KpiQuery:
+    """The screen-wide filters of a KPI reader's request, scoped to their department when they have one."""
+    return _query(request, db, principal, period=period, start=start, end=end, department=department,
+                  district=district, category=category, channel=channel)  # fmt: skip
 
+
+#: The screen's question: its filters, read once for every route that takes them all.
+Screen = Annotated[KpiQuery, Depends(_screen)]
+
+
+@router.get("/map", summary="Cases per district and per ~550 m bin (counts only), air stations")
+def map_layers(request: Request, db: DbDep, query: Screen) -> Response:
     return _answer(_cache(request).get(_key("map", query), lambda: _map(db, query)))
 
 
 @router.get("/trends", summary="Cases per period with last year's, breakdowns, the three rates and overdue")
-def trends(
-    request: Request,
-    db: DbDep,
-    principal: KpiReader,
-    period: Period = None,
-    start: From = None,
-    end: To = None,
-    department: Department = None,
-    district: District = None,
-    category: Category = None,
-    channel: Channel = None,
-) -> Response:
-    query = _query(request, db, principal, period=period, start=start, end=end, department=department,
-                   district=district, category=category, channel=channel)  # fmt: skip
+def trends(request: Request, db: DbDep, query: Screen) -> Response:
     language = request.app.state.settings.language
     return _answer(_cache(request).get(_key("trends", query), lambda: _trends(db, query, language)))
 
