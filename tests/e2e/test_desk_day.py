@@ -415,3 +415,35 @@ def test_on_a_phone_the_form_the_list_and_a_case_fit_the_screen(
     _screen(page, "desk-case-mobile")
     assert problems == []
     page.close()
+
+
+def test_a_slow_answer_to_an_older_filter_never_replaces_the_newer_list(
+    browser: Any, city: Database, bare: tuple[str, str]
+) -> None:
+    url, key = bare
+    received, dispatched = _total(url, key, "status=received"), _total(url, key, "status=dispatched")
+    assert received != dispatched
+    page = browser.new_page(viewport=WIDE, locale="zh-CN")
+    held: list[Any] = []
+    page.route(
+        lambda address: "/api/v1/cases?" in address,
+        lambda route: held.append(route) if "status=received" in route.request.url else route.continue_(),
+    )
+    _sign_in(page, url, key)
+    page.click("#tab-cases")
+    page.select_option("#filter-status", "received")
+    page.click("#case-filters button[type=submit]")  # its answer is held back: a slow server
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    page.select_option("#filter-status", "dispatched")
+    page.click("#case-filters button[type=submit]")
+    page.wait_for_selector(f"#cases-pager .range:has-text('共 {dispatched} 条')")
+    with page.expect_event("requestfinished", lambda request: "status=received" in request.url):
+        held[0].continue_()  # the older answer arrives last
+    page.wait_for_timeout(300)
+    assert f"共 {dispatched} 条" in page.inner_text("#cases-pager .range")
+    assert page.input_value("#filter-status") == "dispatched"
+    page.close()

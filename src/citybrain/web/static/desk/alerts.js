@@ -74,9 +74,14 @@ function alertCard(alert) {
   );
 }
 
+/** The newest list asked for (as the case list: an older, slower answer is dropped). */
+let asked = 0;
+
 export async function loadAlerts() {
   const params = { status: $("alert-status").value, limit: PAGE, offset: state.offsets.alerts };
+  const mine = ++asked;
   const page = await call("GET", `/api/v1/alerts?${query(params)}`);
+  if (mine !== asked) return;
   $("alerts-list").replaceChildren(...page.items.map(alertCard));
   show($("alerts-empty"), page.total === 0);
   pager($("alerts-pager"), page, "alerts", loadAlerts);

@@ -159,12 +159,17 @@ export function foldFilters(linked) {
   $("more-filters").open = Boolean(linked) || window.matchMedia("(min-width: 701px)").matches;
 }
 
+/** The newest list asked for: an older answer arriving after it (a slow server, a quick filter change) is dropped. */
+let asked = 0;
+
 export async function loadCases() {
   const filters = currentFilters();
   writeUrl(filters);
   summarise(filters);
   const params = { ...apiParams(filters), limit: PAGE, offset: state.offsets.cases };
+  const mine = ++asked;
   const page = await call("GET", `/api/v1/cases?${query(params)}`);
+  if (mine !== asked) return;
   state.rows = page.items;
   state.cursor = -1;
   $("cases-table").tBodies[0].replaceChildren(...page.items.map(caseRow));
