@@ -447,3 +447,45 @@ def test_a_slow_answer_to_an_older_filter_never_replaces_the_newer_list(
     assert f"共 {dispatched} 条" in page.inner_text("#cases-pager .range")
     assert page.input_value("#filter-status") == "dispatched"
     page.close()
+
+
+def test_an_operator_moderates_the_portals_comments_on_the_desk(
+    browser: Any, city: Database, bare: tuple[str, str]
+) -> None:
+    url, key = bare
+    with city.reading() as session:
+        case_id = session.query(Case.id).order_by(Case.id).first()
+    assert case_id is not None
+    for text in ("我叫王小明，电话13912345678，我家楼下也是凌晨施工", MARKUP):
+        held = httpx.post(f"{url}/portal/requests/{case_id[0]}/comments", data={"text": text}, timeout=30)
+        assert held.status_code == 202, held.text
+    page = browser.new_page(viewport=WIDE, locale="zh-CN")
+    problems = _watch(page)
+    _sign_in(page, url, key)
+    page.click("#tab-comments")
+    page.wait_for_selector("#comments-list .comment")
+    texts = page.eval_on_selector_all("#comments-list .comment-text", "ps => ps.map(p => p.textContent)")
+    assert texts[0] == "我叫王小明，电话139****5678，我家楼下也是凌晨施工"  # the moderator judges words, not phones
+    assert texts[1] == MARKUP  # markup stays text
+    assert page.evaluate("window.__pwned") is None
+    public = page.inner_text("#comments-list .comment:first-child .comment-public")
+    assert "王**" in public
+    _screen(page, "desk-comments")
+    page.click("#comments-list .comment:first-child .comment-approve")
+    page.wait_for_selector("#comments-list .comment >> nth=0")
+    for _ in range(100):  # the approved comment leaves the held list
+        if page.locator("#comments-list .comment").count() == 1:
+            break
+        page.wait_for_timeout(100)
+    assert page.locator("#comments-list .comment").count() == 1
+    page.click("#comments-list .comment-reject")
+    page.wait_for_selector("#comments-empty", state="visible")
+    shown = httpx.get(f"{url}/portal/requests/{case_id[0]}", timeout=30).json()["comments"]
+    assert [c["text"] for c in shown] == ["我叫王**，电话139****5678，我家楼下也是凌晨施工"]  # only the approved one
+    assert problems == []
+    page.close()
+
+    department = browser.new_page(viewport=WIDE, locale="zh-CN")
+    _sign_in(department, url, make_key(city, "department", "urban_mgmt"))
+    assert department.is_hidden("#tab-comments")  # a department does not moderate
+    department.close()

@@ -5,6 +5,7 @@ import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
+import { fillCommentFilters, loadComments } from "./comments.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
 import { loadQueue } from "./queue.js";
@@ -12,7 +13,7 @@ import { showWho, wireSignIn } from "./signin.js";
 import { report, state } from "./state.js";
 import { wireViews } from "./views.js";
 
-const PANELS = { queue: loadQueue, new: async () => {}, cases: loadCases, alerts: loadAlerts };
+const PANELS = { queue: loadQueue, new: async () => {}, cases: loadCases, alerts: loadAlerts, comments: loadComments };
 
 function openTab(tab) {
   state.tab = tab;
@@ -28,6 +29,8 @@ function enterDesk(me) {
   showWho(me);
   fillCaseFilters();
   fillAlertFilters();
+  fillCommentFilters();
+  show($("tab-comments"), me.permissions.includes("moderate"));
   fillNewCase();
   fillBulk();
   const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
@@ -61,6 +64,7 @@ $("filters-clear").addEventListener("click", () => {
 });
 wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
+wireFilters("comment-filters", "comments");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {

@@ -22,9 +22,9 @@ export function signOut() {
   sessionStorage.removeItem(KEY_STORE);
   state.key = null;
   state.me = null;
-  state.offsets = { queue: 0, cases: 0, alerts: 0 };
+  state.offsets = { queue: 0, cases: 0, alerts: 0, comments: 0 };
   for (const id of ["queue-table", "cases-table"]) $(id).tBodies[0].replaceChildren();
-  for (const id of ["alerts-list", "detail-body", "bulk-results"]) $(id).replaceChildren(); // nothing of the last user stays
+  for (const id of ["alerts-list", "comments-list", "detail-body", "bulk-results"]) $(id).replaceChildren(); // nothing of the last user stays
   $("new-case").reset();
   $("search-phone").value = "";
   state.picked.clear();

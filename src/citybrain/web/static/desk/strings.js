@@ -3,6 +3,12 @@
 
 /** Pairs shown as "中文 <span class=en>English</span>" (dom.bi). */
 export const PAIRS = {
+  commentHeld: ["待审核", "Held"],
+  commentApproved: ["已公开", "Approved"],
+  commentRejected: ["未通过", "Rejected"],
+  approve: ["通过", "Approve"],
+  reject: ["不通过", "Reject"],
+  publicText: ["公开显示为", "The public sees"],
   myDepartmentCases: ["本单位工单", "My department's cases"],
   openCases: ["工单查询", "Cases"],
   requestType: ["诉求类型", "Request type"],
@@ -154,4 +160,8 @@ export const TEXT = {
   observed: (observed, expected) => `观测 observed ${observed} / 期望 expected ${expected}`,
   caseCount: (n) => `${n} 件 cases`,
   snoozedUntil: (day) => `暂缓至 snoozed until ${day}`,
+  // comments (留言审核)
+  caseNumber: (id) => `工单 Case #${id}`,
+  commentDone: (id, zh, en) => `留言 #${id}：${zh} · Comment #${id}: ${en}`,
+  moderatedBy: (who) => `审核人 moderator ${who}`,
 };
