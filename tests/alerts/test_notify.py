@@ -87,6 +87,7 @@ def test_email_goes_through_smtp(db: Database, settings: Settings) -> None:
             update={
                 "alert_smtp_host": "127.0.0.1",
                 "alert_smtp_port": port,
+                "alert_smtp_security": "none",  # the sink speaks plain SMTP; TLS and login: test_smtp_security.py
                 "alert_email_from": "citybrain@city.example",
                 "alert_email_to": "duty@city.example, chief@city.example",
             }

@@ -1,4 +1,4 @@
-"""Notification channels: a webhook (JSON POST with httpx) and e-mail (plain SMTP with smtplib).
+"""Notification channels: a webhook (JSON POST with httpx) and e-mail (SMTP with smtplib: STARTTLS or TLS, login).
 
 Both raise :class:`NotificationFailed` with a one-line reason; retrying and recording is ``tasks.deliver``'s job.
 Messages carry the alert's explanation and member case ids, never a citizen's data.
@@ -7,8 +7,10 @@ Messages carry the alert's explanation and member case ids, never a citizen's da
 from __future__ import annotations
 
 import smtplib
+import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -27,18 +29,50 @@ def post_webhook(url: str, payload: dict[str, Any], *, timeout: float) -> None:
         raise NotificationFailed(f"webhook {url}: HTTP {response.status_code} {response.text[:200]}")
 
 
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where alert e-mail goes and how: ``security`` starttls, tls (from the first byte) or none; a login if set."""
+
+    host: str
+    port: int
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""  # PEM of the CA the server's certificate is checked against; "" = the system's
+
+
 def send_email(
-    *, host: str, port: int, sender: str, recipients: list[str], subject: str, body: str, timeout: float
+    *, server: SmtpServer, sender: str, recipients: list[str], subject: str, body: str, timeout: float
 ) -> None:
-    """Send one plain-text UTF-8 message through the SMTP server at ``host:port``."""
+    """Send one plain-text UTF-8 message; the server's certificate is verified, a password never goes in clear."""
+    if server.username and server.security == "none":
+        raise NotificationFailed(
+            f"smtp {server.host}:{server.port}: a password is never sent unencrypted; "
+            "set CITYBRAIN_ALERT_SMTP_SECURITY=starttls or tls"
+        )
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, ", ".join(recipients), subject
     message.set_content(body)
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        with _connect(server, timeout) as smtp:
+            if server.security == "starttls":
+                smtp.starttls(context=_tls(server))  # SMTPNotSupportedError when the server does not offer it
+            if server.username:
+                smtp.login(server.username, server.password)
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        raise NotificationFailed(f"smtp {host}:{port}: {type(exc).__name__}: {exc}") from exc
+        raise NotificationFailed(f"smtp {server.host}:{server.port}: {type(exc).__name__}: {exc}") from exc
+
+
+def _connect(server: SmtpServer, timeout: float) -> smtplib.SMTP:
+    if server.security == "tls":
+        return smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=_tls(server))
+    return smtplib.SMTP(server.host, server.port, timeout=timeout)
+
+
+def _tls(server: SmtpServer) -> ssl.SSLContext:
+    """Certificate and host name checked, against the configured CA or the system's."""
+    return ssl.create_default_context(cafile=server.ca_file or None)
 
 
 def email_subject(payload: dict[str, Any]) -> str:

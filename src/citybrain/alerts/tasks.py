@@ -89,8 +89,14 @@ def _send(settings: Settings, channel: str, target: str, payload: dict[str, Any]
         notify.post_webhook(target, {"alert": payload}, timeout=timeout)
         return
     notify.send_email(
-        host=settings.alert_smtp_host,
-        port=settings.alert_smtp_port,
+        server=notify.SmtpServer(
+            host=settings.alert_smtp_host,
+            port=settings.alert_smtp_port,
+            security=settings.alert_smtp_security,
+            username=settings.alert_smtp_username,
+            password=settings.alert_smtp_password.get_secret_value(),
+            ca_file=settings.alert_smtp_ca_file,
+        ),
         sender=settings.alert_email_from,
         recipients=[a for a in target.split(",") if a],
         subject=notify.email_subject(payload),

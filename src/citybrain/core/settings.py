@@ -8,6 +8,7 @@ call :func:`load_settings` where a command or the app starts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -162,10 +163,27 @@ class Settings(BaseSettings):
         default="",
         description="Alerts are POSTed as JSON to this URL after they are committed (empty = no webhook).",
     )
-    alert_smtp_host: str = Field(
-        default="", description="SMTP server that e-mails alerts (empty = no e-mail); plain SMTP, no login."
+    alert_smtp_host: str = Field(default="", description="SMTP server that e-mails alerts (empty = no e-mail).")
+    alert_smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="Port of the SMTP server for alert e-mail (587 submission, 465 TLS)."
     )
-    alert_smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of the SMTP server for alert e-mail.")
+    alert_smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description=(
+            "How alert e-mail is protected on the way to the SMTP server: starttls (upgrade the connection; refused "
+            "if the server does not offer it), tls (TLS from the first byte, port 465) or none (a plain relay on a "
+            "trusted network; never with a password)."
+        ),
+    )
+    alert_smtp_username: str = Field(default="", description="SMTP login for alert e-mail (empty = no login).")
+    alert_smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="SMTP password for alert e-mail; sent only over TLS."
+    )
+    alert_smtp_ca_file: str = Field(
+        default="",
+        description="PEM file of the certificate authority the SMTP server's certificate is checked against "
+        "(a city's own CA); empty = the system's trusted CAs.",
+    )
     alert_email_from: str = Field(default="citybrain@localhost", description="Sender address of alert e-mail.")
     alert_email_to: str = Field(
         default="", description="Recipients of alert e-mail, comma-separated (empty = no e-mail)."
