@@ -51,7 +51,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 ## The figures of record of docs/benchmarks.md, one after another (about 1.5 h; run it on a quiet machine).
 bench: $(STAMP)
