@@ -67,7 +67,7 @@ def failures_since(session: Session, *, since: datetime, username: str | None = 
     """How many failed sign-ins for the user name (or the address) since ``since``, and the oldest of them."""
     column = SignInFailure.username if username is not None else SignInFailure.address
     value = username if username is not None else address
-    stmt = select(func.count(), func.min(SignInFailure.at)).where(column == value, SignInFailure.at >= since)
+    stmt = select(func.count(), func.min(SignInFailure.at)).where(column == value, SignInFailure.at > since)
     count, oldest = session.execute(stmt).one()  # MIN keeps the column's type: an aware UTC datetime
     return int(count), oldest
 
