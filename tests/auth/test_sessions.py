@@ -82,7 +82,8 @@ def test_a_busy_session_still_ends_at_the_absolute_limit(db: Database) -> None:
 def test_signing_out_ends_the_session(db: Database) -> None:
     make_user(db)
     first, second = _sign_in(db), _sign_in(db)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     sessions.sign_out(db, first.token)
     with pytest.raises(Unauthorized):
         sessions.principal_for(db, first.token)
@@ -159,6 +160,6 @@ def test_accounts_refuse_bad_input(db: Database) -> None:
     for change, error in cases:
         fields = {"username": "new.user", "display_name": "新人", "role": "operator", "password": PASSWORD} | change
         with db.transaction() as s, pytest.raises(error):
-            accounts.create(session=s, min_length=10, **fields)  # type: ignore[arg-type]
+            accounts.create(session=s, min_length=10, **fields)
     with db.reading() as s:
         assert s.scalars(select(StaffUser.username)).all() == ["test-operator"]  # nothing half written

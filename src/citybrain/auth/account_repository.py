@@ -56,8 +56,10 @@ def revoke_sessions_of(session: Session, user_id: int, at: datetime) -> int:
 
 
 def live_sessions_of(session: Session, user_id: int) -> int:
-    stmt = select(func.count()).select_from(StaffSession).where(
-        StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None)
+    stmt = (
+        select(func.count())
+        .select_from(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
     )
     return int(session.scalar(stmt) or 0)
 
