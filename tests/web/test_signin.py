@@ -123,7 +123,8 @@ def test_signing_out_revokes_the_session_on_the_server(db: Database, browser_cli
     answer = browser_client.post("/signout", data={"csrf_token": csrf}, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/signin"
-    replay = browser_client.get("/api/v1/me", cookies={sessions.COOKIE: stolen})
+    browser_client.cookies.set(sessions.COOKIE, stolen, domain="testserver.local")
+    replay = browser_client.get("/api/v1/me")
     assert replay.status_code == 401  # a copy of the cookie is worth nothing after sign-out
     assert replay.json()["error"]["code"] == "session_ended"
 
