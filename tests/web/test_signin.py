@@ -239,3 +239,24 @@ def test_an_administrator_manages_api_keys_shown_once(
     assert client.get("/api/v1/departments", headers={"X-API-Key": key["key"]}).status_code == 403
     bad = client.post("/api/v1/admin/keys", json={"name": "x", "role": "emperor"}, headers=csrf)
     assert bad.status_code == 400
+
+
+def test_an_analyst_reads_kpis_but_no_case_and_no_personal_data(db: Database, browser_client: TestClient) -> None:
+    make_user(db, "analyst")
+    sign_in(browser_client, "test-analyst")
+    me = browser_client.get("/api/v1/me").json()
+    assert me["role_zh"] == "数据分析员"
+    assert me["sees_personal_data"] is False
+    assert me["case_actions"] == []
+    assert browser_client.get("/api/v1/kpis").status_code == 200
+    assert browser_client.get("/api/v1/cockpit/ranking").status_code == 200
+    assert browser_client.get("/api/v1/cases").status_code == 403
+    assert browser_client.get("/api/v1/admin/users").status_code == 403
+
+
+def test_someone_signed_in_goes_straight_on_from_the_sign_in_page(db: Database, browser_client: TestClient) -> None:
+    make_user(db)
+    sign_in(browser_client, "test-operator")
+    answer = browser_client.get("/signin?next=/cockpit", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/cockpit"
