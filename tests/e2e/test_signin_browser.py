@@ -64,3 +64,47 @@ def test_a_person_signs_in_on_signin_and_lands_on_the_desk(browser: Any, db: Dat
         page.wait_for_selector("#signin-form")  # signed out: the staff pages need a new sign-in
         assert problems == []
         context.close()
+
+
+def test_an_administrator_manages_accounts_and_keys_on_the_admin_page(
+    browser: Any, db: Database, settings: Settings
+) -> None:
+    make_user(db, "admin", username="admin1")
+    with serve(create_app(settings, database=db)) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(url + "/admin")
+        page.fill("#username", "admin1")
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_selector("body[data-ready='true']")
+        assert page.url == url + "/admin"
+        page.fill("#user-form [name=username]", "lisi")
+        page.fill("#user-form [name=display_name]", "李四")
+        page.select_option("#user-role", "department")
+        page.select_option("#user-department", "urban_mgmt")
+        page.fill("#user-form [name=password]", "李四的 很长的 口令")
+        page.click("#user-create")
+        row = page.locator("#users-table tr[data-user='lisi']")
+        row.wait_for()
+        assert "urban_mgmt" in row.inner_text()
+        row.locator("button.toggle").click()
+        page.wait_for_selector("#users-table tr[data-user='lisi'].disabled-row")
+        assert sessions.sign_in(db, username="lisi", password="李四的 很长的 口令", address="127.0.0.1") is None
+
+        page.fill("#key-form [name=name]", "FixMyStreet")
+        page.select_option("#key-role", "app")
+        page.click("#key-create")
+        page.wait_for_selector("#new-key:not([hidden])")
+        key = page.inner_text("#new-key-value")
+        assert key.startswith("cb_")
+        listed = page.locator("#keys-table tbody").inner_text()
+        assert key not in listed  # the list shows the prefix only
+        _shot(page, "admin")
+        page.locator("#keys-table tbody tr").last.locator("button").click()
+        page.wait_for_selector("#keys-table tbody tr:last-child button[disabled]")
+        assert problems == []
+        context.close()
