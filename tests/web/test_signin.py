@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from citybrain.auth import accounts, sessions
 from citybrain.core.db import Database
+from citybrain.core.errors import Unauthorized
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from tests.conftest import PASSWORD, make_key, make_user, sign_in
@@ -260,3 +261,18 @@ def test_someone_signed_in_goes_straight_on_from_the_sign_in_page(db: Database, 
     answer = browser_client.get("/signin?next=/cockpit", follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == "/cockpit"
+
+
+def test_signing_in_again_in_a_browser_ends_its_earlier_session(db: Database, browser_client: TestClient) -> None:
+    make_user(db)
+    sign_in(browser_client, "test-operator")
+    earlier = browser_client.cookies[sessions.COOKIE]
+    browser_client.cookies.clear()  # (the form is shown to a browser not signed in; the old cookie is sent back)
+    token = _form_token(browser_client)
+    browser_client.cookies.set(sessions.COOKIE, earlier, domain="testserver.local")
+    form = {"username": "test-operator", "password": PASSWORD, "csrf_token": token}
+    assert browser_client.post("/signin", data=form, follow_redirects=False).status_code == 303
+    assert browser_client.cookies[sessions.COOKIE] != earlier
+    assert browser_client.get("/api/v1/me").status_code == 200
+    with pytest.raises(Unauthorized, match="sign in again"):
+        sessions.principal_for(db, earlier)

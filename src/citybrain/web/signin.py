@@ -122,6 +122,9 @@ def signin(
         return _form(request, next_url=target, error=exc.message, status=429, username=username, headers=headers)
     if signed is None:
         return _form(request, next_url=target, error=sessions.REFUSED, status=401, username=username)
+    earlier = request.cookies.get(sessions.COOKIE)
+    if earlier:  # this browser's earlier session, replaced by the new one, ends rather than lingering
+        sessions.sign_out(db, earlier)
     response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         sessions.COOKIE, signed.token, path="/", httponly=True, secure=_secure(request), samesite="strict"
