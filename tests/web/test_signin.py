@@ -185,7 +185,11 @@ def test_only_administrators_get_the_admin_page_and_routes(db: Database, setting
 
 def test_an_administrator_manages_accounts(db: Database, admin_client: tuple[TestClient, dict[str, str]]) -> None:
     client, csrf = admin_client
-    assert client.get("/admin").status_code == 200
+    page = client.get("/admin")
+    assert page.status_code == 200
+    assert 'href="/favicon.ico"' in page.text
+    assert "style=" not in page.text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
     body = {
         "username": "Li.Si",
         "display_name": "李四",
