@@ -156,6 +156,7 @@ def test_accounts_refuse_bad_input(db: Database) -> None:
         ({"role": "department", "department_code": "nope"}, NotFound),
         ({"department_code": "urban_mgmt"}, InvalidInput),  # an operator has no department
         ({"password": "short"}, InvalidInput),
+        ({"display_name": "\x00\n"}, InvalidInput),  # nothing printable left
     ]
     for change, error in cases:
         fields = {"username": "new.user", "display_name": "新人", "role": "operator", "password": PASSWORD} | change
@@ -163,3 +164,19 @@ def test_accounts_refuse_bad_input(db: Database) -> None:
             accounts.create(session=s, min_length=10, **fields)
     with db.reading() as s:
         assert s.scalars(select(StaffUser.username)).all() == ["test-operator"]  # nothing half written
+
+
+def test_a_user_name_with_a_nul_byte_is_a_plain_refusal(db: Database) -> None:
+    """PostgreSQL refuses NUL in text: the name is cleaned before it is looked up or counted, never a 500."""
+    make_user(db)
+    assert _sign_in(db, username="test-\x00operator", password="wrong password!!") is None
+    assert _sign_in(db, username="\x00", password="\x00") is None
+    with db.reading() as s:
+        assert "test-operator" in s.scalars(select(SignInFailure.username)).all()
+
+
+def test_control_characters_leave_a_display_name(db: Database) -> None:
+    with db.transaction() as s:
+        user = accounts.create(session=s, username="lisi", display_name="李\x00四\n", role="operator",
+                               password=PASSWORD, min_length=10)  # fmt: skip
+        assert user.display_name == "李四"

@@ -36,6 +36,14 @@ def normal_username(username: str) -> str:
     return username.strip().lower()
 
 
+def _display(name: str) -> str:
+    """A display name as shown: printable characters only (PostgreSQL refuses NUL), at most 200."""
+    cleaned = "".join(ch for ch in name if ch.isprintable()).strip()[:200]
+    if not cleaned:
+        raise InvalidInput("an account needs a display name (the person's name as colleagues see it)")
+    return cleaned
+
+
 def _department_id(session: Session, role: str, department_code: str | None) -> int | None:
     if role not in STAFF_ROLES:
         raise InvalidInput(f"unknown role {role!r}; a staff account is one of {', '.join(STAFF_ROLES)}")
@@ -56,8 +64,7 @@ def create(*, session: Session, username: str, display_name: str, role: str, pas
     name = normal_username(username)
     if not USERNAME.match(name):
         raise InvalidInput("用户名为 2-64 个小写字母、数字或 . _ - / a user name is 2-64 of a-z, 0-9, '.', '_', '-'")
-    if not display_name.strip():
-        raise InvalidInput("an account needs a display name (the person's name as colleagues see it)")
+    display = _display(display_name)
     department_id = _department_id(session, role, department_code)
     passwords.check_policy(password, username=name, min_length=min_length)
     if repo.user_by_name(session, name) is not None:
@@ -65,7 +72,7 @@ def create(*, session: Session, username: str, display_name: str, role: str, pas
     now = clock.utcnow()
     user = StaffUser(
         username=name,
-        display_name=display_name.strip()[:200],
+        display_name=display,
         role=role,
         department_id=department_id,
         password_hash=passwords.hash_password(password),
@@ -95,9 +102,7 @@ def change(*, session: Session, user: StaffUser, change: Change) -> StaffUser:
     """Apply an administrator's change; disabling ends the account's sessions. A new role or department
     holds from the session's next request (every request reads the account)."""
     if change.display_name is not None:
-        if not change.display_name.strip():
-            raise InvalidInput("the display name may not be empty")
-        user.display_name = change.display_name.strip()[:200]
+        user.display_name = _display(change.display_name)
     if change.role is not None or change.department_code is not None:
         role = change.role or user.role
         user.department_id = _department_id(session, role, change.department_code)

@@ -65,7 +65,8 @@ def sign_in(db: Database, *, username: str, password: str, address: str) -> Sign
     Raises TooManyRequests (429) while the user name or the address has too many recent failures. The slow
     argon2 check runs between two short transactions, never holding SQLite's single writer.
     """
-    settings, name, now = db.settings, normal_username(username)[:64], clock.utcnow()
+    settings, now = db.settings, clock.utcnow()
+    name = "".join(ch for ch in normal_username(username) if ch.isprintable())[:64]  # PostgreSQL refuses NUL
     with db.reading() as session:
         throttle.check(session, username=name, address=address, now=now, settings=settings)
         user = repo.user_by_name(session, name)
