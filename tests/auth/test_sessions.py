@@ -180,3 +180,20 @@ def test_control_characters_leave_a_display_name(db: Database) -> None:
         user = accounts.create(session=s, username="lisi", display_name="李\x00四\n", role="operator",
                                password=PASSWORD, min_length=10)  # fmt: skip
         assert user.display_name == "李四"
+
+
+def test_signing_in_replaces_a_hash_made_with_old_parameters(db: Database) -> None:
+    from argon2 import PasswordHasher
+
+    from citybrain.auth import passwords
+
+    make_user(db)
+    old = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    with db.transaction() as s:
+        accounts.by_name(session=s, username="test-operator").password_hash = old
+    assert _sign_in(db) is not None
+    with db.reading() as s:
+        stored = accounts.by_name(session=s, username="test-operator").password_hash
+    assert stored != old
+    assert not passwords.HASHER.check_needs_rehash(stored)
+    assert passwords.verify(stored, PASSWORD).ok
