@@ -131,3 +131,49 @@ def make_key(db: Database, role: str = "operator", department_code: str | None =
 @pytest.fixture
 def operator_headers(db: Database) -> dict[str, str]:
     return {"X-API-Key": make_key(db, "operator")}
+
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(
+    db: Database,
+    role: str = "operator",
+    department_code: str | None = None,
+    *,
+    username: str | None = None,
+    password: str = PASSWORD,
+) -> str:
+    """A staff account as `citybrain user add` makes it; returns its user name (the password is ``password``)."""
+    from citybrain.auth import accounts
+
+    name = username or f"test-{role}"
+    with db.transaction() as s:
+        accounts.create(session=s, username=name, display_name=f"测试 {role}", role=role, password=password,
+                        min_length=10, department_code=department_code)  # fmt: skip
+    return name
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the /signin form as a browser does (the form's token, then the cookie); returns the
+    session's CSRF token. The client must use https://testserver, or it will not send the Secure cookie back."""
+    import re
+
+    page = client.get("/signin")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None, page.text
+    form = {"username": username, "password": password, "csrf_token": token.group(1), "next": "/desk"}
+    answer = client.post("/signin", data=form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200, me.text
+    csrf: str = me.json()["csrf_token"]
+    return csrf
+
+
+@pytest.fixture
+def browser_client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    """The app over https://testserver: the client keeps and sends the Secure session cookie as a browser does."""
+    app = create_app(settings, database=db)
+    with TestClient(app, base_url="https://testserver") as client:
+        yield client

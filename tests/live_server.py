@@ -11,6 +11,9 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+#: The app behind each base URL being served (a browser test signs a person in on the app's database).
+SERVED: dict[str, FastAPI] = {}
+
 
 @contextmanager
 def serve(app: FastAPI, startup_timeout: float = 20.0) -> Iterator[str]:
@@ -30,8 +33,10 @@ def serve(app: FastAPI, startup_timeout: float = 20.0) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"uvicorn did not start within {startup_timeout} s")
             time.sleep(0.01)
+        SERVED[f"http://127.0.0.1:{port}"] = app
         yield f"http://127.0.0.1:{port}"
     finally:
+        SERVED.pop(f"http://127.0.0.1:{port}", None)
         server.should_exit = True
         thread.join(timeout=20)
         sock.close()

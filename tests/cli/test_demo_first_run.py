@@ -5,6 +5,7 @@ and the key are printed last, only once the server answers."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import stat
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from citybrain.auth import accounts, sessions
 from citybrain.auth import service as auth_service
 from citybrain.cli.demo_keys import KEY_FILE
 from citybrain.cli.main import app
@@ -108,6 +110,35 @@ def test_the_demo_keeps_its_keys_across_starts(
     assert _works(db, key)
 
 
+def _account(lines: list[str]) -> tuple[str, str]:
+    """The user name and password the demo printed beside the key."""
+    line = next(line for line in lines if "用户名 user name:" in line)
+    found = re.search(r"user name: (\S+)\s+密码 password: (\S+)", line)
+    assert found is not None, line
+    return found.group(1), found.group(2)
+
+
+def test_the_demo_prints_an_administrator_account_that_signs_in_and_keeps_it(
+    settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _demo(settings, tmp_path, monkeypatch)
+    username, password = _account(first)
+    assert username == "demo"
+    assert password in (tmp_path / KEY_FILE).read_text(encoding="utf-8")
+    signed = sessions.sign_in(db, username=username, password=password, address="127.0.0.1")
+    assert signed is not None
+    assert sessions.principal_for(db, signed.token).role == "admin"
+    monkeypatch.setenv("CITYBRAIN_PORTAL_API_KEY", "")
+    assert _account(_demo(settings, tmp_path, monkeypatch)) == (username, password)  # the same on a second start
+    with db.transaction() as session:  # an administrator disabled it: the next start enables it, a new password
+        accounts.disable(session=session, user=accounts.by_name(session=session, username="demo"))
+    monkeypatch.setenv("CITYBRAIN_PORTAL_API_KEY", "")
+    _user, renewed = _account(_demo(settings, tmp_path, monkeypatch))
+    assert renewed != password
+    assert sessions.sign_in(db, username="demo", password=renewed, address="127.0.0.1") is not None
+    assert sessions.sign_in(db, username="demo", password=password, address="127.0.0.1") is None
+
+
 def test_keys_that_cannot_be_reused_are_revoked_and_replaced(
     settings: Settings, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,7 +188,9 @@ def test_urls_and_key_come_last_once_the_server_answers(tmp_path: Path) -> None:
         me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me", headers={"X-API-Key": key}, timeout=5)
         assert me.status_code == 200
         assert me.json()["role"] == "operator"
-        welcome = "\n".join(lines[-9:])
+        welcome = "\n".join(lines[-11:])
+        assert "/signin" in welcome
+        assert "用户名 user name: demo" in welcome
         for path in ("/ ", "/portal", "/desk", "/cockpit", "/docs"):
             assert f"http://127.0.0.1:{port}{path.strip()}" in welcome, path
         first_url = next(i for i, line in enumerate(lines) if "Landing page" in line)

@@ -26,6 +26,7 @@ from citybrain.insight.service import ResultItem, RunRecord, save
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
 from tests.conftest import make_key
+from tests.e2e.signin import account_like, sign_in_on_page, sign_in_with_key
 from tests.e2e.test_browser import _shot
 from tests.e2e.test_browser import browser as browser  # noqa: F401 - the shared Chromium fixture
 from tests.live_server import serve
@@ -67,9 +68,7 @@ def _open(browser: Any, url: str, key: str, width: int, height: int, path: str =
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("request", lambda r: None if r.url.startswith((url, "data:")) else problems.append(f"off-host {r.url}"))
-    page.goto(url + path)
-    page.fill("#api-key", key)
-    page.click("#sign-in")
+    sign_in_with_key(page, url, key, path)
     page.wait_for_function("() => window.cockpit && window.cockpit.ready", timeout=30_000)
     return page, problems
 
@@ -151,12 +150,12 @@ def test_the_cockpit_on_a_phone_and_on_the_wall(browser: Any, db: Database, city
     assert wall_problems == []
 
 
-def test_a_key_without_kpis_is_refused_on_the_page(browser: Any, db: Database, city: str) -> None:
+def test_the_cockpit_sends_a_stranger_to_sign_in_and_back(browser: Any, db: Database, city: str) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    page.goto(city + "/cockpit")
-    page.fill("#api-key", make_key(db, "app"))
-    page.click("#sign-in")
-    page.wait_for_selector("#signin-error:not([hidden])")
-    assert "may not read KPIs" in page.inner_text("#signin-error")
-    assert page.is_hidden("#screen")
+    page.goto(city + "/cockpit?wall=1")
+    page.wait_for_selector("#signin-form")
+    assert page.url.endswith("/signin?next=/cockpit%3Fwall%3D1")
+    sign_in_on_page(page, city, account_like(db, make_key(db, "supervisor")), "/cockpit?wall=1")
+    assert page.url == city + "/cockpit?wall=1"
+    page.wait_for_function("() => window.cockpit && window.cockpit.ready", timeout=30_000)
     page.close()

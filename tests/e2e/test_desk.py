@@ -8,7 +8,6 @@ Chromium or Playwright is missing; in CI they must run. CITYBRAIN_SCREENSHOTS=DI
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,8 @@ from citybrain.nlp.model import TrainConfig, train
 from citybrain.simulate.load import load_city
 from citybrain.triage.model_cache import MODELS
 from citybrain.web.app import create_app
-from tests.conftest import make_key, shared_path
+from tests.conftest import make_key, make_user, shared_path
+from tests.e2e.signin import sign_in_with_key
 from tests.e2e.test_browser import MOBILE, _shot
 from tests.e2e.test_browser import browser as browser  # noqa: F401 - the shared Chromium fixture
 from tests.live_server import serve
@@ -85,9 +85,8 @@ def _queue_cases(url: str, key: str) -> list[int]:
 
 
 def _sign_in(page: Any, url: str, key: str) -> None:
-    page.goto(url + "/desk")
-    page.fill("#api-key", key)
-    page.click("#sign-in")
+    """Sign in on /signin as a staff account of the key's role and department, and wait for the desk."""
+    sign_in_with_key(page, url, key)
     page.wait_for_selector("#who", state="visible")
 
 
@@ -122,7 +121,7 @@ def test_an_operator_dispatches_queued_cases_and_they_leave_the_queue(
         route = httpx.get(f"{url}/api/v1/route?category={code}", headers={"X-API-Key": key}).json()
         page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         _sign_in(page, url, key)
-        assert page.inner_text("#who-name") == "test operator"
+        assert page.inner_text("#who-name").startswith("test operator (key-")
         assert "话务/派单员" in page.inner_text("#who-role")
         page.wait_for_selector(f"#queue-table tr[data-case-id='{queued[0]}']")
         assert page.inner_text("#queue-count") == "3"
@@ -193,8 +192,10 @@ def test_an_operator_dispatches_queued_cases_and_they_leave_the_queue(
         assert narrowed < overdue
 
         page.click("#sign-out")
-        assert page.is_visible("#signin")
+        page.wait_for_selector("#signin-form")  # signed out on the server: back at /signin
         assert page.evaluate("sessionStorage.length") == 0
+        page.goto(url + "/desk")
+        page.wait_for_selector("#signin-form")  # the ended session opens nothing
         page.close()
 
 
@@ -285,21 +286,21 @@ def test_a_supervisor_sees_masked_personal_data_and_handles_an_alert(
         page.close()
 
 
-def test_a_bad_key_is_refused_with_a_clear_message(
+def test_a_wrong_password_is_refused_with_a_clear_message(
     browser: Any, db: Database, settings: Settings, tmp_path: Path
 ) -> None:
+    make_user(db, "operator")
     with serve(create_app(_own(settings, tmp_path), database=db)) as url:
         page = browser.new_page(locale="zh-CN")
         page.goto(url + "/desk")
-        page.fill("#api-key", "cb_not-a-real-key")
+        page.fill("#username", "test-operator")
+        page.fill("#password", "not the password")
         page.click("#sign-in")
         page.wait_for_selector("#signin-error", state="visible")
         error = page.inner_text("#signin-error")
-        assert "登录失败" in error
-        assert "invalid or revoked API key" in error
-        assert re.search(r"HTTP 403", error)
-        assert not page.is_visible("#desk")
-        assert page.evaluate("sessionStorage.length") == 0
+        assert "用户名或密码错误" in error
+        assert "wrong user name or password" in error
+        assert "/signin" in page.url
         page.close()
 
 

@@ -27,6 +27,7 @@ from citybrain.models import Case, CaseContact
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
 from tests.conftest import make_key
+from tests.e2e.signin import sign_in_with_key
 from tests.e2e.test_browser import _shot
 from tests.e2e.test_browser import browser as browser  # noqa: F401 - the shared Chromium fixture
 from tests.e2e.test_desk import _own, _queue_cases, _sign_in
@@ -229,9 +230,7 @@ def test_filters_named_in_the_url_filter_the_list(browser: Any, city: Database, 
     window = f"created_from={start}T00:00:00%2B08:00&created_to={day + timedelta(days=1)}T00:00:00%2B08:00"
     page = browser.new_page(viewport=WIDE, locale="zh-CN")
     problems = _watch(page)
-    page.goto(f"{url}/desk?district={district}&channel={channel}&from={start}&to={day.isoformat()}")
-    page.fill("#api-key", key)
-    page.click("#sign-in")
+    sign_in_with_key(page, url, key, f"/desk?district={district}&channel={channel}&from={start}&to={day.isoformat()}")
     page.wait_for_selector("#panel-cases", state="visible")  # a drill-down link opens the list, not the queue
     assert page.input_value("#filter-district") == district
     assert page.input_value("#filter-channel") == channel

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
-from tests.conftest import make_key
+from tests.conftest import make_key, make_user, sign_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 CALLERS = ("public", "app", "department", "supervisor", "operator", "admin")
@@ -121,3 +121,50 @@ def test_a_department_reads_only_its_own_cases(
     assert accept.status_code == 403
     listed = app_client.get("/api/v1/cases", headers=keys["department"]).json()
     assert [c["id"] for c in listed["items"]] == [created["id"]]
+
+
+#: Where a signed-in operator differs from an operator's key, and why.
+SESSION_EXCEPTIONS = {
+    # Open311 is the machines' API: an app's key in the form; a person files cases through /api/v1/cases
+    ("POST", "/open311/v2/requests.{fmt}"): "403",
+    # a key does not sign a person in, so a key gets the sign-in page; a signed-in operator is no administrator
+    ("GET", "/admin"): "403",
+}
+
+
+def _session_request(method: str, path: str, csrf: str | None) -> dict[str, Any]:
+    headers = {"X-CSRF-Token": csrf} if csrf else {}
+    if path.startswith("/open311/") and method == "POST":
+        return {"data": {"service_code": "nope", "description": "路灯不亮", "lat": "28.2", "long": "112.9"}}
+    return {"headers": headers} | ({"json": {}} if method in {"POST", "PUT", "PATCH"} else {})
+
+
+def test_a_signed_in_operator_may_do_what_an_operator_key_may(db: Database, browser_client: TestClient) -> None:
+    """The cookie path of get_principal for every route: the operator column, with the CSRF token on writes."""
+    make_user(db, "operator")
+    csrf = sign_in(browser_client, "test-operator")
+    wrong = []
+    for (method, path), cells in matrix().items():
+        if (method, path) == ("POST", "/signout"):
+            continue  # would end the session the loop uses (tests/web/test_signin.py signs out)
+        cell = SESSION_EXCEPTIONS.get((method, path), cells["operator"])
+        status = browser_client.request(method, concrete(path), **_session_request(method, path, csrf)).status_code
+        ok = status not in (401, 403) if cell in ALLOWED else status == int(cell)
+        if not ok:
+            wrong.append(f"{method} {path} as a signed-in operator: {status}, expected {cell}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_cookie_write_to_the_api_without_the_csrf_token_is_refused(
+    db: Database, browser_client: TestClient
+) -> None:
+    make_user(db, "admin")
+    sign_in(browser_client, "test-admin")
+    writes = [(m, p) for (m, p) in matrix() if m != "GET" and p.startswith(("/api/", "/sta/"))]
+    assert len(writes) > 25
+    wrong = []
+    for method, path in writes:
+        answer = browser_client.request(method, concrete(path), **_session_request(method, path, None))
+        if answer.status_code != 403 or answer.json()["error"]["code"] != "csrf_failed":
+            wrong.append(f"{method} {path}: {answer.status_code}")
+    assert wrong == [], "\n".join(wrong)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from citybrain.cases.kpis import KPIS
@@ -15,7 +16,7 @@ from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import CHANNELS
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
-from tests.conftest import make_key
+from tests.conftest import make_key, make_user, sign_in
 from tests.web.scripts import served_modules
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
@@ -28,16 +29,25 @@ def _labels(page: str) -> dict[str, Any]:
     return labels
 
 
+@pytest.fixture
+def desk_client(db: Database, browser_client: TestClient) -> TestClient:
+    """A browser signed in at /signin as an operator (the desk is for signed-in staff)."""
+    make_user(db, "operator")
+    sign_in(browser_client, "test-operator")
+    return browser_client
+
+
 class TestDeskPage:
     def test_the_page_is_served_with_its_script_and_stylesheet_and_nothing_from_outside(
-        self, app_client: TestClient
+        self, desk_client: TestClient
     ) -> None:
+        app_client = desk_client
         page = app_client.get("/desk")
         assert page.status_code == 200
         assert page.headers["content-type"].startswith("text/html")
         assert "受理派单工作台" in page.text
         assert "Case desk" in page.text
-        assert 'id="api-key"' in page.text
+        assert 'id="api-key"' not in page.text  # people sign in at /signin; keys are for machines
         assert '<script type="module" src="/static/desk/main.js">' in page.text
         assert 'href="/static/desk.css"' in page.text
         assert not EXTERNAL.search(page.text), "the desk must work offline: no CDN"
@@ -46,26 +56,27 @@ class TestDeskPage:
         assert {"desk/main.js", "desk/queue.js", "desk/detail.js", "lib/dom.js", "lib/api.js"} <= set(scripts)
         script = "\n".join(scripts.values())
         assert "/api/v1/triage/queue" in script
-        assert "sessionStorage" in script
-        # The key must not outlive the tab: only the saved views (filters) are kept in localStorage.
+        # No credential in the page's storage: the session is an HttpOnly cookie; only the saved views (filters)
+        # are kept in localStorage.
+        assert "sessionStorage" not in script
         assert [name for name, text in scripts.items() if "localStorage" in text] == ["desk/views.js"]
-        assert [name for name, text in scripts.items() if "citybrain.desk.key" in text] == ["desk/signin.js"]
+        assert "X-CSRF-Token" in script  # every write carries the session's anti-forgery token
         assert "innerHTML" not in script  # citizens' text is set as text, never as markup
         assert not re.search(r"https?://", script)
         style = app_client.get("/static/desk.css")
         assert style.status_code == 200
         assert style.headers["content-type"].startswith("text/css")
 
-    def test_the_new_case_form_names_every_channel_and_request_type(self, app_client: TestClient) -> None:
-        labels = _labels(app_client.get("/desk").text)
+    def test_the_new_case_form_names_every_channel_and_request_type(self, desk_client: TestClient) -> None:
+        labels = _labels(desk_client.get("/desk").text)
         assert set(labels["channels"]) == set(CHANNELS)
         assert labels["channels"]["hotline"] == ["12345 热线电话", "hotline call (text = transcript)"]
         assert labels["channels"]["walk_in"] == ["来访", "walk-in visit"]
         assert labels["request_types"] == {zh: [zh, en] for zh, en in REQUEST_TYPES.items()}
 
-    def test_every_action_and_status_has_its_chinese_and_english_name(self, app_client: TestClient) -> None:
+    def test_every_action_and_status_has_its_chinese_and_english_name(self, desk_client: TestClient) -> None:
         assert all(t.name_zh and t.name_en for t in TRANSITIONS.values())
-        labels = _labels(app_client.get("/desk").text)
+        labels = _labels(desk_client.get("/desk").text)
         assert labels["actions"]["accept"] == ["签收", "Sign for"]
         assert set(labels["actions"]) == set(TRANSITIONS)
         assert set(labels["statuses"]) == {s.value for s in Status}
@@ -73,9 +84,9 @@ class TestDeskPage:
         assert labels["alert_actions"]["reopen"][2] == ["closed"]
 
     def test_the_labels_carry_the_kpis_the_flat_catalogue_and_the_citys_zone(
-        self, app_client: TestClient, settings: Settings
+        self, desk_client: TestClient, settings: Settings
     ) -> None:
-        labels = _labels(app_client.get("/desk").text)
+        labels = _labels(desk_client.get("/desk").text)
         assert labels["zone"] == settings.timezone == "Asia/Shanghai"
         assert labels["kpis"]["response_rate"] == ["响应率", "response rate"]
         assert set(labels["kpis"]) == {k.name for k in KPIS}

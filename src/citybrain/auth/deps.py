@@ -13,8 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from citybrain.auth import service as auth_service
+from citybrain.auth import sessions
 from citybrain.auth.roles import ANONYMOUS, REFUSAL_HINTS, Permission, Principal
-from citybrain.core.errors import Forbidden
+from citybrain.core.db import Database
+from citybrain.core.errors import Forbidden, Unauthorized
 from citybrain.core.http import DbDep
 
 
@@ -29,19 +31,51 @@ def presented_key(request: Request) -> str | None:
     return request.query_params.get("api_key") or None
 
 
+#: Methods that change nothing: a cookie-authenticated request with any other method must carry the CSRF token.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"  # the hidden field of a server-rendered form
+
+
+def _session_principal(request: Request, db: Database, token: str) -> Principal:
+    """The signed-in account behind the cookie; a write without the session's CSRF token is refused (403)."""
+    principal = sessions.principal_for(db, token)
+    if request.method not in SAFE_METHODS and not sessions.csrf_matches(token, request.headers.get(CSRF_HEADER)):
+        raise Forbidden(
+            "缺少或错误的防伪令牌 / missing or wrong CSRF token: a signed-in page sends it as the X-CSRF-Token header",
+            code="csrf_failed",
+        )
+    return principal
+
+
 def get_principal(request: Request, db: DbDep) -> Principal:
-    """The authenticated staff caller; 401 without a key, 403 with a bad one."""
+    """The authenticated staff caller: an API key (machines, scripts) or a signed-in session cookie (people).
+
+    401 without either or with an ended session, 403 with a bad key or a cookie-authenticated write without the
+    CSRF token. A key wins when both are present: a key request is not cookie-based and needs no CSRF token.
+    """
+    key = presented_key(request)
+    token = request.cookies.get(sessions.COOKIE)
+    if token and not key:
+        return _session_principal(request, db, token)
+    if not key:
+        raise Unauthorized(
+            "an API key is required (header X-API-Key or Authorization: Bearer …), or sign in at /signin"
+        )
     with db.reading() as session:
-        return auth_service.authenticate(session=session, plaintext=presented_key(request))
+        return auth_service.authenticate(session=session, plaintext=key)
 
 
 def get_optional_principal(request: Request, db: DbDep) -> Principal:
-    """The caller if a key was presented, otherwise the anonymous public."""
+    """The caller if a key or a live session was presented, otherwise the anonymous public (an ended session
+    reads as the public: it must not lock a person out of public pages)."""
     key = presented_key(request)
-    if not key:
+    if not key and not request.cookies.get(sessions.COOKIE):
         return ANONYMOUS
-    with db.reading() as session:
-        return auth_service.authenticate(session=session, plaintext=key)
+    try:
+        return get_principal(request, db)
+    except Unauthorized:
+        return ANONYMOUS
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -82,3 +116,5 @@ DepartmentRanker = Annotated[Principal, Depends(requires(Permission.RANK_DEPARTM
 SensorWriter = Annotated[Principal, Depends(requires(Permission.WRITE_SENSORS))]
 #: Who approves or rejects citizens' comments on the portal (operators, admins).
 Moderator = Annotated[Principal, Depends(requires(Permission.MODERATE))]
+#: Who manages staff accounts and API keys (/admin): administrators.
+UserManager = Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))]

@@ -18,6 +18,7 @@ class Permission(StrEnum):
     RANK_DEPARTMENTS = "rank_departments"  # reports that compare every department (排名); never a department's key
     WRITE_SENSORS = "write_sensors"  # SensorThings writes (/sta/v1.1); a sensor key only on the Things it created
     MODERATE = "moderate"  # approve or reject citizens' comments on the portal before they are public
+    MANAGE_USERS = "manage_users"  # staff accounts, their roles and departments, API keys (/admin)
 
 
 #: What a refused caller is told besides the permission's name.
@@ -28,6 +29,7 @@ REFUSAL_HINTS: dict[Permission, str] = {
     ),
     Permission.MANAGE_DIRECTORY: "only administrators change the directory",
     Permission.MODERATE: "operators and administrators moderate the portal's comments",
+    Permission.MANAGE_USERS: "only administrators manage staff accounts and API keys",
     Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
 }
 
@@ -50,7 +52,7 @@ ROLES: dict[str, Role] = {
             "operator",
             "话务/派单员",
             "operator / dispatcher",
-            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS},
+            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS, Permission.MANAGE_USERS},
         ),
         Role(
             "department",
@@ -66,6 +68,12 @@ ROLES: dict[str, Role] = {
                 {Permission.READ_CASES, Permission.READ_KPIS, Permission.HANDLE_ALERTS, Permission.RANK_DEPARTMENTS}
             ),
         ),
+        Role(
+            "analyst",
+            "数据分析员",
+            "analyst",
+            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS}),
+        ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
     )
@@ -73,15 +81,21 @@ ROLES: dict[str, Role] = {
 
 DEFAULT_ROLE = "operator"
 
+#: The roles a person signs in with (a staff account); ``app`` and ``sensor`` are for machines' API keys only.
+STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin")
+
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a named API key with a role (and, for department handlers, their department)."""
+    """Who is calling: a named API key or a signed-in staff account, with a role (and, for department handlers,
+    their department)."""
 
     name: str
     role: str
     department_id: int | None = None
     key_id: int | None = None  # the API key's id (a sensor key owns the Things it created)
+    user_id: int | None = None  # the staff account's id when signed in with a session cookie
+    csrf_token: str | None = None  # the session's anti-forgery token (None for an API key)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions

@@ -67,9 +67,9 @@ def demo(
     file in CITYBRAIN_DATA_DIR): creates or upgrades the schema, loads the default directory, loads the city unless
     the same seed is already there, its air stations, trains and installs a classifier on the loaded cases (unless a
     model file is there), lets intake read the messages of the last two days, and serves. Once the server answers
-    it prints the URLs and, last, the operator API key — the same on every start (kept in
-    <data dir>/demo-keys.json, 0600). The citizens' portal gets an app key of its own for its submit form (unless
-    CITYBRAIN_PORTAL_API_KEY is set). Example:
+    it prints the URLs, the demo account to sign in with at /signin (user name demo, an administrator) and, last,
+    the operator API key — the same on every start (kept in <data dir>/demo-keys.json, 0600). The citizens'
+    portal gets an app key of its own for its submit form (unless CITYBRAIN_PORTAL_API_KEY is set). Example:
 
         citybrain demo --days 90 --cases-per-day 100 --port 8311
     """
@@ -83,9 +83,9 @@ def demo(
             os.environ[PORTAL_KEY] = keys.portal
         _print_keys(keys)
         if sock is None:
-            _print_welcome(host, port, keys.operator, insight=None, serving=False)
+            _print_welcome(host, port, keys, insight=None, serving=False)
             return
-        _serve(sock, host, port, keys.operator, log if insight else None)
+        _serve(sock, host, port, keys, log if insight else None)
     finally:
         if sock is not None:
             sock.close()
@@ -212,7 +212,7 @@ def _car_parks(city: City, sensors: SensorCity, now: datetime, timezone: str) ->
         )  # fmt: skip
 
 
-def _serve(sock: socket.socket, host: str, port: int, key: str, insight_log: Path | None) -> None:
+def _serve(sock: socket.socket, host: str, port: int, key: DemoKeys, insight_log: Path | None) -> None:
     """Serve on the socket reserved at the start; the URLs and the key are printed once the server answers."""
     import uvicorn
 
@@ -228,7 +228,9 @@ def _serve(sock: socket.socket, host: str, port: int, key: str, insight_log: Pat
     server.run(sockets=[sock])
 
 
-def _when_ready(url: str, server: uvicorn.Server, host: str, port: int, key: str, insight_log: Path | None) -> None:
+def _when_ready(
+    url: str, server: uvicorn.Server, host: str, port: int, key: DemoKeys, insight_log: Path | None
+) -> None:
     """Poll the landing page until it answers, then print the welcome (the key last) and start the insight."""
     deadline: float | None = time.monotonic() + READY_TIMEOUT
     while not _answers(url + "/"):
@@ -328,8 +330,9 @@ def _print_keys(keys: DemoKeys) -> None:
         console.print(f"密钥 Keys: new demo keys, kept in {keys.path} (owner-only) for the next start{revoked}.")
 
 
-def _print_welcome(host: str, port: int, key: str, *, insight: Path | None, serving: bool) -> None:
-    """The URLs, then the operator key as the very last line (README: "the last line printed")."""
+def _print_welcome(host: str, port: int, keys: DemoKeys, *, insight: Path | None, serving: bool) -> None:
+    """The URLs, the demo account to sign in with, then the operator key as the very last line (README: "the last
+    line printed")."""
     base = _base_url(host, port)
     if insight is not None:
         console.print(
@@ -339,5 +342,7 @@ def _print_welcome(host: str, port: int, key: str, *, insight: Path | None, serv
     for label, path in URLS:
         console.print(f"{label}{' ' * max(1, 26 - cell_len(label))}{base}{path}", highlight=False, soft_wrap=True)
     stop = "Stop the server with Ctrl+C. " if serving else ""
-    console.print(f"{stop}Operator API key (sign in to /desk; header X-API-Key for /api/v1):")
-    print(key, flush=True)
+    console.print(f"{stop}Sign in at {base}/signin (desk, cockpit, admin) — 登录账号 account:", highlight=False)
+    console.print(f"  用户名 user name: {keys.username}   密码 password: {keys.password}", highlight=False)
+    console.print("Operator API key (for scripts and curl: header X-API-Key for /api/v1):")
+    print(keys.operator, flush=True)

@@ -1,11 +1,12 @@
-"""The demo's API keys, the same on every start: the operator key the console prints (for the desk and curl) and
-the citizens' portal's app key.
+"""The demo's API keys and staff account, the same on every start: the operator key the console prints (for curl
+and scripts), the citizens' portal's app key, and the account ``demo`` (an administrator) to sign in at /signin.
 
 Keys are stored hashed, so the plaintexts live in one file of the data dir, ``demo-keys.json``, readable by its
 owner only (0600). On a start, the keys of that file are used again while they still authenticate with their role;
 otherwise (first start, file lost, another database, a key revoked) every key still active under the demo's two
 names is revoked and new ones are made and written there. So a second start prints the same key, and a key the
-demo made before is never left working unseen.
+demo made before is never left working unseen. The account's password is kept in the same file; when it no longer
+signs in (file lost, account disabled or changed), the account gets a new random password.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 KEY_FILE = "demo-keys.json"
 #: (name, role) of each demo key, by its field in the file.
 KEYS = {"operator": ("demo operator", "operator"), "portal": ("demo portal", "app")}
+#: The demo's staff account: an administrator, so it opens the desk, the cockpit and /admin.
+DEMO_USER = "demo"
 
 
 @dataclass(frozen=True)
@@ -35,19 +38,60 @@ class DemoKeys:
     reused: bool
     revoked: int
     path: Path
+    username: str = DEMO_USER
+    password: str = ""
 
 
 def demo_keys(db: Database, *, portal: bool) -> DemoKeys:
-    """The demo's keys (``portal``: the portal's too), reused from the key file or made anew; see the module."""
+    """The demo's keys (``portal``: the portal's too) and account, reused from the key file or made anew."""
     path = db.settings.data_dir / KEY_FILE
     wanted = ["operator", "portal"] if portal else ["operator"]
     stored = _read(path)
     with db.transaction() as session:
         if all(_works(session, stored.get(field), *KEYS[field]) for field in wanted):
-            return DemoKeys(stored["operator"], stored.get("portal") if portal else None, True, 0, path)
-        fresh, revoked = _renew(session, wanted)
-    _write(path, fresh)
-    return DemoKeys(fresh["operator"], fresh.get("portal"), False, revoked, path)
+            fresh, reused, revoked = {f: stored[f] for f in wanted}, True, 0
+        else:
+            (fresh, revoked), reused = _renew(session, wanted), False
+    password, same = demo_account(db, stored.get("password"))
+    if not (reused and same):
+        _write(path, fresh | {"password": password})
+    return DemoKeys(fresh["operator"], fresh.get("portal"), reused, revoked, path, DEMO_USER, password)
+
+
+def demo_account(db: Database, password: str | None) -> tuple[str, bool]:
+    """The demo administrator's password: ``password`` while it still signs in, else a new one; and whether it
+    is the same. The check runs outside the write transaction (argon2 is slow on purpose)."""
+    from citybrain.auth import account_repository, accounts, passwords
+
+    with db.reading() as session:
+        user = account_repository.user_by_name(session, DEMO_USER)
+        stored = user.password_hash if user is not None and not user.disabled and user.role == "admin" else None
+    if password and stored and passwords.verify(stored, password).ok:
+        return password, True
+    fresh = _new_password(db.settings.password_min_length)
+    with db.transaction() as session:
+        user = account_repository.user_by_name(session, DEMO_USER)
+        if user is None:
+            accounts.create(session=session, username=DEMO_USER, display_name="演示管理员 demo admin", role="admin",
+                            password=fresh, min_length=db.settings.password_min_length)  # fmt: skip
+        else:
+            accounts.change(session=session, user=user, change=accounts.Change(role="admin", disabled=False))
+            accounts.set_password(session=session, user=user, password=fresh, min_length=1)
+    return fresh, False
+
+
+def _new_password(min_length: int) -> str:
+    import secrets
+
+    from citybrain.auth import passwords
+
+    while True:
+        candidate = secrets.token_urlsafe(max(12, min_length))
+        try:
+            passwords.check_policy(candidate, username=DEMO_USER, min_length=min_length)
+        except InvalidInput:
+            continue
+        return candidate
 
 
 def _works(session: Session, plaintext: object, name: str, role: str) -> bool:

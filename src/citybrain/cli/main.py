@@ -26,6 +26,7 @@ from citybrain.cli import (
     serve,
     settings_cmd,
     simulate,
+    user,
 )
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(apikey.app, name="apikey")
+app.add_typer(user.app, name="user")
 app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")

@@ -280,6 +280,51 @@ class Settings(BaseSettings):
         ),
     )
 
+    session_idle_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        le=7 * 24 * 60,
+        description="A staff sign-in session unused for this many minutes ends (idle expiry); then one signs in again.",
+    )
+    session_absolute_hours: float = Field(
+        default=12.0,
+        gt=0,
+        le=30 * 24,
+        description="A staff sign-in session ends this many hours after sign-in, however busy (absolute expiry).",
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description=(
+            "Mark the session cookie Secure (sent over HTTPS only). Browsers also send Secure cookies to "
+            "http://localhost and http://127.0.0.1, so the local demo works with it on; false only for a plain-HTTP "
+            "server reached by another name (a test bench), never in production."
+        ),
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description=(
+            "Failed sign-ins allowed per user name within sign_in_window_minutes; more are refused with 429 and "
+            "Retry-After until the oldest failure leaves the window. Shared by every server process (database)."
+        ),
+    )
+    sign_in_max_failures_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Failed sign-ins allowed per client address within sign_in_window_minutes (any user names).",
+    )
+    sign_in_window_minutes: float = Field(
+        default=15.0, gt=0, le=24 * 60, description="The window over which failed sign-ins are counted."
+    )
+    password_min_length: int = Field(
+        default=10,
+        ge=8,
+        le=128,
+        description="Shortest password a staff account may have (at most 128 characters; not the user name).",
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
         if self.database_url:

@@ -2,7 +2,7 @@
 
 from citybrain.models.alerts import Alert, AlertEvent, NotificationDelivery
 from citybrain.models.analysis import AnalysisResult, AnalysisRun
-from citybrain.models.auth import ApiKey
+from citybrain.models.auth import ApiKey, SignInFailure, StaffSession, StaffUser
 from citybrain.models.base import Base
 from citybrain.models.cases import Callback, Case, CaseContact, CaseEvent
 from citybrain.models.directory import (
@@ -59,8 +59,11 @@ __all__ = [
     "ObservedProperty",
     "RoutingRule",
     "Sensor",
+    "SignInFailure",
     "ServiceAttribute",
     "SlaPolicy",
+    "StaffSession",
+    "StaffUser",
     "Thing",
     "ThingLocation",
 ]

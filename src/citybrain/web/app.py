@@ -96,6 +96,7 @@ def _no_telemetry() -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     from citybrain.alerts.api import router as alerts_router
+    from citybrain.auth.api import router as admin_api_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
@@ -106,6 +107,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
+    from citybrain.web.admin import router as admin_page_router
     from citybrain.web.apidocs import router as apidocs_router
     from citybrain.web.cockpit import page_router as cockpit_page_router
     from citybrain.web.cockpit import router as cockpit_router
@@ -114,6 +116,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
     from citybrain.web.portal_moderation import router as moderation_router
+    from citybrain.web.signin import router as signin_router
 
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
@@ -128,9 +131,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
+    app.include_router(admin_api_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
     app.include_router(pages_router)
     app.include_router(apidocs_router)
     app.include_router(desk_router)
     app.include_router(cockpit_page_router)
     app.include_router(portal_router)
+    app.include_router(signin_router)
+    app.include_router(admin_page_router)

@@ -1,6 +1,7 @@
 """The city's command centre (城市运行驾驶舱) at ``/cockpit`` and its staff API under ``/api/v1/cockpit``.
 
-The page is a frame like the desk's: it holds the signed-in API key in the tab and draws what the API returns.
+The page is a frame like the desk's: it calls the API as the person signed in at ``/signin`` and draws what it
+returns.
 Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
 department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
 Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the background after that
@@ -27,7 +28,7 @@ from citybrain.web import cockpit_service as service
 from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.desk import SECURITY_HEADERS
 from citybrain.web.labels import for_cockpit
-from citybrain.web.pages import templates
+from citybrain.web.signin import staff_page
 
 #: The desk's headers, but ECharts writes its tooltips' and labels' styles inline: styles (not scripts) may be inline.
 HEADERS = {
@@ -52,16 +53,16 @@ Channel = Annotated[str | None, Query(description="intake channel")]
 
 
 @page_router.get("/cockpit", response_class=HTMLResponse)
-def cockpit_page(request: Request, db: DbDep) -> HTMLResponse:
+def cockpit_page(request: Request, db: DbDep) -> Response:
     """The frame and its labels; ``?wall=1`` starts in the 1920×1080 wall mode. Data comes from the API.
 
     Loading the frame starts computing the city-wide default screen (the last 30 days, no filter) in the
-    background, unless it is kept already, so that the figures are ready when the key is entered; nothing of it
-    is sent with the frame.
+    background, unless it is kept already, so that the figures are ready when the page asks; nothing of it is
+    sent with the frame. Without a live sign-in it redirects to ``/signin`` (and comes back).
     """
     _warm_default_screen(request, db)
     labels = for_cockpit(request.app.state.settings.timezone)
-    return templates.TemplateResponse(request, "cockpit.html", {"labels": labels}, headers=HEADERS)
+    return staff_page(request, db, "cockpit.html", {"labels": labels}, HEADERS)
 
 
 def _cache(request: Request) -> AnswerCache:

@@ -59,4 +59,6 @@ def me(db: DbDep, principal: PrincipalDep) -> MeOut:
         sees_personal_data=principal.can(Permission.SEE_PII),
         case_actions=case_actions(principal),
         alert_actions=list(ALERT_TRANSITIONS) if principal.can(Permission.HANDLE_ALERTS) else [],
+        signed_in=principal.user_id is not None,
+        csrf_token=principal.csrf_token,
     )

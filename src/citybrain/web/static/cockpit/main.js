@@ -1,6 +1,6 @@
-/* 城市运行驾驶舱 City operations cockpit: sign in with a staff API key, read the screen-wide filters from the URL,
+/* 城市运行驾驶舱 City operations cockpit: as the person signed in at /signin (a session cookie), read the screen-wide filters from the URL,
  * fetch the figures from /api/v1/cockpit and draw them; the wall mode (?wall=1) refreshes itself every minute. */
-import { ApiError, query, request } from "../lib/api.js";
+import { ApiError, query, request, signInAgain, useCsrfToken } from "../lib/api.js";
 import { $, el, say, show } from "../lib/dom.js";
 import { cityClock, percent } from "../lib/format.js";
 import { readLabels } from "../lib/labels.js";
@@ -9,13 +9,12 @@ import { breakdownOption, chartIn, rankingOption, ratesOption, volumeOption } fr
 import { deskUrl } from "./drill.js";
 import { mapOption, registerCity, wireMap } from "./map.js";
 
-const KEY_STORE = "citybrain.desk.key"; // the desk's: one sign-in serves both pages in a tab
 const FILTERS = ["period", "from", "to", "district", "category", "department"];
 const REFRESH_WALL = 60_000;
 const REFRESH_DESKTOP = 300_000;
 const labels = readLabels("cockpit-labels");
 const clock = cityClock(labels.zone);
-const state = { key: null, me: null, features: null, timer: null, wall: false };
+const state = { me: null, features: null, timer: null, wall: false };
 
 window.cockpit = { ready: false, charts: () => Object.fromEntries(chartEntries()) };
 
@@ -26,9 +25,14 @@ function chartEntries() {
   ]);
 }
 
-function call(path, params) {
+async function call(path, params) {
   const q = params ? query(params) : "";
-  return request("GET", q ? `${path}?${q}` : path, { key: state.key });
+  try {
+    return await request("GET", q ? `${path}?${q}` : path);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) signInAgain(); // the sign-in ended: sign in, come back
+    throw err;
+  }
 }
 
 function urlFilters() {
@@ -143,18 +147,16 @@ function fail(err) {
   $("message").className = "message error";
 }
 
-async function enter(key) {
-  const me = await request("GET", "/api/v1/me", { key });
+async function enter() {
+  const me = await call("/api/v1/me");
+  useCsrfToken(me.csrf_token);
   if (!me.permissions.includes("read_kpis")) {
     throw new ApiError(403, `${me.role_zh} ${me.role_en}: 无权查看考核指标 may not read KPIs`);
   }
-  state.key = key;
   state.me = me;
-  sessionStorage.setItem(KEY_STORE, key);
   $("who-name").textContent = me.name;
   $("who-role").textContent = `${me.role_zh} ${me.role_en}`;
   show($("who"), true);
-  show($("signin"), false);
   show($("screen"), true);
   const filters = urlFilters();
   for (const name of ["period", "from", "to"]) if (filters[name]) $(`f-${name}`).value = filters[name];
@@ -185,16 +187,7 @@ function wire() {
     window.history.replaceState(null, "", url);
     refresh().catch(fail);
   });
-  $("signin-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    enter($("api-key").value.trim()).catch((err) => say($("signin-error"), String(err.message || err)));
-  });
-  $("sign-out").addEventListener("click", () => {
-    sessionStorage.removeItem(KEY_STORE);
-    window.location.reload();
-  });
-  const saved = sessionStorage.getItem(KEY_STORE);
-  if (saved) enter(saved).catch((err) => say($("signin-error"), String(err.message || err)));
+  enter().catch((err) => say($("signin-error"), String(err.message || err)));
 }
 
 wire();

@@ -1,4 +1,4 @@
-/* 受理派单工作台 Case desk: a thin client of /api/v1. The API key lives in sessionStorage only.
+/* 受理派单工作台 Case desk: a thin client of /api/v1, as the person signed in at /signin (a session cookie).
  * Every rule (who may do what, what is masked) is the API's; these modules only show its answers and errors.
  * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
 import { $, show } from "../lib/dom.js";

@@ -1,6 +1,6 @@
 /* What every panel of the desk shares: who is signed in, the server's labels and clock, the API with the key,
  * the message line and the pager. */
-import { ApiError, request } from "../lib/api.js";
+import { ApiError, request, signInAgain } from "../lib/api.js";
 import { $, bi, el, show } from "../lib/dom.js";
 import { cityClock } from "../lib/format.js";
 import { pairOf, readLabels } from "../lib/labels.js";
@@ -12,7 +12,6 @@ export const LABELS = readLabels("desk-labels");
 export const clock = cityClock(LABELS.zone);
 
 export const state = {
-  key: null,
   me: null,
   categories: [],
   categoryNames: {},
@@ -28,9 +27,14 @@ export const state = {
   current: null,
 };
 
-/** The staff API as the signed-in key (or `key`, while signing in). */
-export function call(method, path, json, key) {
-  return request(method, path, { key: key || state.key, json });
+/** The staff API as the signed-in person (the session cookie); an ended sign-in goes back to /signin. */
+export async function call(method, path, json) {
+  try {
+    return await request(method, path, { json });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) signInAgain();
+    throw err;
+  }
 }
 
 export function errorText(err) {

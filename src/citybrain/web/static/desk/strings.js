@@ -71,11 +71,10 @@ export const TEXT = {
   httpError: (zh, en, status, why) => `${zh} ${en} (HTTP ${status}): ${why}`,
   range: (from, to, total) => `第 ${from}–${to} 条，共 ${total} 条 · ${from}–${to} of ${total}`,
   // sign in
-  noCaseAccess: (me) => `role ${me.role} (${me.role_zh}) cannot use the case desk; it has no case access`,
-  keyRefused: (err) =>
-    `登录失败：密钥无效、已吊销或无权使用工作台。Sign-in failed: the key is invalid, revoked or not allowed here. (HTTP ${err.status}: ${err.message})`,
-  signInFailed: (why) => `登录失败 Sign-in failed — ${why}`,
-  savedKeyFailed: (why) => `已保存的密钥不可用，请重新登录。The saved key no longer works; sign in again. (${why})`,
+  noCaseAccess: (me) =>
+    `您的角色无权使用工作台 role ${me.role} (${me.role_zh}) cannot use the case desk; it has no case access`,
+  keyRefused: (err) => `无权使用工作台。Not allowed to use the desk. (HTTP ${err.status}: ${err.message})`,
+  signInFailed: (why) => `无法进入工作台 Could not open the desk — ${why}`,
   // intake's reading
   byModel: (label, confidence, threshold) => `模型 model: ${label} ${confidence} (阈值 threshold ${threshold})`,
   byCitizen: (name) => `市民选择 chosen by citizen: ${name}`,

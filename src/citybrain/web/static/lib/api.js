@@ -26,13 +26,26 @@ async function failure(response) {
   );
 }
 
+/** The signed-in session's anti-forgery token (from /api/v1/me), sent with every write as X-CSRF-Token. */
+let csrfToken = null;
+export function useCsrfToken(token) {
+  csrfToken = token || null;
+}
+
+/** Where a staff page goes when its sign-in has ended: the sign-in page, then back here. */
+export function signInAgain() {
+  window.location.assign(`/signin?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+}
+
 /**
- * Call the server and return its JSON (null when there is none). `key` adds the X-API-Key header; `json` is sent
- * as JSON, `form` (URLSearchParams) as a form. A network failure throws the browser's TypeError.
+ * Call the server and return its JSON (null when there is none). The browser sends the session cookie; a write
+ * carries the session's CSRF token. `key` adds the X-API-Key header instead; `json` is sent as JSON, `form`
+ * (URLSearchParams) as a form. A network failure throws the browser's TypeError.
  */
 export async function request(method, path, { key, json, form } = {}) {
   const headers = { Accept: "application/json" };
   if (key) headers["X-API-Key"] = key;
+  if (csrfToken && method !== "GET") headers["X-CSRF-Token"] = csrfToken;
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
