@@ -12,7 +12,15 @@ from citybrain.cases.lifecycle import status_name
 from citybrain.cases.schemas import CaseDetail, CaseOut, ContactOut, EventOut
 from citybrain.cases.sla import is_overdue
 from citybrain.core import clock
-from citybrain.core.privacy import mask_address, mask_email, mask_id_number, mask_name, mask_phone, mask_text
+from citybrain.core.privacy import (
+    mask_address,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+    mask_tree,
+)
 from citybrain.models import Case, CaseContact, CaseEvent
 
 
@@ -114,19 +122,8 @@ def case_detail(session: Session, case: Case, *, pii: bool) -> CaseDetail:
         contact=contact_out(repository.contact(session, case.id), pii=pii),
         events=events_out(events, codes, pii=pii),
         needs_review=bool(case.needs_review),
-        triage=case.triage if pii or case.triage is None else _masked_tree(case.triage),
+        triage=case.triage if pii or case.triage is None else mask_tree(case.triage),
     )
-
-
-def _masked_tree(value: Any) -> Any:
-    """``value`` with every string in it masked (evidence quoted from the citizen's words)."""
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, dict):
-        return {k: _masked_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked_tree(v) for v in value]
-    return value
 
 
 def event_list(session: Session, case: Case, *, pii: bool) -> list[EventOut]:

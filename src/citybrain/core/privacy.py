@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection
+from typing import Any
 
 from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
@@ -100,6 +101,18 @@ def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
     text = _PLATE.sub(lambda m: m.group(1) + "*" * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
     text = _DOOR.sub(lambda m: "*" * len(m.group(1)), text)
     return mask_named(text)
+
+
+def mask_tree(value: Any, keep: Collection[str] = ()) -> Any:
+    """``value`` with every string in it masked (:func:`mask_text`): evidence quoted from a citizen's words, an
+    alert's payload before a webhook or e-mail carries it out of the city's systems."""
+    if isinstance(value, str):
+        return mask_text(value, keep)
+    if isinstance(value, dict):
+        return {k: mask_tree(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_tree(v, keep) for v in value]
+    return value
 
 
 # ID card (GB 11643-1999): weights of the 17 digits, and the check character for the sum mod 11.
