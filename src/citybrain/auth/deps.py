@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 
@@ -82,3 +83,18 @@ DepartmentRanker = Annotated[Principal, Depends(requires(Permission.RANK_DEPARTM
 SensorWriter = Annotated[Principal, Depends(requires(Permission.WRITE_SENSORS))]
 #: Who approves or rejects citizens' comments on the portal (operators, admins).
 Moderator = Annotated[Principal, Depends(requires(Permission.MODERATE))]
+#: Who reads the access log of personal data (administrators).
+AccessLogReader = Annotated[Principal, Depends(requires(Permission.READ_ACCESS_LOG))]
+
+
+def access_reason(request: Request) -> str | None:
+    """Why the caller reads personal data: the ``X-Access-Reason`` header (percent-encoded UTF-8, as
+    ``encodeURIComponent`` writes it — a header is ASCII) or the ``reason`` query parameter; trimmed, at most 500
+    characters; ``None`` when not given."""
+    header = request.headers.get("x-access-reason")
+    value = unquote(header, errors="replace") if header else request.query_params.get("reason") or ""
+    return value.strip()[:500] or None
+
+
+#: The reason given for reading personal data unmasked (PIPL access log).
+AccessReason = Annotated[str | None, Depends(access_reason)]

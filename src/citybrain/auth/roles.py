@@ -18,6 +18,7 @@ class Permission(StrEnum):
     RANK_DEPARTMENTS = "rank_departments"  # reports that compare every department (排名); never a department's key
     WRITE_SENSORS = "write_sensors"  # SensorThings writes (/sta/v1.1); a sensor key only on the Things it created
     MODERATE = "moderate"  # approve or reject citizens' comments on the portal before they are public
+    READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
 
 
 #: What a refused caller is told besides the permission's name.
@@ -29,6 +30,7 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.MANAGE_DIRECTORY: "only administrators change the directory",
     Permission.MODERATE: "operators and administrators moderate the portal's comments",
     Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
+    Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
 }
 
 
@@ -50,7 +52,7 @@ ROLES: dict[str, Role] = {
             "operator",
             "话务/派单员",
             "operator / dispatcher",
-            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS},
+            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS, Permission.READ_ACCESS_LOG},
         ),
         Role(
             "department",

@@ -105,6 +105,25 @@ class Settings(BaseSettings):
             "0 = exact. Staff APIs always show the exact point."
         ),
     )
+    pii_reason_required: bool = Field(
+        default=False,
+        description=(
+            "查看市民个人信息须说明理由 / Unmasked personal data only with a reason: a caller allowed to see it "
+            "(operator, department, admin) who gives no `reason` (query parameter) or `X-Access-Reason` header "
+            "gets the case masked, as a supervisor does. Every unmasked read is written to the access log "
+            "either way."
+        ),
+    )
+    pii_retention_days: int = Field(
+        default=0,
+        ge=0,
+        le=36500,
+        description=(
+            "个人信息保存期限（天）/ Days a closed case keeps the citizen's personal data (name, phone, e-mail, "
+            "ID number, door number, and the same written in its texts): `citybrain privacy purge` removes it "
+            "from cases closed longer ago; the statistics stay. 0 = kept until purged by hand with --days."
+        ),
+    )
     portal_api_key: SecretStr = Field(
         default=SecretStr(""),
         description=(

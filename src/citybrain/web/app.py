@@ -96,6 +96,7 @@ def _no_telemetry() -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     from citybrain.alerts.api import router as alerts_router
+    from citybrain.auth.access_api import router as access_log_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
@@ -126,6 +127,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
+    app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(sensing_router, prefix="/sta/v1.1")
