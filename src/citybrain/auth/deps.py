@@ -15,6 +15,8 @@ from fastapi import Depends, Request
 
 from citybrain.auth import service as auth_service
 from citybrain.auth.roles import ANONYMOUS, REFUSAL_HINTS, Permission, Principal
+from citybrain.core import keylimit
+from citybrain.core.db import Database
 from citybrain.core.errors import Forbidden
 from citybrain.core.http import DbDep
 
@@ -31,9 +33,8 @@ def presented_key(request: Request) -> str | None:
 
 
 def get_principal(request: Request, db: DbDep) -> Principal:
-    """The authenticated staff caller; 401 without a key, 403 with a bad one."""
-    with db.reading() as session:
-        return auth_service.authenticate(session=session, plaintext=presented_key(request))
+    """The authenticated staff caller; 401 without a key, 403 with a bad one, 429 over the key's budget."""
+    return _budgeted(request, db, presented_key(request))
 
 
 def get_optional_principal(request: Request, db: DbDep) -> Principal:
@@ -41,8 +42,25 @@ def get_optional_principal(request: Request, db: DbDep) -> Principal:
     key = presented_key(request)
     if not key:
         return ANONYMOUS
-    with db.reading() as session:
-        return auth_service.authenticate(session=session, plaintext=key)
+    return _budgeted(request, db, key)
+
+
+def _budgeted(request: Request, db: Database, key: str | None) -> Principal:
+    """Authenticate within the budgets (限流): an address that presented too many wrong keys gets 429 before its
+    key is looked at; a key over its requests per minute gets 429 (both with Retry-After)."""
+    settings, budgets = request.app.state.settings, request.app.state.key_budgets
+    address = request.client.host if request.client else "-"
+    if key:
+        keylimit.check_bad_keys(budgets, address, settings.bad_keys_per_minute)
+    try:
+        with db.reading() as session:
+            principal = auth_service.authenticate(session=session, plaintext=key)
+    except Forbidden:
+        keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)
+        raise
+    own = principal.rate_limit
+    keylimit.spend(budgets, f"key:{principal.key_id}", own if own is not None else settings.api_key_requests_per_minute)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -84,6 +84,7 @@ class Principal:
     role: str
     department_id: int | None = None
     key_id: int | None = None  # the API key's id (a sensor key owns the Things it created)
+    rate_limit: int | None = None  # the key's own requests per minute (None: the setting's default)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions

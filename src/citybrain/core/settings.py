@@ -105,6 +105,31 @@ class Settings(BaseSettings):
             "0 = exact. Staff APIs always show the exact point."
         ),
     )
+    redis_url: str = Field(
+        default="",
+        description=(
+            "Redis for budgets shared by every server process (redis://127.0.0.1:6379/0): the API-key and wrong-key "
+            "rate limits. Empty = each process counts on its own."
+        ),
+    )
+    api_key_requests_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "Requests one API key may make in any rolling minute, unless the key has its own limit "
+            "(`citybrain apikey limit`); more get 429 with Retry-After. 0 = no limit."
+        ),
+    )
+    bad_keys_per_minute: int = Field(
+        default=10,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Wrong or revoked API keys one client address may present in any rolling minute; after that every "
+            "request of that address that presents a key gets 429 until the minute has room. 0 = no limit."
+        ),
+    )
     pii_reason_required: bool = Field(
         default=False,
         description=(

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from citybrain import __version__
-from citybrain.core import heap
+from citybrain.core import heap, keylimit
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
+    app.state.key_budgets = keylimit.budgets(settings.redis_url)  # per API key and per wrong-key address
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     _include_routers(app)

@@ -1,5 +1,5 @@
 """The access log of personal data (PIPL): who read or exported a citizen's data unmasked; when a case's personal
-data was purged after its retention period.
+data was purged after its retention period; a per-key rate limit on API keys.
 
 Revision ID: 0011
 Revises: 0007
@@ -40,9 +40,13 @@ def upgrade() -> None:
     op.create_index("ix_pii_access_log_at", "pii_access_log", ["at"], unique=False)
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.add_column(sa.Column("pii_purged_at", citybrain.core.types.UTCDateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("rate_limit_per_minute", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_column("rate_limit_per_minute")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("pii_purged_at")
     op.drop_index("ix_pii_access_log_at", table_name="pii_access_log")
