@@ -105,11 +105,11 @@ def test_a_key_over_its_minute_gets_429_with_retry_after(db: Database, settings:
 
 
 def test_a_key_may_have_its_own_limit(db: Database, settings: Settings) -> None:
-    from citybrain.auth import service
+    from citybrain.auth import repository, service
 
     load_test, citizen_app = make_key(db, "operator"), make_key(db, "operator")
     with db.transaction() as session:
-        ids = sorted(k.id for k in service.repository.all_keys(session))
+        ids = sorted(k.id for k in repository.all_keys(session))
         service.set_rate_limit(session=session, key_id=ids[-2], per_minute=0)  # the load test: no limit
         service.set_rate_limit(session=session, key_id=ids[-1], per_minute=5)
     with TestClient(create_app(limited(settings), database=db)) as client:
