@@ -74,8 +74,10 @@ def test_a_list_logs_every_case_it_shows_and_the_log_filters(
     app_client: TestClient, keys: dict[str, dict[str, str]]
 ) -> None:
     ids = [new_case(app_client, keys) for _ in range(3)]
+    plain = app_client.post("/api/v1/cases", json={"channel": "web", "text": "路灯不亮"}, headers=keys["operator"])
     listed = app_client.get("/api/v1/cases", headers=keys["operator"] | why("日常派单"))
     assert listed.status_code == 200
+    assert plain.json()["id"] in {c["id"] for c in listed.json()["items"]}  # listed, but nothing personal in it
     rows = log(app_client, keys, reason=None, action="read", principal="test operator")
     assert {e["case_id"] for e in rows if e["route"] == "GET /api/v1/cases"} == set(ids)
     assert log(app_client, keys, action="export") == []
@@ -83,7 +85,7 @@ def test_a_list_logs_every_case_it_shows_and_the_log_filters(
     assert app_client.get(LOG, params={"action": "peek"}, headers=keys["admin"]).status_code == 400
     assert app_client.get(LOG, headers=keys["operator"]).status_code == 403
     page = app_client.get(LOG, params={"limit": 2}, headers=keys["admin"]).json()
-    assert (len(page["items"]), page["total"]) == (2, 6)
+    assert (len(page["items"]), page["total"]) == (2, 6)  # 3 created with a contact (not the plain one) + 3 listed
 
 
 @pytest.fixture

@@ -46,6 +46,14 @@ def _logged(
     access_log.record(session, principal, case_ids, action="read", route=route, reason=reason)
 
 
+def _logged_if_personal(
+    session: Session, request: Request, principal: Principal, reason: str | None, case: Case
+) -> None:
+    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts)."""
+    if present.has_personal_data(session, case):
+        _logged(session, request, principal, reason, [case.id])
+
+
 @contextmanager
 def _session(db: Database, unmasked: bool) -> Iterator[Session]:
     """A read, or — when the answer shows personal data and so writes the access log — the request's one write."""
@@ -70,7 +78,7 @@ def create_case(
         pii = _unmasked(request, principal, reason)
         detail = present.case_detail(session, case, pii=pii)
         if pii:
-            _logged(session, request, principal, reason, [case.id])
+            _logged_if_personal(session, request, principal, reason, case)
     return detail
 
 
@@ -148,7 +156,7 @@ def list_cases(
         codes = repository.department_codes(session, [c.department_id for c in cases])
         items = [present.case_out(c, codes, pii=pii) for c in cases]
         if pii:
-            _logged(session, request, principal, reason, [c.id for c in cases])
+            _logged(session, request, principal, reason, [c.id for c in cases if present.shows_personal_data(c)])
     return CaseList(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -162,7 +170,7 @@ def get_case(case_id: int, request: Request, db: DbDep, principal: CaseReader, r
         policy.may_read(principal, case)
         detail = present.case_detail(session, case, pii=pii)
         if pii:
-            _logged(session, request, principal, reason, [case.id])
+            _logged_if_personal(session, request, principal, reason, case)
     return detail
 
 
@@ -177,7 +185,7 @@ def case_events(
         policy.may_read(principal, case)
         events = present.event_list(session, case, pii=pii)
         if pii:
-            _logged(session, request, principal, reason, [case.id])
+            _logged_if_personal(session, request, principal, reason, case)
     return events
 
 
@@ -224,7 +232,7 @@ def _detail(session: Session, request: Request, principal: Principal, reason: st
     pii = _unmasked(request, principal, reason)
     detail = present.case_detail(session, case, pii=pii)
     if pii:
-        _logged(session, request, principal, reason, [case.id])
+        _logged_if_personal(session, request, principal, reason, case)
     return detail
 
 

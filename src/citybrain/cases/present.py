@@ -80,6 +80,21 @@ def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | No
     )
 
 
+def shows_personal_data(case: Case) -> bool:
+    """Whether the case's unmasked fields differ from their masked form (a list row without a contact): only
+    such rows go into the access log, so a desk's list of "路灯不亮" does not fill it."""
+    texts = (case.title, case.text, case.reply)
+    return any(mask_text(t) != t for t in texts) or mask_address(case.address) != case.address
+
+
+def has_personal_data(session: Session, case: Case) -> bool:
+    """Whether the case as a whole holds personal data: a contact with anything in it, or personal data in its
+    texts or address (what makes an unmasked read worth an access-log row)."""
+    contact = repository.contact(session, case.id)
+    fields = (contact.name, contact.phone, contact.email, contact.id_number) if contact is not None else ()
+    return any(fields) or shows_personal_data(case)
+
+
 def contact_out(contact: CaseContact | None, *, pii: bool) -> ContactOut | None:
     if contact is None:
         return None
