@@ -13,7 +13,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
-from citybrain.core.keylimit import LocalBudgets, RedisBudgets
+from citybrain.core.keylimit import LocalBudgets, RedisBudgets, TtlCache
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from tests.conftest import make_key
@@ -63,6 +63,18 @@ class TestBudgets:
         assert [budgets.take("k", 1, 60.0, count=False) for _ in range(5)] == [None] * 5
         assert budgets.take("k", 1, 60.0) is None
         assert budgets.take("k", 1, 60.0) is not None
+
+    def test_a_keys_budget_is_looked_up_once_in_a_while(self) -> None:
+        clock, loads = [0.0], [0]
+        cache = TtlCache[int](ttl=30.0, now=lambda: clock[0])
+
+        def load() -> int:
+            loads[0] += 1
+            return loads[0]
+
+        assert [cache.get("k", load) for _ in range(3)] == [1, 1, 1]
+        clock[0] += 31
+        assert cache.get("k", load) == 2
 
     def test_redis_budgets_are_one_budget_across_processes(self) -> None:
         redis_or_skip()

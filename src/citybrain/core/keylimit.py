@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from citybrain.core.errors import TooManyRequests
 
@@ -149,3 +149,29 @@ def check_bad_keys(budgets: Budgets, address: str, per_minute: int) -> None:
 def count_bad_key(budgets: Budgets, address: str, per_minute: int) -> None:
     """Count one wrong or revoked key presented from ``address``."""
     budgets.take(f"badkey:{address}", per_minute, MINUTE)
+
+
+V = TypeVar("V")
+
+
+class TtlCache(Generic[V]):
+    """What a key's budget is, remembered ``ttl`` seconds (Open311 POST looks it up before the intake writer does:
+    without this, every POST would read the database on the event loop). At most ``size`` entries."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 10_000, now: Callable[[], float] = time.monotonic) -> None:
+        self._ttl, self._size, self._now = ttl, size, now
+        self._entries: dict[str, tuple[float, V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str, load: Callable[[], V]) -> V:
+        now = self._now()
+        with self._lock:
+            found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        value = load()
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = (now + self._ttl, value)
+        return value

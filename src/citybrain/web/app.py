@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
     app.state.key_budgets = keylimit.budgets(settings.redis_url)  # per API key and per wrong-key address
+    app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     _include_routers(app)

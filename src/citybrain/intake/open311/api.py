@@ -17,6 +17,7 @@ from citybrain.auth.deps import presented_key
 from citybrain.core import clock, keylimit
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.ids import hash_secret
 from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
 from citybrain.intake.open311.schemas import (
@@ -143,8 +144,12 @@ def _spend(request: Request, settings: Settings, api_key: str) -> None:
     budgets, address = request.app.state.key_budgets, request.client.host if request.client else "-"
     keylimit.check_bad_keys(budgets, address, settings.bad_keys_per_minute)
     db: Database = request.app.state.db
-    with db.reading() as session:
-        key_id, own = auth_service.budget_of(session=session, plaintext=api_key)
+
+    def lookup() -> tuple[int | None, int | None]:
+        with db.reading() as session:
+            return auth_service.budget_of(session=session, plaintext=api_key)
+
+    key_id, own = request.app.state.key_budget_cache.get(hash_secret(api_key), lookup)
     if key_id is None:
         keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)  # the writer answers its 403
         return
