@@ -124,3 +124,25 @@ def test_the_citizen_reads_who_saw_their_data_with_the_follow_code(
         assert "principal" not in entry  # the office, not the staff member's key name
         wrong = portal.get(f"/portal/requests/{case_id}", params={"code": "AAAA-BBBB-CCCC"})
         assert wrong.status_code == 403
+
+
+def test_a_supervisor_reads_the_departments_number_in_its_reply_not_the_citizens(
+    app_client: TestClient, keys: dict[str, dict[str, str]], db: Database
+) -> None:
+    from sqlalchemy import update
+
+    from citybrain.models import Department
+
+    with db.transaction() as session:
+        session.execute(update(Department).where(Department.code == "urban_mgmt").values(phone="0731-88881111"))
+    case_id = new_case(app_client, keys)
+    op = keys["operator"]
+    assert app_client.post(f"/api/v1/cases/{case_id}/dispatch", json={"department_code": "urban_mgmt"}, headers=op)
+    app_client.post(f"/api/v1/cases/{case_id}/accept", json={}, headers=op)
+    reply = "已处理。如有疑问请致电0731-88881111；已回电市民13812345678。"
+    resolved = app_client.post(f"/api/v1/cases/{case_id}/resolve", json={"reply": reply}, headers=op)
+    assert resolved.status_code == 200, resolved.text
+    seen = app_client.get(f"/api/v1/cases/{case_id}", headers=keys["supervisor"]).json()
+    assert seen["reply"] == "已处理。如有疑问请致电0731-88881111；已回电市民138****5678。"
+    listed = app_client.get("/api/v1/cases", headers=keys["supervisor"]).json()["items"]
+    assert next(c for c in listed if c["id"] == case_id)["reply"] == seen["reply"]

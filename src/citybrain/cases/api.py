@@ -154,7 +154,8 @@ def list_cases(
         )
         cases, total = repository.list_cases(session, query)
         codes = repository.department_codes(session, [c.department_id for c in cases])
-        items = [present.case_out(c, codes, pii=pii) for c in cases]
+        keep = present.city_phones(session, pii)
+        items = [present.case_out(c, codes, pii=pii, keep=keep) for c in cases]
         if pii:
             _logged(session, request, principal, reason, [c.id for c in cases if present.shows_personal_data(c)])
     return CaseList(items=items, total=total, limit=limit, offset=offset)
