@@ -169,3 +169,14 @@ def test_workers_share_one_budget_through_redis(db: Database, settings: Settings
     with TestClient(create_app(alone, database=db)) as three, TestClient(create_app(alone, database=db)) as four:
         assert [three.get("/api/v1/me", headers=key).status_code for _ in range(3)] == [200] * 3
         assert four.get("/api/v1/me", headers=key).status_code == 200  # without Redis: a budget per process
+
+
+def test_open311_posts_share_the_budget_through_redis(db: Database, settings: Settings, clean_redis: None) -> None:
+    app_key = make_key(db, "app")
+    form = {"service_code": "nope", "description": "路灯不亮", "lat": "28.2", "long": "112.9", "api_key": app_key}
+    shared = limited(settings, redis_url=REDIS)
+    with TestClient(create_app(shared, database=db)) as one, TestClient(create_app(shared, database=db)) as two:
+        statuses = [one.post("/open311/v2/requests.json", data=form).status_code for _ in range(2)]
+        statuses += [two.post("/open311/v2/requests.json", data=form).status_code for _ in range(2)]
+    assert 429 not in statuses[:3]
+    assert statuses[3] == 429

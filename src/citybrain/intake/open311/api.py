@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 
 from citybrain.auth import service as auth_service
@@ -129,8 +130,10 @@ async def create_request(request: Request, fmt: str) -> Response:
     accept = request.headers.get("accept-language")
     lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
     api_key = optional(form, "api_key", 200) or presented_key(request)
-    if api_key:
-        _spend(request, settings, api_key)
+    if api_key and isinstance(request.app.state.key_budgets, keylimit.LocalBudgets):
+        _spend(request, settings, api_key)  # microseconds: no need to leave the event loop
+    elif api_key:
+        await run_in_threadpool(_spend, request, settings, api_key)  # a Redis round trip must not block the loop
     writer: IntakeWriter = request.app.state.intake_writer
     data = parse_new_request(form, classifier=writer.triager.model().model is not None)
     submission = Submission(api_key, clock.utcnow(), service.prepare(data, api_key, settings, lang))
