@@ -215,7 +215,9 @@ def main() -> None:
         migrate.upgrade(db.engine)
         loaded = load(db, args.cases, args.seed)
         with db.transaction() as session:
-            _key, key = auth_service.create_api_key(session=session, name="cockpit bench", role="supervisor")
+            _key, key = auth_service.create_api_key(
+                session=session, name="cockpit bench", role="supervisor", rate_limit_per_minute=0
+            )
         db.dispose()
         env = common.server_env(url, folder)
         port = free_port()

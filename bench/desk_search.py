@@ -110,7 +110,9 @@ def main() -> None:
         with db.transaction() as session:
             load_defaults(session)
             load_city(session, seed=1, days=365, cases_per_day=args.cases / 365, now=datetime.now(UTC))
-            _key, key = auth_service.create_api_key(session=session, name="bench", role="operator")
+            _key, key = auth_service.create_api_key(
+                session=session, name="bench", role="operator", rate_limit_per_minute=0
+            )
         loaded = time.perf_counter() - started
         with db.reading() as session:
             count = int(session.scalar(select(func.count()).select_from(Case)) or 0)

@@ -315,7 +315,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     with fresh_database(args.db) as db_env:
         env = {**os.environ, **db_env}
         citybrain("db", "init", env=env)
-        api_key = citybrain("apikey", "create", "bench", env=env).strip().splitlines()[-1].strip()
+        api_key = citybrain("apikey", "create", "bench", "--rate-limit", "0", env=env).strip().splitlines()[-1].strip()
         target = loadgen.Target(port=free_port(), path=PATH, bodies=request_bodies(api_key))
         env.update(CITYBRAIN_INTAKE_MAX_BATCH=str(args.group), CITYBRAIN_INTAKE_WRITERS=str(args.writers))
         with server(env, server_command(target.port, workers), target.port) as proc:

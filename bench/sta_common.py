@@ -62,7 +62,9 @@ def prepare(url: str, folder: Path) -> tuple[Database, int, str]:
     migrate.upgrade(db.engine)
     datastream = station(db)
     with db.transaction() as session:
-        _key, plaintext = auth_service.create_api_key(session=session, name="sta bench", role="admin")
+        _key, plaintext = auth_service.create_api_key(
+            session=session, name="sta bench", role="admin", rate_limit_per_minute=0
+        )
         thing_id = session.scalar(select(func.min(Datastream.thing_id)))
     assert thing_id is not None
     return db, datastream, plaintext

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from citybrain.alerts import repository, service, tasks
@@ -111,3 +113,22 @@ def test_no_channel_configured_plans_nothing(db: Database, settings: Settings) -
     with db.transaction() as session:
         service.record_day(session=session, signals=[cluster()], on=DAY, settings=bare)
     assert tasks.pending_ids(db, bare) == []
+
+
+def test_a_webhook_and_an_email_carry_no_citizens_personal_data(db: Database, settings: Settings) -> None:
+    """An alert's words may quote a citizen (a title or an explanation from a message); what leaves is masked."""
+    quoted = replace(cluster(), title="王先生反映桃子湖路12号3栋噪音，电话13912345678，车牌湘A88K21")
+    with webhook_server() as (url, received), smtp_sink() as (port, mailbox):
+        hooked = settings.model_copy(
+            update={"alert_webhook_url": url, "alert_smtp_host": "127.0.0.1", "alert_smtp_port": port,
+                    "alert_email_to": "duty@city.example"}
+        )  # fmt: skip
+        with db.transaction() as session:
+            service.record_day(session=session, signals=[quoted], on=DAY, settings=hooked)
+        tasks.deliver(db, tasks.pending_ids(db, hooked), hooked)
+    (body,) = received.bodies
+    (mail,) = mailbox.messages
+    sent = str(body) + str(mail["Subject"]) + mail.get_content()
+    assert body["alert"]["title"] == "*先生反映桃子湖路**号*栋噪音，电话139****5678，车牌湘A***21"
+    for secret in ("王先生", "12号", "13912345678", "湘A88K21"):
+        assert secret not in sent

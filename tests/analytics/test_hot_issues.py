@@ -320,3 +320,23 @@ def test_an_empty_database_gives_an_empty_board_and_a_file_without_messages_is_r
     result = runner.invoke(app, ["analyze", "hot-issues", "--input", str(source), "--since", "2030-01-01"])
     assert result.exit_code == 2
     assert "no messages on or after" in result.output
+
+
+def test_board_masks_names_plates_and_doors_in_every_field() -> None:
+    rows = [
+        (
+            "1",
+            "u1",
+            "丽发新城12栋搅拌站噪音扰民",
+            "我叫龚思远，住丽发新城12栋2单元501室，龚先生家门口湘A88K21每晚施工。",
+            0,
+            0,
+            0,
+        ),
+        ("2", "u2", "丽发新城12栋搅拌站夜间施工", "丽发新城12栋楼下搅拌站夜间施工，王师傅说没办法。", 1, 0, 0),
+    ]
+    document = board_json(build_board(_messages(rows), top=2))
+    text = json.dumps(document, ensure_ascii=False)
+    for secret in ("龚思远", "龚先生", "湘A88K21", "12栋", "501室", "王师傅"):
+        assert secret not in text
+    assert "丽发新城**栋" in text

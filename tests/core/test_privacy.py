@@ -9,6 +9,7 @@ from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
 from citybrain.core.privacy import (
     coarsen_point,
+    is_id_card,
     mask_email,
     mask_id_number,
     mask_name,
@@ -20,13 +21,13 @@ from citybrain.core.privacy import (
 
 
 def test_masks_phone_id_and_email_inside_text() -> None:
-    text = "我叫张三,电话13812345678,身份证430102199001011234,邮箱zhangsan@example.com"
+    text = "我叫张三,电话13812345678,身份证430102199001011238,邮箱zhangsan@example.com"
     masked = mask_text(text)
     assert masked is not None
     assert "13812345678" not in masked
     assert "138****5678" in masked
-    assert "430102199001011234" not in masked
-    assert "430102********1234" in masked
+    assert "430102199001011238" not in masked
+    assert "430102********1238" in masked
     assert "zhangsan@" not in masked
     assert "z***@example.com" in masked
 
@@ -146,8 +147,55 @@ def test_the_citys_own_numbers_stay_readable_and_only_those() -> None:
         ("姓名：李四 电话见上", "姓名：李* 电话见上"),
         ("联系人王小明反映噪音", "联系人王**反映噪音"),
         ("我的名字是赵六", "我的名字是赵*"),
-        ("张先生说工地很吵", "张先生说工地很吵"),  # no introducing word: not recognised
+        ("张先生说工地很吵", "*先生说工地很吵"),  # a surname with a form of address
+        ("请王师傅和李女士来看看", "请*师傅和*女士来看看"),
+        ("本人姓李名华侨，男", "本人姓*名**，男"),
+        ("我姓王", "我姓*"),
+        ("投诉人的母亲", "投诉人的母亲"),  # a role word without a colon introduces no name
+        ("本人姓名：陈巍", "本人姓名：陈*"),
     ],
 )
 def test_an_introduced_name_is_masked(text: str, masked: str) -> None:
     assert mask_named(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("430102199001011238", True),
+        ("11010519491231002X", True),
+        ("11010519491231002x", True),
+        ("430102199001011234", False),  # wrong check digit: an order or account number, not an ID card
+        ("430102199013011235", False),  # month 13
+        ("430102900101123", True),  # old 15-digit card, born 1990-01-01
+        ("4301021990010112", False),
+    ],
+)
+def test_an_id_card_number_has_a_valid_check_character_and_birth_date(value: str, valid: bool) -> None:
+    assert is_id_card(value) is valid
+    masked = mask_text(f"订单{value}。")
+    assert (value not in (masked or "")) is valid
+    assert value not in (mask_text(f"身份证号{value}。") or "")  # after 身份证 a mistyped number goes too
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("车牌京A12345违停", "车牌京A***45违停"),
+        ("新能源车粤B·D12345占位", "新能源车粤B****45占位"),
+        ("货车湘A1234挂", "货车湘A***4挂"),
+        ("住在桃子湖路12号3栋2单元501室", "住在桃子湖路**号*栋*单元***室"),
+        ("地铁3号线12月3号停运", "地铁3号线12月3号停运"),  # a metro line and a date are no doors
+        ("依据〔2013〕12号文件和第22号令", "依据〔2013〕12号文件和第22号令"),
+        ("写信给abc.def@mail.cn", "写信给a***@mail.cn"),
+        ("座机0731-88886666", "座机0731-****6666"),
+    ],
+)
+def test_plates_doors_and_contacts_in_text_are_masked(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+def test_the_city_keeps_its_number_while_the_citizens_name_and_door_go() -> None:
+    keep = {phone_digits("0731-88881111")}
+    reply = "王先生您好，请拨打0731-88881111，或到人民路8号2楼咨询。"
+    assert mask_text(reply, keep) == "*先生您好，请拨打0731-88881111，或到人民路*号2楼咨询。"

@@ -243,7 +243,7 @@ class TestPrivacy:
             assert "z***@example.com" in text
         (request,) = client.get(f"{BASE}/requests/{request_id}.json").json()
         assert request["description"] == (
-            "我叫张三，电话138****5678，身份证110101********7777，邮件 z***@example.com，楼下路灯坏了"
+            "我叫张*，电话138****5678，身份证110101********7777，邮件 z***@example.com，楼下路灯坏了"
         )
         assert request["status_notes"] == "已联系 138****5678 的市民，路灯已修复"
 

@@ -18,6 +18,7 @@ from citybrain.alerts import notify, repository
 from citybrain.alerts.schemas import AlertOut
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.privacy import mask_tree
 from citybrain.core.settings import Settings
 
 log = logging.getLogger("citybrain.alerts")
@@ -54,7 +55,8 @@ def _deliver_one(db: Database, settings: Settings, delivery_id: int) -> Delivery
             raise LookupError(f"no notification delivery {delivery_id}")
         alert = repository.get(session, delivery.alert_id)
         channel, target, alert_id, before = delivery.channel, delivery.target, delivery.alert_id, delivery.attempts
-        payload = AlertOut.model_validate(alert).model_dump(mode="json") if alert is not None else None
+        # a webhook or e-mail leaves the city's systems: no citizen's phone, name or door in it (PIPL)
+        payload = mask_tree(AlertOut.model_validate(alert).model_dump(mode="json")) if alert is not None else None
     tries, error = _attempt(settings, channel, target, payload)
     status, attempts = ("sent" if error is None else "failed"), before + max(tries, 1)  # an untried one counts too
     with db.transaction() as session:

@@ -215,7 +215,7 @@ def _issue(rank: int, heat: Heat, messages: Messages, index: I64) -> HotIssue:
         heat=heat,
         start=members[0].created_at,
         end=members[-1].created_at,
-        place=_group_place(group),
+        place=mask_text(_group_place(group)) or "",  # a place a title names may be a door (12号3栋)
         description=_description(group),
         members=members,
     )

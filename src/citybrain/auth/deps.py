@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 
 from citybrain.auth import service as auth_service
 from citybrain.auth import sessions
 from citybrain.auth.roles import ANONYMOUS, REFUSAL_HINTS, Permission, Principal
+from citybrain.core import keylimit
 from citybrain.core.db import Database
 from citybrain.core.errors import Forbidden, Unauthorized
 from citybrain.core.http import DbDep
@@ -52,7 +54,8 @@ def get_principal(request: Request, db: DbDep) -> Principal:
     """The authenticated staff caller: an API key (machines, scripts) or a signed-in session cookie (people).
 
     401 without either or with an ended session, 403 with a bad key or a cookie-authenticated write without the
-    CSRF token. A key wins when both are present: a key request is not cookie-based and needs no CSRF token.
+    CSRF token, 429 over the key's budget (or after too many wrong keys from the address). A key wins when both
+    are present: a key request is not cookie-based and needs no CSRF token.
     """
     key = presented_key(request)
     token = request.cookies.get(sessions.COOKIE)
@@ -62,8 +65,7 @@ def get_principal(request: Request, db: DbDep) -> Principal:
         raise Unauthorized(
             "an API key is required (header X-API-Key or Authorization: Bearer …), or sign in at /signin"
         )
-    with db.reading() as session:
-        return auth_service.authenticate(session=session, plaintext=key)
+    return _budgeted(request, db, key)
 
 
 def get_optional_principal(request: Request, db: DbDep) -> Principal:
@@ -76,6 +78,24 @@ def get_optional_principal(request: Request, db: DbDep) -> Principal:
         return get_principal(request, db)
     except Unauthorized:
         return ANONYMOUS
+
+
+def _budgeted(request: Request, db: Database, key: str | None) -> Principal:
+    """Authenticate within the budgets (限流): an address that presented too many wrong keys gets 429 before its
+    key is looked at; a key over its requests per minute gets 429 (both with Retry-After)."""
+    settings, budgets = request.app.state.settings, request.app.state.key_budgets
+    address = request.client.host if request.client else "-"
+    if key:
+        keylimit.check_bad_keys(budgets, address, settings.bad_keys_per_minute)
+    try:
+        with db.reading() as session:
+            principal = auth_service.authenticate(session=session, plaintext=key)
+    except Forbidden:
+        keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)
+        raise
+    own = principal.rate_limit
+    keylimit.spend(budgets, f"key:{principal.key_id}", own if own is not None else settings.api_key_requests_per_minute)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -118,3 +138,18 @@ SensorWriter = Annotated[Principal, Depends(requires(Permission.WRITE_SENSORS))]
 Moderator = Annotated[Principal, Depends(requires(Permission.MODERATE))]
 #: Who manages staff accounts and API keys (/admin): administrators.
 UserManager = Annotated[Principal, Depends(requires(Permission.MANAGE_USERS))]
+#: Who reads the access log of personal data (administrators).
+AccessLogReader = Annotated[Principal, Depends(requires(Permission.READ_ACCESS_LOG))]
+
+
+def access_reason(request: Request) -> str | None:
+    """Why the caller reads personal data: the ``X-Access-Reason`` header (percent-encoded UTF-8, as
+    ``encodeURIComponent`` writes it — a header is ASCII) or the ``reason`` query parameter; trimmed, at most 500
+    characters; ``None`` when not given."""
+    header = request.headers.get("x-access-reason")
+    value = unquote(header, errors="replace") if header else request.query_params.get("reason") or ""
+    return value.strip()[:500] or None
+
+
+#: The reason given for reading personal data unmasked (PIPL access log).
+AccessReason = Annotated[str | None, Depends(access_reason)]

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     WRITE_SENSORS = "write_sensors"  # SensorThings writes (/sta/v1.1); a sensor key only on the Things it created
     MODERATE = "moderate"  # approve or reject citizens' comments on the portal before they are public
     MANAGE_USERS = "manage_users"  # staff accounts, their roles and departments, API keys (/admin)
+    READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
 
 
 #: What a refused caller is told besides the permission's name.
@@ -31,6 +32,7 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.MODERATE: "operators and administrators moderate the portal's comments",
     Permission.MANAGE_USERS: "only administrators manage staff accounts and API keys",
     Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
+    Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
 }
 
 
@@ -52,7 +54,13 @@ ROLES: dict[str, Role] = {
             "operator",
             "话务/派单员",
             "operator / dispatcher",
-            _ALL - {Permission.MANAGE_DIRECTORY, Permission.WRITE_SENSORS, Permission.MANAGE_USERS},
+            _ALL
+            - {
+                Permission.MANAGE_DIRECTORY,
+                Permission.WRITE_SENSORS,
+                Permission.MANAGE_USERS,
+                Permission.READ_ACCESS_LOG,
+            },
         ),
         Role(
             "department",
@@ -96,6 +104,7 @@ class Principal:
     key_id: int | None = None  # the API key's id (a sensor key owns the Things it created)
     user_id: int | None = None  # the staff account's id when signed in with a session cookie
     csrf_token: str | None = None  # the session's anti-forgery token (None for an API key)
+    rate_limit: int | None = None  # the key's own requests per minute (None: the setting's default)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions

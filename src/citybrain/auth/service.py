@@ -12,8 +12,16 @@ from citybrain.core.ids import hash_secret, new_api_key
 from citybrain.models import ApiKey
 
 
-def create_api_key(*, session: Session, name: str, role: str, department_code: str | None = None) -> tuple[ApiKey, str]:
-    """Create a key and return it with its plaintext, which is never stored."""
+def create_api_key(
+    *,
+    session: Session,
+    name: str,
+    role: str,
+    department_code: str | None = None,
+    rate_limit_per_minute: int | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its plaintext, which is never stored. ``rate_limit_per_minute``: its own
+    budget (0 = none; None = ``CITYBRAIN_API_KEY_REQUESTS_PER_MINUTE``)."""
     if role not in ROLES or role == "public":
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r for r in ROLES if r != 'public')}")
     if not name.strip():
@@ -33,6 +41,7 @@ def create_api_key(*, session: Session, name: str, role: str, department_code: s
         role=role,
         department_id=department_id,
         created_at=clock.utcnow(),
+        rate_limit_per_minute=rate_limit_per_minute,
     )
     return repository.add(session, key), plaintext
 
@@ -44,7 +53,30 @@ def authenticate(*, session: Session, plaintext: str | None) -> Principal:
     key = repository.by_hash(session, hash_secret(plaintext))
     if key is None or key.revoked_at is not None:
         raise Forbidden("invalid or revoked API key")
-    return Principal(name=key.name, role=key.role, department_id=key.department_id, key_id=key.id)
+    return Principal(
+        name=key.name, role=key.role, department_id=key.department_id, key_id=key.id,
+        rate_limit=key.rate_limit_per_minute,
+    )  # fmt: skip
+
+
+def set_rate_limit(*, session: Session, key_id: int, per_minute: int | None) -> ApiKey:
+    """Give a key its own budget (requests per rolling minute; 0 = none; None = the default again)."""
+    if per_minute is not None and per_minute < 0:
+        raise InvalidInput(f"a rate limit is a number of requests per minute >= 0, not {per_minute}")
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"no API key {key_id}")
+    key.rate_limit_per_minute = per_minute
+    session.flush()
+    return key
+
+
+def budget_of(*, session: Session, plaintext: str) -> tuple[int | None, int | None]:
+    """A presented key's id (None: no live key) and its own limit, for a route that authenticates later."""
+    key = repository.by_hash(session, hash_secret(plaintext))
+    if key is None or key.revoked_at is not None:
+        return None, None
+    return key.id, key.rate_limit_per_minute
 
 
 def revoke(*, session: Session, key_id: int) -> ApiKey:

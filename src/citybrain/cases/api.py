@@ -7,36 +7,78 @@ match no row (``version`` is the optimistic lock); that ``StaleDataError`` becom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from citybrain.auth.deps import CaseReader, Dispatcher, PrincipalDep
-from citybrain.auth.roles import Permission, Principal
+from citybrain.auth import access_log
+from citybrain.auth.deps import AccessReason, CaseReader, Dispatcher, PrincipalDep
+from citybrain.auth.roles import Principal
 from citybrain.cases import policy, present, repository, service, tasks
 from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
 from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
+from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
 from citybrain.directory import repository as directory_repo
+from citybrain.models import Case
 
 router = APIRouter(prefix="/cases", tags=["cases 工单"])
 
 
+def _unmasked(request: Request, principal: Principal, reason: str | None) -> bool:
+    """Personal data unmasked for this caller now (``see_pii``, and a reason when the city requires one)."""
+    required = request.app.state.settings.pii_reason_required
+    return access_log.unmasked(principal, reason, reason_required=required)
+
+
+def _logged(
+    session: Session, request: Request, principal: Principal, reason: str | None, case_ids: Iterable[int]
+) -> None:
+    """The access log's rows for the cases whose personal data this answer shows unmasked (PIPL)."""
+    route = f"{request.method} {request.url.path}"
+    access_log.record(session, principal, case_ids, action="read", route=route, reason=reason)
+
+
+def _logged_if_personal(
+    session: Session, request: Request, principal: Principal, reason: str | None, case: Case
+) -> None:
+    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts)."""
+    if present.has_personal_data(session, case):
+        _logged(session, request, principal, reason, [case.id])
+
+
+@contextmanager
+def _session(db: Database, unmasked: bool) -> Iterator[Session]:
+    """A read, or — when the answer shows personal data and so writes the access log — the request's one write."""
+    if unmasked:
+        with writing(db, "case") as session:
+            yield session
+    else:
+        with db.reading() as session:
+            yield session
+
+
 @router.post("", status_code=201, response_model=CaseDetail, summary="Take in a case from any channel (受理)")
-def create_case(body: CaseCreate, request: Request, db: DbDep, principal: Dispatcher) -> CaseDetail:
+def create_case(
+    body: CaseCreate, request: Request, db: DbDep, principal: Dispatcher, reason: AccessReason
+) -> CaseDetail:
     """Record a request from any channel: ``channel`` says which (``hotline`` with the call transcript as
     ``text``, ``web``, ``app``, ``mailbox`` …). When routing knows the owner of the category and district,
     the case is dispatched (派单) at once with its deadlines. ``source_key`` makes a re-sent request a 409."""
     with writing(db, "case") as session:
         reader = request.app.state.intake_writer.triager  # triage: category, place, repeats, reasons
         case = service.create_case(session=session, data=body, actor=principal.name, reader=reader)
-        detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+        pii = _unmasked(request, principal, reason)
+        detail = present.case_detail(session, case, pii=pii)
+        if pii:
+            _logged_if_personal(session, request, principal, reason, case)
     return detail
 
 
@@ -63,8 +105,10 @@ def _request_type(name: str | None) -> str | None:
 
 @router.get("", response_model=CaseList, summary="List and search cases, newest first")
 def list_cases(
+    request: Request,
     db: DbDep,
     principal: CaseReader,
+    reason: AccessReason,
     status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
     department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
     category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
@@ -89,7 +133,8 @@ def list_cases(
     """Department handlers see only their own department's cases. Free text is masked for roles that may
     not see personal data, and they may not search by phone (403) nor for phone or ID numbers in the text."""
     words, digits = policy.words_search(principal, q), policy.phone_search(principal, phone)
-    with db.reading() as session:
+    pii = _unmasked(request, principal, reason)
+    with _session(db, pii) as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
             department_id=policy.department_scope(principal, _department_id(session, department)),
@@ -109,27 +154,40 @@ def list_cases(
         )
         cases, total = repository.list_cases(session, query)
         codes = repository.department_codes(session, [c.department_id for c in cases])
-        pii = principal.can(Permission.SEE_PII)
-        items = [present.case_out(c, codes, pii=pii) for c in cases]
+        keep = present.city_phones(session, pii)
+        items = [present.case_out(c, codes, pii=pii, keep=keep) for c in cases]
+        if pii:
+            _logged(session, request, principal, reason, [c.id for c in cases if present.shows_personal_data(c)])
     return CaseList(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")
-def get_case(case_id: int, db: DbDep, principal: CaseReader) -> CaseDetail:
-    """The contact is unmasked only for roles allowed to see personal data (operators, departments)."""
-    with db.reading() as session:
+def get_case(case_id: int, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason) -> CaseDetail:
+    """The contact is unmasked only for roles allowed to see personal data (operators, departments), and each
+    such read is written to the access log with the ``reason`` given (query or ``X-Access-Reason``)."""
+    pii = _unmasked(request, principal, reason)
+    with _session(db, pii) as session:
         case = service.get_case(session=session, case_id=case_id)
         policy.may_read(principal, case)
-        return present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+        detail = present.case_detail(session, case, pii=pii)
+        if pii:
+            _logged_if_personal(session, request, principal, reason, case)
+    return detail
 
 
 @router.get("/{case_id}/events", response_model=list[EventOut], summary="A case's audit trail")
-def case_events(case_id: int, db: DbDep, principal: CaseReader) -> list[EventOut]:
+def case_events(
+    case_id: int, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason
+) -> list[EventOut]:
     """Every change: who, when, from which state to which, and the note."""
-    with db.reading() as session:
+    pii = _unmasked(request, principal, reason)
+    with _session(db, pii) as session:
         case = service.get_case(session=session, case_id=case_id)
         policy.may_read(principal, case)
-        return present.event_list(session, case, pii=principal.can(Permission.SEE_PII))
+        events = present.event_list(session, case, pii=pii)
+        if pii:
+            _logged_if_personal(session, request, principal, reason, case)
+    return events
 
 
 def _taker(action: str) -> Callable[[Principal], Principal]:
@@ -149,7 +207,9 @@ def _taker(action: str) -> Callable[[Principal], Principal]:
     summary="回访 callback: record the citizen's verdict",
     dependencies=[Depends(_taker("callback"))],
 )
-def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+def callback(
+    case_id: int, body: CallbackIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
+) -> CaseDetail:
     """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
     department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
     with writing(db, "case") as session:
@@ -164,17 +224,28 @@ def callback(case_id: int, body: CallbackIn, db: DbDep, principal: PrincipalDep)
             satisfaction=body.satisfaction,
             note=body.note,
         )
-        detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+        detail = _detail(session, request, principal, reason, case)
     return detail
 
 
-def _action_route(action: str) -> Callable[[int, ActionIn, DbDep, PrincipalDep], CaseDetail]:
-    def run(case_id: int, body: ActionIn, db: DbDep, principal: PrincipalDep) -> CaseDetail:
+def _detail(session: Session, request: Request, principal: Principal, reason: str | None, case: Case) -> CaseDetail:
+    """A changed case as its actor sees it (unmasked ones logged)."""
+    pii = _unmasked(request, principal, reason)
+    detail = present.case_detail(session, case, pii=pii)
+    if pii:
+        _logged_if_personal(session, request, principal, reason, case)
+    return detail
+
+
+def _action_route(action: str) -> Callable[[int, ActionIn, Request, DbDep, PrincipalDep, str | None], CaseDetail]:
+    def run(
+        case_id: int, body: ActionIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
+    ) -> CaseDetail:
         with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id)
             policy.authorize(principal, case, action)
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
-            detail = present.case_detail(session, case, pii=principal.can(Permission.SEE_PII))
+            detail = _detail(session, request, principal, reason, case)
         tasks.after_transition(detail.id, action)
         return detail
 

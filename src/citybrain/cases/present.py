@@ -12,12 +12,22 @@ from citybrain.cases.lifecycle import status_name
 from citybrain.cases.schemas import CaseDetail, CaseOut, ContactOut, EventOut
 from citybrain.cases.sla import is_overdue
 from citybrain.core import clock
-from citybrain.core.privacy import mask_address, mask_email, mask_id_number, mask_name, mask_phone, mask_text
+from citybrain.core.privacy import (
+    mask_address,
+    mask_email,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    mask_text,
+    mask_tree,
+)
+from citybrain.directory.service import city_phone_numbers
 from citybrain.models import Case, CaseContact, CaseEvent
 
 
-def _text(value: str | None, pii: bool) -> str | None:
-    return value if pii else mask_text(value)
+def _text(value: str | None, pii: bool, keep: frozenset[str] = frozenset()) -> str | None:
+    """``value`` as the caller may see it; ``keep``: the city's own phone numbers, readable in its texts."""
+    return value if pii else mask_text(value, keep)
 
 
 def _data(data: dict[str, Any] | None, pii: bool) -> dict[str, Any] | None:
@@ -26,7 +36,9 @@ def _data(data: dict[str, Any] | None, pii: bool) -> dict[str, Any] | None:
     return {k: mask_text(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
-def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | None = None) -> CaseOut:
+def case_out(
+    case: Case, codes: dict[int, str], *, pii: bool, now: datetime | None = None, keep: frozenset[str] = frozenset()
+) -> CaseOut:
     """One case; free text is masked (phone / ID numbers written in it) unless the caller may see PII."""
     now = now or clock.utcnow()
     return CaseOut(
@@ -56,7 +68,7 @@ def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | No
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
         overdue=is_overdue(status=case.status, due_at=case.due_at, resolved_at=case.resolved_at, now=now),
-        reply=_text(case.reply, pii),
+        reply=_text(case.reply, pii, keep),  # the department's own number in its reply stays readable
         resolved=case.resolved,
         satisfaction=case.satisfaction,
         callback_at=case.callback_at,
@@ -70,6 +82,21 @@ def case_out(case: Case, codes: dict[int, str], *, pii: bool, now: datetime | No
         media_url=case.media_url,
         attributes=case.attributes,
     )
+
+
+def shows_personal_data(case: Case) -> bool:
+    """Whether the case's unmasked fields differ from their masked form (a list row without a contact): only
+    such rows go into the access log, so a desk's list of "路灯不亮" does not fill it."""
+    texts = (case.title, case.text, case.reply)
+    return any(mask_text(t) != t for t in texts) or mask_address(case.address) != case.address
+
+
+def has_personal_data(session: Session, case: Case) -> bool:
+    """Whether the case as a whole holds personal data: a contact with anything in it, or personal data in its
+    texts or address (what makes an unmasked read worth an access-log row)."""
+    contact = repository.contact(session, case.id)
+    fields = (contact.name, contact.phone, contact.email, contact.id_number) if contact is not None else ()
+    return any(fields) or shows_personal_data(case)
 
 
 def contact_out(contact: CaseContact | None, *, pii: bool) -> ContactOut | None:
@@ -88,7 +115,9 @@ def contact_out(contact: CaseContact | None, *, pii: bool) -> ContactOut | None:
     )
 
 
-def events_out(events: list[CaseEvent], codes: dict[int, str], *, pii: bool) -> list[EventOut]:
+def events_out(
+    events: list[CaseEvent], codes: dict[int, str], *, pii: bool, keep: frozenset[str] = frozenset()
+) -> list[EventOut]:
     return [
         EventOut(
             id=e.id,
@@ -98,7 +127,7 @@ def events_out(events: list[CaseEvent], codes: dict[int, str], *, pii: bool) -> 
             from_status=e.from_status,
             to_status=e.to_status,
             department_code=codes.get(e.department_id) if e.department_id else None,
-            note=_text(e.note, pii),
+            note=_text(e.note, pii, keep),
             data=_data(e.data, pii),
         )
         for e in events
@@ -108,28 +137,23 @@ def events_out(events: list[CaseEvent], codes: dict[int, str], *, pii: bool) -> 
 def case_detail(session: Session, case: Case, *, pii: bool) -> CaseDetail:
     events = repository.events(session, case.id)
     codes = repository.department_codes(session, [case.department_id, *(e.department_id for e in events)])
-    base = case_out(case, codes, pii=pii)
+    keep = city_phones(session, pii)
+    base = case_out(case, codes, pii=pii, keep=keep)
     return CaseDetail(
         **base.model_dump(),
         contact=contact_out(repository.contact(session, case.id), pii=pii),
-        events=events_out(events, codes, pii=pii),
+        events=events_out(events, codes, pii=pii, keep=keep),
         needs_review=bool(case.needs_review),
-        triage=case.triage if pii or case.triage is None else _masked_tree(case.triage),
+        triage=case.triage if pii or case.triage is None else mask_tree(case.triage),
     )
-
-
-def _masked_tree(value: Any) -> Any:
-    """``value`` with every string in it masked (evidence quoted from the citizen's words)."""
-    if isinstance(value, str):
-        return mask_text(value)
-    if isinstance(value, dict):
-        return {k: _masked_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked_tree(v) for v in value]
-    return value
 
 
 def event_list(session: Session, case: Case, *, pii: bool) -> list[EventOut]:
     events = repository.events(session, case.id)
     codes = repository.department_codes(session, [e.department_id for e in events])
-    return events_out(events, codes, pii=pii)
+    return events_out(events, codes, pii=pii, keep=city_phones(session, pii))
+
+
+def city_phones(session: Session, pii: bool) -> frozenset[str]:
+    """The departments' own numbers, kept readable in masked texts (none needed when nothing is masked)."""
+    return frozenset() if pii else city_phone_numbers(session)

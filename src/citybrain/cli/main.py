@@ -21,6 +21,7 @@ from citybrain.cli import (
     demo,
     directory,
     imports,
+    privacy,
     report,
     sensing,
     serve,
@@ -46,6 +47,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")
 app.add_typer(cases.app, name="cases")
+app.add_typer(privacy.app, name="privacy")
 app.add_typer(classify.app, name="classify")
 app.add_typer(analyze.app, name="analyze")
 app.add_typer(geo.app, name="geo")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection
+from typing import Any
 
 from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
@@ -79,7 +80,9 @@ def phone_digits(phone: str) -> str:
 
 
 def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
-    """Mask ID-card numbers, phone numbers and e-mail addresses written inside free text.
+    """Mask the personal data a citizen writes inside free text (PIPL 个人信息): ID-card numbers (checksum-valid),
+    phone numbers (mobile, landline), e-mail addresses, licence plates, door numbers of an exact address
+    (``12号3栋2单元501室``) and names (introduced ones, ``我叫张三``, and surname + form of address, ``王师傅``).
 
     ``keep`` holds phone numbers (as :func:`phone_digits`) that are the city's, not a citizen's — a department's
     contact number in its reply — and stay readable.
@@ -90,22 +93,88 @@ def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
     def phone(masked: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
         return lambda m: m.group(0) if keep and phone_digits(m.group(0)) in keep else masked(m)
 
-    text = _ID_CARD.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3)[-4:], text)
+    text = _ID_CARD.sub(_masked_id_card, text)
     text = _CN_MOBILE.sub(phone(lambda m: m.group(1) + "****" + m.group(3)), text)
     text = _LANDLINE.sub(phone(lambda m: m.group(1) + "-****" + m.group(2)[-4:]), text)
     text = _NANP.sub(phone(lambda m: m.group(1) + "***-" + m.group(3)), text)
-    return _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _PLATE.sub(lambda m: m.group(1) + "*" * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
+    text = _DOOR.sub(lambda m: "*" * len(m.group(1)), text)
+    return mask_named(text)
 
+
+def mask_tree(value: Any, keep: Collection[str] = ()) -> Any:
+    """``value`` with every string in it masked (:func:`mask_text`): evidence quoted from a citizen's words, an
+    alert's payload before a webhook or e-mail carries it out of the city's systems."""
+    if isinstance(value, str):
+        return mask_text(value, keep)
+    if isinstance(value, dict):
+        return {k: mask_tree(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_tree(v, keep) for v in value]
+    return value
+
+
+# ID card (GB 11643-1999): weights of the 17 digits, and the check character for the sum mod 11.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_BIRTH = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+
+
+def is_id_card(value: str) -> bool:
+    """Whether ``value`` is a Chinese resident ID number: 18 characters with a valid birth date and check
+    character (GB 11643), or an old 15-digit card with a valid birth date (YYMMDD)."""
+    value = value.upper()
+    if len(value) == 18 and value[:17].isdigit():
+        total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+        return _ID_CHECK[total % 11] == value[17] and bool(_BIRTH.fullmatch(value[6:14]))
+    if len(value) == 15 and value.isdigit():
+        return bool(_BIRTH.fullmatch("19" + value[6:12]))
+    return False
+
+
+def _masked_id_card(m: re.Match[str]) -> str:
+    """A checksum-valid ID number, or any number of its shape right after 身份证/证件号 (a mistyped card is still
+    the citizen's); an 18-digit order or account number elsewhere stays."""
+    said = any(cue in m.string[max(m.start() - 8, 0) : m.start()] for cue in ("身份证", "证件号"))
+    if not (said or is_id_card(m.group(0))):
+        return m.group(0)
+    return m.group(1) + "*" * len(m.group(2)) + m.group(3)[-4:]
+
+
+# Licence plates (机动车号牌, GA 36): province, issuing letter, then 5 characters (6 on new-energy plates) with a digit.
+_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_PLATE = re.compile(
+    rf"([{_PROVINCES}][A-HJ-NP-Z])[·・•\s-]?((?=[A-HJ-NP-Z\d]*\d)[A-HJ-NP-Z\d]{{5,6}}|[A-HJ-NP-Z\d]{{4}}[学警挂港澳])"
+    r"(?![A-Za-z\d])"
+)
+# The door of an exact address: the number before 号/号楼/号院/栋/幢/单元/室 — not a date's 号 (12月3号), a metro line's
+# 号线, nor a document's number (〔2013〕12号, 第22号, 2017年25号); the street and the building's name stay.
+_DOOR = re.compile(r"(?<![月\d\]］〕年第字释令])([A-Za-z]?\d+)(?=号楼|号院|号(?![线文令])|栋|幢|单元|室)")
 
 # A name the writer gives as theirs or a contact's: 我叫张三, 姓名：李四, 联系人王五 (2–3 Han characters).
-_SELF_NAMED = re.compile(r"(我叫|我的名字是|名叫|姓名[:：]?\s*|联系人[:：]?\s*)([\u4e00-\u9fff]{2,3})")
+_SELF_NAMED = re.compile(
+    r"(我叫|我的名字是|名叫|(?:姓名|联系人)[:：]?\s*|(?:投诉人|反映人|举报人|报案人|户主)[:：]\s*)([\u4e00-\u9fff]{2,3})"
+)
+# A surname written with a form of address (张先生, 李女士, 王师傅): common surnames only, and only forms of address
+# that follow a name (not 老师/医生, which follow 主任, 向 … as often) — measured on real citizen messages, see
+# docs/security.md#personal-data-pipl.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈姚卢姜崔钟谭陆"
+    "汪范金石廖贾夏韦付傅方邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
+)
+_ADDRESSED = re.compile(rf"([{_SURNAMES}])(?=先生|女士|小姐|师傅|阿姨|大爷|大妈)")
+_SURNAME_GIVEN = re.compile(r"(我姓|本人姓)(?!名)[\u4e00-\u9fff](?:名([\u4e00-\u9fff]{1,2}))?")
 
 
 def mask_named(text: str | None) -> str | None:
-    """Mask a name introduced as one (``我叫张三丰`` → ``我叫张**``); names written without such words stay."""
+    """Mask names: introduced ones (``我叫张三丰`` → ``我叫张**``), a surname given as one (``我姓王`` → ``我姓*``)
+    and a surname before a form of address (``张先生`` → ``*先生``, ``王师傅`` → ``*师傅``)."""
     if not text:
         return text
-    return _SELF_NAMED.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), text)
+    text = _SELF_NAMED.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), text)
+    text = _SURNAME_GIVEN.sub(lambda m: m.group(1) + "*" + ("名" + "*" * len(m.group(2)) if m.group(2) else ""), text)
+    return _ADDRESSED.sub("*", text)
 
 
 def coarsen_point(lat: float | None, lon: float | None, metres: float) -> tuple[float | None, float | None]:

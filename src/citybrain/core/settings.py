@@ -106,6 +106,50 @@ class Settings(BaseSettings):
             "0 = exact. Staff APIs always show the exact point."
         ),
     )
+    redis_url: str = Field(
+        default="",
+        description=(
+            "Redis for budgets shared by every server process (redis://127.0.0.1:6379/0): the API-key and wrong-key "
+            "rate limits. Empty = each process counts on its own."
+        ),
+    )
+    api_key_requests_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=10_000_000,
+        description=(
+            "Requests one API key may make in any rolling minute, unless the key has its own limit "
+            "(`citybrain apikey limit`); more get 429 with Retry-After. 0 = no limit."
+        ),
+    )
+    bad_keys_per_minute: int = Field(
+        default=10,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Wrong or revoked API keys one client address may present in any rolling minute; after that every "
+            "request of that address that presents a key gets 429 until the minute has room. 0 = no limit."
+        ),
+    )
+    pii_reason_required: bool = Field(
+        default=False,
+        description=(
+            "查看市民个人信息须说明理由 / Unmasked personal data only with a reason: a caller allowed to see it "
+            "(operator, department, admin) who gives no `reason` (query parameter) or `X-Access-Reason` header "
+            "gets the case masked, as a supervisor does. Every unmasked read is written to the access log "
+            "either way."
+        ),
+    )
+    pii_retention_days: int = Field(
+        default=0,
+        ge=0,
+        le=36500,
+        description=(
+            "个人信息保存期限（天）/ Days a closed case keeps the citizen's personal data (name, phone, e-mail, "
+            "ID number, door number, and the same written in its texts): `citybrain privacy purge` removes it "
+            "from cases closed longer ago; the statistics stay. 0 = kept until purged by hand with --days."
+        ),
+    )
     portal_api_key: SecretStr = Field(
         default=SecretStr(""),
         description=(

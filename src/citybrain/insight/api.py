@@ -7,10 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from citybrain.auth.deps import KpiReader
+from citybrain.auth.roles import Permission, Principal
+from citybrain.cases.policy import department_scope
 from citybrain.core.http import DbDep
 from citybrain.insight import service
 
 router = APIRouter(tags=["insight"])
+
+
+def reader(principal: Principal) -> service.Reader:
+    """A department's key reads its own cases of each run, and no run that ranks every department."""
+    return service.Reader(
+        department_id=department_scope(principal, None), may_rank=principal.can(Permission.RANK_DEPARTMENTS)
+    )
 
 
 @router.get("/insight/runs", summary="Stored analysis runs, newest first (associations, hot issues, warnings …)")
@@ -21,7 +30,7 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> list[dict[str, Any]]:
     with db.reading() as session:
-        return service.list_runs(session, kind=kind, limit=limit)
+        return service.list_runs(session, kind=kind, limit=limit, reader=reader(principal))
 
 
 @router.get("/insight/runs/{run_id}", summary="One run with its ranked results, evidence and member cases")
@@ -33,7 +42,7 @@ def get_run(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     with db.reading() as session:
-        return service.get_run(session, run_id, limit=limit, offset=offset)
+        return service.get_run(session, run_id, limit=limit, offset=offset, reader=reader(principal))
 
 
 @router.get("/insight/latest/{kind}", summary="The newest finished run of a kind, with its results")
@@ -44,4 +53,4 @@ def latest(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     with db.reading() as session:
-        return service.latest(session, kind, limit=limit)
+        return service.latest(session, kind, limit=limit, reader=reader(principal))

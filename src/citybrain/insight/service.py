@@ -15,12 +15,25 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from citybrain.core import clock
-from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.insight import repository
+from citybrain.insight.scope import RANKING_KINDS, referenced_cases, scope_results
 from citybrain.models import AnalysisResult, AnalysisRun
 
 KINDS = ("associations", "hot_issues", "warnings", "replies", "report", "sensor_links")
 KEEP_RUNS = 100  # per kind; older runs are pruned when a new one is stored
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads stored runs: the whole city (``department_id`` None), or one department's own cases only; and
+    whether they may read runs that rank every department (``report``, ``replies``)."""
+
+    department_id: int | None = None
+    may_rank: bool = True
+
+
+CITY = Reader()
 
 
 @dataclass(frozen=True)
@@ -100,9 +113,8 @@ def save_run(
     return run.id
 
 
-def run_view(
-    run: AnalysisRun, *, results: Sequence[AnalysisResult] | None = None, total: int | None = None
-) -> dict[str, Any]:
+def run_view(run: AnalysisRun, *, results: Sequence[dict[str, Any]] | None = None, total: int | None = None
+             ) -> dict[str, Any]:  # fmt: skip
     view: dict[str, Any] = {
         "id": run.id,
         "kind": run.kind,
@@ -115,34 +127,45 @@ def run_view(
     }
     if results is not None:
         view["total_results"] = total
-        view["results"] = [
-            {"rank": r.rank, "key": r.key, "score": r.score, "payload": r.payload, "case_ids": r.case_ids}
-            for r in results
-        ]
+        view["results"] = list(results)
     return view
 
 
-def list_runs(session: Session, *, kind: str | None, limit: int = 20) -> list[dict[str, Any]]:
+def _result_view(r: AnalysisResult) -> dict[str, Any]:
+    return {"rank": r.rank, "key": r.key, "score": r.score, "payload": r.payload, "case_ids": r.case_ids}
+
+
+def list_runs(session: Session, *, kind: str | None, limit: int = 20, reader: Reader = CITY) -> list[dict[str, Any]]:
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown analysis kind {kind!r}; one of {', '.join(KINDS)}")
-    return [run_view(run) for run in repository.list_runs(session, kind=kind, limit=limit)]
+    runs = repository.list_runs(session, kind=kind, limit=limit, exclude=() if reader.may_rank else RANKING_KINDS)
+    return [run_view(run) for run in runs]
 
 
-def get_run(session: Session, run_id: int, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+def get_run(
+    session: Session, run_id: int, *, limit: int = 100, offset: int = 0, reader: Reader = CITY
+) -> dict[str, Any]:
     run = repository.get_run(session, run_id)
     if run is None:
         raise NotFound(f"no analysis run {run_id}")
-    results = repository.results_of(session, run_id, limit=limit, offset=offset)
-    return run_view(run, results=results, total=repository.count_results(session, run_id))
+    if run.kind in RANKING_KINDS and not reader.may_rank:
+        raise Forbidden(f"a {run.kind} run ranks every department; a department's key reads its own at /api/v1/kpis")
+    if reader.department_id is None:
+        results = [_result_view(r) for r in repository.results_of(session, run_id, limit=limit, offset=offset)]
+        return run_view(run, results=results, total=repository.count_results(session, run_id))
+    every = [_result_view(r) for r in repository.results_of(session, run_id, limit=None)]
+    owned = repository.cases_of_department(session, referenced_cases(every), reader.department_id)
+    mine = scope_results(every, owned)
+    return run_view(run, results=mine[offset : offset + limit], total=len(mine))
 
 
-def latest(session: Session, kind: str, *, limit: int = 100) -> dict[str, Any]:
+def latest(session: Session, kind: str, *, limit: int = 100, reader: Reader = CITY) -> dict[str, Any]:
     if kind not in KINDS:
         raise InvalidInput(f"unknown analysis kind {kind!r}; one of {', '.join(KINDS)}")
     run = repository.latest_finished(session, kind)
     if run is None:
         raise NotFound(f"no {kind} run stored yet; run `citybrain analyze` to compute one")
-    return get_run(session, run.id, limit=limit)
+    return get_run(session, run.id, limit=limit, reader=reader)
 
 
 def _finite(value: float | None) -> float | None:

@@ -1,5 +1,6 @@
 """All ORM tables, importable at once (Alembic's target metadata)."""
 
+from citybrain.models.access import AccessLogEntry
 from citybrain.models.alerts import Alert, AlertEvent, NotificationDelivery
 from citybrain.models.analysis import AnalysisResult, AnalysisRun
 from citybrain.models.auth import ApiKey, SignInFailure, StaffSession, StaffUser
@@ -31,6 +32,7 @@ from citybrain.models.triage import CaseSuggestion
 from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
+    "AccessLogEntry",
     "Alert",
     "AlertEvent",
     "AnalysisResult",

@@ -22,6 +22,8 @@ class ApiKey(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Requests per rolling minute for this key (None: CITYBRAIN_API_KEY_REQUESTS_PER_MINUTE; 0: no limit).
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
 
 
 class StaffUser(Base):

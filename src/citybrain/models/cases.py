@@ -99,6 +99,8 @@ class Case(Base):
     triage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # True while the case waits in the human dispatch queue (the reading was not sure enough to dispatch).
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    # When `citybrain privacy purge` removed the citizen's personal data (retention, PIPL 存储期限); None: kept.
+    pii_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

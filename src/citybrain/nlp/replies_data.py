@@ -130,9 +130,9 @@ def read_replies(path: Path) -> list[ReplyRecord]:
 
 def mask(text: str, limit: int = 160) -> str:
     """An excerpt safe to show: phone, ID and e-mail masked, user ids (U0001234) and nicknames hidden, cut short."""
-    short = " ".join(text.split())
-    short = short[:limit] + ("…" if len(short) > limit else "")
-    short = _NICKNAME.sub(lambda m: f"{m.group(1)}{m.group(2)}***{m.group(3)}", mask_text(short) or "")
+    whole = mask_text(" ".join(text.split())) or ""  # masked before the cut: a number cut in half is not found
+    short = whole[:limit] + ("…" if len(whole) > limit else "")
+    short = _NICKNAME.sub(lambda m: f"{m.group(1)}{m.group(2)}***{m.group(3)}", short)
     return _USER_ID.sub("U***", short)
 
 

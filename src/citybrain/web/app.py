@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from citybrain import __version__
-from citybrain.core import heap
+from citybrain.core import heap, keylimit
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
+    app.state.key_budgets = keylimit.budgets(settings.redis_url)  # per API key and per wrong-key address
+    app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     _include_routers(app)
@@ -96,6 +98,7 @@ def _no_telemetry() -> dict[str, Any]:
 
 def _include_routers(app: FastAPI) -> None:
     from citybrain.alerts.api import router as alerts_router
+    from citybrain.auth.access_api import router as access_log_router
     from citybrain.auth.api import router as admin_api_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.kpi_api import router as kpi_router
@@ -129,6 +132,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(alerts_router, prefix="/api/v1")
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
+    app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")

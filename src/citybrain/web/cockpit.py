@@ -20,6 +20,7 @@ from citybrain.auth.deps import DepartmentRanker, KpiReader
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases import kpi_service
 from citybrain.cases.kpi_service import KpiQuery
+from citybrain.cases.policy import department_scope
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.http import DbDep
@@ -80,7 +81,7 @@ def _warm_default_screen(request: Request, db: Database) -> None:
     cache.warm(_key("trends", query), lambda: _trends(db, query, language))
     cache.warm(_key("map", query), lambda: _map(db, query))
     cache.warm(_key("ranking", query), lambda: _ranking(db, query, language))
-    cache.warm(("board", True), lambda: _board(db, with_alerts=True))
+    cache.warm(("board", True, None), lambda: _board(db, with_alerts=True, department_id=None))
 
 
 def _json(value: dict[str, Any]) -> bytes:
@@ -112,9 +113,9 @@ def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
         return _json(service.department_ranking(session, query, language=language))
 
 
-def _board(db: Database, *, with_alerts: bool) -> bytes:
+def _board(db: Database, *, with_alerts: bool, department_id: int | None) -> bytes:
     with db.reading() as session:
-        return _json(cockpit_board.board(session, with_alerts=with_alerts))
+        return _json(cockpit_board.board(session, with_alerts=with_alerts, department_id=department_id))
 
 
 def _query(request: Request, db: Database, principal: Principal, **filters: str | None) -> KpiQuery:
@@ -185,4 +186,6 @@ def department_ranking(
 @router.get("/board", summary="Hot issues, associations in words and (for alert handlers) open alerts")
 def board(request: Request, db: DbDep, principal: KpiReader) -> Response:
     with_alerts = principal.can(Permission.HANDLE_ALERTS)
-    return _answer(_cache(request).get(("board", with_alerts), lambda: _board(db, with_alerts=with_alerts)))
+    department_id = department_scope(principal, None)  # a department's key: its own cases of each issue only
+    key = ("board", with_alerts, department_id)
+    return _answer(_cache(request).get(key, lambda: _board(db, with_alerts=with_alerts, department_id=department_id)))

@@ -17,26 +17,28 @@ from citybrain.insight import service as insight_service
 BOARD_SIZE = 10
 
 
-def board(session: Session, *, with_alerts: bool) -> dict[str, Any]:
+def board(session: Session, *, with_alerts: bool, department_id: int | None = None) -> dict[str, Any]:
     """The latest hot-issue board and association rules in words, and the open alerts (for those who handle
-    them; ``None`` otherwise). Case texts are never sent: a hot issue is its place, description and numbers."""
+    them; ``None`` otherwise). Case texts are never sent: a hot issue is its place, description and numbers.
+    With ``department_id`` (a department's key) only the issues and rules with its own cases, cut to them."""
     names = kpi_repository.category_names(session)
+    reader = insight_service.Reader(department_id=department_id, may_rank=department_id is None)
     return {
-        "hot_issues": _hot_issues(session),
-        "associations": _associations(session, names),
+        "hot_issues": _hot_issues(session, reader),
+        "associations": _associations(session, names, reader),
         "alerts": _alerts(session) if with_alerts else None,
     }
 
 
-def _latest(session: Session, kind: str) -> dict[str, Any] | None:
+def _latest(session: Session, kind: str, reader: insight_service.Reader) -> dict[str, Any] | None:
     try:
-        return insight_service.latest(session, kind, limit=BOARD_SIZE)
+        return insight_service.latest(session, kind, limit=BOARD_SIZE, reader=reader)
     except NotFound:
         return None
 
 
-def _hot_issues(session: Session) -> list[dict[str, Any]] | None:
-    run = _latest(session, "hot_issues")
+def _hot_issues(session: Session, reader: insight_service.Reader) -> list[dict[str, Any]] | None:
+    run = _latest(session, "hot_issues", reader)
     if run is None:
         return None
     issues = []
@@ -71,8 +73,10 @@ def rule_in_words(rule: dict[str, Any], names: dict[str, tuple[str, str, int, bo
     return f"{side(ante, 0)} → {side(cons, 0)}", f"{side(ante, 1)} → {side(cons, 1)}"
 
 
-def _associations(session: Session, names: dict[str, tuple[str, str, int, bool]]) -> list[dict[str, Any]] | None:
-    run = _latest(session, "associations")
+def _associations(
+    session: Session, names: dict[str, tuple[str, str, int, bool]], reader: insight_service.Reader
+) -> list[dict[str, Any]] | None:
+    run = _latest(session, "associations", reader)
     if run is None:
         return None
     rules = []

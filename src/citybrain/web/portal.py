@@ -150,8 +150,16 @@ async def rate(request: Request, case_id: int, db: DbDep) -> JSONResponse:
 
 @router.get("/portal/requests/{ref:path}")
 def follow(request: Request, ref: str, db: DbDep) -> JSONResponse:
-    """进度查询: one request by its number or token, masked."""
+    """进度查询: one request by its number or token, masked. With the follow code (``X-Follow-Code`` header or
+    ``code`` query parameter) the answer adds ``access_log``: who in the city saw the citizen's personal data and
+    why (PIPL). A wrong code is 403 and counts against the address's limit, as a rating's does."""
     settings: Settings = request.app.state.settings
-    with db.reading() as session:
+    code = request.headers.get("x-follow-code") or request.query_params.get("code")
+    if code is None:
+        with db.reading() as session:
+            return JSONResponse(portal_service.follow(session=session, settings=settings, ref=ref))
+    limiter = request.app.state.portal_voices_limiter
+    with portal_voices.voice_slot(limiter, client_address(request), keep=Forbidden), db.reading() as session:
         body = portal_service.follow(session=session, settings=settings, ref=ref)
+        body["access_log"] = portal_rating.own_access_log(session, int(body["service_request_id"]), code)
     return JSONResponse(body)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from citybrain.auth import access_log
 from citybrain.cases import repository as cases_repository
 from citybrain.cases import service as cases
 from citybrain.cases.lifecycle import Status
@@ -71,6 +72,13 @@ def _check_code(session: Session, case_id: int, code: str) -> None:
             "request can rate it.",
             code="wrong_follow_code",
         )
+
+
+def own_access_log(session: Session, case_id: int, code: str) -> list[dict[str, Any]]:
+    """查阅记录: who in the city saw this citizen's personal data unmasked, when and why — for the citizen who
+    submitted the request (the follow code proves it; a wrong one is 403)."""
+    _check_code(session, case_id, code)
+    return access_log.for_citizen(session, case_id)
 
 
 def rated_this_reply(case: Case) -> bool:

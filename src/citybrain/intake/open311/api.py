@@ -10,12 +10,15 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 
+from citybrain.auth import service as auth_service
 from citybrain.auth.deps import presented_key
-from citybrain.core import clock
+from citybrain.core import clock, keylimit
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.ids import hash_secret
 from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
 from citybrain.intake.open311.schemas import (
@@ -127,11 +130,33 @@ async def create_request(request: Request, fmt: str) -> Response:
     accept = request.headers.get("accept-language")
     lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
     api_key = optional(form, "api_key", 200) or presented_key(request)
+    if api_key and isinstance(request.app.state.key_budgets, keylimit.LocalBudgets):
+        _spend(request, settings, api_key)  # microseconds: no need to leave the event loop
+    elif api_key:
+        await run_in_threadpool(_spend, request, settings, api_key)  # a Redis round trip must not block the loop
     writer: IntakeWriter = request.app.state.intake_writer
     data = parse_new_request(form, classifier=writer.triager.model().model is not None)
     submission = Submission(api_key, clock.utcnow(), service.prepare(data, api_key, settings, lang))
     accepted = await writer.write(submission)  # returns after the batch's COMMIT
     return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])
+
+
+def _spend(request: Request, settings: Settings, api_key: str) -> None:
+    """The POST's budgets (限流), before the writer authenticates it: 429 for an address that presented too many
+    wrong keys or a key over its requests per minute; a wrong key is counted against its address."""
+    budgets, address = request.app.state.key_budgets, request.client.host if request.client else "-"
+    keylimit.check_bad_keys(budgets, address, settings.bad_keys_per_minute)
+    db: Database = request.app.state.db
+
+    def lookup() -> tuple[int | None, int | None]:
+        with db.reading() as session:
+            return auth_service.budget_of(session=session, plaintext=api_key)
+
+    key_id, own = request.app.state.key_budget_cache.get(hash_secret(api_key), lookup)
+    if key_id is None:
+        keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)  # the writer answers its 403
+        return
+    keylimit.spend(budgets, f"key:{key_id}", own if own is not None else settings.api_key_requests_per_minute)
 
 
 @router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)")
