@@ -21,6 +21,7 @@ from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
 from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
+from citybrain.web.idempotency import IdempotencyMiddleware
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
+    app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # the pages' CSS and JS: offline, no CDN
