@@ -159,3 +159,21 @@ class TestStaffCreate:
         other = client.post(CASES, json={**payload, "text": "别的"}, headers=headers)
         assert other.status_code == 422
         assert other.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_expired_keys_are_purged(db: Database) -> None:
+    from citybrain.auth import idempotency
+
+    now = clock.utcnow()
+    with db.transaction() as s:
+        for i, expires in enumerate([now - timedelta(hours=1), now + timedelta(hours=1)]):
+            s.add(
+                IdempotencyKey(
+                    scope="addr:1.2.3.4", key=f"p-{i}", fingerprint="f", owner="o", state="answered",
+                    status_code=200, media_type="application/json", body=b"[]", created_at=now,
+                    locked_until=now, expires_at=expires,
+                )
+            )  # fmt: skip
+    assert idempotency.purge_expired(db) == 1
+    with db.reading() as s:
+        assert list(s.scalars(select(IdempotencyKey.key))) == ["p-1"]

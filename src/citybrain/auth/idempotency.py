@@ -17,6 +17,7 @@ and one request (``fingerprint``: a hash of method, path, query and body). Its l
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from citybrain.core.errors import Conflict, InvalidInput
 from citybrain.models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
+#: Every this many claims (per process, the first one included) the expired keys are deleted.
+PURGE_EVERY = 256
+_CLAIMS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ def claim(
     db: Database, *, scope: str, key: str, fingerprint: str, lease_seconds: int, keep_hours: float
 ) -> Claim | Answer:
     """Hold ``key`` for this request, or return the first answer; raises 409 / 422 as the draft says."""
+    if next(_CLAIMS) % PURGE_EVERY == 0:  # expired keys of other callers go now and then, in one DELETE
+        purge_expired(db)
     for _ in range(3):  # a racing insert or an expired row: look again
         with db.transaction() as session:
             outcome = _claim_once(session, scope, key, fingerprint, lease_seconds, keep_hours)
@@ -196,6 +202,7 @@ def release(db: Database, held: Claim) -> None:
 
 
 def purge_expired(db: Database) -> int:
+    """Delete every expired key (index on ``expires_at``); returns how many."""
     with db.transaction() as session:
         result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow()))
     return int(getattr(result, "rowcount", 0) or 0)
