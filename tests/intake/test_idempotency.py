@@ -177,3 +177,45 @@ def test_expired_keys_are_purged(db: Database) -> None:
     assert idempotency.purge_expired(db) == 1
     with db.reading() as s:
         assert list(s.scalars(select(IdempotencyKey.key))) == ["p-1"]
+
+
+class TestStaffCrashWindow:
+    def _payload(self) -> dict[str, Any]:
+        return {"channel": "hotline", "title": "夜间施工噪音", "text": "市民来电：工地每晚施工，噪音很大。"}
+
+    def test_a_refused_create_frees_its_key(self, client: TestClient, db: Database) -> None:
+        from tests.conftest import make_key
+
+        headers = {"X-API-Key": make_key(db, "operator"), "Idempotency-Key": "staff-bad"}
+        bad = client.post(CASES, json={**self._payload(), "category_code": "no.such.code"}, headers=headers)
+        assert bad.status_code in (400, 404, 422), bad.text
+        assert keys_stored(db) == []
+        assert client.post(CASES, json=self._payload(), headers=headers).status_code == 201
+
+    def test_done_without_an_answer_after_a_crash_is_a_clear_409(self, client: TestClient, db: Database) -> None:
+        """The server died between the route's COMMIT (case + key done) and storing the answer."""
+        from tests.conftest import make_key
+
+        headers = {"X-API-Key": make_key(db, "operator"), "Idempotency-Key": "staff-2"}
+        assert client.post(CASES, json=self._payload(), headers=headers).status_code == 201
+        with db.transaction() as s:
+            past = clock.utcnow() - timedelta(seconds=1)
+            s.execute(update(IdempotencyKey).values(state="done", status_code=None, body=None, locked_until=past))
+        again = client.post(CASES, json=self._payload(), headers=headers)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "idempotency_answer_lost"
+        assert cases(db) == 1
+
+
+def test_finishing_a_key_taken_over_by_a_retry_refuses_and_creates_nothing(db: Database) -> None:
+    from citybrain.auth import idempotency
+    from citybrain.core.errors import Conflict
+
+    held = idempotency.claim(db, scope="addr:x", key="k", fingerprint="f", lease_seconds=60, keep_hours=1)
+    assert isinstance(held, idempotency.Claim)
+    with db.transaction() as s:  # a retry took the key over after this request's lease ran out
+        s.execute(update(IdempotencyKey).values(owner="the-retry"))
+    with pytest.raises(Conflict), db.transaction() as s:
+        idempotency.finish(s, held, idempotency.Answer(200, "application/json", b"[]"))
+    with db.reading() as s:
+        assert s.scalars(select(IdempotencyKey.state)).one() == "claimed"
