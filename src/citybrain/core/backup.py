@@ -76,11 +76,13 @@ def _sqlite_file(engine: Engine) -> Path:
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:
-    """SQLite's online backup API: a consistent snapshot, page by page, while others read and write."""
+    """SQLite's online backup API: every page in one step, so it is one consistent snapshot (a stepwise backup
+    restarts whenever another connection writes, and under steady load might never finish). In WAL mode the
+    step only reads: the server's writers carry on meanwhile."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target, timeout=30)
     try:
-        src.backup(dst, pages=1024)
+        src.backup(dst, pages=-1)
     finally:
         dst.close()
         src.close()
