@@ -7,6 +7,8 @@ measures rows/s (wall clock of the import command) and the import process's peak
     .venv/bin/python bench/import_canonical.py                   # 1,000,000 rows, CSV and Parquet
     .venv/bin/python bench/import_canonical.py --rows 100000 --formats csv
     .venv/bin/python bench/import_canonical.py --files /tmp/cb-files   # keep/reuse the generated files
+    .venv/bin/python bench/import_canonical.py --rows 80000 --formats csv \
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test      # into a fresh PostgreSQL schema
 
 Target (issue 2): >= 20,000 cases/s into SQLite, peak memory < 500 MB for 1,000,000 rows.
 ``rows_per_cpu_second`` (rows over the import's user+system CPU time) is reported beside the wall-clock rate:
@@ -31,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-CITYBRAIN = ROOT / ".venv" / "bin" / "citybrain"
+CITYBRAIN = Path(os.environ.get("CITYBRAIN_BIN", ROOT / ".venv" / "bin" / "citybrain"))
 
 COLUMNS = (
     "id,created_at,channel,request_type,title,text,category,lat,lon,address,district,grid,department,status,"
@@ -117,9 +119,10 @@ def write_parquet(path: Path, n: int, seed: int) -> None:
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema), row_group_size=50_000)
 
 
-def run_import(path: Path, workdir: Path) -> dict[str, Any]:
-    """Fresh SQLite database; the import's wall time and peak RSS, measured from outside the process."""
-    env = {**os.environ, "CITYBRAIN_DATA_DIR": str(workdir), "CITYBRAIN_DATABASE_URL": ""}
+def run_import(path: Path, workdir: Path, database_url: str) -> dict[str, Any]:
+    """Fresh database (SQLite file, or an emptied PostgreSQL schema); the import's wall time and peak RSS,
+    measured from outside the process."""
+    env = {**os.environ, "CITYBRAIN_DATA_DIR": str(workdir), "CITYBRAIN_DATABASE_URL": database_url}
     subprocess.run([str(CITYBRAIN), "db", "init"], env=env, check=True, capture_output=True)
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -139,14 +142,45 @@ def run_import(path: Path, workdir: Path) -> dict[str, Any]:
     }
 
 
-def count_cases(workdir: Path) -> int:
-    import sqlite3
+def count_cases(workdir: Path, database_url: str) -> int:
+    if not database_url:
+        import sqlite3
 
-    with sqlite3.connect(workdir / "citybrain.db") as conn:
-        return int(conn.execute("select count(*) from cases").fetchone()[0])
+        with sqlite3.connect(workdir / "citybrain.db") as conn:
+            return int(conn.execute("select count(*) from cases").fetchone()[0])
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        count = int(conn.execute(text("select count(*) from cases")).scalar_one())
+    engine.dispose()
+    return count
 
 
-def bench(fmt: str, rows: int, seed: int, tmp: Path, files: Path | None) -> dict[str, Any]:
+def fresh_postgres(base_url: str) -> str:
+    """A new empty schema on the server at ``base_url``; the URL that puts the import in it."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"cbbench_{os.getpid()}_{time.monotonic_ns()}"
+    engine = create_engine(base_url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def drop_postgres(database_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    base, _, options = database_url.partition("options=-csearch_path%3D")
+    engine = create_engine(base.rstrip("?&"))
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{options}" CASCADE'))
+    engine.dispose()
+
+
+def bench(fmt: str, rows: int, seed: int, tmp: Path, files: Path | None, postgres: str | None) -> dict[str, Any]:
     folder = files or tmp
     path = folder / f"canonical-{rows}-{seed}.{'csv' if fmt == 'csv' else 'parquet'}"
     t0 = time.perf_counter()
@@ -155,9 +189,15 @@ def bench(fmt: str, rows: int, seed: int, tmp: Path, files: Path | None) -> dict
     generated = time.perf_counter() - t0
     load_before = os.getloadavg()[0]
     workdir = tmp / f"data-{fmt}"
-    result = run_import(path, workdir)
-    stored = count_cases(workdir)
+    database_url = fresh_postgres(postgres) if postgres else ""
+    try:
+        result = run_import(path, workdir, database_url)
+        stored = count_cases(workdir, database_url)
+    finally:
+        if database_url:
+            drop_postgres(database_url)
     return {
+        "database": "postgresql" if postgres else "sqlite",
         "format": fmt,
         "rows": rows,
         "file_mb": round(path.stat().st_size / 2**20, 1),
@@ -181,12 +221,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--formats", default="csv,parquet")
     parser.add_argument("--files", type=Path, help="folder to keep the generated files in and reuse them from")
+    parser.add_argument(
+        "--postgres",
+        help="import into a fresh schema on this server instead of SQLite, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "import_canonical.json")
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory(prefix="cb-import-bench-") as tmp:
         for fmt in args.formats.split(","):
-            runs.append(bench(fmt, args.rows, args.seed, Path(tmp), args.files))
+            runs.append(bench(fmt, args.rows, args.seed, Path(tmp), args.files, args.postgres))
             print(json.dumps(runs[-1], ensure_ascii=False), file=sys.stderr)
     report = {
         "benchmark": "import_canonical",

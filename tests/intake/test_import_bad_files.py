@@ -146,3 +146,66 @@ def test_truncated_xlsx(cli_db: Database, tmp_path: Path) -> None:
 def test_missing_file(cli_db: Database, tmp_path: Path) -> None:
     result = run_import("canonical", tmp_path / "nowhere.csv")
     _assert_refused(cli_db, result.output, result.exit_code, "no such file")
+
+
+def _report_of(output: str) -> Path:
+    return Path(output.split("Report: ", 1)[1].split()[0].strip())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_file_cut_in_half_then_nul_bytes_and_an_open_quote_is_refused(
+    cli_db: Database, tmp_path: Path, kind: str
+) -> None:
+    """The probe's file: half of a good file (ending inside a row), NUL bytes, an unterminated quote."""
+    header, _ = GOOD[kind]
+    whole = write_csv(tmp_path / "all.csv", header, _rows(kind, 400)).read_bytes()
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(whole[: len(whole) // 2] + b"\0" * 512 + b'\n77,"an open quote, 2024-01-01\n')
+    result = run_import(kind, path, "--batch-size", "100")
+    _assert_refused(cli_db, result.output, result.exit_code, "damaged.csv")
+    assert ("Report: " in result.output) == (kind == "nyc311")  # the others' readers stop at the NUL bytes
+    if "Report: " in result.output:  # read up to the damage: refused as truncated, with the rows it rejected
+        assert "truncated" in result.output
+        report = _report_of(result.output).read_text(encoding="utf-8")
+        assert "refused" in report
+        assert "fields where the header has" in report
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_nul_bytes_inside_a_value_refuse_the_file(cli_db: Database, tmp_path: Path, kind: str) -> None:
+    header, _ = GOOD[kind]
+    rows = _rows(kind, 50)
+    rows[30][header.index("title" if kind != "nyc311" else "descriptor")] = "噪音\0\0\0扰民"
+    path = write_csv(tmp_path / "nul.csv", header, rows)
+    result = run_import(kind, path)
+    _assert_refused(cli_db, result.output, result.exit_code, "NUL", "row 32")
+
+
+def test_a_killed_imports_leftover_part_report_is_removed(cli_db: Database, tmp_path: Path) -> None:
+    import os
+    import time
+
+    from citybrain.core.reject_report import STALE_PART_SECONDS
+
+    folder = Path(os.environ["CITYBRAIN_DATA_DIR"]) / "import-reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    leftover = folder / "canonical-old.csv-20260101T000000000000Z.csv.part"
+    leftover.write_bytes(b"")
+    old = time.time() - STALE_PART_SECONDS - 1
+    os.utime(leftover, (old, old))
+    rows = _rows("canonical", 5)
+    rows.append(canonical_row("bad", created_at="not a date"))
+    result = run_import("canonical", write_csv(tmp_path / "ok.csv", CANONICAL_HEADER, rows))
+    assert result.exit_code == 0, result.output
+    assert not leftover.exists()
+    assert list(folder.glob("*.part")) == []
+
+
+def test_the_probes_file_half_the_nyc_sample_is_refused(cli_db: Database, tmp_path: Path) -> None:
+    from tests.conftest import shared_path
+
+    whole = gzip.decompress(shared_path("data", "nyc311", "nyc311_combined_real_sample.csv.gz").read_bytes())
+    path = tmp_path / "half.csv"
+    path.write_bytes(whole[: len(whole) // 2] + b"\0" * 4096 + b'\n12345,"unterminated quote, 2024-01-01\n')
+    result = run_import("nyc311", path)
+    _assert_refused(cli_db, result.output, result.exit_code, "half.csv", "truncated", "nothing was written")

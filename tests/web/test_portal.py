@@ -231,3 +231,17 @@ class TestLocation:
             case_id = submit(client, **GOOD, **self.EXACT).json()["service_request_id"]
             public = client.get(f"/open311/v2/requests/{case_id}.json").json()[0]
         assert (public["lat"], public["long"]) == (28.191234, 112.945678)
+
+
+class TestIdempotencyKey:
+    """A citizen's browser that resubmits (a double click, a reload after a timeout) with the same key."""
+
+    def test_the_same_key_gets_the_same_receipt_and_one_case(self, portal: TestClient, db: Database) -> None:
+        headers = {"Idempotency-Key": "form-7f3c"}
+        first = portal.post("/portal/requests", data=GOOD, headers=headers)
+        assert first.status_code == 201, first.text
+        again = portal.post("/portal/requests", data=GOOD, headers=headers)
+        assert again.status_code == 201
+        assert again.json() == first.json()  # the same number and follow code
+        assert again.headers["idempotent-replayed"] == "true"
+        assert case_count(db) == 1

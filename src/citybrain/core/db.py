@@ -8,8 +8,9 @@ response that says "accepted" is only sent after the commit has returned.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +81,25 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+#: Work that must commit with the request's transaction, whichever it is (set per request, e.g. by the
+#: Idempotency-Key middleware: the key is marked done in the transaction that creates the thing). It may
+#: return what to do once the COMMIT has returned.
+BEFORE_COMMIT: ContextVar[Callable[[Session], Callable[[], None] | None] | None] = ContextVar(
+    "citybrain_before_commit", default=None
+)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """The transaction boundary: commit on success, roll back on any exception."""
     session = factory()
     try:
         yield session
+        hook = BEFORE_COMMIT.get()
+        committed = hook(session) if hook is not None else None
         session.commit()
+        if committed is not None:
+            committed()
     except BaseException:
         session.rollback()
         raise

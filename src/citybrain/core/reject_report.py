@@ -1,20 +1,27 @@
 """The rejected-rows report of every bulk importer (cases and sensor files): one CSV line per row refused or
 changed.
 
-It is written to a temporary file while the import streams (so memory does not grow with the number of
-bad rows) and moved into place only when the import commits; a failed import leaves no report behind.
+It is written to an anonymous temporary file while the import streams (so memory does not grow with the
+number of bad rows): the file has no name on disk, so an import that is killed — even by SIGKILL — leaves
+nothing behind. Only when the import commits (or refuses a damaged file) is it copied to ``<name>.csv.part``
+and renamed into place; a ``.part`` left by a kill during that copy is removed by the next import.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
+import tempfile
+import time
 from pathlib import Path
 from typing import TextIO
 
 from citybrain.core.clock import utcnow
 
 REPORT_COLUMNS = ("row", "source_key", "action", "reason")
+#: A ``.part`` older than this is the leftover of a killed import (a live one exists only while it is copied).
+STALE_PART_SECONDS = 600
 
 
 class RejectReport:
@@ -26,7 +33,8 @@ class RejectReport:
         stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in file_name)[:80]
         self.path = folder / f"{kind}-{stem}-{stamp}.csv"
         self._tmp = self.path.with_suffix(".csv.part")
-        self._fh: TextIO = self._tmp.open("w", encoding="utf-8", newline="")
+        remove_stale_parts(folder)
+        self._fh: TextIO = tempfile.TemporaryFile("w+", encoding="utf-8", newline="", dir=folder)
         self._writer = csv.writer(self._fh)
         self._writer.writerow(REPORT_COLUMNS)
         self.lines = 0
@@ -37,13 +45,29 @@ class RejectReport:
 
     def keep(self) -> Path | None:
         """Move the report into place; an import with nothing to report leaves no file."""
-        self._fh.close()
         if self.lines == 0:
-            self._tmp.unlink(missing_ok=True)
+            self._fh.close()
             return None
+        self._fh.flush()
+        self._fh.seek(0)
+        with self._tmp.open("w", encoding="utf-8", newline="") as out:
+            shutil.copyfileobj(self._fh, out)
+            out.flush()
+            os.fsync(out.fileno())
+        self._fh.close()
         os.replace(self._tmp, self.path)
         return self.path
 
     def discard(self) -> None:
         self._fh.close()
-        self._tmp.unlink(missing_ok=True)
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Remove the ``.part`` reports killed imports left behind (not one another import is copying now)."""
+    now = time.time()
+    for part in folder.glob("*.csv.part"):
+        try:
+            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
+        except FileNotFoundError:
+            continue

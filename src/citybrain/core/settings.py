@@ -94,6 +94,25 @@ class Settings(BaseSettings):
         le=16,
         description="Intake writer threads per server process on PostgreSQL (SQLite always has one writer).",
     )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        allow_inf_nan=False,
+        description=(
+            "How long the first answer to a POST with an Idempotency-Key is kept: a retry with the same key "
+            "within this many hours gets it back instead of creating a second case."
+        ),
+    )
+    idempotency_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description=(
+            "How long a request holds its Idempotency-Key while it is carried out: a retry meanwhile gets 409; "
+            "after this (the server died before creating anything) the retry carries it out."
+        ),
+    )
     echo_sql: bool = Field(default=False, description="Log every SQL statement (debugging only).")
     public_location_m: float = Field(
         default=100.0,

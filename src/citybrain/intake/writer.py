@@ -25,9 +25,13 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from citybrain.auth import idempotency
 from citybrain.auth import repository as auth_repository
 from citybrain.cases import repository as cases_repository
 from citybrain.cases.plan import PlannedCase, Reading, plan_case
@@ -56,19 +60,26 @@ Prepare = Callable[[DirectorySnapshot, ApiKey | None], Intake]
 
 
 @dataclass(frozen=True)
-class Submission:
-    api_key: str | None
-    received_at: datetime
-    prepare: Prepare
-
-
-@dataclass(frozen=True)
 class Accepted:
-    """A committed request: its case id and what was decided for it (department, deadlines)."""
+    """A committed request: its case id and what was decided for it (department, deadlines); with an
+    Idempotency-Key, the answer stored with it (``answer``)."""
 
     case_id: int
     planned: PlannedCase
     token: str | None
+    answer: idempotency.Answer | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A request for the writer. With an Idempotency-Key, ``claim`` is its hold on the key and ``render`` makes
+    the answer, which is stored with the key in the same transaction as the case (docs/security.md)."""
+
+    api_key: str | None
+    received_at: datetime
+    prepare: Prepare
+    claim: idempotency.Claim | None = None
+    render: Callable[[Accepted], idempotency.Answer] | None = None
 
 
 @dataclass
@@ -209,7 +220,14 @@ class IntakeWriter:
             new_ids = cases_repository.insert_planned(session, planned) if planned else []
             self.triager.record(session, new_ids, planned)
             ids = iter(new_ids)
-        return [o if isinstance(o, CityBrainError) else Accepted(next(ids), o[1], o[0].token) for o in outcomes]
+            answers = [
+                o if isinstance(o, CityBrainError) else _answered(session, s, Accepted(next(ids), o[1], o[0].token))
+                for (s, _f), o in zip(batch, outcomes, strict=True)
+            ]
+        for (submission, _future), outcome in zip(batch, answers, strict=True):
+            if submission.claim is not None and isinstance(outcome, Accepted) and outcome.answer is not None:
+                submission.claim.state = "answered"  # after COMMIT: the key and the case are stored together
+        return answers
 
     def _count(self, batch: list[_Pending], *, retried: bool) -> None:
         with self._lock:
@@ -219,6 +237,31 @@ class IntakeWriter:
             self.stats.batches += 1
             self.stats.requests += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+
+
+def idempotency_claim(_request: object = None) -> idempotency.Claim | None:
+    """The Idempotency-Key claim of the request being handled (None without the header)."""
+    return idempotency.CLAIM.get()
+
+
+def stored_answer(render: Callable[[Accepted], Any]) -> Callable[[Accepted], idempotency.Answer]:
+    """``render`` (Accepted → a Starlette response) as the writer stores it with the key."""
+
+    def answer(accepted: Accepted) -> idempotency.Answer:
+        response = render(accepted)
+        media_type = response.headers.get("content-type", "application/octet-stream")
+        return idempotency.Answer(int(response.status_code), str(media_type), bytes(response.body))
+
+    return answer
+
+
+def _answered(session: Session, submission: Submission, accepted: Accepted) -> Accepted:
+    """Store the answer with the request's Idempotency-Key, in the transaction that creates its case."""
+    if submission.claim is None or submission.render is None:
+        return accepted
+    answer = submission.render(accepted)
+    idempotency.finish(session, submission.claim, answer)
+    return replace(accepted, answer=answer)
 
 
 def _check(submission: Submission, directory: DirectorySnapshot, key: ApiKey | None) -> Intake | CityBrainError:

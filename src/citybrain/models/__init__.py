@@ -14,6 +14,7 @@ from citybrain.models.directory import (
     ServiceAttribute,
     SlaPolicy,
 )
+from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
 from citybrain.models.sensing import (
     Datastream,
@@ -53,6 +54,7 @@ __all__ = [
     "FeatureOfInterest",
     "HistoricalLocation",
     "HistoricalLocationLocation",
+    "IdempotencyKey",
     "ImportBatch",
     "Location",
     "MqttReceipt",

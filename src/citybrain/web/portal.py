@@ -17,7 +17,7 @@ from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.core.http import DbDep, writing
 from citybrain.core.settings import Settings
-from citybrain.intake.writer import IntakeWriter, Submission
+from citybrain.intake.writer import Accepted, IntakeWriter, Submission, idempotency_claim, stored_answer
 from citybrain.web import overview, portal_public, portal_rating, portal_service, portal_voices
 from citybrain.web.pages import templates
 
@@ -80,8 +80,15 @@ async def submit(request: Request) -> JSONResponse:
         data = portal_service.parse(form, classifier=_classifier(writer))
         code = portal_rating.new_code()
         prepare = portal_service.prepare(data, key, settings, portal_rating.code_hash(code))
-        accepted = await writer.write(Submission(key, clock.utcnow(), prepare))
-    return JSONResponse(portal_service.receipt(accepted, settings, code), status_code=201)
+
+        def render(accepted: Accepted) -> JSONResponse:
+            return JSONResponse(portal_service.receipt(accepted, settings, code), status_code=201)
+
+        claim = idempotency_claim(request)  # with an Idempotency-Key the receipt is stored with the case
+        accepted = await writer.write(
+            Submission(key, clock.utcnow(), prepare, claim, stored_answer(render) if claim else None)
+        )
+    return render(accepted)
 
 
 @router.get("/portal/public/requests")

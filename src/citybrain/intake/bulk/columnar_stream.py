@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from citybrain.intake.bulk import repository
 from citybrain.intake.bulk.arrow_readers import BatchReader, RawBatch
 from citybrain.intake.bulk.columnar import MappedColumns
@@ -28,6 +31,7 @@ class _Mapped:
     raw: RawBatch
     columns: MappedColumns | None
     rejected: list[tuple[int, str | None, str]] = field(default_factory=list)
+    nul_row: int | None = None  # the first row of the batch with a NUL byte in any column
 
 
 def stream_columns(run: Any, reader: BatchReader, options: ImportOptions, progress: Any) -> None:
@@ -37,10 +41,14 @@ def stream_columns(run: Any, reader: BatchReader, options: ImportOptions, progre
     for item in _ahead(_mapped(run, reader, sqlite)):
         for number, reason in item.raw.malformed:
             run.summary.read += 1
-            run.reject(number, None, reason)
+            run.malformed(number, reason)
         if item.columns is None:
             continue
         run.summary.read += len(item.raw.numbers)
+        if item.raw.numbers:
+            run.whole(item.raw.numbers[-1])
+        if item.nul_row is not None:
+            run.nul_byte(item.nul_row)
         for number, key, reason in item.rejected:
             run.reject(number, key, reason)
         pending.extend(item.raw.numbers, item.columns)
@@ -60,9 +68,25 @@ def _mapped(run: Any, reader: BatchReader, sqlite: bool) -> Iterator[_Mapped]:
         if raw.table is None or raw.table.num_rows == 0:
             yield _Mapped(raw, None)
             continue
-        item = _Mapped(raw, importer.map_columns(raw.table, run.ctx, sqlite=sqlite))
+        item = _Mapped(raw, importer.map_columns(raw.table, run.ctx, sqlite=sqlite), nul_row=_nul_row(raw))
         _map_slow_rows(importer, run.ctx, item, sqlite)
         yield item
+
+
+def _nul_row(raw: RawBatch) -> int | None:
+    """The number of the first row holding a NUL byte (no text file has one: the file is damaged)."""
+    table = raw.table
+    if table is None:
+        return None
+    first: int | None = None
+    for column in table.columns:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            continue
+        hits = pc.match_substring(column, "\0")
+        if pc.any(hits).as_py():
+            index = pc.index(hits, True).as_py()
+            first = raw.numbers[index] if first is None else min(first, raw.numbers[index])
+    return first
 
 
 def _map_slow_rows(importer: Any, ctx: Any, item: _Mapped, sqlite: bool) -> None:

@@ -83,6 +83,10 @@ def run_import(
                 raise _DryRun(summary)
     except _DryRun:
         pass
+    except FileDamaged as exc:
+        report.add(0, None, "refused", exc.message)  # row 0: the file as a whole
+        kept = report.keep()
+        raise ImportRejected(f"{exc.message}. Report: {kept}") from None
     except IntegrityError:
         report.discard()
         raise ImportRejected(
@@ -109,11 +113,32 @@ class _Run:
     pending: list[tuple[int, MappedRow]] = field(default_factory=list)
     duplicates: list[tuple[int, str, str]] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    last_whole: int = 0  # the number of the last row that had the header's fields
+    last_malformed: int = 0  # … and of the last row that did not
 
     def reject(self, row: int, key: str | None, reason: str) -> None:
         self.summary.rejected += 1
         self.reasons[":".join(reason.split(":")[:2]).strip()] += 1
         self.report.add(row, key, "rejected", reason)
+
+    def malformed(self, row: int, reason: str) -> None:
+        """A row whose fields do not match the header: rejected, and remembered for :func:`_check_whole`."""
+        self.last_malformed = max(self.last_malformed, row)
+        self.reject(row, None, reason)
+
+    def whole(self, last_row: int) -> None:
+        self.last_whole = max(self.last_whole, last_row)
+
+    def nul_byte(self, row: int) -> None:
+        """Refuse at once: no text file holds NUL bytes (and PostgreSQL could not store them)."""
+        raise FileDamaged(
+            f"{self.summary.file_name}: row {row} holds NUL bytes — binary data where text belongs — so the "
+            "file is damaged; nothing was written. Copy the whole file again and import it"
+        )
+
+
+class FileDamaged(ImportRejected):
+    """The file is cut short or holds binary data: refused whole, with the report of what was found."""
 
 
 def _import(
@@ -146,6 +171,7 @@ def _import(
             stream_columns(run, batches, options, progress)
         elif reader is not None:
             _stream(run, reader, options, progress)
+    _check_whole(run, path.name)
     _check_share(run, options, path.name)
     _link_duplicates(run)
     batch.rows_read, batch.rows_imported = summary.read, summary.imported
@@ -186,8 +212,11 @@ def _stream(run: _Run, reader: TableReader, options: ImportOptions, progress: Pr
         run.summary.read += 1
         error = raw.get("__error__")
         if error is not None:
-            run.reject(number, None, str(error))
+            run.malformed(number, str(error))
             continue
+        run.whole(number)
+        if any(isinstance(value, str) and "\0" in value for value in raw.values()):
+            run.nul_byte(number)
         try:
             mapped = run.importer.map(raw, run.ctx)
         except RowRejected as exc:
@@ -235,6 +264,17 @@ def _flush(run: _Run) -> None:
     else:
         repository.insert_cases(run.session, [m.case for m in fresh])
     run.summary.imported += len(fresh)
+
+
+def _check_whole(run: _Run, name: str) -> None:
+    """A file that ends inside a row is damaged (a copy cut short, a disk error): refuse it whole rather than
+    import the part before the damage as if it were the file. (NUL bytes are refused as they are met.)"""
+    if run.last_malformed and run.last_malformed > run.last_whole:
+        raise FileDamaged(
+            f"{name}: the file ends in the middle of a row (row {run.last_malformed} has too few fields, or a "
+            "quote is never closed), so it is truncated or damaged; nothing was written. Copy the whole file "
+            "again and import it"
+        )
 
 
 def _check_share(run: _Run, options: ImportOptions, name: str) -> None:

@@ -31,7 +31,7 @@ from citybrain.intake.open311.schemas import (
     parse_request_query,
 )
 from citybrain.intake.open311.xml import FORMATS, JSON_TYPE, XML_TYPE, respond
-from citybrain.intake.writer import IntakeWriter, Submission
+from citybrain.intake.writer import Accepted, IntakeWriter, Submission, idempotency_claim, stored_answer
 
 MAX_FORM_FIELDS = 1000  # a request has ~20 fields; more is abuse, not a citizen
 
@@ -136,9 +136,15 @@ async def create_request(request: Request, fmt: str) -> Response:
         await run_in_threadpool(_spend, request, settings, api_key)  # a Redis round trip must not block the loop
     writer: IntakeWriter = request.app.state.intake_writer
     data = parse_new_request(form, classifier=writer.triager.model().model is not None)
-    submission = Submission(api_key, clock.utcnow(), service.prepare(data, api_key, settings, lang))
+
+    def render(accepted: Accepted) -> Response:
+        return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])
+
+    claim = idempotency_claim(request)  # with an Idempotency-Key the answer is stored with the case
+    prepare = service.prepare(data, api_key, settings, lang)
+    submission = Submission(api_key, clock.utcnow(), prepare, claim, stored_answer(render) if claim else None)
     accepted = await writer.write(submission)  # returns after the batch's COMMIT
-    return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])
+    return render(accepted)
 
 
 def _spend(request: Request, settings: Settings, api_key: str) -> None:

@@ -1,0 +1,184 @@
+"""The ``Idempotency-Key`` request header on every POST (IETF httpapi draft), as one ASGI middleware.
+
+A client that did not hear the answer to a POST sends it again with the same key and gets the first answer
+(status and body, with ``Idempotent-Replayed: true``); nothing is created twice. The same key with another
+body is 422, a retry while the first is still being carried out is 409. Keys are kept per caller
+(``CITYBRAIN_IDEMPOTENCY_KEY_HOURS``). How the key is stored with what the request created:
+:mod:`citybrain.auth.idempotency`.
+
+The Open311 and portal submissions are answered by the intake writer, which stores the answer in the batch's
+own transaction (:data:`citybrain.auth.idempotency.CLAIM` hands it the claim). Every other route's
+transaction marks the key done through :data:`citybrain.core.db.BEFORE_COMMIT`, and the answer is stored
+right after the route returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from citybrain.auth import idempotency
+from citybrain.core.db import BEFORE_COMMIT, Database
+from citybrain.core.errors import CityBrainError
+from citybrain.core.settings import Settings
+
+HEADER = b"idempotency-key"
+CLAIM = idempotency.CLAIM
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = _header(scope) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if raw is None:
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        request = Request(scope)
+        db: Database = scope["app"].state.db
+        settings: Settings = scope["app"].state.settings
+        try:
+            key = idempotency.check_key(raw)
+            print_ = idempotency.fingerprint(
+                "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
+            )
+            held = await run_in_threadpool(
+                idempotency.claim,
+                db,
+                scope=caller_scope(request, body),
+                key=key,
+                fingerprint=print_,
+                lease_seconds=settings.idempotency_lease_seconds,
+                keep_hours=settings.idempotency_key_hours,
+            )
+        except CityBrainError as exc:
+            from citybrain.web.errors import render
+
+            await render(request, exc)(scope, _replay(body), send)
+            return
+        if isinstance(held, idempotency.Answer):
+            await _send_answer(send, held)
+            return
+        await self._carry_out(scope, body, send, db, held)
+
+    async def _carry_out(self, scope: Scope, body: bytes, send: Send, db: Database, held: idempotency.Claim) -> None:
+        captured = _Captured(send)
+        claim_token = CLAIM.set(held)
+        hook_token = BEFORE_COMMIT.set(_mark_done(held))
+        try:
+            await self.app(scope, _replay(body), captured.send)
+        finally:
+            BEFORE_COMMIT.reset(hook_token)
+            CLAIM.reset(claim_token)
+            if held.state == "done" and captured.status is not None:
+                await run_in_threadpool(idempotency.store_answer, db, held, captured.answer())
+            elif held.state == "claimed":
+                await run_in_threadpool(idempotency.release, db, held)
+
+
+def _mark_done(held: idempotency.Claim) -> Callable[[Session], Callable[[], None] | None]:
+    def before_commit(session: Session) -> Callable[[], None] | None:
+        if held.state != "claimed":  # only the first transaction of the request carries the key
+            return None
+        idempotency.finish(session, held)
+
+        def committed() -> None:
+            held.state = "done"
+
+        return committed
+
+    return before_commit
+
+
+def caller_scope(request: Request, body: bytes) -> str:
+    """Whose key it is: a hash of the credential presented (API key, bearer token, session cookie), else the
+    client address. Two callers' keys never meet, and no credential is stored."""
+    credential = request.headers.get("x-api-key") or request.headers.get("authorization")
+    credential = credential or request.query_params.get("api_key") or _form_key(request, body)
+    credential = credential or request.headers.get("cookie")
+    if credential:
+        return "cred:" + hashlib.sha256(credential.encode("utf-8", "replace")).hexdigest()[:64]
+    return "addr:" + (request.client.host if request.client else "unknown")[:70]
+
+
+def _form_key(request: Request, body: bytes) -> str | None:
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), max_num_fields=1000)).get("api_key")
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _header(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == HEADER:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+class _Captured:
+    """Passes the response on and keeps a copy of its status, type and body."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status: int | None = None
+        self.media_type = "application/octet-stream"
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            for name, value in message.get("headers", []):
+                if name.lower() == b"content-type":
+                    self.media_type = bytes(value).decode("latin-1")
+        elif message["type"] == "http.response.body":
+            self.chunks.append(bytes(message.get("body", b"")))
+        await self._send(message)
+
+    def answer(self) -> idempotency.Answer:
+        return idempotency.Answer(self.status or 500, self.media_type, b"".join(self.chunks))
+
+
+async def _send_answer(send: Send, answer: idempotency.Answer) -> None:
+    headers: list[Any] = [
+        (b"content-type", answer.media_type.encode("latin-1")),
+        (b"content-length", str(len(answer.body)).encode()),
+        (b"idempotent-replayed", b"true"),
+    ]
+    await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
