@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from citybrain.auth.deps import KpiReader
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import Offset, RowId
 from citybrain.insight import service
 
 router = APIRouter(tags=["insight"])
@@ -26,11 +27,11 @@ def list_runs(
 
 @router.get("/insight/runs/{run_id}", summary="One run with its ranked results, evidence and member cases")
 def get_run(
-    run_id: int,
+    run_id: RowId,
     db: DbDep,
     principal: KpiReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     with db.reading() as session:
         return service.get_run(session, run_id, limit=limit, offset=offset)

@@ -21,8 +21,10 @@ from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
 from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
+from citybrain.web.guard import RequestGuard
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
+from citybrain.web.security_headers import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
+    app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)
+    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: the guard's own answers get them too
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # the pages' CSS and JS: offline, no CDN

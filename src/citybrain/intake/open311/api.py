@@ -16,6 +16,7 @@ from citybrain.auth.deps import presented_key
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.inputs import check_text
 from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
 from citybrain.intake.open311.schemas import (
@@ -103,18 +104,30 @@ def service_definition(request: Request, name: str) -> Response:
 
 async def _read_form(request: Request) -> MultiMap:
     """The POST form. The spec's url-encoded body is parsed directly (Starlette's general form parser cost a
-    fifth of the server's time per request under load); multipart bodies go through Starlette."""
+    fifth of the server's time per request under load); multipart bodies go through Starlette. Every name and
+    value must be storable text (no NUL): checked here once for every field, attributes included."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
-        return await request.form()
+        return _storable(await request.form())
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the request body is not UTF-8, as Open311 requires") from None
     try:
-        return ImmutableMultiDict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+    except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8: refused, never stored as U+FFFD
+        raise InvalidInput("the form holds percent-encoded bytes that are not UTF-8, as Open311 requires") from None
     except ValueError as exc:
         raise InvalidInput(f"bad form body: {exc}") from None
+    return _storable(ImmutableMultiDict(pairs))
+
+
+def _storable(form: MultiMap) -> MultiMap:
+    for name, value in form.multi_items():
+        check_text("form field name", name)
+        if isinstance(value, str):
+            check_text(name[:40], value)
+    return form
 
 
 @router.post("/requests.{fmt}", summary="Create a service request (form-encoded)")

@@ -17,8 +17,8 @@ from citybrain.intake.open311.xml import respond
 def open311_status(exc: CityBrainError) -> int:
     if exc.status_code in (401, 403):
         return 403  # the spec names 403 for a missing or invalid api_key
-    if exc.status_code == 404:
-        return 404
+    if exc.status_code in (404, 413):
+        return exc.status_code  # 413: the body was not read at all (docs/security.md)
     if exc.status_code >= 500:
         return exc.status_code  # our trouble (e.g. a busy database), not the client's: it may retry
     return 400
