@@ -19,6 +19,7 @@ from citybrain.core.errors import InvalidInput, NotFound
 from citybrain.core.inputs import check_text
 from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
+from citybrain.intake.open311.openapi import GET_FILTERS, POST_FORM
 from citybrain.intake.open311.schemas import (
     Lang,
     MultiMap,
@@ -36,6 +37,8 @@ MAX_FORM_FIELDS = 1000  # a request has ~20 fields; more is abuse, not a citizen
 router = APIRouter(tags=["Open311 GeoReport v2"])
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
 #: Discovery's changeset: when this server process started (clients re-read the catalogue after a restart).
 STARTED = clock.iso(clock.utcnow())
 
@@ -130,7 +133,7 @@ def _storable(form: MultiMap) -> MultiMap:
     return form
 
 
-@router.post("/requests.{fmt}", summary="Create a service request (form-encoded)")
+@router.post("/requests.{fmt}", summary="Create a service request (form-encoded)", openapi_extra=POST_FORM)
 async def create_request(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     form = await _read_form(request)
@@ -147,7 +150,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     return respond(fmt, "service_requests", [service.answer(accepted, data, settings, lang)])
 
 
-@router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)")
+@router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)", openapi_extra=GET_FILTERS)
 def list_requests(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     db, settings, lang = _context(request)
