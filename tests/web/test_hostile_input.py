@@ -168,6 +168,23 @@ class TestOpen311:
         assert "UTF-8" in response.json()[0]["description"]
         assert _cases(db) == []
 
+    @pytest.mark.parametrize(("value", "message"), [(b"\xff\xfe", "not UTF-8"), (b"a\x00b", "NUL")])
+    def test_multipart_forms_are_held_to_the_same_text_rules(
+        self, client: TestClient, city: City, db: Database, value: bytes, message: str
+    ) -> None:
+        fields = _pothole(city)
+        parts = [
+            f'--XX\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+        ]
+        parts.append(
+            b'--XX\r\nContent-Disposition: form-data; name="address_string"\r\n\r\n' + value + b"\r\n--XX--\r\n"
+        )
+        headers = {"content-type": "multipart/form-data; boundary=XX"}
+        response = client.post(f"{BASE}/requests.json", content=b"".join(parts), headers=headers)
+        assert response.status_code == 400, response.text
+        assert message in response.json()[0]["description"]
+        assert _cases(db) == []
+
     def test_malformed_xml_is_a_clean_400(self, client: TestClient, city: City, db: Database) -> None:
         body = b"<?xml version='1.0'?><service_request><description>&bomb;<unclosed></service_request"
         response = client.post(f"{BASE}/requests.xml", content=body, headers={"content-type": "text/xml"})
@@ -223,6 +240,13 @@ class TestStaffApi:
         response = app_client.post("/api/v1/cases", content=content, headers=headers)
         assert response.status_code == 422, response.text
         assert _cases(db) == []
+
+    def test_an_empty_source_key_sent_twice_is_409_not_500(self, app_client: TestClient, db: Database) -> None:
+        headers = {"X-API-Key": make_key(db, "operator")}
+        case = {"channel": "web", "text": "路灯不亮", "source_key": ""}  # found by schemathesis on PostgreSQL
+        assert app_client.post("/api/v1/cases", json=case, headers=headers).status_code == 201
+        again = app_client.post("/api/v1/cases", json=case, headers=headers)
+        assert again.status_code == 409, again.text
 
     def test_a_nul_in_a_note_is_422(self, app_client: TestClient, db: Database) -> None:
         headers = {"X-API-Key": make_key(db, "operator")}

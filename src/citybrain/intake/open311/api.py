@@ -111,6 +111,9 @@ async def _read_form(request: Request) -> MultiMap:
     value must be storable text (no NUL): checked here once for every field, attributes included."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
+        body = await request.body()  # kept by Starlette for form(): bounded by the request guard's limit
+        if b"filename=" not in body and not _utf8(body):  # Starlette would read a bad field as Latin-1
+            raise InvalidInput("the form holds bytes that are not UTF-8, as Open311 requires")
         return _storable(await request.form())
     try:
         text = (await request.body()).decode("utf-8")
@@ -123,6 +126,14 @@ async def _read_form(request: Request) -> MultiMap:
     except ValueError as exc:
         raise InvalidInput(f"bad form body: {exc}") from None
     return _storable(ImmutableMultiDict(pairs))
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _storable(form: MultiMap) -> MultiMap:
