@@ -222,20 +222,20 @@ def test_timeline_me_too_and_a_moderated_comment(page: Any, portal_url: str, db:
     assert "dispatched" in steps
 
     page.click("#me-too")  # 我也遇到: the count rises once
-    page.wait_for_function("document.getElementById('me-too-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('me-too-count').textContent === '1'")
     page.click("#me-too")  # a second press is refused politely and counts nothing
-    page.wait_for_function("document.getElementById('voice-message').textContent.includes('您已经点过')")
+    page.wait_for_function("() => document.getElementById('voice-message').textContent.includes('您已经点过')")
     assert "already" in page.inner_text("#voice-message")
     assert page.inner_text("#me-too-count") == "1"
 
     page.fill("#comment-text", "我叫王小明，电话13912345678，我家也在旁边，凌晨也被吵醒")
     page.click("#comment-button")
-    page.wait_for_function("document.getElementById('voice-message').textContent.includes('审核')")
+    page.wait_for_function("() => document.getElementById('voice-message').textContent.includes('审核')")
     assert "暂无公开留言" in page.inner_text("#comments")  # held until a moderator approves it
     assert page.input_value("#comment-text") == ""
     page.fill("#comment-text", SCRIPT)
     page.click("#comment-button")
-    page.wait_for_function("document.getElementById('comment-text').value === ''")
+    page.wait_for_function("() => document.getElementById('comment-text').value === ''")
     operator = make_key(db, "operator")
     assert approve_all(portal_url, operator) == 2
     reply_with_the_departments_number(portal_url, operator, db, int(case_id))
@@ -261,7 +261,7 @@ def test_timeline_me_too_and_a_moderated_comment(page: Any, portal_url: str, db:
 
     page.click("a[data-tab=public]")
     page.wait_for_selector("#public-list li")
-    page.wait_for_function("document.querySelectorAll('#public-map circle').length > 50")  # the map loads apart
+    page.wait_for_function("() => document.querySelectorAll('#public-map circle').length > 50")  # the map loads apart
     assert page.locator("#public-map polygon").count() >= 2
     first = page.inner_text("#public-list li:first-child")
     assert f"No. {case_id}" in first
@@ -272,7 +272,7 @@ def test_timeline_me_too_and_a_moderated_comment(page: Any, portal_url: str, db:
     district = page.locator("#filter-district option").nth(1).get_attribute("value")
     total = page.inner_text("#public-total")
     page.select_option("#filter-district", district)
-    page.wait_for_function(f"document.getElementById('public-total').textContent !== {total!r}")
+    page.wait_for_function(f"() => document.getElementById('public-total').textContent !== {total!r}")
     page.set_viewport_size({"width": 390, "height": 844})
     assert fits(page, 390)
     _shot(page, "portal-public-mobile")

@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
+from citybrain.sensing.aqi import CATEGORIES
 from citybrain.sensing.bulk.readings import Reading, store_readings
+from citybrain.web.pages import STATIC
 
 LEVELS = {"PM2.5": 80.0, "PM10": 120.0, "SO2": 10.0, "NO2": 30.0, "CO": 0.9, "O3": 60.0}
 
@@ -51,6 +53,9 @@ def test_a_station_shows_the_aqi_the_api_returns(db: Database, settings: Setting
     assert "东城区 Dongcheng" in panel
     assert f"{record['aqi']}</td>" in panel
     assert f"{record['category']} {record['category_en']}" in panel
-    assert record["colour"]["hex"] in panel
+    level = next(c.level for c in CATEGORIES if c.hex == record["colour"]["hex"])
+    assert f'class="swatch aqi-{level}"' in panel  # a class, not a style attribute (the CSP has no unsafe-inline)
+    css = (STATIC / "citybrain.css").read_text(encoding="utf-8")
+    assert f".swatch.aqi-{level} {{ background: {record['colour']['hex']}; }}" in css
     assert ", ".join(record["primary"]) in panel
     assert day in panel

@@ -29,6 +29,7 @@ from citybrain.auth.roles import Principal
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import Offset, RowId
 from citybrain.models.alerts import Alert
 
 router = APIRouter(prefix="/alerts", tags=["alerts 预警"])
@@ -53,7 +54,7 @@ def list_alerts(
     principal: AlertHandler,
     status: Annotated[Status | None, Query(description="open, acknowledged, snoozed or closed")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> AlertList:
     """Every alert (预警) the detectors raised, with its explanation and member case ids."""
     with db.reading() as session:
@@ -62,13 +63,13 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertDetail, summary="One alert: explanation, events, member cases")
-def get_alert(alert_id: int, db: DbDep, principal: AlertHandler) -> AlertDetail:
+def get_alert(alert_id: RowId, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """The explanation, its life (events), its notifications, and the member cases (no personal data)."""
     with db.reading() as session:
         return _detail(session, service.get_alert(session=session, alert_id=alert_id))
 
 
-def _act(db: Database, principal: Principal, alert_id: int, action: str, body: ActionIn) -> AlertDetail:
+def _act(db: Database, principal: Principal, alert_id: RowId, action: str, body: ActionIn) -> AlertDetail:
     until = body.until if isinstance(body, SnoozeIn) else None
     with writing(db, "alert") as session:
         alert = service.change(
@@ -86,24 +87,24 @@ def _act(db: Database, principal: Principal, alert_id: int, action: str, body: A
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertDetail, summary="确认 acknowledge: someone is on it")
-def acknowledge(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
+def acknowledge(alert_id: RowId, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """An acknowledged alert keeps growing with new signals but sends no more notifications."""
     return _act(db, principal, alert_id, "acknowledge", body)
 
 
 @router.post("/{alert_id}/snooze", response_model=AlertDetail, summary="暂缓 snooze until a day")
-def snooze(alert_id: int, body: SnoozeIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
+def snooze(alert_id: RowId, body: SnoozeIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """Quiet until ``until`` (a day after today); the daily job wakes it on that day and notifies again."""
     return _act(db, principal, alert_id, "snooze", body)
 
 
 @router.post("/{alert_id}/close", response_model=AlertDetail, summary="关闭 close")
-def close(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
+def close(alert_id: RowId, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """A closed alert never grows: the same trouble signalled again raises a new alert."""
     return _act(db, principal, alert_id, "close", body)
 
 
 @router.post("/{alert_id}/reopen", response_model=AlertDetail, summary="重开 reopen a closed alert")
-def reopen(alert_id: int, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
+def reopen(alert_id: RowId, body: ActionIn, db: DbDep, principal: AlertHandler) -> AlertDetail:
     """Back to open; it grows again with new signals."""
     return _act(db, principal, alert_id, "reopen", body)

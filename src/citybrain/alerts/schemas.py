@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from citybrain.core.inputs import Input
+
 Status = Literal["open", "acknowledged", "snoozed", "closed"]
 
 
@@ -79,7 +81,7 @@ class AlertDetail(AlertOut):
     cases: list[MemberCase] = Field(description="Member cases found in this database (ids from a file may not be)")
 
 
-class ActionIn(BaseModel):
+class ActionIn(Input):
     version: int = Field(description="The alert version you saw; a different one gives 409.")
     note: str | None = Field(default=None, max_length=2000)
 

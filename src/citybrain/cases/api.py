@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,6 +25,7 @@ from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import Moment, Offset, RowId
 from citybrain.directory import repository as directory_repo
 from citybrain.models import Case
 
@@ -114,8 +114,8 @@ def list_cases(
     category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
     district: Annotated[str | None, Query(description="District code")] = None,
     channel: Annotated[str | None, Query(description="Intake channel, e.g. hotline")] = None,
-    created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
-    created_to: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
+    created_from: Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")] = None,
+    created_to: Annotated[Moment | None, Query(description="Created before (ISO 8601)")] = None,
     overdue: Annotated[bool | None, Query(description="true: only overdue cases (超期)")] = None,
     request_type: Annotated[str | None, Query(description="诉求类型 咨询 投诉 举报 建议 求助 表扬 or English")] = None,
     open_only: Annotated[
@@ -128,7 +128,7 @@ def list_cases(
         str | None, Query(max_length=64, description="The citizen's phone number (roles that see personal data)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> CaseList:
     """Department handlers see only their own department's cases. Free text is masked for roles that may
     not see personal data, and they may not search by phone (403) nor for phone or ID numbers in the text."""
@@ -162,7 +162,7 @@ def list_cases(
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")
-def get_case(case_id: int, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason) -> CaseDetail:
+def get_case(case_id: RowId, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason) -> CaseDetail:
     """The contact is unmasked only for roles allowed to see personal data (operators, departments), and each
     such read is written to the access log with the ``reason`` given (query or ``X-Access-Reason``)."""
     pii = _unmasked(request, principal, reason)
@@ -177,7 +177,7 @@ def get_case(case_id: int, request: Request, db: DbDep, principal: CaseReader, r
 
 @router.get("/{case_id}/events", response_model=list[EventOut], summary="A case's audit trail")
 def case_events(
-    case_id: int, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason
+    case_id: RowId, request: Request, db: DbDep, principal: CaseReader, reason: AccessReason
 ) -> list[EventOut]:
     """Every change: who, when, from which state to which, and the note."""
     pii = _unmasked(request, principal, reason)
@@ -208,7 +208,7 @@ def _taker(action: str) -> Callable[[Principal], Principal]:
     dependencies=[Depends(_taker("callback"))],
 )
 def callback(
-    case_id: int, body: CallbackIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
+    case_id: RowId, body: CallbackIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
 ) -> CaseDetail:
     """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
     department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
@@ -239,7 +239,7 @@ def _detail(session: Session, request: Request, principal: Principal, reason: st
 
 def _action_route(action: str) -> Callable[[int, ActionIn, Request, DbDep, PrincipalDep, str | None], CaseDetail]:
     def run(
-        case_id: int, body: ActionIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
+        case_id: RowId, body: ActionIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
     ) -> CaseDetail:
         with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id)

@@ -10,6 +10,7 @@ from citybrain.auth.deps import KpiReader
 from citybrain.cases import kpi_service
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import ascii_digits
 from citybrain.core.settings import Settings
 
 router = APIRouter(tags=["kpis"])
@@ -39,7 +40,7 @@ def kpis(
     as_of: Annotated[str | None, Query(description="time overdue and pending sign-for are judged at; now")] = None,
 ) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
-    if not category_level.strip().isdigit():
+    if not ascii_digits(category_level.strip()):
         raise InvalidInput(f"category_level must be 1, 2 or 3, not {category_level!r}")
     query = kpi_service.parse_query(
         timezone=settings.timezone,
@@ -56,5 +57,7 @@ def kpis(
     )
     with db.reading() as session:
         query = kpi_service.scope_to_department(session, query, principal.department_id)
-        report = kpi_service.kpi_report(session=session, query=query, language=settings.language)
+        report = kpi_service.kpi_report(
+            session=session, query=query, language=settings.language, max_cells=settings.kpi_max_cells
+        )
     return report.as_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,6 +34,7 @@ from citybrain.cases.kpis import (
 )
 from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput
+from citybrain.core.inputs import check_datetime, check_day
 
 #: Grouping dimensions: name → (中文, English).
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -90,9 +92,10 @@ def _parse_date(value: str | date | None, name: str) -> date | None:
     if value is None or isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{name} must be a date like 2026-01-31, not {value!r}") from None
+    return check_day(name, day)
 
 
 def _parse_as_of(value: str | datetime | None, tz: ZoneInfo) -> datetime:
@@ -103,7 +106,11 @@ def _parse_as_of(value: str | datetime | None, tz: ZoneInfo) -> datetime:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             raise InvalidInput(f"as_of must be a date-time like 2026-03-01T00:00:00Z, not {value!r}") from None
-    return (value.replace(tzinfo=tz) if value.tzinfo is None else value).astimezone(UTC)
+    check_day("as_of", value.date())
+    try:
+        return check_datetime("as_of", (value.replace(tzinfo=tz) if value.tzinfo is None else value).astimezone(UTC))
+    except OverflowError:
+        raise InvalidInput("as_of must be between 1900-01-01 and 2999-12-31") from None
 
 
 def parse_query(
@@ -270,13 +277,21 @@ Groups = dict[tuple[Key, ...], Tally]
 
 
 def kpi_report(
-    *, session: Session, query: KpiQuery, language: str = "zh-CN", fold_in_python: bool = False
+    *,
+    session: Session,
+    query: KpiQuery,
+    language: str = "zh-CN",
+    fold_in_python: bool = False,
+    max_cells: int | None = None,
 ) -> KpiReport:
     """Tally the cases received in the window into their groups, then compute every KPI of every group.
 
     The database sums the counters (kpi_sums) whenever it can bucket local days exactly, i.e. the city's zone
     keeps one UTC offset over the cases; otherwise, or with ``fold_in_python``, every case is streamed and
-    folded by ``Tally.add`` (the reference: the tests check both give identical reports)."""
+    folded by ``Tally.add`` (the reference: the tests check both give identical reports).
+
+    ``max_cells``: the most rows the answer may have (setting ``kpi_max_cells``); more is a 422 saying how to
+    narrow the question, checked before any row is built."""
     tz = clock.city_zone(query.timezone)
     where = _fact_filter(session, query, tz)
     directory = _Directory(
@@ -294,7 +309,7 @@ def kpi_report(
         total.merge(tally)
     if middles:  # the groups hold only their middle durations: the total's middle is the database's
         total.accept_hours, total.resolve_hours = middles["accept"], middles["resolve"]
-    rows = _rows(query, directory, groups, query.start or first, query.end or last)
+    rows = _rows(query, directory, groups, query.start or first, query.end or last, max_cells)
     return KpiReport(query, _key_columns(query), rows, evaluate(total))
 
 
@@ -442,6 +457,7 @@ def _rows(
     groups: dict[tuple[Key, ...], Tally],
     first: date | None,
     last: date | None,
+    max_cells: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every combination of the axes' members (directory ∪ observed, and every period), in a stable order."""
     if not query.by and query.period is None:
@@ -455,6 +471,7 @@ def _rows(
         if first is not None and last is not None:
             periods = list(periods_between(first, last, query.period))
         axes.append(periods)
+    _check_cells(query, [len(axis) for axis in axes], max_cells)
     empty = Tally()
     rows = []
     for combo in itertools.product(*axes):
@@ -468,6 +485,22 @@ def _rows(
         row.update(evaluate(groups.get(combo, empty)))
         rows.append(row)
     return rows
+
+
+def _check_cells(query: KpiQuery, sizes: list[int], max_cells: int | None) -> None:
+    """Refuse a question whose every-combination answer would exceed ``max_cells`` rows (a 527 MB answer once)."""
+    cells = math.prod(sizes)
+    if max_cells is None or cells <= max_cells:
+        return
+    names = [*query.by, *(["periods"] if query.period else [])]
+    axes = " × ".join(f"{n} {dim}" for n, dim in zip(sizes, names, strict=True))
+    raise InvalidInput(
+        f"分组过多 / This question has {cells} groups ({axes}), more than the {max_cells} one answer may hold: "
+        "ask for fewer `by` dimensions, a coarser period (week, month), a shorter from/to range, or filter by "
+        "department, district, category or channel.",
+        status_code=422,
+        code="too_many_groups",
+    )
 
 
 def definitions() -> dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from citybrain.cases.lifecycle import OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
+from citybrain.core.inputs import ascii_digits
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, Category, Department, District
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def words_clause(words: str) -> ColumnElement[bool]:
     """A number (``123`` or ``#123``) is a case number, found by its key; anything else is words, looked for
     anywhere in the title, text or address (any letter case) — a scan of the table (bench/desk_search.py)."""
     number = words.removeprefix("#")
-    if number.isdigit():
+    if ascii_digits(number):
         return Case.id == int(number) if int(number) <= MAX_CASE_ID else false()
     columns = (Case.title, Case.text, Case.address)
     if words.lower() == words.upper():  # nothing to fold (Chinese, digits): plain LIKE, no lower() of every row

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citybrain.core.inputs import Input
+
 #: Intake channels a staff client may record on a case (the hotline and the web are channels of one intake).
 CHANNELS: dict[str, str] = {
     "web": "网站留言 web form / message board",
@@ -26,7 +28,7 @@ CHANNELS: dict[str, str] = {
 }
 
 
-class ContactIn(BaseModel):
+class ContactIn(Input):
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=64)
     email: str | None = Field(default=None, max_length=320)
@@ -38,7 +40,7 @@ class ContactIn(BaseModel):
         return not any(self.model_dump().values())
 
 
-class NewCase(BaseModel):
+class NewCase(Input):
     """A request as it arrives from any channel."""
 
     channel: str = Field(default="web", max_length=16)
@@ -95,7 +97,7 @@ class CaseCreate(NewCase):
         return value or "api"
 
 
-class ActionIn(BaseModel):
+class ActionIn(Input):
     """The body of ``POST /cases/{id}/{action}``; which field an action needs is listed with each action."""
 
     note: str | None = Field(default=None, max_length=10_000, description="Free note recorded on the event.")
@@ -106,7 +108,7 @@ class ActionIn(BaseModel):
     version: int | None = Field(default=None, description="The case version you saw; a different one gives 409.")
 
 
-class CallbackIn(BaseModel):
+class CallbackIn(Input):
     """回访: what the citizen said when called back about a resolved case."""
 
     resolved: bool = Field(description="Does the citizen say the problem is solved? No reopens the case.")

@@ -86,7 +86,7 @@ def create_case(*, session: Session, data: NewCase, actor: str, reader: plan.Rea
     directory this case needs, read in this transaction; then written in one flush. With a ``reader``
     (intake's triage) the message is read first: category, place, repeats, and the reasons on the case.
     """
-    if data.source_key and repository.by_source_key(session, data.source, data.source_key):
+    if data.source_key is not None and repository.by_source_key(session, data.source, data.source_key):
         raise Conflict(f"a case from {data.source!r} with source_key {data.source_key!r} exists already")
     reading = None
     if reader is not None:

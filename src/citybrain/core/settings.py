@@ -265,6 +265,43 @@ class Settings(BaseSettings):
             "Writes always need a key of role sensor or admin."
         ),
     )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=1_073_741_824,
+        description=(
+            "请求体上限（字节），超出返回 413 / The largest request body (bytes) the server reads on any route but "
+            "SensorThings: a larger declared Content-Length is answered 413 before the body is read, a streamed "
+            "body is cut off at the limit. Open311 and portal forms and staff JSON are a few kB."
+        ),
+    )
+    max_body_bytes_sensing: int = Field(
+        default=16_777_216,
+        ge=1024,
+        le=1_073_741_824,
+        description=(
+            "The largest request body (bytes) under /sta/v1.1 (SensorThings), where a CreateObservations "
+            "dataArray carries many Observations at once; 413 above it."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses of reverse proxies whose X-Forwarded-Proto header is believed; a request "
+            "that arrived over https (directly or through one of them) gets Strict-Transport-Security. Empty = "
+            "only the server's own scheme counts."
+        ),
+    )
+    kpi_max_cells: int = Field(
+        default=20_000,
+        ge=1,
+        le=10_000_000,
+        description=(
+            "The most rows (groups × periods) one /api/v1/kpis answer may have; a request that would give more "
+            "gets 422 naming how many it asked for and how to narrow it (fewer by dimensions, a coarser period, "
+            "a shorter range, a filter)."
+        ),
+    )
     sta_max_page_size: int = Field(
         default=100,
         ge=1,

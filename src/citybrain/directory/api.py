@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from citybrain.auth.deps import DirectoryManager, PrincipalDep
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import SmallRowId
 from citybrain.directory import repository, service
 from citybrain.directory.schemas import (
     CategoryOut,
@@ -75,7 +76,7 @@ def create_rule(data: RoutingRuleIn, db: DbDep, principal: DirectoryManager) -> 
 
 
 @router.delete("/routing-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, db: DbDep, principal: DirectoryManager) -> Response:
+def delete_rule(rule_id: SmallRowId, db: DbDep, principal: DirectoryManager) -> Response:
     with db.transaction() as session:
         service.delete_rule(session=session, rule_id=rule_id)
     return Response(status_code=204)

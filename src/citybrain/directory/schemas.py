@@ -6,6 +6,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from citybrain.core.inputs import Input, Int32
+
 _SLUG = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -36,7 +38,7 @@ class DepartmentOut(_Out):
     active: bool
 
 
-class DepartmentIn(BaseModel):
+class DepartmentIn(Input):
     code: str = Field(min_length=1, max_length=32)
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
@@ -58,11 +60,11 @@ class DistrictOut(_Out):
     center_lon: float | None
 
 
-class RoutingRuleIn(BaseModel):
+class RoutingRuleIn(Input):
     category_code: str | None = Field(default=None, description="dotted category code; None = every category")
     district_code: str | None = Field(default=None, description="None = every district")
     department_code: str
-    priority: int = 0
+    priority: Int32 = Field(default=0, description="higher wins; a 32-bit integer")
 
 
 class RoutingRuleOut(BaseModel):
@@ -81,7 +83,7 @@ class SlaPolicyOut(_Out):
     resolve_hours: float = Field(description="办结时限: hours to resolve it")
 
 
-class SlaPolicyIn(BaseModel):
+class SlaPolicyIn(Input):
     name_zh: str | None = Field(default=None, min_length=1, max_length=100)
     name_en: str | None = Field(default=None, min_length=1, max_length=100)
     accept_hours: float = Field(gt=0, le=24 * 365)

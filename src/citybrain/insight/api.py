@@ -10,6 +10,7 @@ from citybrain.auth.deps import KpiReader
 from citybrain.auth.roles import Permission, Principal
 from citybrain.cases.policy import department_scope
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import Offset, RowId
 from citybrain.insight import service
 
 router = APIRouter(tags=["insight"])
@@ -35,11 +36,11 @@ def list_runs(
 
 @router.get("/insight/runs/{run_id}", summary="One run with its ranked results, evidence and member cases")
 def get_run(
-    run_id: int,
+    run_id: RowId,
     db: DbDep,
     principal: KpiReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> dict[str, Any]:
     with db.reading() as session:
         return service.get_run(session, run_id, limit=limit, offset=offset, reader=reader(principal))

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from citybrain.auth.deps import CaseReader, DepartmentRanker
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import RowId
 from citybrain.core.settings import Settings
 from citybrain.nlp.replies import ScoringConfig
 from citybrain.reports import excel, reply_service, service
@@ -69,7 +70,7 @@ def score_reply(body: ReplyToScore, principal: CaseReader) -> dict[str, Any]:
 
 @router.get("/replies/quality", summary="The quality of one case's reply, with the reasons")
 def reply_quality(
-    db: DbDep, principal: CaseReader, case_id: Annotated[int, Query(description="the case's id")]
+    db: DbDep, principal: CaseReader, case_id: Annotated[RowId, Query(description="the case's id")]
 ) -> dict[str, Any]:
     with db.reading() as session:
         return reply_service.score_case(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from citybrain.core.inputs import Input
 
 
-class ReplyToScore(BaseModel):
+class ReplyToScore(Input):
     """One message and its reply (答复意见), with the two times when known."""
 
     message: str = Field(max_length=200_000, description="The citizen's message (title and text).")

@@ -19,6 +19,7 @@ from citybrain.cases import kpi_repository, kpi_service
 from citybrain.cases.kpis import KPIS, Tally, category_at_level, local_date
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
+from citybrain.core.inputs import check_day
 from citybrain.insight.service import ResultItem, RunRecord
 from citybrain.reports import ranking, repository
 
@@ -74,9 +75,10 @@ def parse_period(*, month: str | None = None, start: str | None = None, end: str
 
 def parse_date(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{name} must be a date like 2026-01-31, not {value!r}") from None
+    return check_day(name, day)
 
 
 @dataclass(frozen=True)

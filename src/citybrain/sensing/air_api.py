@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
 from citybrain.core import clock
 from citybrain.core.http import DbDep
+from citybrain.core.inputs import Day
 from citybrain.sensing import air_service
 
 router = APIRouter(tags=["air"])
@@ -19,8 +19,8 @@ def aqi(
     db: DbDep,
     station: Annotated[str | None, Query(description="a station (the Thing's name); default: every station")] = None,
     period: Annotated[Literal["day", "hour"], Query(description="day: 日报; hour: 实时报")] = "day",
-    first: Annotated[date | None, Query(alias="from", description="first local day (default: 6 days ago)")] = None,
-    last: Annotated[date | None, Query(alias="to", description="last local day (default: today)")] = None,
+    first: Annotated[Day | None, Query(alias="from", description="first local day (default: 6 days ago)")] = None,
+    last: Annotated[Day | None, Query(alias="to", description="last local day (default: today)")] = None,
 ) -> dict[str, Any]:
     """The records ``citybrain analyze aqi`` writes: station, date or time, aqi, level, category, primary, iaqi …
 

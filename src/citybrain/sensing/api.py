@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy.orm import Session
 
 from citybrain.auth.deps import SensorWriter, get_optional_principal, get_principal
@@ -18,12 +19,13 @@ from citybrain.auth.roles import Principal
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import storable_json
 from citybrain.sensing import dataarray, present, query, service, tasks, update
 from citybrain.sensing.create import Writer
 from citybrain.sensing.paths import parse_path
 
 router = APIRouter(tags=["sensing SensorThings API 传感器"])
-JsonBody = Annotated[Any, Body()]
+JsonBody = Annotated[Any, Body(), AfterValidator(storable_json)]  # no NUL, NaN or 2^64 in the store
 
 
 def sta_reader(request: Request, db: DbDep) -> Principal:

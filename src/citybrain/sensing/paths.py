@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from citybrain.core.errors import InvalidInput
+from citybrain.core.inputs import MAX_INT64, ascii_digits
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,8 @@ def _segment(text: str) -> Segment:
     if not rest.endswith(")"):
         raise InvalidInput(f"bad path segment {text!r}: expected Name(id)")
     key = rest[:-1].strip()
-    if not key.isdigit():
-        raise InvalidInput(f"bad id {key!r} in {text!r}: ids are whole numbers")
+    if not ascii_digits(key) or int(key) > MAX_INT64:
+        raise InvalidInput(f"bad id {key!r} in {text!r}: ids are whole numbers below 2^63")
     return Segment(name, int(key))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citybrain.core.errors import InvalidInput
+from citybrain.core.inputs import ascii_digits
 from citybrain.sensing.entities import EntityType, navigation, target
 from citybrain.sensing.filter_grammar import ExpandItem, Node, OrderItem, Path, parse
 
@@ -39,7 +40,7 @@ LARGEST = 1_000_000_000
 
 
 def _non_negative(option: str, text: str) -> int:
-    if not text.isdigit() or int(text) > LARGEST:
+    if not ascii_digits(text) or int(text) > LARGEST:
         raise InvalidInput(f"{option} must be a whole number from 0 to {LARGEST}, not {text!r}")
     return int(text)
 

@@ -16,6 +16,7 @@ from citybrain.cases import present
 from citybrain.cases import repository as cases_repository
 from citybrain.cases.schemas import NewCase
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import Offset, RowId
 from citybrain.core.privacy import mask_text
 from citybrain.core.settings import Settings
 from citybrain.models.triage import CaseSuggestion
@@ -48,7 +49,7 @@ def dispatch_queue(
     db: DbDep,
     principal: Dispatcher,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> QueuePage:
     """Cases intake could not dispatch by itself (model not sure, no model, no routing rule), with the reasons.
     Free text is masked (phone / ID numbers); the citizen's contact is not shown here."""
@@ -63,7 +64,7 @@ def dispatch_queue(
     "/triage/queue/{case_id}/dispatch", response_model=QueueDispatchOut, summary="An operator dispatches a queued case"
 )
 def dispatch_queued(
-    case_id: int, body: QueueDispatchIn, request: Request, db: DbDep, principal: Dispatcher
+    case_id: RowId, body: QueueDispatchIn, request: Request, db: DbDep, principal: Dispatcher
 ) -> QueueDispatchOut:
     """Decide the category (and, optionally, the department): the case is dispatched (派单) with its deadlines,
     and the decision is recorded as a correction for `citybrain classify retrain`."""
@@ -144,7 +145,7 @@ def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
 
 
 @router.get("/cases/{case_id}/suggestions", response_model=list[SuggestionOut], summary="Suggestions about a case")
-def case_suggestions(case_id: int, db: DbDep, principal: Dispatcher) -> list[SuggestionOut]:
+def case_suggestions(case_id: RowId, db: DbDep, principal: Dispatcher) -> list[SuggestionOut]:
     """Likely repeats (重复件: the open case, similarity, shared phrases, distance, days apart) and the model's
     category guess when it was not sure. Nothing is applied until a person accepts it."""
     with db.reading() as session:
@@ -154,7 +155,7 @@ def case_suggestions(case_id: int, db: DbDep, principal: Dispatcher) -> list[Sug
 
 @router.post("/suggestions/{suggestion_id}/accept", response_model=SuggestionOut, summary="Accept a suggestion")
 def accept_suggestion(
-    suggestion_id: int, body: SuggestionDecisionIn, request: Request, db: DbDep, principal: Dispatcher
+    suggestion_id: RowId, body: SuggestionDecisionIn, request: Request, db: DbDep, principal: Dispatcher
 ) -> SuggestionOut:
     """A duplicate is merged (合并) into the case it repeats (send the case's ``version``: 409 if it moved);
     a category dispatches the queued case with it (and is recorded as a correction for retraining)."""
@@ -167,7 +168,7 @@ def accept_suggestion(
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")
-def dismiss_suggestion(suggestion_id: int, db: DbDep, principal: Dispatcher) -> SuggestionOut:
+def dismiss_suggestion(suggestion_id: RowId, db: DbDep, principal: Dispatcher) -> SuggestionOut:
     with writing(db, "case") as session:
         found = queue.dismiss(session=session, suggestion_id=suggestion_id, actor=principal.name)
         return _suggestion_out(found, principal.can(Permission.SEE_PII))

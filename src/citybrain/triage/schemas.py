@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from citybrain.cases.schemas import CaseOut
+from citybrain.core.inputs import Input
 
 
 class QueuedCase(CaseOut):
@@ -23,7 +24,7 @@ class QueuePage(BaseModel):
     offset: int
 
 
-class QueueDispatchIn(BaseModel):
+class QueueDispatchIn(Input):
     """人工派单: the category the operator decides; the department follows the routing rules unless named."""
 
     category_code: str = Field(min_length=1, max_length=32, description="The right category, e.g. roads.damage.")
@@ -54,11 +55,11 @@ class SuggestionOut(BaseModel):
     decided_at: datetime | None
 
 
-class SuggestionDecisionIn(BaseModel):
+class SuggestionDecisionIn(Input):
     version: int | None = Field(default=None, description="The case version you saw (accepting merges or dispatches).")
 
 
-class SuggestIn(BaseModel):
+class SuggestIn(Input):
     """A message as the operator types it on the new-case form (nothing is written)."""
 
     title: str = Field(default="", max_length=300)

@@ -21,9 +21,11 @@ from citybrain.sensing.tasks import Publisher
 from citybrain.web import errors
 from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
+from citybrain.web.guard import RequestGuard
 from citybrain.web.idempotency import IdempotencyMiddleware
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
+from citybrain.web.security_headers import SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
+    app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)
+    app.add_middleware(SecurityHeaders, settings=settings)  # outermost: the guard's own answers get them too
     _include_routers(app)
     mimetypes.add_type("text/javascript", ".js")  # whatever the machine's mime.types says
     app.mount("/static", StaticFiles(directory=STATIC), name="static")  # the pages' CSS and JS: offline, no CDN

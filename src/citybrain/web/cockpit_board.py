@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from citybrain.alerts import repository as alerts_repository
 from citybrain.cases import kpi_repository, volume_repository
 from citybrain.core.errors import NotFound
+from citybrain.core.inputs import ascii_digits
 from citybrain.insight import service as insight_service
 
 #: How many hot issues, rules and alerts the board lists.
@@ -44,7 +45,7 @@ def _hot_issues(session: Session, reader: insight_service.Reader) -> list[dict[s
     issues = []
     for item in run["results"]:
         issue = item["payload"]
-        ids = [int(i) for i in item.get("case_ids") or [] if str(i).isdigit()]
+        ids = [int(i) for i in item.get("case_ids") or [] if ascii_digits(str(i))]
         centre = volume_repository.centre_of(session, ids)
         issues.append(
             {

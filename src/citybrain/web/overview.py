@@ -25,6 +25,7 @@ from citybrain.core.privacy import mask_text
 from citybrain.insight import service as insight_service
 from citybrain.sensing import air_service, parking_service
 from citybrain.sensing.air_store import passed
+from citybrain.sensing.aqi import CATEGORIES
 from citybrain.sensing.parking_repository import CarParkStream, LatestReading
 
 #: The rates are over the cases received in the last this many local days, today included.
@@ -193,6 +194,12 @@ class AirStation:
     colour: str  # the category's colour, #RRGGBB
     primary: str  # 首要污染物: "—" at AQI ≤ 50
 
+    @property
+    def colour_class(self) -> str:
+        """``aqi-1`` … ``aqi-6``: the category's colour comes from citybrain.css, never a style attribute (CSP)."""
+        levels = {category.hex: category.level for category in CATEGORIES}
+        return f"aqi-{levels[self.colour]}" if self.colour in levels else "aqi-none"
+
 
 def air_quality(session: Session, *, now: datetime, timezone: str) -> list[AirStation]:
     """Every stored station's latest complete day over the last 7 days (``GET /api/v1/air/aqi``'s default span),
@@ -237,6 +244,12 @@ class CarPark:
     percent: int | None  # of capacity, rounded; may pass 100 when the count does
     time: str | None  # local "YYYY-MM-DD HH:MM"
     fault: str | None  # "故障 fail · 超出车位数 over capacity" when the latest reading is not marked pass
+
+    @property
+    def meter_class(self) -> str:
+        """``fill-0`` … ``fill-100`` in steps of 5: the meter's width from citybrain.css (no style attribute, CSP)."""
+        share = min(max(self.percent or 0, 0), 100)
+        return f"fill-{round(share / 5) * 5}"
 
 
 def car_parks(session: Session, *, timezone: str) -> list[CarPark]:

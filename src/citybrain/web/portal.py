@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import RowId, text_problem
 from citybrain.core.settings import Settings
 from citybrain.intake.writer import Accepted, IntakeWriter, Submission, idempotency_claim, stored_answer
 from citybrain.web import overview, portal_public, portal_rating, portal_service, portal_voices
@@ -55,9 +56,12 @@ async def _form_pairs(request: Request) -> list[tuple[str, str]]:
         raise InvalidInput("请用页面上的表单提交 / Submit with the page's form (application/x-www-form-urlencoded).")
     try:
         text = (await request.body()).decode("utf-8")
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise InvalidInput("表单内容无法读取 / The form could not be read.") from None
+    if any(text_problem(name + value) for name, value in pairs):
+        raise InvalidInput("表单含有无法保存的字符（NUL）/ The form holds a character that cannot be stored (NUL).")
+    return pairs
 
 
 def client_address(request: Request) -> str:
@@ -122,7 +126,7 @@ def public_map(
 
 
 @router.post("/portal/requests/{case_id}/metoo")
-def me_too(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+def me_too(request: Request, case_id: RowId, db: DbDep) -> JSONResponse:
     """我也遇到: once per client address and request (409 the second time), within the hourly limit (429)."""
     address = client_address(request)
     with portal_voices.voice_slot(request.app.state.portal_voices_limiter, address), writing(db) as session:
@@ -131,7 +135,7 @@ def me_too(request: Request, case_id: int, db: DbDep) -> JSONResponse:
 
 
 @router.post("/portal/requests/{case_id}/comments")
-async def comment(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+async def comment(request: Request, case_id: RowId, db: DbDep) -> JSONResponse:
     """留言: held for a moderator (202); shown masked once approved."""
     address = client_address(request)
     with portal_voices.voice_slot(request.app.state.portal_voices_limiter, address):
@@ -142,7 +146,7 @@ async def comment(request: Request, case_id: int, db: DbDep) -> JSONResponse:
 
 
 @router.post("/portal/requests/{case_id}/rating")
-async def rate(request: Request, case_id: int, db: DbDep) -> JSONResponse:
+async def rate(request: Request, case_id: RowId, db: DbDep) -> JSONResponse:
     """满意度评价: the submitter (with the receipt's follow code) rates the reply; recorded as a 回访 callback.
 
     Within the me-too/comment limit per address (429); a wrong code keeps its place there, so guessing is slow.

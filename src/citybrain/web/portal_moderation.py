@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from citybrain.auth.deps import Moderator
 from citybrain.core.http import DbDep, writing
+from citybrain.core.inputs import Offset, RowId
 from citybrain.web import portal_voices
 
 router = APIRouter(prefix="/portal/comments", tags=["portal"])
@@ -24,7 +25,7 @@ def comment_queue(
     _principal: Moderator,
     status: str = "held",
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Comments waiting for a decision (``held``, oldest first), or those already ``approved`` / ``rejected``."""
     with db.reading() as session:
@@ -34,7 +35,7 @@ def comment_queue(
 
 
 @router.post("/{comment_id}/approve")
-def approve(comment_id: int, db: DbDep, principal: Moderator) -> dict[str, Any]:
+def approve(comment_id: RowId, db: DbDep, principal: Moderator) -> dict[str, Any]:
     """Make a held comment public (masked)."""
     with writing(db, "comment") as session:
         return portal_voices.moderate(
@@ -43,7 +44,7 @@ def approve(comment_id: int, db: DbDep, principal: Moderator) -> dict[str, Any]:
 
 
 @router.post("/{comment_id}/reject")
-def reject(comment_id: int, db: DbDep, principal: Moderator) -> dict[str, Any]:
+def reject(comment_id: RowId, db: DbDep, principal: Moderator) -> dict[str, Any]:
     """Keep a held comment off the public page for good."""
     with writing(db, "comment") as session:
         return portal_voices.moderate(

@@ -28,6 +28,7 @@ from citybrain.web.labels import TIMELINE_NAMES
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # far past any real list; bounds the OFFSET a client can ask for
 MAP_POINTS = 2000  # the latest matching requests drawn on the map
 MAX_RING = 400  # vertices kept per district outline: enough for a schematic map
 SNIPPET = 140
@@ -68,9 +69,9 @@ def public_list(
     *, session: Session, settings: Settings, where: PublicFilter, page: int, page_size: int
 ) -> dict[str, Any]:
     """One page of the public list (newest first) with the total, each request masked."""
-    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+    if not 1 <= page <= MAX_PAGE or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(
-            f"页码从 1 开始，每页 1–{MAX_PAGE_SIZE} 条 / page starts at 1 and page_size is 1–{MAX_PAGE_SIZE}.",
+            f"页码 1–{MAX_PAGE}，每页 1–{MAX_PAGE_SIZE} 条 / page is 1–{MAX_PAGE} and page_size is 1–{MAX_PAGE_SIZE}.",
             code="invalid_page",
         )
     rows, total = repository.public_page(session, where, limit=page_size, offset=(page - 1) * page_size)

@@ -34,6 +34,7 @@ from citybrain.cases import voices_repository as voices
 from citybrain.cases.lifecycle import open311_status, status_name
 from citybrain.core import clock
 from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from citybrain.core.inputs import ascii_digits
 from citybrain.core.privacy import mask_address
 from citybrain.core.settings import Settings
 from citybrain.directory.snapshot import AttributeInfo, DirectorySnapshot
@@ -278,7 +279,7 @@ def follow(*, session: Session, settings: Settings, ref: str) -> dict[str, Any]:
 
 
 def _case_id(session: Session, ref: str) -> int | None:
-    if ref.isdigit() and len(ref) <= 18:
+    if ascii_digits(ref) and len(ref) <= 18:
         return int(ref)
     if not ref or len(ref) > 64:
         return None

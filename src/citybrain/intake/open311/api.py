@@ -19,8 +19,10 @@ from citybrain.core import clock, keylimit
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
+from citybrain.core.inputs import check_text
 from citybrain.core.settings import Settings
 from citybrain.intake.open311 import catalogue, service
+from citybrain.intake.open311.openapi import GET_FILTERS, POST_FORM
 from citybrain.intake.open311.schemas import (
     Lang,
     MultiMap,
@@ -38,6 +40,8 @@ MAX_FORM_FIELDS = 1000  # a request has ~20 fields; more is abuse, not a citizen
 router = APIRouter(tags=["Open311 GeoReport v2"])
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+
+
 #: Discovery's changeset: when this server process started (clients re-read the catalogue after a restart).
 STARTED = clock.iso(clock.utcnow())
 
@@ -106,21 +110,44 @@ def service_definition(request: Request, name: str) -> Response:
 
 async def _read_form(request: Request) -> MultiMap:
     """The POST form. The spec's url-encoded body is parsed directly (Starlette's general form parser cost a
-    fifth of the server's time per request under load); multipart bodies go through Starlette."""
+    fifth of the server's time per request under load); multipart bodies go through Starlette. Every name and
+    value must be storable text (no NUL): checked here once for every field, attributes included."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
-        return await request.form()
+        body = await request.body()  # kept by Starlette for form(): bounded by the request guard's limit
+        if b"filename=" not in body and not _utf8(body):  # Starlette would read a bad field as Latin-1
+            raise InvalidInput("the form holds bytes that are not UTF-8, as Open311 requires")
+        return _storable(await request.form())
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("the request body is not UTF-8, as Open311 requires") from None
     try:
-        return ImmutableMultiDict(parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS))
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, errors="strict")
+    except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8: refused, never stored as U+FFFD
+        raise InvalidInput("the form holds percent-encoded bytes that are not UTF-8, as Open311 requires") from None
     except ValueError as exc:
         raise InvalidInput(f"bad form body: {exc}") from None
+    return _storable(ImmutableMultiDict(pairs))
 
 
-@router.post("/requests.{fmt}", summary="Create a service request (form-encoded)")
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _storable(form: MultiMap) -> MultiMap:
+    for name, value in form.multi_items():
+        check_text("form field name", name)
+        if isinstance(value, str):
+            check_text(name[:40], value)
+    return form
+
+
+@router.post("/requests.{fmt}", summary="Create a service request (form-encoded)", openapi_extra=POST_FORM)
 async def create_request(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     form = await _read_form(request)
@@ -165,7 +192,7 @@ def _spend(request: Request, settings: Settings, api_key: str) -> None:
     keylimit.spend(budgets, f"key:{key_id}", own if own is not None else settings.api_key_requests_per_minute)
 
 
-@router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)")
+@router.get("/requests.{fmt}", summary="Service requests (filters, page / page_size)", openapi_extra=GET_FILTERS)
 def list_requests(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
     db, settings, lang = _context(request)

@@ -20,8 +20,8 @@ def open311_status(exc: CityBrainError) -> int:
         return exc.status_code
     if exc.status_code in (401, 403):
         return 403  # the spec names 403 for a missing or invalid api_key
-    if exc.status_code in (404, 429):
-        return exc.status_code  # 429: over a budget, with Retry-After (HTTP's answer; the spec names none)
+    if exc.status_code in (404, 413, 429):
+        return exc.status_code  # 413: the body was not read at all; 429: over a budget, with Retry-After
     if exc.status_code >= 500:
         return exc.status_code  # our trouble (e.g. a busy database), not the client's: it may retry
     return 400

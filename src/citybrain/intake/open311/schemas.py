@@ -11,13 +11,14 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from starlette.datastructures import ImmutableMultiDict
 
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.inputs import ascii_digits, check_datetime, check_text
 from citybrain.core.settings import Settings
 
 Lang = Literal["zh", "en"]
@@ -41,7 +42,7 @@ def optional(params: MultiMap | Mapping[str, Any], name: str, max_length: int = 
         return None
     if len(value) > max_length:
         raise InvalidInput(f"{name} is longer than {max_length} characters")
-    return value
+    return check_text(name, value)
 
 
 def language(explicit: str | None, accept_language: str | None, default: str) -> Lang:
@@ -72,7 +73,10 @@ def parse_datetime(name: str, value: str, settings: Settings) -> datetime:
             raise InvalidInput(f"{name} must be a W3C datetime such as 2010-01-01T00:00:00Z, not {value!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.city_zone(settings.timezone))
-    return clock.as_utc(parsed)
+    try:
+        return check_datetime(name, clock.as_utc(parsed))
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        return check_datetime(name, datetime.min.replace(tzinfo=UTC))
 
 
 def _number(name: str, value: str, low: float, high: float) -> float:
@@ -221,14 +225,14 @@ def _positive_int(params: MultiMap, name: str, default: int, maximum: int) -> in
     raw = optional(params, name, 16)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not ascii_digits(raw) or not 1 <= int(raw) <= maximum:
         raise InvalidInput(f"{name} must be a whole number from 1 to {maximum}, not {raw!r}")
     return int(raw)
 
 
 def _ids(params: MultiMap, limit: int) -> list[int]:
     ids = _comma_list(params, "service_request_id")
-    if any(not part.isdigit() or len(part) > 18 for part in ids):
+    if any(not ascii_digits(part) or len(part) > 18 for part in ids):
         raise InvalidInput("service_request_id must be a comma-separated list of request numbers")
     if len(ids) > limit:
         raise InvalidInput(f"at most {limit} service_request_id values at once")

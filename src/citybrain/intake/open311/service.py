@@ -10,6 +10,7 @@ are the centre of a ~``CITYBRAIN_PUBLIC_LOCATION_M`` cell (``core.privacy.coarse
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,7 @@ from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock, ids
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
+from citybrain.core.inputs import ascii_digits
 from citybrain.core.privacy import coarsen_point, mask_address, mask_text
 from citybrain.core.settings import Settings
 from citybrain.directory import service as directory_service
@@ -92,6 +94,8 @@ def _attribute_value(attribute: AttributeInfo, values: list[str], settings: Sett
             number = float(value)
         except ValueError:
             raise InvalidInput(f"attribute[{attribute.code}] must be a number, not {value!r}") from None
+        if not math.isfinite(number):  # NaN and ∞ are not JSON: SQLite stored them as such, PostgreSQL refused
+            raise InvalidInput(f"attribute[{attribute.code}] must be a finite number, not {value!r}")
         return int(number) if number.is_integer() else number
     if datatype == "datetime":
         return clock.iso(parse_datetime(f"attribute[{attribute.code}]", value, settings))
@@ -270,7 +274,7 @@ def find_requests(*, session: Session, settings: Settings, query: RequestQuery, 
 
 def get_request(*, session: Session, settings: Settings, request_id: str, lang: Lang) -> list[dict[str, Any]]:
     """GET requests/{id}: still an array (of one), as the spec's JSON shows."""
-    if not request_id.isdigit() or len(request_id) > 18:
+    if not ascii_digits(request_id) or len(request_id) > 18:
         raise NotFound(f"service request {request_id!r} not found")
     rows = repository.public_cases_by_id(session, [int(request_id)])
     if not rows:

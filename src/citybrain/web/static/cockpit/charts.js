@@ -24,7 +24,7 @@ function base(dark) {
     backgroundColor: "transparent",
     textStyle: { fontFamily: "PingFang SC, Noto Sans CJK SC, Microsoft YaHei, sans-serif" },
     grid: { left: 48, right: 16, top: 36, bottom: 28, containLabel: true },
-    tooltip: { trigger: "axis", confine: true },
+    tooltip: { trigger: "axis", confine: true, renderMode: "richText" },
     legend: { top: 0, type: "scroll", textStyle: { color: dark ? "#dbe8f5" : "#1d2733" } },
     animation: false,
   };
@@ -88,7 +88,7 @@ export function breakdownOption(rows, dark, top = 10) {
   return {
     ...base(dark),
     legend: { show: false },
-    tooltip: { trigger: "item", confine: true },
+    tooltip: { trigger: "item", confine: true, renderMode: "richText" },
     grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", data: shown.map((r) => r.name_zh), axisLabel: { width: 110, overflow: "truncate" } },
@@ -111,7 +111,7 @@ export function rankingOption(ranking, dark, top = 12) {
   return {
     ...base(dark),
     legend: { show: false },
-    tooltip: { trigger: "item", confine: true },
+    tooltip: { trigger: "item", confine: true, renderMode: "richText" },
     grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: "value", min: 0, max: 100 },
     yAxis: {

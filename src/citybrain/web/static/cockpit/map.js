@@ -41,7 +41,7 @@ export function mapOption(features, layers, board, labels, dark) {
   return {
     backgroundColor: "transparent",
     animation: false,
-    tooltip: { trigger: "item", confine: true },
+    tooltip: { trigger: "item", confine: true, renderMode: "richText" },
     legend: { bottom: 0, type: narrow ? "scroll" : "plain", textStyle: { color: text } },
     visualMap: {
       show: !narrow,
@@ -78,7 +78,7 @@ export function mapOption(features, layers, board, labels, dark) {
           drill: d.drill,
           label: `${d.name_zh} ${d.name_en}`,
         })),
-        tooltip: { formatter: (p) => `${p.data?.label || p.name}<br>${p.value || 0} ${c.cases[0]} ${c.cases[1]}` },
+        tooltip: { formatter: (p) => `${p.data?.label || p.name}\n${p.value || 0} ${c.cases[0]} ${c.cases[1]}` },
       },
       {
         name: `${c.density[0]} ${c.density[1]}`,
