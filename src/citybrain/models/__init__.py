@@ -14,6 +14,7 @@ from citybrain.models.directory import (
     SlaPolicy,
 )
 from citybrain.models.imports import ImportBatch
+from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
     Datastream,
     FeatureOfInterest,
@@ -41,6 +42,8 @@ __all__ = [
     "Case",
     "CaseComment",
     "CaseContact",
+    "CaseRollup",
+    "CaseRollupState",
     "CaseEvent",
     "CaseMeToo",
     "CaseSuggestion",
