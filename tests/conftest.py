@@ -80,7 +80,8 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"))
+    # the cockpit's warming at start is off: a test about it switches it on
+    return Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"), cockpit_warm_at_start=False)
 
 
 @pytest.fixture(scope="session")
