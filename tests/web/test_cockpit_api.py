@@ -18,8 +18,8 @@ from citybrain.core.settings import Settings
 from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.insight.service import ResultItem, RunRecord, save
 from citybrain.models import Case, CaseRollup, CaseRollupState
-from citybrain.web.app import create_app
 from citybrain.simulate.load import load_city
+from citybrain.web.app import create_app
 from tests.conftest import make_key
 
 NOW = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in the city

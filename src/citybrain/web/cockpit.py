@@ -21,8 +21,8 @@ from citybrain.cases import kpi_rollup, kpi_service
 from citybrain.cases.kpi_service import KpiQuery
 from citybrain.core import clock
 from citybrain.core.db import Database
-from citybrain.core.settings import Settings
 from citybrain.core.http import DbDep
+from citybrain.core.settings import Settings
 from citybrain.web import cockpit_board
 from citybrain.web import cockpit_service as service
 from citybrain.web.answer_cache import AnswerCache
