@@ -173,6 +173,12 @@ def _duration(session: Session, which: str) -> tuple[ColumnElement[int], ColumnE
     return _between_us(session, Case.resolved_at, Case.created_at), resolved
 
 
+def duration_or_null(session: Session, which: str) -> ColumnElement[Any]:
+    """A case's 签收 (``accept``) or 办结 (``resolve``) duration in whole microseconds, NULL when it has none."""
+    duration, has_one = _duration(session, which)
+    return case((has_one, duration))
+
+
 def durations(
     session: Session, where: FactFilter, dims: Sequence[str], offset: timedelta | None
 ) -> Iterator[tuple[Any, ...]]:

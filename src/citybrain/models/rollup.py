@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citybrain.core.types import UTCDateTime
@@ -18,7 +18,8 @@ from citybrain.models.base import Base, BigId
 class CaseRollup(Base):
     """One local day's counters (kpis.Tally's) for the cases whose ``dim`` column holds ``value``: ``dim`` is
     ``""`` (every case of the day, ``value`` empty), ``department`` (the department's id as text), ``district``,
-    ``category`` (the case's own code) or ``channel``; a NULL ``value`` counts the cases without one."""
+    ``category`` (the case's own code), ``channel`` or ``request_type``; a NULL ``value`` counts the cases without
+    one."""
 
     __tablename__ = "case_rollup"
     __table_args__ = (Index("ix_case_rollup_dim_day", "dim", "day"),)
@@ -43,6 +44,10 @@ class CaseRollup(Base):
     overdue_open: Mapped[int] = mapped_column(BigInteger)
     rejected: Mapped[int] = mapped_column(BigInteger)
     reopened: Mapped[int] = mapped_column(BigInteger)
+    #: The medians' durations (whole microseconds, comma-separated, in no order) of 签收 and 办结, on the rows of
+    #: ``dim`` "" and ``department`` only: a median is not a sum, so every duration is kept, per day.
+    accept_us: Mapped[str | None] = mapped_column(Text)
+    resolve_us: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseRollupState(Base):

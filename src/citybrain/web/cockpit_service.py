@@ -175,7 +175,10 @@ def _last_year(day: date) -> date:
 
 
 def daily_counts(session: Session, query: KpiQuery) -> dict[date, int]:
-    """Cases received per local day of the window (hours folded into the city's days)."""
+    """Cases received per local day of the window (the roll-up's, else hours folded into the city's days)."""
+    rolled = kpi_rollup.received_per_day(session, query)
+    if rolled is not None:
+        return rolled
     tz = clock.city_zone(query.timezone)
     days: dict[date, int] = defaultdict(int)
     for hour, n in volume_repository.hourly_counts(session, kpi_service.fact_filter(session, query)):
@@ -212,8 +215,9 @@ def volume_series(query: KpiQuery, now_by: dict[str, int], previous: dict[date, 
 
 def kpi_report(session: Session, query: KpiQuery, language: str, medians: tuple[str, ...] = ()) -> KpiReport:
     """The KPI service's report for ``query``: summed from the daily roll-up when it can answer it (its medians
-    only those asked for), else computed from the cases."""
-    rolled = kpi_rollup.report(session=session, query=query, language=language, medians=medians)
+    only those asked for, the groups' only: the screen reads no median of the total), else computed from the
+    cases."""
+    rolled = kpi_rollup.report(session=session, query=query, language=language, medians=medians, total_medians=False)
     return rolled or kpi_service.kpi_report(session=session, query=query, language=language)
 
 
@@ -247,7 +251,8 @@ _REQUEST_NAMES = {code: (zh, code) for zh, code in REQUEST_TYPES.items()}
 
 
 def breakdowns(session: Session, query: KpiQuery) -> dict[str, Any]:
-    """Cases by top-level category, district, channel, request type and department, largest first."""
+    """Cases by top-level category, district, channel, request type and department, largest first (the roll-up's
+    counts for the whole city, else the covering index's)."""
     where = kpi_service.fact_filter(session, query)
     categories = kpi_repository.category_names(session)
     districts = kpi_repository.district_names(session)
@@ -256,7 +261,9 @@ def breakdowns(session: Session, query: KpiQuery) -> dict[str, Any]:
     sums: dict[str, dict[str | None, int]] = {}
     for dim in volume_repository.DIMENSIONS:
         sums[dim] = defaultdict(int)
-        for value, n in volume_repository.counts_by(session, where, dim):
+        rolled = kpi_rollup.received_by(session, query, dim)
+        counts: list[tuple[Any, int]] = volume_repository.counts_by(session, where, dim) if rolled is None else rolled
+        for value, n in counts:
             if dim == "category":
                 value = category_at_level(value, 1)
             elif dim == "department":

@@ -1,7 +1,8 @@
 """The cases' daily roll-up (日汇总) for the cockpit, and the indexes that keep it and the ranking quick.
 
 ``case_rollup`` holds the KPI counters per local receipt day and value of one dimension (all cases, department,
-district, category, channel); ``case_rollup_state`` where it stands. The indexes find what changed since the last
+district, category, channel, request type) and, for all cases and per department, the medians' durations;
+``case_rollup_state`` where it stands. The indexes find what changed since the last
 refresh (``updated_at``; sign-for deadlines passed, ``accept_due_at``) and answer the ranking's median time to
 resolve from the index alone (``created_at, department_id, resolved_at``). The roll-up is filled on its first
 read (cases/rollup_repository.py), not here.
@@ -39,6 +40,8 @@ def upgrade() -> None:
         sa.Column("dim", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=64), nullable=True),
         *(sa.Column(name, sa.BigInteger(), nullable=False) for name in COUNTERS),
+        sa.Column("accept_us", sa.Text(), nullable=True),
+        sa.Column("resolve_us", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_rollup")),
     )
     op.create_index("ix_case_rollup_dim_day", "case_rollup", ["dim", "day"], unique=False)
