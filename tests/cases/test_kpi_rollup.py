@@ -108,6 +108,12 @@ def test_the_roll_up_equals_the_cases_after_writes_and_transitions(db: Database)
 def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database) -> None:
     _write(db, 2026, 200)
     _compare(db, datetime(2026, 1, 20, tzinfo=UTC))
+    with db.reading() as session:  # no write, no deadline passed: nothing to do; a deadline passed: a refresh
+        for day, current in ((20, True), (34, False)):
+            as_of = datetime(2026, 1, day, tzinfo=UTC) if day <= 31 else datetime(2026, 2, day - 31, tzinfo=UTC)
+            assert (
+                kpi_rollup.is_current(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0)) is current
+            )
     _compare(db, datetime(2026, 2, 3, 12, tzinfo=UTC))  # open cases fell overdue in between: their days recomputed
     _compare(db, AS_OF)
 

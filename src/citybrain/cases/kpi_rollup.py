@@ -38,12 +38,7 @@ def plan(query: KpiQuery) -> tuple[str, str | None] | None:
 def refresh(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
     """Bring the roll-up to the cases as of ``as_of`` (``lookbacks``: the repository's, for the tests); False
     (nothing done) in a zone whose offset changes over the cases' days: local days are no shifted UTC date."""
-    tz = clock.city_zone(timezone)
-    earliest, latest = rollup_repository.received_span(session)
-    today = local_date(as_of, tz)
-    first = min(local_date(earliest, tz), today) if earliest else today
-    last = max(local_date(latest, tz), today) if latest else today
-    offset = kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
+    offset = _offset(session, timezone, as_of)
     if offset is None:
         return False
     rollup_repository.refresh(session, offset=offset, as_of=as_of, now=clock.utcnow(), **lookbacks)
@@ -86,6 +81,23 @@ def received_by(session: Session, query: KpiQuery, dim: str) -> list[tuple[str |
     if dim == "department":
         return [(None if v is None else int(v), n) for v, n in rows]
     return [(v, n) for v, n in rows]
+
+
+def _offset(session: Session, timezone: str, as_of: datetime) -> timedelta | None:
+    """The zone's one UTC offset over every case's day and today, or None."""
+    tz = clock.city_zone(timezone)
+    earliest, latest = rollup_repository.received_span(session)
+    today = local_date(as_of, tz)
+    first = min(local_date(earliest, tz), today) if earliest else today
+    last = max(local_date(latest, tz), today) if latest else today
+    return kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
+
+
+def is_current(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
+    """Whether a refresh to ``as_of`` would change nothing (read-only: no write lock taken when nothing
+    changed), or the zone keeps no roll-up."""
+    offset = _offset(session, timezone, as_of)
+    return offset is None or rollup_repository.is_current(session, offset=offset, as_of=as_of, **lookbacks)
 
 
 def report(

@@ -86,6 +86,17 @@ def refresh(
     session.flush()
 
 
+def is_current(session: Session, *, offset: timedelta, as_of: datetime, lookback: timedelta = LOOKBACK) -> bool:
+    """Whether a refresh to ``as_of`` would change nothing: then the roll-up, judged at its own as-of time, is
+    also the cases' as of ``as_of`` (no case written, no deadline passed in between), and no write is needed."""
+    current = state(session)
+    if current is None or current.offset_minutes != int(offset.total_seconds() // 60):
+        return False
+    max_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0)
+    touched = touched_days(session, current, offset=offset, as_of=as_of, lookback=lookback)
+    return max_id == current.max_case_id and not touched
+
+
 def touched_days(
     session: Session,
     current: CaseRollupState,

@@ -106,9 +106,13 @@ def _geo(db: Database) -> bytes:
 def _refresh_rollup(db: Database, query: KpiQuery) -> None:
     """Bring the daily roll-up to the cases as of the question's time, when it can answer the question (the
     days changed since the last refresh are recomputed: usually none or today)."""
-    if kpi_rollup.plan(query) is not None:
-        with db.transaction() as session:
-            kpi_rollup.refresh(session, timezone=query.timezone, as_of=query.as_of)
+    if kpi_rollup.plan(query) is None:
+        return
+    with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
+        if kpi_rollup.is_current(session, timezone=query.timezone, as_of=query.as_of):
+            return
+    with db.transaction() as session:
+        kpi_rollup.refresh(session, timezone=query.timezone, as_of=query.as_of)
 
 
 def _trends(db: Database, query: KpiQuery, language: str) -> bytes:
