@@ -80,13 +80,15 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # no rate limits: a test makes requests far faster than a client would; tests/auth/test_rate_limits.py sets them
+    # no rate limits: a test makes requests far faster than a client would; tests/auth/test_rate_limits.py sets them.
+    # The cockpit's warming at start is off: a test about it switches it on.
     return Settings(
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         api_key_requests_per_minute=0,
         bad_keys_per_minute=0,
         redis_url="",
+        cockpit_warm_at_start=False,
     )
 
 

@@ -3,18 +3,23 @@ counted, the ranking is the monthly report's, the board names rules in words, an
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from citybrain.cases import service
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.insight.service import ResultItem, RunRecord, save
+from citybrain.models import Case, CaseRollup, CaseRollupState
 from citybrain.simulate.load import load_city
+from citybrain.web.app import create_app
 from tests.conftest import make_key
 
 NOW = datetime(2026, 3, 1, 17, 30, tzinfo=UTC)  # 01:30 on 2 March in the city
@@ -52,6 +57,41 @@ def test_rates_and_overdue_are_the_kpi_apis(city: Database, app_client: TestClie
     assert [r["period"] for r in trends["rates"]] == [r["period"] for r in kpis["rows"]]
     assert trends["total"] == kpis["total"]["received"]
     assert sum(r["count"] for r in trends["volume"]) == trends["total"]
+
+
+def test_the_figures_are_summed_from_the_daily_roll_up_kept_fresh(city: Database, app_client: TestClient) -> None:
+    """Trends and ranking read the roll-up (refreshed before each answer): after a case is signed for, a new
+    question's figures are still the KPI API's."""
+    headers = key(city, "supervisor")
+    get(app_client, "/api/v1/cockpit/trends", headers, **WINDOW)
+    with city.reading() as session:
+        assert session.scalar(select(func.count()).select_from(CaseRollup))
+        waiting = session.scalars(
+            select(Case.id).where(Case.status == "dispatched", Case.created_at >= datetime(2026, 2, 1, tzinfo=UTC))
+        ).first()
+    assert waiting is not None
+    with clock.frozen(NOW), city.transaction() as session:
+        service.accept(session=session, case=session.get_one(Case, waiting), actor="test")
+    filters = WINDOW | {"period": "week"}
+    trends = get(app_client, "/api/v1/cockpit/trends", headers, **filters)
+    kpis = get(app_client, "/api/v1/kpis", headers, **filters, as_of=clock.iso(NOW))
+    assert trends["kpis"] == {name: kpis["total"][name] for name in trends["kpis"]}
+    assert trends["rates"] == [{k: r[k] for k in trends["rates"][0]} for r in kpis["rows"]]
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_server_warms_the_default_screen_at_start(city: Database, settings: Settings, warm: bool) -> None:
+    """With ``cockpit_warm_at_start`` the default screen's five answers are kept (and the roll-up built) without
+    anyone asking; without it, nothing is computed until asked."""
+    app = create_app(settings.model_copy(update={"cockpit_warm_at_start": warm}), database=city)
+    with TestClient(app):
+        cache = app.state.cockpit_cache
+        deadline = time.monotonic() + 120
+        while warm and cache.kept() < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cache.kept() == (5 if warm else 0)
+    with city.reading() as session:
+        assert (session.get(CaseRollupState, 1) is not None) is warm
 
 
 def _case_total(client: TestClient, headers: dict[str, str], params: dict[str, str]) -> int:
@@ -108,8 +148,8 @@ def test_ranking_is_the_monthly_reports(city: Database, app_client: TestClient) 
     ours = get(app_client, "/api/v1/cockpit/ranking", headers, **WINDOW)["departments"]
     report = get(app_client, "/api/v1/reports/monthly", headers, month="2026-02", as_of=clock.iso(NOW))
     theirs = [r for r in report["departments"] if r["department"] is not None]
-    assert [(r["department"], r["rank"], r["score"]) for r in ours] == [
-        (r["department"], r["rank"], r["score"]) for r in theirs
+    assert [(r["department"], r["rank"], r["score"], r["median_hours_to_resolve"]) for r in ours] == [
+        (r["department"], r["rank"], r["score"], r["median_hours_to_resolve"]) for r in theirs
     ]
     assert any(r["rank"] == 1 for r in ours)
 

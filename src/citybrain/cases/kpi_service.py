@@ -426,6 +426,11 @@ def _fixed_offset(session: Session, query: KpiQuery, where: repo.FactFilter, tz:
     return _one_offset(tz, first - timedelta(days=1), last + timedelta(days=1))
 
 
+def zone_offset(tz: ZoneInfo, first: date, last: date) -> timedelta | None:
+    """The zone's one UTC offset from ``first`` to ``last`` (local days), or None when it changes."""
+    return _one_offset(tz, first, last)
+
+
 @functools.lru_cache(maxsize=256)
 def _one_offset(tz: ZoneInfo, first: date, last: date) -> timedelta | None:
     offsets = {

@@ -56,7 +56,7 @@ def _one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _per_case(as_of: datetime) -> dict[str, ColumnElement[Any]]:
+def per_case(as_of: datetime) -> dict[str, ColumnElement[Any]]:
     """What one case adds to each of Tally's counters (summed per group); ``as_of`` judges pending sign-fors and
     open overdue cases."""
     unresolved = [s.value for s in UNRESOLVED]
@@ -104,11 +104,11 @@ def _per_case(as_of: datetime) -> dict[str, ColumnElement[Any]]:
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 #: The order of the counters in the rows of :func:`counter_rows` and :func:`one_pass`.
-COUNTER_ORDER = tuple(_per_case(_EPOCH))
-assert set(_per_case(_EPOCH)) == set(COUNTERS), "a Tally counter has no SQL in kpi_sums"
+COUNTER_ORDER = tuple(per_case(_EPOCH))
+assert set(per_case(_EPOCH)) == set(COUNTERS), "a Tally counter has no SQL in kpi_sums"
 
 
-def _local_day(session: Session, offset: timedelta) -> ColumnElement[Any]:
+def local_day(session: Session, offset: timedelta) -> ColumnElement[Any]:
     """The receipt day in a zone ``offset`` ahead of UTC."""
     if session.get_bind().dialect.name == "sqlite":
         seconds = int(offset.total_seconds())
@@ -139,7 +139,7 @@ def as_date(value: Any) -> date:
 def _group_columns(session: Session, dims: Sequence[str], offset: timedelta | None) -> list[ColumnElement[Any]]:
     columns: list[ColumnElement[Any]] = [RAW_COLUMNS[d] for d in dims]
     if offset is not None:
-        columns.append(_local_day(session, offset).label("local_day"))
+        columns.append(local_day(session, offset).label("local_day"))
     return columns
 
 
@@ -148,7 +148,7 @@ def counter_rows(
 ) -> Iterator[tuple[tuple[Any, ...], date | None, dict[str, int]]]:
     """(raw keys, local day or None, counters) per group of cases matching ``where``."""
     groups = _group_columns(session, dims, offset)
-    counters = _per_case(as_of)
+    counters = per_case(as_of)
     stmt = select(*groups, *(func.sum(c).label(n) for n, c in counters.items())).where(*fact_conditions(where))
     if groups:
         stmt = stmt.group_by(*groups)
@@ -171,6 +171,12 @@ def _duration(session: Session, which: str) -> tuple[ColumnElement[int], ColumnE
         return _between_us(session, Case.accepted_at, Case.dispatched_at), signed
     resolved = Case.resolved_at.is_not(None)
     return _between_us(session, Case.resolved_at, Case.created_at), resolved
+
+
+def duration_or_null(session: Session, which: str) -> ColumnElement[Any]:
+    """A case's 签收 (``accept``) or 办结 (``resolve``) duration in whole microseconds, NULL when it has none."""
+    duration, has_one = _duration(session, which)
+    return case((has_one, duration))
 
 
 def durations(
@@ -216,21 +222,19 @@ def one_pass(
     group and of all the cases, in one statement that reads the cases once (a materialised CTE; the table's
     rows are what costs): rows ``(kind, which, raw keys…, [local day], µs, counters…)``; ``which`` is
     ``accept``/``resolve`` on middle rows, the counters are NULL there and ``µs`` is NULL on counter rows."""
-    per_case = _per_case(as_of)
+    sums = per_case(as_of)
     accept, signed = _duration(session, "accept")
     resolve, resolved = _duration(session, "resolve")
     groups = [c.label(f"k{i}") for i, c in enumerate(_group_columns(session, dims, offset))]
     base_columns = [*groups, case((signed, accept)).label("accept"), case((resolved, resolve)).label("resolve")]
-    base_columns += [expr.label(f"n_{name}") for name, expr in per_case.items()]
+    base_columns += [expr.label(f"n_{name}") for name, expr in sums.items()]
     base = select(*base_columns).where(*fact_conditions(where)).cte("kpi_cases").prefix_with("MATERIALIZED")
     keys = [base.c[f"k{i}"] for i in range(len(groups))]
     no_us = sql_cast(null(), BigInteger)
     parts = [
-        select(literal(COUNTS), literal(""), *keys, no_us, *(func.sum(base.c[f"n_{n}"]) for n in per_case)).group_by(
-            *keys
-        )
+        select(literal(COUNTS), literal(""), *keys, no_us, *(func.sum(base.c[f"n_{n}"]) for n in sums)).group_by(*keys)
     ]
-    no_counts = [sql_cast(null(), BigInteger) for _ in per_case]
+    no_counts = [sql_cast(null(), BigInteger) for _ in sums]
     for which in ("accept", "resolve"):
         for kind, within in ((MIDDLE, keys), (TOTAL_MIDDLE, [])):
             us = base.c[which]

@@ -357,6 +357,14 @@ class Settings(BaseSettings):
         le=10_000,
         description="Most MQTT messages the worker stores in one transaction before acknowledging them all.",
     )
+    cockpit_warm_at_start: bool = Field(
+        default=True,
+        description=(
+            "When the server starts, bring the cases' daily roll-up up to date and compute the cockpit's default "
+            "screen (the last 30 days, no filter) in the background, so the first screen after a restart is "
+            "served kept. Off: both wait for the first visitor."
+        ),
+    )
     mqtt_publish: bool = Field(
         default=True,
         description=(

@@ -16,6 +16,7 @@ from citybrain.models.directory import (
 )
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
+from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
     Datastream,
     FeatureOfInterest,
@@ -44,6 +45,8 @@ __all__ = [
     "Case",
     "CaseComment",
     "CaseContact",
+    "CaseRollup",
+    "CaseRollupState",
     "CaseEvent",
     "CaseMeToo",
     "CaseSuggestion",

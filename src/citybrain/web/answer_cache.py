@@ -58,6 +58,11 @@ class AnswerCache:
             if key not in self._done and key not in self._running:
                 self._start(key, compute)
 
+    def kept(self) -> int:
+        """How many answers are kept (fresh or stale)."""
+        with self._lock:
+            return len(self._done)
+
     def close(self) -> None:
         """Wait for the computations under way; start no more (the app's shutdown)."""
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -18,7 +18,7 @@ from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
 from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
-from citybrain.web import errors
+from citybrain.web import cockpit, errors
 from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
 from citybrain.web.guard import RequestGuard
@@ -42,6 +42,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         for started in (mqtt_publisher, mqtt_worker):
             if started is not None:
                 started.start()
+        if settings.cockpit_warm_at_start:  # the roll-up and the default screen, in the background
+            cockpit.warm_default_screen(settings, db, app.state.cockpit_cache)
         heap.freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
         yield
         heap.thaw()

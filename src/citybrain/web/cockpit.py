@@ -18,12 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from citybrain.auth.deps import DepartmentRanker, KpiReader
 from citybrain.auth.roles import Permission, Principal
-from citybrain.cases import kpi_service
+from citybrain.cases import kpi_rollup, kpi_service
 from citybrain.cases.kpi_service import KpiQuery
 from citybrain.cases.policy import department_scope
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.http import DbDep
+from citybrain.core.settings import Settings
 from citybrain.web import cockpit_board
 from citybrain.web import cockpit_service as service
 from citybrain.web.answer_cache import AnswerCache
@@ -67,11 +68,17 @@ def _cache(request: Request) -> AnswerCache:
 
 
 def _warm_default_screen(request: Request, db: Database) -> None:
-    settings = request.app.state.settings
+    warm_default_screen(request.app.state.settings, db, _cache(request))
+
+
+def warm_default_screen(settings: Settings, db: Database, cache: AnswerCache) -> None:
+    """Start computing the city-wide default screen's answers on the cache's background threads, unless they are
+    kept or under way (the frame's load, and the server's start with ``cockpit_warm_at_start``); the trends and
+    ranking bring the daily roll-up up to date first."""
     none: dict[str, str | None] = dict.fromkeys(("period", "start", "end", "department", "district", "category",
                                                  "channel"))  # fmt: skip
     query = service.screen_query(timezone=settings.timezone, now=clock.utcnow(), **none)
-    cache, language = _cache(request), settings.language
+    language = settings.language
     cache.warm(("geo",), lambda: _geo(db))
     cache.warm(_key("trends", query), lambda: _trends(db, query, language))
     cache.warm(_key("map", query), lambda: _map(db, query))
@@ -93,7 +100,20 @@ def _geo(db: Database) -> bytes:
         return _json(service.city_geojson(session))
 
 
+def _refresh_rollup(db: Database, query: KpiQuery) -> None:
+    """Bring the daily roll-up to the cases as of the question's time, when it can answer the question (the
+    days changed since the last refresh are recomputed: usually none or today)."""
+    if kpi_rollup.plan(query) is None:
+        return
+    with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
+        if kpi_rollup.is_current(session, timezone=query.timezone, as_of=query.as_of):
+            return
+    with db.transaction() as session:
+        kpi_rollup.refresh(session, timezone=query.timezone, as_of=query.as_of)
+
+
 def _trends(db: Database, query: KpiQuery, language: str) -> bytes:
+    _refresh_rollup(db, query)
     with db.reading() as session:
         return _json(service.trends(session, query, language=language))
 
@@ -104,6 +124,7 @@ def _map(db: Database, query: KpiQuery) -> bytes:
 
 
 def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
+    _refresh_rollup(db, service.ranking_query(query))
     with db.reading() as session:
         return _json(service.department_ranking(session, query, language=language))
 

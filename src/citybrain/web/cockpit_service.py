@@ -1,6 +1,7 @@
 """The command centre's figures (城市运行驾驶舱): the screen's filters, the map's layers, the trends, the ranking and
 the board — shaped here, counted in SQL (:mod:`citybrain.cases.volume_repository`), the rates and the ranking
-taken from the KPI service and the monthly report's ranking, never recomputed.
+taken from the KPI service and the monthly report's ranking, never recomputed: summed from the daily roll-up
+(:mod:`citybrain.cases.kpi_rollup`, the same report; the routes refresh it first) when it can answer the question.
 
 The board is :mod:`citybrain.web.cockpit_board`, the kept answers :mod:`citybrain.web.answer_cache`.
 
@@ -20,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from citybrain.cases import kpi_repository, kpi_service, volume_repository
-from citybrain.cases.kpi_service import KpiQuery
+from citybrain.cases import kpi_repository, kpi_rollup, kpi_service, volume_repository
+from citybrain.cases.kpi_service import KpiQuery, KpiReport
 from citybrain.cases.kpis import category_at_level, local_date, period_of, periods_between
 from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import CHANNELS
@@ -174,7 +175,10 @@ def _last_year(day: date) -> date:
 
 
 def daily_counts(session: Session, query: KpiQuery) -> dict[date, int]:
-    """Cases received per local day of the window (hours folded into the city's days)."""
+    """Cases received per local day of the window (the roll-up's, else hours folded into the city's days)."""
+    rolled = kpi_rollup.received_per_day(session, query)
+    if rolled is not None:
+        return rolled
     tz = clock.city_zone(query.timezone)
     days: dict[date, int] = defaultdict(int)
     for hour, n in volume_repository.hourly_counts(session, kpi_service.fact_filter(session, query)):
@@ -209,11 +213,19 @@ def volume_series(query: KpiQuery, now_by: dict[str, int], previous: dict[date, 
     return rows
 
 
+def kpi_report(session: Session, query: KpiQuery, language: str, medians: tuple[str, ...] = ()) -> KpiReport:
+    """The KPI service's report for ``query``: summed from the daily roll-up when it can answer it (its medians
+    only those asked for, the groups' only: the screen reads no median of the total), else computed from the
+    cases."""
+    rolled = kpi_rollup.report(session=session, query=query, language=language, medians=medians, total_medians=False)
+    return rolled or kpi_service.kpi_report(session=session, query=query, language=language)
+
+
 def trends(session: Session, query: KpiQuery, *, language: str = "zh-CN") -> dict[str, Any]:
     """Volumes per period with last year's, the breakdowns, and the rates and overdue per period (KPI service:
     its ``received`` per period is the volume, so the window's cases are read once for both)."""
     start, end = _bounds(query)
-    report = kpi_service.kpi_report(session=session, query=query, language=language)
+    report = kpi_report(session, query, language)
     year_before = replace(query, start=_last_year(start), end=_last_year(end))
     previous = daily_counts(session, year_before)
     kpis = ("received", *RATE_NAMES, "overdue", "overdue_open")
@@ -239,7 +251,8 @@ _REQUEST_NAMES = {code: (zh, code) for zh, code in REQUEST_TYPES.items()}
 
 
 def breakdowns(session: Session, query: KpiQuery) -> dict[str, Any]:
-    """Cases by top-level category, district, channel, request type and department, largest first."""
+    """Cases by top-level category, district, channel, request type and department, largest first (the roll-up's
+    counts for the whole city, else the covering index's)."""
     where = kpi_service.fact_filter(session, query)
     categories = kpi_repository.category_names(session)
     districts = kpi_repository.district_names(session)
@@ -248,7 +261,9 @@ def breakdowns(session: Session, query: KpiQuery) -> dict[str, Any]:
     sums: dict[str, dict[str | None, int]] = {}
     for dim in volume_repository.DIMENSIONS:
         sums[dim] = defaultdict(int)
-        for value, n in volume_repository.counts_by(session, where, dim):
+        rolled = kpi_rollup.received_by(session, query, dim)
+        counts: list[tuple[Any, int]] = volume_repository.counts_by(session, where, dim) if rolled is None else rolled
+        for value, n in counts:
             if dim == "category":
                 value = category_at_level(value, 1)
             elif dim == "department":
@@ -293,11 +308,16 @@ def _params(query: KpiQuery) -> dict[str, Any]:
 # --- the ranking --------------------------------------------------------------------------------------------------
 
 
+def ranking_query(query: KpiQuery) -> KpiQuery:
+    """The KPI service's question behind the ranking: the screen's window, per department."""
+    return replace(query, by=("department",), period=None, department=None)
+
+
 def department_ranking(session: Session, query: KpiQuery, *, language: str = "zh-CN") -> dict[str, Any]:
     """考核排名: the monthly report's department ranking (``reports.ranking.rank_units`` over the KPI service's
     rows) for the screen's window — the same order ``GET /api/v1/reports/monthly`` gives for that window."""
-    unit = replace(query, by=("department",), period=None, department=None)
-    report = kpi_service.kpi_report(session=session, query=unit, language=language)
+    unit = ranking_query(query)
+    report = kpi_report(session, unit, language, medians=("resolve",))
     rows = [
         {"department": r["department"], "department_name": r["department_name"], **{k: r[k] for k in UNIT_KPIS}}
         for r in report.rows

@@ -1,7 +1,7 @@
 """Staff accounts, their sign-in sessions and the failed sign-ins counted for throttling (issue 15, 员工身份).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import citybrain.core.types
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,189 @@
+"""KPI reports read from the daily roll-up (日汇总, :mod:`citybrain.cases.rollup_repository`) instead of the cases.
+
+A report the roll-up can answer — a window of local days, grouped by at most one dimension or filtered by at most
+one, in a zone with one UTC offset — is summed from a few thousand roll-up rows and is the report
+:func:`citybrain.cases.kpi_service.kpi_report` computes from the cases, as of the roll-up's last refresh
+(tests/cases/test_kpi_rollup.py). A median is no sum: the roll-up keeps every duration, per day, for all cases
+and per department (the ranking's); another dimension's medians are taken from the cases, as the KPI service
+takes them. Anything else: ``None``, and the caller asks the KPI service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from citybrain.cases import kpi_repository, kpi_service, kpi_sums, rollup_repository
+from citybrain.cases.kpi_service import KpiQuery, KpiReport
+from citybrain.cases.kpis import Tally, evaluate, local_date
+from citybrain.core import clock
+
+_DAY = timedelta(days=1)
+
+
+def plan(query: KpiQuery) -> tuple[str, str | None] | None:
+    """Which roll-up rows answer ``query`` — (dimension, the filter's value or None) — or None when none can."""
+    filters = [(dim, getattr(query, dim)) for dim in kpi_service.DIMENSIONS if getattr(query, dim)]
+    if query.start is None or query.end is None or len(query.by) + len(filters) > 1:
+        return None
+    if query.by:
+        return query.by[0], None
+    return filters[0] if filters else ("", None)
+
+
+def refresh(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
+    """Bring the roll-up to the cases as of ``as_of`` (``lookbacks``: the repository's, for the tests); False
+    (nothing done) in a zone whose offset changes over the cases' days: local days are no shifted UTC date."""
+    offset = _offset(session, timezone, as_of)
+    if offset is None:
+        return False
+    rollup_repository.refresh(session, offset=offset, as_of=as_of, now=clock.utcnow(), **lookbacks)
+    return True
+
+
+def _usable(session: Session, query: KpiQuery) -> bool:
+    """Whether the roll-up's days are the query's local days (a refreshed roll-up, the zone's one offset)."""
+    current, first, last = rollup_repository.state(session), query.start, query.end
+    if current is None or first is None or last is None:
+        return False
+    offset = kpi_service.zone_offset(clock.city_zone(query.timezone), first - _DAY, last + _DAY)
+    return offset is not None and int(offset.total_seconds() // 60) == current.offset_minutes
+
+
+def received_per_day(session: Session, query: KpiQuery) -> dict[date, int] | None:
+    """Cases received per local day of ``query``'s window (its one filter applied), or None when the roll-up
+    cannot answer."""
+    found = plan(replace(query, by=()))
+    if found is None or query.by or not _usable(session, query) or query.start is None or query.end is None:
+        return None
+    dim, value = found
+    if dim == "department" and value is not None:
+        value = str(kpi_service.fact_filter(session, query).department_id)
+    days: dict[date, int] = {}
+    rows = rollup_repository.sums(
+        session, dim=dim, first=query.start, last=query.end, value=value, subtree=dim == "category"
+    )
+    for day, _value, counts in rows:
+        days[day] = days.get(day, 0) + counts["received"]
+    return days
+
+
+def received_by(session: Session, query: KpiQuery, dim: str) -> list[tuple[str | int | None, int]] | None:
+    """(raw value, cases received) per value of ``dim`` (a KPI dimension or ``request_type``) over ``query``'s
+    window when it has no filter and no grouping (the department as its id), or None."""
+    if plan(query) != ("", None) or not _usable(session, query) or query.start is None or query.end is None:
+        return None
+    rows = rollup_repository.received_by(session, dim=dim, first=query.start, last=query.end)
+    if dim == "department":
+        return [(None if v is None else int(v), n) for v, n in rows]
+    return [(v, n) for v, n in rows]
+
+
+def _offset(session: Session, timezone: str, as_of: datetime) -> timedelta | None:
+    """The zone's one UTC offset over every case's day and today, or None."""
+    tz = clock.city_zone(timezone)
+    earliest, latest = rollup_repository.received_span(session)
+    today = local_date(as_of, tz)
+    first = min(local_date(earliest, tz), today) if earliest else today
+    last = max(local_date(latest, tz), today) if latest else today
+    return kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
+
+
+def is_current(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
+    """Whether a refresh to ``as_of`` would change nothing (read-only: no write lock taken when nothing
+    changed), or the zone keeps no roll-up."""
+    offset = _offset(session, timezone, as_of)
+    return offset is None or rollup_repository.is_current(session, offset=offset, as_of=as_of, **lookbacks)
+
+
+def report(
+    *,
+    session: Session,
+    query: KpiQuery,
+    language: str = "zh-CN",
+    medians: Collection[str] = (),
+    total_medians: bool = True,
+) -> KpiReport | None:
+    """``query``'s report summed from the roll-up, judged at its last refresh's as-of time (the report's
+    ``as_of``), or None when the roll-up cannot answer it. ``medians`` (``accept``, ``resolve``): over all cases
+    or per department (grouped or filtered) from the roll-up's lists of durations, any period; otherwise from
+    the cases when the report has no period and no category grouping (the total's too unless not
+    ``total_medians``); otherwise they are left empty."""
+    found, current, first, last = plan(query), rollup_repository.state(session), query.start, query.end
+    if found is None or current is None or first is None or last is None:
+        return None
+    tz = clock.city_zone(query.timezone)
+    offset = kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
+    if offset is None or int(offset.total_seconds() // 60) != current.offset_minutes:
+        return None
+    query = replace(query, as_of=current.as_of)
+    where = kpi_service._fact_filter(session, query, tz)  # checks the department and category
+    directory = kpi_service._Directory(
+        kpi_repository.department_names(session), kpi_repository.district_names(session),
+        kpi_repository.category_names(session), english=language.lower().startswith("en"),
+    )  # fmt: skip
+    dim, value = found
+    if dim == "department" and value is not None:
+        value = str(where.department_id)
+    raw = kpi_service._RawGroups(query, [kpi_service._key_maker(d, query, directory) for d in query.by], True)
+    rows = rollup_repository.sums(session, dim=dim, first=first, last=last, value=value, subtree=dim == "category")
+    for day, raw_value, counts in rows:
+        kpi_service._add_counts(raw.tally(_raw_key(query, dim, raw_value), day), counts.values())
+    if medians and dim in rollup_repository.WITH_DURATIONS and query.by in ((), ("department",)):
+        _listed_medians(session, query, raw, dim, value, medians)
+    total = Tally()
+    for tally in raw.groups.values():
+        total.merge(tally)
+    if medians and dim not in rollup_repository.WITH_DURATIONS and query.period is None and "category" not in query.by:
+        _middle_medians(session, query, raw, total, medians, total_medians=total_medians)
+    rows_out = kpi_service._rows(query, directory, raw.groups, first, last)
+    return KpiReport(query, kpi_service._key_columns(query), rows_out, evaluate(total))
+
+
+def _raw_key(query: KpiQuery, dim: str, value: str | None) -> tuple[Any, ...]:
+    if not query.by:
+        return ()
+    return (int(value) if dim == "department" and value is not None else value,)
+
+
+def _listed_medians(
+    session: Session,
+    query: KpiQuery,
+    raw: kpi_service._RawGroups,
+    dim: str,
+    value: str | None,
+    medians: Collection[str],
+) -> None:
+    """Every duration of the window, from the roll-up's lists per day, into its group (the total: all groups)."""
+    first, last = query.start, query.end
+    if first is None or last is None:  # report() answers windows only
+        return
+    rows = rollup_repository.durations(session, dim=dim, first=first, last=last, value=value)
+    for day, raw_value, accept, resolve in rows:
+        tally = raw.tally(_raw_key(query, dim, raw_value), day)
+        for which, listed in (("accept", accept), ("resolve", resolve)):
+            if which in medians and listed:
+                kpi_service._samples(tally, which).extend(kpi_service._hours(int(us)) for us in listed.split(","))
+
+
+def _middle_medians(
+    session: Session,
+    query: KpiQuery,
+    raw: kpi_service._RawGroups,
+    total: Tally,
+    medians: Collection[str],
+    *,
+    total_medians: bool,
+) -> None:
+    """The middle durations of each group (and of all the cases) from the cases, as the KPI service takes them."""
+    where = kpi_service.fact_filter(session, query)
+    for which in medians:
+        for row in kpi_sums.middle_durations(session, where, query.by, None, which):
+            kpi_service._samples(raw.tally(row[:-1], None), which).append(kpi_service._hours(row[-1]))
+        if total_medians:
+            middle = kpi_sums.middle_durations(session, where, (), None, which)
+            setattr(total, f"{which}_hours", [kpi_service._hours(row[-1]) for row in middle])

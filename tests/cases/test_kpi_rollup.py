@@ -1,0 +1,152 @@
+"""The daily roll-up's reports equal the KPI service's reports from the cases table, on both databases: after the
+cases are written, after transitions through the case service (sign-for, resolve, callback, reopen, merge,
+invalidate), after a bulk import, and as deadlines pass with time alone.
+
+The cases are test_kpi_sql's seeded, varied set (every status, deadlines on either side of the as-of time, receipt
+times around local midnight). Each report the roll-up can answer (no grouping or one dimension, no filter or one,
+every period) is compared whole — rows and total — with its medians (kept per day for all cases and per
+department; for other dimensions taken from the cases when the report has no period, else left out).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from citybrain.cases import kpi_rollup, service
+from citybrain.cases.kpi_service import kpi_report, parse_query
+from citybrain.cases.lifecycle import Status
+from citybrain.core import clock
+from citybrain.core.db import Database
+from citybrain.models import Case, CaseRollup
+from tests.cases.test_kpi_sql import _write
+from tests.intake.import_support import CANONICAL_HEADER, canonical_row, cli_db, run_import, write_csv
+
+__all__ = ["cli_db"]
+
+AS_OF = datetime(2026, 3, 20, 5, 30, tzinfo=UTC)
+MEDIANS = ("median_hours_to_accept", "median_hours_to_resolve")
+QUESTIONS: list[dict[str, Any]] = [
+    *({"period": p} for p in (None, "day", "week", "month")),
+    *({"by": [d]} for d in ("department", "district", "category", "channel")),
+    {"by": ["category"], "category_level": 2},
+    {"by": ["department"], "period": "week"},
+    *({"period": "day", **f} for f in ({"department": "water"}, {"district": "kd2"}, {"channel": "app"})),
+    {"period": "week", "category": "noise"},
+    {"category": "noise.construction"},
+    {"department": "power"},
+]
+WINDOWS = (("2026-01-01", "2026-02-28"), ("2025-12-01", "2026-12-31"), ("2026-03-19", "2026-03-21"))
+
+
+def _strip(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in MEDIANS}
+
+
+def _without_medians(report: dict[str, Any]) -> dict[str, Any]:
+    return {"params": report["params"], "rows": [_strip(r) for r in report["rows"]], "total": _strip(report["total"])}
+
+
+def _refresh(db: Database, as_of: datetime) -> None:
+    """No look-back: only what the refresh finds as changed is recomputed, so a change it misses fails."""
+    with db.transaction() as session:
+        assert kpi_rollup.refresh(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0), id_lookback=0)
+
+
+def _compare(db: Database, as_of: datetime) -> int:
+    """Every question × window: the roll-up's report is the cases table's; how many were compared."""
+    _refresh(db, as_of)
+    compared = 0
+    with db.reading() as session:
+        for params in QUESTIONS:
+            for start, end in WINDOWS:
+                query = parse_query(timezone="Asia/Shanghai", as_of=as_of, start=start, end=end, **params)
+                rolled = kpi_rollup.report(session=session, query=query, medians=("accept", "resolve"))
+                assert rolled is not None, params
+                expected = kpi_report(session=session, query=query).as_dict()
+                got = rolled.as_dict()
+                listed = (kpi_rollup.plan(query) or ("?",))[0] in ("", "department")
+                if not listed and (query.period is not None or "category" in query.by):
+                    expected, got = _without_medians(expected), _without_medians(got)
+                assert got == expected, (params, start, end)
+                compared += 1
+    return compared
+
+
+def test_the_roll_up_equals_the_cases_after_writes_and_transitions(db: Database) -> None:
+    _write(db, 14, 220)
+    assert _compare(db, AS_OF) == len(QUESTIONS) * len(WINDOWS)
+    with db.transaction() as session:
+        cases = list(session.scalars(select(Case).order_by(Case.id)))
+        by_status: dict[str, list[Case]] = {}
+        for case in cases:
+            by_status.setdefault(case.status, []).append(case)
+        for case in by_status.get(Status.DISPATCHED.value, [])[:3]:
+            service.accept(session=session, case=case, actor="test")  # 签收 (responded)
+        for case in by_status.get(Status.ACCEPTED.value, [])[:3]:
+            service.resolve(session=session, case=case, actor="test", reply="done")
+        for case, verdict in zip(
+            by_status.get(Status.RESOLVED.value, [])[:4], (True, False, True, False), strict=False
+        ):
+            service.callback(
+                session=session, case=case, actor="test", resolved=verdict, satisfaction=2 if verdict else 5
+            )
+        for case in by_status.get(Status.CLOSED.value, [])[:2]:
+            service.reopen(session=session, case=case, actor="test")
+        opened = [c for c in cases if c.status in (Status.DISPATCHED.value, Status.ACCEPTED.value)]
+        service.merge(session=session, case=opened[-1], actor="test", target_id=opened[-2].id)
+        service.invalidate(session=session, case=opened[-3], actor="test", reason="test")
+    later = clock.utcnow() + timedelta(seconds=1)
+    assert _compare(db, later) > 0
+    with db.reading() as session:  # only the touched days were recomputed, and the roll-up answered
+        assert session.scalar(select(CaseRollup.id).limit(1)) is not None
+
+
+def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database) -> None:
+    _write(db, 2026, 200)
+    _compare(db, datetime(2026, 1, 20, tzinfo=UTC))
+    with db.reading() as session:  # no write, no deadline passed: nothing to do; a deadline passed: a refresh
+        for day, current in ((20, True), (34, False)):
+            as_of = datetime(2026, 1, day, tzinfo=UTC) if day <= 31 else datetime(2026, 2, day - 31, tzinfo=UTC)
+            assert (
+                kpi_rollup.is_current(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0)) is current
+            )
+    _compare(db, datetime(2026, 2, 3, 12, tzinfo=UTC))  # open cases fell overdue in between: their days recomputed
+    _compare(db, AS_OF)
+
+
+def test_an_import_reaches_the_roll_up(cli_db: Database, tmp_path: Path) -> None:
+    _write(cli_db, 7, 80)
+    _compare(cli_db, AS_OF)
+    rows = [
+        canonical_row(f"R{i}", created_at=f"2026-02-{10 + i}T23:30:00", district="kd2", status=status,
+                      resolved_at=f"2026-02-{11 + i}T08:00:00" if status != "accepted" else "")
+        for i, status in enumerate(("closed", "resolved", "accepted", "closed"))
+    ]  # fmt: skip
+    result = run_import("canonical", write_csv(tmp_path / "more.csv", CANONICAL_HEADER, rows))
+    assert result.exit_code == 0, result.output
+    _compare(cli_db, AS_OF)
+
+
+def test_a_question_the_roll_up_cannot_answer_is_left_to_the_kpi_service(db: Database) -> None:
+    _write(db, 3, 20)
+    _refresh(db, AS_OF)
+    with db.reading() as session:
+        questions: list[dict[str, Any]] = [
+            {"by": ["department", "district"]},
+            {"by": ["district"], "channel": "app"},
+            {"start": None},
+        ]
+        for params in questions:
+            query = parse_query(timezone="Asia/Shanghai", as_of=AS_OF, **{"start": "2026-01-01", **params})
+            assert kpi_rollup.report(session=session, query=query) is None, params
+
+
+def test_a_zone_with_summer_time_keeps_no_roll_up(db: Database) -> None:
+    _write(db, 3, 20)
+    with db.transaction() as session:
+        assert not kpi_rollup.refresh(session, timezone="Europe/Berlin", as_of=datetime(2026, 4, 2, tzinfo=UTC))
+        assert session.scalar(select(CaseRollup.id).limit(1)) is None
