@@ -32,7 +32,9 @@ def normalize(value: object, *, max_chars: int = MAX_CHARS) -> str:
     text = value if isinstance(value, str) else str(value)
     text = text[: max_chars * 4]
     text = html.unescape(_TAG.sub(" ", text))
-    text = unicodedata.normalize("NFKC", text).lower()
+    if not unicodedata.is_normalized("NFKC", text):  # the quick check is several times faster than normalising
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     text = _INVISIBLE.sub(" ", text)
     text = _DIGITS.sub("0", text)
     return _SPACE.sub(" ", text).strip()[:max_chars]
