@@ -36,18 +36,6 @@ def _rewrite_header(path: Path, **changes: object) -> None:
     np.savez_compressed(path, **data)
 
 
-def test_a_model_written_before_short_texts_were_read_as_subjects_reads_them_as_it_was_trained(
-    teddy_model: TextClassifier, tmp_path: Path
-) -> None:
-    path = persistence.save(teddy_model, tmp_path / "m.npz")
-    assert persistence.load(path).vectorizer.config.short_as_lead
-    with np.load(path, allow_pickle=False) as arrays:
-        features = json.loads(str(arrays["header"]))["features"]
-    del features["short_as_lead"]
-    _rewrite_header(path, features=features)
-    assert not persistence.load(path).vectorizer.config.short_as_lead
-
-
 def test_a_model_of_another_format_version_is_refused_clearly(teddy_model: TextClassifier, tmp_path: Path) -> None:
     path = persistence.save(teddy_model, tmp_path / "m.npz")
     _rewrite_header(path, format_version=persistence.FORMAT_VERSION + 1)

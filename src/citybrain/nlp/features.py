@@ -35,9 +35,6 @@ class FeatureConfig:
     lead_chars: int = 30
     lead_weight: float = 0.7
     min_df: int = 2
-    #: A text no longer than ``lead_chars`` is a subject line alone (a title-only record, a one-line portal
-    #: message): it is counted in the lead block only, not also as a body it does not have.
-    short_as_lead: bool = True
 
 
 def ngram_ids(texts: Sequence[str], config: FeatureConfig) -> tuple[npt.NDArray[np.int64], U64]:
@@ -52,16 +49,12 @@ def ngram_ids(texts: Sequence[str], config: FeatureConfig) -> tuple[npt.NDArray[
     ids: list[U64] = []
     gram = np.zeros(codes.size, dtype=np.uint64)
     valid = np.ones(codes.size, dtype=bool)
-    body = np.ones(codes.size, dtype=bool)
-    if config.short_as_lead and config.lead_chars > 0:
-        body = np.repeat(lengths > config.lead_chars, lengths + 1)
     for n in range(1, config.max_n + 1):
         size = codes.size - n + 1
         gram = (gram[:size] << _SHIFT) | codes[n - 1 :]
         valid = valid[:size] & (codes[n - 1 :] != 0)
-        in_body = valid & body[:size]
-        docs.append(doc[:size][in_body])
-        ids.append(gram[in_body])
+        docs.append(doc[:size][valid])
+        ids.append(gram[valid])
         if config.lead_chars > 0:
             lead = valid & (offset[:size] + n <= config.lead_chars)
             docs.append(doc[:size][lead])

@@ -34,7 +34,8 @@ class TrainConfig:
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     c: float = 2.0
-    calibration_folds: int = 5
+    #: 3 rather than 5: four SVM fits instead of six keep training on 7,820 messages well inside two minutes.
+    calibration_folds: int = 3
     target_accuracy: float = 0.95
     seed: int = 0
 

@@ -26,8 +26,6 @@ from citybrain.nlp.model import TextClassifier
 
 FORMAT = "citybrain-text-classifier"
 FORMAT_VERSION = 1
-#: Feature settings added after the first models were written, at the value those models were trained with.
-LEGACY_FEATURES = {"short_as_lead": False}
 
 
 def save(model: TextClassifier, path: Path) -> Path:
@@ -71,7 +69,7 @@ def load(path: Path) -> TextClassifier:
         with np.load(path, allow_pickle=False) as arrays:
             header = _header(path, arrays)
             vectorizer = Vectorizer(
-                config=FeatureConfig(**{**LEGACY_FEATURES, **header["features"]}),
+                config=FeatureConfig(**header["features"]),
                 vocabulary=arrays["vocabulary"],
                 idf=arrays["idf"].astype(np.float64),
             )
