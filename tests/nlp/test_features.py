@@ -67,3 +67,14 @@ def test_batch_features_equal_the_obvious_computation() -> None:
     assert abs(fast - _reference_transform(vectorizer, texts)).max() < 1e-12
     assert fast.shape == (len(texts), vectorizer.vocabulary.size)
     assert vectorizer.transform([]).shape == (0, vectorizer.vocabulary.size)
+
+
+def test_compiled_scores_equal_the_feature_matrix_times_the_weights() -> None:
+    texts = [normalize(t) for t in [*MESSAGES, "", "电梯电梯电梯坏了坏了", "ＡＢＣ１２３ noise at night", "x"]]
+    vectorizer = fit_vectorizer(MESSAGES[:3], FeatureConfig(min_df=1))
+    weights = np.random.default_rng(0).normal(size=(vectorizer.vocabulary.size, 3))
+    expected = vectorizer.transform(texts) @ weights
+    np.testing.assert_allclose(vectorizer.linear_scores(texts, weights), expected, rtol=1e-10, atol=1e-12)
+    assert vectorizer.linear_scores([], weights).shape == (0, 3)
+    empty = fit_vectorizer(["a", "b"], FeatureConfig(min_df=5))
+    assert empty.linear_scores(["a"], np.zeros((empty.vocabulary.size, 2))).shape == (1, 2)

@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from citybrain.nlp.kernels import score_batch
+
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 
@@ -99,6 +101,28 @@ class Vectorizer:
         return sparse.csr_matrix((data, columns, indptr), shape=(len(texts), self.vocabulary.size))
 
 
+    def linear_scores(self, texts: Sequence[str], columns: F64) -> F64:
+        """``transform(texts) @ columns`` without building the matrix (the compiled loop in ``nlp/kernels.py``)."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        scores: F64 = score_batch(
+            codes,
+            np.cumsum(lengths) - lengths,
+            lengths,
+            self._table,
+            self.vocabulary,
+            self.idf,
+            columns,
+            self.vocabulary.size - self.n_lead,
+            self.config.max_n,
+            self.config.lead_chars,
+            self.config.lead_weight,
+            int(self._table.size).bit_length() - 1,
+            int(lengths.max()) if lengths.size else 0,
+        )
+        return scores
+
+
 def _slots(ids: U64, bits: int) -> npt.NDArray[np.int64]:
     """Fibonacci hashing: the top ``bits`` bits of id × 2^64/φ."""
     return ((ids * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
@@ -149,11 +173,10 @@ def _unit_blocks(
     data: F64, rows: npt.NDArray[np.int64], is_lead: npt.NDArray[np.bool_], n_rows: int, config: FeatureConfig
 ) -> F64:
     """Each row's body block and lead block scaled to unit L2 length (empty blocks stay zero), lead × its weight."""
-    square = data**2
-    body_norm = np.bincount(rows[~is_lead], weights=square[~is_lead], minlength=n_rows)
-    lead_norm = np.bincount(rows[is_lead], weights=square[is_lead], minlength=n_rows)
-    norm = np.sqrt(np.where(is_lead, lead_norm[rows], body_norm[rows]))
-    scaled: F64 = data / np.where(norm > 0, norm, 1.0) * np.where(is_lead, config.lead_weight, 1.0)
+    block = 2 * rows + is_lead
+    norm = np.sqrt(np.bincount(block, weights=data * data, minlength=2 * n_rows))
+    scale = np.array([1.0, config.lead_weight]) / np.where(norm > 0, norm, 1.0).reshape(-1, 2)
+    scaled: F64 = data * scale.ravel()[block]
     return scaled
 
 
