@@ -100,7 +100,6 @@ class Vectorizer:
         np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
         return sparse.csr_matrix((data, columns, indptr), shape=(len(texts), self.vocabulary.size))
 
-
     def linear_scores(self, texts: Sequence[str], columns: F64) -> F64:
         """``transform(texts) @ columns`` without building the matrix (the compiled loop in ``nlp/kernels.py``)."""
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))

@@ -26,6 +26,12 @@ _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2
 _FULL_WIDTH = str.maketrans({c: unicodedata.normalize("NFKC", chr(c)) for c in [*range(0xFF01, 0xFF5F), 0x3000]})
 
 
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster for text whose only compatibility characters are full-width."""
+    text = text.translate(_FULL_WIDTH)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
 def normalize(value: object, *, max_chars: int = MAX_CHARS) -> str:
     """The cleaned text of one message, or ``""`` when there is no text in it (None, NaN, blank, only markup)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -35,10 +41,7 @@ def normalize(value: object, *, max_chars: int = MAX_CHARS) -> str:
     text = value if isinstance(value, str) else str(value)
     text = text[: max_chars * 4]
     text = html.unescape(_TAG.sub(" ", text))
-    text = text.translate(_FULL_WIDTH)
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
-    text = text.lower()
+    text = nfkc(text).lower()
     text = _INVISIBLE.sub(" ", text)
     text = _DIGITS.sub("0", text)
     return _SPACE.sub(" ", text).strip()[:max_chars]
