@@ -19,8 +19,8 @@ Rows = list[tuple[str, str, str]]  # (id, text, label)
 
 @pytest.fixture(scope="session")
 def teddy_subset() -> Rows:
-    """1,000 Teddy Cup messages, a seeded stratified-by-chance sample of the 2,600 labelled ones."""
-    path = shared_path("data", "teddy2020c", "messages_labelled.csv")
+    """1,000 Teddy Cup messages, a seeded sample of the 7,820 labelled ones (title-only rows included)."""
+    path = shared_path("data", "teddy2020c", "messages_train_full.csv")
     cols = read_columns(path, ["id", "text", "label"])
     rows = list(zip(cols["id"], cols["text"], cols["label"], strict=True))
     return random.Random(7).sample(rows, 1000)

@@ -49,7 +49,7 @@ def train_cmd(
 
     Example:
 
-        citybrain classify train --input messages_labelled.csv --text-col text --label-col label --model cat.npz
+        citybrain classify train --input messages_train_full.csv --text-col text --label-col label --model cat.npz
     """
     from citybrain.nlp.dataset import read_columns
     from citybrain.nlp.model import TrainConfig
@@ -244,7 +244,7 @@ def retrain_cmd(
 
     Example:
 
-        citybrain classify retrain --input messages_labelled.csv --model cat.npz
+        citybrain classify retrain --input messages_train_full.csv --model cat.npz
     """
     from citybrain.core.settings import load_settings
     from citybrain.nlp import service

@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from citybrain.nlp.kernels import score_batch
+
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
 
@@ -79,16 +81,45 @@ class Vectorizer:
         return int(self.vocabulary.size - np.searchsorted(self.vocabulary, _LEAD_BIT))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Sublinear-tf × IDF rows, each block (body, lead) scaled to unit length; lead scaled by its weight."""
+        """Sublinear-tf × IDF rows, each block (body, lead) scaled to unit length; lead scaled by its weight.
+
+        The (document, column) pairs are counted by sorting their combined keys once, which gives the CSR
+        arrays directly, in canonical order: about twice as fast as summing duplicates in a COO matrix.
+        """
         docs, ids = ngram_ids(texts, self.config)
         cols = _lookup(self._table, self.vocabulary, ids)
         hit = cols >= 0
-        shape = (len(texts), self.vocabulary.size)
-        counts = sparse.coo_matrix((np.ones(int(hit.sum())), (docs[hit], cols[hit])), shape=shape).tocsr()
-        counts.sum_duplicates()
-        counts.data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
-        _unit_blocks(counts, self.vocabulary.size - self.n_lead, self.config.lead_weight)
-        return counts
+        n_cols = max(int(self.vocabulary.size), 1)
+        keys = np.sort(docs[hit] * n_cols + cols[hit])
+        starts = np.flatnonzero(np.diff(keys, prepend=-1))
+        counts = np.diff(np.append(starts, keys.size)).astype(np.float64)
+        rows, columns = np.divmod(keys[starts], n_cols)
+        data = (1.0 + np.log(counts)) * self.idf[columns]
+        data = _unit_blocks(data, rows, columns >= self.vocabulary.size - self.n_lead, len(texts), self.config)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+        return sparse.csr_matrix((data, columns, indptr), shape=(len(texts), self.vocabulary.size))
+
+    def linear_scores(self, texts: Sequence[str], columns: F64) -> F64:
+        """``transform(texts) @ columns`` without building the matrix (the compiled loop in ``nlp/kernels.py``)."""
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        scores: F64 = score_batch(
+            codes,
+            np.cumsum(lengths) - lengths,
+            lengths,
+            self._table,
+            self.vocabulary,
+            self.idf,
+            columns,
+            self.vocabulary.size - self.n_lead,
+            self.config.max_n,
+            self.config.lead_chars,
+            self.config.lead_weight,
+            int(self._table.size).bit_length() - 1,
+            int(lengths.max()) if lengths.size else 0,
+        )
+        return scores
 
 
 def _slots(ids: U64, bits: int) -> npt.NDArray[np.int64]:
@@ -135,27 +166,17 @@ def _lookup(table: npt.NDArray[np.int32], vocabulary: U64, ids: U64) -> npt.NDAr
         probe = (entry >= 0) & ~found
         todo, slots = todo[probe], (slots[probe] + 1) & mask
     return cols
-    todo = np.arange(ids.size, dtype=np.int64)
-    slots = _slots(ids, int(table.size).bit_length() - 1)
-    while todo.size:
-        entry = table[slots].astype(np.int64)
-        empty = entry < 0
-        match = ~empty & (vocabulary[np.maximum(entry, 0)] == ids[todo])
-        cols[todo[match]] = entry[match]
-        probe = ~empty & ~match
-        todo, slots = todo[probe], (slots[probe] + 1) & (table.size - 1)
-    return cols
 
 
-def _unit_blocks(matrix: sparse.csr_matrix, first_lead: int, lead_weight: float) -> None:
-    """Scale each row's body block and lead block to unit L2 length in place (empty blocks stay zero)."""
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    is_lead = matrix.indices >= first_lead
-    square = matrix.data**2
-    body_norm = np.bincount(rows[~is_lead], weights=square[~is_lead], minlength=matrix.shape[0])
-    lead_norm = np.bincount(rows[is_lead], weights=square[is_lead], minlength=matrix.shape[0])
-    norm = np.sqrt(np.where(is_lead, lead_norm[rows], body_norm[rows]))
-    matrix.data = matrix.data / np.where(norm > 0, norm, 1.0) * np.where(is_lead, lead_weight, 1.0)
+def _unit_blocks(
+    data: F64, rows: npt.NDArray[np.int64], is_lead: npt.NDArray[np.bool_], n_rows: int, config: FeatureConfig
+) -> F64:
+    """Each row's body block and lead block scaled to unit L2 length (empty blocks stay zero), lead × its weight."""
+    block = 2 * rows + is_lead
+    norm = np.sqrt(np.bincount(block, weights=data * data, minlength=2 * n_rows))
+    scale = np.array([1.0, config.lead_weight]) / np.where(norm > 0, norm, 1.0).reshape(-1, 2)
+    scaled: F64 = data * scale.ravel()[block]
+    return scaled
 
 
 def fit_vectorizer(texts: Sequence[str], config: FeatureConfig, *, extra_texts: Sequence[str] = ()) -> Vectorizer:

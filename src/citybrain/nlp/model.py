@@ -34,7 +34,8 @@ class TrainConfig:
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     c: float = 2.0
-    calibration_folds: int = 5
+    #: 3 rather than 5: four SVM fits instead of six keep training on 7,820 messages well inside two minutes.
+    calibration_folds: int = 3
     target_accuracy: float = 0.95
     seed: int = 0
 
@@ -57,17 +58,19 @@ class TextClassifier:
     temperature: float
     threshold: float
     info: dict[str, Any]
+    #: The weights as one contiguous float64 column per label: a sparse product with ``coef.T`` copied all of
+    #: them on every batch (half the time of the product).
+    _columns: F64 = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_columns", np.ascontiguousarray(self.coef.T, dtype=np.float64))
 
     def scores(self, texts: Sequence[str]) -> F64:
-        """Raw linear scores of already-normalised texts, one column per label.
-
-        Batches are cut into chunks so the n-gram arrays stay in cache: one batch of 52,000 messages ran
-        at a third of the speed of chunks of 1,000 on this 2-core machine.
-        """
+        """Raw linear scores of already-normalised texts, one column per label (compiled, no feature matrix)."""
         out = np.empty((len(texts), len(self.labels)))
         for start in range(0, len(texts), SCORE_CHUNK):
-            matrix = self.vectorizer.transform(texts[start : start + SCORE_CHUNK])
-            out[start : start + SCORE_CHUNK] = np.asarray(matrix @ self.coef.T) + self.intercept
+            chunk = texts[start : start + SCORE_CHUNK]
+            out[start : start + SCORE_CHUNK] = self.vectorizer.linear_scores(chunk, self._columns) + self.intercept
         return out
 
     def predict(self, raw_texts: Sequence[object]) -> Prediction:
