@@ -217,3 +217,9 @@ def test_hot_issues_are_placed_no_finer_than_100_m(city: Database, app_client: T
         assert round(issue["lon"], 3) == issue["lon"]
         assert "text" not in issue
         assert "members" not in issue
+
+
+def test_how_long_answers_are_kept_is_a_setting(city: Database, settings: Settings) -> None:
+    assert create_app(settings, database=city).state.cockpit_cache.seconds == 30.0  # the documented default
+    app = create_app(settings.model_copy(update={"cockpit_cache_seconds": 5.0}), database=city)
+    assert app.state.cockpit_cache.seconds == 5.0

@@ -357,6 +357,15 @@ class Settings(BaseSettings):
         le=10_000,
         description="Most MQTT messages the worker stores in one transaction before acknowledging them all.",
     )
+    cockpit_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description=(
+            "How long the cockpit serves a kept answer as fresh; after that the kept one is still sent at once while "
+            "a new one is computed in the background. 0: every request asks for a new computation."
+        ),
+    )
     cockpit_warm_at_start: bool = Field(
         default=True,
         description=(

@@ -20,7 +20,6 @@ from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import cockpit, errors
 from citybrain.web.answer_cache import AnswerCache
-from citybrain.web.cockpit import CACHE_SECONDS as COCKPIT_CACHE_SECONDS
 from citybrain.web.guard import RequestGuard
 from citybrain.web.idempotency import IdempotencyMiddleware
 from citybrain.web.pages import STATIC
@@ -75,7 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
     app.state.key_budgets = keylimit.budgets(settings.redis_url)  # per API key and per wrong-key address
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
-    app.state.cockpit_cache = AnswerCache(COCKPIT_CACHE_SECONDS)  # the cockpit's figures, per question
+    app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
     app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)

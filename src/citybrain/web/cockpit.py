@@ -4,8 +4,8 @@ The page is a frame like the desk's: it calls the API as the person signed in at
 returns.
 Every figure is for KPI readers (``KpiReader``); a department's key sees its own department's cases only; the
 department ranking needs ``DepartmentRanker`` and the alerts on the board need ``HANDLE_ALERTS``.
-Answers are kept for :data:`CACHE_SECONDS` per question and refreshed in the background after that
-(:class:`~citybrain.web.cockpit_AnswerCache`); the app holds one cache and closes it at shutdown.
+Answers are kept for ``CITYBRAIN_COCKPIT_CACHE_SECONDS`` per question and refreshed in the background after that
+(:class:`~citybrain.web.answer_cache.AnswerCache`); the app holds one cache and closes it at shutdown.
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from citybrain.web.signin import staff_page
 
 #: The desk's headers: ECharts draws its tooltips on the canvas (renderMode richText), so no style is inline either.
 HEADERS = SECURITY_HEADERS
-#: How long an answer is reused for the same question (seconds).
-CACHE_SECONDS = 30.0
 
 page_router = APIRouter(include_in_schema=False)
 router = APIRouter(prefix="/cockpit", tags=["cockpit"])
