@@ -121,7 +121,7 @@ def test_a_webhook_and_an_email_carry_no_citizens_personal_data(db: Database, se
     with webhook_server() as (url, received), smtp_sink() as (port, mailbox):
         hooked = settings.model_copy(
             update={"alert_webhook_url": url, "alert_smtp_host": "127.0.0.1", "alert_smtp_port": port,
-                    "alert_email_to": "duty@city.example"}
+                    "alert_email_to": "duty@city.example", "alert_smtp_security": "none"}
         )  # fmt: skip
         with db.transaction() as session:
             service.record_day(session=session, signals=[quoted], on=DAY, settings=hooked)

@@ -54,6 +54,8 @@ def _env(settings: Settings) -> dict[str, str]:
         "CITYBRAIN_DATABASE_URL": settings.resolved_database_url(),
         "CITYBRAIN_DATA_DIR": str(settings.data_dir),
         "CITYBRAIN_IDEMPOTENCY_LEASE_SECONDS": "1",  # a killed request's key is free again a second later
+        "CITYBRAIN_API_KEY_REQUESTS_PER_MINUTE": "0",  # the load is far above a citizen app's budget, on purpose
+        "CITYBRAIN_MQTT_PUBLISH": "false",
     }
 
 

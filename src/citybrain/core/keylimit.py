@@ -13,6 +13,7 @@ the window has room (≥ 1). ``count=False`` only asks (a wrong key is counted a
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
@@ -113,9 +114,17 @@ class RedisBudgets:
         return wait or None
 
 
-def budgets(redis_url: str) -> Budgets:
-    """Redis's shared windows when a URL is set, else this process's."""
-    return RedisBudgets(redis_url) if redis_url else LocalBudgets()
+def budgets(redis_url: str, *, namespace: str) -> Budgets:
+    """Redis's shared windows when a URL is set, else this process's.
+
+    ``namespace`` names the deployment (its database URL): the processes of one CityBrain share one budget per key,
+    while two deployments that share a Redis (or a test run's two databases) never count each other's keys, whose
+    ids repeat from one database to the next.
+    """
+    if not redis_url:
+        return LocalBudgets()
+    digest = hashlib.sha256(namespace.encode()).hexdigest()[:12]
+    return RedisBudgets(redis_url, prefix=f"citybrain:limit:{digest}:")
 
 
 #: Every budget here is per rolling minute.

@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.portal_limiter = SlidingWindow(settings.portal_submits_per_hour, window=3600.0)
     # the portal's me-toos and comments per client address and hour (docs/portal.md, 我也遇到 and 留言)
     app.state.portal_voices_limiter = SlidingWindow(settings.portal_voices_per_hour, window=3600.0)
-    app.state.key_budgets = keylimit.budgets(settings.redis_url)  # per API key and per wrong-key address
+    # per API key and per wrong-key address; shared through Redis when configured (docs/security.md)
+    app.state.key_budgets = keylimit.budgets(settings.redis_url, namespace=settings.resolved_database_url())
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)

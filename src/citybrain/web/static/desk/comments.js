@@ -1,4 +1,4 @@
-/* 留言审核 moderating the portal's comments: held comments are read here (phones masked), shown beside what the
+/* 留言审核 moderating the portal's comments: held comments are read here (personal data masked), shown beside what the
  * public would see, and approved or rejected. Operators and administrators only (permission "moderate"). */
 import { query } from "../lib/api.js";
 import { $, bi, el, show } from "../lib/dom.js";
