@@ -227,10 +227,14 @@ class MemoryWatch(threading.Thread):
 
 
 def _setup(env: dict[str, str], days: int) -> tuple[dict[str, str], list[int], int]:
-    """Load a small Demo City; keys for the app, an operator and an admin; some case ids; a Datastream id."""
+    """Load a small Demo City; keys for the app, an operator and an admin (without a rate limit: the soak is one
+    client standing for a whole city's traffic); some case ids; a Datastream id."""
     citybrain("demo", "--no-serve", "--days", str(days), "--cases-per-day", "100", env=env)
     keys = {
-        role: citybrain("apikey", "create", f"soak {role}", "--role", role, env=env).strip().splitlines()[-1].strip()
+        role: citybrain("apikey", "create", f"soak {role}", "--role", role, "--rate-limit", "0", env=env)
+        .strip()
+        .splitlines()[-1]
+        .strip()
         for role in ("app", "operator", "admin")
     }
     from sqlalchemy import create_engine, text
