@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, case, cast, delete, func, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy import Table, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from citybrain.core import bulk
 from citybrain.core.types import UTCDateTime
 from citybrain.models import (
     Datastream,
@@ -149,78 +149,17 @@ def first_location(session: Session, thing_id: int) -> Location | None:
 def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Many Observations (every row with the same columns); their ids, in the order given.
 
-    The ids are taken first (:func:`_new_observation_ids`), then the rows go in with one executemany
-    (:func:`_executemany`): no ORM objects, no RETURNING, no statement per row. A column that is empty in every row is
-    left out (SQL NULL, as the importers write it), which also spares converting it."""
+    The ids are taken first, then the rows go in with one COPY or executemany (``core/bulk.py``): no ORM objects,
+    no RETURNING, no statement per row. A column that is empty in every row is left out (SQL NULL, as the importers
+    write it), which also spares converting it."""
     if not rows:
         return []
-    ids = _new_observation_ids(session, len(rows))
+    table: Table = Observation.__table__  # type: ignore[assignment]
+    ids = bulk.new_ids(session, table, len(rows))
     filled = ["id"] + [c for c in rows[0] if any(row[c] is not None for row in rows)]
     values = [[i] + [row[c] for c in filled[1:]] for row, i in zip(rows, ids, strict=True)]
-    table: Table = Observation.__table__  # type: ignore[assignment]
-    dialect = session.get_bind().dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _postgresql_copy(session, table, filled, values)
-    else:
-        _executemany(session, table, filled, values)
+    bulk.insert_many(session, table, filled, values)
     return ids
-
-
-def _postgresql_copy(session: Session, table: Table, columns: list[str], rows: list[list[Any]]) -> None:
-    """PostgreSQL (psycopg 3) only: ``COPY … FROM STDIN`` on the transaction's own connection, each value converted
-    by its column type's bind processor first. Profiled: psycopg's executemany ran a statement per row, and an
-    ``INSERT … SELECT unnest(…)`` spent longer turning lists into arrays in Python than COPY takes for the rows."""
-    _convert(session, table, columns, rows)
-    preparer = session.get_bind().dialect.identifier_preparer
-    names = ", ".join(preparer.quote(c) for c in columns)
-    cursor: Any = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    finally:
-        cursor.close()
-
-
-def _convert(session: Session, table: Table, columns: list[str], rows: list[list[Any]]) -> None:
-    """Each value as its column type's own bind processor makes it for the driver (in place)."""
-    dialect = session.get_bind().dialect
-    convert = [
-        (index, table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) for index, c in enumerate(columns)
-    ]
-    active = [(index, process) for index, process in convert if process is not None]
-    for row in rows:
-        for index, process in active:
-            row[index] = process(row[index])
-
-
-def _executemany(session: Session, table: Table, columns: list[str], rows: list[list[Any]]) -> None:
-    """Core's INSERT of these columns, compiled once, run as the driver's executemany with each value converted by
-    its column type's own bind processor (what Core does per row, without its per-row bookkeeping, which cost more
-    than the database's work: profiled in docs/benchmarks.md)."""
-    connection = session.connection()
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=columns)
-    _convert(session, table, columns, rows)
-    if compiled.positiontup is not None:  # SQLite's "?" parameters, in the statement's order (every column given)
-        order = [columns.index(name) for name in compiled.positiontup]
-        params: list[Any] = [tuple(row[i] for i in order) for row in rows]
-    else:  # psycopg's %(name)s parameters, named by column
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-    connection.exec_driver_sql(compiled.string, params)
-
-
-def _new_observation_ids(session: Session, n: int) -> list[int]:
-    """``n`` fresh Observation ids, ascending. PostgreSQL: from the table's sequence, in one query (other writers
-    take theirs from the same sequence). SQLite: after the largest id, as SQLite itself numbers rows — safe because
-    every write transaction holds SQLite's one write lock from its BEGIN IMMEDIATE (``core/db.py``) to its end."""
-    if session.get_bind().dialect.name == "postgresql":
-        # The sequence named once: pg_get_serial_sequence inside the per-row nextval made it 4-5x slower.
-        name = session.scalar(select(func.pg_get_serial_sequence(Observation.__tablename__, "id")))
-        sequence = cast(literal(name), REGCLASS)
-        taken = session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, n))).all()
-        return sorted(taken)
-    largest = int(session.scalar(select(func.coalesce(func.max(Observation.id), 0))) or 0)
-    return list(range(largest + 1, largest + 1 + n))
 
 
 Span = tuple[datetime | None, datetime | None]

@@ -8,9 +8,10 @@ from datetime import UTC
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from citybrain.core import bulk
 from citybrain.core.types import UTCDateTime
 from citybrain.models import Callback, Case, CaseContact, CaseEvent, District, RoutingRule
 from citybrain.models.triage import CaseSuggestion
@@ -83,8 +84,9 @@ def insert_cases(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Insert many cases at once and return their new ids in the order given."""
     if session.get_bind().dialect.name == "sqlite":
         return _sqlite_insert_cases(session, rows)
-    stmt = insert(_CASES).returning(_CASES.c.id, sort_by_parameter_order=True)
-    return [int(row[0]) for row in session.execute(stmt, list(rows))]
+    ids = bulk.new_ids(session, _CASES, len(rows))
+    _insert(session, _CASES, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+    return ids
 
 
 def insert_rows(session: Session, table_name: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -95,7 +97,13 @@ def insert_rows(session: Session, table_name: str, rows: Sequence[dict[str, Any]
     if session.get_bind().dialect.name == "sqlite":
         _sqlite_executemany(session, table, rows)
     else:
-        session.execute(insert(table), list(rows))
+        _insert(session, table, rows)
+
+
+def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Other databases (PostgreSQL): COPY or executemany through ``core/bulk.py``, ids already in the rows."""
+    columns = list(rows[0])
+    bulk.insert_many(session, table, columns, [[row[c] for c in columns] for row in rows])
 
 
 def _sqlite_insert_cases(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
