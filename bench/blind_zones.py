@@ -66,7 +66,8 @@ def _timings(repeat: int) -> tuple[dict[str, Any], dict[str, Collisions]]:
         read[fmt] = collisions
         entry: dict[str, Any] = {"rows": len(collisions), "read_s": seconds}
         for how in ("coords", "streets"):
-            entry[f"analyse_{how}_s"], result = _best(repeat, lambda c=collisions, h=how: analyse(c, BlindZoneParams(snap=h)))
+            work = lambda c=collisions, h=how: analyse(c, BlindZoneParams(snap=h))  # noqa: E731
+            entry[f"analyse_{how}_s"], result = _best(repeat, work)
             entry[f"summary_{how}"] = result.summary
             entry[f"top_{how}"] = [_brief(j) for j in result.junctions[:5]]
         entry["command_s"] = _command_seconds(fmt)
@@ -75,7 +76,8 @@ def _timings(repeat: int) -> tuple[dict[str, Any], dict[str, Collisions]]:
 
 
 def _brief(j: Any) -> dict[str, Any]:
-    return {k: getattr(j, k) for k in ("name", "collisions", "blind_zone", "expected", "p_value", "q_value", "recommend")}
+    keys = ("name", "collisions", "blind_zone", "expected", "p_value", "q_value", "recommend")
+    return {k: getattr(j, k) for k in keys}
 
 
 def _proxy_on_stats19(collisions: Collisions) -> dict[str, Any]:
@@ -96,12 +98,12 @@ def _agreement(truth: BlindZoneResult, proxy: BlindZoneResult) -> dict[str, Any]
     true_sites = [j for j in truth.junctions if j.blind_zone > 0]
     proxy_rank = {j.id: r for r, j in enumerate(proxy.junctions, start=1)}
     flagged = [j for j in proxy.junctions if j.blind_zone > 0]
+    true_ids = {j.id for j in true_sites}
     out: dict[str, Any] = {
         "junctions_with_a_true_case": len(true_sites),
         "junctions_the_proxy_flags": len(flagged),
         "share_of_proxy_flagged_junctions_with_a_true_case": round(
-            sum(truth_j.blind_zone > 0 for truth_j in (next(t for t in truth.junctions if t.id == j.id) for j in flagged))
-            / max(len(flagged), 1), 4),
+            sum(j.id in true_ids for j in flagged) / max(len(flagged), 1), 4),
         "proxy_rank_of_true_sites": sorted(proxy_rank[j.id] for j in true_sites),
     }  # fmt: skip
     for k in (10, 25):
