@@ -35,7 +35,8 @@ def command(
             "-f",
             help="nyc: NYC Motor Vehicle Collisions - Crashes (UTF-8, no manoeuvres: the proxy is used); stats19: "
             "STATS19 as published by Cambridgeshire (Latin-1, British National Grid); canonical: our CSV "
-            "(see docs/blind_zones.md). Required with --input.",
+            "(see docs/blind_zones.md). Required with --input; without it, which stored records (needed only when "
+            "several formats are stored).",
         ),
     ] = None,
     near_side: Annotated[
@@ -54,6 +55,13 @@ def command(
     min_blind_zone: Annotated[
         int, typer.Option("--min-blind-zone", help="Recommend only with at least this many blind-zone collisions.")
     ] = 2,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store/--no-store",
+            help="Stored records only: keep the run (kind blind_zones, read by the cockpit's map layer) or only look.",
+        ),
+    ] = True,
 ) -> None:
     """Rank intersections for right-turn blind-zone warning strips (右转盲区警示带), with the evidence.
 
@@ -70,13 +78,14 @@ def command(
 
         citybrain analyze blind-zones --input crashes.csv.gz --format nyc --json nyc.json
         citybrain analyze blind-zones --input Cambs_RTC_2012-2017.csv.gz --format stats19 --json cambs.json
-        citybrain analyze blind-zones --json stored.json      # the stored collision records
+        citybrain import collisions Cambs_RTC_2012-2017.csv.gz --format stats19
+        citybrain analyze blind-zones --format stats19 --json stored.json   # the stored records; run kept
     """
     from citybrain.scenarios.traffic_safety.blind_zones import BlindZoneParams, analyse
 
     params = BlindZoneParams(snap=snap, radius_m=radius, alpha=alpha, min_blind_zone=min_blind_zone).checked()
     if input_path is None:
-        result = _stored(params, fmt, near_side)
+        result = _stored(params, fmt, near_side, store)
     else:
         if fmt is None:
             raise InvalidInput("--format is required with --input: nyc, stats19 or canonical")
@@ -102,5 +111,13 @@ def command(
         )
 
 
-def _stored(params: BlindZoneParams, fmt: str | None, near_side: str | None) -> BlindZoneResult:
-    raise InvalidInput("no --input: analysing stored collision records is not available yet")
+def _stored(params: BlindZoneParams, fmt: str | None, near_side: str | None, store: bool) -> BlindZoneResult:
+    from citybrain.cli.common import open_database
+    from citybrain.scenarios.traffic_safety.stored import analyse_stored
+
+    with open_database() as db, console.status("reading the stored collision records"):
+        result, run_id = analyse_stored(db, params, source=fmt, near_side=near_side, store=store)
+    if run_id is not None:
+        result.summary["run_id"] = run_id
+        console.print(f"stored as run {run_id} (kind blind_zones; the cockpit's map layer shows the latest)")
+    return result

@@ -48,8 +48,13 @@ _TRUE = frozenset({"1", "true", "yes", "y", "t"})
 _FALSE = frozenset({"0", "false", "no", "n", "f", ""})
 
 
-def read_collisions(path: Path, fmt: str, *, near_side: str | None = None) -> Collisions:
-    """The collisions of one file (CSV, or CSV.gz) in ``fmt``; ``near_side`` overrides the format's default."""
+def read_collisions(
+    path: Path, fmt: str, *, near_side: str | None = None, rejects: list[tuple[int, str, str]] | None = None
+) -> Collisions:
+    """The collisions of one file (CSV, or CSV.gz) in ``fmt``; ``near_side`` overrides the format's default.
+
+    A malformed canonical row refuses the whole file — unless ``rejects`` is given (the importer's report): then
+    the row is left out and ``(row, collision_id, reason)`` appended to it."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown collision format {fmt!r}: use one of {', '.join(FORMATS)}")
     side = near_side or _NEAR_SIDE[fmt]
@@ -61,9 +66,10 @@ def read_collisions(path: Path, fmt: str, *, near_side: str | None = None) -> Co
     if missing:
         raise InvalidInput(f"{path.name} is not a {fmt} collision file: missing column(s) {', '.join(missing)}")
     column = {name: header.index(name) for name in reversed(header)}  # the first of a duplicated name wins
-    reader = {"nyc": _nyc, "stats19": _stats19, "canonical": _canonical}[fmt]
     try:
-        return reader(rows, column, side)
+        if fmt == "canonical":
+            return _canonical(rows, column, side, rejects)
+        return (_nyc if fmt == "nyc" else _stats19)(rows, column, side)
     except UnicodeDecodeError as exc:
         raise InvalidInput(
             f"{path.name} is not {_ENCODINGS[fmt]} text ({exc.reason}); {fmt} files are read as {_ENCODINGS[fmt]}"
@@ -128,6 +134,7 @@ class _Columns:
         self.vehicles: list[tuple[str, ...]] = []
         self.manoeuvres: list[tuple[str, ...]] = []
         self.hurt: list[bool] = []
+        self.rows: list[int] = []
 
     def done(self, source: str, near_side: str) -> Collisions:
         return Collisions(
@@ -136,6 +143,7 @@ class _Columns:
             on_street=tuple(self.on), cross_street=tuple(self.cross),
             at_junction=np.asarray(self.junction, dtype=bool), vehicles=tuple(self.vehicles),
             manoeuvres=tuple(self.manoeuvres), vulnerable_hurt=np.asarray(self.hurt, dtype=bool),
+            rows=tuple(self.rows),
         )  # fmt: skip
 
 
@@ -146,9 +154,10 @@ def _nyc(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Collision
     kinds = [f"VEHICLE TYPE CODE {i}" for i in range(1, 6)]
     from citybrain.scenarios.traffic_safety.vehicles import vehicle_class
 
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
+        out.rows.append(number)
         lat, lon = _number(_cell(row, col["LATITUDE"])), _number(_cell(row, col["LONGITUDE"]))
         if lat == 0 or lon == 0:
             lat = lon = float("nan")
@@ -187,9 +196,10 @@ def _stats19(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Colli
              ("Vehicle_3_Type", "V3_Manouvres")]  # fmt: skip
     eastings: list[float] = []
     northings: list[float] = []
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
+        out.rows.append(number)
         present = [(_cell(row, col[t]), _cell(row, col[m])) for t, m in pairs if _cell(row, col[t])]
         on, cross = split_location(_cell(row, col["Location"]))
         out.ids.append(_cell(row, col["Reference"]))
@@ -220,7 +230,9 @@ def _british_grid_to_wgs84(eastings: list[float], northings: list[float]) -> tup
     return lat.tolist(), lon.tolist()
 
 
-def _canonical(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Collisions:
+def _canonical(
+    rows: Iterator[list[str]], col: dict[str, int], side: str, rejects: list[tuple[int, str, str]] | None
+) -> Collisions:
     """Canonical CSV: vehicle_types and manoeuvres ``|``-separated and aligned; at_junction and vulnerable_hurt
     1/0 (true/false, yes/no). A malformed value rejects the file with its line numbers (the first five)."""
     out = _Columns()
@@ -237,7 +249,10 @@ def _canonical(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Col
         reason = _canonical_problem(cid, flags, lat_text, lon_text, lat, lon, vehicles, moves)
         if reason:
             problems.append(f"line {line}: {reason}")
+            if rejects is not None:
+                rejects.append((line, cid, reason))
             continue
+        out.rows.append(line)
         out.ids.append(cid)
         out.dates.append(_cell(row, col["date"]) if "date" in col else "")
         out.lat.append(lat)
@@ -248,6 +263,8 @@ def _canonical(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Col
         out.vehicles.append(vehicles)
         out.manoeuvres.append(tuple(m.strip() for m in moves) if moves else ("",) * len(vehicles))
         out.hurt.append(bool(flags[1]))
+    if rejects is not None:
+        return out.done("canonical", side)  # the importer reports repeated ids itself
     twice = sorted(cid for cid, n in Counter(out.ids).items() if n > 1)
     if twice:
         problems.append(f"collision_id repeated: {', '.join(twice[:5])}")
@@ -266,7 +283,7 @@ def _canonical_problem(
     vehicles: tuple[str, ...], moves: list[str],
 ) -> str | None:  # fmt: skip
     if not cid:
-        return "collision_id is empty"
+        return "no collision id"
     if None in flags:
         return "at_junction and vulnerable_hurt take 1/0, true/false or yes/no"
     if (lat_text and not -90 <= lat <= 90) or (lon_text and not -180 <= lon <= 180):

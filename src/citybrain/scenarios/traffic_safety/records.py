@@ -39,6 +39,7 @@ class Collisions:
     manoeuvres: tuple[tuple[str, ...], ...]
     vulnerable_hurt: BoolArray
     dates: tuple[str, ...] = field(default=())
+    rows: tuple[int, ...] = field(default=())  # each collision's row in its file (the header is row 1)
 
     def __len__(self) -> int:
         return len(self.ids)
