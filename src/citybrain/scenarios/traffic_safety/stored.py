@@ -229,3 +229,32 @@ def analyse_stored(
     with db.transaction() as session:
         run_id = save(session, run_record(result, f"stored {collisions.source} collision records"))
     return result, run_id
+
+
+def recommended_geojson(session: Session, *, limit: int = 1000) -> dict[str, Any]:
+    """The latest stored blind-zone run's recommended junctions as a GeoJSON FeatureCollection of points (the
+    cockpit's map layer): each with its name, counts, expectation, p, q and collision ids. No run stored yet: an
+    empty collection with ``run`` null. Junctions without a position are left out (counted in ``unplaced``)."""
+    from citybrain.core.errors import NotFound
+    from citybrain.insight.service import latest
+
+    try:
+        run = latest(session, RUN_KIND, limit=limit)
+    except NotFound:
+        return {"type": "FeatureCollection", "features": [], "run": None, "unplaced": 0}
+    chosen = [r["payload"] for r in run["results"] if r["payload"].get("recommend")]
+    placed = [j for j in chosen if j.get("lat") is not None and j.get("lon") is not None]
+    features = [
+        {
+            "type": "Feature",
+            "id": j["id"],
+            "geometry": {"type": "Point", "coordinates": [j["lon"], j["lat"]]},
+            "properties": {
+                k: j[k]
+                for k in ("id", "name", "collisions", "blind_zone", "expected", "p_value", "q_value", "collision_ids")
+            },  # fmt: skip
+        }
+        for j in placed
+    ]
+    head = {k: run.get(k) for k in ("id", "source", "finished_at")}
+    return {"type": "FeatureCollection", "features": features, "run": head, "unplaced": len(chosen) - len(placed)}
