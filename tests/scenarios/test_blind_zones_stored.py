@@ -99,11 +99,12 @@ def test_rejected_rows_are_reported_and_the_rest_imported(cli_env: Database, tmp
         ("collision_id,lat\n1,25\n", "canonical", "missing column(s) lon, on_street"),
         ("COLLISION_ID,CRASH DATE\n1,01/01/2020\n", "nyc", "missing column(s) LATITUDE, LONGITUDE"),
         ("a,b\n1,2\n", "geojson", "unknown collision format 'geojson'"),
+        ("COLLISION_ID,ON STREET NAME\n1,CAF\xc9 ST\n", "nyc", "is not utf-8-sig text"),
     ],
 )
 def test_a_bad_file_writes_nothing(cli_env: Database, tmp_path: Path, content: str, fmt: str, message: str) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text(content, encoding="utf-8")
+    path.write_bytes(content.encode("latin-1"))
     code, output = _import(path, fmt)
     assert code == 2
     assert message in output
