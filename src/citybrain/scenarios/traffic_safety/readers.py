@@ -21,6 +21,8 @@ import numpy as np
 
 from citybrain.core.errors import InvalidInput
 from citybrain.scenarios.traffic_safety.records import NEAR_SIDES, Collisions
+from citybrain.scenarios.traffic_safety.streets import split_location
+from citybrain.scenarios.traffic_safety.vehicles import vehicle_class
 
 FORMATS = ("nyc", "stats19", "canonical")
 
@@ -152,8 +154,6 @@ def _nyc(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Collision
     crash counts as a vulnerable road user hurt. LAT/LON of 0 are missing values."""
     out = _Columns()
     kinds = [f"VEHICLE TYPE CODE {i}" for i in range(1, 6)]
-    from citybrain.scenarios.traffic_safety.vehicles import vehicle_class
-
     for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
@@ -189,8 +189,6 @@ def _stats19(rows: Iterator[list[str]], col: dict[str, int], side: str) -> Colli
     a pedal cycle (Cycle=Y) or a two-wheeled motor vehicle (TWMV=Y) in a collision with a large vehicle stands for a
     vulnerable road user hurt: the file has no casualty table, and in such a collision the casualty is almost
     always the one outside the large vehicle."""
-    from citybrain.scenarios.traffic_safety.streets import split_location
-
     out = _Columns()
     pairs = [("Vehicle_1_Type", "Vehicle_1_Manouvres"), ("Vehicle_2_Type", "Vehicle_2_Manouvres"),
              ("Vehicle_3_Type", "V3_Manouvres")]  # fmt: skip
