@@ -28,4 +28,5 @@ run scan_eval_calibration_default $PY -m bench.scan_eval --null-days 365 --trial
 run scan_demo_city $PY -m bench.scan_demo_city --cell-m 250 --window 84 --max-radius-m 750 --centres corners
 run cli_startup $PY -m bench.cli_startup --runs 7
 run aqi_daily $PY -m bench.aqi_daily
+run blind_zones $PY -m bench.blind_zones
 log done

@@ -40,6 +40,13 @@ RULE = {
     "examples": [],
 }
 
+#: A junction recommended for right-turn warning strips downtown (28.2°N 112.9°E), as the blind-zone run stores it.
+JUNCTION: dict[str, Any] = {
+    "id": "28.20010,112.90020", "name": "五一大道 & 芙蓉路", "lat": 28.2001, "lon": 112.9002, "collisions": 30,
+    "blind_zone": 6, "expected": 0.6, "p_value": 1e-5, "q_value": 0.001, "recommend": True,
+    "collision_ids": ["c1", "c2"],
+}  # fmt: skip
+
 
 @pytest.fixture
 def city(db: Database, settings: Settings) -> Iterator[str]:
@@ -49,6 +56,7 @@ def city(db: Database, settings: Settings) -> Iterator[str]:
         assert report.start is not None
         load_air_stations(session, seed=1, start=report.start, days=30, now=now, timezone=settings.timezone)
         save(session, RunRecord("associations", "test", {}, None, [ResultItem("rule", 3.2, RULE, [])]))
+        save(session, RunRecord("blind_zones", "test", {}, None, [ResultItem(JUNCTION["id"], 0.001, JUNCTION)]))
         signal = Signal(
             kind="cluster", detector="stpscan", series="cells=250m", on=clock.city_today(settings.timezone, now),
             observed=14, expected=3.1, p_value=0.002, recurrence_days=400.0,
@@ -96,6 +104,7 @@ def test_the_cockpit_draws_and_drills_down(browser: Any, db: Database, city: str
     assert drawn["map"]["series"][0] >= 8  # every district coloured by its cases
     assert drawn["map"]["series"][2] > 0  # the air stations
     assert drawn["map"]["series"][3] == 1  # the open cluster alert as a circle
+    assert drawn["map"]["series"][5] == 1  # the recommended blind-zone junction (the legend toggles the layer)
     text = page.inner_text("body")
     assert "施工现场管理 + 夜间施工噪声 → 道路施工" in text
     assert "时空聚集" in text

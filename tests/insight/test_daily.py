@@ -87,6 +87,6 @@ def test_every_analysis_of_the_registry_is_an_analyze_command_and_the_nightly_on
     for analysis in ANALYSES:
         assert analysis.name in result.output
     assert [a.name for a in ANALYSES] == [
-        "associations", "hot-issues", "warnings", "sensors", "sensors-vs-cases", "replies"
+        "associations", "hot-issues", "warnings", "sensors", "sensors-vs-cases", "blind-zones", "replies"
     ]  # fmt: skip
     assert daily.JOBS == jobs.NIGHTLY  # `--only`'s help and default spell the registry out

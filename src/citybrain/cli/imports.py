@@ -1,5 +1,5 @@
-"""``citybrain import``: load a file of cases (NYC 311, Teddy messages, canonical CSV/Parquet) or of sensor readings
-(air, parking)."""
+"""``citybrain import``: load a file of cases (NYC 311, Teddy messages, canonical CSV/Parquet), of sensor readings
+(air, parking) or of road traffic collisions."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help=(
-        "Import a file of cases or sensor readings — all or nothing, safe to repeat.\n\n"
+        "Import a file of cases, sensor readings or collisions — all or nothing, safe to repeat.\n\n"
         "The whole file is one transaction: a bad file (wrong columns, wrong encoding, truncated) writes "
         "nothing and exits 2. Rows that are individually invalid are listed in a report CSV under "
         "<data_dir>/import-reports/ and the valid rows are imported. Importing the same file again adds nothing.\n\n"
@@ -205,3 +205,48 @@ def _print_sensor_summary(summary: SensorImportSummary) -> None:
         console.print(f"  readings flagged (kept, out of means): {flags}")
     if summary.report_path:
         console.print(f"  report: {summary.report_path}", soft_wrap=True, highlight=False)
+
+
+CollisionFormat = typer.Option(
+    ...,
+    "--format",
+    "-f",
+    help="nyc (NYC Motor Vehicle Collisions - Crashes, UTF-8), stats19 (Cambridgeshire STATS19, Latin-1, British "
+    "National Grid) or canonical (our CSV; see docs/blind_zones.md).",
+)
+NearSide = typer.Option(
+    None, "--near-side", help="right (China, US; default for nyc, canonical) or left (UK; default for stats19)."
+)
+
+
+@app.command("collisions")
+@handle_errors
+def collisions(
+    path: Path = PathArg, fmt: str = CollisionFormat, near_side: str | None = NearSide, dry_run: bool = DryRun
+) -> None:
+    """Import road traffic collision records (交通事故) for `citybrain analyze blind-zones`.
+
+    The file is one transaction: missing columns, a wrong encoding or an unknown format write nothing (exit 2).
+    A row without a collision id, or repeating one in the file, is refused and listed in the report; a collision
+    already stored (same format and id) is skipped; the same file again adds nothing. See docs/blind_zones.md.
+
+    Example: citybrain import collisions Cambs_RTC_2012-2017.csv.gz --format stats19
+    """
+    from citybrain.scenarios.traffic_safety.stored import import_collision_file
+
+    with open_database() as db, console.status(f"importing {path.name}"):
+        summary = import_collision_file(db, path, fmt, near_side=near_side, dry_run=dry_run)
+    if summary.already_imported:
+        console.print(
+            f"{summary.file_name} was already imported (batch {summary.batch_id}): nothing to do — "
+            f"{summary.skipped} rows skipped as already present."
+        )
+        return
+    head = "dry run — nothing written" if summary.dry_run else f"import batch {summary.batch_id}"
+    console.print(f"{summary.file_name} ({summary.source}): {head}")
+    console.print(
+        f"  read {summary.read} · imported {summary.imported} · skipped as already present {summary.skipped} · "
+        f"rejected {summary.rejected}"
+    )
+    if summary.report_path:
+        console.print(f"  report: {escape(summary.report_path)}", soft_wrap=True, highlight=False)

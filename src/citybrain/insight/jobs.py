@@ -116,6 +116,9 @@ ANALYSES = (
         "complaints that follow the stored sensors in their district",
         _sensor_links,
     ),  # fmt: skip
+    # On demand only (`citybrain analyze blind-zones` over the stored collision records): the step lives in
+    # scenarios.traffic_safety, above insight, which stores its run as kind blind_zones through ``store``.
+    Analysis("blind-zones", "blind_zones", "intersections where large vehicles turning hurt people (右转盲区)"),
 )
 NIGHTLY = tuple(a.name for a in ANALYSES if a.nightly is not None)
 

@@ -6,6 +6,7 @@ from citybrain.models.analysis import AnalysisResult, AnalysisRun
 from citybrain.models.auth import ApiKey, SignInFailure, StaffSession, StaffUser
 from citybrain.models.base import Base
 from citybrain.models.cases import Callback, Case, CaseContact, CaseEvent
+from citybrain.models.collisions import CollisionRecord
 from citybrain.models.directory import (
     Category,
     Department,
@@ -47,6 +48,7 @@ __all__ = [
     "CaseContact",
     "CaseRollup",
     "CaseRollupState",
+    "CollisionRecord",
     "CaseEvent",
     "CaseMeToo",
     "CaseSuggestion",

@@ -203,3 +203,17 @@ def board(request: Request, db: DbDep, principal: KpiReader) -> Response:
     department_id = department_scope(principal, None)  # a department's key: its own cases of each issue only
     key = ("board", with_alerts, department_id)
     return _answer(_cache(request).get(key, lambda: _board(db, with_alerts=with_alerts, department_id=department_id)))
+
+
+@router.get(
+    "/blind-zones",
+    summary="右转盲区: the latest blind-zone run's recommended intersections (GeoJSON points) for the map layer",
+)
+def blind_zones(db: DbDep, principal: KpiReader) -> Response:
+    """Intersections recommended for right-turn warning strips by the newest stored run of ``citybrain analyze
+    blind-zones`` (kind blind_zones); an empty collection with ``run`` null before the first. Road-safety figures
+    of the whole city: no case and no person in them, so a department's key reads them as they are."""
+    from citybrain.scenarios.traffic_safety.stored import recommended_geojson
+
+    with db.reading() as session:
+        return _answer(_json(recommended_geojson(session)))

@@ -59,6 +59,8 @@ LABELS: dict[str, Label] = catalogue(
             "air": ("空气质量站", "air station"),
             "alert": ("预警", "alert"),
             "hot": ("热点", "hot issue"),
+            "blind_zone": ("右转盲区", "right-turn blind zone"),
+            "expected": ("预期", "expected"),
             "score": ("综合得分", "score"),
             "rank": ("排名", "rank"),
             "cases": ("件", "cases"),

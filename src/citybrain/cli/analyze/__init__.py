@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import typer
 
-from citybrain.cli.analyze import aqi, associations, daily, hot_issues, replies, sensors, sensors_vs_cases, warnings
+from citybrain.cli.analyze import (
+    aqi,
+    associations,
+    blind_zones,
+    daily,
+    hot_issues,
+    replies,
+    sensors,
+    sensors_vs_cases,
+    warnings,
+)
 
 app = typer.Typer(
     help=(
         "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
         "how good replies are, the air quality index (AQI), sensor warnings, which complaints follow the "
-        "sensors.\n\n"
+        "sensors, where large vehicles' blind zones hurt people at intersections.\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
     ),
     no_args_is_help=True,
 )
 app.command("aqi")(aqi.command)
 app.command("associations")(associations.command)
+app.command("blind-zones")(blind_zones.command)
 app.command("daily")(daily.command)
 app.command("hot-issues")(hot_issues.command)
 app.command("replies")(replies.command)

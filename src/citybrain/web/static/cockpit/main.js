@@ -110,14 +110,15 @@ function fetchFigures() {
     call("/api/v1/cockpit/map", params),
     call("/api/v1/cockpit/board"),
     ranks ? call("/api/v1/cockpit/ranking", { period: params.period, from: params.from, to: params.to }) : null,
-  ]).then(([trends, layers, board, ranking]) => ({ params, trends, layers, board, ranking }));
+    call("/api/v1/cockpit/blind-zones"),
+  ]).then(([trends, layers, board, ranking, blind]) => ({ params, trends, layers, board, ranking, blind }));
 }
 
-function drawFigures({ params, trends, layers, board, ranking }) {
+function drawFigures({ params, trends, layers, board, ranking, blind }) {
   if (!params.from) $("f-from").value = trends.params.from;
   if (!params.to) $("f-to").value = trends.params.to;
   drawTiles(trends);
-  wireMap(draw("map", mapOption(state.features, layers, board, labels, state.wall)));
+  wireMap(draw("map", mapOption(state.features, layers, board, labels, state.wall, blind)));
   draw("volume", volumeOption(trends, labels.cockpit, state.wall));
   draw("rates", ratesOption(trends, labels.kpis, labels.cockpit, state.wall));
   for (const dim of ["category", "district", "channel", "request_type"]) {

@@ -1,5 +1,7 @@
 /* 城市地图: the districts' GeoJSON polygons drawn by ECharts' geo component (no tiles, nothing from outside), with
- * case density (server-side bins), air stations, open alerts as circles and hot issues. */
+ * case density (server-side bins), air stations, open alerts as circles, hot issues and the intersections
+ * recommended for right-turn blind-zone warning strips (右转盲区; the latest stored run). The legend toggles each
+ * layer. */
 import { openDrill } from "./drill.js";
 
 const MAP = "citybrain-city";
@@ -26,7 +28,20 @@ function radiusSize(metres) {
   return Math.max(18, Math.min(80, (metres || 500) / 25));
 }
 
-export function mapOption(features, layers, board, labels, dark) {
+/** The blind-zone junctions (GeoJSON points of /api/v1/cockpit/blind-zones) as a scatter series' data. */
+function blindZonePoints(blind, c) {
+  return (blind?.features || []).map((f) => {
+    const p = f.properties;
+    return {
+      value: [...f.geometry.coordinates, p.blind_zone],
+      label:
+        `${c.blind_zone[0]} ${c.blind_zone[1]}: ${p.name || p.id}<br>${p.blind_zone} / ${p.collisions} ` +
+        `(${c.expected[0]} ${c.expected[1]} ${p.expected.toFixed(2)}) · q=${p.q_value.toPrecision(2)}`,
+    };
+  });
+}
+
+export function mapOption(features, layers, board, labels, dark, blind) {
   if (!registered) return {};
   const names = districtNames(features);
   const c = labels.cockpit;
@@ -126,6 +141,16 @@ export function mapOption(features, layers, board, labels, dark) {
           value: [h.lon, h.lat, h.heat],
           label: `${h.place || "—"} · ${h.description || ""}<br>${h.count} · heat ${h.heat?.toFixed(1)}`,
         })),
+        tooltip: { formatter: (p) => p.data.label },
+      },
+      {
+        name: `${c.blind_zone[0]} ${c.blind_zone[1]}`,
+        type: "scatter",
+        coordinateSystem: "geo",
+        symbol: "triangle",
+        symbolSize: scale * 18,
+        itemStyle: { color: "#ffb300", borderColor: "#5d4037", borderWidth: 1 },
+        data: blindZonePoints(blind, c),
         tooltip: { formatter: (p) => p.data.label },
       },
     ],

@@ -1,0 +1,1 @@
+"""Scenarios: parking, traffic safety … built on sensing and analytics."""
