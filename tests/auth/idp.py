@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from joserfc.jwk import RSAKey
 from pydantic import SecretStr
 
 from citybrain.core.settings import Settings
@@ -31,6 +32,8 @@ SCRIPT = Path(__file__).resolve().parent / "oidc_provider" / "provider.mjs"
 CLIENT_ID = "citybrain-test"
 CLIENT_SECRET = "a-test-client-secret-of-the-local-provider"
 CALLBACK = "https://testserver/signin/oidc/callback"
+#: The provider's signing key, known to the tests so that they can forge ID tokens the provider's keys verify.
+SIGNING_KEY = RSAKey.generate_key(2048, parameters={"kid": "test-1", "use": "sig", "alg": "RS256"}, private=True)
 #: The provider's people (provider.mjs): login → (password, email).
 PEOPLE = {
     "wang": ("wang-pass-123", "wang.fang@city.example"),
@@ -54,7 +57,8 @@ def identity_provider(*redirect_uris: str, startup_timeout: float = 30.0) -> Ite
     """Start the provider on a free port with one client redirecting to ``redirect_uris``; yield its issuer URL
     once its discovery document answers; stop it after."""
     env = {**os.environ, "OIDC_CLIENT_ID": CLIENT_ID, "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-           "OIDC_REDIRECT_URIS": ",".join(redirect_uris or (CALLBACK,))}  # fmt: skip
+           "OIDC_REDIRECT_URIS": ",".join(redirect_uris or (CALLBACK,)),
+           "OIDC_SIGNING_JWK": json.dumps(SIGNING_KEY.as_dict(private=True))}  # fmt: skip
     with tempfile.TemporaryFile("w+") as errors:
         process = subprocess.Popen([_node(), str(SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                    stderr=errors, text=True)  # fmt: skip

@@ -1,6 +1,7 @@
 // A real OpenID Provider for the tests: panva's oidc-provider (OpenID Certified), on 127.0.0.1 and a free port.
 //
-//   node provider.mjs   with OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (comma-separated) in the env
+//   node provider.mjs   with OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (comma-separated) in the env,
+//                       and OIDC_SIGNING_JWK (its private signing key, a JWK as JSON: the tests forge tokens with it)
 //
 // Prints one line of JSON, {"issuer": "http://127.0.0.1:<port>"}, once it answers. Its sign-in page checks the
 // password of three people; consent is given at once (the relying party is the city's own). "Cancel" on the page
@@ -87,6 +88,7 @@ server.listen(0, "127.0.0.1", () => {
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx, found) => `/interaction/${found.uid}` },
     cookies: { keys: ["test-provider-cookie-key-not-secret"] },
+    jwks: process.env.OIDC_SIGNING_JWK ? { keys: [JSON.parse(process.env.OIDC_SIGNING_JWK)] } : undefined,
     async findAccount(_ctx, id) {
       const person = PEOPLE[id];
       if (!person) return undefined;
