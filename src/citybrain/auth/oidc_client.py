@@ -10,11 +10,11 @@ Every failure is a :class:`ProviderRefused` (the provider's answer is not to be 
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -56,7 +56,11 @@ class Provider:
     _keys: dict[str, Any] = field(default_factory=dict)
     _read_at: float = 0.0
 
-    def _client(self, redirect_uri: str) -> AsyncOAuth2Client:
+    def _client(self, redirect_uri: str) -> Any:
+        """authlib's OAuth 2 client on httpx (it would rather have the httpx2 fork, and says so at every import)."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+            from authlib.integrations.httpx_client import AsyncOAuth2Client
         s = self.settings
         return AsyncOAuth2Client(
             client_id=s.oidc_client_id,
@@ -148,7 +152,7 @@ class Provider:
             raise ProviderRefused(f"{_REFUSED} (ID token: {exc})", code="oidc_id_token") from None
         return dict(claims)
 
-    async def _userinfo(self, client: AsyncOAuth2Client, endpoint: str, subject: str) -> dict[str, Any]:
+    async def _userinfo(self, client: Any, endpoint: str, subject: str) -> dict[str, Any]:
         try:
             answer = await client.get(endpoint)
             answer.raise_for_status()
