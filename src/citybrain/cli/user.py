@@ -67,7 +67,7 @@ def add(
 @app.command("list")
 @handle_errors
 def list_users() -> None:
-    """List accounts: user name, name, role, department, state, last sign-in (never a password)."""
+    """List accounts: user name, name, role, department, state, last sign-in, e-mail (never a password)."""
     from citybrain.auth import account_repository
     from citybrain.core import clock
 
@@ -77,8 +77,8 @@ def list_users() -> None:
             department = codes.get(user.department_id, "-") if user.department_id is not None else "-"
             state = "disabled" if user.disabled else "active"
             last = clock.iso(user.last_sign_in_at) or "never"
-            console.print(f"{user.username}\t{user.display_name}\t{user.role}\t{department}\t{state}\t{last}",
-                          highlight=False)  # fmt: skip
+            console.print(f"{user.username}\t{user.display_name}\t{user.role}\t{department}\t{state}\t{last}\t"
+                          f"{user.email or '-'}", highlight=False)  # fmt: skip
 
 
 @app.command("disable")
