@@ -187,6 +187,14 @@ def test_an_unreachable_provider_gets_502_and_a_readable_page(db: Database, sett
     with _client(db, down) as client:
         _refused(client.get("/signin/oidc", follow_redirects=False), 502, "统一身份认证暂时无法访问", client)
 
+    _account(db, "wangfang", "wang.fang@city.example")
+    with idp.identity_provider(idp.CALLBACK) as brief:  # a provider that goes down before the code is exchanged
+        client = _client(db, idp.oidc_settings(settings, brief, oidc_timeout_seconds=2))
+        back = idp.at_provider(idp.start(client), "wang")
+    with client:
+        _refused(client.get(back, follow_redirects=False), 502, "统一身份认证暂时无法访问", client)
+    assert _count(db, SignInFailure) == 0  # the provider's outage is nobody's failed attempt
+
 
 def test_oidc_off_means_404_and_no_button(db: Database, settings: Settings) -> None:
     assert not settings.oidc_enabled()

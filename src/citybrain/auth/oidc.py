@@ -6,7 +6,8 @@ page to go on to, and a hash of a cookie that binds the sign-in to this browser 
 :data:`FLOW_MINUTES`; ``finish`` takes that row (once: a replay finds nothing), has the provider's answer checked
 (:mod:`citybrain.auth.oidc_client`), finds the staff account — by the provider's ``iss``+``sub`` once linked, else by
 the configured claim, linking it then — and opens the session. OIDC never creates an account. Every refusal is
-counted like a wrong password (:mod:`citybrain.auth.throttle`, per client address) and leaves no session.
+counted like a wrong password (:mod:`citybrain.auth.throttle`, per client address) and leaves no session — but for
+the provider not answering, which is not the person's failure.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from citybrain.auth import account_repository as accounts_repo
 from citybrain.auth import oidc_repository as repo
 from citybrain.auth import sessions, throttle
 from citybrain.auth.accounts import normal_username
-from citybrain.auth.oidc_client import Identity, Provider, ProviderRefused
+from citybrain.auth.oidc_client import Identity, Provider, ProviderRefused, ProviderUnreachable
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import CityBrainError, Forbidden, InvalidInput
@@ -84,6 +85,8 @@ async def finish(db: Database, provider: Provider, *, answer: dict[str, str], br
                                            code_verifier=flow.code_verifier, nonce=flow.nonce)  # fmt: skip
         label = f"oidc:{identity.claims.get(db.settings.oidc_match_claim, identity.subject)}"
         signed = await to_thread.run_sync(_sign_in, db, identity, address)
+    except ProviderUnreachable:
+        raise  # an outage of the provider is nobody's failed attempt: counting it would lock out a whole office
     except CityBrainError:
         await to_thread.run_sync(_failed, db, label, address)
         raise
