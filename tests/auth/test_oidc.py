@@ -135,6 +135,15 @@ def test_a_nonce_other_than_the_one_sent_is_refused(db: Database, client: TestCl
     _refused(client.get(back, follow_redirects=False), 401, "nonce", client)
 
 
+def test_a_code_with_another_pkce_verifier_is_refused_by_the_provider(db: Database, client: TestClient) -> None:
+    """PKCE holds end to end: a stolen code is useless without the verifier kept on this server."""
+    _account(db, "wangfang", "wang.fang@city.example")
+    back = idp.at_provider(idp.start(client), "wang")
+    with db.transaction() as session:
+        session.execute(update(OidcFlow).values(code_verifier="x" * 64))
+    _refused(client.get(back, follow_redirects=False), 401, "invalid_grant", client)
+
+
 def test_a_person_without_a_staff_account_is_refused_and_none_is_created(db: Database, client: TestClient) -> None:
     _account(db, "wangfang", "wang.fang@city.example")
     users = _count(db, StaffUser)

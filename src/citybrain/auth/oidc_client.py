@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from authlib.common.errors import AuthlibBaseError
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -121,7 +122,7 @@ class Provider:
                 token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=code_verifier)
             except httpx.HTTPError as exc:
                 raise ProviderUnreachable(_UNREACHABLE.format(detail=f"token endpoint: {exc}")) from None
-            except Exception as exc:  # noqa: BLE001 - authlib raises its OAuthError for the provider's refusals
+            except (AuthlibBaseError, ValueError) as exc:  # the provider's refusal (invalid_grant …), or not JSON
                 raise ProviderRefused(f"{_REFUSED} (token endpoint: {exc})", code="oidc_token") from None
             if not isinstance(token.get("id_token"), str):
                 raise ProviderRefused(f"{_REFUSED} (no ID token in the token response)", code="oidc_token")
