@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from citybrain.auth import accounts, oidc, sessions
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.errors import Unauthorized
 from citybrain.core.settings import Settings
 from citybrain.models import OidcFlow, OidcLink, SignInFailure, StaffUser
 from citybrain.web.app import create_app
@@ -79,6 +80,11 @@ def test_a_person_signs_in_with_the_rights_of_the_linked_account(db: Database, c
         link = session.scalars(select(OidcLink)).one()
         assert (link.issuer, link.subject) == (client.app.state.settings.oidc_issuer, "wang")  # type: ignore[attr-defined]
     assert _count(db, OidcFlow) == 0  # the sign-in under way was used up
+    token = client.cookies[sessions.COOKIE]
+    signed_out = client.post("/signout", data={"csrf_token": by_oidc["csrf_token"]}, follow_redirects=False)
+    assert signed_out.status_code == 303
+    with pytest.raises(Unauthorized):  # the old cookie, kept, is worth nothing: the session ended on the server
+        sessions.principal_for(db, token)
 
 
 def test_once_linked_the_account_is_found_by_subject_not_by_email(db: Database, client: TestClient) -> None:
