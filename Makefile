@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 	@echo "==> $(VENV) is ready"
 
-# The JavaScript linter (biome, pinned in package-lock.json) for the pages' scripts: development only, installed
-# here once; nothing is fetched when it runs.
+# Node.js packages for development only, pinned in package-lock.json and installed here once (nothing is fetched when
+# they run): the JavaScript linter (biome) for the pages' scripts, and the OpenID provider (oidc-provider) the OIDC
+# sign-in tests run against.
 $(NODE_STAMP): package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the JS lint needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: the JS lint and the OIDC tests need Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 

@@ -15,12 +15,20 @@ from fastapi import FastAPI
 SERVED: dict[str, FastAPI] = {}
 
 
+def free_port() -> int:
+    """A port nobody listens on now (for a server whose address another process must know before it starts)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @contextmanager
-def serve(app: FastAPI, startup_timeout: float = 20.0) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free 127.0.0.1 port in a thread; yield its base URL; stop it after."""
+def serve(app: FastAPI, startup_timeout: float = 20.0, port: int = 0) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free 127.0.0.1 port (or ``port``) in a thread; yield its base URL; stop it
+    after."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

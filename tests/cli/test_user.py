@@ -84,3 +84,23 @@ def test_unknown_accounts_are_reported(cli_env: Database) -> None:
     result = runner.invoke(app, ["user", "disable", "nobody"])
     assert result.exit_code == 2
     assert "no staff account" in result.output
+
+
+def test_email_sets_changes_and_removes_the_work_address(cli_env: Database) -> None:
+    from citybrain.auth import accounts
+
+    _add("zhangsan", "--name", "张三")
+    _add("lisi", "--name", "李四")
+    result = runner.invoke(app, ["user", "email", "zhangsan", "Zhang.San@City.example"])
+    assert result.exit_code == 0, result.output
+    with cli_env.reading() as session:
+        assert accounts.by_name(session=session, username="zhangsan").email == "zhang.san@city.example"
+    taken = runner.invoke(app, ["user", "email", "lisi", "zhang.san@city.example"])
+    assert taken.exit_code != 0
+    assert "belongs to the account 'zhangsan'" in taken.output
+    bad = runner.invoke(app, ["user", "email", "lisi", "not an address"])
+    assert bad.exit_code != 0
+    assert "is not an e-mail address" in bad.output
+    assert runner.invoke(app, ["user", "email", "zhangsan"]).exit_code == 0  # no address: removed
+    with cli_env.reading() as session:
+        assert accounts.by_name(session=session, username="zhangsan").email is None

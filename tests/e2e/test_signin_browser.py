@@ -86,11 +86,16 @@ def test_an_administrator_manages_accounts_and_keys_on_the_admin_page(
         page.fill("#user-form [name=display_name]", "李四")
         page.select_option("#user-role", "department")
         page.select_option("#user-department", "urban_mgmt")
+        page.fill("#user-form [name=email]", "Li.Si@city.example")
         page.fill("#user-form [name=password]", "李四的 很长的 口令")
         page.click("#user-create")
         row = page.locator("#users-table tr[data-user='lisi']")
         row.wait_for()
         assert "urban_mgmt" in row.inner_text()
+        assert "li.si@city.example" in row.inner_text()  # the address an OIDC sign-in first finds the account by
+        page.once("dialog", lambda dialog: dialog.accept("si.li@city.example"))
+        row.locator("button.email").click()
+        page.wait_for_selector("#users-table tr[data-user='lisi'] >> text=si.li@city.example")
         row.locator("button.toggle").click()
         page.wait_for_selector("#users-table tr[data-user='lisi'].disabled-row")
         assert sessions.sign_in(db, username="lisi", password="李四的 很长的 口令", address="127.0.0.1") is None

@@ -202,6 +202,7 @@ def test_an_administrator_manages_accounts(db: Database, admin_client: tuple[Tes
     assert created.status_code == 201, created.text
     user = created.json()
     assert (user["username"], user["department_code"], user["disabled"]) == ("li.si", "urban_mgmt", False)
+    assert user["email"] is None
     assert "password" not in created.text
     assert "argon2" not in created.text
     assert client.post("/api/v1/admin/users", json=body | {"password": PASSWORD}, headers=csrf).status_code == 409
@@ -211,6 +212,10 @@ def test_an_administrator_manages_accounts(db: Database, admin_client: tuple[Tes
         changed = client.patch(path, json={"role": "analyst", "department_code": None}, headers=csrf)
         assert changed.json()["role"] == "analyst"
         assert changed.json()["department_code"] is None
+        with_email = client.patch(path, json={"email": "Li.Si@City.example"}, headers=csrf)
+        assert with_email.json()["email"] == "li.si@city.example"  # how an OIDC sign-in first finds the account
+        assert client.patch(path, json={"email": "no address"}, headers=csrf).status_code == 400
+        assert client.patch(path, json={"email": ""}, headers=csrf).json()["email"] is None
         assert other.get("/api/v1/me").json()["role"] == "analyst"
         reset = client.post(f"{path}/password", json={"password": "another long phrase"}, headers=csrf)
         assert reset.status_code == 200

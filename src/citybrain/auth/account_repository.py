@@ -19,6 +19,10 @@ def user_by_name(session: Session, username: str) -> StaffUser | None:
     return session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
 
 
+def user_by_email(session: Session, email: str) -> StaffUser | None:
+    return session.scalars(select(StaffUser).where(StaffUser.email == email)).first()
+
+
 def user(session: Session, user_id: int) -> StaffUser | None:
     return session.get(StaffUser, user_id)
 

@@ -20,6 +20,7 @@ from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.models import StaffUser
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,17 @@ def disable(*, session: Session, user: StaffUser) -> int:
     user.disabled = True
     session.flush()
     return repo.revoke_sessions_of(session, user.id, clock.utcnow())
+
+
+def set_email(*, session: Session, user: StaffUser, email: str | None) -> StaffUser:
+    """The account's work e-mail (stored lower-case), by which an OIDC sign-in first finds it; None removes it."""
+    address = email.strip().lower() if email else None
+    if address is not None:
+        if len(address) > 254 or not EMAIL.match(address):
+            raise InvalidInput(f"邮箱地址无效 / {email!r} is not an e-mail address")
+        holder = repo.user_by_email(session, address)
+        if holder is not None and holder.id != user.id:
+            raise Conflict(f"the e-mail {address!r} belongs to the account {holder.username!r}")
+    user.email = address
+    session.flush()
+    return user

@@ -30,6 +30,7 @@ def _user_out(user: StaffUser, codes: dict[int, str], live: dict[int, int]) -> U
         role=user.role,
         department_code=codes.get(user.department_id) if user.department_id is not None else None,
         disabled=user.disabled,
+        email=user.email,
         created_at=user.created_at,
         last_sign_in_at=user.last_sign_in_at,
         sessions=live.get(user.id, 0),
@@ -64,10 +65,14 @@ def create_user(body: UserIn, request: Request, db: DbDep, _admin: UserManager) 
         user = accounts.create(session=session, username=body.username, display_name=body.display_name,
                                role=body.role, password=body.password, min_length=_min_length(request),
                                department_code=body.department_code)  # fmt: skip
+        if body.email:
+            accounts.set_email(session=session, user=user, email=body.email)
         return _one(session, user)
 
 
-@router.patch("/users/{user_id}", response_model=UserOut, summary="Change an account: name, role, department, disabled")
+@router.patch(
+    "/users/{user_id}", response_model=UserOut, summary="Change an account: name, role, department, disabled, e-mail"
+)
 def change_user(user_id: RowId, body: UserChangeIn, db: DbDep, admin: UserManager) -> UserOut:
     with db.transaction() as session:
         user = accounts.get(session=session, user_id=user_id)
@@ -75,6 +80,8 @@ def change_user(user_id: RowId, body: UserChangeIn, db: DbDep, admin: UserManage
             raise Conflict("you may not disable your own account (another administrator can)")
         change = accounts.Change(display_name=body.display_name, role=body.role,
                                  department_code=body.department_code, disabled=body.disabled)  # fmt: skip
+        if body.email is not None:
+            accounts.set_email(session=session, user=user, email=body.email or None)
         return _one(session, accounts.change(session=session, user=user, change=change))
 
 

@@ -47,6 +47,11 @@ class UserIn(BaseModel):
     role: str = Field(description="operator, department, supervisor, analyst or admin.")
     department_code: str | None = Field(default=None, max_length=64, description="For role department only.")
     password: str = Field(max_length=128, description="The first password (the minimum policy applies).")
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Work e-mail: how an OIDC sign-in (统一身份认证) first finds the account.",
+    )
 
 
 class UserChangeIn(BaseModel):
@@ -56,6 +61,7 @@ class UserChangeIn(BaseModel):
     role: str | None = Field(default=None, max_length=32)
     department_code: str | None = Field(default=None, max_length=64)
     disabled: bool | None = Field(default=None, description="True ends every session of the account at once.")
+    email: str | None = Field(default=None, max_length=254, description="Work e-mail; an empty string removes it.")
 
 
 class PasswordIn(BaseModel):
@@ -71,6 +77,9 @@ class UserOut(BaseModel):
     disabled: bool
     created_at: datetime
     last_sign_in_at: datetime | None
+    email: str | None = Field(
+        default=None, description="Work e-mail, by which an OIDC sign-in first finds the account."
+    )
     sessions: int = Field(description="Sessions not ended by sign-out or revocation (some may have expired).")
 
 

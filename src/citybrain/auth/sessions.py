@@ -24,7 +24,7 @@ from citybrain.core.db import Database
 from citybrain.core.errors import Unauthorized
 from citybrain.core.ids import hash_secret, new_token
 from citybrain.core.settings import Settings
-from citybrain.models import SignInFailure, StaffSession, StaffUser
+from citybrain.models import StaffSession, StaffUser
 
 COOKIE = "citybrain_session"
 #: A session's last use is written at most this often, so reading pages is not a write per request.
@@ -75,7 +75,7 @@ def sign_in(db: Database, *, username: str, password: str, address: str) -> Sign
     verified = passwords.verify(stored, password)  # an unknown name costs the same time as a known one
     with db.transaction() as session:
         if not (verified.ok and usable):
-            repo.add(session, SignInFailure(username=name, address=address[:64], at=now))
+            throttle.failed(session, username=name, address=address, now=now)
             return None
         return _open(session, name, address, verified.new_hash, settings)
 
@@ -84,14 +84,20 @@ def _open(session: Session, name: str, address: str, new_hash: str | None, setti
     user = repo.user_by_name(session, name)
     if user is None or user.disabled:  # disabled between the two transactions
         return None
-    now = clock.utcnow()
     if new_hash is not None:
         user.password_hash = new_hash  # the current argon2 parameters, from this sign-in on
+    return open_for(session, user, address=address, settings=settings)
+
+
+def open_for(session: Session, user: StaffUser, *, address: str, settings: Settings) -> SignedIn:
+    """Open a session for an account whose holder has just proved who they are (a password here, or the city's
+    identity provider: :mod:`citybrain.auth.oidc`); the account must be enabled. The name's failures are forgotten."""
+    now = clock.utcnow()
     user.last_sign_in_at = now
     token = new_token(32)
     repo.add(session, StaffSession(token_hash=hash_secret(token), user_id=user.id, created_at=now,
                                    last_seen_at=now, address=address[:64]))  # fmt: skip
-    repo.forget_failures(session, username=name)
+    repo.forget_failures(session, username=user.username)
     repo.prune_failures(session, before=now - timedelta(minutes=settings.sign_in_window_minutes))
     repo.prune_sessions(session, before=now - timedelta(hours=settings.session_absolute_hours))
     return SignedIn(token=token, user_id=user.id, username=user.username)

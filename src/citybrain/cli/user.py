@@ -1,4 +1,4 @@
-"""``citybrain user``: staff accounts (员工账号) that sign in at /signin — add, list, disable, passwd.
+"""``citybrain user``: staff accounts (员工账号) that sign in at /signin — add, list, disable, passwd, email.
 
 A password is never an argument (it would stay in the shell's history and in ``ps``): it is asked for twice
 without echo, read from the first line of standard input (``--password-stdin``, for scripts), or made up and
@@ -67,7 +67,7 @@ def add(
 @app.command("list")
 @handle_errors
 def list_users() -> None:
-    """List accounts: user name, name, role, department, state, last sign-in (never a password)."""
+    """List accounts: user name, name, role, department, state, last sign-in, e-mail (never a password)."""
     from citybrain.auth import account_repository
     from citybrain.core import clock
 
@@ -77,8 +77,8 @@ def list_users() -> None:
             department = codes.get(user.department_id, "-") if user.department_id is not None else "-"
             state = "disabled" if user.disabled else "active"
             last = clock.iso(user.last_sign_in_at) or "never"
-            console.print(f"{user.username}\t{user.display_name}\t{user.role}\t{department}\t{state}\t{last}",
-                          highlight=False)  # fmt: skip
+            console.print(f"{user.username}\t{user.display_name}\t{user.role}\t{department}\t{state}\t{last}\t"
+                          f"{user.email or '-'}", highlight=False)  # fmt: skip
 
 
 @app.command("disable")
@@ -111,3 +111,21 @@ def passwd(
     if made_up:
         console.print("The new password (store it now; it cannot be shown again):")
         print(password)
+
+
+@app.command("email")
+@handle_errors
+def email(
+    username: str = typer.Argument(..., help="The account's user name."),
+    address: str = typer.Argument("", help="The work e-mail, as the city's identity provider knows it; empty removes."),
+) -> None:
+    """Set an account's work e-mail: with CITYBRAIN_OIDC_MATCH_CLAIM=email (the default) the person's first sign-in
+    through the city's identity provider (统一身份认证) finds the account by it. Example:
+    citybrain user email zhangsan zhang.san@city.gov.cn"""
+    from citybrain.auth import accounts
+
+    with open_database() as db, db.transaction() as session:
+        user = accounts.set_email(session=session, user=accounts.by_name(session=session, username=username),
+                                  email=address or None)  # fmt: skip
+        shown = user.email or "(none)"
+    console.print(f"e-mail of {username!r}: {shown}", highlight=False)

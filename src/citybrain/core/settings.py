@@ -442,6 +442,50 @@ class Settings(BaseSettings):
         description="Shortest password a staff account may have (at most 128 characters; not the user name).",
     )
 
+    oidc_issuer: str = Field(
+        default="",
+        description=(
+            "统一身份认证 / OIDC sign-in: the identity provider's issuer URL (its discovery document is "
+            "<issuer>/.well-known/openid-configuration), e.g. https://sso.city.gov.cn/realms/staff for Keycloak. "
+            "Empty = OIDC sign-in is off (/signin/oidc answers 404 and /signin shows only the password form)."
+        ),
+    )
+    oidc_client_id: str = Field(default="", description="This server's client id at the identity provider (OIDC).")
+    oidc_client_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The client secret given by the identity provider (OIDC); sent only to its token endpoint.",
+    )
+    oidc_display_name: str = Field(
+        default="统一身份认证 Unified sign-in",
+        max_length=80,
+        description="The label of the OIDC button on /signin (the name staff know the city's sign-in by).",
+    )
+    oidc_match_claim: Literal["email", "preferred_username", "sub"] = Field(
+        default="email",
+        description=(
+            "Which claim of the identity provider finds the staff account at the first OIDC sign-in: email (the "
+            "account's e-mail, `citybrain user email`), preferred_username (the account's user name) or sub (the "
+            "account's user name equals the provider's subject). Afterwards the account is linked to the "
+            "provider's iss+sub and found by it. No account is ever created by OIDC."
+        ),
+    )
+    oidc_scopes: str = Field(
+        default="openid email profile",
+        pattern=r"^openid( [\x21\x23-\x5b\x5d-\x7e]+)*$",
+        description="The scopes asked for, space-separated; the first must be openid.",
+    )
+    oidc_redirect_uri: str = Field(
+        default="",
+        description=(
+            "The callback URL registered at the identity provider, e.g. https://citybrain.city.gov.cn/signin/oidc/"
+            "callback. Empty = this server's own address as the request reached it, + /signin/oidc/callback "
+            "(set it behind a reverse proxy)."
+        ),
+    )
+    oidc_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Time limit of each call to the identity provider (OIDC)."
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
         if self.database_url:
@@ -451,6 +495,10 @@ class Settings(BaseSettings):
     def resolved_classify_model_path(self) -> Path:
         """The intake classifier's model file, defaulting to ``<data_dir>/classify/model.npz``."""
         return self.classify_model_path or self.data_dir / "classify" / "model.npz"
+
+    def oidc_enabled(self) -> bool:
+        """OIDC sign-in is on when the issuer and the client id are both set."""
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
 
 def load_settings(**overrides: object) -> Settings:

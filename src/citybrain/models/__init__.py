@@ -3,7 +3,7 @@
 from citybrain.models.access import AccessLogEntry
 from citybrain.models.alerts import Alert, AlertEvent, NotificationDelivery
 from citybrain.models.analysis import AnalysisResult, AnalysisRun
-from citybrain.models.auth import ApiKey, SignInFailure, StaffSession, StaffUser
+from citybrain.models.auth import ApiKey, OidcFlow, OidcLink, SignInFailure, StaffSession, StaffUser
 from citybrain.models.base import Base
 from citybrain.models.cases import Callback, Case, CaseContact, CaseEvent
 from citybrain.models.collisions import CollisionRecord
@@ -64,6 +64,8 @@ __all__ = [
     "Location",
     "MqttReceipt",
     "NotificationDelivery",
+    "OidcFlow",
+    "OidcLink",
     "Observation",
     "ObservedProperty",
     "RoutingRule",

@@ -128,6 +128,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.portal import router as portal_router
     from citybrain.web.portal_moderation import router as moderation_router
     from citybrain.web.signin import router as signin_router
+    from citybrain.web.signin_oidc import router as signin_oidc_router
 
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
@@ -151,4 +152,5 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(cockpit_page_router)
     app.include_router(portal_router)
     app.include_router(signin_router)
+    app.include_router(signin_oidc_router)
     app.include_router(admin_page_router)

@@ -56,10 +56,13 @@ def _secure(request: Request) -> bool:
     return bool(request.app.state.settings.session_cookie_secure)
 
 
-def _form(request: Request, *, next_url: str, error: str | None = None, status: int = 200,
+def form_page(request: Request, *, next_url: str, error: str | None = None, status: int = 200,
           username: str = "", headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+    """The sign-in page (with its own form token), with the OIDC button when OIDC is configured."""
     token = new_token(24)
-    context: dict[str, Any] = {"next": next_url, "error": error, "csrf": token, "username": username}
+    settings = request.app.state.settings
+    oidc = settings.oidc_display_name if settings.oidc_enabled() else None
+    context: dict[str, Any] = {"next": next_url, "error": error, "csrf": token, "username": username, "oidc": oidc}
     response = templates.TemplateResponse(
         request, "signin.html", context, status_code=status, headers={**HEADERS, **(headers or {})}
     )
@@ -95,7 +98,7 @@ def signin_page(request: Request, db: DbDep, next: str | None = None) -> Respons
     target = safe_next(next)
     if signed_in(request, db) is not None:
         return RedirectResponse(target, status_code=303)
-    return _form(request, next_url=target)
+    return form_page(request, next_url=target)
 
 
 @router.post("/signin", response_class=HTMLResponse)
@@ -113,15 +116,15 @@ def signin(
     expected = request.cookies.get(FORM_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
         message = "表单已过期，请重新登录 / the form had expired or was not sent from this site: please sign in again"
-        return _form(request, next_url=target, error=message, status=403, username=username)
+        return form_page(request, next_url=target, error=message, status=403, username=username)
     address = request.client.host if request.client else "unknown"
     try:
         signed = sessions.sign_in(db, username=username, password=password, address=address)
     except TooManyRequests as exc:
         headers = {"Retry-After": str(exc.retry_after)}
-        return _form(request, next_url=target, error=exc.message, status=429, username=username, headers=headers)
+        return form_page(request, next_url=target, error=exc.message, status=429, username=username, headers=headers)
     if signed is None:
-        return _form(request, next_url=target, error=sessions.REFUSED, status=401, username=username)
+        return form_page(request, next_url=target, error=sessions.REFUSED, status=401, username=username)
     earlier = request.cookies.get(sessions.COOKIE)
     if earlier:  # this browser's earlier session, replaced by the new one, ends rather than lingering
         sessions.sign_out(db, earlier)

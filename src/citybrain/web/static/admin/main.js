@@ -60,6 +60,18 @@ function userActions(user) {
       .then(loadUsers)
       .catch(fail);
   });
+  const email = el("button", { type: "button", class: "email" }, ...bi("邮箱", "E-mail"));
+  email.addEventListener("click", () => {
+    const address = window.prompt(
+      `工作邮箱（统一身份认证按它找到账号；留空则删除）Work e-mail of ${user.username}`,
+      user.email || "",
+    );
+    if (address === null) return;
+    call("PATCH", `/api/v1/admin/users/${user.id}`, { email: address.trim() })
+      .then(loadUsers)
+      .then(() => tell(`${user.username}: ${address.trim() || "邮箱已删除 e-mail removed"}`))
+      .catch(fail);
+  });
   const role = el("select", { "aria-label": `角色 Role of ${user.username}` });
   options(
     role,
@@ -80,7 +92,7 @@ function userActions(user) {
       .then(() => tell(`${user.username}: ${role.value}`))
       .catch(fail),
   );
-  return [disable, reset, role, department, save];
+  return [disable, reset, email, role, department, save];
 }
 
 async function loadUsers() {
@@ -94,6 +106,7 @@ async function loadUsers() {
         el("td", { text: u.display_name }),
         el("td", { text: u.role }),
         el("td", { text: u.department_code || "" }),
+        el("td", { text: u.email || "" }),
         el("td", { text: u.disabled ? "停用 disabled" : "正常 active" }),
         el("td", { text: u.last_sign_in_at ? u.last_sign_in_at.replace("T", " ").slice(0, 16) : "" }),
         el("td", {}, userActions(u)),
