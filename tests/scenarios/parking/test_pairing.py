@@ -15,7 +15,8 @@ H = 3600
 def test_plates_are_normalized_and_unreadable_ones_refused() -> None:
     assert plates.normalize(" 粤b·12345 ") == "粤B12345"
     assert plates.normalize("粤BD12345") == "粤BD12345"
-    assert plates.is_new_energy("粤BD12345") and not plates.is_new_energy("粤B12345")
+    assert plates.is_new_energy("粤BD12345")
+    assert not plates.is_new_energy("粤B12345")
     for bad in ("", "???", "ABC", "粤B123", "X B12345"):
         with pytest.raises(InvalidInput, match="unreadable plate"):
             plates.normalize(bad)
@@ -24,9 +25,12 @@ def test_plates_are_normalized_and_unreadable_ones_refused() -> None:
 def test_lookalikes_share_a_key_and_lower_the_confidence() -> None:
     assert plates.plate_key("粤B1O8Z5") == plates.plate_key("京8I0B25")
     like = plates.compare("粤B10825", "粤B1O8Z5")
-    assert like is not None and (like.lookalikes, like.province, like.confidence) == (2, False, 0.7)
+    assert like is not None
+    assert (like.lookalikes, like.province, like.confidence) == (2, False, 0.7)
     province = plates.compare("粤B12345", "闽B12345")
-    assert province is not None and province.province and province.confidence == 0.75
+    assert province is not None
+    assert province.province
+    assert province.confidence == 0.75
     assert plates.compare("粤B12345", "粤B12346") is None  # 5/6 are not look-alikes
     assert plates.compare("粤BD12345", "粤B12345") is None  # a new-energy plate is never an ordinary one
 
@@ -45,7 +49,8 @@ def test_a_second_read_of_one_pass_is_a_duplicate_not_a_session() -> None:
     misread_dup = decide(GateRead("P1", "in", "粤8I2345", 130), open_, [])
     assert misread_dup.kind == "duplicate"
     later = decide(GateRead("P1", "in", "粤B12345", 100 + 600), open_, [])
-    assert later.kind == "open" and later.missed_exit == 7  # ten minutes on: a new visit, the old one missed its exit
+    assert later.kind == "open"
+    assert later.missed_exit == 7
     exits = [RecentExit(7, "P1", "粤B12345", 1000)]
     assert decide(GateRead("P1", "out", "粤B12345", 1050), [], exits).rule == "duplicate_exit"
     assert decide(GateRead("P2", "out", "粤B12345", 1050), [], exits).rule == "no_entry"  # another car park
@@ -69,7 +74,8 @@ def test_too_many_differences_or_a_tie_are_not_matched_silently() -> None:
     assert (far.kind, far.rule) == ("orphan_exit", "ambiguous")  # alike, but below the confidence floor
     tie = [OpenSession(1, "P1", "粤B0000B", 0), OpenSession(2, "P1", "粤B000O8", 0)]
     d = decide(GateRead("P1", "out", "粤B00008", H), tie, [])
-    assert (d.kind, d.rule) == ("orphan_exit", "ambiguous") and "1 粤B0000B" in d.explanation
+    assert (d.kind, d.rule) == ("orphan_exit", "ambiguous")
+    assert "1 粤B0000B" in d.explanation
 
 
 def test_a_province_misread_matches() -> None:
@@ -86,7 +92,8 @@ def test_new_energy_plates_pair_among_themselves() -> None:
 def test_a_vehicle_leaving_through_another_car_parks_gate() -> None:
     d = decide(GateRead("P2", "out", "粤B12345", H), [OpenSession(5, "P1", "粤B12345", 0)], [])
     assert (d.kind, d.rule, d.session_id, d.review) == ("close", "other_car_park", 5, True)
-    assert d.confidence == 0.9 and "跨场出场" in d.explanation
+    assert d.confidence == 0.9
+    assert "跨场出场" in d.explanation
     both = [OpenSession(5, "P1", "粤B12345", 0), OpenSession(6, "P2", "粤B1234S".replace("S", "5"), 10)]
     assert decide(GateRead("P2", "out", "粤B12345", H), both, []).session_id == 6  # its own car park first
 

@@ -117,12 +117,14 @@ def _exit(
             return chosen
     later = [s for s in open_sessions if s.plate == read.plate and s.entered_at > read.at]
     if not candidates and later:
-        raise InvalidInput(f"exit before entry: {read.plate} leaves at {read.at} but entered at "
-                           f"{later[0].entered_at} (session {later[0].id}); check the gate's clock", code="exit_before_entry")  # fmt: skip
+        first = later[0]
+        message = (f"exit before entry: {read.plate} leaves at {read.at} but entered at {first.entered_at} "
+                   f"(session {first.id}); check the gate's clock")  # fmt: skip
+        raise InvalidInput(message, code="exit_before_entry")
     if candidates:
         names = ", ".join(f"{s.id} {s.plate} ({like.confidence:.2f})" for s, like in candidates)
-        return Decision("orphan_exit", "ambiguous",
-                        f"no single session is clearly this plate: {names}; a person pairs it", review=True)  # fmt: skip
+        why = f"no single session is clearly this plate: {names}; a person pairs it"
+        return Decision("orphan_exit", "ambiguous", why, review=True)
     return Decision("orphan_exit", "no_entry", "exit with no open entry of this plate (无入场记录)", review=True)
 
 
