@@ -123,13 +123,22 @@ def _mask(values: Array, naive: Array, k: int, days: slice) -> npt.NDArray[np.bo
 
 def fit(values: Array, profiles: dict[int, Array], k: int, train: slice) -> tuple[int, float, float]:
     """(weeks, φ, training MAE) with the least absolute error on the ``train`` days for horizon ``k``."""
-    naive = seasonal_naive(values, k)
-    mask = _mask(values, naive, k, train)
-    truth = values[:, :, k:][mask]
+    start = max(0, (train.start or 0) - WEEK_DAYS)  # the baseline needs the week before the first day
+    days = slice(start, train.stop)
+    window = values[:, days]
+    keep = slice((train.start or 0) - start, None)
+    naive = seasonal_naive(window, k)
+    mask = _mask(window, naive, k, keep)
+    truth = window[:, :, k:][mask]
     best = (1, 0.0, float("inf"))
-    for weeks, profile in profiles.items():
+    for weeks, full in profiles.items():
+        profile = full[:, days]
+        then, now = profile[:, :, k:][mask], profile[:, :, :-k][mask]
+        last = window[:, :, :-k][mask]
         for phi in PHI_GRID:
-            error = float(np.mean(np.abs(predict(values, profile, k, float(phi))[mask] - truth)))
+            guess = np.where(np.isnan(then), last, then + phi * (last - now))
+            guess = np.where(np.isnan(guess), then, guess)
+            error = float(np.mean(np.abs(guess - truth))) if truth.size else float("inf")
             if error < best[2]:
                 best = (weeks, float(phi), error)
     return best
@@ -180,3 +189,31 @@ def forecast_now(values: Array, profile: Array, day: int, slot: int, horizons: S
         blended = p_then + phi * (now - p_now)
         out[:, j] = np.where(np.isnan(blended), np.where(np.isnan(p_then), now, p_then), blended)
     return out
+
+
+@dataclass(frozen=True)
+class Latest:
+    """Forecasts from the grid's last reading slot: ``values[park, horizon]`` (vehicles), ``free`` the spaces left."""
+
+    day: int
+    slot: int
+    horizons: tuple[int, ...]
+    fits: tuple[tuple[int, float], ...]
+    values: Array
+    free: Array
+
+
+def forecast_latest(grid: Grid, *, horizons: Sequence[int] = HORIZONS, window_days: int = 14) -> Latest:
+    """Every car park's forecast from the last (day, slot) the grid holds, fitted on the ``window_days`` before it."""
+    values = clean(grid.values, grid.capacity)
+    seen = np.argwhere(~np.isnan(values).all(axis=0))
+    if not len(seen):
+        raise ValueError("the grid holds no reading")
+    day, slot = (int(v) for v in seen[-1])
+    profiles = {w: weekly_profile(values, w) for w in WEEK_CHOICES}
+    fits = [fit(values, profiles, k, slice(max(0, day - window_days), day))[:2] for k in horizons]
+    out = np.full((values.shape[0], len(horizons)), np.nan)
+    for j, (k, (weeks, phi)) in enumerate(zip(horizons, fits, strict=True)):
+        out[:, j] = forecast_now(values, profiles[weeks], day, slot, [k], [phi])[:, 0]
+    free = np.clip(grid.capacity[:, None] - np.rint(out), 0, None)
+    return Latest(day, slot, tuple(horizons), tuple(fits), out, free)
