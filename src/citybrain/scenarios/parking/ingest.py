@@ -2,8 +2,9 @@
 
 The whole batch is checked first — unknown car park, a car park the gate key is not bound to, a time in the future,
 an unreadable plate — and refused as one error listing every bad read, so nothing is half-written and the gate
-resends. Then the reads are paired in time order (:func:`pairing.decide`) against the open sessions of their plate
-keys, loaded in one query, and the batch's sessions, reads and bills are written together.
+resends. Then the reads are paired in time order (:func:`pairing.decide`) against the open sessions and recent exits
+of their plate keys, loaded in one query, and the batch's sessions, reads and bills are written with a few
+executemany statements (the ORM's unit of work per row would cap the rate well below what a city's gates send).
 """
 
 from __future__ import annotations
@@ -18,10 +19,20 @@ from sqlalchemy.orm import Session
 from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput
 from citybrain.core.settings import Settings
-from citybrain.models.parking import CarPark, GateEvent, ParkingBill, ParkingSession
+from citybrain.models.parking import CarPark
 from citybrain.scenarios.parking import plates, repository
-from citybrain.scenarios.parking.billing import bill_for
-from citybrain.scenarios.parking.pairing import Decision, Direction, GateRead, OpenSession, RecentExit, Rules, decide
+from citybrain.scenarios.parking.billing import bill_row, charge_stay
+from citybrain.scenarios.parking.pairing import (
+    Decision,
+    Direction,
+    GateRead,
+    OpenSession,
+    RecentExit,
+    Rules,
+    decide,
+)
+
+Stay = dict[str, Any]  # a parking_sessions row (repository.STAY_COLUMNS); "id" is None until written
 
 
 @dataclass(frozen=True)
@@ -53,12 +64,18 @@ class Outcome:
 
 @dataclass
 class _Book:
-    """The open sessions and recent exits of the batch's plate keys, as the batch changes them."""
+    """The stays of the batch's plate keys as the batch changes them; ``handle`` is a stay's number in ``all``."""
 
-    open: dict[str, list[ParkingSession]] = field(default_factory=lambda: defaultdict(list))
-    exits: dict[str, list[ParkingSession]] = field(default_factory=lambda: defaultdict(list))
-    temp: dict[int, ParkingSession] = field(default_factory=dict)  # id() of a session → it (new ones have no id)
+    all: list[Stay] = field(default_factory=list)
+    open: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    exits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    changed: set[int] = field(default_factory=set)
     codes: dict[int, str] = field(default_factory=dict)  # car park id → code, for the explanations
+
+    def add(self, stay: Stay) -> int:
+        self.all.append(stay)
+        self.changed.add(len(self.all) - 1)
+        return len(self.all) - 1
 
 
 def _checked(session: Session, reads: list[ReadIn], gate_park: int | None, settings: Settings,
@@ -92,124 +109,140 @@ def ingest(*, session: Session, reads: list[ReadIn], gate_park: int | None, sett
     normalized, parks = _checked(session, reads, gate_park, settings, now)
     rules = Rules(settings.parking_duplicate_seconds, settings.parking_min_match_confidence)
     book = _load(session, normalized, reads, rules)
-    by_id = {p.id: p for p in parks.values()}
     order = sorted(range(len(reads)), key=lambda i: clock.as_utc(reads[i].at))
-    decisions: dict[int, tuple[Decision, ParkingSession | None]] = {}
+    decisions: dict[int, tuple[Decision, int | None]] = {}
     for i in order:
         try:
             decisions[i] = _apply(reads[i], normalized[i], parks[reads[i].car_park], book, rules)
         except InvalidInput as exc:
             raise InvalidInput(f"read {i}: {exc.message}; nothing was stored", code=exc.code) from exc
-    session.add_all(book.temp.values())
-    session.flush()
-    return _write(session, reads, normalized, decisions, book, by_id, settings, now)
+    _write_stays(session, book)
+    bills = _bill(session, book, {p.id: p for p in parks.values()}, settings.timezone, now)
+    events = _write_events(session, reads, normalized, decisions, book, parks, now)
+    return _outcomes(session, reads, normalized, decisions, book, events, bills, settings)
 
 
 def _load(session: Session, normalized: list[str], reads: list[ReadIn], rules: Rules) -> _Book:
     keys = {plates.plate_key(p) for p in normalized}
-    book = _Book(codes=repository.car_park_codes(session))
-    for s in repository.open_sessions(session, keys):
-        book.open[s.plate_key].append(s)
     since = min(clock.as_utc(r.at) for r in reads) - timedelta(seconds=rules.duplicate_seconds)
-    for s in repository.recent_exits(session, keys, since):
-        book.exits[s.plate_key].append(s)
+    book = _Book(codes=repository.car_park_codes(session))
+    for stay in repository.stays(session, keys, since):
+        book.all.append(stay)
+        side = book.open if stay["status"] == repository.OPEN else book.exits
+        side[stay["plate_key"]].append(len(book.all) - 1)
     return book
 
 
-def _apply(
-    read: ReadIn, plate: str, park: CarPark, book: _Book, rules: Rules
-) -> tuple[Decision, ParkingSession | None]:
-    key = plates.plate_key(plate)
-    at = clock.as_utc(read.at)
-    seconds = int(at.timestamp())
-    codes = {id(s): s for s in book.open[key] + book.exits[key]}
-    name = book.codes.get
-    opened = [OpenSession(id(s), name(s.car_park_id, "?"), s.plate, _ts(s.entered_at)) for s in book.open[key]]
-    exits = [RecentExit(id(s), name(s.exit_car_park_id or 0, "?"), s.plate, _ts(s.exited_at)) for s in book.exits[key]]
-    direction: Direction = "in" if read.direction == "in" else "out"
-    d = decide(GateRead(park.code, direction, plate, seconds, read.confidence), opened, exits, rules)
-    target = codes.get(d.session_id) if d.session_id is not None else None
-    if d.kind == "open":
-        if d.missed_exit is not None:
-            missed = codes[d.missed_exit]
-            missed.status, missed.review = "missed_exit", True
-            missed.history = [*missed.history, _note("missed_exit", d.explanation)]
-            book.open[key].remove(missed)
-        target = ParkingSession(plate=plate, plate_key=key, car_park_id=park.id, entered_at=at, status="open",
-                                review=False, overstay=False, history=[_note("entry", d.explanation)])  # fmt: skip
-        book.open[key].append(target)
-        book.temp[id(target)] = target
-    elif d.kind == "close" and target is not None:
-        target.status, target.exited_at, target.exit_car_park_id, target.exit_plate = "closed", at, park.id, plate
-        target.match_rule, target.match_confidence, target.review = d.rule, d.confidence, d.review or target.review
-        target.history = [*target.history, _note(d.rule, d.explanation, d.confidence)]
-        book.open[key].remove(target)
-        book.exits[key].append(target)
-        book.temp.setdefault(id(target), target)
-    elif d.kind == "orphan_exit":
-        target = ParkingSession(plate=plate, plate_key=key, car_park_id=park.id, exit_car_park_id=park.id,
-                                exited_at=at, exit_plate=plate, status="orphan_exit", match_rule=d.rule, review=True,
-                                overstay=False, history=[_note(d.rule, d.explanation)])  # fmt: skip
-        book.temp[id(target)] = target
-    return d, target
-
-
-def _ts(at: datetime | None) -> int:
+def _seconds(at: datetime | None) -> int:
     return int(clock.as_utc(at).timestamp()) if at is not None else 0
 
 
-def _note(action: str, why: str, confidence: float | None = None, actor: str = "pairing") -> dict[str, Any]:
-    note: dict[str, Any] = {"at": clock.iso(clock.utcnow()), "by": actor, "action": action, "why": why}
+def _note(action: str, why: str, confidence: float | None = None) -> dict[str, Any]:
+    note: dict[str, Any] = {"at": clock.iso(clock.utcnow()), "by": "pairing", "action": action, "why": why}
     if confidence is not None:
         note["confidence"] = confidence
     return note
 
 
-def _write(
-    session: Session, reads: list[ReadIn], normalized: list[str],
-    decisions: dict[int, tuple[Decision, ParkingSession | None]], book: _Book, parks: dict[int, CarPark],
-    settings: Settings, now: datetime,
-) -> list[Outcome]:  # fmt: skip
-    closed = [s for s in book.temp.values() if s.status == "closed" and s.exited_at is not None]
-    plates_closed = {s.plate for s in closed}
-    passes = repository.passes(session, plates_closed)
-    bills: dict[int, ParkingBill] = {}
+def _apply(read: ReadIn, plate: str, park: CarPark, book: _Book, rules: Rules) -> tuple[Decision, int | None]:
+    key, at = plates.plate_key(plate), clock.as_utc(read.at)
+    code = book.codes.get
+    opened = [OpenSession(h, code(book.all[h]["car_park_id"], "?"), book.all[h]["plate"],
+                          _seconds(book.all[h]["entered_at"])) for h in book.open[key]]  # fmt: skip
+    exits = [RecentExit(h, code(book.all[h]["exit_car_park_id"] or 0, "?"), book.all[h]["plate"],
+                        _seconds(book.all[h]["exited_at"])) for h in book.exits[key]]  # fmt: skip
+    direction: Direction = "in" if read.direction == "in" else "out"
+    d = decide(GateRead(park.code, direction, plate, int(at.timestamp()), read.confidence), opened, exits, rules)
+    handle = d.session_id
+    if d.kind == "open":
+        if d.missed_exit is not None:
+            missed = book.all[d.missed_exit]
+            missed.update(status="missed_exit", review=True, history=[*missed["history"],
+                          _note("missed_exit", d.explanation)])  # fmt: skip
+            book.open[key].remove(d.missed_exit)
+            book.changed.add(d.missed_exit)
+        handle = book.add(_stay(plate, key, park.id, entered_at=at, status="open", review=False,
+                                history=[_note("entry", d.explanation)]))  # fmt: skip
+        book.open[key].append(handle)
+    elif d.kind == "close" and handle is not None:
+        stay = book.all[handle]
+        stay.update(status="closed", exited_at=at, exit_car_park_id=park.id, exit_plate=plate, match_rule=d.rule,
+                    match_confidence=d.confidence, review=d.review or stay["review"],
+                    history=[*stay["history"], _note(d.rule, d.explanation, d.confidence)])  # fmt: skip
+        book.open[key].remove(handle)
+        book.exits[key].append(handle)
+        book.changed.add(handle)
+    elif d.kind == "orphan_exit":
+        handle = book.add(_stay(plate, key, park.id, exit_car_park_id=park.id, exited_at=at, exit_plate=plate,
+                                status="orphan_exit", match_rule=d.rule, review=True,
+                                history=[_note(d.rule, d.explanation)]))  # fmt: skip
+    return d, handle
+
+
+def _stay(plate: str, key: str, car_park_id: int, **values: Any) -> Stay:
+    stay: Stay = dict.fromkeys(repository.STAY_COLUMNS)
+    stay.update(plate=plate, plate_key=key, car_park_id=car_park_id, overstay=False, **values)
+    return stay
+
+
+def _write_stays(session: Session, book: _Book) -> None:
+    new = [h for h in sorted(book.changed) if book.all[h]["id"] is None]
+    rows = [{k: v for k, v in book.all[h].items() if k != "id"} for h in new]
+    for h, new_id in zip(new, repository.insert_returning_ids(session, "sessions", rows), strict=True):
+        book.all[h]["id"] = new_id
+    repository.update_stays(session, [book.all[h] for h in sorted(book.changed) if h not in set(new)])
+
+
+def _bill(session: Session, book: _Book, parks: dict[int, CarPark], timezone: str, now: datetime) -> dict[int, int]:
+    """Bill every session the batch closed; the amount per session id."""
+    closed = [book.all[h] for h in sorted(book.changed) if book.all[h]["status"] == "closed"]
+    closed = [s for s in closed if s["entered_at"] is not None]
+    billed = repository.drop_void_bills(session, [s["id"] for s in closed])
+    passes = repository.passes(session, {s["plate"] for s in closed})
+    rows, amounts = [], {}
     for s in closed:
-        if repository.bill_of(session, s.id) is None and s.entered_at is not None:
-            bills[s.id] = bill_for(s, parks[s.car_park_id], passes, timezone=settings.timezone, now=now)
-    session.add_all(bills.values())
-    events = []
-    by_code = {p.code: p for p in parks.values()}
+        if s["id"] in billed:
+            continue
+        park = parks.get(s["car_park_id"]) or repository.car_park_by_id(session, s["car_park_id"])
+        result = charge_stay(s["plate"], s["entered_at"], s["exited_at"], park, passes, timezone=timezone)
+        rows.append(bill_row(s["id"], s["plate"], park, result, now))
+        amounts[s["id"]] = result.amount_fen
+    repository.insert_bills(session, rows)
+    return amounts
+
+
+def _write_events(
+    session: Session, reads: list[ReadIn], normalized: list[str], decisions: dict[int, tuple[Decision, int | None]],
+    book: _Book, parks: dict[str, CarPark], now: datetime,
+) -> list[int]:  # fmt: skip
+    rows = []
     for i, r in enumerate(reads):
-        d, target = decisions[i]
-        events.append(GateEvent(
-            car_park_id=by_code[r.car_park].id, gate=r.gate[:64], direction=r.direction,
-            plate=normalized[i], plate_read=r.plate[:32], at=clock.as_utc(r.at), confidence=r.confidence,
-            image_ref=r.image_ref, received_at=now, session_id=target.id if target is not None else None,
-            outcome=d.kind, rule=d.rule, explanation=d.explanation[:500],
-        ))  # fmt: skip
-    session.add_all(events)
-    session.flush()
-    return _outcomes(session, reads, normalized, decisions, events, bills, settings)
+        d, handle = decisions[i]
+        rows.append({
+            "car_park_id": parks[r.car_park].id, "gate": r.gate[:64], "direction": r.direction,
+            "plate": normalized[i], "plate_read": r.plate[:32], "at": clock.as_utc(r.at), "confidence": r.confidence,
+            "image_ref": r.image_ref, "received_at": now,
+            "session_id": book.all[handle]["id"] if handle is not None else None,
+            "outcome": d.kind, "rule": d.rule, "explanation": d.explanation[:500],
+        })  # fmt: skip
+    return repository.insert_returning_ids(session, "events", rows)
 
 
 def _outcomes(
-    session: Session, reads: list[ReadIn], normalized: list[str],
-    decisions: dict[int, tuple[Decision, ParkingSession | None]], events: list[GateEvent],
-    bills: dict[int, ParkingBill], settings: Settings,
+    session: Session, reads: list[ReadIn], normalized: list[str], decisions: dict[int, tuple[Decision, int | None]],
+    book: _Book, events: list[int], bills: dict[int, int], settings: Settings,
 ) -> list[Outcome]:  # fmt: skip
     entering = {normalized[i] for i, r in enumerate(reads) if r.direction == "in"}
     arrears = repository.unpaid_totals(session, entering)
     block = settings.parking_arrears_block_fen
     found = []
-    for i, r in enumerate(reads):
-        d, target = decisions[i]
-        bill = bills.get(target.id) if target is not None and d.kind == "close" else None
-        owed = arrears.get(normalized[i], 0) if r.direction == "in" and d.kind == "open" else 0
+    for i in range(len(reads)):
+        d, handle = decisions[i]
+        sid = book.all[handle]["id"] if handle is not None else None
+        owed = arrears.get(normalized[i], 0) if d.kind == "open" else 0
         found.append(Outcome(
-            event_id=events[i].id, outcome=d.kind, rule=d.rule, explanation=d.explanation,
-            session_id=target.id if target is not None else None, confidence=d.confidence, review=d.review,
-            bill_fen=bill.amount_fen if bill is not None else None, arrears_fen=owed,
-            blocked=bool(block and owed >= block),
+            event_id=events[i], outcome=d.kind, rule=d.rule, explanation=d.explanation, session_id=sid,
+            confidence=d.confidence, review=d.review, bill_fen=bills.get(sid) if d.kind == "close" and sid else None,
+            arrears_fen=owed, blocked=bool(block and owed >= block),
         ))  # fmt: skip
     return found

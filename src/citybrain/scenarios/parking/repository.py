@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
@@ -147,3 +148,74 @@ def bills_to_remind(session: Session, created_before: datetime, reminded_before:
         (ParkingBill.last_reminded_at.is_(None)) | (ParkingBill.last_reminded_at < reminded_before),
     )
     return list(session.scalars(stmt.order_by(ParkingBill.id)))
+
+
+# The gate-read path writes with Core statements (executemany, RETURNING): thousands of reads a second.
+STAY_COLUMNS = ("id", "plate", "plate_key", "car_park_id", "exit_car_park_id", "entered_at", "exited_at",
+                "exit_plate", "status", "match_rule", "match_confidence", "review", "overstay", "history")  # fmt: skip
+_SESSIONS: Table = ParkingSession.__table__  # type: ignore[assignment]
+_EVENTS: Table = GateEvent.__table__  # type: ignore[assignment]
+_BILLS: Table = ParkingBill.__table__  # type: ignore[assignment]
+
+
+def stays(session: Session, keys: Collection[str], since: datetime) -> list[dict[str, Any]]:
+    """Open sessions of ``keys``, and those closed at or after ``since`` (for duplicate exits), as dicts."""
+    if not keys:
+        return []
+    columns = [_SESSIONS.c[name] for name in STAY_COLUMNS]
+    stmt = select(*columns).where(
+        _SESSIONS.c.plate_key.in_(list(keys)),
+        (_SESSIONS.c.status == OPEN) | ((_SESSIONS.c.status == CLOSED) & (_SESSIONS.c.exited_at >= since)),
+    )
+    return [dict(row._mapping) for row in session.execute(stmt)]
+
+
+def insert_returning_ids(session: Session, table: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``parking_sessions`` or ``parking_events``; their new ids in the rows' order.
+
+    PostgreSQL returns them from batched ``INSERT … RETURNING`` in parameter order. SQLite would run that one row at
+    a time, so there (the one place this is dialect-specific) the first row is inserted alone — from then on this
+    transaction holds SQLite's single write lock, nobody else can insert — and the rest get the ids that follow it.
+    """
+    if not rows:
+        return []
+    target = {"sessions": _SESSIONS, "events": _EVENTS}[table]
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = insert(target).returning(target.c.id, sort_by_parameter_order=True)
+        return [int(r[0]) for r in session.execute(stmt, rows)]
+    first = int(session.execute(insert(target).returning(target.c.id), rows[0]).scalar_one())
+    ids = list(range(first, first + len(rows)))
+    if len(rows) > 1:
+        session.execute(insert(target), [row | {"id": i} for row, i in zip(rows[1:], ids[1:], strict=True)])
+    return ids
+
+
+def update_stays(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write back sessions the batch changed (every pairing column, by id)."""
+    if not rows:
+        return
+    names = [n for n in STAY_COLUMNS if n != "id"]
+    stmt = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names})
+    session.execute(stmt, [{f"_{k}": v for k, v in row.items() if k in STAY_COLUMNS} for row in rows])
+
+
+def insert_bills(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(_BILLS), rows)
+
+
+def drop_void_bills(session: Session, session_ids: Collection[int]) -> set[int]:
+    """Delete the void bills of ``session_ids`` (a pairing undone by staff, now closed again) and return the ids of
+    those sessions that keep a live bill."""
+    if not session_ids:
+        return set()
+    ids = list(session_ids)
+    session.execute(delete(_BILLS).where(_BILLS.c.session_id.in_(ids), _BILLS.c.status == "void"))
+    return {int(i) for i in session.scalars(select(_BILLS.c.session_id).where(_BILLS.c.session_id.in_(ids)))}
+
+
+def car_park_by_id(session: Session, car_park_id: int) -> CarPark:
+    park = session.get(CarPark, car_park_id)
+    if park is None:
+        raise LookupError(f"car park {car_park_id} vanished")
+    return park

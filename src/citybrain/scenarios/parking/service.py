@@ -20,7 +20,7 @@ from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.models.parking import CarPark, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.scenarios.parking import plates, repository
-from citybrain.scenarios.parking.billing import bill_for
+from citybrain.scenarios.parking.billing import bill_row, charge_stay
 from citybrain.scenarios.parking.tariff import Tariff
 
 
@@ -127,9 +127,11 @@ def pair(*, session: Session, orphan_id: int, session_id: int, actor: str, note:
         session.delete(old)  # a void bill of an earlier pairing: the new one replaces it
         session.flush()
     park = session.get(CarPark, stay.car_park_id)
-    assert park is not None
-    session.add(bill_for(stay, park, repository.passes(session, [stay.plate]), timezone=timezone,
-                         now=clock.utcnow()))  # fmt: skip
+    if park is None:
+        raise NotFound(f"car park {stay.car_park_id} of session {session_id} is gone")
+    result = charge_stay(stay.plate, stay.entered_at, orphan.exited_at, park, repository.passes(session, [stay.plate]),
+                         timezone=timezone)  # fmt: skip
+    session.add(ParkingBill(**bill_row(stay.id, stay.plate, park, result, clock.utcnow())))
     session.flush()
     return stay
 
