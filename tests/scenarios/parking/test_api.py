@@ -184,3 +184,16 @@ def test_a_pass_and_an_exempt_vehicle_pay_nothing(
     assert [i["bill_fen"] for i in items if i["outcome"] == "close"] == [0, 0]
     bills = app_client.get("/api/v1/parking/bills?status=unpaid", headers=operator_headers).json()
     assert bills["total"] == 0
+
+
+def test_car_parks_export_as_ngsi_ld_off_street_parking(app_client: TestClient, parks: dict[str, str]) -> None:
+    with clock.frozen(T0 + timedelta(hours=5)):
+        post(app_client, parks["P1"], read("P1", "in", "粤B11111", 0))
+        answer = app_client.get("/api/v1/parking/ngsi-ld?options=keyValues")
+    assert answer.headers["content-type"].startswith("application/ld+json")
+    found = {e["id"]: e for e in answer.json()}
+    p1 = found["urn:ngsi-ld:OffStreetParking:P1"]
+    assert (p1["type"], p1["totalSpotNumber"], p1["occupiedSpotNumber"], p1["availableSpotNumber"]) == (
+        "OffStreetParking", 2, 1, 1)  # fmt: skip
+    normalized = app_client.get("/api/v1/parking/ngsi-ld").json()
+    assert normalized[0]["totalSpotNumber"]["type"] == "Property"

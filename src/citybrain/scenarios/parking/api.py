@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from citybrain.auth.deps import GatePoster, ParkingManager
 from citybrain.core.http import DbDep, writing
@@ -61,6 +62,17 @@ def post_events(body: EventIn | EventBatch, request: Request, db: DbDep, princip
 def list_car_parks(db: DbDep) -> CarParkList:
     with db.reading() as session:
         return CarParkList(items=[_park_out(s) for s in service.occupancy(session)])
+
+
+@router.get("/ngsi-ld", summary="Every car park as an NGSI-LD OffStreetParking entity (Smart Data Models)")
+def ngsi_ld(
+    db: DbDep,
+    options: Annotated[str | None, Query(max_length=16, description="keyValues for plain values")] = None,
+) -> JSONResponse:
+    """Occupancy from the gates' open sessions, as ``sensing export`` gives sensor car parks (application/ld+json)."""
+    with db.reading() as session:
+        found = service.ngsi_ld(session, key_values=options == "keyValues")
+    return JSONResponse(found, media_type="application/ld+json")
 
 
 @router.put("/car-parks/{code}", response_model=CarParkOut, summary="Create or change a car park and its tariff")

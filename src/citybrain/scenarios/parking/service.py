@@ -22,6 +22,7 @@ from citybrain.models.parking import CarPark, GateKey, ParkingBill, ParkingPass,
 from citybrain.scenarios.parking import plates, repository
 from citybrain.scenarios.parking.billing import bill_row, charge_stay
 from citybrain.scenarios.parking.tariff import Tariff
+from citybrain.sensing import ngsi_ld as ngsi
 
 
 def save_car_park(*, session: Session, code: str, name: str, lat: float, lon: float, capacity: int,
@@ -209,3 +210,13 @@ def nearby(session: Session, *, lat: float, lon: float, limit: int) -> list[Spac
         dx, dy = (s.park.lon - lon) * scale, s.park.lat - lat
         found.append(Space(s.park, s.occupied, round(math.hypot(dx, dy) * METRES_PER_DEGREE, 1)))
     return sorted((s for s in found if s.free > 0), key=lambda s: s.distance_m or 0.0)[:limit]
+
+
+def ngsi_ld(session: Session, *, key_values: bool) -> list[dict[str, Any]]:
+    """Every car park with spaces as an OffStreetParking entity, occupied = its open sessions now."""
+    now = clock.utcnow()
+    return [
+        ngsi.off_street_parking(s.park.code, s.park.name, ngsi.point(s.park.lon, s.park.lat), s.park.capacity,
+                                s.occupied, now, key_values=key_values)
+        for s in occupancy(session) if s.park.capacity > 0
+    ]  # fmt: skip
