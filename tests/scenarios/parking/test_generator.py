@@ -11,7 +11,7 @@ from sqlalchemy import select
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.models.parking import GateEvent, ParkingSession
-from citybrain.scenarios.parking import birmingham, ingest, service
+from citybrain.scenarios.parking import birmingham, ingest, repository, service
 from citybrain.scenarios.parking.generator import Read, Series, generate
 from tests.conftest import shared_path
 
@@ -59,13 +59,14 @@ def test_pairing_recovers_every_planted_misread_and_duplicate(db: Database, sett
     with db.transaction() as s:
         events = list(s.scalars(select(GateEvent).order_by(GateEvent.at, GateEvent.id)))
         stays = {x.id: x for x in s.scalars(select(ParkingSession))}
-        codes = {p.id: p.code for p in service.repository.car_parks(s)}
+        codes = {p.id: p.code for p in repository.car_parks(s)}
     assert len(events) == len(reads)
     lookup = {(codes[e.car_park_id], e.direction, e.plate_read, int(e.at.timestamp())): e for e in events}
     for index, true_plate, shown in truth.misreads:
         r = reads[index]
         e = lookup[(r.car_park, r.direction, shown, r.at)]
         assert e.outcome == "close", (true_plate, shown, e.explanation)
+        assert e.session_id is not None
         assert stays[e.session_id].plate == true_plate
         assert e.rule == "lookalike"
     assert sum(e.outcome == "duplicate" for e in events) == len(truth.duplicates)
