@@ -17,6 +17,7 @@ from citybrain.core.inputs import Offset, RowId
 from citybrain.scenarios.parking import ingest, plates, repository, service
 from citybrain.scenarios.parking.schemas import (
     AccountOut,
+    AheadOut,
     BillList,
     BillOut,
     CarParkIn,
@@ -24,6 +25,8 @@ from citybrain.scenarios.parking.schemas import (
     CarParkOut,
     EventBatch,
     EventIn,
+    ForecastList,
+    ForecastOut,
     NoteIn,
     OutcomeList,
     OutcomeOut,
@@ -34,6 +37,7 @@ from citybrain.scenarios.parking.schemas import (
     SessionList,
     SessionOut,
 )
+from citybrain.scenarios.parking.sensor_forecast import sensor_forecasts
 
 router = APIRouter(prefix="/parking", tags=["parking 停车"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -81,6 +85,15 @@ def put_car_park(code: str, body: CarParkIn, db: DbDep, principal: ParkingManage
         park = service.save_car_park(session=session, code=code, name=body.name, lat=body.lat, lon=body.lon,
                                      capacity=body.capacity, tariff=body.tariff, timezone=body.timezone)  # fmt: skip
         return _park_out(service.Space(park, repository.open_counts(session).get(park.id, 0)))
+
+
+@router.get("/forecast", response_model=ForecastList, summary="Car parks with sensors: occupancy 1–4 h ahead")
+def forecast(request: Request, db: DbDep) -> ForecastList:
+    """From the newest half-hour slot of the occupancy readings (weekly profile + fading level; docs/parking.md)."""
+    with db.reading() as session:
+        found = sensor_forecasts(session, timezone=request.app.state.settings.timezone)
+    return ForecastList(items=[ForecastOut(code=f.code, capacity=f.capacity, as_of_local=f.as_of,
+                                           ahead=[AheadOut(**vars(a)) for a in f.ahead]) for f in found])  # fmt: skip
 
 
 @router.get("/nearby", response_model=CarParkList, summary="The nearest car parks with a free space")

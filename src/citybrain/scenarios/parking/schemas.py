@@ -149,3 +149,20 @@ class PassOut(BaseModel):
     kind: str
     valid_from: datetime
     valid_to: datetime | None
+
+
+class AheadOut(BaseModel):
+    hours: float
+    occupied: int | None = Field(description="vehicles forecast (None: no reading to forecast from)")
+    free: int | None
+
+
+class ForecastOut(BaseModel):
+    code: str
+    capacity: int
+    as_of_local: datetime = Field(description="the half-hour slot forecast from, on the car park's own clock")
+    ahead: list[AheadOut]
+
+
+class ForecastList(BaseModel):
+    items: list[ForecastOut]
