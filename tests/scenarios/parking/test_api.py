@@ -88,9 +88,11 @@ def test_duplicates_misreads_and_orphans_through_the_api(
             read("P1", "in", "粤B80120", 0), read("P1", "in", "粤B80120", 1),  # one pass read twice
             read("P1", "out", "粤BBO120", 60),  # the exit camera misread 8→B and 0→O
             read("P1", "out", "粤A77777", 61),  # never seen coming in
+            read("P1", "out", "粤A77777", 61.5),  # … and read twice
         )  # fmt: skip
     items = answer.json()["items"]
-    assert [i["outcome"] for i in items] == ["open", "duplicate", "close", "orphan_exit"]
+    assert [i["outcome"] for i in items] == ["open", "duplicate", "close", "orphan_exit", "duplicate"]
+    assert items[4]["session_id"] == items[3]["session_id"]
     assert items[2]["rule"] == "lookalike"
     assert items[2]["review"] is True
     assert items[2]["confidence"] == 0.7

@@ -176,6 +176,7 @@ def _apply(read: ReadIn, plate: str, park: CarPark, book: _Book, rules: Rules) -
         handle = book.add(_stay(plate, key, park.id, exit_car_park_id=park.id, exited_at=at, exit_plate=plate,
                                 status="orphan_exit", match_rule=d.rule, review=True,
                                 history=[_note(d.rule, d.explanation)]))  # fmt: skip
+        book.exits[key].append(handle)  # a second read of this exit is a duplicate, not another orphan
     return d, handle
 
 

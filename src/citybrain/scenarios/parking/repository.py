@@ -14,6 +14,7 @@ from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, P
 
 OPEN = "open"
 CLOSED = "closed"
+ORPHAN_EXIT = "orphan_exit"
 
 
 def car_park(session: Session, code: str) -> CarPark | None:
@@ -160,15 +161,18 @@ _BILLS: Table = ParkingBill.__table__  # type: ignore[assignment]
 
 
 def stays(session: Session, keys: Collection[str], since: datetime) -> list[dict[str, Any]]:
-    """Open sessions of ``keys``, and those closed at or after ``since`` (for duplicate exits), as dicts. Two
-    statements, each on the (plate_key, status) index: an OR of the two would scan the table."""
+    """Open sessions of ``keys``, and those closed or orphan exits at or after ``since`` (for duplicate exits), as
+    dicts. One statement per status, each on the (plate_key, status) index: an OR would scan the table."""
     if not keys:
         return []
     columns = [_SESSIONS.c[name] for name in STAY_COLUMNS]
     wanted = _SESSIONS.c.plate_key.in_(list(keys))
     opened = select(*columns).where(wanted, _SESSIONS.c.status == OPEN)
-    closed = select(*columns).where(wanted, _SESSIONS.c.status == CLOSED, _SESSIONS.c.exited_at >= since)
-    return [dict(row._mapping) for stmt in (opened, closed) for row in session.execute(stmt)]
+    exits = [
+        select(*columns).where(wanted, _SESSIONS.c.status == status, _SESSIONS.c.exited_at >= since)
+        for status in (CLOSED, ORPHAN_EXIT)
+    ]
+    return [dict(row._mapping) for stmt in (opened, *exits) for row in session.execute(stmt)]
 
 
 def insert_returning_ids(session: Session, table: str, rows: list[dict[str, Any]]) -> list[int]:
