@@ -199,3 +199,12 @@ def test_car_parks_export_as_ngsi_ld_off_street_parking(app_client: TestClient, 
         "OffStreetParking", 2, 1, 1)  # fmt: skip
     normalized = app_client.get("/api/v1/parking/ngsi-ld").json()
     assert normalized[0]["totalSpotNumber"]["type"] == "Property"
+
+
+def test_a_gate_key_bound_to_no_car_park_is_refused(app_client: TestClient, parks: dict[str, str]) -> None:
+    db: Database = app_client.app.state.db  # type: ignore[attr-defined]
+    loose = make_key(db, "gate")  # made with `apikey create --role gate`, never bound
+    with clock.frozen(T0):
+        answer = post(app_client, loose, read("P1", "in", "粤B12345", 0))
+    assert answer.status_code == 403
+    assert "bound to no car park" in answer.text

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from citybrain.auth import service as auth_service
 from citybrain.core import clock
 from citybrain.core.earth import METRES_PER_DEGREE
-from citybrain.core.errors import Conflict, InvalidInput, NotFound
+from citybrain.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from citybrain.models.parking import CarPark, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.scenarios.parking import plates, repository
 from citybrain.scenarios.parking.billing import bill_row, charge_stay
@@ -65,7 +65,7 @@ def gate_scope(session: Session, *, role: str, key_id: int | None) -> int | None
         return None
     park = repository.gate_car_park(session, key_id) if key_id is not None else None
     if park is None:
-        raise InvalidInput("this gate key is bound to no car park; make gate keys with `citybrain parking gate-key`")
+        raise Forbidden("this gate key is bound to no car park; make gate keys with `citybrain parking gate-key`")
     return park
 
 
