@@ -249,3 +249,13 @@ def car_park_by_id(session: Session, car_park_id: int) -> CarPark:
     if park is None:
         raise LookupError(f"car park {car_park_id} vanished")
     return park
+
+
+def totals(session: Session) -> tuple[int, int, int, int]:
+    """(car parks, open sessions, unpaid bills, unpaid fen) — counts only, for public panels."""
+    parks = int(session.scalar(select(func.count()).select_from(CarPark)) or 0)
+    inside = int(session.scalar(select(func.count()).where(ParkingSession.status == OPEN)) or 0)
+    bills, fen = session.execute(
+        select(func.count(), func.coalesce(func.sum(ParkingBill.amount_fen), 0)).where(ParkingBill.status == "unpaid")
+    ).one()
+    return parks, inside, int(bills), int(fen)

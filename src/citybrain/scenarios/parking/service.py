@@ -220,3 +220,21 @@ def ngsi_ld(session: Session, *, key_values: bool) -> list[dict[str, Any]]:
                                 s.occupied, now, key_values=key_values)
         for s in occupancy(session) if s.park.capacity > 0
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GateTotals:
+    """The landing page's line on barrier-free car parks: counts and money only, no plate."""
+
+    car_parks: int
+    inside: int
+    unpaid_bills: int
+    unpaid_fen: int
+
+    @property
+    def unpaid_yuan(self) -> str:
+        return f"{self.unpaid_fen // 100}.{self.unpaid_fen % 100:02d}"
+
+
+def totals(session: Session) -> GateTotals:
+    return GateTotals(*repository.totals(session))
