@@ -159,7 +159,7 @@ def list_bills(
 @router.post("/bills/{bill_id}/pay", response_model=BillOut, summary="Record a bill as paid")
 def pay(bill_id: RowId, db: DbDep, principal: ParkingManager) -> BillOut:
     with writing(db, "parking bill") as session:
-        return BillOut.model_validate(service.pay(session=session, bill_id=bill_id, actor=principal.name))
+        return BillOut.model_validate(service.pay(session=session, bill_id=bill_id))
 
 
 @router.post("/bills/remind", response_model=BillList, summary="Count a reminder on old unpaid bills (催缴)")

@@ -148,7 +148,7 @@ def flag_overstays(*, session: Session, hours: float, now: datetime | None = Non
     return found
 
 
-def pay(*, session: Session, bill_id: int, actor: str) -> ParkingBill:
+def pay(*, session: Session, bill_id: int) -> ParkingBill:
     bill = repository.bill(session, bill_id)
     if bill is None:
         raise NotFound(f"no parking bill {bill_id}")
