@@ -11,6 +11,7 @@ from citybrain.core import clock
 from citybrain.core.db import Database
 from tests.conftest import make_key
 from tests.scenarios.parking.conftest import T0, at
+from tests.web.test_access import _request, concrete, matrix
 
 URL = "/api/v1/parking/events"
 
@@ -71,12 +72,20 @@ def make_key_admin(client: TestClient) -> str:
     return make_key(db, "admin")
 
 
-def test_the_gate_role_may_do_nothing_else(app_client: TestClient, parks: dict[str, str]) -> None:
+def test_the_gate_role_may_post_reads_and_otherwise_gets_what_the_public_gets(
+    app_client: TestClient, parks: dict[str, str]
+) -> None:
+    """Every route of docs/access.md as a gate key: where the public (or any valid key) is allowed, so is a gate;
+    where a permission is needed, 403 — except the gate reads themselves."""
     gate = {"X-API-Key": parks["P1"]}
-    assert app_client.get("/api/v1/parking/sessions", headers=gate).status_code == 403
-    assert app_client.get("/api/v1/parking/bills", headers=gate).status_code == 403
-    assert app_client.get("/api/v1/cases", headers=gate).status_code == 403
-    assert app_client.get("/api/v1/parking/nearby?lat=31.23&lon=121.47", headers=gate).status_code == 200
+    wrong = []
+    for (method, path), cells in matrix().items():
+        status = app_client.request(method, concrete(path), **_request(method, path, gate)).status_code
+        expected_open = cells["public"] == "✓" or (cells["public"] == "401" and cells["app"] == "✓")
+        expected_open |= (method, path) == ("POST", URL)
+        if (status in (401, 403)) == expected_open:
+            wrong.append(f"{method} {path}: {status}")
+    assert wrong == []
 
 
 def test_duplicates_misreads_and_orphans_through_the_api(
