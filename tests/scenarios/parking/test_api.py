@@ -217,3 +217,15 @@ def test_a_gate_key_bound_to_no_car_park_is_refused(app_client: TestClient, park
         answer = post(app_client, loose, read("P1", "in", "粤B12345", 0))
     assert answer.status_code == 403
     assert "bound to no car park" in answer.text
+
+
+def test_staff_cannot_pair_an_exit_with_a_later_entry(
+    app_client: TestClient, parks: dict[str, str], operator_headers: dict[str, str]
+) -> None:
+    with clock.frozen(T0 + timedelta(hours=5)):
+        items = post(app_client, parks["P1"], read("P1", "out", "粤A77777", 10), read("P1", "in", "粤A77777", 20))
+    orphan, later = (i["session_id"] for i in items.json()["items"])
+    refused = app_client.post(f"/api/v1/parking/sessions/{orphan}/pair", json={"session_id": later, "note": "x"},
+                              headers=operator_headers)  # fmt: skip
+    assert refused.status_code == 400
+    assert "exit before entry" in refused.text

@@ -107,3 +107,10 @@ def test_an_exit_before_the_entry_is_refused() -> None:
 def test_sessions_never_closed_are_found_after_the_limit() -> None:
     open_ = [OpenSession(1, "P1", "粤B12345", 0), OpenSession(2, "P1", "粤B54321", 70 * H)]
     assert overstays(open_, now=80 * H, limit_seconds=72 * H) == [1]
+
+
+def test_a_misread_entry_is_matched_by_its_correct_exit() -> None:
+    open_ = [OpenSession(4, "P1", "粤B1Z3O5", 0)]  # the entry camera read 2 as Z and 0 as O
+    d = decide(GateRead("P1", "out", "粤B12305", H), open_, [])
+    assert (d.kind, d.session_id, d.rule) == ("close", 4, "lookalike")
+    assert d.confidence == 0.7
