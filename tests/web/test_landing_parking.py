@@ -58,3 +58,26 @@ def test_car_parks_show_their_latest_reading_and_a_flagged_one_its_fault(
     assert "140%" in full
     assert "超出车位数 over capacity" in full
     assert "可疑 suspect" in full
+
+
+def test_barrier_free_car_parks_show_vehicles_inside_and_unpaid_bills_without_plates(
+    db: Database, settings: Settings, app_client: TestClient
+) -> None:
+    from citybrain.scenarios.parking import ingest, service
+
+    assert 'id="parking-gates"' not in app_client.get("/").text
+    start = clock.utcnow() - timedelta(hours=3)
+    reads = [
+        ingest.ReadIn("P1", "g", "in", "粤B12345", start),
+        ingest.ReadIn("P1", "g", "out", "粤B12345", start + timedelta(minutes=90)),  # two hours at 250 fen
+        ingest.ReadIn("P1", "g", "in", "粤B54321", start + timedelta(minutes=100)),
+    ]
+    with db.transaction() as session:
+        service.save_car_park(session=session, code="P1", name="西门", lat=28.2, lon=112.9, capacity=10,
+                              tariff={"free_minutes": 0, "day_rate_fen": 250, "night_rate_fen": 250})  # fmt: skip
+        ingest.ingest(session=session, reads=reads, gate_park=None, settings=settings)
+    panel = _panel(app_client.get("/").text)
+    assert "1 个停车场" in panel
+    assert "在场 1 辆" in panel
+    assert "未付账单 1 笔 共 ¥5.00" in panel
+    assert "粤B" not in panel

@@ -153,3 +153,7 @@ def access_reason(request: Request) -> str | None:
 
 #: The reason given for reading personal data unmasked (PIPL access log).
 AccessReason = Annotated[str | None, Depends(access_reason)]
+#: A car park's gate posting plate reads (a ``gate`` key, for its own car park only) or an admin.
+GatePoster = Annotated[Principal, Depends(requires(Permission.POST_GATE_READS))]
+#: Who manages car parks, sessions, pairing corrections and bills (operators, admins).
+ParkingManager = Annotated[Principal, Depends(requires(Permission.MANAGE_PARKING))]

@@ -20,6 +20,8 @@ class Permission(StrEnum):
     MODERATE = "moderate"  # approve or reject citizens' comments on the portal before they are public
     MANAGE_USERS = "manage_users"  # staff accounts, their roles and departments, API keys (/admin)
     READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
+    POST_GATE_READS = "post_gate_reads"  # a gate (道闸) posts plate reads; a gate key for its own car park
+    MANAGE_PARKING = "manage_parking"  # car parks, tariffs, passes; sessions, their pairing and bills (停车管理)
 
 
 #: What a refused caller is told besides the permission's name.
@@ -33,6 +35,8 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.MANAGE_USERS: "only administrators manage staff accounts and API keys",
     Permission.WRITE_SENSORS: "SensorThings writes need a key of role sensor (a station or gateway) or admin",
     Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
+    Permission.POST_GATE_READS: "gate reads need a key of role gate (bound to its car park) or admin",
+    Permission.MANAGE_PARKING: "operators and administrators manage car parks, sessions and bills",
 }
 
 
@@ -60,6 +64,7 @@ ROLES: dict[str, Role] = {
                 Permission.WRITE_SENSORS,
                 Permission.MANAGE_USERS,
                 Permission.READ_ACCESS_LOG,
+                Permission.POST_GATE_READS,
             },
         ),
         Role(
@@ -84,12 +89,13 @@ ROLES: dict[str, Role] = {
         ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
+        Role("gate", "停车场道闸", "car-park gate (plate camera)", frozenset({Permission.POST_GATE_READS})),
     )
 }
 
 DEFAULT_ROLE = "operator"
 
-#: The roles a person signs in with (a staff account); ``app`` and ``sensor`` are for machines' API keys only.
+#: The roles a person signs in with (a staff account); ``app``, ``sensor`` and ``gate`` are for machines' keys only.
 STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin")
 
 

@@ -21,6 +21,7 @@ from citybrain.cli import (
     demo,
     directory,
     imports,
+    parking,
     privacy,
     report,
     sensing,
@@ -54,6 +55,7 @@ app.add_typer(geo.app, name="geo")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(sensing.app, name="sensing")
+app.add_typer(parking.app, name="parking")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

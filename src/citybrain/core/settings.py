@@ -441,6 +441,43 @@ class Settings(BaseSettings):
         le=128,
         description="Shortest password a staff account may have (at most 128 characters; not the user name).",
     )
+    parking_duplicate_seconds: int = Field(
+        default=120,
+        ge=0,
+        le=3600,
+        description=(
+            "A second read of one pass: the same car park, direction and plate (look-alikes included) within this "
+            "many seconds is kept as a duplicate and opens or closes nothing."
+        ),
+    )
+    parking_min_match_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description=(
+            "The lowest confidence at which an exit read is paired with an entry of a look-alike or another "
+            "province's plate (1 − 0.15 per look-alike character − 0.25 for the province); below it the exit waits "
+            "for a person."
+        ),
+    )
+    parking_overstay_hours: float = Field(
+        default=72,
+        gt=0,
+        description="An open parking session older than this is flagged overstay (never closed) for staff.",
+    )
+    parking_arrears_block_fen: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Unpaid parking bills (fen) from which an entry is answered blocked=true (the gate may refuse it); "
+            "the read is stored either way. 0 = never block."
+        ),
+    )
+    parking_future_seconds: int = Field(
+        default=300,
+        ge=0,
+        description="A gate read time more than this many seconds ahead of the server's clock is refused (400).",
+    )
 
     oidc_issuer: str = Field(
         default="",

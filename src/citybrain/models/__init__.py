@@ -17,6 +17,7 @@ from citybrain.models.directory import (
 )
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
+from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
     Datastream,
@@ -52,11 +53,14 @@ __all__ = [
     "CaseEvent",
     "CaseMeToo",
     "CaseSuggestion",
+    "CarPark",
     "Category",
     "Datastream",
     "Department",
     "District",
     "FeatureOfInterest",
+    "GateEvent",
+    "GateKey",
     "HistoricalLocation",
     "HistoricalLocationLocation",
     "IdempotencyKey",
@@ -67,6 +71,9 @@ __all__ = [
     "OidcFlow",
     "OidcLink",
     "Observation",
+    "ParkingBill",
+    "ParkingPass",
+    "ParkingSession",
     "ObservedProperty",
     "RoutingRule",
     "Sensor",

@@ -1,1 +1,1 @@
-"""Scenarios: parking, traffic safety … built on sensing and analytics."""
+"""City scenarios built on sensing and analytics: barrier-free car parks (无杆停车), right-turn blind zones (右转盲区)."""

@@ -114,6 +114,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
+    from citybrain.scenarios.parking.api import router as parking_router
     from citybrain.sensing.air_api import router as air_router
     from citybrain.sensing.api import router as sensing_router
     from citybrain.triage.api import router as triage_router
@@ -142,6 +143,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(triage_router, prefix="/api/v1")
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(access_log_router, prefix="/api/v1")
+    app.include_router(parking_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")

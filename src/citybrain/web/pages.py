@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from citybrain.core import clock
 from citybrain.core.http import DbDep
+from citybrain.scenarios.parking import service as parking_service
 from citybrain.web import labels, overview
 
 HERE = Path(__file__).resolve().parent
@@ -30,5 +31,6 @@ def landing(request: Request, db: DbDep) -> HTMLResponse:
         insight = overview.insight(session)
         air = overview.air_quality(session, now=now, timezone=timezone)
         parks = overview.car_parks(session, timezone=timezone)
-    context = {"data": data, "rates": overview.RATES, "insight": insight, "air": air, "parks": parks}
+        gates = parking_service.totals(session)
+    context = {"data": data, "rates": overview.RATES, "insight": insight, "air": air, "parks": parks, "gates": gates}
     return templates.TemplateResponse(request, "landing.html", context)
