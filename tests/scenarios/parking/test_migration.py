@@ -22,9 +22,9 @@ def test_0013_downgrades_and_upgrades(db: Database) -> None:
     try:
         with db.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "0011")
+            command.downgrade(config, "0012")
         assert _tables(db) & TABLES == set()
-        assert migrate.current_revision(db.engine) == "0011"
+        assert migrate.current_revision(db.engine) == "0012"
     finally:
         migrate.upgrade(db.engine)
     assert _tables(db) >= TABLES

@@ -1,7 +1,7 @@
 """Barrier-free car parks (无杆停车): car parks and tariffs, gate keys, gate reads, sessions, bills, passes.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import citybrain.core.types
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from json import dumps
 from typing import Any
 
-from sqlalchemy import JSON, Table, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from citybrain.core import bulk
 from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
 
 OPEN = "open"
@@ -178,46 +178,16 @@ def stays(session: Session, keys: Collection[str], since: datetime) -> list[dict
 def insert_returning_ids(session: Session, table: str, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` into ``parking_sessions`` or ``parking_events``; their new ids in the rows' order.
 
-    The one dialect-specific statement of the scenario, because ``INSERT … RETURNING`` of many rows is slow on both:
-    SQLite runs it a row at a time, and psycopg parses the many-VALUES statement anew for every batch. So the ids
-    are taken first and the rows inserted with them by a plain executemany. SQLite: the first row alone — from then
-    on this transaction holds SQLite's single write lock, nobody else inserts — and the ids that follow it.
-    PostgreSQL: ``nextval`` of the column's sequence, once per row, safe beside any other writer.
-    """
+    ``INSERT … RETURNING`` of many rows is slow on both databases, so the ids are taken first and the rows go in
+    with them by COPY or one executemany (``core/bulk.py``)."""
     if not rows:
         return []
     target = {"sessions": _SESSIONS, "events": _EVENTS}[table]
-    if session.get_bind().dialect.name == "sqlite":
-        first = int(session.execute(insert(target).returning(target.c.id), rows[0]).scalar_one())
-        ids, rest = list(range(first, first + len(rows))), rows[1:]
-    else:
-        stmt = text("SELECT nextval(pg_get_serial_sequence(:name, 'id')) FROM generate_series(1, :n)")
-        ids = [int(i) for i in session.scalars(stmt, {"name": target.name, "n": len(rows)})]
-        rest = rows
-    if rest:
-        _executemany(session, target, [row | {"id": i} for row, i in zip(rest, ids[-len(rest) :], strict=True)])
-    return ids
-
-
-def _executemany(session: Session, target: Table, rows: list[dict[str, Any]]) -> None:
-    """One prepared INSERT for every row (psycopg pipelines it); values bound through the columns' own types."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(insert(target), rows)
-        return
+    ids = bulk.new_ids(session, target, len(rows))
     names = list(rows[0])
-    dialect = session.get_bind().dialect
-    json = {n for n in names if isinstance(target.c[n].type, JSON)}
-    binders = {n: target.c[n].type.bind_processor(dialect) for n in names if n not in json}
-    sql = (f"INSERT INTO {target.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join(f'%({n})s' + ('::json' if n in json else '') for n in names)})")  # fmt: skip
-
-    def bound(name: str, value: Any) -> Any:
-        if name in json:
-            return dumps(value, ensure_ascii=False)
-        binder = binders[name]
-        return binder(value) if binder is not None else value
-
-    session.connection().exec_driver_sql(sql, [{n: bound(n, row[n]) for n in names} for row in rows])
+    values = [[i, *(row[n] for n in names)] for row, i in zip(rows, ids, strict=True)]
+    bulk.insert_many(session, target, ["id", *names], values)
+    return ids
 
 
 def update_stays(session: Session, rows: list[dict[str, Any]]) -> None:
