@@ -68,7 +68,7 @@ PURPOSE: dict[str, str] = {
     "triage": "every new case read at intake: category, place, repeats, department; the human queue",
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",
     "reports": "monthly KPI ranking and reply quality",
-    "scenarios": "scenarios on sensing and analytics: barrier-free car parks (无杆停车), right-turn blind zones (右转盲区)",
+    "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",
 }

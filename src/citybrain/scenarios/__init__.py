@@ -1,1 +1,4 @@
-"""City scenarios built on sensing and analytics: barrier-free car parks (无杆停车), right-turn blind zones (右转盲区)."""
+"""City scenarios on sensing and analytics.
+
+Barrier-free car parks (无杆停车, ``parking``) and right-turn blind zones (右转盲区, ``traffic_safety``).
+"""
