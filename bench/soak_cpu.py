@@ -83,6 +83,8 @@ def _py_spy(pid: int, output: Path | None) -> Iterator[None]:
         yield
         return
     spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        raise SystemExit("--profile-dir needs py-spy: .venv/bin/pip install py-spy")
     args = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--rate", "500", "--format", "raw"]
     proc = subprocess.Popen([*args, "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
     time.sleep(1.0)  # py-spy attaches
