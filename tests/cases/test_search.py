@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from citybrain.cases import service
+from citybrain.cases.lifecycle import FINAL_STATES, OPEN_STATES, Status
 from citybrain.cases.schemas import ActionIn
 from citybrain.core.db import Database
 from tests.cases.conftest import DEPT_B, Keys, new_case_id
@@ -98,6 +99,23 @@ class TestFilters:
             service.apply(session=session, case=case, action="invalidate", actor="t", body=ActionIn(reason="spam"))
         assert sorted(_ids(app_client, keys.operator)) == sorted([lamp, leak, sale])
         assert sorted(_ids(app_client, keys.operator, open="true")) == sorted([lamp, sale])
+
+    def test_open_pages_and_total_count_the_same_cases(
+        self, app_client: TestClient, city: Database, keys: Keys, three: tuple[int, int, int]
+    ) -> None:
+        """The open page is read as "not ended" (the created_at index), its total as "open": the two must agree."""
+        assert OPEN_STATES | FINAL_STATES == set(Status)
+        assert not OPEN_STATES & FINAL_STATES
+        lamp, leak, sale = three
+        with city.transaction() as session:
+            case = service.get_case(session=session, case_id=leak)
+            service.apply(session=session, case=case, action="invalidate", actor="t", body=ActionIn(reason="spam"))
+        pages = [
+            app_client.get(BASE, params={"open": "true", "limit": 1, "offset": o}, headers=keys.operator).json()
+            for o in range(3)
+        ]
+        assert [p["total"] for p in pages] == [2, 2, 2]
+        assert sorted(i["id"] for p in pages for i in p["items"]) == sorted([lamp, sale])
 
     def test_request_type_in_chinese_or_english(self, app_client: TestClient, keys: Keys) -> None:
         body = {"channel": "walk_in", "request_type": "求助", "text": "老人走失，请帮忙寻找。"}

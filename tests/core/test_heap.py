@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from citybrain.core import heap
@@ -35,3 +39,16 @@ def test_a_running_server_has_frozen_its_startup_heap_and_thaws_it_on_stop(db: D
         assert gc.get_freeze_count() > 10_000
         assert client.get("/open311/v2/services.json").status_code == 200
     assert gc.get_freeze_count() == 0
+
+
+def _arenas_limited(env: dict[str, str]) -> str:
+    code = "from citybrain.core import heap; print(heap.limit_malloc_arenas())"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
+def test_malloc_arenas_are_limited_unless_the_operator_chose() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    assert _arenas_limited(env) == "True"
+    assert _arenas_limited({**env, "MALLOC_ARENA_MAX": "4"}) == "False"  # the operator's own limit stands

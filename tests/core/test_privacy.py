@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from citybrain.core import privacy
 from citybrain.core.earth import METRES_PER_DEGREE
 from citybrain.core.errors import InvalidInput
 from citybrain.core.privacy import (
@@ -199,3 +200,15 @@ def test_the_city_keeps_its_number_while_the_citizens_name_and_door_go() -> None
     keep = {phone_digits("0731-88881111")}
     reply = "王先生您好，请拨打0731-88881111，或到人民路8号2楼咨询。"
     assert mask_text(reply, keep) == "*先生您好，请拨打0731-88881111，或到人民路*号2楼咨询。"
+
+
+def test_remembered_masks_stay_bounded_and_answer_as_a_fresh_mask_does() -> None:
+    """Masked texts are remembered (list pages mask the same cases poll after poll), at most MASK_CACHE_SIZE."""
+    texts = [f"市民 139{n:08d} 反映第 {n} 号楼噪音" for n in range(privacy.MASK_CACHE_SIZE + 500)]
+    masked = [mask_text(t) for t in texts]
+    assert privacy._mask_text_kept.cache_info().currsize <= privacy.MASK_CACHE_SIZE
+    assert [mask_text(t) for t in texts] == masked  # again, now partly remembered: the same answers
+    assert masked[7] == "市民 139****0007 反映第 7 号楼噪音"
+    assert mask_text(texts[7], {"13900000007"}) == texts[7]  # another keep is another answer, not the kept one
+    long = "噪音" * privacy.MASK_CACHE_TEXT_MAX + " 13912345678"  # too long to remember; masked all the same
+    assert mask_text(long) == "噪音" * privacy.MASK_CACHE_TEXT_MAX + " 139****5678"

@@ -18,7 +18,6 @@ from citybrain.auth.access_repository import AccessQuery
 from citybrain.auth.roles import ROLES, Permission, Principal
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
-from citybrain.models import AccessLogEntry
 
 Action = Literal["read", "export"]
 ACTIONS: tuple[Action, ...] = ("read", "export")
@@ -39,22 +38,20 @@ def record(
     route: str,
     reason: str | None,
 ) -> int:
-    """One row per case whose personal data ``principal`` was just given unmasked; returns how many (flushes)."""
+    """One row per case whose personal data ``principal`` was just given unmasked; returns how many (written in
+    the request's transaction, so the answer is not sent unless its log rows are committed)."""
     now = clock.utcnow()
-    rows = [
-        AccessLogEntry(
-            at=now,
-            case_id=case_id,
-            principal=principal.name[:200],
-            key_id=principal.key_id,
-            role=principal.role,
-            department_id=principal.department_id,
-            action=action,
-            reason=reason,
-            route=route[:200],
-        )  # fmt: skip
-        for case_id in dict.fromkeys(case_ids)
-    ]
+    common = {
+        "at": now,
+        "principal": principal.name[:200],
+        "key_id": principal.key_id,
+        "role": principal.role,
+        "department_id": principal.department_id,
+        "action": action,
+        "reason": reason,
+        "route": route[:200],
+    }
+    rows = [{**common, "case_id": case_id} for case_id in dict.fromkeys(case_ids)]
     access_repository.add(session, rows)
     return len(rows)
 

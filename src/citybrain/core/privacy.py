@@ -5,6 +5,7 @@ Masking is applied wherever data leaves the staff roles that need it: Open311 GE
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Collection
@@ -89,7 +90,25 @@ def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
     """
     if not text:
         return text
+    if len(text) > MASK_CACHE_TEXT_MAX:
+        return _mask_text(text, frozenset(keep))
+    return _mask_text_kept(text, frozenset(keep) if keep else _NO_NUMBERS)
 
+
+#: Masked texts remembered, the longest remembered (characters): a list page or the portal masks the same newest
+#: cases poll after poll, and a text's nine regular expressions cost more than the rest of its row
+#: (bench/soak_cpu.py). At most this many × this long, so a few MiB at worst.
+MASK_CACHE_SIZE = 2048
+MASK_CACHE_TEXT_MAX = 1000
+_NO_NUMBERS: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=MASK_CACHE_SIZE)
+def _mask_text_kept(text: str, keep: frozenset[str]) -> str:
+    return _mask_text(text, keep)
+
+
+def _mask_text(text: str, keep: frozenset[str]) -> str:
     def phone(masked: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
         return lambda m: m.group(0) if keep and phone_digits(m.group(0)) in keep else masked(m)
 
@@ -100,7 +119,7 @@ def mask_text(text: str | None, keep: Collection[str] = ()) -> str | None:
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _PLATE.sub(lambda m: m.group(1) + "*" * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
     text = _DOOR.sub(lambda m: "*" * len(m.group(1)), text)
-    return mask_named(text)
+    return mask_named(text) or ""
 
 
 def mask_tree(value: Any, keep: Collection[str] = ()) -> Any:

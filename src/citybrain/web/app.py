@@ -30,6 +30,7 @@ from citybrain.web.security_headers import SecurityHeaders
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app for ``settings`` (read from the environment when not given)."""
     settings = settings or load_settings()
+    heap.limit_malloc_arenas()  # before the server's threads start: resident memory stops creeping (core/heap.py)
     db = database or Database(settings)
 
     writer = IntakeWriter(db, settings)
