@@ -1,4 +1,5 @@
-"""Optimistic locking through a real server: of twenty simultaneous accepts exactly one wins, the rest get 409.
+"""Concurrent changes through a real server: of twenty simultaneous accepts exactly one wins, the rest get 409;
+version-less notes take turns and all land; notes against one version: one wins.
 
 The server is uvicorn on a free loopback port, the clients are twenty httpx clients in twenty threads released
 together by a barrier. SQLite queues the writers (BEGIN IMMEDIATE), so the losers find the case accepted;
@@ -66,9 +67,10 @@ def test_twenty_simultaneous_accepts_exactly_one_wins(city: Database, live_serve
         assert service.get_case(session=session, case_id=case_id).status == "accepted"
 
 
-def test_simultaneous_legal_changes_never_overwrite_each_other(city: Database, live_server: str) -> None:
-    """Notes are allowed in every state, so only the version column stands between them: every note that was
-    answered 200 is in the record, and the version moved exactly once per success."""
+def test_simultaneous_notes_without_a_version_take_turns_and_all_land(city: Database, live_server: str) -> None:
+    """Notes are allowed in every state and the callers did not make them conditional on a version, so none of
+    them may be refused: the case row is locked for the change (PostgreSQL ``FOR UPDATE``; SQLite's one writer),
+    every note is in the record and the version moved once per note."""
     case_id = new_case_id(city)
     headers = {"X-API-Key": make_key(city, "operator")}
     with city.transaction() as session:
@@ -78,10 +80,27 @@ def test_simultaneous_legal_changes_never_overwrite_each_other(city: Database, l
         return client.post(f"/api/v1/cases/{case_id}/note", json={"note": f"n{i}"}, headers=headers)
 
     statuses = _all_at_once(note, live_server)
-    assert set(statuses) <= {200, 409}
-    ok = statuses.count(200)
-    assert ok >= 1
+    assert Counter(statuses) == {200: N}
     with city.transaction() as session:
-        notes = [e.note for e in repository.events(session, case_id) if e.action == "note"]
-        assert len(notes) == ok
-        assert service.get_case(session=session, case_id=case_id).version == start_version + ok
+        notes = sorted(e.note or "" for e in repository.events(session, case_id) if e.action == "note")
+        assert notes == sorted(f"n{i}" for i in range(N))
+        assert service.get_case(session=session, case_id=case_id).version == start_version + N
+
+
+def test_simultaneous_notes_against_one_version_exactly_one_wins(city: Database, live_server: str) -> None:
+    """A caller who sends the version it saw asks to be refused if the case moved: of twenty notes against the same
+    version one lands and nineteen get 409, and nobody overwrites anybody."""
+    case_id = new_case_id(city)
+    headers = {"X-API-Key": make_key(city, "operator")}
+    with city.transaction() as session:
+        seen = service.get_case(session=session, case_id=case_id).version
+
+    def note(client: httpx.Client, i: int) -> httpx.Response:
+        body = {"note": f"n{i}", "version": seen}
+        return client.post(f"/api/v1/cases/{case_id}/note", json=body, headers=headers)
+
+    statuses = _all_at_once(note, live_server)
+    assert Counter(statuses) == {200: 1, 409: N - 1}
+    with city.transaction() as session:
+        assert len([e for e in repository.events(session, case_id) if e.action == "note"]) == 1
+        assert service.get_case(session=session, case_id=case_id).version == seen + 1

@@ -213,7 +213,7 @@ def callback(
     """On a resolved case: ``resolved=true`` closes it (结案), ``false`` reopens it (重办) with the same
     department and new deadlines. ``satisfaction`` 1–5 is kept for the satisfaction rate (满意率)."""
     with writing(db, "case") as session:
-        case = service.get_case(session=session, case_id=case_id)
+        case = service.get_case(session=session, case_id=case_id, lock=body.version is None)
         policy.authorize(principal, case, "callback")
         service.check_version(case, body.version)
         service.callback(
@@ -242,7 +242,7 @@ def _action_route(action: str) -> Callable[[int, ActionIn, Request, DbDep, Princ
         case_id: RowId, body: ActionIn, request: Request, db: DbDep, principal: PrincipalDep, reason: AccessReason
     ) -> CaseDetail:
         with writing(db, "case") as session:
-            case = service.get_case(session=session, case_id=case_id)
+            case = service.get_case(session=session, case_id=case_id, lock=body.version is None)
             policy.authorize(principal, case, action)
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
             detail = _detail(session, request, principal, reason, case)

@@ -77,7 +77,11 @@ def insert_planned(session: Session, planned: Sequence[PlannedCase]) -> list[int
     return ids
 
 
-def get(session: Session, case_id: int) -> Case | None:
+def get(session: Session, case_id: int, *, lock: bool = False) -> Case | None:
+    """The case; with ``lock``, its row is locked until the transaction ends (``FOR UPDATE`` on PostgreSQL; SQLite
+    has one writer at a time already), so a concurrent change waits for this one instead of losing to it."""
+    if lock:
+        return session.get(Case, case_id, with_for_update=True, populate_existing=True)
     return session.get(Case, case_id)
 
 

@@ -26,8 +26,10 @@ from citybrain.directory.snapshot import load_for_case
 from citybrain.models import Callback, Case, CaseEvent, Department
 
 
-def get_case(*, session: Session, case_id: int) -> Case:
-    case = repository.get(session, case_id)
+def get_case(*, session: Session, case_id: int, lock: bool = False) -> Case:
+    """The case or NotFound. ``lock`` for a change the caller did not make conditional on a version: concurrent
+    changes then take turns (each sees the one before) instead of all but one losing the optimistic lock."""
+    case = repository.get(session, case_id, lock=lock)
     if case is None:
         raise NotFound(f"no case {case_id}")
     return case
