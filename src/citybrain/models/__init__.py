@@ -30,7 +30,7 @@ from citybrain.models.sensing import (
     Thing,
     ThingLocation,
 )
-from citybrain.models.triage import CaseSuggestion
+from citybrain.models.triage import CaseSuggestion, DeskDecision
 from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "Category",
     "Datastream",
     "Department",
+    "DeskDecision",
     "District",
     "FeatureOfInterest",
     "HistoricalLocation",
