@@ -37,6 +37,12 @@ def _teddy(n: int, seed: int) -> list[tuple[str, str]]:
     return random.Random(seed).sample(list(zip(cols["text"], cols["label"], strict=True)), n)
 
 
+def _model(rows: list[tuple[str, str]], path: Path) -> Path:
+    return persistence.save(
+        train([t for t, _ in rows], [lab for _, lab in rows], TrainConfig(calibration_folds=2)), path
+    )
+
+
 def _write_base(path: Path, rows: list[tuple[str, str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([("text", "label"), *rows])
@@ -50,7 +56,7 @@ def test_retrain_learns_from_the_desk_records_the_decision_and_rolls_back(
     base, desk = rows[:200], rows[200:]
     held = [r for r in desk if retraining.is_held_back(normalize(r[0]))][:3]
     decided = held + [r for r in desk if not retraining.is_held_back(normalize(r[0]))][:9]
-    model = persistence.save(train(*zip(*base, strict=True), TrainConfig(calibration_folds=2)), tmp_path / "m.npz")
+    model = _model(base, tmp_path / "m.npz")
     client = make_client(model=model, threshold=1.0)  # every message waits for a person
     for text, label in decided:
         case = case_of(db, post(client, app_key, description=text[:3900]))
@@ -101,7 +107,7 @@ def test_retrain_learns_from_the_desk_records_the_decision_and_rolls_back(
 
 def test_retrain_without_any_decision_says_so(env: None, db: Database, tmp_path: Path) -> None:
     rows = _teddy(60, seed=6)
-    model = persistence.save(train(*zip(*rows, strict=True), TrainConfig(calibration_folds=2)), tmp_path / "m.npz")
+    model = _model(rows, tmp_path / "m.npz")
     base_csv = _write_base(tmp_path / "base.csv", rows)
     result = runner.invoke(app, ["classify", "retrain", "--input", str(base_csv), "--model", str(model), *_NO_FILE])
     assert result.exit_code == 2
