@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 from citybrain.core import migrate
 from citybrain.core.db import Database
@@ -19,3 +21,15 @@ def test_models_match_migrations(db: Database) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
     assert diff == [], f"models differ from the migrated schema; add an Alembic migration: {diff}"
+
+
+def test_desk_decisions_migration_goes_down_and_up_again(db: Database) -> None:
+    """0017 (desk decisions) is reversible on both databases; the schema is back at head afterwards."""
+    config = migrate.alembic_config()
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    assert "desk_decisions" not in inspect(db.engine).get_table_names()
+    migrate.upgrade(db.engine)
+    assert "desk_decisions" in inspect(db.engine).get_table_names()
+    assert migrate.current_revision(db.engine) == migrate.head_revisions()[0]

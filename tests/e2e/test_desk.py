@@ -98,7 +98,7 @@ def _department_id(db: Database, code: str) -> int:
 
 
 def _own(settings: Settings, data_dir: Path, model: Path | None = None, threshold: float = 0.0) -> Settings:
-    """This test's settings: its own data directory (dispatching records corrections there) and classifier."""
+    """This test's settings: its own data directory and classifier."""
     return settings.model_copy(
         update={
             "data_dir": data_dir,

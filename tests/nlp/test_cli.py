@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from citybrain.cli.main import app
-from citybrain.nlp import persistence
+from citybrain.nlp import persistence, retraining
 from citybrain.nlp.model import TextClassifier
+from citybrain.nlp.normalize import normalize
 from tests.nlp.conftest import Rows, write_csv
 from tests.nlp.test_persistence import _rewrite_header
 
@@ -121,27 +122,32 @@ def test_labels_unknown_to_the_model_are_reported_and_counted_wrong(files: dict[
 def test_corrections_are_learned_by_retrain(files: dict[str, Path], tmp_path: Path) -> None:
     store = tmp_path / "corrections.csv"
     phrase = "无人机夜间扰民飞行表演"
-    for suffix in ("甲", "乙", "丙"):
+    learned = [f"{phrase}{s}" for s in "甲乙丙丁戊己庚辛" if not retraining.is_held_back(normalize(f"{phrase}{s}"))]
+    with (tmp_path / "held.csv").open(encoding="utf-8") as handle:
+        rows = [(r["text"], r["label"]) for r in csv.DictReader(handle)][:60]
+    for text, label in [(t, "低空管理") for t in learned[:3]] + rows:
         result = runner.invoke(
-            app,
-            ["classify", "correct", "--text", f"{phrase}{suffix}", "--label", "低空管理", "--corrections", str(store)],
+            app, ["classify", "correct", "--text", text, "--label", label, "--corrections", str(store)]
         )
         assert result.exit_code == 0, result.output
     model = tmp_path / "re.npz"
+    model.write_bytes(files["model"].read_bytes())
     result = runner.invoke(
         app,
-        ["classify", "retrain", "--input", str(files["train"]), "--model", str(model), "--corrections", str(store)],
-    )
+        ["classify", "retrain", "--input", str(files["train"]), "--model", str(model), "--corrections", str(store),
+         "--no-desk", "--min-held-back", "5", "--tolerance", "1"],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "3 labels changed or added" in " ".join(result.output.split())
+    assert "installed" in result.output
     assert persistence.load(model).predict([phrase]).labels == ["低空管理"]
+    assert model.with_name("re.previous.npz").read_bytes() == files["model"].read_bytes()
 
 
 def test_retrain_without_corrections_exits_2(files: dict[str, Path], tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["classify", "retrain", "--input", str(files["train"]), "--model", str(tmp_path / "m.npz"), "--corrections",
-         str(tmp_path / "none.csv")],
+        ["classify", "retrain", "--input", str(files["train"]), "--model", str(files["model"]), "--corrections",
+         str(tmp_path / "none.csv"), "--no-desk"],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "no corrections" in result.output
+    assert "no desk decisions or corrections yet" in result.output

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-
 from sqlalchemy import select
 
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.models import Case
 from citybrain.nlp.service import corrections_path
+from citybrain.triage import learning
 from tests.triage.conftest import VAGUE, AppFactory, case_of, post
 
 #: Two citizens reporting the same broken street light in different words, minutes apart, at the same place.
@@ -52,12 +51,12 @@ def test_the_queue_lists_held_cases_masked_and_an_operator_dispatches_one(
         assert case.triage is not None
         assert case.triage["decided"]["category"] == "labor.wages"
     assert client.get("/api/v1/triage/queue", headers=operator_headers).json()["total"] == 0
-    with corrections_path(settings.data_dir).open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    mine = [r for r in rows if r["source"] == f"case-{held.id}"]
+    with db.reading() as s:
+        mine = [e for e in learning.examples(s) if e.case_id == held.id]
     assert len(mine) == 1
-    assert mine[0]["label"] == "劳动和社会保障"  # the model's own label for labor.wages' first level
-    assert "我想反映一个情况" in mine[0]["text"]
+    assert mine[0].label == "劳动和社会保障"  # the model's own label for labor.wages' first level
+    assert "我想反映一个情况" in mine[0].text
+    assert not corrections_path(settings.data_dir).exists()  # the desk's decisions live in the database
     again = client.post(
         f"/api/v1/triage/queue/{held.id}/dispatch", json={"category_code": "labor.wages"}, headers=operator_headers
     )

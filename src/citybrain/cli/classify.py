@@ -7,7 +7,7 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -237,25 +237,121 @@ def retrain_cmd(
         Path | None,
         typer.Option("--corrections", help="Corrections CSV (default: <data_dir>/classify/corrections.csv)."),
     ] = None,
+    desk: Annotated[
+        bool, typer.Option("--desk/--no-desk", help="Learn from the desk's decisions kept in the database.")
+    ] = True,
     c: Annotated[float, typer.Option("--c", help="SVM regularisation.")] = 2.0,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", min=0.0, max=1.0, help="Install when held-back macro-F1 is at most this worse."),
+    ] = 0.01,
+    min_held_back: Annotated[
+        int, typer.Option("--min-held-back", min=1, help="Refuse to compare on fewer held-back examples.")
+    ] = 30,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
 ) -> None:
-    """Train again on the labelled history with operators' corrections applied (their label wins; new messages are
-    added), and write the model.
+    """Learn from the desk: train a candidate on the labelled history plus the dispatchers' decisions (and the
+    corrections file), score it and the running model on the same held-back desk examples (one in five, chosen
+    by the message text, never trained on), and install it only if it is not worse. The running model is kept
+    as <name>.previous.npz; the decision and both scores are appended to <name>.history.jsonl.
 
-    Example:
+    Examples:
 
-        citybrain classify retrain --input messages_train_full.csv --model cat.npz
+        citybrain classify retrain --input messages_train_full.csv --model var/classify/model.npz
+
+        citybrain classify retrain --input messages_train_full.csv --model cat.npz --no-desk --json
     """
     from citybrain.core.settings import load_settings
-    from citybrain.nlp import service
+    from citybrain.nlp import retraining, service
     from citybrain.nlp.dataset import read_columns
     from citybrain.nlp.model import TrainConfig
 
+    examples = _desk_examples() if desk else []
     path = corrections or service.corrections_path(load_settings().data_dir)
-    found = service.read_corrections(path)
-    if not found:
-        raise InvalidInput(f"no corrections in {path}; record some with `citybrain classify correct`")
+    examples += [retraining.Example(t, lab, "classify correct") for t, lab in service.read_corrections(path)]
     rows = read_columns(input, [text_col, label_col])
-    texts, labels, changed = service.merge_corrections(rows[text_col], rows[label_col], found)
-    console.print(f"{len(found):,} corrections from {path}: {changed:,} labels changed or added")
-    _train_and_save(texts, labels, model, TrainConfig(c=c))
+    with console.status(f"training a candidate with {len(examples):,} desk examples …"):
+        decision = retraining.retrain(
+            model_path=model,
+            base_texts=rows[text_col],
+            base_labels=rows[label_col],
+            examples=examples,
+            config=TrainConfig(c=c),
+            tolerance=tolerance,
+            min_held_back=min_held_back,
+        )
+    if json_out:
+        typer.echo(json.dumps(asdict(decision), ensure_ascii=False, indent=2))
+        return
+    console.print(
+        f"{decision.examples:,} desk examples: {decision.examples_learned:,} learned, {decision.held_back:,} held "
+        f"back; candidate trained on {decision.train_rows:,} messages in {decision.train_seconds:.1f} s"
+    )
+    table = Table("model", "held-back macro-F1", "accuracy", title="held-back desk examples")
+    table.add_row("running", f"{decision.running.macro_f1:.4f}", f"{decision.running.accuracy:.4f}")
+    table.add_row("candidate", f"{decision.candidate.macro_f1:.4f}", f"{decision.candidate.accuracy:.4f}")
+    console.print(table)
+    console.print(("[green]" if decision.installed else "[yellow]") + decision.reason + "[/]")
+
+
+def _desk_examples() -> list[Any]:
+    from citybrain.cli.common import open_database
+    from citybrain.triage import learning
+
+    with open_database() as db, db.reading() as session:
+        return list(learning.examples(session))
+
+
+@app.command("history")
+@handle_errors
+def history_cmd(
+    model: ModelOpt,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+) -> None:
+    """The model's past retrain decisions (both scores, installed or not) and rollbacks, oldest first.
+
+    Example:
+
+        citybrain classify history --model var/classify/model.npz
+    """
+    from citybrain.nlp import retraining
+
+    records = retraining.read_history(model)
+    if json_out:
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    if not records:
+        console.print(f"no retrain recorded for {model} yet")
+        return
+    table = Table("at", "action", "installed", "running F1", "candidate F1", "held back", "examples", "train s")
+    for r in records:
+        if r.get("action") == "rollback":
+            table.add_row(str(r.get("at")), "rollback", "", "", "", "", "", "")
+            continue
+        table.add_row(
+            str(r.get("at")),
+            "retrain",
+            "yes" if r.get("installed") else "no",
+            f"{r['running']['macro_f1']:.4f}",
+            f"{r['candidate']['macro_f1']:.4f}",
+            str(r.get("held_back")),
+            str(r.get("examples")),
+            str(r.get("train_seconds")),
+        )
+    console.print(table)
+
+
+@app.command("rollback")
+@handle_errors
+def rollback_cmd(model: ModelOpt) -> None:
+    """Put back the model a retrain replaced (<name>.previous.npz); the replaced one becomes the previous, so a
+    second rollback undoes the first. Intake notices the file within a second.
+
+    Example:
+
+        citybrain classify rollback --model var/classify/model.npz
+    """
+    from citybrain.nlp import retraining
+
+    record = retraining.rollback(model)
+    console.print(f"rolled back: {model} is again the model created at {record['restored_created_at']}")

@@ -32,7 +32,7 @@ from citybrain.models.sensing import (
     Thing,
     ThingLocation,
 )
-from citybrain.models.triage import CaseSuggestion
+from citybrain.models.triage import CaseSuggestion, DeskDecision
 from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "Category",
     "Datastream",
     "Department",
+    "DeskDecision",
     "District",
     "FeatureOfInterest",
     "GateEvent",

@@ -1,8 +1,9 @@
-"""Classifier work the CLI (and later intake) shares: fast batch prediction and operators' corrections (改派).
+"""Classifier work the CLI (and later intake) shares: fast batch prediction and corrections recorded by hand.
 
-Corrections live in a CSV file under the data folder (``<data_dir>/classify/corrections.csv``, columns
-``text,label,corrected_at,source``) rather than a database table: retraining reads them together with a CSV of the
-labelled history, and a file is easy to review, edit and version by the people who own the taxonomy.
+Corrections typed with ``classify correct`` live in a CSV file under the data folder
+(``<data_dir>/classify/corrections.csv``, columns ``text,label,corrected_at,source``), easy to review and edit by
+the people who own the taxonomy. The desk's decisions on queued cases are kept in the database instead
+(``triage.learning``); ``classify retrain`` reads both.
 """
 
 from __future__ import annotations

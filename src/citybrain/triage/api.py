@@ -1,7 +1,7 @@
 """Triage routes: the human dispatch queue (人工派单) and suggestions (重复件 …) a person accepts or dismisses.
 
 Thin: authorise, open the one transaction, call :mod:`citybrain.triage.queue`, present. An operator's category
-decision is appended to the corrections file for ``classify retrain`` only after the transaction committed.
+decision is kept as a desk example for ``classify retrain`` in the same transaction (:mod:`citybrain.triage.learning`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from citybrain.auth.deps import Dispatcher
 from citybrain.auth.roles import Permission
 from citybrain.cases import present
 from citybrain.cases import repository as cases_repository
+from citybrain.cases import service as cases_service
 from citybrain.cases.schemas import NewCase
 from citybrain.core.http import DbDep, writing
 from citybrain.core.inputs import Offset, RowId
 from citybrain.core.privacy import mask_text
-from citybrain.core.settings import Settings
 from citybrain.models.triage import CaseSuggestion
-from citybrain.triage import queue, suggest, tasks
+from citybrain.triage import learning, queue, suggest
 from citybrain.triage.reader import Triager
 from citybrain.triage.schemas import (
     CategoryGuessOut,
@@ -67,7 +67,7 @@ def dispatch_queued(
     case_id: RowId, body: QueueDispatchIn, request: Request, db: DbDep, principal: Dispatcher
 ) -> QueueDispatchOut:
     """Decide the category (and, optionally, the department): the case is dispatched (派单) with its deadlines,
-    and the decision is recorded as a correction for `citybrain classify retrain`."""
+    and the decision is kept as a desk example for `citybrain classify retrain`."""
     with writing(db, "case") as session:
         case = queue.dispatch_from_queue(
             session=session,
@@ -80,15 +80,15 @@ def dispatch_queued(
         )
         codes = cases_repository.department_codes(session, [case.department_id])
         correction = queue.correction_for(case, _triager(request).model())
+        recorded = learning.record(session, case, correction, principal.name)
         out = QueueDispatchOut(
             case_id=case.id,
             version=case.version,
             category_code=body.category_code,
             department_code=codes.get(case.department_id or 0),
             status=case.status,
-            correction_recorded=correction is not None,
+            correction_recorded=recorded,
         )
-    _learn(request, correction)
     return out
 
 
@@ -119,11 +119,6 @@ def _suggest_out(found: suggest.Suggestion) -> SuggestOut:
         else None,
         repeats=[RepeatOut(case_id=case_id, similarity=similarity) for case_id, similarity in found.repeats],
     )
-
-
-def _learn(request: Request, correction: queue.Correction | None) -> None:
-    settings: Settings = request.app.state.settings
-    tasks.learn(settings.data_dir, correction)
 
 
 def _suggestion_out(found: CaseSuggestion, pii: bool) -> SuggestionOut:
@@ -162,9 +157,10 @@ def accept_suggestion(
     with writing(db, "case") as session:
         found = queue.accept(session=session, suggestion_id=suggestion_id, actor=principal.name, version=body.version)
         correction = queue.accepted_correction(session, found, _triager(request).model())
-        out = _suggestion_out(found, principal.can(Permission.SEE_PII))
-    _learn(request, correction)
-    return out
+        if correction is not None:
+            case = cases_service.get_case(session=session, case_id=found.case_id)
+            learning.record(session, case, correction, principal.name)
+        return _suggestion_out(found, principal.can(Permission.SEE_PII))
 
 
 @router.post("/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut, summary="Dismiss a suggestion")

@@ -1,11 +1,12 @@
 """The human side of triage: the dispatch queue (人工派单) and the suggestions a person accepts or dismisses.
 
-Services flush, never commit. An operator's category decision becomes a correction for ``classify retrain``
-(written after commit by the route, see :func:`correction_for`), so the model learns from the people who fix it.
+Services flush, never commit. An operator's category decision becomes a desk example for ``classify retrain``
+(:func:`correction_for`, kept by :mod:`citybrain.triage.learning`), so the model learns from the people who fix it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -111,11 +112,15 @@ def correction_for(case: Case, model: LoadedModel) -> Correction | None:
     text = f"{case.title}\n{case.text}" if case.title and not case.text.startswith(case.title) else case.text
     if not case.category_code or not normalize(text):
         return None
-    label = case.category_code
-    if model.model is not None:
-        by_code = {LABEL_CATEGORIES.get(lab, lab): lab for lab in model.model.labels}
-        label = next((by_code[c] for c in ancestors(case.category_code) if c in by_code), label)
-    return Correction(text=text, label=label, source=f"case-{case.id}")
+    labels = model.model.labels if model.model is not None else ()
+    return Correction(text=text, label=desk_label(case.category_code, labels), source=f"case-{case.id}")
+
+
+def desk_label(category_code: str, model_labels: Sequence[str]) -> str:
+    """The label a decision for ``category_code`` teaches a model with ``model_labels``: the model's own label for
+    the category or its nearest ancestor (a Teddy model learns 劳动和社会保障 for labor.wages), else the code."""
+    by_code = {LABEL_CATEGORIES.get(lab, lab): lab for lab in model_labels}
+    return next((by_code[c] for c in reversed(ancestors(category_code)) if c in by_code), category_code)
 
 
 def suggestions(*, session: Session, case_id: int) -> list[CaseSuggestion]:

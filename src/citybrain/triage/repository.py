@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from citybrain.cases.lifecycle import OPEN_STATES, Status
 from citybrain.models import Case
-from citybrain.models.triage import CaseSuggestion
+from citybrain.models.triage import CaseSuggestion, DeskDecision
 
 _OPEN = [s.value for s in OPEN_STATES]
 _OPEN_SET = frozenset(_OPEN)
@@ -172,3 +172,45 @@ def update_imported(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         )
     )
     session.connection().execute(stmt, list(rows))
+
+
+@dataclass(frozen=True)
+class StandingDecision:
+    """A desk decision that still holds, with the case's text (read now, so a purge of personal data reaches it)."""
+
+    case_id: int
+    title: str
+    text: str
+    label: str
+    decided_by: str
+    decided_at: datetime
+
+
+def add_desk_decision(session: Session, decision: DeskDecision) -> None:
+    session.add(decision)
+    session.flush()
+
+
+def standing_desk_decisions(session: Session) -> list[StandingDecision]:
+    """The latest decision per case, unless reversed since: the case's category is no longer the one decided, a
+    department sent it back (退单: its ``reject_count`` grew), or it was found invalid. Oldest first."""
+    later = aliased(DeskDecision)
+    stmt = (
+        select(
+            DeskDecision.case_id,
+            Case.title,
+            Case.text,
+            DeskDecision.label,
+            DeskDecision.decided_by,
+            DeskDecision.decided_at,
+        )
+        .join(Case, Case.id == DeskDecision.case_id)
+        .where(
+            Case.category_code == DeskDecision.category_code,
+            Case.reject_count == DeskDecision.reject_count,
+            Case.status != Status.INVALID.value,
+            ~exists().where(later.case_id == DeskDecision.case_id, later.id > DeskDecision.id),
+        )
+        .order_by(DeskDecision.decided_at, DeskDecision.id)
+    )
+    return [StandingDecision(r[0], r[1] or "", r[2] or "", r[3], r[4], r[5]) for r in session.execute(stmt)]
