@@ -1,7 +1,7 @@
 """Desk decisions: a dispatcher's category decision on a queued case, kept as a labelled example for retraining.
 
 Revision ID: 0017
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-07
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import citybrain.core.types
 
 revision = "0017"
-down_revision = "0011"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
