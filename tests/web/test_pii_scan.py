@@ -1,6 +1,6 @@
 """Personal data (PIPL): no seeded citizen's name, phone, landline, ID card, e-mail, plate or door reaches a caller
-who may not see it — every GET route the public may call (as the public) and every one a supervisor may call (as a
-supervisor: 督查/领导 read cases and analyses masked), on a seeded city with stored analyses."""
+who may not see it — every GET route the public may call (as the public) and every one a supervisor or an analyst
+may call (督查/领导 read cases and analyses masked; 数据分析员 analyses only), on a seeded city with stored analyses."""
 
 from __future__ import annotations
 
@@ -79,6 +79,11 @@ def test_no_public_answer_carries_a_citizens_personal_data(seeded: SeededCity, c
 def test_no_supervisor_answer_carries_a_citizens_personal_data(seeded: SeededCity, client: TestClient) -> None:
     headers = {"X-API-Key": make_key(seeded.database, "supervisor")}
     assert scanned(client, seeded, "supervisor", headers) == []
+
+
+def test_no_analyst_answer_carries_a_citizens_personal_data(seeded: SeededCity, client: TestClient) -> None:
+    headers = {"X-API-Key": make_key(seeded.database, "analyst")}
+    assert scanned(client, seeded, "analyst", headers) == []
 
 
 def test_an_operator_sees_the_citizen_as_written(seeded: SeededCity, client: TestClient) -> None:
