@@ -20,6 +20,7 @@ from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import cockpit, errors
 from citybrain.web.answer_cache import AnswerCache
+from citybrain.web.credentials import CredentialsFirst
 from citybrain.web.guard import RequestGuard
 from citybrain.web.idempotency import IdempotencyMiddleware
 from citybrain.web.pages import STATIC
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
+    app.add_middleware(CredentialsFirst)  # who is calling, before the body is read (docs/security.md)
     app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)
     app.add_middleware(SecurityHeaders, settings=settings)  # outermost: the guard's own answers get them too
     _include_routers(app)
