@@ -23,6 +23,7 @@ from citybrain.web.answer_cache import AnswerCache
 from citybrain.web.credentials import CredentialsFirst
 from citybrain.web.guard import RequestGuard
 from citybrain.web.idempotency import IdempotencyMiddleware
+from citybrain.web.methods import HeadAndOptions
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 from citybrain.web.security_headers import SecurityHeaders
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
+    app.add_middleware(HeadAndOptions)  # HEAD wherever GET is, OPTIONS with Allow (docs/security.md)
     app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
     app.add_middleware(CredentialsFirst)  # who is calling, before the body is read (docs/security.md)
     app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)
