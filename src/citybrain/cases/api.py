@@ -82,7 +82,8 @@ def create_case(
     return detail
 
 
-def _department_id(session: Session, code: str | None) -> int | None:
+def department_id_of(session: Session, code: str | None) -> int | None:
+    """The id of the department a filter names (400 for an unknown code)."""
     if code is None:
         return None
     department = directory_repo.department_by_code(session, code)
@@ -137,7 +138,7 @@ def list_cases(
     with _session(db, pii) as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
-            department_id=policy.department_scope(principal, _department_id(session, department)),
+            department_id=policy.department_scope(principal, department_id_of(session, department)),
             category_code=category,
             district_code=district,
             channel=channel,
