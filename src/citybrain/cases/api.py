@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from citybrain.auth import access_log
+from citybrain.auth import access_log, idempotency
 from citybrain.auth.deps import AccessReason, CaseReader, Dispatcher, PrincipalDep
 from citybrain.auth.roles import Principal
 from citybrain.cases import policy, present, repository, service, tasks
@@ -79,6 +79,7 @@ def create_case(
         detail = present.case_detail(session, case, pii=pii)
         if pii:
             _logged_if_personal(session, request, principal, reason, case)
+        idempotency.answer_in_transaction(session, idempotency.json_answer(201, detail))  # with the case
     return detail
 
 
