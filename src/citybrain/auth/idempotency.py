@@ -186,7 +186,7 @@ def finish(session: Session, held: Claim, answer: Answer | None = None) -> None:
 
 def json_answer(status_code: int, model: BaseModel) -> Answer:
     """The JSON answer a route returning ``model`` sends (FastAPI's rendering: the same bytes)."""
-    return Answer(status_code, "application/json", JSONResponse(jsonable_encoder(model)).body)
+    return Answer(status_code, "application/json", bytes(JSONResponse(jsonable_encoder(model)).body))
 
 
 def answer_in_transaction(session: Session, answer: Answer) -> None:
