@@ -31,6 +31,12 @@ from citybrain.models import Case
 
 router = APIRouter(prefix="/cases", tags=["cases 工单"])
 
+#: Filters of the case list that the export shares.
+StatusFilter = Annotated[Status | None, Query(description="One status, e.g. dispatched")]
+DepartmentFilter = Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")]
+CreatedFrom = Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")]
+CreatedTo = Annotated[Moment | None, Query(description="Created before (ISO 8601)")]
+
 
 def _unmasked(request: Request, principal: Principal, reason: str | None) -> bool:
     """Personal data unmasked for this caller now (``see_pii``, and a reason when the city requires one)."""
@@ -111,13 +117,13 @@ def list_cases(
     db: DbDep,
     principal: CaseReader,
     reason: AccessReason,
-    status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
-    department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
+    status: StatusFilter = None,
+    department: DepartmentFilter = None,
     category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
     district: Annotated[str | None, Query(description="District code")] = None,
     channel: Annotated[str | None, Query(description="Intake channel, e.g. hotline")] = None,
-    created_from: Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")] = None,
-    created_to: Annotated[Moment | None, Query(description="Created before (ISO 8601)")] = None,
+    created_from: CreatedFrom = None,
+    created_to: CreatedTo = None,
     overdue: Annotated[bool | None, Query(description="true: only overdue cases (超期)")] = None,
     request_type: Annotated[str | None, Query(description="诉求类型 咨询 投诉 举报 建议 求助 表扬 or English")] = None,
     open_only: Annotated[

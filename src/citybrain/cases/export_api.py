@@ -12,12 +12,10 @@ from citybrain.auth import access_log
 from citybrain.auth.deps import AccessReason, CaseReader, require
 from citybrain.auth.roles import Permission
 from citybrain.cases import export, policy, repository
-from citybrain.cases.api import department_id_of
-from citybrain.cases.lifecycle import Status
+from citybrain.cases.api import CreatedFrom, CreatedTo, DepartmentFilter, StatusFilter, department_id_of
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
-from citybrain.core.inputs import Moment
 
 router = APIRouter(prefix="/exports", tags=["cases 工单"])
 
@@ -39,10 +37,10 @@ def export_cases(
     db: DbDep,
     principal: CaseReader,
     reason: AccessReason,
-    status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
-    department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
-    created_from: Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")] = None,
-    created_to: Annotated[Moment | None, Query(description="Created before (ISO 8601)")] = None,
+    status: StatusFilter = None,
+    department: DepartmentFilter = None,
+    created_from: CreatedFrom = None,
+    created_to: CreatedTo = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 1000,
 ) -> Response:
     """Operators, administrators and a department (its own cases) export; a supervisor or an analyst may not
