@@ -138,38 +138,62 @@ def acknowledged_id(status: int, body: bytes) -> str:
     return str(ident)
 
 
+#: What a broken or refused connection raises while a request is sent or its answer read (counted by name).
+CONNECTION_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError)
+
+
+class KeepAlive:
+    """One keep-alive connection to the server: opened when needed, closed after an error (the caller's
+    ``except CONNECTION_ERRORS``: ``close()``) or when the server answers ``Connection: close``."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(LOOPBACK, self.port)
+        return self.reader, self.writer
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        """The answer's status and body (the connection opened first if it is not)."""
+        reader, writer = await self.open()
+        writer.write(request)
+        status, body, close = await _read_response(reader)
+        if close:
+            self.close()
+        return status, body
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _connection(queue: asyncio.Queue[tuple[float, bytes] | None], port: int, result: RunResult) -> None:
     """One keep-alive connection: takes the next scheduled request, sends it, waits for the answer."""
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
+    connection = KeepAlive(port)
     while (item := await queue.get()) is not None:
         scheduled, request = item
         try:
-            if writer is None or reader is None:
-                reader, writer = await asyncio.open_connection(LOOPBACK, port)
+            await connection.open()
             result.queue_waits_s.append(_now() - scheduled)
-            writer.write(request)
-            status, body, close = await _read_response(reader)
+            status, body = await connection.send(request)
             ident = acknowledged_id(status, body)
         except _Rejected as exc:
             result.errors[str(exc)] += 1
             continue
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as exc:
+        except CONNECTION_ERRORS as exc:
             result.errors[type(exc).__name__] += 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
+            connection.close()
             continue
         done = _now()
         result.ok += 1
         result.ids.append(ident)
         result.latencies_s.append(done - scheduled)
         result.last_done = max(result.last_done, done)
-        if close:
-            writer.close()
-            reader = writer = None
-    if writer is not None:
-        writer.close()
+    connection.close()
 
 
 async def _schedule(

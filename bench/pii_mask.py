@@ -1,8 +1,9 @@
 """What masking personal data costs and what it finds, on real citizen messages (issue 15, PIPL).
 
 Reads the Teddy Cup 2020 messages (../shared/data/teddy2020c: messages_train_full.csv and the replies of
-replies_附件4.xlsx), masks every message with ``core.privacy.mask_text`` and reports the time per message and, per
-detector, how many matches in how many messages (their precision was judged by reading samples: docs/security.md).
+replies_附件4.xlsx), masks every message with ``core.privacy.mask_text`` and reports the time per message, per
+detector how many matches in how many messages (their precision was judged by reading samples: docs/security.md),
+and how many messages have anything masked at all.
 Prints JSON and writes bench/results/pii_mask.json.
 
     .venv/bin/python -m bench.pii_mask [--repeat 3]
@@ -28,7 +29,9 @@ DETECTORS = {
     "email": privacy._EMAIL,
     "plate": privacy._PLATE,
     "door": privacy._DOOR,
+    "door_in_chinese_numerals": privacy._DOOR_HAN,
     "introduced_name": privacy._SELF_NAMED,
+    "reported_name": privacy._REPORTED,
     "addressed_name": privacy._ADDRESSED,
 }
 
@@ -68,6 +71,7 @@ def main() -> None:
         "seconds_median": round(statistics.median(runs), 3),
         "microseconds_per_message": round(statistics.median(runs) / len(texts) * 1e6, 1),
         "found": found,
+        "messages_with_something_masked": sum(1 for t in texts if privacy.mask_text(t) != t),
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "pii_mask.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -132,32 +132,23 @@ def mix(port: int, keys: dict[str, str], case_ids: Sequence[int], datastream: in
 
 
 async def _connection(queue: asyncio.Queue[tuple[float, Kind, bytes] | None], port: int, seen: dict[str, Seen]) -> None:
-    reader: asyncio.StreamReader | None = None
-    writer: asyncio.StreamWriter | None = None
+    connection = loadgen.KeepAlive(port)
     while (item := await queue.get()) is not None:
         scheduled, kind, request = item
         tally = seen[kind.name]
         try:
-            if writer is None or reader is None:
-                reader, writer = await asyncio.open_connection(loadgen.LOOPBACK, port)
-            writer.write(request)
-            status, _body, close = await loadgen._read_response(reader)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError) as exc:
+            await connection.open()
+            status, _body = await connection.send(request)
+        except loadgen.CONNECTION_ERRORS as exc:
             tally.errors[type(exc).__name__] += 1
-            if writer is not None:
-                writer.close()
-            reader = writer = None
+            connection.close()
             continue
         if status in kind.ok:
             tally.ok += 1
             tally.latencies_s.append(_now() - scheduled)
         else:
             tally.errors[f"http_{status}"] += 1
-        if close:
-            writer.close()
-            reader = writer = None
-    if writer is not None:
-        writer.close()
+    connection.close()
 
 
 async def _offer(kinds: list[Kind], *, port: int, rate: float, seconds: float, connections: int) -> dict[str, Seen]:

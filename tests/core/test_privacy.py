@@ -212,3 +212,40 @@ def test_remembered_masks_stay_bounded_and_answer_as_a_fresh_mask_does() -> None
     assert mask_text(texts[7], {"13900000007"}) == texts[7]  # another keep is another answer, not the kept one
     long = "噪音" * privacy.MASK_CACHE_TEXT_MAX + " 13912345678"  # too long to remember; masked all the same
     assert mask_text(long) == "噪音" * privacy.MASK_CACHE_TEXT_MAX + " 139****5678"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("张三反映楼上噪音", "张*反映楼上噪音"),  # a name with no cue before it, told by the verb after it
+        ("市民李小红投诉工地夜间施工", "市民李**投诉工地夜间施工"),
+        ("黄辉表示受理。", "黄*表示受理。"),
+        ("据说，谢景斌于2019年离职", "据说，谢**于2019年离职"),
+        ("刘剑光同志不接电话", "刘**同志不接电话"),
+        ("蒋燕又说：", "蒋*又说："),
+        ("高新区表示将整改", "高新区表示将整改"),  # an office or a place, not a name
+        ("市城管局表示，黄花镇说已处理", "市城管局表示，黄花镇说已处理"),
+        ("高级职称评审；余额不足；曾经来电", "高级职称评审；余额不足；曾经来电"),  # words that begin with a surname
+        ("村民何处去求助", "村民何处去求助"),
+    ],
+)
+def test_a_name_without_a_cue_is_masked_by_the_verb_after_it(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("住在三号楼二单元五〇一室", "住在*号楼*单元***室"),
+        ("南塔路十二号", "南塔路**号"),
+        ("六栋一单元漏水，十七栋也漏", "*栋*单元漏水，**栋也漏"),
+        ("家属院一栋2单元", "家属院*栋*单元"),
+        ("两室一厅，纪委一室", "两室一厅，纪委一室"),  # a flat's layout and an office are no doors
+        ("新建一栋楼，五栋房，一栋四层办公楼，几百号人", "新建一栋楼，五栋房，一栋四层办公楼，几百号人"),
+        ("十二月三号，十五号发工资", "十二月三号，十五号发工资"),  # dates: a bare 号 counts only after a street
+        ("地铁三号线，一号文件，第三号令", "地铁三号线，一号文件，第三号令"),
+        ("五一路和人民路", "五一路和人民路"),  # a street without a door stays
+    ],
+)
+def test_a_door_in_chinese_numerals_is_masked(text: str, masked: str) -> None:
+    assert mask_text(text) == masked

@@ -6,9 +6,9 @@ Same set-up as test_browser.py (its ``browser`` fixture; CITYBRAIN_SCREENSHOTS=D
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,8 +96,11 @@ def test_every_page_has_the_icon(browser: Any, server: str) -> None:  # noqa: F8
 
 def test_every_template_links_the_icon() -> None:
     """A page added later (its template) links the icon too, so no tab shows a blank icon or asks for a 404."""
-    templates = sorted((HERE / "templates").glob("*.html"))
-    assert templates
-    for template in templates:
-        text = Path(template).read_text(encoding="utf-8")
-        assert 'rel="icon" href="/favicon.ico"' in text, template.name
+    folder = HERE / "templates"
+    pages = sorted(t for t in folder.glob("*.html") if not t.name.startswith("_"))  # _*.html: parts of pages
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        included = re.findall(r'{% include "([^"]+)" %}', text)
+        text += "".join((folder / name).read_text(encoding="utf-8") for name in included)
+        assert 'rel="icon" href="/favicon.ico"' in text, page.name

@@ -350,3 +350,30 @@ def test_on_a_phone_nothing_is_wider_than_the_screen(
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert page.is_visible("#queue-table tbody tr .dispatch-form button")
         page.close()
+
+
+def test_an_operator_gives_a_reason_to_read_a_citizens_data_and_it_is_logged(
+    browser: Any, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Where the city requires a reason (CITYBRAIN_PII_REASON_REQUIRED), the desk shows the contact masked until
+    the operator writes why; the case is read again with it, and the access log keeps it."""
+    operator, admin = make_key(db, "operator"), make_key(db, "admin")
+    own = _own(settings, tmp_path).model_copy(update={"pii_reason_required": True})
+    with serve(create_app(own, database=db)) as url:
+        (case_id, *_rest) = _queue_cases(url, operator)
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        _sign_in(page, url, operator)
+        page.click("#tab-cases")
+        page.click(f"#cases-table tr[data-case-id='{case_id}']")
+        page.wait_for_selector(".contact")
+        assert "138****5678" in page.inner_text(".contact")
+        page.fill("#access-reason", "回访核实 callback")
+        page.click(".access-reason button")
+        page.wait_for_selector(".contact .badge.masked", state="detached")
+        assert PHONE in page.inner_text(".contact")
+        _shot(page, "desk-access-reason")
+        page.close()
+        log = httpx.get(f"{url}/api/v1/admin/access-log", params={"case_id": case_id}, headers={"X-API-Key": admin})
+        assert [(e["action"], e["reason"], e["role"]) for e in log.json()["items"]] == [
+            ("read", "回访核实 callback", "operator")
+        ]

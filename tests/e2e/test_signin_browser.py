@@ -92,6 +92,7 @@ def test_an_administrator_manages_accounts_and_keys_on_the_admin_page(
         row = page.locator("#users-table tr[data-user='lisi']")
         row.wait_for()
         assert "urban_mgmt" in row.inner_text()
+        assert "承办单位 department handler" in row.inner_text()  # the role's names, not its code
         assert "li.si@city.example" in row.inner_text()  # the address an OIDC sign-in first finds the account by
         page.once("dialog", lambda dialog: dialog.accept("si.li@city.example"))
         row.locator("button.email").click()
@@ -113,3 +114,25 @@ def test_an_administrator_manages_accounts_and_keys_on_the_admin_page(
         page.wait_for_selector("#keys-table tbody tr:last-child button[disabled]")
         assert problems == []
         context.close()
+
+
+def test_signin_and_admin_fit_a_phone_and_a_wide_screen(browser: Any, db: Database, settings: Settings) -> None:
+    """Nothing wider than the screen at 390 px (the tables scroll inside their card) or at 1440 px, in zh."""
+    make_user(db, "admin", username="admin1")
+    make_user(db, "department", "urban_mgmt", username="wangwu")
+    with serve(create_app(settings, database=db)) as url:
+        for width in (390, 1440):
+            context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+            page = context.new_page()
+            page.goto(url + "/admin")
+            page.wait_for_selector("#signin-form")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            _shot(page, f"signin-{width}")
+            page.fill("#username", "admin1")
+            page.fill("#password", PASSWORD)
+            page.click("#sign-in")
+            page.wait_for_selector("body[data-ready='true']")
+            page.wait_for_selector("#users-table tr[data-user='wangwu']")
+            _shot(page, f"admin-{width}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            context.close()

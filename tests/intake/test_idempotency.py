@@ -206,6 +206,24 @@ class TestStaffCrashWindow:
         assert again.json()["error"]["code"] == "idempotency_answer_lost"
         assert cases(db) == 1
 
+    def test_the_answer_is_kept_with_the_case_when_the_server_dies_after_the_commit(
+        self, client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The server stops right after the route's COMMIT (nothing runs after it, so nothing stores the answer
+        afterwards): the retry gets the first answer, because it was stored in the transaction of the case."""
+        from citybrain.auth import idempotency
+        from tests.conftest import make_key
+
+        monkeypatch.setattr(idempotency, "store_answer", lambda *_args: None)  # died before it
+        headers = {"X-API-Key": make_key(db, "operator"), "Idempotency-Key": "staff-3"}
+        first = client.post(CASES, json=self._payload(), headers=headers)
+        assert first.status_code == 201
+        assert keys_stored(db) == [("answered", 201)]
+        again = client.post(CASES, json=self._payload(), headers=headers)
+        assert (again.status_code, again.content) == (201, first.content)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert cases(db) == 1
+
 
 def test_finishing_a_key_taken_over_by_a_retry_refuses_and_creates_nothing(db: Database) -> None:
     from citybrain.auth import idempotency

@@ -181,3 +181,39 @@ def test_truncated_parquet_is_refused_whole(cli_db: Database, tmp_path: Path, cu
     assert "broken.parquet" in result.output
     assert "Parquet" in result.output
     assert counts(cli_db) == (0, 0, 0)
+
+
+SECRETS = ("13812345678", "430102199001011238", "zhangsan@example.com", "桃子湖路12号3栋")
+
+
+def _shifted_rows() -> list[list[object]]:
+    return [
+        canonical_row("P1", created_at=f"电话{SECRETS[0]}"),
+        canonical_row("P2", status=f"身份证{SECRETS[1]}"),
+        canonical_row("P3", request_type=SECRETS[2]),
+        canonical_row("P4", department=SECRETS[3]),
+    ]
+
+
+def test_the_report_masks_a_citizens_data_in_the_values_it_quotes(cli_db: Database, tmp_path: Path) -> None:
+    """A shifted row puts the citizen's contact where a date or a code belongs: the report says which row, which
+    field and why, without the phone, ID number, e-mail or door it quotes."""
+    rows = [canonical_row(f"G{i}") for i in range(5)] + _shifted_rows()
+    result = run_import("canonical", write_csv(tmp_path / "shifted.csv", CANONICAL_HEADER, rows))
+    assert result.exit_code == 0, result.output
+    report = report_rows(result.output)
+    assert [(r["row"], r["source_key"], r["reason"].split(":")[0]) for r in report] == [
+        ("7", "P1", "created_at"),
+        ("8", "P2", "status"),
+        ("9", "P3", "request_type"),
+        ("10", "P4", "department"),
+    ]
+    assert [s for s in SECRETS if any(s in r["reason"] for r in report) or s in result.output] == []
+    assert "138****5678" in report[0]["reason"]
+
+
+def test_a_refused_file_names_its_problems_masked(cli_db: Database, tmp_path: Path) -> None:
+    result = run_import("canonical", write_csv(tmp_path / "shifted.csv", CANONICAL_HEADER, _shifted_rows()))
+    assert result.exit_code == 2
+    assert "status: unknown '身份证430102********1238'" in result.output
+    assert [s for s in SECRETS if s in result.output] == []

@@ -1,4 +1,5 @@
-"""The portal's fixtures, shared by its HTTP tests (test_portal*.py)."""
+"""Fixtures shared by the web tests: the portal's (test_portal*.py) and the seeded city that the walks over every
+route read (test_pii_scan.py, test_department_scope.py: one per module)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
 from tests.conftest import make_key
+from tests.web.seeded_city import SeededCity, seed_city
 
 
 def portal_settings(settings: Settings, key: str) -> Settings:
@@ -28,3 +30,20 @@ def portal(db: Database, settings: Settings, portal_key: str) -> Iterator[TestCl
     """The app with a portal identity (CITYBRAIN_PORTAL_API_KEY) configured."""
     with TestClient(create_app(portal_settings(settings, portal_key), database=db)) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def seeded(_migrated: Database) -> Iterator[SeededCity]:
+    from citybrain.directory.defaults import load_defaults
+    from tests.conftest import _wipe
+
+    with _migrated.transaction() as session:
+        load_defaults(session)
+    yield seed_city(_migrated)
+    _wipe(_migrated)
+
+
+@pytest.fixture(scope="module")
+def seeded_client(seeded: SeededCity, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, database=seeded.database)) as c:
+        yield c

@@ -20,7 +20,7 @@ from citybrain.core.db import Database
 from tests.conftest import make_key, make_user, sign_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
-CALLERS = ("public", "app", "department", "supervisor", "operator", "admin")
+CALLERS = ("public", "app", "department", "supervisor", "analyst", "operator", "admin")
 ALLOWED = {"✓", "own"}
 #: A value for each path parameter: ids that do not exist, so an allowed caller gets 404/422, never a change.
 PARAMS = {"fmt": "json", "kind": "hot_issues", "code": "nope", "name": "nope", "ref": "nope", "rest": "nope"}

@@ -4,20 +4,18 @@ stored hot issues and associations."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from citybrain.core.db import Database
-from citybrain.core.settings import Settings
 from citybrain.models import Case
-from citybrain.web.app import create_app
 from tests.conftest import make_key
-from tests.web.seeded_city import SeededCity, marker, seed_city
+from tests.web.seeded_city import SeededCity, marker
 from tests.web.test_access import ALLOWED, concrete, matrix
 
 #: Keys whose values are case ids, wherever they appear in an answer.
@@ -27,26 +25,10 @@ QUERIES = {
     "/api/v1/replies/quality": "?case_id={case}",
     "/api/v1/geo/locate": "?text=岳麓区桃子湖路",
     "/api/v1/route": "?category=noise.construction.night",
+    "/api/v1/exports/cases.csv": "?reason=scope%20check&limit=10000",
 }
 #: Lists whose entries are cases (their "id" is a case id).
 CASE_LISTS = {"items", "members", "cases"}
-
-
-@pytest.fixture(scope="module")
-def seeded(_migrated: Database) -> Iterator[SeededCity]:
-    from citybrain.directory.defaults import load_defaults
-    from tests.conftest import _wipe
-
-    with _migrated.transaction() as session:
-        load_defaults(session)
-    yield seed_city(_migrated)
-    _wipe(_migrated)
-
-
-@pytest.fixture(scope="module")
-def client(seeded: SeededCity, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database=seeded.database)) as c:
-        yield c
 
 
 def department_routes() -> list[str]:
@@ -73,6 +55,13 @@ def case_ids_in(answer: Any, within: str = "") -> Iterator[int]:
             yield from case_ids_in(value, within)
 
 
+def _body(answer: Any) -> Any:
+    """The answer as JSON; a CSV export as the list of its rows (``items``, whose ``id`` is a case id)."""
+    if answer.headers["content-type"].startswith("text/csv"):
+        return {"items": list(csv.DictReader(io.StringIO(answer.text.removeprefix("\ufeff"))))}
+    return answer.json()
+
+
 def urls(path: str, seeded: SeededCity, own_case: int) -> list[str]:
     if "{run_id}" in path:
         return [path.replace("{run_id}", str(run_id)) for run_id in seeded.run_ids.values()]
@@ -82,7 +71,9 @@ def urls(path: str, seeded: SeededCity, own_case: int) -> list[str]:
     return [concrete(path.replace("{case_id}", str(own_case))) + query]
 
 
-def test_a_department_key_sees_no_other_departments_case_on_any_route(seeded: SeededCity, client: TestClient) -> None:
+def test_a_department_key_sees_no_other_departments_case_on_any_route(
+    seeded: SeededCity, seeded_client: TestClient
+) -> None:
     with seeded.database.reading() as session:
         owners = {case: owner for case, owner in session.execute(select(Case.id, Case.department_id))}
     counts: dict[int, int] = {}
@@ -99,9 +90,9 @@ def test_a_department_key_sees_no_other_departments_case_on_any_route(seeded: Se
     seen_runs = 0
     for path in department_routes():
         for url in urls(path, seeded, min(own)):
-            answer = client.get(url, headers=headers)
+            answer = seeded_client.get(url, headers=headers)
             assert answer.status_code == 200, (url, answer.text[:300])
-            body = answer.json()
+            body = _body(answer)
             leaked = set(case_ids_in(body)) & others
             assert not leaked, f"{url}: {len(leaked)} case(s) of other departments, e.g. {sorted(leaked)[:5]}"
             text = json.dumps(body, ensure_ascii=False)
@@ -111,10 +102,10 @@ def test_a_department_key_sees_no_other_departments_case_on_any_route(seeded: Se
     assert seen_runs, "no stored run showed the department anything: the walk proves nothing"
 
 
-def test_the_city_still_sees_every_case_of_a_run(seeded: SeededCity, client: TestClient) -> None:
+def test_the_city_still_sees_every_case_of_a_run(seeded: SeededCity, seeded_client: TestClient) -> None:
     headers = {"X-API-Key": make_key(seeded.database, "supervisor")}
-    run = client.get("/api/v1/insight/latest/hot_issues", headers=headers).json()
-    mine = client.get(
+    run = seeded_client.get("/api/v1/insight/latest/hot_issues", headers=headers).json()
+    mine = seeded_client.get(
         "/api/v1/insight/latest/hot_issues",
         headers={"X-API-Key": make_key(seeded.database, "department", next(iter(seeded.departments)))},
     ).json()
@@ -123,7 +114,9 @@ def test_the_city_still_sees_every_case_of_a_run(seeded: SeededCity, client: Tes
     assert len(everyone) > len({c for item in mine["results"] for c in item["case_ids"]})
 
 
-def test_a_department_may_not_read_runs_that_rank_every_department(seeded: SeededCity, client: TestClient) -> None:
+def test_a_department_may_not_read_runs_that_rank_every_department(
+    seeded: SeededCity, seeded_client: TestClient
+) -> None:
     from citybrain.insight.service import RunRecord, save
 
     with seeded.database.transaction() as session:
@@ -131,8 +124,8 @@ def test_a_department_may_not_read_runs_that_rank_every_department(seeded: Seede
             session, RunRecord(kind="report", source="test", params={}, summary={"departments": []}, items=[])
         )
     department = {"X-API-Key": make_key(seeded.database, "department", next(iter(seeded.departments)))}
-    assert client.get(f"/api/v1/insight/runs/{run_id}", headers=department).status_code == 403
-    listed = client.get("/api/v1/insight/runs", headers=department).json()
+    assert seeded_client.get(f"/api/v1/insight/runs/{run_id}", headers=department).status_code == 403
+    listed = seeded_client.get("/api/v1/insight/runs", headers=department).json()
     assert "report" not in {run["kind"] for run in listed}
     supervisor = {"X-API-Key": make_key(seeded.database, "supervisor")}
-    assert client.get(f"/api/v1/insight/runs/{run_id}", headers=supervisor).status_code == 200
+    assert seeded_client.get(f"/api/v1/insight/runs/{run_id}", headers=supervisor).status_code == 200

@@ -1,19 +1,15 @@
 """Personal data (PIPL): no seeded citizen's name, phone, landline, ID card, e-mail, plate or door reaches a caller
-who may not see it — every GET route the public may call (as the public) and every one a supervisor may call (as a
-supervisor: 督查/领导 read cases and analyses masked), on a seeded city with stored analyses."""
+who may not see it — every GET route the public may call (as the public) and every one a supervisor or an analyst
+may call (督查/领导 read cases and analyses masked; 数据分析员 analyses only), on a seeded city with stored analyses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
-from citybrain.core.db import Database
-from citybrain.core.settings import Settings
-from citybrain.web.app import create_app
 from tests.conftest import make_key
-from tests.web.seeded_city import CITIZENS, SeededCity, seed_city
+from tests.web.seeded_city import CITIZENS, SeededCity
 from tests.web.test_access import ALLOWED, concrete, matrix
 
 #: Required query parameters, and list routes asked for the newest cases (the citizens' are the newest).
@@ -25,23 +21,6 @@ QUERIES = {
     "/open311/v2/requests.{fmt}": "?page_size=1000",
     "/portal/public/requests": "?per_page=200",
 }
-
-
-@pytest.fixture(scope="module")
-def seeded(_migrated: Database) -> Iterator[SeededCity]:
-    from citybrain.directory.defaults import load_defaults
-    from tests.conftest import _wipe
-
-    with _migrated.transaction() as session:
-        load_defaults(session)
-    yield seed_city(_migrated)
-    _wipe(_migrated)
-
-
-@pytest.fixture(scope="module")
-def client(seeded: SeededCity, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database=seeded.database)) as c:
-        yield c
 
 
 def urls(path: str, seeded: SeededCity) -> Iterator[str]:
@@ -72,19 +51,24 @@ def scanned(client: TestClient, seeded: SeededCity, caller: str, headers: dict[s
     return leaks
 
 
-def test_no_public_answer_carries_a_citizens_personal_data(seeded: SeededCity, client: TestClient) -> None:
-    assert scanned(client, seeded, "public", {}) == []
+def test_no_public_answer_carries_a_citizens_personal_data(seeded: SeededCity, seeded_client: TestClient) -> None:
+    assert scanned(seeded_client, seeded, "public", {}) == []
 
 
-def test_no_supervisor_answer_carries_a_citizens_personal_data(seeded: SeededCity, client: TestClient) -> None:
+def test_no_supervisor_answer_carries_a_citizens_personal_data(seeded: SeededCity, seeded_client: TestClient) -> None:
     headers = {"X-API-Key": make_key(seeded.database, "supervisor")}
-    assert scanned(client, seeded, "supervisor", headers) == []
+    assert scanned(seeded_client, seeded, "supervisor", headers) == []
 
 
-def test_an_operator_sees_the_citizen_as_written(seeded: SeededCity, client: TestClient) -> None:
+def test_no_analyst_answer_carries_a_citizens_personal_data(seeded: SeededCity, seeded_client: TestClient) -> None:
+    headers = {"X-API-Key": make_key(seeded.database, "analyst")}
+    assert scanned(seeded_client, seeded, "analyst", headers) == []
+
+
+def test_an_operator_sees_the_citizen_as_written(seeded: SeededCity, seeded_client: TestClient) -> None:
     """The scan is not vacuous: the same case read by a role with ``see_pii`` carries every secret."""
     headers = {"X-API-Key": make_key(seeded.database, "operator")}
     for citizen in CITIZENS:
         case = seeded.citizen_cases[citizen.name]
-        text = client.get(f"/api/v1/cases/{case}", headers=headers).text
+        text = seeded_client.get(f"/api/v1/cases/{case}", headers=headers).text
         assert [s for s in citizen.secrets() if s not in text] == []

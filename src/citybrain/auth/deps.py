@@ -57,6 +57,15 @@ def get_principal(request: Request, db: DbDep) -> Principal:
     CSRF token, 429 over the key's budget (or after too many wrong keys from the address). A key wins when both
     are present: a key request is not cookie-based and needs no CSRF token.
     """
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:  # authenticated before the body was read (web/credentials.py): once per request
+        return known
+    principal = _authenticated(request, db)
+    request.state.principal = principal
+    return principal
+
+
+def _authenticated(request: Request, db: Database) -> Principal:
     key = presented_key(request)
     token = request.cookies.get(sessions.COOKIE)
     if token and not key:

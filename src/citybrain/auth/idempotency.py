@@ -23,6 +23,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -179,6 +182,22 @@ def finish(session: Session, held: Claim, answer: Answer | None = None) -> None:
             "this request's Idempotency-Key was taken over by a retry; nothing was created by this one",
             code="idempotency_in_flight",
         )
+
+
+def json_answer(status_code: int, model: BaseModel) -> Answer:
+    """The JSON answer a route returning ``model`` sends (FastAPI's rendering: the same bytes)."""
+    return Answer(status_code, "application/json", bytes(JSONResponse(jsonable_encoder(model)).body))
+
+
+def answer_in_transaction(session: Session, answer: Answer) -> None:
+    """Store the request's answer with what it creates, in its own transaction — a crash between the COMMIT and
+    the answer can no longer lose it. Nothing without an ``Idempotency-Key`` (no claim). The claim is marked
+    ``answering``; the transaction's commit makes it ``answered`` (web/idempotency.py), a rollback frees it."""
+    held = CLAIM.get()
+    if held is None or held.state != "claimed":
+        return
+    finish(session, held, answer)
+    held.state = "answering"
 
 
 def store_answer(db: Database, held: Claim, answer: Answer) -> None:

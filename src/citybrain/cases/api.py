@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from citybrain.auth import access_log
+from citybrain.auth import access_log, idempotency
 from citybrain.auth.deps import AccessReason, CaseReader, Dispatcher, PrincipalDep
 from citybrain.auth.roles import Principal
 from citybrain.cases import policy, present, repository, service, tasks
@@ -30,6 +30,12 @@ from citybrain.directory import repository as directory_repo
 from citybrain.models import Case
 
 router = APIRouter(prefix="/cases", tags=["cases 工单"])
+
+#: Filters of the case list that the export shares.
+StatusFilter = Annotated[Status | None, Query(description="One status, e.g. dispatched")]
+DepartmentFilter = Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")]
+CreatedFrom = Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")]
+CreatedTo = Annotated[Moment | None, Query(description="Created before (ISO 8601)")]
 
 
 def _unmasked(request: Request, principal: Principal, reason: str | None) -> bool:
@@ -79,10 +85,12 @@ def create_case(
         detail = present.case_detail(session, case, pii=pii)
         if pii:
             _logged_if_personal(session, request, principal, reason, case)
+        idempotency.answer_in_transaction(session, idempotency.json_answer(201, detail))  # with the case
     return detail
 
 
-def _department_id(session: Session, code: str | None) -> int | None:
+def department_id_of(session: Session, code: str | None) -> int | None:
+    """The id of the department a filter names (400 for an unknown code)."""
     if code is None:
         return None
     department = directory_repo.department_by_code(session, code)
@@ -109,13 +117,13 @@ def list_cases(
     db: DbDep,
     principal: CaseReader,
     reason: AccessReason,
-    status: Annotated[Status | None, Query(description="One status, e.g. dispatched")] = None,
-    department: Annotated[str | None, Query(description="Department code, e.g. urban_mgmt")] = None,
+    status: StatusFilter = None,
+    department: DepartmentFilter = None,
     category: Annotated[str | None, Query(description="Category code; includes its sub-categories")] = None,
     district: Annotated[str | None, Query(description="District code")] = None,
     channel: Annotated[str | None, Query(description="Intake channel, e.g. hotline")] = None,
-    created_from: Annotated[Moment | None, Query(description="Created at or after (ISO 8601)")] = None,
-    created_to: Annotated[Moment | None, Query(description="Created before (ISO 8601)")] = None,
+    created_from: CreatedFrom = None,
+    created_to: CreatedTo = None,
     overdue: Annotated[bool | None, Query(description="true: only overdue cases (超期)")] = None,
     request_type: Annotated[str | None, Query(description="诉求类型 咨询 投诉 举报 建议 求助 表扬 or English")] = None,
     open_only: Annotated[
@@ -137,7 +145,7 @@ def list_cases(
     with _session(db, pii) as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
-            department_id=policy.department_scope(principal, _department_id(session, department)),
+            department_id=policy.department_scope(principal, department_id_of(session, department)),
             category_code=category,
             district_code=district,
             channel=channel,

@@ -258,6 +258,15 @@ def case_table(session: Session, *, since: datetime | None = None, with_text: bo
     return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
 
 
+def contacts_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, CaseContact]:
+    """The contact rows of ``case_ids`` that have one (an export's personal data)."""
+    found: dict[int, CaseContact] = {}
+    for start in range(0, len(case_ids), 1000):
+        query = select(CaseContact).where(CaseContact.case_id.in_(case_ids[start : start + 1000]))
+        found |= {c.case_id: c for c in session.scalars(query)}
+    return found
+
+
 def contacts_of(session: Session, case_ids: Sequence[int]) -> list[tuple[int, str | None, str | None, str | None]]:
     """(case id, account id, phone, e-mail) of the cases that have a contact row: personal data, kept in memory."""
     found: list[tuple[int, str | None, str | None, str | None]] = []

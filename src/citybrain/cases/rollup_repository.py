@@ -48,6 +48,11 @@ def received_span(session: Session) -> tuple[datetime | None, datetime | None]:
     return session.scalar(select(func.min(Case.created_at))), session.scalar(select(func.max(Case.created_at)))
 
 
+def _max_case_id(session: Session) -> int:
+    """The newest case's id (0 without cases): what a refresh has seen, and how a new case is noticed."""
+    return int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0)
+
+
 def _lock(session: Session) -> None:
     """One refresh at a time across processes: a PostgreSQL transaction lock (SQLite's writes queue already)."""
     if session.get_bind().dialect.name == "postgresql":
@@ -69,7 +74,7 @@ def refresh(
     _lock(session)
     minutes = int(offset.total_seconds() // 60)
     current = state(session)
-    max_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0)
+    max_id = _max_case_id(session)
     if current is None or current.offset_minutes != minutes:
         session.execute(delete(CaseRollup))
         _fill(session, offset, as_of, None)
@@ -92,7 +97,7 @@ def is_current(session: Session, *, offset: timedelta, as_of: datetime, lookback
     current = state(session)
     if current is None or current.offset_minutes != int(offset.total_seconds() // 60):
         return False
-    max_id = int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0)
+    max_id = _max_case_id(session)
     touched = touched_days(session, current, offset=offset, as_of=as_of, lookback=lookback)
     return max_id == current.max_case_id and not touched
 

@@ -118,6 +118,7 @@ def _mask_text(text: str, keep: frozenset[str]) -> str:
     text = _NANP.sub(phone(lambda m: m.group(1) + "***-" + m.group(3)), text)
     text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _PLATE.sub(lambda m: m.group(1) + "*" * (len(m.group(2)) - 2) + m.group(2)[-2:], text)
+    text = _DOOR_HAN.sub(lambda m: "*" * len(m.group(0)), text)  # first: 一栋2单元 needs its 2 to tell a door
     text = _DOOR.sub(lambda m: "*" * len(m.group(1)), text)
     return mask_named(text) or ""
 
@@ -170,6 +171,20 @@ _PLATE = re.compile(
 # The door of an exact address: the number before 号/号楼/号院/栋/幢/单元/室 — not a date's 号 (12月3号), a metro line's
 # 号线, nor a document's number (〔2013〕12号, 第22号, 2017年25号); the street and the building's name stay.
 _DOOR = re.compile(r"(?<![月\d\]］〕年第字释令])([A-Za-z]?\d+)(?=号楼|号院|号(?![线文令])|栋|幢|单元|室)")
+# The same door in Chinese numerals (三号楼二单元五〇一室, 人民路十二号), narrower, as these numerals also count things
+# (一栋楼, 五栋房, 两室一厅, 几百号人), name offices (纪委一室) and write dates (十五号发工资): a unit (二单元) and a
+# numbered building (三号楼) always; a room of two numerals or more (五〇一室); a bare 号 only after a street (七号 in
+# 南塔路七号); a building (栋/幢) of two numerals or more (十七栋), or of one when more of the door follows (六栋一单元,
+# 一栋2单元) — measured on real citizen messages, see docs/security.md#personal-data-pipl.
+_HAN = "[〇零一二三四五六七八九十百]"
+_DOOR_HAN = re.compile(
+    r"(?<![月\d\]］〕年第字释令几数周初号两这那每同唯〇零一二三四五六七八九十百千万])"
+    rf"(?:{_HAN}{{1,4}}(?=号楼|号院|单元)"
+    rf"|{_HAN}{{2,4}}(?=室)(?!室[一二两三四五]厅)"
+    rf"|(?<=[路街巷道弄里村]){_HAN}{{1,4}}(?=号(?![线文令]))"
+    rf"|{_HAN}{{2,3}}(?=[栋幢])"
+    rf"|{_HAN}{{1,3}}(?=[栋幢](?:\d+(?![层平户间\d])|{_HAN}+(?:单元|室|号)|单元)))"
+)
 
 # A name the writer gives as theirs or a contact's: 我叫张三, 姓名：李四, 联系人王五 (2–3 Han characters).
 _SELF_NAMED = re.compile(
@@ -183,17 +198,29 @@ _SURNAMES = (
     "汪范金石廖贾夏韦付傅方邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤"
 )
 _ADDRESSED = re.compile(rf"([{_SURNAMES}])(?=先生|女士|小姐|师傅|阿姨|大爷|大妈)")
+# A name with no cue before it, told by what follows (张三反映…, 黄辉表示, 覃君君于2019年, 刘剑光同志): a common surname
+# and one or two characters at the start of a clause (or after 市民/业主 …), followed by a verb of saying or
+# reporting. Not a place or an office (高新区表示, 黄花镇说: the last character is no given name's) nor a word that
+# starts with a surname (高级职称, 余额, 曾经, 谢谢).
+_REPORTED = re.compile(
+    r"(?:(?<=^)|(?<=[\s，。；、：:,;！？!?（(“\"])|(?<=市民|居民|业主|村民|网友|群众|职工|工人|家长|患者|司机|租户))"
+    rf"([{_SURNAMES}])(?![级职额经多一格谢事嘴及时些曾历处致])([\u4e00-\u9fff]{{1,2}})"
+    r"(?<![区市县镇乡村路街道巷局委办处科站所院校厂司店园城楼队组部馆场会家府门山湖江河桥公业民工人户主员又还却也都就曾被])"
+    r"(?=(?:又|还|却|也|都|就|曾|多次|当场|随即)?(?:反映|投诉|举报|来电|致电|表示|说|咨询|求助|报警|同志|于(?:19|20)\d\d))"
+)
 _SURNAME_GIVEN = re.compile(r"(我姓|本人姓)(?!名)[\u4e00-\u9fff](?:名([\u4e00-\u9fff]{1,2}))?")
 
 
 def mask_named(text: str | None) -> str | None:
-    """Mask names: introduced ones (``我叫张三丰`` → ``我叫张**``), a surname given as one (``我姓王`` → ``我姓*``)
-    and a surname before a form of address (``张先生`` → ``*先生``, ``王师傅`` → ``*师傅``)."""
+    """Mask names: introduced ones (``我叫张三丰`` → ``我叫张**``), a name told by the verb after it (``张三反映`` →
+    ``张*反映``), a surname given as one (``我姓王`` → ``我姓*``) and a surname before a form of address
+    (``张先生`` → ``*先生``, ``王师傅`` → ``*师傅``)."""
     if not text:
         return text
     text = _SELF_NAMED.sub(lambda m: m.group(1) + (mask_name(m.group(2)) or ""), text)
     text = _SURNAME_GIVEN.sub(lambda m: m.group(1) + "*" + ("名" + "*" * len(m.group(2)) if m.group(2) else ""), text)
-    return _ADDRESSED.sub("*", text)
+    text = _ADDRESSED.sub("*", text)  # before the next: 张先生说 is *先生说, not a name 张先生
+    return _REPORTED.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
 
 
 def coarsen_point(lat: float | None, lon: float | None, metres: float) -> tuple[float | None, float | None]:

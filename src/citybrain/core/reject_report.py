@@ -1,5 +1,5 @@
 """The rejected-rows report of every bulk importer (cases and sensor files): one CSV line per row refused or
-changed.
+changed, with personal data in it masked.
 
 It is written to an anonymous temporary file while the import streams (so memory does not grow with the
 number of bad rows): the file has no name on disk, so an import that is killed — even by SIGKILL — leaves
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from citybrain.core.clock import utcnow
+from citybrain.core.privacy import mask_text
 
 REPORT_COLUMNS = ("row", "source_key", "action", "reason")
 #: A ``.part`` older than this is the leftover of a killed import (a live one exists only while it is copied).
@@ -40,7 +41,9 @@ class RejectReport:
         self.lines = 0
 
     def add(self, row: int, source_key: str | None, action: str, reason: str) -> None:
-        self._writer.writerow((row, source_key or "", action, reason))
+        """One line; the reason masked (PIPL): it quotes the refused value, which in a shifted or mistyped row
+        can be a citizen's phone, ID number or door — the reader needs the row, the field and why, not those."""
+        self._writer.writerow((row, source_key or "", action, mask_text(reason)))
         self.lines += 1
 
     def keep(self) -> Path | None:

@@ -20,8 +20,10 @@ from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import cockpit, errors
 from citybrain.web.answer_cache import AnswerCache
+from citybrain.web.credentials import CredentialsFirst
 from citybrain.web.guard import RequestGuard
 from citybrain.web.idempotency import IdempotencyMiddleware
+from citybrain.web.methods import HeadAndOptions
 from citybrain.web.pages import STATIC
 from citybrain.web.ratelimit import SlidingWindow
 from citybrain.web.security_headers import SecurityHeaders
@@ -78,7 +80,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
+    app.add_middleware(HeadAndOptions)  # HEAD wherever GET is, OPTIONS with Allow (docs/security.md)
     app.add_middleware(IdempotencyMiddleware)  # Idempotency-Key on every POST (docs/security.md, Nothing lost)
+    app.add_middleware(CredentialsFirst)  # who is calling, before the body is read (docs/security.md)
     app.add_middleware(RequestGuard, settings=settings)  # body size, URL text, 500s (docs/security.md)
     app.add_middleware(SecurityHeaders, settings=settings)  # outermost: the guard's own answers get them too
     _include_routers(app)
@@ -110,6 +114,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.auth.access_api import router as access_log_router
     from citybrain.auth.api import router as admin_api_router
     from citybrain.cases.api import router as cases_router
+    from citybrain.cases.export_api import router as export_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
     from citybrain.insight.api import router as insight_router
@@ -134,6 +139,7 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
+    app.include_router(export_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
     app.include_router(geo_router, prefix="/api/v1")

@@ -69,11 +69,14 @@ def _body(request: Request, exc: CityBrainError) -> Response:
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method the path takes, over all its routes (Starlette names only the first route's)."""
+    """Every method the path takes, over all its routes (Starlette names only the first route's); with GET come
+    HEAD and OPTIONS (web/methods.py). Empty when no route takes the path."""
     methods: set[str] = set()
     for path, route_methods in _routes(request.app.routes, ""):
         if compile_path(path)[0].match(request.url.path):
             methods |= route_methods
+    if methods:
+        methods |= {"HEAD", "OPTIONS"} if "GET" in methods else {"OPTIONS"}
     return ", ".join(sorted(methods))
 
 

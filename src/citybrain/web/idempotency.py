@@ -7,9 +7,10 @@ body is 422, a retry while the first is still being carried out is 409. Keys are
 :mod:`citybrain.auth.idempotency`.
 
 The Open311 and portal submissions are answered by the intake writer, which stores the answer in the batch's
-own transaction (:data:`citybrain.auth.idempotency.CLAIM` hands it the claim). Every other route's
-transaction marks the key done through :data:`citybrain.core.db.BEFORE_COMMIT`, and the answer is stored
-right after the route returns.
+own transaction (:data:`citybrain.auth.idempotency.CLAIM` hands it the claim); a route that builds its answer
+inside its transaction stores it there too (:func:`citybrain.auth.idempotency.answer_in_transaction`, e.g.
+``POST /api/v1/cases``). Every other route's transaction marks the key done through
+:data:`citybrain.core.db.BEFORE_COMMIT`, and the answer is stored right after the route returns.
 """
 
 from __future__ import annotations
@@ -81,12 +82,14 @@ class IdempotencyMiddleware:
             CLAIM.reset(claim_token)
             if held.state == "done" and captured.status is not None:
                 await run_in_threadpool(idempotency.store_answer, db, held, captured.answer())
-            elif held.state == "claimed":
+            elif held.state in ("claimed", "answering"):  # answering: its transaction rolled back
                 await run_in_threadpool(idempotency.release, db, held)
 
 
 def _mark_done(held: idempotency.Claim) -> Callable[[Session], Callable[[], None] | None]:
     def before_commit(session: Session) -> Callable[[], None] | None:
+        if held.state == "answering":  # the route stored its answer in this transaction (answer_in_transaction)
+            return lambda: setattr(held, "state", "answered")
         if held.state != "claimed":  # only the first transaction of the request carries the key
             return None
         idempotency.finish(session, held)

@@ -27,6 +27,7 @@ from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
 from citybrain.core.ids import file_sha256
+from citybrain.core.privacy import mask_text
 from citybrain.intake.bulk import repository
 from citybrain.intake.bulk.arrow_readers import BatchReader
 from citybrain.intake.bulk.columnar import MappedColumns
@@ -118,7 +119,7 @@ class _Run:
 
     def reject(self, row: int, key: str | None, reason: str) -> None:
         self.summary.rejected += 1
-        self.reasons[":".join(reason.split(":")[:2]).strip()] += 1
+        self.reasons[mask_text(":".join(reason.split(":")[:2]).strip()) or ""] += 1  # printed: masked as the report
         self.report.add(row, key, "rejected", reason)
 
     def malformed(self, row: int, reason: str) -> None:

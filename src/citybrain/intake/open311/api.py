@@ -17,7 +17,7 @@ from citybrain.auth import service as auth_service
 from citybrain.auth.deps import presented_key
 from citybrain.core import clock, keylimit
 from citybrain.core.db import Database
-from citybrain.core.errors import InvalidInput, NotFound
+from citybrain.core.errors import Forbidden, InvalidInput, NotFound
 from citybrain.core.ids import hash_secret
 from citybrain.core.inputs import check_text
 from citybrain.core.settings import Settings
@@ -150,17 +150,18 @@ def _storable(form: MultiMap) -> MultiMap:
 @router.post("/requests.{fmt}", summary="Create a service request (form-encoded)", openapi_extra=POST_FORM)
 async def create_request(request: Request, fmt: str) -> Response:
     fmt = _format(fmt)
-    form = await _read_form(request)
     settings: Settings = request.app.state.settings
+    outside = presented_key(request)  # a key in a header or the query string is checked before the body is read
+    if outside:
+        await spend_key(request, outside)
+    form = await _read_form(request)
     params = request.query_params  # some clients put api_key / jurisdiction_id in the query string
     check_jurisdiction(optional(form, "jurisdiction_id") or optional(params, "jurisdiction_id"), settings)
     accept = request.headers.get("accept-language")
     lang = language(optional(form, "lang") or params.get("lang"), accept, settings.language)
-    api_key = optional(form, "api_key", 200) or presented_key(request)
-    if api_key and isinstance(request.app.state.key_budgets, keylimit.LocalBudgets):
-        _spend(request, settings, api_key)  # microseconds: no need to leave the event loop
-    elif api_key:
-        await run_in_threadpool(_spend, request, settings, api_key)  # a Redis round trip must not block the loop
+    api_key = optional(form, "api_key", 200) or outside
+    if api_key:
+        await spend_key(request, api_key)
     writer: IntakeWriter = request.app.state.intake_writer
     data = parse_new_request(form, classifier=writer.triager.model().model is not None)
 
@@ -174,9 +175,21 @@ async def create_request(request: Request, fmt: str) -> Response:
     return render(accepted)
 
 
+async def spend_key(request: Request, api_key: str) -> None:
+    """The POST's budgets (限流), once per request and key, before the writer authenticates it: 429 for an address
+    that presented too many wrong keys or a key over its requests per minute; 403 for a key that is not known (it
+    is counted against its address). Called before the body is read when the key is outside it."""
+    if getattr(request.state, "spent_key", None) == api_key:
+        return
+    settings: Settings = request.app.state.settings
+    if isinstance(request.app.state.key_budgets, keylimit.LocalBudgets):
+        _spend(request, settings, api_key)  # microseconds: no need to leave the event loop
+    else:
+        await run_in_threadpool(_spend, request, settings, api_key)  # a Redis round trip must not block the loop
+    request.state.spent_key = api_key
+
+
 def _spend(request: Request, settings: Settings, api_key: str) -> None:
-    """The POST's budgets (限流), before the writer authenticates it: 429 for an address that presented too many
-    wrong keys or a key over its requests per minute; a wrong key is counted against its address."""
     budgets, address = request.app.state.key_budgets, request.client.host if request.client else "-"
     keylimit.check_bad_keys(budgets, address, settings.bad_keys_per_minute)
     db: Database = request.app.state.db
@@ -187,8 +200,8 @@ def _spend(request: Request, settings: Settings, api_key: str) -> None:
 
     key_id, own = request.app.state.key_budget_cache.get(hash_secret(api_key), lookup)
     if key_id is None:
-        keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)  # the writer answers its 403
-        return
+        keylimit.count_bad_key(budgets, address, settings.bad_keys_per_minute)
+        raise Forbidden(service.WRONG_KEY)
     keylimit.spend(budgets, f"key:{key_id}", own if own is not None else settings.api_key_requests_per_minute)
 
 

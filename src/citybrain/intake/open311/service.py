@@ -44,12 +44,15 @@ UNCLASSIFIED: dict[Lang, str] = {"zh": "市民诉求", "en": "citizen request"}
 ADDRESS_ID_KEY = "@address_id"
 
 
+WRONG_KEY = "invalid or revoked API key"
+
+
 def authorize_key(api_key: str | None, key: ApiKey | None) -> Principal:
     """The spec answers 403 for a missing or invalid api_key, and so do we for a key that may not submit."""
     if not api_key:
         raise Forbidden("api_key was not provided; ask the centre for one (citybrain apikey create NAME --role app)")
     if key is None or key.revoked_at is not None:
-        raise Forbidden("invalid or revoked API key")
+        raise Forbidden(WRONG_KEY)
     principal = Principal(name=key.name, role=key.role, department_id=key.department_id)
     if not principal.can(Permission.SUBMIT):
         raise Forbidden(f"this api_key (role {principal.role}) may not submit requests")

@@ -4,6 +4,12 @@ import { ApiError, request, signInAgain, useCsrfToken } from "../lib/api.js";
 import { $, bi, el, say, show } from "../lib/dom.js";
 
 const ROLES = JSON.parse($("admin-roles").textContent);
+/** A role as people read it, Chinese and English (接线员 Operator), not its code; the code if unknown. */
+const roleName = (code) => {
+  const role = [...ROLES.users, ...ROLES.keys].find((r) => r.name === code);
+  return role ? `${role.zh} ${role.en}` : code;
+};
+const roleChoices = (list) => list.map((r) => ({ value: r.name, text: roleName(r.name) }));
 const state = { departments: [] };
 
 async function call(method, path, json) {
@@ -30,9 +36,8 @@ function options(select, items, blank) {
 }
 
 function fillChoices() {
-  const roles = (list) => list.map((r) => ({ value: r.name, text: `${r.zh} ${r.en} (${r.name})` }));
-  options($("user-role"), roles(ROLES.users));
-  options($("key-role"), roles(ROLES.keys));
+  options($("user-role"), roleChoices(ROLES.users));
+  options($("key-role"), roleChoices(ROLES.keys));
   const departments = state.departments.map((d) => ({ value: d.code, text: `${d.name_zh} ${d.name_en}` }));
   for (const id of ["user-department", "key-department"]) options($(id), departments, "— 无 none —");
 }
@@ -73,10 +78,7 @@ function userActions(user) {
       .catch(fail);
   });
   const role = el("select", { "aria-label": `角色 Role of ${user.username}` });
-  options(
-    role,
-    ROLES.users.map((r) => ({ value: r.name, text: `${r.zh} ${r.en}` })),
-  );
+  options(role, roleChoices(ROLES.users));
   role.value = user.role;
   const department = el("select", { "aria-label": `部门 Department of ${user.username}` });
   options(
@@ -89,7 +91,7 @@ function userActions(user) {
   save.addEventListener("click", () =>
     call("PATCH", `/api/v1/admin/users/${user.id}`, { role: role.value, department_code: department.value || null })
       .then(loadUsers)
-      .then(() => tell(`${user.username}: ${role.value}`))
+      .then(() => tell(`${user.username}: ${roleName(role.value)}`))
       .catch(fail),
   );
   return [disable, reset, email, role, department, save];
@@ -104,12 +106,12 @@ async function loadUsers() {
         { class: u.disabled ? "disabled-row" : null, "data-user": u.username },
         el("td", { text: u.username }),
         el("td", { text: u.display_name }),
-        el("td", { text: u.role }),
+        el("td", { text: roleName(u.role) }),
         el("td", { text: u.department_code || "" }),
         el("td", { text: u.email || "" }),
         el("td", { text: u.disabled ? "停用 disabled" : "正常 active" }),
         el("td", { text: u.last_sign_in_at ? u.last_sign_in_at.replace("T", " ").slice(0, 16) : "" }),
-        el("td", {}, userActions(u)),
+        el("td", { class: "actions" }, userActions(u)),
       ),
     ),
   );
@@ -132,10 +134,10 @@ async function loadKeys() {
         el("td", { text: String(k.id) }),
         el("td", { text: k.name }),
         el("td", {}, el("code", { text: `${k.prefix}…` })),
-        el("td", { text: k.role }),
+        el("td", { text: roleName(k.role) }),
         el("td", { text: k.department_code || "" }),
         el("td", { text: k.revoked_at ? "已吊销 revoked" : "有效 active" }),
-        el("td", {}, revoke),
+        el("td", { class: "actions" }, revoke),
       );
     }),
   );

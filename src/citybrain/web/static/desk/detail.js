@@ -4,7 +4,7 @@ import { $, bi, el, show } from "../lib/dom.js";
 import { actionForm, allowedActions } from "./actions.js";
 import { categoryName, departmentName, districtName } from "./directory.js";
 import { readingItems } from "./reading.js";
-import { actionName, call, clock, errorText, LABELS, message, state, statusName } from "./state.js";
+import { actionName, call, clock, errorText, LABELS, message, report, state, statusName } from "./state.js";
 import { PAIRS, TEXT } from "./strings.js";
 
 function field(pair, value) {
@@ -71,12 +71,39 @@ function facts(d) {
   );
 }
 
+/** Why this person reads the citizen's data (查看原因): sent as X-Access-Reason, kept in the access log; the
+ * case is opened again with it (unmasked where the city requires a reason). */
+function reasonForm(d) {
+  if (!state.me?.sees_personal_data) return null;
+  const input = el("input", {
+    id: "access-reason",
+    name: "reason",
+    maxlength: 500,
+    required: true,
+    value: state.accessReason,
+    placeholder: TEXT.accessReasonPlaceholder,
+  });
+  const submit = (event) => {
+    event.preventDefault();
+    state.accessReason = input.value.trim();
+    openCase(d.id).catch(report);
+  };
+  return el(
+    "form",
+    { class: "access-reason", onsubmit: submit },
+    el("label", { for: "access-reason" }, ...bi(...PAIRS.accessReason)),
+    input,
+    el("button", { type: "submit" }, ...bi(...PAIRS.showWithReason)),
+  );
+}
+
 function citizenCard(d) {
   return el(
     "div",
     { class: "card" },
     heading(PAIRS.citizen),
     contactBlock(d.contact),
+    reasonForm(d),
     heading(PAIRS.request),
     el("p", { class: "case-text", text: d.text || "—" }),
     d.reply ? [heading(PAIRS.reply), el("p", { class: "case-text", text: d.reply })] : null,
@@ -125,7 +152,8 @@ function renderDetail(d) {
 export async function openCase(id, reloaded = false) {
   show($("detail-error"), false);
   try {
-    const detail = await call("GET", `/api/v1/cases/${id}`);
+    const reason = state.accessReason ? { "X-Access-Reason": encodeURIComponent(state.accessReason) } : {};
+    const detail = await call("GET", `/api/v1/cases/${id}`, undefined, reason);
     for (const name of ["queue", "new", "cases", "alerts"]) show($(`panel-${name}`), false);
     show($("panel-detail"), true);
     renderDetail(detail);

@@ -25,12 +25,14 @@ export const state = {
   rows: [], // the cases the list shows
   offsets: { queue: 0, cases: 0, alerts: 0, comments: 0 },
   current: null,
+  accessReason: "", // why personal data is read: sent with each case opened, kept in the access log
 };
 
-/** The staff API as the signed-in person (the session cookie); an ended sign-in goes back to /signin. */
-export async function call(method, path, json) {
+/** The staff API as the signed-in person (the session cookie); an ended sign-in goes back to /signin.
+ * `extra` headers: the reason for reading a citizen's data (X-Access-Reason, kept in the access log). */
+export async function call(method, path, json, extra) {
   try {
-    return await request(method, path, { json });
+    return await request(method, path, { json, extra });
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) signInAgain();
     throw err;

@@ -42,8 +42,8 @@ export function signInAgain() {
  * carries the session's CSRF token. `key` adds the X-API-Key header instead; `json` is sent as JSON, `form`
  * (URLSearchParams) as a form. A network failure throws the browser's TypeError.
  */
-export async function request(method, path, { key, json, form } = {}) {
-  const headers = { Accept: "application/json" };
+export async function request(method, path, { key, json, form, extra } = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (key) headers["X-API-Key"] = key;
   if (csrfToken && method !== "GET") headers["X-CSRF-Token"] = csrfToken;
   let body;
