@@ -16,6 +16,7 @@ from citybrain.models.directory import (
 )
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
+from citybrain.models.joint import CasePart, Whistle, WhistleSummons
 from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
     Datastream,
@@ -49,6 +50,7 @@ __all__ = [
     "CaseRollupState",
     "CaseEvent",
     "CaseMeToo",
+    "CasePart",
     "CaseSuggestion",
     "Category",
     "Datastream",
@@ -73,4 +75,6 @@ __all__ = [
     "StaffUser",
     "Thing",
     "ThingLocation",
+    "Whistle",
+    "WhistleSummons",
 ]
