@@ -134,3 +134,16 @@ def test_no_whistle_on_a_closed_case(app_client: TestClient, jkeys: JointKeys, c
     app_client.post(f"/api/v1/cases/{case_id}/invalidate", json={"reason": "spam"}, headers=jkeys.keys.operator)
     answer = _whistle(app_client, jkeys.keys.operator, case_id, department_codes=[DEPT_B], report_within_hours=1)
     assert answer.status_code == 409
+
+
+def test_a_department_lists_the_whistles_that_summoned_it(
+    app_client: TestClient, jkeys: JointKeys, city: Database
+) -> None:
+    first, second = new_case_id(city), new_case_id(city)
+    mine = _whistle(app_client, jkeys.keys.operator, first, department_codes=[DEPT_B, DEPT_C], report_within_hours=3)
+    _whistle(app_client, jkeys.keys.operator, second, department_codes=[DEPT_C], report_within_hours=3)
+    listed = app_client.get("/api/v1/whistles", headers=jkeys.keys.dept_b).json()
+    assert (listed["total"], [w["id"] for w in listed["items"]]) == (1, [mine.json()["id"]])
+    assert listed["items"][0]["case_title"] == "路灯不亮"
+    assert app_client.get("/api/v1/whistles", headers=jkeys.dept_c).json()["total"] == 2
+    assert app_client.get("/api/v1/whistles", headers=jkeys.keys.supervisor).json()["total"] == 2

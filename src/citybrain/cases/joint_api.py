@@ -25,6 +25,7 @@ from citybrain.cases.joint_schemas import (
     PartOut,
     ReportInIn,
     WhistleIn,
+    WhistleList,
     WhistleOut,
 )
 from citybrain.cases.policy import department_scope
@@ -140,6 +141,23 @@ def list_parts(
         keep, now = present.city_phones(session, False), clock.utcnow()
         items = [joint_present.part_out(p, departments, keep=keep, now=now, title=t) for p, t in rows]
     return PartList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/whistles", response_model=WhistleList, summary="Whistles (吹哨), newest first")
+def list_whistles(
+    db: DbDep,
+    principal: CaseReader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[Offset, Query()] = 0,
+) -> WhistleList:
+    """A department handler sees the whistles that summoned it (its list of 报到 to make); others see all."""
+    with db.reading() as session:
+        scope = department_scope(principal, None)
+        rows, total = repo.list_whistles(session, department_id=scope, limit=limit, offset=offset)
+        keep, now = present.city_phones(session, False), clock.utcnow()
+        titles = [t for _w, t in rows]
+        items = joint_present.whistles_out(session, [w for w, _t in rows], keep=keep, now=now, titles=titles)
+    return WhistleList(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/cases/{case_id}/whistles", response_model=list[WhistleOut], summary="A case's whistles (吹哨报到)")

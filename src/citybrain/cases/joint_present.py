@@ -70,12 +70,17 @@ def parts_out(session: Session, parts: Sequence[CasePart], *, keep: frozenset[st
 
 
 def whistles_out(
-    session: Session, whistles: Sequence[Whistle], *, keep: frozenset[str], now: datetime
+    session: Session,
+    whistles: Sequence[Whistle],
+    *,
+    keep: frozenset[str],
+    now: datetime,
+    titles: Sequence[str] | None = None,
 ) -> list[WhistleOut]:
     summons = repo.summons_of(session, [w.id for w in whistles])
     departments = repo.departments_by_id(session, [s.department_id for s in summons])
     answer = []
-    for whistle in whistles:
+    for i, whistle in enumerate(whistles):
         rows = []
         for s in (s for s in summons if s.whistle_id == whistle.id):
             state = report_in_state(s.reported_at, whistle.report_due_at, now)
@@ -87,7 +92,8 @@ def whistles_out(
             ))  # fmt: skip
         states = [r.state for r in rows]
         answer.append(WhistleOut(
-            id=whistle.id, case_id=whistle.case_id, called_by=whistle.called_by, called_at=whistle.called_at,
+            id=whistle.id, case_id=whistle.case_id, case_title=_text(titles[i], keep) if titles else None,
+            called_by=whistle.called_by, called_at=whistle.called_at,
             report_due_at=whistle.report_due_at, note=_text(whistle.note, keep), summons=rows,
             reported=sum(s in (ReportIn.ON_TIME, ReportIn.LATE) for s in states),
             late=states.count(ReportIn.LATE), missing=states.count(ReportIn.MISSING),

@@ -72,6 +72,26 @@ def whistles_of(session: Session, case_id: int) -> list[Whistle]:
     return list(session.scalars(stmt))
 
 
+def list_whistles(
+    session: Session, *, department_id: int | None, limit: int, offset: int
+) -> tuple[list[tuple[Whistle, str]], int]:
+    """Whistles newest first with their case's title — only those summoning ``department_id`` when given."""
+    conds = []
+    if department_id is not None:
+        summoned = select(WhistleSummons.whistle_id).where(WhistleSummons.department_id == department_id)
+        conds.append(Whistle.id.in_(summoned))
+    total = session.scalar(select(func.count()).select_from(Whistle).where(*conds)) or 0
+    stmt = (
+        select(Whistle, Case.title)
+        .join(Case, Case.id == Whistle.case_id)
+        .where(*conds)
+        .order_by(Whistle.called_at.desc(), Whistle.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)], int(total)
+
+
 def summons_of(session: Session, whistle_ids: Sequence[int]) -> list[WhistleSummons]:
     if not whistle_ids:
         return []

@@ -109,6 +109,7 @@ class SummonsOut(BaseModel):
 class WhistleOut(BaseModel):
     id: int
     case_id: int
+    case_title: str | None = None
     called_by: str
     called_at: datetime
     report_due_at: datetime
@@ -117,3 +118,10 @@ class WhistleOut(BaseModel):
     reported: int = Field(description="Summoned departments that reported in (on time or late).")
     late: int
     missing: int
+
+
+class WhistleList(BaseModel):
+    items: list[WhistleOut]
+    total: int
+    limit: int
+    offset: int
