@@ -7,14 +7,14 @@ transaction, call :mod:`joint_service`, present. A lost race on a part's ``versi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from citybrain.auth.deps import CaseReader, Dispatcher, PrincipalDep
+from citybrain.auth.deps import CaseReader, Dispatcher, KpiReader, PrincipalDep
 from citybrain.auth.roles import Principal
-from citybrain.cases import joint_policy, joint_present, joint_service, present, service
+from citybrain.cases import joint_policy, joint_present, joint_service, kpi_service, present, service
 from citybrain.cases import joint_repository as repo
 from citybrain.cases.joint import OPEN_PARTS, PART_TRANSITIONS, PartState
 from citybrain.cases.joint_schemas import (
@@ -211,3 +211,25 @@ def _reporting_department(session: Session, principal: Principal, code: str | No
     if code is None:
         raise InvalidInput("department_code is required: which summoned department reports in")
     return joint_service.department(session, code).id
+
+
+@router.get("/kpis/joint", summary="KPIs of joint handling and whistles (联办、吹哨报到), city and per department")
+def joint_kpis(
+    request: Request,
+    db: DbDep,
+    principal: KpiReader,
+    start: Annotated[str, Query(alias="from", description="first local date received, YYYY-MM-DD")],
+    end: Annotated[str, Query(alias="to", description="last local date received (inclusive)")],
+    as_of: Annotated[str | None, Query(description="time overdue and missing report-ins are judged at; now")] = None,
+) -> dict[str, Any]:
+    """Joint cases once for the city and once per participating department; parts (on time, overdue, refused)
+    and report-ins (on time, late, missing) for their own department. A department key reads its own row only."""
+    timezone = request.app.state.settings.timezone
+    query = kpi_service.parse_query(timezone=timezone, start=start, end=end, as_of=as_of)
+    if query.start is None or query.end is None:
+        raise InvalidInput("from and to are both required (YYYY-MM-DD)")
+    with db.reading() as session:
+        return joint_service.joint_kpi_report(
+            session=session, start=query.start, end=query.end, timezone=timezone, as_of=query.as_of,
+            department_id=principal.department_id if principal.role == "department" else None,
+        )  # fmt: skip

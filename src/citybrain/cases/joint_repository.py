@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from citybrain.cases.joint import OPEN_PARTS
+from citybrain.cases.joint_kpis import PartFact, SummonsFact
 from citybrain.models import Case, CasePart, Department, Whistle, WhistleSummons
 
 
@@ -125,43 +125,26 @@ def departments_by_id(session: Session, ids: Sequence[int]) -> dict[int, Departm
     return {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(wanted)))}
 
 
-class PartFact(NamedTuple):
-    """One part as the KPIs read it."""
-
-    case_id: int
-    department_id: int
-    role: str
-    state: str
-    created_at: datetime
-    due_at: datetime | None
-    accepted_at: datetime | None
-    replied_at: datetime | None
-    refused_at: datetime | None
-
-
-class SummonsFact(NamedTuple):
-    """One summons as the KPIs read it."""
-
-    case_id: int
-    department_id: int
-    report_due_at: datetime
-    reported_at: datetime | None
-
-
 def part_facts(session: Session, start: datetime, end: datetime) -> list[PartFact]:
-    """The parts made in [start, end)."""
-    stmt = select(
-        CasePart.case_id, CasePart.department_id, CasePart.role, CasePart.state, CasePart.created_at,
-        CasePart.due_at, CasePart.accepted_at, CasePart.replied_at, CasePart.refused_at,
-    ).where(CasePart.created_at >= start, CasePart.created_at < end)  # fmt: skip
+    """The parts of the cases received in [start, end) (the KPI cohort is the case's day of receipt)."""
+    stmt = (
+        select(
+            CasePart.case_id, Case.department_id, CasePart.department_id, CasePart.role, CasePart.state,
+            CasePart.due_at, CasePart.accepted_at, CasePart.replied_at,
+        )
+        .join(Case, Case.id == CasePart.case_id)
+        .where(Case.created_at >= start, Case.created_at < end)
+    )  # fmt: skip
     return [PartFact(*row) for row in session.execute(stmt)]
 
 
 def summons_facts(session: Session, start: datetime, end: datetime) -> list[SummonsFact]:
-    """The summons of the whistles blown in [start, end)."""
+    """The summons of the whistles on the cases received in [start, end)."""
     stmt = (
-        select(Whistle.case_id, WhistleSummons.department_id, Whistle.report_due_at, WhistleSummons.reported_at)
+        select(Whistle.case_id, Whistle.id, WhistleSummons.department_id, Whistle.report_due_at,
+               WhistleSummons.reported_at)
         .join(Whistle, Whistle.id == WhistleSummons.whistle_id)
-        .where(Whistle.called_at >= start, Whistle.called_at < end)
-    )
+        .join(Case, Case.id == Whistle.case_id)
+        .where(Case.created_at >= start, Case.created_at < end)
+    )  # fmt: skip
     return [SummonsFact(*row) for row in session.execute(stmt)]

@@ -7,7 +7,8 @@ so the timeline shows the parts beside the case's own moves. Bad input is refuse
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from citybrain.cases import joint_repository as repo
 from citybrain.cases import repository as case_repo
 from citybrain.cases.joint import PART_TRANSITIONS, PartRefused, PartReply, PartRole, PartState, assembled_reply
 from citybrain.cases.joint import check_part_move as _check_move
+from citybrain.cases.joint_kpis import JOINT_KPIS, joint_kpis
 from citybrain.cases.joint_schemas import PartActionIn, PartIn, WhistleIn
 from citybrain.cases.lifecycle import FINAL_STATES, HANDLING_STATES, Status
 from citybrain.core import clock
@@ -205,3 +207,23 @@ def report_in(
     _event(session, case, "report_in", actor, department_id, note, data, now)
     session.flush()
     return summons
+
+
+def joint_kpi_report(
+    *, session: Session, start: date, end: date, timezone: str, as_of: datetime, department_id: int | None = None
+) -> dict[str, Any]:
+    """The joint-handling KPIs of the cases received from ``start`` to ``end`` (local dates, inclusive): the city
+    and each participating department; with ``department_id`` that department's row only (no city figures)."""
+    low, high = clock.local_midnight_utc(start, timezone), clock.local_midnight_utc(end + timedelta(days=1), timezone)
+    figures = joint_kpis(repo.part_facts(session, low, high), repo.summons_facts(session, low, high), as_of)
+    wanted = {d: v for d, v in figures.departments.items() if department_id is None or d == department_id}
+    names = repo.departments_by_id(session, list(wanted))
+    rows = [{"department": names[d].code, "department_name": names[d].name_zh, **v} for d, v in wanted.items()]
+    rows.sort(key=lambda row: str(row["department"]))
+    return {
+        "query": {"from": start.isoformat(), "to": end.isoformat(), "timezone": timezone, "as_of": clock.iso(as_of),
+                  "cohort": "created_at", "department": names[department_id].code if department_id in names else None},
+        "city": figures.city if department_id is None else None,
+        "departments": rows,
+        "definitions": [asdict(k) for k in JOINT_KPIS],
+    }  # fmt: skip
