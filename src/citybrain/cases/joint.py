@@ -132,3 +132,12 @@ def assembled_reply(parts: Sequence[PartReply]) -> str | None:
     if not replied:
         return None
     return "\n\n".join(f"【{p.department_name}】{p.reply}" for p in replied)
+
+
+#: The names of the joint-handling events in a case's history (the desk's timeline reads them).
+JOINT_EVENT_NAMES: dict[str, tuple[str, str]] = {
+    "part_add": ("分派协办", "Part added"),
+    **{f"part_{a}": (f"部分{t.name_zh}", f"Part: {t.name_en.lower()}") for a, t in PART_TRANSITIONS.items()},
+    "whistle": ("吹哨", "Whistle"),
+    "report_in": ("报到", "Reported in"),
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -77,7 +78,9 @@ class PartList(BaseModel):
 class WhistleIn(Input):
     """吹哨: summon departments to a case, to report in (报到) by a deadline."""
 
-    department_codes: list[str] = Field(max_length=50, description="The departments summoned (at least one).")
+    department_codes: list[Annotated[str, Field(max_length=32)]] = Field(
+        max_length=50, description="The departments summoned (at least one)."
+    )
     report_due_at: Moment | None = Field(default=None, description="Report in by this time …")
     report_within_hours: float | None = Field(default=None, gt=0, le=24 * 30, description="… or within so many hours.")
     note: str | None = Field(default=None, max_length=10_000, description="Why, where, what for.")
