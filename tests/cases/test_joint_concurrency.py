@@ -96,3 +96,19 @@ def test_two_departments_replying_to_their_own_parts_at_once_both_win(
         states = {p.department_id: p.state for p in joint_repository.parts_of(session, case_id)}
         assert set(states.values()) == {"replied"}
         assert service.get_case(session=session, case_id=case_id).status == "dispatched"  # the case did not move
+
+
+def test_the_same_part_added_at_once_is_made_once(city: Database, live_server: str, jkeys: JointKeys) -> None:
+    """Six dispatchers add the same department's part at the same moment: one 201, the others 409 (the unique
+    constraint decides when the check before it saw nothing), and one part exists."""
+    case_id = new_case_id(city)
+    url = f"/api/v1/cases/{case_id}/parts"
+
+    def add(client: httpx.Client) -> httpx.Response:
+        return client.post(url, json={"department_code": DEPT_C}, headers=jkeys.keys.operator)
+
+    statuses = _all_at_once([add] * 6, live_server)
+    assert Counter(statuses) == {201: 1, 409: 5}
+    with city.transaction() as session:
+        assert len(joint_repository.parts_of(session, case_id)) == 1
+        assert len([e for e in repository.events(session, case_id) if e.action == "part_add"]) == 1

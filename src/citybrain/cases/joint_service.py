@@ -11,6 +11,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.cases import joint_repository as repo
@@ -78,7 +79,10 @@ def add_part(*, session: Session, case: Case, data: PartIn, actor: str) -> CaseP
         task=data.task.strip(), created_at=now, created_by=actor, updated_at=now, due_at=due_at,
     )  # fmt: skip
     repo.add(session, part)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same part added at the same moment: the unique constraint decides
+        raise Conflict(f"{dept.code} already has a part in case {case.id}") from exc
     data_out = {"part_id": part.id, "department_code": dept.code, "role": part.role, "to_state": part.state}
     _event(session, case, "part_add", actor, dept.id, part.task or None, data_out, now)
     session.flush()
