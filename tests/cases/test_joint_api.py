@@ -277,3 +277,23 @@ def test_only_the_dispatcher_adds_parts(app_client: TestClient, jkeys: JointKeys
     for who in (jkeys.keys.dept_a, jkeys.keys.supervisor):
         answer = app_client.post(f"/api/v1/cases/{case_id}/parts", json={"department_code": DEPT_B}, headers=who)
         assert answer.status_code == 403
+
+
+def test_reassigning_a_joint_case_moves_the_lead_part_along(
+    app_client: TestClient, jkeys: JointKeys, joint_case: tuple[int, Json, Json, Json], city: Database
+) -> None:
+    case_id, lead, _b, _c = joint_case
+    op = jkeys.keys.operator
+    _move(app_client, jkeys.keys.dept_a, case_id, lead["id"], "accept")
+    before = _counts(city)
+    clash = app_client.post(f"/api/v1/cases/{case_id}/reassign", json={"department_code": DEPT_C}, headers=op)
+    assert clash.status_code == 409
+    assert "already assists" in clash.json()["error"]["message"]
+    assert _counts(city) == before
+    moved = app_client.post(f"/api/v1/cases/{case_id}/reassign", json={"department_code": "urban_mgmt"}, headers=op)
+    assert moved.status_code == 200, moved.text
+    parts = app_client.get(f"/api/v1/cases/{case_id}/parts", headers=op).json()["parts"]
+    leads = [(p["department_code"], p["state"], p["accepted_at"]) for p in parts if p["role"] == "lead"]
+    assert leads == [("urban_mgmt", "assigned", None)]
+    reassigned = [e for e in _events(app_client, jkeys, case_id) if e["action"] == "reassign"]
+    assert reassigned[-1]["data"]["lead_part_id"] == lead["id"]

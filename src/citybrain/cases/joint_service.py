@@ -129,6 +129,22 @@ def act(*, session: Session, case: Case, part: CasePart, action: str, actor: str
     return part
 
 
+def follow_lead(session: Session, case: Case, department: Department) -> int | None:
+    """派单/改派 of a joint case to another department: its lead part (主办) goes along, still owed (assigned).
+
+    409 when the new department already assists the case (it cannot lead and assist at once); the id of the
+    part moved, or None when there was nothing to move."""
+    parts = repo.parts_of(session, case.id)
+    lead = next((p for p in parts if p.role == PartRole.LEAD), None)
+    if lead is None or lead.department_id == department.id:
+        return None
+    if any(p.department_id == department.id for p in parts):
+        raise Conflict(f"{department.code} already assists case {case.id}; it cannot also lead it")
+    lead.department_id, lead.state, lead.updated_at = department.id, PartState.ASSIGNED.value, clock.utcnow()
+    lead.accepted_at = lead.progress = lead.progress_at = lead.reply = lead.replied_at = None
+    return lead.id
+
+
 def part_replies(session: Session, case_id: int) -> list[PartReply]:
     parts = repo.parts_of(session, case_id)
     names = repo.departments_by_id(session, [p.department_id for p in parts])

@@ -116,6 +116,7 @@ def dispatch(
     Reassignment (改派) and reopening (重办) go through here too, because both restart the clocks.
     """
     check_transition(case, action)
+    moved = joint_service.follow_lead(session, case, department)  # a joint case's lead part goes along
     at = at or clock.utcnow()
     from_status = case.status
     category = directory_repo.category(session, case.category_code) if case.category_code else None
@@ -131,7 +132,7 @@ def dispatch(
     case.accepted_at = None
     case.updated_at = clock.utcnow()
     session.flush()
-    data = {**(data or {}), "department_code": department.code}
+    data = {**(data or {}), "department_code": department.code} | ({"lead_part_id": moved} if moved else {})
     record(session=session, case=case, action=action, actor=actor, from_status=from_status, note=note, at=at, data=data)
     return case
 
