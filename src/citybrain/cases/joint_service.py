@@ -78,11 +78,12 @@ def add_part(*, session: Session, case: Case, data: PartIn, actor: str) -> CaseP
         case_id=case.id, department_id=dept.id, role=data.role.value, state=PartState.ASSIGNED.value,
         task=data.task.strip(), created_at=now, created_by=actor, updated_at=now, due_at=due_at,
     )  # fmt: skip
+    code, case_id = dept.code, case.id  # read before the flush: a failed one leaves the session unusable
     repo.add(session, part)
     try:
         session.flush()
     except IntegrityError as exc:  # the same part added at the same moment: the unique constraint decides
-        raise Conflict(f"{dept.code} already has a part in case {case.id}") from exc
+        raise Conflict(f"{code} already has a part in case {case_id}") from exc
     data_out = {"part_id": part.id, "department_code": dept.code, "role": part.role, "to_state": part.state}
     _event(session, case, "part_add", actor, dept.id, part.task or None, data_out, now)
     session.flush()
