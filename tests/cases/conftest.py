@@ -106,3 +106,21 @@ def keys(city: Database) -> Keys:
 def new_case_id(db: Database, **kwargs: object) -> int:
     with db.transaction() as session:
         return make_case(session, **kwargs).id  # type: ignore[arg-type]
+
+
+DEPT_C = "cbt_water"  # a third department, for joint cases (联合办理) and whistles (吹哨)
+
+
+@dataclass(frozen=True)
+class JointKeys:
+    keys: Keys
+    dept_c: dict[str, str]
+
+
+@pytest.fixture
+def jkeys(city: Database, keys: Keys) -> JointKeys:
+    """The case keys and a key of a third department, ``cbt_water``."""
+    with city.transaction() as session:
+        if directory_repo.department_by_code(session, DEPT_C) is None:
+            session.add(Department(code=DEPT_C, name_zh="测试水务", name_en=DEPT_C))
+    return JointKeys(keys, {"X-API-Key": make_key(city, "department", DEPT_C)})

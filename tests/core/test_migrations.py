@@ -24,11 +24,11 @@ def test_models_match_migrations(db: Database) -> None:
 
 
 def test_desk_decisions_migration_goes_down_and_up_again(db: Database) -> None:
-    """0017 (desk decisions) is reversible on both databases; the schema is back at head afterwards."""
+    """0016 (desk decisions) is reversible on both databases; the schema is back at head afterwards."""
     config = migrate.alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "-1")  # from head (0017) to the revision before it
+        command.downgrade(config, "-1")  # from head (0016) to the revision before it
     assert "desk_decisions" not in inspect(db.engine).get_table_names()
     migrate.upgrade(db.engine)
     assert "desk_decisions" in inspect(db.engine).get_table_names()

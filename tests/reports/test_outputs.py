@@ -47,7 +47,9 @@ def test_cli_xlsx_for_an_officer(cli_city: Database, tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "monthly", *MONTH, "--format", "xlsx", "--out", str(out), "--no-save"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["说明 About", "承办单位 Departments", "区 Districts", "每月一题 Top problems"]
+    assert book.sheetnames == [
+        "说明 About", "承办单位 Departments", "区 Districts", "每月一题 Top problems", "联合办理 Joint handling",
+    ]  # fmt: skip
     departments = book["承办单位 Departments"]
     heads = [c.value for c in departments[1]]
     assert "响应率 response rate" in heads
@@ -68,7 +70,9 @@ def test_cli_csv_zip(cli_city: Database, tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "monthly", *MONTH, "-f", "csv", "-o", str(out), "--no-save"])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["departments.csv", "districts.csv", "header.csv", "problems.csv"]
+        assert sorted(archive.namelist()) == [
+            "departments.csv", "districts.csv", "header.csv", "joint_departments.csv", "problems.csv",
+        ]  # fmt: skip
         text = archive.read("districts.csv").decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["区代码 district code"] for r in rows[:2]] == ["kd2", "kd1"]

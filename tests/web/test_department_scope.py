@@ -26,6 +26,7 @@ QUERIES = {
     "/api/v1/geo/locate": "?text=岳麓区桃子湖路",
     "/api/v1/route": "?category=noise.construction.night",
     "/api/v1/exports/cases.csv": "?reason=scope%20check&limit=10000",
+    "/api/v1/kpis/joint": "?from=2000-01-01&to=2100-12-31",
 }
 #: Lists whose entries are cases (their "id" is a case id).
 CASE_LISTS = {"items", "members", "cases"}

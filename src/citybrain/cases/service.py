@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from citybrain.cases import plan, repository
+from citybrain.cases import joint_service, plan, repository
 from citybrain.cases.lifecycle import OPEN_STATES, TRANSITIONS, Status
 from citybrain.cases.schemas import ActionIn, NewCase
 from citybrain.core import clock
@@ -118,6 +118,7 @@ def dispatch(
     Reassignment (改派) and reopening (重办) go through here too, because both restart the clocks.
     """
     check_transition(case, action)
+    moved = joint_service.follow_lead(session, case, department)  # a joint case's lead part goes along
     at = at or clock.utcnow()
     from_status = case.status
     category = directory_repo.category(session, case.category_code) if case.category_code else None
@@ -133,7 +134,7 @@ def dispatch(
     case.accepted_at = None
     case.updated_at = clock.utcnow()
     session.flush()
-    data = {**(data or {}), "department_code": department.code}
+    data = {**(data or {}), "department_code": department.code} | ({"lead_part_id": moved} if moved else {})
     record(session=session, case=case, action=action, actor=actor, from_status=from_status, note=note, at=at, data=data)
     return case
 
@@ -219,9 +220,14 @@ def start(*, session: Session, case: Case, actor: str, note: str | None = None) 
 
 
 def resolve(*, session: Session, case: Case, actor: str, reply: str | None, note: str | None = None) -> Case:
-    """办结: the department answers the citizen; the reply is what the callback (回访) checks."""
+    """办结: the department answers the citizen; the reply is what the callback (回访) checks.
+
+    A joint case (联合办理) resolves only when none of its parts is still owed, and without a reply of its own
+    the lead answers with the one assembled from the parts' replies."""
     check_transition(case, "resolve")
-    case.reply = _required(reply, "reply", "resolve")
+    joint_service.check_resolvable(session, case)
+    given = reply if reply is not None and reply.strip() else joint_service.joint_reply(session, case)
+    case.reply = _required(given, "reply", "resolve")
     case.resolved_at = clock.utcnow()
     return _finish(session, case, "resolve", actor, note=note)
 

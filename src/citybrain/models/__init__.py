@@ -17,6 +17,7 @@ from citybrain.models.directory import (
 )
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
+from citybrain.models.joint import CasePart, Whistle, WhistleSummons
 from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
@@ -52,6 +53,7 @@ __all__ = [
     "CollisionRecord",
     "CaseEvent",
     "CaseMeToo",
+    "CasePart",
     "CaseSuggestion",
     "CarPark",
     "Category",
@@ -85,4 +87,6 @@ __all__ = [
     "StaffUser",
     "Thing",
     "ThingLocation",
+    "Whistle",
+    "WhistleSummons",
 ]

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from citybrain.cases.joint_kpis import JOINT_KPIS
 from citybrain.cases.kpis import KPIS
 
 
@@ -90,10 +91,17 @@ PROBLEMS = (
     Column("score", "候选得分", "candidate score", "score"),
     Column("reasons", "理由", "reasons", "text"),
 )
+_JOINT_KPIS = tuple(Column(k.name, k.name_zh, k.name_en, k.kind) for k in JOINT_KPIS)
+JOINT = (
+    Column("department", "单位代码", "department code", "text"),
+    Column("department_name", "参与单位", "participating department", "text"),
+    *_JOINT_KPIS,
+)
 SECTIONS = (
     ("departments", "承办单位 Departments", DEPARTMENTS),
     ("districts", "区 Districts", DISTRICTS),
     ("problems", "每月一题 Top problems", PROBLEMS),
+    ("joint_departments", "联合办理 Joint handling", JOINT),
 )
 
 
@@ -121,8 +129,13 @@ def header_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     for column in _UNIT_KPIS[:-1]:
         value = report["total"].get(column.key)
         rows.append((f"全市 city: {column.head}", "—" if value is None else str(value)))
+    for column in _JOINT_KPIS:
+        value = report["joint_total"].get(column.key)
+        rows.append((f"全市联办 city, joint: {column.head}", "—" if value is None else str(value)))
     for item in head["definitions"]:
         rows.append((f"定义 {item['name_zh']} {item['name_en']}", item["definition"]))
+    for kpi in JOINT_KPIS:
+        rows.append((f"定义 {kpi.name_zh} {kpi.name_en}", kpi.definition))
     return rows
 
 
@@ -171,7 +184,8 @@ def _style_head(sheet: Any, width: int) -> None:
 
 
 def to_csv_zip(report: dict[str, Any]) -> bytes:
-    """A zip of ``header.csv``, ``departments.csv``, ``districts.csv`` and ``problems.csv`` (UTF-8 with BOM)."""
+    """A zip of ``header.csv``, ``departments.csv``, ``districts.csv``, ``problems.csv`` and
+    ``joint_departments.csv`` (UTF-8 with BOM)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("header.csv", _csv([("项目 item", "内容 value"), *header_rows(report)]))

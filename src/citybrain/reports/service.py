@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from citybrain.cases import kpi_repository, kpi_service
+from citybrain.cases import joint_service, kpi_repository, kpi_service
 from citybrain.cases.kpis import KPIS, Tally, category_at_level, local_date
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
@@ -120,7 +120,16 @@ def monthly_report(*, session: Session, period: ReportPeriod, options: ReportOpt
         "departments": ranking.rank_units(_unit_rows(departments, "department"), "department"),
         "districts": ranking.rank_units(_unit_rows(districts, "district"), "district"),
         "problems": problems,
+        **_joint(session, period, options, departments.query.as_of),
     }
+
+
+def _joint(session: Session, period: ReportPeriod, options: ReportOptions, as_of: datetime) -> dict[str, Any]:
+    """联合办理与吹哨报到: the city's joint figures (each joint case once) and each participating department's."""
+    joint = joint_service.joint_kpi_report(
+        session=session, start=period.start, end=period.end, timezone=options.timezone, as_of=as_of
+    )
+    return {"joint_total": joint["city"], "joint_departments": joint["departments"]}
 
 
 def _unit_report(session: Session, period: ReportPeriod, options: ReportOptions, by: str) -> kpi_service.KpiReport:

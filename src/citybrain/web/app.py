@@ -115,6 +115,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.auth.api import router as admin_api_router
     from citybrain.cases.api import router as cases_router
     from citybrain.cases.export_api import router as export_router
+    from citybrain.cases.joint_api import router as joint_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
     from citybrain.insight.api import router as insight_router
@@ -140,6 +141,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(open311_router, prefix="/open311/v2")
     app.include_router(cases_router, prefix="/api/v1")
     app.include_router(export_router, prefix="/api/v1")
+    app.include_router(joint_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
     app.include_router(geo_router, prefix="/api/v1")

@@ -15,6 +15,14 @@ from jinja2 import Environment
 from citybrain.alerts.service import ACTION_NAMES as ALERT_ACTION_NAMES
 from citybrain.alerts.service import STATUS_NAMES as ALERT_STATUS_NAMES
 from citybrain.alerts.service import TRANSITIONS as ALERT_TRANSITIONS
+from citybrain.cases.joint import (
+    JOINT_EVENT_NAMES,
+    PART_STATE_NAMES,
+    PART_TRANSITIONS,
+    REPORT_IN_NAMES,
+    ROLE_NAMES,
+)
+from citybrain.cases.joint_kpis import JOINT_KPIS
 from citybrain.cases.kpis import KPIS
 from citybrain.cases.lifecycle import STATUS_NAMES, TRANSITIONS
 from citybrain.cases.record import REQUEST_TYPES
@@ -46,6 +54,12 @@ LABELS: dict[str, Label] = catalogue(
         "alert_status": ALERT_STATUS_NAMES,
         "alert_action": ALERT_ACTION_NAMES,
         "timeline": TIMELINE_NAMES,
+        "part_state": {s.value: names for s, names in PART_STATE_NAMES.items()},
+        "part_role": {r.value: names for r, names in ROLE_NAMES.items()},
+        "part_action": {a: (t.name_zh, t.name_en) for a, t in PART_TRANSITIONS.items()},
+        "report_in": {r.value: names for r, names in REPORT_IN_NAMES.items()},
+        "joint_event": JOINT_EVENT_NAMES,
+        "joint_kpi": {k.name: (k.name_zh, k.name_en) for k in JOINT_KPIS},
         "cockpit": {
             "volume": ("受理量", "cases received"),
             "last_year": ("去年同期", "same period last year"),
@@ -87,6 +101,14 @@ def for_desk(zone: str) -> dict[str, Any]:
         },
         "alert_statuses": _lists(section(LABELS, "alert_status")),
         "kpis": _lists(section(LABELS, "kpi")),
+        "part_states": _lists(section(LABELS, "part_state")),
+        "part_roles": _lists(section(LABELS, "part_role")),
+        "part_actions": {
+            a: [*LABELS[f"part_action.{a}"], sorted(s.value for s in t.sources), t.needs, sorted(t.roles)]
+            for a, t in PART_TRANSITIONS.items()
+        },
+        "report_in": _lists(section(LABELS, "report_in")),
+        "joint_events": _lists(section(LABELS, "joint_event")),
         "channels": {code: list(_pair(description)) for code, description in CHANNELS.items()},
         "request_types": {zh: [zh, en] for zh, en in REQUEST_TYPES.items()},
         "labels": _lists(LABELS),

@@ -3,6 +3,7 @@
 import { $, bi, el, show } from "../lib/dom.js";
 import { actionForm, allowedActions } from "./actions.js";
 import { categoryName, departmentName, districtName } from "./directory.js";
+import { jointCard } from "./joint.js";
 import { readingItems } from "./reading.js";
 import { actionName, call, clock, errorText, LABELS, message, report, state, statusName } from "./state.js";
 import { PAIRS, TEXT } from "./strings.js";
@@ -144,21 +145,22 @@ function renderDetail(d) {
         ? actions.map((a) => actionForm(a, d, renderDetail, () => openCase(d.id, true)))
         : el("p", { class: "small" }, ...bi(...PAIRS.noAction)),
     ),
+    jointCard(d, () => openCase(d.id, false, false)),
     el("div", { class: "card" }, heading(PAIRS.timeline), timeline(d.events)),
   );
 }
 
-/** Show a case; `reloaded` says it was fetched again after a conflict (the page says so). */
-export async function openCase(id, reloaded = false) {
+/** Show a case; `reloaded` says it was fetched again after a conflict (the page says so); `toTop` scrolls up. */
+export async function openCase(id, reloaded = false, toTop = true) {
   show($("detail-error"), false);
   try {
     const reason = state.accessReason ? { "X-Access-Reason": encodeURIComponent(state.accessReason) } : {};
     const detail = await call("GET", `/api/v1/cases/${id}`, undefined, reason);
-    for (const name of ["queue", "new", "cases", "alerts"]) show($(`panel-${name}`), false);
+    for (const name of ["queue", "new", "cases", "alerts", "comments", "joint"]) show($(`panel-${name}`), false);
     show($("panel-detail"), true);
     renderDetail(detail);
     if (reloaded) message(TEXT.reloaded(id, detail.version), "ok");
-    window.scrollTo(0, 0);
+    if (toTop) window.scrollTo(0, 0);
   } catch (err) {
     message(TEXT.openFailed(id, errorText(err)), "error");
   }

@@ -6,6 +6,7 @@ import { fillAlertFilters, loadAlerts } from "./alerts.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { fillCommentFilters, loadComments } from "./comments.js";
+import { fillJointFilters, loadJoint } from "./joint.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
 import { loadQueue } from "./queue.js";
@@ -13,7 +14,14 @@ import { showWho, wireSignIn } from "./signin.js";
 import { report, state } from "./state.js";
 import { wireViews } from "./views.js";
 
-const PANELS = { queue: loadQueue, new: async () => {}, cases: loadCases, alerts: loadAlerts, comments: loadComments };
+const PANELS = {
+  queue: loadQueue,
+  new: async () => {},
+  cases: loadCases,
+  alerts: loadAlerts,
+  comments: loadComments,
+  joint: loadJoint,
+};
 
 function openTab(tab) {
   state.tab = tab;
@@ -30,6 +38,7 @@ function enterDesk(me) {
   fillCaseFilters();
   fillAlertFilters();
   fillCommentFilters();
+  fillJointFilters();
   show($("tab-comments"), me.permissions.includes("moderate"));
   fillNewCase();
   fillBulk();
@@ -65,6 +74,7 @@ $("filters-clear").addEventListener("click", () => {
 wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
 wireFilters("comment-filters", "comments");
+wireFilters("joint-filters", "joint");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {

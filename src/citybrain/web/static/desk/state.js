@@ -23,7 +23,7 @@ export const state = {
   cursor: -1, // the list row j/k point at
   picked: new Map(), // id → the listed case, selected for a bulk action
   rows: [], // the cases the list shows
-  offsets: { queue: 0, cases: 0, alerts: 0, comments: 0 },
+  offsets: { queue: 0, cases: 0, alerts: 0, comments: 0, joint: 0 },
   current: null,
   accessReason: "", // why personal data is read: sent with each case opened, kept in the access log
 };
@@ -59,7 +59,8 @@ export function report(err) {
 }
 
 export const statusName = (status) => pairOf(LABELS.statuses, status);
-export const actionName = (action) => LABELS.actions[action] || pairOf(EVENT_NAMES, action);
+export const actionName = (action) =>
+  LABELS.actions[action] || LABELS.joint_events[action] || pairOf(EVENT_NAMES, action);
 
 export function pager(box, page, tab, reload) {
   const from = page.total ? page.offset + 1 : 0;

@@ -44,6 +44,21 @@ export const PAIRS = {
   actions: ["办理", "Actions"],
   noAction: ["您的角色对此工单当前状态无可执行操作。", "Your role has no action on this case in its current state."],
   timeline: ["办理过程", "Timeline"],
+  joint: ["联合办理", "Joint handling"],
+  noParts: ["本工单无协办部分。", "This case has no parts: one department handles it."],
+  partTask: ["任务", "Task"],
+  partProgress: ["进展", "Progress"],
+  refusalReason: ["拒绝原因", "Refused because"],
+  assembledReply: ["汇总答复（办结时默认）", "Assembled reply (the default when the lead resolves)"],
+  addPart: ["分派协办", "Add a part"],
+  whistles: ["吹哨报到", "Whistles"],
+  noWhistles: ["尚未吹哨。", "No whistle blown."],
+  whistle: ["吹哨", "Whistle"],
+  blowWhistle: ["吹哨召集", "Blow the whistle"],
+  reportWithin: ["报到时限（小时）", "Report in within (hours)"],
+  reportIn: ["报到", "Report in"],
+  summonHint: ["召集部门（可多选）", "Departments to summon (choose several)"],
+  myParts: ["协办部分", "Parts"],
 };
 
 /** Case events that are not actions a person takes (the server names the actions). */
@@ -166,4 +181,16 @@ export const TEXT = {
   caseNumber: (id) => `工单 Case #${id}`,
   commentDone: (id, zh, en) => `留言 #${id}：${zh} · Comment #${id}: ${en}`,
   moderatedBy: (who) => `审核人 moderator ${who}`,
+  // joint handling (联合办理) and whistles (吹哨报到)
+  progressPlaceholder: "办理进展 Progress so far",
+  partReplyPlaceholder: "本单位的答复 Your department's answer",
+  refusePlaceholder: "拒绝协办的原因 Why this is not yours",
+  taskPlaceholder: "协办任务 What this department should do",
+  whistlePlaceholder: "事由、地点 Why and where",
+  partRole: "主办/协办 Lead or assisting",
+  summoned: "召集部门 Departments summoned",
+  jointDone: (zh, en) => `${zh}完成 · ${en}: done`,
+  partDue: (due, accepted) => `时限 due ${due} · 签收 signed for ${accepted}`,
+  reportBy: (due, w) =>
+    `报到时限 report by ${due} · 已报到 reported ${w.reported}（迟到 late ${w.late}）· 未报到 missing ${w.missing}`,
 };
