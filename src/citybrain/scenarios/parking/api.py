@@ -53,9 +53,7 @@ def _park_out(space: service.Space) -> CarParkOut:
 def post_events(body: EventIn | EventBatch, request: Request, db: DbDep, principal: GatePoster) -> OutcomeList:
     """Pair each read into a session (entry, exit, duplicate or orphan exit), bill what it closes, and answer each
     entry with the plate's arrears. A bad read refuses the whole batch (400 listing them); nothing is stored."""
-    events = body.events if isinstance(body, EventBatch) else [body]
-    reads = [ingest.ReadIn(e.car_park, e.gate, e.direction, e.plate, e.time, e.confidence, e.image_ref)
-             for e in events]  # fmt: skip
+    reads = ingest.reads_of(body)
     with writing(db, "parking session") as session:
         scope = service.gate_scope(session, role=principal.role, key_id=principal.key_id)
         found = ingest.ingest(session=session, reads=reads, gate_park=scope, settings=request.app.state.settings)
