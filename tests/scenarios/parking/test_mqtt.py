@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from citybrain.core.db import Database
@@ -18,6 +19,7 @@ from citybrain.core.settings import Settings
 from citybrain.models.parking import GateEvent, ParkingBill, ParkingSession
 from citybrain.scenarios.parking.mqtt import GateReads, events_topic
 from citybrain.sensing.mqtt_ingest import IngestWorker, Received
+from citybrain.web.app import create_app
 from tests.conftest import IN_CI
 from tests.scenarios.parking.conftest import at
 from tests.sensing.mqtt_helpers import BROKER, broker_problem, publisher, send, wait_for
@@ -143,3 +145,21 @@ def _kill(running: IngestWorker) -> None:
     sock = running.client.socket()
     if sock is not None:
         sock.close()
+
+
+def test_the_worker_in_the_server_takes_gate_reads(
+    db: Database, mqtt_settings: Settings, parks: dict[str, str]
+) -> None:
+    """``citybrain serve --mqtt``: the app's own worker has the gate handler."""
+    in_server = mqtt_settings.model_copy(update={"mqtt_worker_in_server": True})
+    with TestClient(create_app(in_server, database=db)) as client:
+        running = client.app.state.mqtt_worker  # type: ignore[attr-defined]
+        assert events_topic(in_server, "+") in running.filters
+        wait_for(running.subscribed.is_set, what="the worker's subscription")
+        time.sleep(0.3)  # the SUBACK
+        gate = publisher(in_server)
+        send(gate, events_topic(in_server, "P2"), read("in", "粤B12345", 0, park="P2"))
+        wait_for(lambda: running.tally.handled == 1, what="the gate read")
+        gate.disconnect()
+        listed = client.get("/api/v1/parking/car-parks").json()["items"]
+        assert {p["code"]: p["occupied"] for p in listed} == {"P1": 0, "P2": 1}
