@@ -34,10 +34,14 @@ def mqtt(
     CITYBRAIN_MQTT_HOST:CITYBRAIN_MQTT_PORT, stores each message as an Observation (validated as over HTTP),
     acknowledges it after commit and publishes the new Observation. Run one per deployment.
 
+    It also takes car-park gate reads on citybrain/parking/<car_park_code>/events (the JSON of a
+    POST /api/v1/parking/events body), paired into sessions and billed as over HTTP (docs/parking.md).
+
     Example: CITYBRAIN_MQTT_HOST=mqtt.city.example citybrain sensing mqtt
     """
     import logging
 
+    from citybrain.scenarios.parking.mqtt import GateReads
     from citybrain.sensing.mqtt_ingest import IngestWorker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,7 +53,7 @@ def mqtt(
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     with open_database() as db:
-        worker = IngestWorker(db, db.settings, client_id=client_id)
+        worker = IngestWorker(db, db.settings, client_id=client_id, handlers=[GateReads(db.settings)])
         worker.start()
         console.print(f"MQTT worker on {db.settings.mqtt_host}:{db.settings.mqtt_port}: {', '.join(worker.filters)}")
         done.wait()

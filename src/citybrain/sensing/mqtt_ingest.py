@@ -10,6 +10,10 @@ A packet id only means something on the connection it came on: a message receive
 acknowledged on the new connection (the broker redelivers it; it is then a duplicate). A batch whose COMMIT fails
 (the database is away) is tried again, with a pause growing to 30 s, and is not acknowledged until it is stored.
 Paho reconnects to the broker by itself (1 s, doubling to 30 s).
+
+Other domains' messages ride on the same worker: a :class:`TopicHandler` (e.g. car-park gate reads,
+``scenarios/parking/mqtt.py``) adds its topic filters, and the messages it claims are stored by it in the batch's
+transaction and acknowledged with the batch — the same session, the same at-least-once guarantee.
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy.orm import Session
 
 from citybrain.core import clock
 from citybrain.core.db import Database
@@ -48,11 +55,34 @@ class Received:
 
 
 @dataclass
+class Handled:
+    """What a topic handler did with its messages of one batch."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: list[str] = field(default_factory=list)  # "topic: reason", one per rejected message
+
+
+class TopicHandler(Protocol):
+    """Messages on other topics than SensorThings', stored in the worker's batch transaction (never commits).
+
+    ``store`` takes each message in a savepoint of its own: one it cannot store is rejected alone (its reason in
+    ``Handled.rejected``) and acknowledged, so it is not redelivered forever."""
+
+    def filters(self) -> list[str]: ...
+
+    def claims(self, topic: str) -> bool: ...
+
+    def store(self, session: Session, messages: list[Received], now: datetime) -> Handled: ...
+
+
+@dataclass
 class Tally:
     """What the worker did since it started (also logged once a minute)."""
 
     received: int = 0
     created: int = 0
+    handled: int = 0  # messages stored by the topic handlers (e.g. gate reads)
     duplicates: int = 0
     notices: int = 0
     rejected: int = 0
@@ -62,8 +92,14 @@ class Tally:
 class IngestWorker:
     """Subscribe, store in batches, acknowledge after commit, publish the new Observations. ``start``/``stop``."""
 
-    def __init__(self, db: Database, settings: Settings, client_id: str | None = None) -> None:
-        self.db, self.settings = db, settings
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        client_id: str | None = None,
+        handlers: Sequence[TopicHandler] = (),
+    ) -> None:
+        self.db, self.settings, self.handlers = db, settings, list(handlers)
         self.client: Client = make_client(settings, client_id or settings.mqtt_client_id, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
@@ -102,7 +138,7 @@ class IngestWorker:
 
     @property
     def filters(self) -> list[str]:
-        return ingest_filters(self.settings)
+        return ingest_filters(self.settings) + [f for h in self.handlers for f in h.filters()]
 
     # -- paho callbacks (its network thread) -----------------------------------------------------------------
 
@@ -158,11 +194,21 @@ class IngestWorker:
 
     def _store_until_done(self, batch: list[Received]) -> None:
         pause, one_by_one = 0.5, False
-        parsed = [(m.topic, mqtt_store.parse(self.settings, m.topic, m.payload)) for m in batch]
+        claimed: list[list[Received]] = [[] for _ in self.handlers]
+        sensing = []
+        for m in batch:
+            owner = next((i for i, h in enumerate(self.handlers) if h.claims(m.topic)), None)
+            if owner is None:
+                sensing.append(m)
+            else:
+                claimed[owner].append(m)
+        parsed = [(m.topic, mqtt_store.parse(self.settings, m.topic, m.payload)) for m in sensing]
         while True:
             try:
                 with self.db.transaction() as session:
-                    outcome = mqtt_store.store(session, parsed, clock.utcnow(), one_by_one=one_by_one)
+                    now = clock.utcnow()
+                    outcome = mqtt_store.store(session, parsed, now, one_by_one=one_by_one)
+                    handled = [h.store(session, ms, now) for h, ms in zip(self.handlers, claimed, strict=True) if ms]
                 break
             except Exception:  # the database is away or refused the batch: keep it, unacknowledged, and retry
                 log.exception("MQTT: storing a batch of %d messages failed; retrying in %.1f s", len(batch), pause)
@@ -171,7 +217,7 @@ class IngestWorker:
                     return  # unacknowledged: the broker delivers them again to the next worker
                 pause = min(pause * 2, 30.0)
         self._acknowledge(batch)
-        self._count(len(batch), outcome)
+        self._count(len(batch), outcome, handled)
         if self.publisher is not None:
             self.publisher.submit(outcome.written, self.settings.sta_public_url)
 
@@ -180,15 +226,17 @@ class IngestWorker:
             if message.connection == self._connection and message.qos > 0:
                 self.client.ack(message.mid, message.qos)
 
-    def _count(self, received: int, outcome: mqtt_store.Outcome) -> None:
+    def _count(self, received: int, outcome: mqtt_store.Outcome, handled: list[Handled]) -> None:
         t = self.tally
         t.received += received
         t.batches += 1
         t.created += len(outcome.created)
-        t.duplicates += outcome.duplicates
+        t.duplicates += outcome.duplicates + sum(h.duplicates for h in handled)
         t.notices += outcome.notices
-        t.rejected += len(outcome.rejected)
-        for reason in outcome.rejected:
+        t.handled += sum(h.stored for h in handled)
+        rejected = outcome.rejected + [reason for h in handled for reason in h.rejected]
+        t.rejected += len(rejected)
+        for reason in rejected:
             log.warning("MQTT: rejected %s", reason)
 
     def _purge(self) -> None:

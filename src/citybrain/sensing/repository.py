@@ -228,8 +228,8 @@ def add_receipt(session: Session, key: str, observation_id: int, now: datetime) 
     session.flush()
 
 
-def add_receipts(session: Session, keyed: list[tuple[str, int]], now: datetime) -> None:
-    """Many receipts in one multi-row INSERT."""
+def add_receipts(session: Session, keyed: Sequence[tuple[str, int | None]], now: datetime) -> None:
+    """Many receipts in one multi-row INSERT (no Observation: a message another topic handler stored)."""
     if keyed:
         rows = [{"key": key, "observation_id": i, "received_at": now} for key, i in keyed]
         session.execute(insert(MqttReceipt), rows)

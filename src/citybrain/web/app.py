@@ -16,6 +16,7 @@ from citybrain.core import heap, keylimit
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
 from citybrain.intake.writer import IntakeWriter
+from citybrain.scenarios.parking.mqtt import GateReads
 from citybrain.sensing.mqtt_ingest import IngestWorker
 from citybrain.sensing.tasks import Publisher
 from citybrain.web import cockpit, errors
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 def _mqtt(db: Database, settings: Settings) -> tuple[Publisher | None, IngestWorker | None]:
     """The publisher of new Observations (unless switched off) and, with ``serve --mqtt``, the ingest worker."""
     publisher = Publisher(settings) if settings.mqtt_publish else None
-    worker = IngestWorker(db, settings) if settings.mqtt_worker_in_server else None
+    gates = GateReads(settings)  # car-park gate reads ride on the same worker (docs/parking.md#gate-reads-over-mqtt)
+    worker = IngestWorker(db, settings, handlers=[gates]) if settings.mqtt_worker_in_server else None
     return publisher, worker
 
 

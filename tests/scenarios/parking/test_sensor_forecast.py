@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
+from citybrain.scenarios.parking import ingest, service
 from citybrain.scenarios.parking.forecast import forecast_latest, to_grid
 from citybrain.sensing.bulk.occupancy import CarParkSeries, store_occupancy
-from citybrain.sensing.parking_files import read_parking_file
+from citybrain.sensing.parking_files import CarParkReadings, read_parking_file
 from tests.conftest import shared_path
 
 FILE = ("data", "birmingham_parking", "parking_birmingham_uci_dataset.csv.gz")
@@ -21,7 +24,7 @@ START = int(datetime(2016, 11, 1, tzinfo=UTC).timestamp())  # six weeks and a ha
 CUT = int(datetime(2016, 12, 19, 12, 10, tzinfo=UTC).timestamp())  # local clock: the last reading at noon
 
 
-def test_the_stored_forecast_is_the_files(db: Database, app_client: TestClient) -> None:
+def _store_sensors(db: Database) -> list[tuple[CarParkReadings, npt.NDArray[np.bool_]]]:
     parks = [p for p in read_parking_file(shared_path(*FILE)) if p.code in CODES]
     kept = [(p, (p.times >= START) & (p.times <= CUT)) for p in parks]
     series = [
@@ -33,6 +36,11 @@ def test_the_stored_forecast_is_the_files(db: Database, app_client: TestClient) 
     ]  # fmt: skip
     with db.transaction() as s:
         store_occupancy(s, series, sensor_name="test counter")
+    return kept
+
+
+def test_the_stored_forecast_is_the_files(db: Database, app_client: TestClient) -> None:
+    kept = _store_sensors(db)
     answer = app_client.get("/api/v1/parking/forecast")
     assert answer.status_code == 200, answer.text
     items = {i["code"]: i for i in answer.json()["items"]}
@@ -52,3 +60,17 @@ def test_the_stored_forecast_is_the_files(db: Database, app_client: TestClient) 
 
 def test_no_sensors_no_forecast(app_client: TestClient) -> None:
     assert app_client.get("/api/v1/parking/forecast").json() == {"items": []}
+
+
+def test_a_car_park_with_sensors_is_forecast_from_them_and_one_without_from_its_sessions(
+    db: Database, app_client: TestClient, settings: Settings
+) -> None:
+    _store_sensors(db)
+    with db.transaction() as s:
+        for code in ("Broad Street", "G9"):  # Broad Street also has gates; G9 only gates
+            service.save_car_park(session=s, code=code, name=code, lat=52.48, lon=-1.9, capacity=50, tariff=None)
+        reads = [ingest.ReadIn(code, "in", "in", plate, datetime(2016, 12, 19, 9, 0, tzinfo=UTC))
+                 for code, plate in (("Broad Street", "粤B12345"), ("G9", "粤B54321"))]  # fmt: skip
+        ingest.ingest(session=s, reads=reads, gate_park=None, settings=settings)
+    items = {i["code"]: i["source"] for i in app_client.get("/api/v1/parking/forecast").json()["items"]}
+    assert items == {"BHMBCCMKT01": "sensors", "Broad Street": "sensors", "G9": "sessions"}

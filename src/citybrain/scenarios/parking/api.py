@@ -38,6 +38,7 @@ from citybrain.scenarios.parking.schemas import (
     SessionOut,
 )
 from citybrain.scenarios.parking.sensor_forecast import sensor_forecasts
+from citybrain.scenarios.parking.session_forecast import session_forecasts
 
 router = APIRouter(prefix="/parking", tags=["parking 停车"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -53,9 +54,7 @@ def _park_out(space: service.Space) -> CarParkOut:
 def post_events(body: EventIn | EventBatch, request: Request, db: DbDep, principal: GatePoster) -> OutcomeList:
     """Pair each read into a session (entry, exit, duplicate or orphan exit), bill what it closes, and answer each
     entry with the plate's arrears. A bad read refuses the whole batch (400 listing them); nothing is stored."""
-    events = body.events if isinstance(body, EventBatch) else [body]
-    reads = [ingest.ReadIn(e.car_park, e.gate, e.direction, e.plate, e.time, e.confidence, e.image_ref)
-             for e in events]  # fmt: skip
+    reads = ingest.reads_of(body)
     with writing(db, "parking session") as session:
         scope = service.gate_scope(session, role=principal.role, key_id=principal.key_id)
         found = ingest.ingest(session=session, reads=reads, gate_park=scope, settings=request.app.state.settings)
@@ -87,12 +86,15 @@ def put_car_park(code: str, body: CarParkIn, db: DbDep, principal: ParkingManage
         return _park_out(service.Space(park, repository.open_counts(session).get(park.id, 0)))
 
 
-@router.get("/forecast", response_model=ForecastList, summary="Car parks with sensors: occupancy 1–4 h ahead")
+@router.get("/forecast", response_model=ForecastList, summary="Every car park's occupancy 1–4 h ahead")
 def forecast(request: Request, db: DbDep) -> ForecastList:
-    """From the newest half-hour slot of the occupancy readings (weekly profile + fading level; docs/parking.md)."""
+    """Car parks with sensors from their readings; barrier-free car parks without from the occupancy their gates'
+    sessions give, from the newest gate read: weekly profile + fading level (docs/parking.md#forecast)."""
+    timezone = request.app.state.settings.timezone
     with db.reading() as session:
-        found = sensor_forecasts(session, timezone=request.app.state.settings.timezone)
-    return ForecastList(items=[ForecastOut(code=f.code, capacity=f.capacity, as_of_local=f.as_of,
+        found = sensor_forecasts(session, timezone=timezone)
+        found += session_forecasts(session, timezone=timezone, skip={f.code for f in found})
+    return ForecastList(items=[ForecastOut(code=f.code, capacity=f.capacity, as_of_local=f.as_of, source=f.source,
                                            ahead=[AheadOut(**vars(a)) for a in f.ahead]) for f in found])  # fmt: skip
 
 

@@ -63,6 +63,15 @@ def to_grid(codes: Sequence[str], local_times: Sequence[npt.NDArray[np.int64]], 
     return Grid(tuple(codes), np.asarray(capacity, dtype=np.float64), first, first_slot, values)
 
 
+def occupancy_at(entered: npt.NDArray[np.int64], exited: npt.NDArray[np.int64],
+                 times: npt.NDArray[np.int64]) -> Array:  # fmt: skip
+    """Vehicles inside at each of ``times`` from stays (seconds): those with ``entered ≤ t < exited``; a stay not yet
+    left has ``exited`` = the int64 maximum. What a barrier-free car park's gates count, as a sensor would read it."""
+    came = np.searchsorted(np.sort(entered), times, side="right")
+    left = np.searchsorted(np.sort(exited), times, side="right")
+    return (came - left).astype(np.float64)
+
+
 def clean(values: Array, capacity: Array) -> Array:
     """Readings a counter cannot have (negative, above capacity) set to NaN: neither history nor truth."""
     cap = capacity[:, None, None]

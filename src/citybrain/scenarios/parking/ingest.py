@@ -31,6 +31,7 @@ from citybrain.scenarios.parking.pairing import (
     Rules,
     decide,
 )
+from citybrain.scenarios.parking.schemas import EventBatch, EventIn
 
 Stay = dict[str, Any]  # a parking_sessions row (repository.STAY_COLUMNS); "id" is None until written
 
@@ -76,6 +77,12 @@ class _Book:
         self.all.append(stay)
         self.changed.add(len(self.all) - 1)
         return len(self.all) - 1
+
+
+def reads_of(body: EventIn | EventBatch) -> list[ReadIn]:
+    """The reads of a POST body or an MQTT message (one read, or ``{"events": [...]}``)."""
+    events = body.events if isinstance(body, EventBatch) else [body]
+    return [ReadIn(e.car_park, e.gate, e.direction, e.plate, e.time, e.confidence, e.image_ref) for e in events]
 
 
 def _checked(session: Session, reads: list[ReadIn], gate_park: int | None, settings: Settings,

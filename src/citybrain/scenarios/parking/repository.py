@@ -214,6 +214,22 @@ def drop_void_bills(session: Session, session_ids: Collection[int]) -> set[int]:
     return {int(i) for i in session.scalars(select(_BILLS.c.session_id).where(_BILLS.c.session_id.in_(ids)))}
 
 
+def stays_overlapping(session: Session, first: datetime, last: datetime) -> list[tuple[int, datetime, datetime | None]]:
+    """(car park id, entered, exited or None) of every open or closed stay inside at some time in [first, last]."""
+    stmt = select(ParkingSession.car_park_id, ParkingSession.entered_at, ParkingSession.exited_at).where(
+        ParkingSession.status.in_((OPEN, CLOSED)),
+        ParkingSession.entered_at.is_not(None),
+        ParkingSession.entered_at <= last,
+        (ParkingSession.exited_at.is_(None)) | (ParkingSession.exited_at > first),
+    )
+    return [(int(p), e, x) for p, e, x in session.execute(stmt) if e is not None]
+
+
+def last_read_at(session: Session) -> datetime | None:
+    """When the newest gate read was taken (any car park)."""
+    return session.scalar(select(func.max(GateEvent.at)))
+
+
 def car_park_by_id(session: Session, car_park_id: int) -> CarPark:
     park = session.get(CarPark, car_park_id)
     if park is None:

@@ -161,6 +161,7 @@ class ForecastOut(BaseModel):
     code: str
     capacity: int
     as_of_local: datetime = Field(description="the half-hour slot forecast from, on the car park's own clock")
+    source: str = Field(description="sensors (occupancy readings) or sessions (counted from the gates' reads)")
     ahead: list[AheadOut]
 
 

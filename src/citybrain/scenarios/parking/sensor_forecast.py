@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from citybrain.core import clock
-from citybrain.scenarios.parking.forecast import HORIZONS, SLOT_SECONDS, forecast_latest, to_grid
+from citybrain.scenarios.parking.forecast import HORIZONS, SLOT_SECONDS, Grid, forecast_latest, to_grid
 from citybrain.sensing import parking_service
 
 HISTORY_DAYS = 42  # the 4-week profile and the 14 fitting days need 6 weeks
@@ -30,6 +30,7 @@ class SensorForecast:
     capacity: int
     as_of: datetime  # the slot forecast from, on the car park's local clock
     ahead: list[Ahead]
+    source: str = "sensors"  # sensors: occupancy readings; sessions: counted from the gates' sessions
 
 
 def sensor_forecasts(session: Session, *, timezone: str) -> list[SensorForecast]:
@@ -45,6 +46,11 @@ def sensor_forecasts(session: Session, *, timezone: str) -> list[SensorForecast]
         return []
     grid = to_grid([w.stream.code for w in windows], [w.local for w in windows], [w.occupancy for w in windows],
                    [float(w.stream.capacity or 0) for w in windows])  # fmt: skip
+    return forecast_items(grid, source="sensors")
+
+
+def forecast_items(grid: Grid, *, source: str) -> list[SensorForecast]:
+    """Every car park of the grid forecast from the grid's newest slot (:func:`forecast_latest`)."""
     found = forecast_latest(grid)
     first = datetime(grid.first_day.year, grid.first_day.month, grid.first_day.day, tzinfo=UTC)
     as_of = first + timedelta(days=found.day, seconds=(grid.first_slot + found.slot) * SLOT_SECONDS)
@@ -56,5 +62,5 @@ def sensor_forecasts(session: Session, *, timezone: str) -> list[SensorForecast]
             ok = not math.isnan(value)
             ahead.append(Ahead(k * SLOT_SECONDS / 3600, int(np.rint(value)) if ok else None,
                                int(found.free[p, j]) if ok else None))  # fmt: skip
-        items.append(SensorForecast(code, int(grid.capacity[p]), as_of.replace(tzinfo=None), ahead))
+        items.append(SensorForecast(code, int(grid.capacity[p]), as_of.replace(tzinfo=None), ahead, source))
     return items
