@@ -3,6 +3,7 @@ process through Redis (127.0.0.1:6379) — and each process's own budget when Re
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import uuid
@@ -31,12 +32,14 @@ def redis_or_skip() -> redis.Redis:
 
 
 @pytest.fixture
-def clean_redis() -> Iterator[None]:
-    """Our app's buckets in the shared Redis start empty (key ids repeat from one test database to the next)."""
+def clean_redis(settings: Settings) -> Iterator[None]:
+    """This test database's buckets in the shared Redis start empty (key ids repeat from one test database to the
+    next). Only its own namespace: another test run using the same Redis keeps its buckets."""
     client = redis_or_skip()
+    digest = hashlib.sha256(settings.resolved_database_url().encode()).hexdigest()[:12]
 
     def wipe() -> None:
-        for key in client.scan_iter("citybrain:limit:*"):
+        for key in client.scan_iter(f"citybrain:limit:{digest}:*"):
             client.delete(key)
 
     wipe()

@@ -50,6 +50,12 @@ def _park_out(space: service.Space) -> CarParkOut:
                       free=space.free, distance_m=space.distance_m, tariff=p.tariff)  # fmt: skip
 
 
+class _LdJson(JSONResponse):
+    """JSON-LD, as NGSI-LD clients ask for it (``Accept: application/ld+json``)."""
+
+    media_type = "application/ld+json"
+
+
 @router.post("/events", response_model=OutcomeList, summary="Post gate reads (one, or a batch as {events: [...]})")
 def post_events(body: EventIn | EventBatch, request: Request, db: DbDep, principal: GatePoster) -> OutcomeList:
     """Pair each read into a session (entry, exit, duplicate or orphan exit), bill what it closes, and answer each
@@ -67,7 +73,12 @@ def list_car_parks(db: DbDep) -> CarParkList:
         return CarParkList(items=[_park_out(s) for s in service.occupancy(session)])
 
 
-@router.get("/ngsi-ld", summary="Every car park as an NGSI-LD OffStreetParking entity (Smart Data Models)")
+@router.get(
+    "/ngsi-ld",
+    summary="Every car park as an NGSI-LD OffStreetParking entity (Smart Data Models)",
+    response_class=_LdJson,
+    responses={200: {"content": {"application/ld+json": {"schema": {"type": "array", "items": {"type": "object"}}}}}},
+)
 def ngsi_ld(
     db: DbDep,
     options: Annotated[str | None, Query(max_length=16, description="keyValues for plain values")] = None,
@@ -75,7 +86,7 @@ def ngsi_ld(
     """Occupancy from the gates' open sessions, as ``sensing export`` gives sensor car parks (application/ld+json)."""
     with db.reading() as session:
         found = service.ngsi_ld(session, key_values=options == "keyValues")
-    return JSONResponse(found, media_type="application/ld+json")
+    return _LdJson(found)
 
 
 @router.put("/car-parks/{code}", response_model=CarParkOut, summary="Create or change a car park and its tariff")
