@@ -7,6 +7,8 @@ The pool is deliberately NOT the system under test: a plain substring search ove
     python bench/knowledge_eval/make_pool.py pool 物业 维修基金   # ids whose text holds every term
     python bench/knowledge_eval/make_pool.py pool 公积金 --before 3456   # only replies earlier than message 3456
     python bench/knowledge_eval/make_pool.py check             # recompute pool_size of judged_queries.jsonl
+    python bench/knowledge_eval/make_pool.py consult-sample    # the 160 messages read for the consultation share
+    python bench/knowledge_eval/make_pool.py share             # consultation_judged.jsonl -> consultation_share.json
 
 Terms separated by ``|`` inside one argument are alternatives (``房产证|不动产证``). The data stay outside the
 repository (see /work/shared/data/teddy2020c/PROVENANCE.md); only ids and our own queries are committed.
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -41,6 +45,7 @@ TOPICS: list[tuple[str, tuple[str, ...]]] = [
     ("商贸", ("商户", "消费", "市场", "价格", "经营", "超市", "旅游", "公司")),
 ]
 PER_TOPIC_MIN = 12
+CONSULT_SAMPLE = 160
 FORWARD_ONLY = r"已转|转交|收悉|已阅|转至"
 
 
@@ -111,9 +116,62 @@ def pool(frame: pd.DataFrame, terms: list[str], before: int | None = None) -> li
     return [int(i) for i in frame.index[mask]]
 
 
+def consult_sample(frame: pd.DataFrame, seed: int = SEED + 2) -> list[int]:
+    """A plain seeded sample of all 2,816 messages (not stratified), read to classify 咨询 or not."""
+    ids = sorted(int(i) for i in frame.index)
+    return random.Random(seed).sample(ids, CONSULT_SAMPLE)
+
+
+def wilson(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a binomial share (95 % by default)."""
+    if trials == 0:
+        return (0.0, 1.0)
+    share = successes / trials
+    centre = share + z * z / (2 * trials)
+    margin = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    denominator = 1 + z * z / trials
+    return (round((centre - margin) / denominator, 4), round((centre + margin) / denominator, 4))
+
+
+def proportion(successes: int, trials: int) -> dict[str, object]:
+    low, high = wilson(successes, trials)
+    share = round(successes / trials, 4) if trials else None
+    return {"k": successes, "n": trials, "share": share, "wilson95": [low, high]}
+
+
+def check_consult_rows(frame: pd.DataFrame, rows: list[dict[str, Any]]) -> None:
+    """The judged file must be the seeded sample, and every answering reply must be earlier and pooled."""
+    if [row["id"] for row in rows] != consult_sample(frame):
+        raise SystemExit("consultation_judged.jsonl is not the seeded sample: rerun consult-sample")
+    for row in rows:
+        if not row["consultation"]:
+            continue
+        earlier = pool(frame, list(row["pool_terms"]), before=int(row["id"]))
+        if len(earlier) != row["pool_size"] or any(item["id"] not in earlier for item in row["answered_by"]):
+            raise SystemExit(f"message {row['id']}: pool or answering replies do not match the keyword search")
+
+
+def share_figures(frame: pd.DataFrame) -> dict[str, object]:
+    lines = (HERE / "consultation_judged.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    check_consult_rows(frame, rows)
+    consults = [row for row in rows if row["consultation"]]
+    full = sum(1 for row in consults if row["earlier_answer"] == 2)
+    part = sum(1 for row in consults if row["earlier_answer"] >= 1)
+    return {
+        "sample": {"population": len(frame), "n": len(rows), "seed": SEED + 2},
+        "consultation_share_of_messages": proportion(len(consults), len(rows)),
+        "earlier_reply_answers_fully": proportion(full, len(consults)),
+        "earlier_reply_answers_at_least_partly": proportion(part, len(consults)),
+        "messages_that_are_consultations_answered_fully_earlier": proportion(full, len(rows)),
+        "messages_that_are_consultations_answered_at_least_partly_earlier": proportion(part, len(rows)),
+        "method": "see bench/knowledge_eval/README.md, section 'Consultations an earlier reply already answers'",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("sample", "pool", "check"))
+    parser.add_argument("command", choices=("sample", "pool", "check", "consult-sample", "share"))
     parser.add_argument("terms", nargs="*")
     parser.add_argument("--total", type=int, default=200)
     parser.add_argument("--before", type=int, default=None)
@@ -123,6 +181,13 @@ def main() -> None:
         print(json.dumps(sources(frame, args.total)))
     elif args.command == "pool":
         print(json.dumps(pool(frame, args.terms, args.before)))
+    elif args.command == "consult-sample":
+        print(json.dumps(consult_sample(frame)))
+    elif args.command == "share":
+        figures = share_figures(frame)
+        text = json.dumps(figures, ensure_ascii=False, indent=2)
+        (HERE / "consultation_share.json").write_text(text + "\n", encoding="utf-8")
+        print(text)
     else:
         mismatched = []
         for line in (HERE / "judged_queries.jsonl").read_text(encoding="utf-8").splitlines():
