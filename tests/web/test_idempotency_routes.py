@@ -32,6 +32,9 @@ CREATING: dict[str, dict[str, Any]] = {
 ELSEWHERE = {
     "/open311/v2/requests.{fmt}": "tests/intake/test_idempotency.py",
     "/portal/requests": "tests/web/test_portal.py",
+    "/portal/requests/{case_id}/metoo": "tests/web/test_portal_idempotency.py",
+    "/portal/requests/{case_id}/comments": "tests/web/test_portal_idempotency.py",
+    "/portal/requests/{case_id}/rating": "tests/web/test_portal_idempotency.py",
 }
 #: POST routes that create nothing a retry could double: a transition (optimistic-locked: a blind retry is 409
 #: anyway), a read-only answer, or the session's own forms.
@@ -58,8 +61,8 @@ NOT_CREATING = {
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
 }
-#: Creating routes whose retry is not tested yet (they need a public case and a client address's budget, or a car
-#: park with its gate key; a retried gate read is kept as a duplicate read of the same pass, opening nothing).
+#: Creating routes whose retry is not tested yet (a car park with its gate key; a retried gate read is kept as a
+#: duplicate read of the same pass, opening nothing).
 NOT_YET = {
     "/api/v1/parking/events",
     "/api/v1/parking/passes",
@@ -68,9 +71,6 @@ NOT_YET = {
     "/api/v1/cases/{case_id}/parts",
     "/api/v1/cases/{case_id}/parts/{part_id}/progress",
     "/api/v1/cases/{case_id}/whistles",
-    "/portal/requests/{case_id}/metoo",
-    "/portal/requests/{case_id}/comments",
-    "/portal/requests/{case_id}/rating",
     "/sta/v1.1/CreateObservations",
 }
 

@@ -219,6 +219,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Repeats must lie within this many metres of each other (when both have a place).",
     )
+    dedup_index_max_cases: int = Field(
+        default=20_000,
+        ge=100,
+        description=(
+            "The repeat index holds at most this many open cases per server process (about 1.7 KB each): when its "
+            "newer half is full the older half is dropped, so older open cases are not suggested as repeat targets."
+        ),
+    )
     dedup_min_similarity: float = Field(
         default=0.3, gt=0, le=1, description="Least text similarity (Jaccard of character shingles) of a repeat."
     )

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from citybrain import __version__
+from citybrain.auth.access_writer import AccessLogWriter
 from citybrain.core import heap, keylimit
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
@@ -37,11 +38,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db = database or Database(settings)
 
     writer = IntakeWriter(db, settings)
+    access_writer = AccessLogWriter(db)  # staff reads' access-log rows, group-committed (auth/access_writer.py)
     mqtt_publisher, mqtt_worker = _mqtt(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        access_writer.start()
         for started in (mqtt_publisher, mqtt_worker):
             if started is not None:
                 started.start()
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
+        access_writer.stop()  # drains too: every queued read's log rows are committed before it is answered
         app.state.cockpit_cache.close()  # the cockpit's figures under way are finished, none started
         for stopped in (mqtt_worker, mqtt_publisher):
             if stopped is not None:
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     app.state.intake_writer = writer
+    app.state.access_writer = access_writer
     app.state.mqtt_publisher = mqtt_publisher
     app.state.mqtt_worker = mqtt_worker
     # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
