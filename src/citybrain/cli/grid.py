@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -57,6 +57,37 @@ def demo_grid(
     with open_database() as db, db.transaction() as session:
         report, workers = service.load_demo_grid(session=session, seed=seed)
     console.print(f"Demo City grid: {report.created} cells created, {report.updated} updated, {workers} grid workers")
+
+
+@app.command("simulate")
+@handle_errors
+def simulate(
+    seed: int = typer.Option(1, "--seed", help="The Demo City's seed (as given to `citybrain demo`)."),
+    days: int = typer.Option(28, "--days", min=1, max=366, help="Days of patrols up to now."),
+) -> None:
+    """The Demo City's grid workers at work: its grid, patrol plans, check-ins and inspections up to now (once)."""
+    from citybrain.core import clock
+
+    with open_database() as db, db.transaction() as session:
+        report = _simulate(session, seed=seed, days=days, now=clock.utcnow(), timezone=db.settings.timezone)
+    _print_patrols(report)
+
+
+def _simulate(session: Any, *, seed: int, days: int, now: Any, timezone: str) -> Any:
+    from citybrain.core import clock
+    from citybrain.grid.sim_load import load_patrols
+
+    return load_patrols(session=session, seed=seed, days=days, now=now, zone=clock.city_zone(timezone))
+
+
+def _print_patrols(report: Any) -> None:
+    if report.already_loaded:
+        console.print("网格巡查 Grid patrols: already loaded (inspections exist); nothing added.")
+        return
+    console.print(
+        f"网格巡查 Grid patrols: {report.workers} grid workers, {report.plans} planned rounds, {report.visits} "
+        f"check-ins, {report.inspections} inspections ({report.on_spot} resolved on the spot)."
+    )
 
 
 @app.command("worker")
