@@ -71,6 +71,8 @@ def test_resolved_on_the_spot_closes_the_case_once(app_client: TestClient, grid:
         assert case is not None
         assert (case.status, case.resolved, case.reply) == ("closed", True, "已清理")
         assert case.closed_at is not None
+        # the department it was routed to is released: no sign-for owed, nothing counted against it
+        assert (case.department_id, case.dispatched_at, case.accept_due_at, case.due_at) == (None, None, None, None)
         last = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()[-1]
         assert (last.action, last.from_status, last.to_status, last.actor) == (
             "resolve_on_spot", "dispatched", "closed", "网格员 W1 王芳")  # fmt: skip

@@ -17,7 +17,7 @@ COVERAGE = "/api/v1/patrols/coverage"
 def _visit(client: TestClient, headers: dict[str, str], cell: str, at: datetime) -> int:
     lat, lon = inside(cell)
     with clock.frozen(at):
-        return client.post("/api/v1/patrols/visits", json={"lat": lat, "lon": lon}, headers=headers).status_code
+        return int(client.post("/api/v1/patrols/visits", json={"lat": lat, "lon": lon}, headers=headers).status_code)
 
 
 def test_coverage_and_the_plan_kept(app_client: TestClient, grid: Grid, operator: dict[str, str]) -> None:

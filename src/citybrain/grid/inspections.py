@@ -2,7 +2,9 @@
 triage, routing and deadlines as a citizen's request — and may be resolved on the spot (就地解决).
 
 On-the-spot resolution ends the case at once (``closed``, resolved, the record as its reply) while no department
-has signed for it yet (received or dispatched); once a department has signed for it the department finishes it.
+has signed for it yet (received or dispatched), and releases the department it was routed to (its deadlines stop;
+its response and resolve figures do not count a case it never touched); once a department has signed for it, the
+department finishes it.
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ def resolve_on_spot(
     case.status = Status.CLOSED.value
     case.resolved_at = case.closed_at = now
     case.resolved, case.reply, case.needs_review = True, data.record, False
+    # the department it was routed to did nothing and owes nothing: its clocks stop and its KPIs do not count it
+    case.department_id = case.dispatched_at = case.accept_due_at = case.due_at = None
     case.updated_at = clock.utcnow()
     found.on_spot_at, found.on_spot_record, found.on_spot_photo_ref = now, data.record, data.photo_ref
     session.flush()
