@@ -69,3 +69,15 @@ def test_bad_visits_and_plans_write_nothing(app_client: TestClient, grid: Grid, 
         assert session.scalar(select(func.count()).select_from(PatrolPlan)) == 0
     report = app_client.get(COVERAGE, params={"from": "2026-03-02", "to": "2026-03-02"}, headers=operator).json()
     assert report["summary"]["cells_visited"] == 0
+
+
+def test_days_out_of_range_are_400_not_a_crash(app_client: TestClient, grid: Grid, operator: dict[str, str]) -> None:
+    far = app_client.get(COVERAGE, params={"from": "0001-01-01", "to": "9999-12-31"}, headers=operator)
+    assert far.status_code == 422
+    long = app_client.get(COVERAGE, params={"from": "2025-01-01", "to": "2026-03-01"}, headers=operator)
+    assert long.status_code == 400
+    assert "at most 366 days" in long.json()["error"]["message"]
+    listed = app_client.get("/api/v1/inspections", params={"to": "9999-12-31"}, headers=operator)
+    assert listed.status_code == 422
+    plan = {"worker_code": "W1", "cells": ["G1"], "days": ["0001-01-01"]}
+    assert app_client.post("/api/v1/patrols/plans", json=plan, headers=operator).status_code == 422

@@ -7,7 +7,7 @@ only, and reads those cells' inspections only (403 elsewhere). Routes are thin: 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,7 +20,7 @@ from citybrain.cases import kpi_service
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
-from citybrain.core.inputs import Offset, RowId
+from citybrain.core.inputs import Day, Offset, RowId
 from citybrain.grid import inspections, patrols, present, repository
 from citybrain.grid import kpi_service as grid_kpis
 from citybrain.grid import service as grid
@@ -92,8 +92,8 @@ def list_inspections(
     db: DbDep,
     principal: GridReader,
     cell: Annotated[str | None, Query(max_length=32, description="One grid cell's code")] = None,
-    found_from: Annotated[date | None, Query(alias="from", description="Found on or after (local date)")] = None,
-    found_to: Annotated[date | None, Query(alias="to", description="Found on or before (local date)")] = None,
+    found_from: Annotated[Day | None, Query(alias="from", description="Found on or after (local date)")] = None,
+    found_to: Annotated[Day | None, Query(alias="to", description="Found on or before (local date)")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> InspectionList:
@@ -155,8 +155,8 @@ def patrol_coverage(
     request: Request,
     db: DbDep,
     principal: GridReader,
-    first: Annotated[date, Query(alias="from", description="First local date")],
-    last: Annotated[date, Query(alias="to", description="Last local date (inclusive)")],
+    first: Annotated[Day, Query(alias="from", description="First local date")],
+    last: Annotated[Day, Query(alias="to", description="Last local date (inclusive)")],
 ) -> dict[str, Any]:
     """Per cell: visits, first and last visit, its workers, planned walks and those kept (the planned worker
     visited the cell that day). A grid worker's key covers its own cells."""

@@ -16,6 +16,9 @@ from citybrain.grid import repository
 from citybrain.grid import service as grid
 from citybrain.models import GridWorker, PatrolPlan, PatrolVisit
 
+#: The longest window a coverage report covers (a year and a day: one leap year's whole).
+MAX_DAYS = 366
+
 
 def visit(
     *, session: Session, worker: GridWorker, scope: grid.Scope, lat: float, lon: float, at: datetime | None = None
@@ -113,6 +116,8 @@ def coverage_of(
 def coverage(*, session: Session, first: date, last: date, zone: ZoneInfo, cells: Sequence[str] | None) -> Coverage:
     if last < first:
         raise InvalidInput("to is before from")
+    if (last - first).days >= MAX_DAYS:
+        raise InvalidInput(f"coverage covers at most {MAX_DAYS} days at once")
     start, end = clock.local_midnight_utc(first, zone), clock.local_midnight_utc(last + timedelta(days=1), zone)
     names = {w.id: w.code for w in repository.workers(session)}
     shown = [c.code for c in repository.cells(session, cells)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from citybrain.core.inputs import Input
+from citybrain.core.inputs import Day, Input
 
 _PHOTO = "A reference to the photo taken on the spot (the photo store's URL or key; the image is not uploaded here)."
 
@@ -105,7 +105,7 @@ class PlanIn(Input):
 
     worker_code: str = Field(min_length=1, max_length=32)
     cells: list[str] = Field(min_length=1, max_length=500)
-    days: list[date] = Field(min_length=1, max_length=92)
+    days: list[Day] = Field(min_length=1, max_length=92)
 
 
 class PlanOut(BaseModel):
