@@ -42,6 +42,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "triage": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},
+    "grid": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "scenarios": _DOMAIN_BASE | {"directory", "sensing", "alerts", "analytics", "insight"},
     "web": frozenset(),  # filled below: everything but cli
     "cli": frozenset(),  # everything
@@ -68,6 +69,7 @@ PURPOSE: dict[str, str] = {
     "triage": "every new case read at intake: category, place, repeats, department; the human queue",
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",
     "reports": "monthly KPI ranking and reply quality",
+    "grid": "grid management (网格化管理): cells, grid workers, inspections through intake, patrols, 未诉先办",
     "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",

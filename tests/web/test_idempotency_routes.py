@@ -35,6 +35,9 @@ ELSEWHERE = {
     "/portal/requests/{case_id}/metoo": "tests/web/test_portal_idempotency.py",
     "/portal/requests/{case_id}/comments": "tests/web/test_portal_idempotency.py",
     "/portal/requests/{case_id}/rating": "tests/web/test_portal_idempotency.py",
+    "/api/v1/inspections": "tests/grid/test_idempotency.py",
+    "/api/v1/patrols/visits": "tests/grid/test_idempotency.py",
+    "/api/v1/patrols/plans": "tests/grid/test_idempotency.py",
 }
 #: POST routes that create nothing a retry could double: a transition (optimistic-locked: a blind retry is 409
 #: anyway), a read-only answer, or the session's own forms.
@@ -60,6 +63,7 @@ NOT_CREATING = {
     "/api/v1/parking/bills/remind",
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
+    "/api/v1/inspections/{inspection_id}/on-spot",  # once: a second on-the-spot record is 409
 }
 #: Creating routes whose retry is not tested yet (a car park with its gate key; a retried gate read is kept as a
 #: duplicate read of the same pass, opening nothing).

@@ -22,6 +22,8 @@ class Permission(StrEnum):
     READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
     POST_GATE_READS = "post_gate_reads"  # a gate (道闸) posts plate reads; a gate key for its own car park
     MANAGE_PARKING = "manage_parking"  # car parks, tariffs, passes; sessions, their pairing and bills (停车管理)
+    INSPECT = "inspect"  # 巡查上报: file problems found on patrol, resolve on the spot, check in — on own cells
+    READ_GRID = "read_grid"  # grid cells, inspections, patrol coverage (a grid worker: own cells only)
 
 
 #: What a refused caller is told besides the permission's name.
@@ -37,6 +39,8 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
     Permission.POST_GATE_READS: "gate reads need a key of role gate (bound to its car park) or admin",
     Permission.MANAGE_PARKING: "operators and administrators manage car parks, sessions and bills",
+    Permission.INSPECT: "inspections are filed with a grid worker's key (citybrain grid worker-key) or by an admin",
+    Permission.READ_GRID: "grid workers (own cells), operators, supervisors and administrators read the grid",
 }
 
 
@@ -65,6 +69,7 @@ ROLES: dict[str, Role] = {
                 Permission.MANAGE_USERS,
                 Permission.READ_ACCESS_LOG,
                 Permission.POST_GATE_READS,
+                Permission.INSPECT,
             },
         ),
         Role(
@@ -78,7 +83,13 @@ ROLES: dict[str, Role] = {
             "督查/领导",
             "supervisor",
             frozenset(
-                {Permission.READ_CASES, Permission.READ_KPIS, Permission.HANDLE_ALERTS, Permission.RANK_DEPARTMENTS}
+                {
+                    Permission.READ_CASES,
+                    Permission.READ_KPIS,
+                    Permission.HANDLE_ALERTS,
+                    Permission.RANK_DEPARTMENTS,
+                    Permission.READ_GRID,
+                }
             ),
         ),
         Role(
@@ -90,12 +101,14 @@ ROLES: dict[str, Role] = {
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
         Role("gate", "停车场道闸", "car-park gate (plate camera)", frozenset({Permission.POST_GATE_READS})),
+        # 网格员: a key bound to one grid worker; no citizen cases, no personal data (docs/grid.md)
+        Role("grid_worker", "网格员", "grid worker", frozenset({Permission.INSPECT, Permission.READ_GRID})),
     )
 }
 
 DEFAULT_ROLE = "operator"
 
-#: The roles a person signs in with (a staff account); ``app``, ``sensor`` and ``gate`` are for machines' keys only.
+#: The roles a person signs in with (a staff account); ``app``, ``sensor``, ``gate`` and ``grid_worker`` are keys only.
 STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin")
 
 

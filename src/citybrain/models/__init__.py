@@ -15,6 +15,7 @@ from citybrain.models.directory import (
     ServiceAttribute,
     SlaPolicy,
 )
+from citybrain.models.grid import GridAssignment, GridCell, GridWorker, Inspection, PatrolPlan, PatrolVisit
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
 from citybrain.models.joint import CasePart, Whistle, WhistleSummons
@@ -64,6 +65,12 @@ __all__ = [
     "FeatureOfInterest",
     "GateEvent",
     "GateKey",
+    "GridAssignment",
+    "GridCell",
+    "GridWorker",
+    "Inspection",
+    "PatrolPlan",
+    "PatrolVisit",
     "HistoricalLocation",
     "HistoricalLocationLocation",
     "IdempotencyKey",

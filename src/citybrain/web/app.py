@@ -125,6 +125,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.cases.joint_api import router as joint_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
+    from citybrain.grid.api import router as grid_router
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
     from citybrain.reports.api import router as reports_router
@@ -149,6 +150,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(cases_router, prefix="/api/v1")
     app.include_router(export_router, prefix="/api/v1")
     app.include_router(joint_router, prefix="/api/v1")
+    app.include_router(grid_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
     app.include_router(geo_router, prefix="/api/v1")

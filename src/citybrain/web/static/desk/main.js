@@ -6,6 +6,7 @@ import { fillAlertFilters, loadAlerts } from "./alerts.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { fillCommentFilters, loadComments } from "./comments.js";
+import { loadInspections } from "./inspections.js";
 import { fillJointFilters, loadJoint } from "./joint.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
@@ -21,6 +22,7 @@ const PANELS = {
   alerts: loadAlerts,
   comments: loadComments,
   joint: loadJoint,
+  inspections: loadInspections,
 };
 
 function openTab(tab) {
@@ -40,6 +42,7 @@ function enterDesk(me) {
   fillCommentFilters();
   fillJointFilters();
   show($("tab-comments"), me.permissions.includes("moderate"));
+  show($("tab-inspections"), me.permissions.includes("read_grid"));
   fillNewCase();
   fillBulk();
   const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
@@ -75,6 +78,7 @@ wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
 wireFilters("comment-filters", "comments");
 wireFilters("joint-filters", "joint");
+wireFilters("inspection-filters", "inspections");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {
