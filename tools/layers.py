@@ -41,6 +41,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "insight": _DOMAIN_BASE | {"directory", "cases", "alerts", "analytics", "sensing"},
     "triage": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
+    "services": _DOMAIN_BASE | {"directory"},
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},
     "scenarios": _DOMAIN_BASE | {"directory", "sensing", "alerts", "analytics", "insight"},
     "web": frozenset(),  # filled below: everything but cli
@@ -68,6 +69,7 @@ PURPOSE: dict[str, str] = {
     "triage": "every new case read at intake: category, place, repeats, department; the human queue",
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",
     "reports": "monthly KPI ranking and reply quality",
+    "services": "online services (互联网+政务服务): catalogue, applications on a working-day clock, attachments, KPIs",
     "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",
