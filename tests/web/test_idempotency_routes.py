@@ -32,6 +32,7 @@ CREATING: dict[str, dict[str, Any]] = {
 ELSEWHERE = {
     "/open311/v2/requests.{fmt}": "tests/intake/test_idempotency.py",
     "/portal/requests": "tests/web/test_portal.py",
+    "/api/v1/applications": "tests/services/test_api.py",
 }
 #: POST routes that create nothing a retry could double: a transition (optimistic-locked: a blind retry is 409
 #: anyway), a read-only answer, or the session's own forms.
@@ -57,6 +58,9 @@ NOT_CREATING = {
     "/api/v1/parking/bills/remind",
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
+    "/api/v1/attachments",  # stored by its sha256: the same bytes again are the same attachment
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("accept", "decline", "review", "supplement")),
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("supply", "approve", "refuse", "deliver")),
 }
 #: Creating routes whose retry is not tested yet (they need a public case and a client address's budget, or a car
 #: park with its gate key; a retried gate read is kept as a duplicate read of the same pass, opening nothing).

@@ -32,15 +32,20 @@ def sniff(data: bytes) -> str | None:
     return next((kind for magic, kind in _MAGIC if data.startswith(magic)), None)
 
 
+def too_large(size: int, max_bytes: int) -> InvalidInput:
+    """413: ``size`` bytes (at least; an upload is cut off once past the limit) is over the limit."""
+    return InvalidInput(
+        f"the file is over the limit of {max_bytes:,} bytes ({size:,} bytes read; CITYBRAIN_SERVICES_ATTACHMENT_"
+        "MAX_BYTES); nothing was stored",
+        status_code=413,
+        code="too_large",
+    )
+
+
 def check(data: bytes, max_bytes: int) -> str:
     """The sniffed type of an acceptable file, or the 4xx that says why it is not (nothing stored)."""
     if len(data) > max_bytes:
-        raise InvalidInput(
-            f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes (CITYBRAIN_SERVICES_ATTACHMENT_"
-            "MAX_BYTES)",
-            status_code=413,
-            code="too_large",
-        )
+        raise too_large(len(data), max_bytes)
     if not data:
         raise InvalidInput("the file is empty")
     kind = sniff(data)

@@ -86,7 +86,7 @@ def materials(session: Session, application_id: int) -> list[tuple[ServiceApplic
         .where(ServiceApplicationMaterial.application_id == application_id)
         .order_by(ServiceApplicationMaterial.id)
     )
-    return [(m, a) for m, a in session.execute(query).tuples()]
+    return [(m, a) for m, a in session.execute(query)]
 
 
 def attachments(session: Session, hashes: set[str]) -> dict[str, ServiceAttachment]:
@@ -112,7 +112,7 @@ def decided_between(
     )
     if department_id is not None:
         query = query.where(ServiceApplication.department_id == department_id)
-    return [(a, code) for a, code in session.execute(query).tuples()]
+    return [(a, code) for a, code in session.execute(query)]
 
 
 def open_applications(session: Session, department_id: int | None) -> list[ServiceApplication]:

@@ -126,6 +126,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.scenarios.parking.api import router as parking_router
     from citybrain.sensing.air_api import router as air_router
     from citybrain.sensing.api import router as sensing_router
+    from citybrain.services.api import router as services_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
     from citybrain.web.admin import router as admin_page_router
@@ -155,6 +156,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(parking_router, prefix="/api/v1")
+    app.include_router(services_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")
