@@ -58,6 +58,7 @@ NOT_CREATING = {
     "/api/v1/parking/bills/remind",
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
+    "/portal/applications/{code}/supply",  # a step: once supplied the application is no longer 待补正 (409)
     "/api/v1/attachments",  # stored by its sha256: the same bytes again are the same attachment
     *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("accept", "decline", "review", "supplement")),
     *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("supply", "approve", "refuse", "deliver")),
@@ -76,6 +77,8 @@ NOT_YET = {
     "/portal/requests/{case_id}/comments",
     "/portal/requests/{case_id}/rating",
     "/sta/v1.1/CreateObservations",
+    # a browser's multipart form (网上办事): each submission is an application, within the portal's budget
+    "/portal/services/{code}/apply",
 }
 
 

@@ -138,6 +138,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
     from citybrain.web.portal_moderation import router as moderation_router
+    from citybrain.web.portal_services import router as portal_services_router
     from citybrain.web.signin import router as signin_router
     from citybrain.web.signin_oidc import router as signin_oidc_router
 
@@ -166,6 +167,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(desk_router)
     app.include_router(cockpit_page_router)
     app.include_router(portal_router)
+    app.include_router(portal_services_router)
     app.include_router(signin_router)
     app.include_router(signin_oidc_router)
     app.include_router(admin_page_router)
