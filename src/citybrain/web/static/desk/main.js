@@ -3,6 +3,7 @@
  * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
+import { fillApplicationFilters, loadApplications } from "./applications.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { fillCommentFilters, loadComments } from "./comments.js";
@@ -21,6 +22,7 @@ const PANELS = {
   alerts: loadAlerts,
   comments: loadComments,
   joint: loadJoint,
+  applications: loadApplications,
 };
 
 function openTab(tab) {
@@ -39,6 +41,8 @@ function enterDesk(me) {
   fillAlertFilters();
   fillCommentFilters();
   fillJointFilters();
+  fillApplicationFilters();
+  show($("tab-applications"), me.permissions.includes("read_cases"));
   show($("tab-comments"), me.permissions.includes("moderate"));
   fillNewCase();
   fillBulk();
@@ -75,6 +79,7 @@ wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
 wireFilters("comment-filters", "comments");
 wireFilters("joint-filters", "joint");
+wireFilters("applications-filters", "applications");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {
