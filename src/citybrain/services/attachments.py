@@ -12,6 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.core import clock
@@ -79,8 +80,13 @@ def store(session: Session, *, data_dir: Path, data: bytes, max_bytes: int) -> S
     if found is not None:
         return found
     row = ServiceAttachment(sha256=digest, size=len(data), content_type=kind, created_at=clock.utcnow())
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same bytes uploaded at the same moment: the other upload's row wins
+            session.add(row)
+    except IntegrityError:
+        stored = repo.attachment(session, digest)
+        assert stored is not None
+        return stored
     return row
 
 
