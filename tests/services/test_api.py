@@ -118,6 +118,11 @@ def test_the_whole_way_through_the_api(client: TestClient, op: dict[str, str]) -
         assert wrong.status_code == 409
         assert "cannot refuse" in wrong.json()["error"]["message"]
         done = client.post(f"/api/v1/applications/{app_id}/deliver", json={"method": "online"}, headers=op).json()
+    licence = done["materials"][0]
+    got = client.get(f"/api/v1/applications/{app_id}/materials/{licence['sha256']}", headers=op)
+    assert (got.status_code, got.content, got.headers["content-type"]) == (200, PDF, "application/pdf")
+    stranger = client.get(f"/api/v1/applications/{app_id}/materials/{'a' * 64}", headers=op)
+    assert stranger.status_code == 404
     assert [e["action"] for e in done["events"]] == ["submit", "accept", "review", "supplement", "supply",
                                                      "approve", "deliver"]  # fmt: skip
 

@@ -30,7 +30,11 @@ QUERIES = {
 }
 #: Routes of one record that is not a case (the seeded city has none to name); their department scope is tested
 #: where they are built (tests/services/test_api.py).
-NOT_CASES = {"/api/v1/services/{code}", "/api/v1/applications/{application_id}"}
+NOT_CASES = {
+    "/api/v1/services/{code}",
+    "/api/v1/applications/{application_id}",
+    "/api/v1/applications/{application_id}/materials/{sha256}",
+}
 #: Lists whose entries are cases (their "id" is a case id).
 CASE_LISTS = {"items", "members", "cases"}
 

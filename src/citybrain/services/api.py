@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from citybrain.auth import access_log
 from citybrain.auth.deps import AccessReason, CaseReader, KpiReader, requires
 from citybrain.auth.roles import Permission, Principal
 from citybrain.core import clock, working_days
-from citybrain.core.errors import InvalidInput
+from citybrain.core.errors import InvalidInput, NotFound
 from citybrain.core.http import DbDep, writing
 from citybrain.core.inputs import Day, Offset, RowId
 from citybrain.core.settings import Settings
@@ -47,7 +47,7 @@ Handler = Annotated[Principal, Depends(requires(Permission.HANDLE))]
 
 
 @cache
-def _calendar(path: Path | None) -> Calendar:
+def _calendar(path: FilePath | None) -> Calendar:
     return working_days.load(path)
 
 
@@ -222,6 +222,35 @@ def get_application(
         policy.may_read(principal, app)
         unmasked = _unmasked(request, principal, reason)
         return present.application_detail(session, app, unmasked=unmasked, today=today, calendar=calendar)
+
+
+@router.get(
+    "/applications/{application_id}/materials/{sha256}",
+    response_class=Response,
+    summary="A material's file, to read while reviewing (审查)",
+    responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _UPLOAD_TYPES[:3]}}},
+)
+def material_file(
+    application_id: RowId,
+    sha256: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+    request: Request,
+    db: DbDep,
+    principal: CaseReader,
+) -> Response:
+    """Only a file this application names as one of its materials (404 otherwise), sent as an attachment with its
+    sniffed type."""
+    with db.reading() as session:
+        app = service.get_application(session, application_id)
+        policy.may_read(principal, app)
+        kind = next((a.content_type for m, a in repo.materials(session, app.id) if m.sha256 == sha256), None)
+    if kind is None:
+        raise NotFound(f"application {application_id} has no material {sha256}")
+    data = attachments.read(request.app.state.settings.data_dir, sha256)
+    disposition = f'attachment; filename="{sha256[:12]}.{_EXTENSIONS[kind]}"'
+    return Response(data, media_type=kind, headers={"Content-Disposition": disposition})
+
+
+_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def _step_route(action: str) -> Callable[..., Any]:
