@@ -225,3 +225,24 @@ def test_kpis_against_hand_counted_values(client: TestClient, op: dict[str, str]
     assert k["by_service"] == [{"service": "shop-sign", "decided": 3, "on_time": 2, "on_time_rate": 0.6667,
                                 "average_days": 5.33, "refused": 1, "refusal_rate": 0.3333}]  # fmt: skip
     assert SHOP_SIGN["legal_days"] == 5
+
+
+def test_an_attachment_larger_than_the_general_body_limit_but_within_its_own_is_taken(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    big = settings.model_copy(update={"data_dir": tmp_path, "max_body_bytes": 100_000,
+                                      "services_attachment_max_bytes": 300_000})  # fmt: skip
+    with TestClient(create_app(big, database=db)) as c:
+        headers = {"X-API-Key": make_key(db, "operator")}
+        taken = _upload(c, headers, b"%PDF-" + b"x" * 200_000)
+        assert taken.status_code == 201, taken.text
+        refused = _upload(c, headers, b"%PDF-" + b"x" * 300_000)
+        assert refused.status_code == 413
+        assert (
+            c.post(
+                "/api/v1/applications",
+                content=b"{" + b" " * 200_000 + b"}",
+                headers=headers | {"Content-Type": "application/json"},
+            ).status_code
+            == 413
+        )  # other routes keep the limit
