@@ -92,9 +92,9 @@ def test_supplement_before_acceptance_accepts_on_supply(db: Database, data_dir: 
         step(s, app, "supplement", D("2025-04-30"), reason="设计图不清晰")
         assert app.paused_on is None
         assert app.accepted_on is None
-        step(s, app, "supply", D("2025-05-06"))
+        supplied = step(s, app, "supply", D("2025-05-06"))
         # accepted 6 May (Tue), due 5 working days later: 7, 8, 9, 12, 13 May
-        assert (app.state, app.accepted_on, app.due_on) == ("accepted", D("2025-05-06"), D("2025-05-13"))
+        assert (supplied.state, supplied.accepted_on, supplied.due_on) == ("accepted", D("2025-05-06"), D("2025-05-13"))
 
 
 def test_declined_never_starts_the_clock(db: Database, data_dir: Path) -> None:
