@@ -38,6 +38,7 @@ ELSEWHERE = {
     "/api/v1/inspections": "tests/grid/test_idempotency.py",
     "/api/v1/patrols/visits": "tests/grid/test_idempotency.py",
     "/api/v1/patrols/plans": "tests/grid/test_idempotency.py",
+    "/api/v1/applications": "tests/services/test_api.py",
 }
 #: POST routes that create nothing a retry could double: a transition (optimistic-locked: a blind retry is 409
 #: anyway), a read-only answer, or the session's own forms.
@@ -64,6 +65,10 @@ NOT_CREATING = {
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
     "/api/v1/inspections/{inspection_id}/on-spot",  # once: a second on-the-spot record is 409
+    "/portal/applications/{code}/supply",  # a step: once supplied the application is no longer 待补正 (409)
+    "/api/v1/attachments",  # stored by its sha256: the same bytes again are the same attachment
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("accept", "decline", "review", "supplement")),
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("supply", "approve", "refuse", "deliver")),
 }
 #: Creating routes whose retry is not tested yet (a car park with its gate key; a retried gate read is kept as a
 #: duplicate read of the same pass, opening nothing).
@@ -76,6 +81,8 @@ NOT_YET = {
     "/api/v1/cases/{case_id}/parts/{part_id}/progress",
     "/api/v1/cases/{case_id}/whistles",
     "/sta/v1.1/CreateObservations",
+    # a browser's multipart form (网上办事): each submission is an application, within the portal's budget
+    "/portal/services/{code}/apply",
 }
 
 

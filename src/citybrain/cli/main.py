@@ -27,6 +27,7 @@ from citybrain.cli import (
     report,
     sensing,
     serve,
+    services,
     settings_cmd,
     simulate,
     user,
@@ -58,6 +59,7 @@ app.add_typer(simulate.app, name="simulate")
 app.add_typer(sensing.app, name="sensing")
 app.add_typer(parking.app, name="parking")
 app.add_typer(grid.app, name="grid")
+app.add_typer(services.app, name="services")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

@@ -487,6 +487,22 @@ class Settings(BaseSettings):
         description="A gate read time more than this many seconds ahead of the server's clock is refused (400).",
     )
 
+    holidays_file: Path | None = Field(
+        default=None,
+        description=(
+            "The city's own working-day calendar (JSON, the shape of core/data/holidays_cn.json): local holidays and "
+            "make-up working days on top of China's national ones. Empty = the national calendar only."
+        ),
+    )
+    services_attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest attachment (申请材料) an applicant may upload for an online service, in bytes; a larger one is "
+            "refused (413) and nothing is stored."
+        ),
+    )
+
     oidc_issuer: str = Field(
         default="",
         description=(

@@ -34,10 +34,22 @@ from citybrain.models.sensing import (
     Thing,
     ThingLocation,
 )
+from citybrain.models.services import (
+    OnlineService,
+    ServiceApplication,
+    ServiceApplicationEvent,
+    ServiceApplicationMaterial,
+    ServiceAttachment,
+)
 from citybrain.models.triage import CaseSuggestion, DeskDecision
 from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
+    "ServiceAttachment",
+    "ServiceApplicationMaterial",
+    "ServiceApplicationEvent",
+    "ServiceApplication",
+    "OnlineService",
     "AccessLogEntry",
     "Alert",
     "AlertEvent",

@@ -132,6 +132,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.scenarios.parking.api import router as parking_router
     from citybrain.sensing.air_api import router as air_router
     from citybrain.sensing.api import router as sensing_router
+    from citybrain.services.api import router as services_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
     from citybrain.web.admin import router as admin_page_router
@@ -143,6 +144,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
     from citybrain.web.portal_moderation import router as moderation_router
+    from citybrain.web.portal_services import router as portal_services_router
     from citybrain.web.signin import router as signin_router
     from citybrain.web.signin_oidc import router as signin_oidc_router
 
@@ -162,6 +164,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(parking_router, prefix="/api/v1")
+    app.include_router(services_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")
@@ -171,6 +174,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(desk_router)
     app.include_router(cockpit_page_router)
     app.include_router(portal_router)
+    app.include_router(portal_services_router)
     app.include_router(signin_router)
     app.include_router(signin_oidc_router)
     app.include_router(admin_page_router)

@@ -3,6 +3,7 @@
  * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
+import { fillApplicationFilters, loadApplications } from "./applications.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { fillCommentFilters, loadComments } from "./comments.js";
@@ -23,6 +24,7 @@ const PANELS = {
   comments: loadComments,
   joint: loadJoint,
   inspections: loadInspections,
+  applications: loadApplications,
 };
 
 function openTab(tab) {
@@ -41,6 +43,8 @@ function enterDesk(me) {
   fillAlertFilters();
   fillCommentFilters();
   fillJointFilters();
+  fillApplicationFilters();
+  show($("tab-applications"), me.permissions.includes("read_cases"));
   show($("tab-comments"), me.permissions.includes("moderate"));
   show($("tab-inspections"), me.permissions.includes("read_grid"));
   fillNewCase();
@@ -79,6 +83,7 @@ wireFilters("alert-filters", "alerts");
 wireFilters("comment-filters", "comments");
 wireFilters("joint-filters", "joint");
 wireFilters("inspection-filters", "inspections");
+wireFilters("applications-filters", "applications");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {
