@@ -28,7 +28,7 @@ def test_desk_decisions_migration_goes_down_and_up_again(db: Database) -> None:
     config = migrate.alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "-1")  # from head (0016) to the revision before it
+        command.downgrade(config, "0015")  # from head, through 0016, to the revision before it
     assert "desk_decisions" not in inspect(db.engine).get_table_names()
     migrate.upgrade(db.engine)
     assert "desk_decisions" in inspect(db.engine).get_table_names()

@@ -36,6 +36,9 @@ class DepartmentOut(_Out):
     name_en: str
     phone: str
     active: bool
+    kind: str = Field(description="government, or a unit outside government: enterprise, property, utility, "
+                      "contractor, social (社会协同单位)")  # fmt: skip
+    supervisor_id: int | None = Field(description="主管部门: the government department supervising a unit")
 
 
 class DepartmentIn(Input):
@@ -43,6 +46,11 @@ class DepartmentIn(Input):
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=64)
+    kind: str = Field(default="government", max_length=16, description="government, enterprise, property, "
+                      "utility, contractor or social")  # fmt: skip
+    supervisor_code: str | None = Field(
+        default=None, max_length=32, description="主管部门: a government department's code; required outside government"
+    )
 
     @field_validator("code")
     @classmethod

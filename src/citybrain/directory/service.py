@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.core.privacy import phone_digits
-from citybrain.directory import repository
+from citybrain.directory import repository, units
 from citybrain.directory.schemas import CategoryOut, DepartmentIn, RoutingRuleIn, SlaPolicyIn
 from citybrain.models import Category, Department, RoutingRule, SlaPolicy
 
@@ -164,12 +164,15 @@ def _category_out(category: Category, effective_sla: str) -> CategoryOut:
 
 
 def add_department(*, session: Session, data: DepartmentIn) -> Department:
-    """A new 承办单位 that rules and dispatchers can send cases to."""
+    """A new 承办单位 that rules and dispatchers can send cases to: a government department, or a unit outside
+    government (社会协同单位) under its supervising department."""
+    supervisor_id = units.supervisor_for(session, data.kind, data.supervisor_code)
     if repository.department_by_code(session, data.code) is not None:
         raise Conflict(f"department {data.code!r} exists already")
     department = Department(
-        code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), phone=data.phone
-    )
+        code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), phone=data.phone,
+        kind=data.kind, supervisor_id=supervisor_id,
+    )  # fmt: skip
     repository.add_all(session, [department])
     return department
 
