@@ -116,6 +116,13 @@ class TestPartnerScope:
             assert app_client.get(f"/api/v1/cases/{other}/events", headers=pk.pm).status_code == 403
         assert app_client.get("/api/v1/cases", params={"department": GAS}, headers=pk.pm).status_code == 403
         assert app_client.get("/api/v1/cases", params={"department": DEPT_A}, headers=pk.pm).status_code == 403
+        found = app_client.get("/api/v1/cases", params={"q": "路灯"}, headers=pk.pm).json()  # every case says 路灯
+        assert [c["id"] for c in found["items"]] == [mine]
+        by_number = app_client.get("/api/v1/cases", params={"q": f"#{theirs}"}, headers=pk.pm).json()
+        assert by_number["items"] == []
+        for screen in ("trends", "map"):
+            other = app_client.get(f"/api/v1/cockpit/{screen}", params={"department": GAS}, headers=pk.pm)
+            assert other.status_code == 403, screen
 
     @pytest.mark.parametrize("action", ["accept", "start", "resolve", "note", "reject", "reassign", "dispatch"])
     def test_a_unit_cannot_act_on_another_units_case(
@@ -198,6 +205,20 @@ class TestSupervisingDepartment:
         unknown = _post(app_client, pk.keys.dept_a, case_id, "reassign", department_code="nope")
         assert unknown.status_code == 400
         assert _row(city, case_id) == before
+
+    def test_it_reads_the_parts_of_its_units_cases(
+        self, city: Database, app_client: TestClient, pk: PartnerKeys
+    ) -> None:
+        case_id = _case(city, PM)
+        add = app_client.post(f"/api/v1/cases/{case_id}/parts", json={"department_code": GAS}, headers=pk.keys.operator)
+        assert add.status_code == 201, add.text
+        parts = app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.keys.dept_a)
+        assert parts.status_code == 200
+        assert [p["department_code"] for p in parts.json()["parts"]] == [GAS]
+        assert app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.keys.dept_b).status_code == 403
+        own_part = app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.gas)
+        assert [p["department_code"] for p in own_part.json()["parts"]] == [GAS]
+        assert app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.builder).status_code == 403
 
 
 class TestPartnerParts:

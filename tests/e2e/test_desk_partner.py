@@ -71,3 +71,42 @@ def test_a_partner_handles_its_own_queue_on_the_desk(
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         _shot(phone, "desk-partner-390")
         phone.close()
+
+
+def test_a_supervising_department_opens_its_units_queue_and_reassigns_between_them(
+    browser: Any, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    make_unit(db, "lake_pm", "property", "urban_mgmt", "湖畔物业")
+    make_unit(db, "hill_pm", "property", "urban_mgmt", "山景物业")
+    make_unit(db, "road_co", "contractor", "transport", "道路养护公司")
+    operator, supervising = make_key(db, "operator"), make_key(db, "department", "urban_mgmt")
+    app = create_app(settings.model_copy(update={"data_dir": tmp_path}), database=db)
+    with serve(app) as url:
+        unit_case = _case(url, operator, "lake_pm", "楼上漏水")
+        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        sign_in_with_key(page, url, supervising)
+        page.wait_for_selector("#who", state="visible")
+        page.wait_for_selector("#filter-department option[value=lake_pm]", state="attached")
+        assert page.locator(f"#cases-table tr[data-case-id='{unit_case}']").count() == 0  # its own queue first
+        options = page.locator("#filter-department option").evaluate_all("os => os.map((o) => o.value)")
+        assert sorted(options) == ["", "hill_pm", "lake_pm", "urban_mgmt"]  # itself and its units
+        page.select_option("#filter-department", "lake_pm")
+        page.click("#case-filters button[type=submit]")
+        page.click(f"#cases-table tr[data-case-id='{unit_case}']")
+        page.wait_for_selector(".action-reassign")
+        assert "签收" not in page.inner_text("#detail-actions")  # the unit signs for it, not its supervisor
+        targets = page.locator(".action-reassign select option").evaluate_all("os => os.map((o) => o.value)")
+        assert sorted(targets) == ["", "hill_pm", "lake_pm", "urban_mgmt"]  # not road_co, not another department
+        page.select_option(".action-reassign select", "hill_pm")
+        page.click(".action-reassign button")
+        page.wait_for_selector("#detail-title:has-text('已派单')")
+        page.wait_for_selector(".timeline:has-text('改派')")
+        assert "无权" not in page.inner_text("#detail-joint")  # it reads its unit's case's parts too
+        _shot(page, "desk-supervisor-units-1440")
+        page.close()
+    with db.reading() as session:
+        from citybrain.models import Case, Department
+
+        case = session.get(Case, unit_case)
+        assert case is not None
+        assert session.get(Department, case.department_id).code == "hill_pm"  # type: ignore[union-attr]

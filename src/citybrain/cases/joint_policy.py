@@ -30,8 +30,8 @@ def part_scope(principal: Principal, case: Case, part_departments: set[int], sum
         raise Forbidden(f"role {principal.role!r} may not {Permission.READ_CASES.value}")
     if not principal.bound_to_unit:
         return None
-    if case.department_id == principal.department_id:
-        return None  # the lead sees every part
+    if case.department_id == principal.department_id or case.department_id in principal.supervised:
+        return None  # the lead sees every part, and so does the lead's supervising department (主管部门)
     if principal.department_id in part_departments or summoned:
         return principal.department_id
     raise Forbidden(f"case {case.id} is not with your department, and your department has no part in it")
