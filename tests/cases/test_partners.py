@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from citybrain.core.db import Database
 from citybrain.models import AccessLogEntry, Case, CaseEvent, CasePart
 from tests.cases.conftest import DEPT_A, DEPT_B, Keys, make_case
-from tests.conftest import make_key, make_unit
+from tests.conftest import make_key, make_unit, make_user, sign_in
 
 PM, GAS, BUILDER = "cbt_pm", "cbt_gas", "cbt_builder"  # 物业 and 燃气 under DEPT_A, a contractor under DEPT_B
 ADDRESS = "桃子湖路12号3栋"
@@ -219,6 +219,29 @@ class TestSupervisingDepartment:
         own_part = app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.gas)
         assert [p["department_code"] for p in own_part.json()["parts"]] == [GAS]
         assert app_client.get(f"/api/v1/cases/{case_id}/parts", headers=pk.builder).status_code == 403
+
+
+class TestSignedIn:
+    """The session path of authentication binds the same unit and reads the same supervised units as a key."""
+
+    def test_a_signed_in_partner_and_supervisor_see_what_their_keys_see(
+        self, city: Database, browser_client: TestClient, pk: PartnerKeys
+    ) -> None:
+        pm_case, gas_case = _case(city, PM), _case(city, GAS)
+        make_user(city, "partner", PM, username="pm-wang")
+        make_user(city, "department", DEPT_A, username="roads-li")
+        sign_in(browser_client, "pm-wang")
+        assert browser_client.get(f"/api/v1/cases/{pm_case}").status_code == 200
+        assert browser_client.get(f"/api/v1/cases/{gas_case}").status_code == 403
+        assert browser_client.get("/api/v1/me").json()["department_code"] == PM
+        browser_client.cookies.clear()
+        csrf = sign_in(browser_client, "roads-li")
+        assert browser_client.get(f"/api/v1/cases/{gas_case}").status_code == 200  # its unit's case
+        moved = browser_client.post(
+            f"/api/v1/cases/{gas_case}/reassign", json={"department_code": PM}, headers={"X-CSRF-Token": csrf}
+        )
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["department_code"] == PM
 
 
 class TestPartnerParts:
