@@ -78,6 +78,29 @@ class TestApi:
         assert refused.status_code == 400
         assert "a supervisor is a government department" in refused.json()["error"]["message"]
 
+    def test_an_admin_moves_a_unit_to_another_supervisor(self, db: Database, app_client: TestClient) -> None:
+        admin = {"X-API-Key": make_key(db, "admin")}
+        body = {"code": "lakeside_pm", "name_zh": "湖畔物业", "kind": "property", "supervisor_code": "housing"}
+        assert app_client.post("/api/v1/departments", json=body, headers=admin).status_code == 201
+        moved = app_client.patch(
+            "/api/v1/departments/lakeside_pm", json={"supervisor_code": "urban_mgmt", "phone": "0731-88880002"},
+            headers=admin,
+        )  # fmt: skip
+        assert moved.status_code == 200, moved.text
+        assert _codes(db)["lakeside_pm"] == ("property", "urban_mgmt")
+        assert moved.json()["phone"] == "0731-88880002"
+        before = _codes(db)
+        for code, change, status in (
+            ("housing", {"supervisor_code": "urban_mgmt"}, 400),  # a government department has no supervisor
+            ("lakeside_pm", {"supervisor_code": "nobody"}, 404),
+            ("nobody", {"name_zh": "某"}, 404),
+        ):
+            answer = app_client.patch(f"/api/v1/departments/{code}", json=change, headers=admin)
+            assert answer.status_code == status, (code, answer.text)
+        assert _codes(db) == before
+        operator = {"X-API-Key": make_key(db, "operator")}
+        assert app_client.patch("/api/v1/departments/lakeside_pm", json={}, headers=operator).status_code == 403
+
 
 class TestCli:
     def test_add_department_with_a_kind_and_show_it(self, cli_db: Database) -> None:

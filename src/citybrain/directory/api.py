@@ -10,6 +10,7 @@ from citybrain.core.inputs import SmallRowId
 from citybrain.directory import repository, service, units
 from citybrain.directory.schemas import (
     CategoryOut,
+    DepartmentChange,
     DepartmentIn,
     DepartmentOut,
     DistrictOut,
@@ -60,6 +61,14 @@ def list_departments(
 def create_department(data: DepartmentIn, db: DbDep, principal: DirectoryManager) -> DepartmentOut:
     with db.transaction() as session:
         return DepartmentOut.model_validate(service.add_department(session=session, data=data))
+
+
+@router.patch("/departments/{code}", response_model=DepartmentOut)
+def change_department(code: str, data: DepartmentChange, db: DbDep, principal: DirectoryManager) -> DepartmentOut:
+    """Rename a department or unit, change its phone, or move a unit outside government to another supervising
+    department (主管部门: its cases and KPIs follow from the next request)."""
+    with db.transaction() as session:
+        return DepartmentOut.model_validate(service.change_department(session=session, code=code, data=data))
 
 
 @router.get("/districts", response_model=list[DistrictOut])

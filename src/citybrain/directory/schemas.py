@@ -60,6 +60,18 @@ class DepartmentIn(Input):
         return code
 
 
+class DepartmentChange(Input):
+    """What an administrator changes on a department or unit; None leaves a field as it is. A unit's kind stays:
+    keys and accounts are bound by it (a partner key to a unit outside government)."""
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    supervisor_code: str | None = Field(
+        default=None, max_length=32, description="主管部门: another government department to supervise the unit"
+    )
+
+
 class DistrictOut(_Out):
     code: str
     name_zh: str
