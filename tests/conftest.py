@@ -167,6 +167,16 @@ def make_key(db: Database, role: str = "operator", department_code: str | None =
     return plaintext
 
 
+def make_unit(db: Database, code: str, kind: str, supervisor: str, name_zh: str = "测试协同单位") -> int:
+    """A unit outside government (社会协同单位) under ``supervisor``, as `citybrain directory add-department` adds."""
+    from citybrain.directory import service as directory_service
+    from citybrain.directory.schemas import DepartmentIn
+
+    data = DepartmentIn(code=code, name_zh=name_zh, kind=kind, supervisor_code=supervisor)
+    with db.transaction() as s:
+        return directory_service.add_department(session=s, data=data).id
+
+
 @pytest.fixture
 def operator_headers(db: Database) -> dict[str, str]:
     return {"X-API-Key": make_key(db, "operator")}

@@ -29,6 +29,12 @@ def unmasked(principal: Principal, reason: str | None, *, reason_required: bool)
     return principal.can(Permission.SEE_PII) and (reason is not None or not reason_required)
 
 
+def address_unmasked(principal: Principal, reason: str | None, *, reason_required: bool) -> bool:
+    """Whether this caller gets a case's exact address (门牌) unmasked, and only that (``see_address``: a partner
+    unit that must find the door); the same reason rule as :func:`unmasked`."""
+    return principal.can(Permission.SEE_ADDRESS) and (reason is not None or not reason_required)
+
+
 def record(
     session: Session,
     principal: Principal,

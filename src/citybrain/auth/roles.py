@@ -24,6 +24,7 @@ class Permission(StrEnum):
     MANAGE_PARKING = "manage_parking"  # car parks, tariffs, passes; sessions, their pairing and bills (停车管理)
     INSPECT = "inspect"  # 巡查上报: file problems found on patrol, resolve on the spot, check in — on own cells
     READ_GRID = "read_grid"  # grid cells, inspections, patrol coverage (a grid worker: own cells only)
+    SEE_ADDRESS = "see_address"  # a case's exact address (门牌) unmasked, the rest masked: a partner unit on site
 
 
 #: What a refused caller is told besides the permission's name.
@@ -98,6 +99,12 @@ ROLES: dict[str, Role] = {
             "analyst",
             frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS}),
         ),
+        Role(
+            "partner",
+            "社会协同单位",
+            "partner unit handler",
+            frozenset({Permission.READ_CASES, Permission.HANDLE, Permission.READ_KPIS, Permission.SEE_ADDRESS}),
+        ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
         Role("gate", "停车场道闸", "car-park gate (plate camera)", frozenset({Permission.POST_GATE_READS})),
@@ -109,7 +116,11 @@ ROLES: dict[str, Role] = {
 DEFAULT_ROLE = "operator"
 
 #: The roles a person signs in with (a staff account); ``app``, ``sensor``, ``gate`` and ``grid_worker`` are keys only.
-STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin")
+STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin", "partner")
+
+#: Roles bound to one unit of the directory (a key or account needs one): they read and act on its cases only.
+#: ``partner`` (社会协同单位) is bound to a unit outside government (物业, 水电气热企业, 施工/养护单位 …).
+UNIT_ROLES = frozenset({"department", "partner"})
 
 
 @dataclass(frozen=True)
@@ -124,9 +135,15 @@ class Principal:
     user_id: int | None = None  # the staff account's id when signed in with a session cookie
     csrf_token: str | None = None  # the session's anti-forgery token (None for an API key)
     rate_limit: int | None = None  # the key's own requests per minute (None: the setting's default)
+    supervised: frozenset[int] = frozenset()  # a department's units outside government (it is their 主管部门)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions
+
+    @property
+    def bound_to_unit(self) -> bool:
+        """Held to its own department or unit's cases (``UNIT_ROLES``)."""
+        return self.role in UNIT_ROLES
 
 
 ANONYMOUS = Principal(name="public", role="public")

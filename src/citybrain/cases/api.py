@@ -43,6 +43,12 @@ def _unmasked(request: Request, principal: Principal, reason: str | None) -> boo
     return access_log.unmasked(principal, reason, reason_required=required)
 
 
+def _address(request: Request, principal: Principal, reason: str | None) -> bool:
+    """The exact address alone unmasked for this caller (``see_address``, a partner unit; PII roles see it anyway)."""
+    required = request.app.state.settings.pii_reason_required
+    return access_log.address_unmasked(principal, reason, reason_required=required)
+
+
 def _logged(
     session: Session, request: Request, principal: Principal, reason: str | None, case_ids: Iterable[int]
 ) -> None:
@@ -52,10 +58,11 @@ def _logged(
 
 
 def _logged_if_personal(
-    session: Session, request: Request, principal: Principal, reason: str | None, case: Case
+    session: Session, request: Request, principal: Principal, reason: str | None, case: Case, *, pii: bool = True
 ) -> None:
-    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts)."""
-    if present.has_personal_data(session, case):
+    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts) —
+    or, shown with its address alone unmasked (``pii`` False), when the address has a door number."""
+    if present.has_personal_data(session, case) if pii else present.shows_address(case):
         _logged(session, request, principal, reason, [case.id])
 
 
@@ -140,6 +147,7 @@ def list_cases(
     not see personal data, and they may not search by phone (403) nor for phone or ID numbers in the text."""
     words, digits = policy.words_search(principal, q), policy.phone_search(principal, phone)
     pii = _unmasked(request, principal, reason)
+    address = not pii and _address(request, principal, reason)
     with db.reading() as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
@@ -161,8 +169,11 @@ def list_cases(
         cases, total = repository.list_cases(session, query)
         codes = repository.department_codes(session, [c.department_id for c in cases])
         keep = present.city_phones(session, pii)
-        items = [present.case_out(c, codes, pii=pii, keep=keep) for c in cases]
-        shown = [c.id for c in cases if present.shows_personal_data(c)] if pii else []
+        items = [present.case_out(c, codes, pii=pii, keep=keep, address=address) for c in cases]
+        if pii:
+            shown = [c.id for c in cases if present.shows_personal_data(c)]
+        else:
+            shown = [c.id for c in cases if present.shows_address(c)] if address else []
     _log_read(request, principal, reason, shown)
     return CaseList(items=items, total=total, limit=limit, offset=offset)
 
@@ -172,11 +183,12 @@ def get_case(case_id: RowId, request: Request, db: DbDep, principal: CaseReader,
     """The contact is unmasked only for roles allowed to see personal data (operators, departments), and each
     such read is written to the access log with the ``reason`` given (query or ``X-Access-Reason``)."""
     pii = _unmasked(request, principal, reason)
+    address = not pii and _address(request, principal, reason)
     with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         policy.may_read(principal, case)
-        detail = present.case_detail(session, case, pii=pii)
-        shown = pii and present.has_personal_data(session, case)
+        detail = present.case_detail(session, case, pii=pii, address=address)
+        shown = present.has_personal_data(session, case) if pii else address and present.shows_address(case)
     _log_read(request, principal, reason, [case_id] if shown else [])
     return detail
 
@@ -237,9 +249,10 @@ def callback(
 def _detail(session: Session, request: Request, principal: Principal, reason: str | None, case: Case) -> CaseDetail:
     """A changed case as its actor sees it (unmasked ones logged)."""
     pii = _unmasked(request, principal, reason)
-    detail = present.case_detail(session, case, pii=pii)
-    if pii:
-        _logged_if_personal(session, request, principal, reason, case)
+    address = not pii and _address(request, principal, reason)
+    detail = present.case_detail(session, case, pii=pii, address=address)
+    if pii or address:
+        _logged_if_personal(session, request, principal, reason, case, pii=pii)
     return detail
 
 
@@ -250,6 +263,8 @@ def _action_route(action: str) -> Callable[[int, ActionIn, Request, DbDep, Princ
         with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id, lock=body.version is None)
             policy.authorize(principal, case, action)
+            if action == "reassign":
+                policy.check_reassign_target(principal, department_id_of(session, body.department_code))
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
             detail = _detail(session, request, principal, reason, case)
         tasks.after_transition(detail.id, action)
