@@ -43,6 +43,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},
     "scenarios": _DOMAIN_BASE | {"directory", "sensing", "alerts", "analytics", "insight"},
+    "knowledge": _DOMAIN_BASE,
     "web": frozenset(),  # filled below: everything but cli
     "cli": frozenset(),  # everything
 }
@@ -69,6 +70,7 @@ PURPOSE: dict[str, str] = {
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",
     "reports": "monthly KPI ranking and reply quality",
     "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
+    "knowledge": "the hotline knowledge base (知识库): items, review and versions, smart-answer search",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",
 }

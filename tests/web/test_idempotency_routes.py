@@ -27,6 +27,7 @@ CREATING: dict[str, dict[str, Any]] = {
     },
     "/api/v1/admin/keys": {"name": "idempotent app", "role": "app"},
     "/sta/v1.1/{path:path}": {"name": "幂等测试站", "description": "a Thing"},
+    "/api/v1/knowledge/items": {"question": "公积金怎么提取？", "answer": "携带身份证到公积金中心办理。"},
 }
 #: Creating routes whose retry is tested where their form is built.
 ELSEWHERE = {
@@ -57,6 +58,7 @@ NOT_CREATING = {
     "/api/v1/parking/bills/remind",
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
+    *(f"/api/v1/knowledge/items/{{item_id}}/{a}" for a in ("review", "publish", "expire")),
 }
 #: Creating routes whose retry is not tested yet (they need a public case and a client address's budget, or a car
 #: park with its gate key; a retried gate read is kept as a duplicate read of the same pass, opening nothing).

@@ -22,6 +22,8 @@ class Permission(StrEnum):
     READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
     POST_GATE_READS = "post_gate_reads"  # a gate (道闸) posts plate reads; a gate key for its own car park
     MANAGE_PARKING = "manage_parking"  # car parks, tariffs, passes; sessions, their pairing and bills (停车管理)
+    READ_KNOWLEDGE = "read_knowledge"  # the hotline knowledge base's items and staff answer search (知识库)
+    EDIT_KNOWLEDGE = "edit_knowledge"  # write, review (another person's), publish and expire knowledge items
 
 
 #: What a refused caller is told besides the permission's name.
@@ -37,6 +39,8 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
     Permission.POST_GATE_READS: "gate reads need a key of role gate (bound to its car park) or admin",
     Permission.MANAGE_PARKING: "operators and administrators manage car parks, sessions and bills",
+    Permission.READ_KNOWLEDGE: "staff read the knowledge base; the public asks at /api/v1/knowledge/answers",
+    Permission.EDIT_KNOWLEDGE: "operators and administrators edit, review and publish knowledge items",
 }
 
 
@@ -71,21 +75,35 @@ ROLES: dict[str, Role] = {
             "department",
             "承办单位",
             "department handler",
-            frozenset({Permission.READ_CASES, Permission.SEE_PII, Permission.HANDLE, Permission.READ_KPIS}),
+            frozenset(
+                {
+                    Permission.READ_CASES,
+                    Permission.SEE_PII,
+                    Permission.HANDLE,
+                    Permission.READ_KPIS,
+                    Permission.READ_KNOWLEDGE,
+                }
+            ),
         ),
         Role(
             "supervisor",
             "督查/领导",
             "supervisor",
             frozenset(
-                {Permission.READ_CASES, Permission.READ_KPIS, Permission.HANDLE_ALERTS, Permission.RANK_DEPARTMENTS}
+                {
+                    Permission.READ_CASES,
+                    Permission.READ_KPIS,
+                    Permission.HANDLE_ALERTS,
+                    Permission.RANK_DEPARTMENTS,
+                    Permission.READ_KNOWLEDGE,
+                }
             ),
         ),
         Role(
             "analyst",
             "数据分析员",
             "analyst",
-            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS}),
+            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS, Permission.READ_KNOWLEDGE}),
         ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),

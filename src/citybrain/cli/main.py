@@ -21,6 +21,7 @@ from citybrain.cli import (
     demo,
     directory,
     imports,
+    knowledge,
     parking,
     privacy,
     report,
@@ -56,6 +57,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(sensing.app, name="sensing")
 app.add_typer(parking.app, name="parking")
+app.add_typer(knowledge.app, name="knowledge")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)
