@@ -217,6 +217,11 @@ class Index:
             df[keys] = np.fromiter(self.stats.gram_df.values(), dtype=np.float64)
         return np.log((1.0 + self.stats.docs) / (1.0 + np.maximum(df, 0.0))) + 1.0
 
+    def _gram_idf_of(self, cols: Sequence[int]) -> np.ndarray:
+        """The bigram idf of just these columns (the whole table is not rebuilt for a query)."""
+        df = np.array([max(self.stats.gram_df.get(c, 0), 0) for c in cols], dtype=np.float64)
+        return np.log((1.0 + self.stats.docs) / (1.0 + df)) + 1.0
+
     def _seal(self, docs: Sequence[_Analysed]) -> None:
         if not docs:
             return
@@ -250,7 +255,10 @@ class Index:
     def _all_segments(self) -> list[_Segment]:
         if self.pending and self._pending_segment is None:
             docs = list(self.pending.values())
-            self._pending_segment = _Segment(docs, len(self.word_ids), len(self.gram_ids), self._gram_idf())
+            cols = sorted({c for d in docs for c in d.grams})
+            idf = np.zeros(len(self.gram_ids))
+            idf[cols] = self._gram_idf_of(cols)  # only the pending documents' bigrams: no pass over the vocabulary
+            self._pending_segment = _Segment(docs, len(self.word_ids), len(self.gram_ids), idf)
         return self.segments + ([self._pending_segment] if self.pending and self._pending_segment else [])
 
     def analyse_query(self, text: str) -> Query:
@@ -264,7 +272,7 @@ class Index:
         word_idf = self._word_idf(word_cols)
         gram_counts = Counter(self.gram_ids[g] for g in query.grams if g in self.gram_ids)
         gram_cols = list(gram_counts)
-        gram_idf = self._gram_idf()[gram_cols] if gram_cols else np.zeros(0)
+        gram_idf = self._gram_idf_of(gram_cols)
         gram_q = (1.0 + np.log(np.array([gram_counts[c] for c in gram_cols], dtype=np.float64))) * gram_idf
         q_norm = float(np.sqrt((gram_q**2).sum())) if gram_cols else 0.0
         bound = float(word_idf.sum() * (K1 + 1.0)) or 1.0
