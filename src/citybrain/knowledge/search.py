@@ -3,6 +3,7 @@
 One :class:`KnowledgeSearch` per server process. Before each search it reads the versions changed since the last
 look (an indexed query on ``updated_at``) and adds, replaces or removes just those in the index, so a change made
 by another process or the CLI is searchable at the next query, without a rebuild. The first search builds it.
+Changes are re-read :data:`LOOK_BACK` behind the newest seen, skipping those already applied.
 Published versions past their ``valid_to`` are skipped at query time (they expire for good in the daily job).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,9 @@ from citybrain.knowledge.retrieval import Hit
 from citybrain.models import KnowledgeVersion
 
 MAX_QUERY_CHARS = 2000
+#: Changes are re-read this far behind the newest seen: a transaction that stamped its change earlier but committed
+#: later than another is still picked up (one longer than this would be missed until the process restarts).
+LOOK_BACK = timedelta(minutes=5)
 SOURCE_LABELS = {"reply": "往期答复 past reply", "case": "已办结工单 resolved case", "manual": "知识条目 item",
                  "document": "政策文件 document"}  # fmt: skip
 
@@ -65,13 +69,14 @@ class KnowledgeSearch:
         self.index = retrieval.Index()
         self.entries: dict[int, Entry] = {}
         self._watermark: datetime | None = None
-        self._seen_at_watermark: set[int] = set()
+        self._applied: dict[int, datetime] = {}  # version id → the updated_at applied, within the look-back
         self._lock = threading.Lock()
 
     def refresh(self, session: Session) -> int:
         """Apply the versions changed since the last refresh; returns how many were looked at."""
         with self._lock:
-            rows = [r for r in repository.changed_since(session, self._watermark) if not self._seen(r[0], r[2])]
+            since = None if self._watermark is None else self._watermark - LOOK_BACK
+            rows = [r for r in repository.changed_since(session, since) if self._applied.get(r[0]) != r[2]]
             if not rows:
                 return 0
             publish = [r[0] for r in rows if r[1] == "published"]
@@ -82,14 +87,11 @@ class KnowledgeSearch:
             kinds = repository.source_kinds(session, [v.item_id for v in versions])
             self.index.add_many((v.id, document_text(v)) for v in versions)
             self.entries.update((v.id, _entry(v, kinds.get(v.item_id, "manual"))) for v in versions)
-            newest = max(r[2] for r in rows)
-            if newest != self._watermark:
-                self._watermark, self._seen_at_watermark = newest, set()
-            self._seen_at_watermark |= {r[0] for r in rows if r[2] == newest}
+            self._watermark = max([r[2] for r in rows] + ([self._watermark] if self._watermark else []))
+            self._applied.update((r[0], r[2]) for r in rows)
+            floor = self._watermark - LOOK_BACK
+            self._applied = {k: at for k, at in self._applied.items() if at >= floor}
             return len(rows)
-
-    def _seen(self, version_id: int, at: datetime) -> bool:
-        return at == self._watermark and version_id in self._seen_at_watermark
 
     def search(
         self,
