@@ -80,3 +80,16 @@ def test_compaction_keeps_only_live_documents(monkeypatch: pytest.MonkeyPatch) -
 def test_an_empty_index_or_unknown_words_find_nothing() -> None:
     assert Index().search(Index().analyse_query("公积金"), limit=3) == []
     assert ranked(built(DOCS), "zzzz qqqq") == []
+
+
+def test_a_large_batch_built_in_chunks_scores_as_one_segment(monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = {k: f"{text} 第{k}条" for k, text in enumerate(list(DOCS.values()) * 4)}
+    whole = built(docs)  # 20 documents: pending, one segment when asked
+    monkeypatch.setattr(retrieval, "PENDING_LIMIT", 4)  # a batch over 1 document is chunked
+    monkeypatch.setattr(retrieval, "CHUNK", 3)
+    chunked = built(docs)
+    assert len(chunked.segments) == 1
+    for query in ("夜间施工噪音", "公积金提取", "路灯不亮"):
+        got, want = ranked(chunked, query), ranked(whole, query)
+        assert [k for k, _ in got] == [k for k, _ in want]
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], abs=1e-4)

@@ -33,6 +33,7 @@ BM25_WEIGHT = 0.5
 NO_ANSWER_BELOW = 0.20
 MAX_CHARS = 2000  # a query or document is read up to this many characters
 PENDING_LIMIT = 2000  # pending documents folded into a segment past this
+CHUNK = 5000  # documents analysed and sealed at a time in a large batch
 SEGMENT_LIMIT = 8  # segments merged into one past this
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -116,10 +117,11 @@ class _Segment:
 
 
 def _matrix(rows: Sequence[Counter[int]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    """Counts as float32 with int32 indices: half the memory of the defaults (a segment holds them twice)."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
     indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(indptr[-1]))
-    data = np.fromiter((c for r in rows for c in r.values()), dtype=np.float64, count=int(indptr[-1]))
+    indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
+    data = np.fromiter((c for r in rows for c in r.values()), dtype=np.float32, count=int(indptr[-1]))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
 
 
@@ -160,21 +162,34 @@ class Index:
         return key in self.pending or key in self._where
 
     def add_many(self, docs: Iterable[tuple[int, str]]) -> None:
-        """Add or replace ``(key, text)`` documents; a large batch goes straight into a segment."""
-        batch = []
-        for key, text in docs:
+        """Add or replace ``(key, text)`` documents. A large batch is sealed ``CHUNK`` documents at a time (so the
+        word counts of only one chunk are Python objects at once) and merged into one segment at the end."""
+        texts = dict(docs)  # a key twice: the last text wins
+        for key in texts:
             self.remove(key)
-            batch.append(self._analyse(key, text))
-        for doc in batch:
-            self._count(doc, +1)
-        if len(batch) > PENDING_LIMIT // 4:
-            self._seal(batch)
-        else:
+        if len(texts) <= PENDING_LIMIT // 4:
+            batch = [self._analyse(key, text) for key, text in texts.items()]
+            for doc in batch:
+                self._count(doc, +1)
             self.pending.update((d.key, d) for d in batch)
             self._pending_segment = None
             if len(self.pending) > PENDING_LIMIT:
                 self._seal(list(self.pending.values()))
                 self.pending.clear()
+            return
+        chunk: list[_Analysed] = []
+        sealed = 0
+        for key, text in texts.items():
+            chunk.append(self._analyse(key, text))
+            self._count(chunk[-1], +1)
+            if len(chunk) == CHUNK:
+                self._seal(chunk)
+                chunk, sealed = [], sealed + 1
+        if chunk:
+            self._seal(chunk)
+            sealed += 1
+        if sealed > 1:
+            self.compact()  # one segment, its norms with the idf of the whole batch
 
     def add(self, key: int, text: str) -> None:
         self.add_many([(key, text)])
@@ -234,22 +249,23 @@ class Index:
             self.compact()
 
     def compact(self) -> None:
-        """Merge every segment's live rows into one (the masked rows of replaced documents are dropped)."""
-        live = [_Analysed(int(k), Counter(), Counter(), 0) for s in self.segments for k in s.keys[s.alive]]
-        if not live:
+        """Merge every segment's live rows into one (the masked rows of replaced documents are dropped); the bigram
+        norms are recomputed with the idf of now."""
+        keys = np.concatenate([s.keys[s.alive] for s in self.segments]) if self.segments else np.zeros(0, np.int64)
+        if keys.size == 0:
             self.segments, self._where = [], {}
             return
         words_m = sparse.vstack([_widen(s.word_rows[s.alive], len(self.word_ids)) for s in self.segments]).tocsr()
         grams_m = sparse.vstack([_widen(s.gram_rows[s.alive], len(self.gram_ids)) for s in self.segments]).tocsr()
-        lengths = np.concatenate([s.lengths[s.alive] for s in self.segments])
-        merged = _Segment([], len(self.word_ids), len(self.gram_ids), self._gram_idf())
-        merged.keys = np.array([d.key for d in live], dtype=np.int64)
-        merged.lengths, merged.alive = lengths, np.ones(len(live), dtype=bool)
+        merged = _Segment([], len(self.word_ids), len(self.gram_ids), np.zeros(0))
+        merged.keys, merged.alive = keys.astype(np.int64), np.ones(keys.size, dtype=bool)
+        merged.lengths = np.concatenate([s.lengths[s.alive] for s in self.segments])
+        self.segments, self._where = [], {}  # the old segments can go before the merged matrices are transposed
         merged.word_rows, merged.gram_rows = words_m, grams_m
         merged.word_cols, merged.gram_cols = words_m.tocsc(), grams_m.tocsc()
-        weighted = grams_m.copy()
-        weighted.data = (1.0 + np.log(weighted.data)) * self._gram_idf()[weighted.indices]
-        merged.gram_norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        squares = ((1.0 + np.log(grams_m.data)) * self._gram_idf()[grams_m.indices]) ** 2
+        row_of = np.repeat(np.arange(keys.size), np.diff(grams_m.indptr))
+        merged.gram_norms = np.sqrt(np.bincount(row_of, weights=squares, minlength=keys.size))
         merged.position = {int(k): i for i, k in enumerate(merged.keys)}
         self.segments = [merged]
         self._where = dict.fromkeys(merged.position, merged)
