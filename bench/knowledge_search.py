@@ -96,6 +96,16 @@ def segmented_parts_once() -> Iterator[None]:
         retrieval.words, retrieval.bigrams = words, bigrams  # type: ignore[assignment]
 
 
+def index_bytes(index: Index) -> int:
+    """The index's sparse matrices and per-document arrays (not the vocabulary dicts or Python objects)."""
+    total = 0
+    for segment in index.segments:
+        for matrix in (segment.word_rows, segment.word_cols, segment.gram_rows, segment.gram_cols):
+            total += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes
+        total += segment.keys.nbytes + segment.lengths.nbytes + segment.gram_norms.nbytes
+    return total
+
+
 def run(n_items: int, n_queries: int, seed: int, real_build: int) -> dict[str, Any]:
     rng = random.Random(seed)
     docs, real_queries = items(n_items, rng)
@@ -136,6 +146,7 @@ def run(n_items: int, n_queries: int, seed: int, real_build: int) -> dict[str, A
         "target_p95_ms": 100,
         "incremental": {name: {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95)} for name, v in changes.items()},
         "vocabulary": {"words": len(index.word_ids), "bigrams": len(index.gram_ids)},
+        "index_arrays_mib": round(index_bytes(index) / 2**20),
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "machine": {
             "python": platform.python_version(),
