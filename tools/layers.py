@@ -45,6 +45,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},
     "grid": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "scenarios": _DOMAIN_BASE | {"directory", "sensing", "alerts", "analytics", "insight"},
+    "knowledge": _DOMAIN_BASE,
     "web": frozenset(),  # filled below: everything but cli
     "cli": frozenset(),  # everything
 }
@@ -73,6 +74,7 @@ PURPOSE: dict[str, str] = {
     "grid": "grid management (网格化管理): cells, grid workers, inspections through intake, patrols, 未诉先办",
     "services": "online services (互联网+政务服务): catalogue, applications on a working-day clock, attachments, KPIs",
     "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
+    "knowledge": "the hotline knowledge base (知识库): items, review and versions, smart-answer search",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",
 }

@@ -27,6 +27,7 @@ CREATING: dict[str, dict[str, Any]] = {
     },
     "/api/v1/admin/keys": {"name": "idempotent app", "role": "app"},
     "/sta/v1.1/{path:path}": {"name": "幂等测试站", "description": "a Thing"},
+    "/api/v1/knowledge/items": {"question": "公积金怎么提取？", "answer": "携带身份证到公积金中心办理。"},
 }
 #: Creating routes whose retry is tested where their form is built.
 ELSEWHERE = {
@@ -69,6 +70,7 @@ NOT_CREATING = {
     "/api/v1/attachments",  # stored by its sha256: the same bytes again are the same attachment
     *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("accept", "decline", "review", "supplement")),
     *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("supply", "approve", "refuse", "deliver")),
+    *(f"/api/v1/knowledge/items/{{item_id}}/{a}" for a in ("review", "publish", "expire")),
 }
 #: Creating routes whose retry is not tested yet (a car park with its gate key; a retried gate read is kept as a
 #: duplicate read of the same pass, opening nothing).

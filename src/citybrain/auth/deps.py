@@ -170,3 +170,7 @@ ParkingManager = Annotated[Principal, Depends(requires(Permission.MANAGE_PARKING
 Inspector = Annotated[Principal, Depends(requires(Permission.INSPECT))]
 #: Readers of the grid: cells, inspections, coverage (a grid worker sees its own cells only).
 GridReader = Annotated[Principal, Depends(requires(Permission.READ_GRID))]
+#: Staff who read the knowledge base and its answer search (知识库).
+KnowledgeReader = Annotated[Principal, Depends(requires(Permission.READ_KNOWLEDGE))]
+#: Editors of the knowledge base: write, review another's draft, publish, expire (operators, admins).
+KnowledgeEditor = Annotated[Principal, Depends(requires(Permission.EDIT_KNOWLEDGE))]

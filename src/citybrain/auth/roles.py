@@ -25,6 +25,8 @@ class Permission(StrEnum):
     INSPECT = "inspect"  # 巡查上报: file problems found on patrol, resolve on the spot, check in — on own cells
     READ_GRID = "read_grid"  # grid cells, inspections, patrol coverage (a grid worker: own cells only)
     SEE_ADDRESS = "see_address"  # a case's exact address (门牌) unmasked, the rest masked: a partner unit on site
+    READ_KNOWLEDGE = "read_knowledge"  # the hotline knowledge base's items and staff answer search (知识库)
+    EDIT_KNOWLEDGE = "edit_knowledge"  # write, review (another person's), publish and expire knowledge items
 
 
 #: What a refused caller is told besides the permission's name.
@@ -42,6 +44,8 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.MANAGE_PARKING: "operators and administrators manage car parks, sessions and bills",
     Permission.INSPECT: "inspections are filed with a grid worker's key (citybrain grid worker-key) or by an admin",
     Permission.READ_GRID: "grid workers (own cells), operators, supervisors and administrators read the grid",
+    Permission.READ_KNOWLEDGE: "staff read the knowledge base; the public asks at /api/v1/knowledge/answers",
+    Permission.EDIT_KNOWLEDGE: "operators and administrators edit, review and publish knowledge items",
 }
 
 
@@ -77,7 +81,15 @@ ROLES: dict[str, Role] = {
             "department",
             "承办单位",
             "department handler",
-            frozenset({Permission.READ_CASES, Permission.SEE_PII, Permission.HANDLE, Permission.READ_KPIS}),
+            frozenset(
+                {
+                    Permission.READ_CASES,
+                    Permission.SEE_PII,
+                    Permission.HANDLE,
+                    Permission.READ_KPIS,
+                    Permission.READ_KNOWLEDGE,
+                }
+            ),
         ),
         Role(
             "supervisor",
@@ -90,6 +102,7 @@ ROLES: dict[str, Role] = {
                     Permission.HANDLE_ALERTS,
                     Permission.RANK_DEPARTMENTS,
                     Permission.READ_GRID,
+                    Permission.READ_KNOWLEDGE,
                 }
             ),
         ),
@@ -97,7 +110,7 @@ ROLES: dict[str, Role] = {
             "analyst",
             "数据分析员",
             "analyst",
-            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS}),
+            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS, Permission.READ_KNOWLEDGE}),
         ),
         Role(
             "partner",

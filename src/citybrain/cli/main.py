@@ -22,6 +22,7 @@ from citybrain.cli import (
     directory,
     grid,
     imports,
+    knowledge,
     parking,
     privacy,
     report,
@@ -60,6 +61,7 @@ app.add_typer(sensing.app, name="sensing")
 app.add_typer(parking.app, name="parking")
 app.add_typer(grid.app, name="grid")
 app.add_typer(services.app, name="services")
+app.add_typer(knowledge.app, name="knowledge")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

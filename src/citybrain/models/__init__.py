@@ -19,6 +19,7 @@ from citybrain.models.grid import GridAssignment, GridCell, GridWorker, Inspecti
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
 from citybrain.models.joint import CasePart, Whistle, WhistleSummons
+from citybrain.models.knowledge import KnowledgeItem, KnowledgeVersion
 from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
@@ -87,6 +88,8 @@ __all__ = [
     "HistoricalLocationLocation",
     "IdempotencyKey",
     "ImportBatch",
+    "KnowledgeItem",
+    "KnowledgeVersion",
     "Location",
     "MqttReceipt",
     "NotificationDelivery",

@@ -84,6 +84,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # per API key and per wrong-key address; shared through Redis when configured (docs/security.md)
     app.state.key_budgets = keylimit.budgets(settings.redis_url, namespace=settings.resolved_database_url())
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
+    from citybrain.knowledge.search import KnowledgeSearch
+
+    app.state.knowledge_search = KnowledgeSearch()  # built at the first search, then kept in step
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(HeadAndOptions)  # HEAD wherever GET is, OPTIONS with Allow (docs/security.md)
@@ -128,6 +131,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.grid.api import router as grid_router
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
+    from citybrain.knowledge.api import router as knowledge_router
     from citybrain.reports.api import router as reports_router
     from citybrain.scenarios.parking.api import router as parking_router
     from citybrain.sensing.air_api import router as air_router
@@ -165,6 +169,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(parking_router, prefix="/api/v1")
     app.include_router(services_router, prefix="/api/v1")
+    app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")
