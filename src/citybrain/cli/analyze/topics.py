@@ -92,8 +92,6 @@ def command(
 def _analyse(corpus: Corpus, params: TopicParams) -> dict[str, Any]:
     from citybrain.insight.topics import analyse
 
-    if not len(corpus):
-        raise InvalidInput(f"{corpus.source}: no messages to find topics in")
     try:
         _, document = analyse(corpus, params)
     except ValueError as exc:  # a --month outside the messages' months
