@@ -77,3 +77,46 @@ def run_topics(
     with database.transaction() as session:
         run_id = save(session, topics_record(document))
     return document, run_id
+
+
+#: Months of trend the cockpit's panel shows (sparklines).
+PANEL_MONTHS = 24
+
+
+def panel(run: dict[str, Any], months: int = PANEL_MONTHS) -> dict[str, Any]:
+    """A stored topics run (``insight.service.latest``) as the cockpit's panel 群众所思所想 reads it: each topic's
+    words, its last ``months`` monthly shares, the test of the month judged and why; no message text."""
+    summary = run.get("summary") or {}
+    axis = list(summary.get("months") or [])[-months:]
+    cut = len(axis)
+    topics = []
+    for item in run["results"]:
+        topic = item["payload"]
+        rise = topic.get("rise") or {}
+        topics.append(
+            {
+                "topic": topic.get("topic"),
+                "label": topic.get("label"),
+                "terms": list(topic.get("terms") or [])[:6],
+                "size": topic.get("size"),
+                "counts": list(topic.get("counts") or [])[-cut:] if cut else [],
+                "shares": list(topic.get("shares") or [])[-cut:] if cut else [],
+                "rising": bool(rise.get("rising")),
+                "count": rise.get("count"),
+                "share": rise.get("share"),
+                "history_share": rise.get("history_share"),
+                "ratio": rise.get("ratio"),
+                "q_value": rise.get("q_value"),
+                "explanation": topic.get("explanation"),
+            }
+        )
+    return {
+        "run_id": run["id"],
+        "finished_at": run["finished_at"],
+        "source": run["source"],
+        "month": summary.get("month"),
+        "months": axis,
+        "topics": topics,
+        "rising": [t["topic"] for t in topics if t["rising"]],
+        "summary": summary.get("text"),
+    }
