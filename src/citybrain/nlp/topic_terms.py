@@ -2,7 +2,8 @@
 
 A citizen's message is wrapped in words that say nothing of *what* it is about: greetings and thanks (您好, 尊敬的,
 谢谢), the verbs of asking (反映, 希望, 请求, 咨询), the addressees (领导, 相关部门, 政府) and the place codes an
-anonymised export puts everywhere (A市, A1区, K9县, 西地省). Those are left out, with numbers, single characters,
+anonymised export puts everywhere (A市, A1区, K9县, 西地省), and named places (滨江区, 桂花路, 金鼎村): a topic is
+a kind of problem, found in many places, and where it is the hot-issue board's business. Those are left out, with numbers, single characters,
 Latin codes and personal names (jieba's ``nr`` words: a name may be the citizen's). Words that remain in too many
 messages (小区, 问题 …) are left to the topic model's document-frequency cut, which adapts to each corpus.
 """
@@ -40,6 +41,9 @@ BOILERPLATE = frozenset(
 
 #: Place codes of the anonymised exports (A市, A1区, K9县, B3镇) and of provinces (西地省): where, never what.
 _PLACE_CODE = re.compile(r"^(?:[A-Za-z]+\d*[市区县镇乡省州]|[\u4e00-\u9fa5]{1,3}省|[A-Za-z]\d*)$")
+#: Named places (滨江区, 新城区, 桂花路, 暮云街, 金鼎村): three characters or more ending in a place word. Two-character
+#: words (小区, 社区, 道路) are kinds of place, and stay.
+_PLACE_NAME = re.compile(r"^[\u4e00-\u9fa5]{2,}[区县市路街镇乡村]$")
 _NOT_WORD = re.compile(r"^[\W\d_a-zA-Z]*$")
 _SPLIT_CODES = re.compile(r"[A-Za-z]+\d*(?:[市区县镇乡省州])")
 
@@ -79,7 +83,7 @@ def terms_of(text: str) -> list[str]:
         word = word.strip()
         if len(word) < 2 or word in BOILERPLATE or word in names:
             continue
-        if _NOT_WORD.match(word) or _PLACE_CODE.match(word):
+        if _NOT_WORD.match(word) or _PLACE_CODE.match(word) or _PLACE_NAME.match(word):
             continue
         out.append(word)
     return out
