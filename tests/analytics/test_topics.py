@@ -24,7 +24,7 @@ from citybrain.insight import jobs
 from citybrain.insight import service as insight
 from citybrain.insight.topics import analyse, run_topics
 from citybrain.models import Case
-from citybrain.nlp.topic_terms import corpus_terms, terms_of
+from citybrain.nlp.topic_terms import corpus_terms, template_clauses, terms_of, without_templates
 from tests.conftest import shared_path
 
 runner = CliRunner()
@@ -35,7 +35,7 @@ THEMES = {
     "school": ["学校", "学生", "老师", "家长", "补课", "学位", "入学", "教育局"],
     "water": ["停水", "自来水", "水压", "水管", "漏水", "供水", "水费", "水质"],
 }
-TEMPLATE = "尊敬的领导您好，本人是A市A3区居民，现反映如下问题，恳请相关部门尽快处理，谢谢！"
+TEMPLATE = "尊敬的领导您好！本人是示例市居民，现将有关情况反映如下，恳请相关部门高度重视、尽快处理，谢谢！"
 
 
 def _message(r: random.Random, theme: str) -> tuple[str, str]:
@@ -76,6 +76,15 @@ def test_terms_leave_out_boilerplate_place_codes_numbers_and_single_characters()
     assert {"搅拌站", "噪音", "扰民"} <= set(terms)
     assert not {"您好", "领导", "谢谢", "处理", "尽快", "A市", "A3区", "2019", "12"} & set(terms)
     assert all(len(t) >= 2 for t in terms)
+
+
+def test_template_clauses_are_those_of_many_different_texts_not_copies_of_one() -> None:
+    wrapped = [f"{TEMPLATE}{w}噪音很大{i}天" for i, w in enumerate(("工地", "夜间", "机械", "渣土车") * 6)]  # 24 texts
+    copied = ["公交线路延长到新城，公交站太远出行很不方便。"] * 500  # one text copied
+    templates = template_clauses(wrapped + copied)
+    assert templates == {"现将有关情况反映如下", "恳请相关部门高度重视"}  # clauses of ten characters or more
+    left = "尊敬的领导您好，本人是示例市居民，尽快处理，谢谢，工地噪音很大0天"
+    assert without_templates(wrapped[0], templates) == left
 
 
 def test_the_themes_are_found_and_a_theme_whose_share_doubles_rises_alone() -> None:

@@ -1,17 +1,19 @@
 """The terms a message is about, for topic discovery (群众所思所想): jieba's words without the boilerplate.
 
 A citizen's message is wrapped in words that say nothing of *what* it is about: greetings and thanks (您好, 尊敬的,
-谢谢), the verbs of asking (反映, 希望, 请求, 咨询), the addressees (领导, 相关部门, 政府) and the place codes an
-anonymised export puts everywhere (A市, A1区, K9县, 西地省), and named places (滨江区, 桂花路, 金鼎村): a topic is
-a kind of problem, found in many places, and where it is the hot-issue board's business. Those are left out, with numbers, single characters,
-Latin codes and personal names (jieba's ``nr`` words: a name may be the citizen's). Words that remain in too many
-messages (小区, 问题 …) are left to the topic model's document-frequency cut, which adapts to each corpus.
+谢谢), the verbs of asking (反映, 希望, 请求, 咨询), the addressees (领导, 相关部门, 政府), the place codes an
+anonymised export puts everywhere (A市, A1区, K9县, 西地省) and named places (滨江区, 桂花路, 金鼎村): a topic is a
+kind of problem, found in many places; where it is, is the hot-issue board's business. Those are left out, with
+numbers, single characters, Latin codes and personal names (jieba's ``nr`` words: a name may be the citizen's), and
+so are templated clauses that wrap many different messages (:func:`template_clauses`). Words that remain in too
+many messages (小区, 问题 …) are left to the topic model's document-frequency cut, which adapts to each corpus.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -89,6 +91,37 @@ def terms_of(text: str) -> list[str]:
     return out
 
 
+#: A clause of a message's text (between 。！？；，, line breaks …) this long or longer, found in many *different*
+#: messages, is a template wrapped round what they say (恳请相关部门高度重视、尽快处理), not what they say.
+TEMPLATE_CHARS = 10
+#: "Many": in at least this many distinct texts, and at least ``TEMPLATE_SHARE`` of them.
+TEMPLATE_MIN = 20
+TEMPLATE_SHARE = 0.005
+_CLAUSE = re.compile(r"[。！？；，、!?;,\n\r\t ]+")
+
+
+def template_clauses(texts: Sequence[str]) -> frozenset[str]:
+    """Clauses of ``TEMPLATE_CHARS`` or more found in at least max(``TEMPLATE_MIN``, ``TEMPLATE_SHARE`` · n)
+    distinct texts. Copies of one message count once: a petition copied 2,000 times is one text, and stays what
+    its senders say; a sentence that wraps 2,000 different complaints is a template, and goes."""
+    distinct = set(texts)
+    seen: Counter[str] = Counter()
+    for text in distinct:
+        seen.update({c for c in _CLAUSE.split(text) if len(c) >= TEMPLATE_CHARS})
+    least = max(TEMPLATE_MIN, TEMPLATE_SHARE * len(distinct))
+    return frozenset(c for c, n in seen.items() if n >= least)
+
+
+def without_templates(text: str, templates: frozenset[str]) -> str:
+    """``text`` without its template clauses."""
+    if not templates:
+        return text
+    return "，".join(c for c in _CLAUSE.split(text) if c and c not in templates)
+
+
 def corpus_terms(titles: Sequence[str], texts: Sequence[str]) -> list[list[str]]:
-    """The terms of every message (:func:`message_text` then :func:`terms_of`)."""
-    return [terms_of(message_text(t, x)) for t, x in zip(titles, texts, strict=True)]
+    """The terms of every message: templated clauses of the texts taken out (:func:`template_clauses`), then
+    :func:`message_text` and :func:`terms_of`."""
+    cleaned = [normalize(x or "") for x in texts]
+    templates = template_clauses(cleaned)
+    return [terms_of(message_text(t, without_templates(x, templates))) for t, x in zip(titles, cleaned, strict=True)]
