@@ -9,6 +9,7 @@ live database is read by ``insight.topics``. The pure analysis is :mod:`citybrai
 from __future__ import annotations
 
 import csv
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -25,7 +26,6 @@ from citybrain.analytics.topics import TopicResult, agreement
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
 from citybrain.core.privacy import mask_text
-from citybrain.nlp.dataset import read_columns
 
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
 
@@ -103,7 +103,7 @@ def _read_message_csv(path: Path) -> Corpus:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), [])
     wanted: list[str] = [c for c in ("id", "time", "title", "detail", "text", "label") if c in header]
-    cols = read_columns(path, wanted)
+    cols = _read_columns(path, wanted)
     n = len(cols["time"])
     empty = [""] * n
     titles, details, merged = cols.get("title", empty), cols.get("detail", empty), cols.get("text", empty)
@@ -118,6 +118,22 @@ def _read_message_csv(path: Path) -> Corpus:
         labels=tuple(label.strip() for label in cols.get("label", empty)),
         source=str(path),
     )
+
+
+def _read_columns(path: Path, columns: list[str]) -> dict[str, list[str]]:
+    """The named columns of a UTF-8 CSV (a pasted 100 kB message is still one field)."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    out: dict[str, list[str]] = {c: [] for c in columns}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                for c in columns:
+                    out[c].append(row.get(c) or "")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{path} is not a readable CSV file ({exc})") from None
+    return out
 
 
 def _month_of(value: str) -> str:
