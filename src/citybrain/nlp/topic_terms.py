@@ -93,7 +93,7 @@ def terms_of(text: str) -> list[str]:
 
 #: A clause of a message's text (between 。！？；，, line breaks …) this long or longer, found in many *different*
 #: messages, is a template wrapped round what they say (恳请相关部门高度重视、尽快处理), not what they say.
-TEMPLATE_CHARS = 10
+TEMPLATE_CHARS = 7
 #: "Many": in at least this many distinct texts, and at least ``TEMPLATE_SHARE`` of them.
 TEMPLATE_MIN = 20
 TEMPLATE_SHARE = 0.005
