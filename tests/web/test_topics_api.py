@@ -47,7 +47,7 @@ def test_the_latest_run_as_the_panel_reads_it(city: Database, app_client: TestCl
         assert shown["shares"] == stored["shares"]
         assert len(shown["shares"]) == 4
         assert shown["explanation"]["zh"]
-        assert "examples" not in shown  # no message text on the screen
+        assert "members" not in shown  # no message text on the screen
     assert panel["rising"] == document["rising"]
     board = app_client.get("/api/v1/cockpit/board", headers=headers).json()
     assert board["topics"] == panel

@@ -182,7 +182,8 @@ def _topic_json(topic: Any, result: TopicResult, corpus: Corpus) -> dict[str, An
         "size": topic.size,
         "counts": list(topic.counts),
         "shares": shares,
-        "examples": [
+        # "members", as a hot issue's: a department's key reads only its own of them (insight.scope)
+        "members": [
             {"id": corpus.ids[i], "month": corpus.months[i], "title": mask_text(_headline(corpus, i)) or ""}
             for i in topic.examples
         ],
