@@ -119,6 +119,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         bad_keys_per_minute=0,
         redis_url="",
         cockpit_warm_at_start=False,
+        knowledge_warm_at_start=False,
     )
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from fastapi.testclient import TestClient
+
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
 from citybrain.knowledge import service
 from citybrain.knowledge.schemas import ItemIn
 from citybrain.knowledge.search import KnowledgeSearch
+from citybrain.web.app import create_app
 
 TODAY = date(2026, 12, 7)
 
@@ -46,3 +51,16 @@ def test_changes_reach_the_index_one_by_one(db: Database) -> None:
     assert ask(engine, db, "路灯不亮") == []
     assert engine.index is index  # the same index throughout, changed in place
     assert len(index) == 1
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_server_builds_the_index_at_start(db: Database, settings: Settings, warm: bool) -> None:
+    """With ``knowledge_warm_at_start`` the published items are indexed in the background before anyone asks;
+    without it, the index stays empty until the first search."""
+    fund = published(db, "住房公积金怎么提取", "携带身份证到公积金中心办理。")
+    app = create_app(settings.model_copy(update={"knowledge_warm_at_start": warm}), database=db)
+    with TestClient(app):
+        engine: KnowledgeSearch = app.state.knowledge_search
+        assert engine.warmed.wait(60) is warm
+        assert len(engine.index) == (1 if warm else 0)
+        assert [e.item_id for e in engine.entries.values()] == ([fund] if warm else [])

@@ -2,23 +2,28 @@
 
 One :class:`KnowledgeSearch` per server process. Before each search it reads the versions changed since the last
 look (an indexed query on ``updated_at``) and adds, replaces or removes just those in the index, so a change made
-by another process or the CLI is searchable at the next query, without a rebuild. The first search builds it.
+by another process or the CLI is searchable at the next query, without a rebuild.
+The server builds it at start in the background (``knowledge_warm_at_start``), else the first search does.
 Changes are re-read :data:`LOOK_BACK` behind the newest seen, skipping those already applied.
 Published versions past their ``valid_to`` are skipped at query time (they expire for good in the daily job).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.knowledge import repository, retrieval
 from citybrain.knowledge.retrieval import Hit
 from citybrain.models import KnowledgeVersion
+
+log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 #: Changes are re-read this far behind the newest seen: a transaction that stamped its change earlier but committed
@@ -71,6 +76,24 @@ class KnowledgeSearch:
         self._watermark: datetime | None = None
         self._applied: dict[int, datetime] = {}  # version id → the updated_at applied, within the look-back
         self._lock = threading.Lock()
+        self.warmed = threading.Event()  # set when a warm-up started by :meth:`warm` has finished (or failed)
+
+    def warm(self, db: Database) -> threading.Thread:
+        """Build the index on a background thread (the server's start), so the first question after a restart
+        does not wait for every published item to be segmented; a search meanwhile waits for it, as before."""
+
+        def build() -> None:
+            try:
+                with db.reading() as session:
+                    self.refresh(session)
+            except Exception:  # noqa: BLE001 - a failed warm-up leaves the build to the first search
+                log.exception("knowledge index warm-up failed; the first search builds it")
+            finally:
+                self.warmed.set()
+
+        thread = threading.Thread(target=build, name="knowledge-warm", daemon=True)
+        thread.start()
+        return thread
 
     def refresh(self, session: Session) -> int:
         """Apply the versions changed since the last refresh; returns how many were looked at."""

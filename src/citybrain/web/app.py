@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 started.start()
         if settings.cockpit_warm_at_start:  # the roll-up and the default screen, in the background
             cockpit.warm_default_screen(settings, db, app.state.cockpit_cache)
+        if settings.knowledge_warm_at_start:  # smart answers' index of published items, in the background
+            app.state.knowledge_search.warm(db)
         heap.freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
         yield
         heap.thaw()
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
     from citybrain.knowledge.search import KnowledgeSearch
 
-    app.state.knowledge_search = KnowledgeSearch()  # built at the first search, then kept in step
+    app.state.knowledge_search = KnowledgeSearch()  # built at start or the first search, then kept in step
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(HeadAndOptions)  # HEAD wherever GET is, OPTIONS with Allow (docs/security.md)
