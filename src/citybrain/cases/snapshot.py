@@ -84,11 +84,7 @@ def export(database: Database, out: Path, *, overlap_seconds: int = 60) -> Expor
     table = table.append_column("snapshot_run", pa.array([run] * table.num_rows, type=pa.int64()))
     files = _write_months(out, table, run)
     newest = pc.max(table.column("updated_at")).as_py() if table.num_rows else None
-    mark = (
-        newest.replace(tzinfo=None) - timedelta(seconds=overlap_seconds)
-        if newest is not None
-        else changed_after
-    )
+    mark = newest.replace(tzinfo=None) - timedelta(seconds=overlap_seconds) if newest is not None else changed_after
     if changed_after is not None and mark is not None:
         mark = max(mark, changed_after)
     manifest["runs"].append(

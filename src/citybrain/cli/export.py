@@ -10,8 +10,7 @@ from citybrain.cli.common import console, handle_errors, open_database
 
 app = typer.Typer(
     help=(
-        "Copies of the case store for other tools.\n\n"
-        "Example: citybrain export parquet --out /srv/citybrain/snapshot"
+        "Copies of the case store for other tools.\n\nExample: citybrain export parquet --out /srv/citybrain/snapshot"
     ),
     no_args_is_help=True,
 )
