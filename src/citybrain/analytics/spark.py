@@ -19,7 +19,9 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
+import warnings
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -95,6 +97,9 @@ def _start(master: str) -> Any:
             "apt-get install openjdk-17-jre-headless) or set JAVA_HOME; or use CITYBRAIN_ENGINE=duckdb"
         )
     local = master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no "hostname resolves to a loopback address" warning
+    quiet = f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{_log_config()}"
     builder = (
         SparkSession.builder.master(master)
         .appName("citybrain")
@@ -103,14 +108,30 @@ def _start(master: str) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "4" if local else "200")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", quiet)
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
     )
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-    spark = builder.getOrCreate()
+    with warnings.catch_warnings():  # PySpark's note on the pandas version: we hand it Arrow, not pandas
+        warnings.simplefilter("ignore", FutureWarning)
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _log_config() -> str:
+    """A log4j2 configuration that lets through errors only (Spark's default talks at WARN from the start)."""
+    path = os.path.join(tempfile.gettempdir(), "citybrain-spark-log4j2.properties")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(
+                "rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
+                "appender.console.type = Console\nappender.console.name = console\n"
+                "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
+                "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n"
+            )
+    return path
 
 
 def stop() -> None:
