@@ -113,9 +113,9 @@ def _start(master: str) -> Any:
     )
     if local:
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-    with warnings.catch_warnings():  # PySpark's note on the pandas version: we hand it Arrow, not pandas
-        warnings.simplefilter("ignore", FutureWarning)
-        spark = builder.getOrCreate()
+    # PySpark's note on the pandas version, given on its first use: we hand it Arrow, never pandas
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
