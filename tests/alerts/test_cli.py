@@ -62,12 +62,12 @@ def cases_csv(tmp_path: Path) -> Path:
     return _write(tmp_path / "cases.csv", _rows())
 
 
-def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, list[dict[str, Any]]]:
+def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, Any]:
     result = runner.invoke(
         app, ["analyze", "warnings", "--input", str(path), "--as-of", as_of, "--json", str(out), *FAST, *more]
     )
     assert result.exit_code == 0, result.output
-    return cast(dict[str, list[dict[str, Any]]], json.loads(out.read_text(encoding="utf-8")))
+    return cast(dict[str, Any], json.loads(out.read_text(encoding="utf-8")))
 
 
 def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None:
