@@ -107,7 +107,8 @@ def _start(master: str) -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.shuffle.partitions", "4" if local else "200")
+        .config("spark.sql.shuffle.partitions", "2" if local else "200")
+        .config("spark.sql.adaptive.enabled", "false" if local else "true")
         .config("spark.driver.extraJavaOptions", quiet)
         .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
     )
@@ -195,7 +196,8 @@ class SparkConnection:
 
     def __init__(self, master: str) -> None:
         self.master = master
-        self.spark = session(master).newSession()
+        root = session(master)
+        self.spark = root if master.startswith("sc://") else root.newSession()  # Connect: one session per client
 
     def execute(self, text: str, parameters: Sequence[Any] | None = None) -> SparkResult:
         described = _DESCRIBE.match(text)
