@@ -21,18 +21,17 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
+from bench.scratch import backend_of, scratch_settings
 from citybrain.auth import service as auth_service
 from citybrain.core import migrate
 from citybrain.core.db import Database
-from citybrain.core.settings import Settings
 from citybrain.directory.defaults import load_defaults
 from citybrain.models import Case, CaseContact
 from citybrain.simulate.load import load_city
@@ -40,19 +39,6 @@ from citybrain.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-
-
-def _database(url: str | None, folder: Path) -> tuple[Settings, str | None]:
-    """Settings for a fresh database, and the PostgreSQL schema made for it (dropped at the end)."""
-    if url is None:
-        return Settings(database_url=f"sqlite:///{folder / 'search.db'}", data_dir=folder), None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in url else "?"
-    return Settings(database_url=f"{url}{sep}options=-csearch_path%3D{schema}", data_dir=folder), schema
 
 
 def _queries(db: Database) -> dict[str, dict[str, str]]:
@@ -102,28 +88,23 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings, schema = _database(args.url, Path(tmp))
-        backend = "sqlite" if schema is None else "postgresql"
-        db = Database(settings)
-        migrate.upgrade(db.engine)
-        started = time.perf_counter()
-        with db.transaction() as session:
-            load_defaults(session)
-            load_city(session, seed=1, days=365, cases_per_day=args.cases / 365, now=datetime.now(UTC))
-            _key, key = auth_service.create_api_key(
-                session=session, name="bench", role="operator", rate_limit_per_minute=0
-            )
-        loaded = time.perf_counter() - started
-        with db.reading() as session:
-            count = int(session.scalar(select(func.count()).select_from(Case)) or 0)
-        with TestClient(create_app(settings, database=db)) as client:
-            timings = {name: _time(client, key, params, args.repeat) for name, params in _queries(db).items()}
-        db.dispose()
-        if schema is not None and args.url:
-            admin = create_engine(args.url)
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with scratch_settings(args.url, Path(tmp), "search") as settings:
+            backend = backend_of(settings)
+            db = Database(settings)
+            migrate.upgrade(db.engine)
+            started = time.perf_counter()
+            with db.transaction() as session:
+                load_defaults(session)
+                load_city(session, seed=1, days=365, cases_per_day=args.cases / 365, now=datetime.now(UTC))
+                _key, key = auth_service.create_api_key(
+                    session=session, name="bench", role="operator", rate_limit_per_minute=0
+                )
+            loaded = time.perf_counter() - started
+            with db.reading() as session:
+                count = int(session.scalar(select(func.count()).select_from(Case)) or 0)
+            with TestClient(create_app(settings, database=db)) as client:
+                timings = {name: _time(client, key, params, args.repeat) for name, params in _queries(db).items()}
+            db.dispose()
     out = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_1m": os.getloadavg()[0]},
         "backend": backend,

@@ -26,19 +26,18 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from bench.scratch import backend_of, scratch_settings
 from citybrain.cases import joint_service, kpi_service
 from citybrain.core import clock, migrate
 from citybrain.core.db import Database
-from citybrain.core.settings import Settings
 from citybrain.directory.defaults import load_defaults
 from citybrain.models import Case, CasePart, Department, Whistle, WhistleSummons
 from citybrain.reports import service as reports
@@ -47,18 +46,6 @@ from citybrain.simulate.load import load_city
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TZ = "Asia/Shanghai"
-
-
-def _database(url: str | None, folder: Path) -> tuple[Settings, str | None]:
-    if url is None:
-        return Settings(database_url=f"sqlite:///{folder / 'joint.db'}", data_dir=folder), None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in url else "?"
-    return Settings(database_url=f"{url}{sep}options=-csearch_path%3D{schema}", data_dir=folder), schema
 
 
 def _time(run: Callable[[], object], repeat: int) -> dict[str, float]:
@@ -150,30 +137,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings, schema = _database(args.url, Path(tmp))
-        backend = "sqlite" if schema is None else "postgresql"
-        db = Database(settings)
-        migrate.upgrade(db.engine)
-        with db.transaction() as session:
-            load_defaults(session)
-            load_city(session, seed=1, days=365, cases_per_day=args.cases / 365, now=datetime.now(UTC))
-        with db.reading() as session:
-            count = int(session.scalar(select(func.count()).select_from(Case)) or 0)
-            first_at = session.scalar(select(func.min(Case.created_at)))
-        assert first_at is not None
-        as_of = clock.utcnow()
-        first, last = clock.as_utc(first_at).date(), clock.city_today(TZ)
-        questions = _questions(db, first, last, _busiest_month(db), as_of)
-        before = {name: _time(run, args.repeat) for name, run in questions.items()}
-        with db.transaction() as session:
-            made = _make_joint(session, args.share, seed=1)
-        after = {name: _time(run, args.repeat) for name, run in questions.items()}
-        db.dispose()
-        if schema is not None and args.url:
-            admin = create_engine(args.url)
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        with scratch_settings(args.url, Path(tmp), "joint") as settings:
+            backend = backend_of(settings)
+            db = Database(settings)
+            migrate.upgrade(db.engine)
+            with db.transaction() as session:
+                load_defaults(session)
+                load_city(session, seed=1, days=365, cases_per_day=args.cases / 365, now=datetime.now(UTC))
+            with db.reading() as session:
+                count = int(session.scalar(select(func.count()).select_from(Case)) or 0)
+                first_at = session.scalar(select(func.min(Case.created_at)))
+            assert first_at is not None
+            as_of = clock.utcnow()
+            first, last = clock.as_utc(first_at).date(), clock.city_today(TZ)
+            questions = _questions(db, first, last, _busiest_month(db), as_of)
+            before = {name: _time(run, args.repeat) for name, run in questions.items()}
+            with db.transaction() as session:
+                made = _make_joint(session, args.share, seed=1)
+            after = {name: _time(run, args.repeat) for name, run in questions.items()}
+            db.dispose()
     today = before["kpis_by_department_year"]["median_ms"]
     ratios = {
         "kpis_by_department_year": round(after["kpis_by_department_year"]["median_ms"] / today, 2),

@@ -14,7 +14,6 @@ import argparse
 import json
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +30,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
-from sqlalchemy import create_engine, text
 
+from bench.scratch import scratch_settings
 from citybrain.auth import service as auth_service
 from citybrain.core import migrate
 from citybrain.core.db import Database
@@ -141,21 +140,11 @@ def _fuzz_operation(
 @contextmanager
 def fresh_settings(db: str) -> Iterator[Settings]:
     """Settings for an empty, migrated database (a temporary SQLite file or a new PostgreSQL schema)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        if db == "sqlite":
-            yield Settings(database_url=f"sqlite:///{tmp}/fuzz.db", data_dir=Path(tmp))
-            return
-        schema = f"cbfuzz_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(POSTGRES_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-            yield Settings(database_url=url, data_dir=Path(tmp))
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_settings(None if db == "sqlite" else POSTGRES_URL, Path(tmp), "cbfuzz") as settings,
+    ):
+        yield settings
 
 
 def prepare(database: Database) -> dict[str, str]:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from citybrain.auth import service as auth_service
@@ -57,25 +59,53 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def scratch_database_url(backend: str, sqlite_file: Path, prefix: str = "cbtest") -> Iterator[str]:
+    """The URL of an empty database of its own: a SQLite file, or a new PostgreSQL schema dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{sqlite_file}"
         return
     problem = _postgres_available()
     if problem:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI but did not answer at {POSTGRES_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({problem}); SQLite pass still runs")
-    schema = f"cbtest_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with scratch_database_url(backend, tmp_path_factory.mktemp("db") / "test.db") as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty database of the test's own (for migrations' round trips), disposed afterwards."""
+    with scratch_database_url(backend, tmp_path / "fresh.db", "cbmig") as url:
+        engine = create_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Alembic's downgrade of ``engine``'s database to ``revision`` (upgrades are :func:`migrate.upgrade`)."""
+    config = migrate.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +165,16 @@ def make_key(db: Database, role: str = "operator", department_code: str | None =
             session=s, name=f"test {role}", role=role, department_code=department_code
         )
     return plaintext
+
+
+def make_unit(db: Database, code: str, kind: str, supervisor: str, name_zh: str = "测试协同单位") -> int:
+    """A unit outside government (社会协同单位) under ``supervisor``, as `citybrain directory add-department` adds."""
+    from citybrain.directory import service as directory_service
+    from citybrain.directory.schemas import DepartmentIn
+
+    data = DepartmentIn(code=code, name_zh=name_zh, kind=kind, supervisor_code=supervisor)
+    with db.transaction() as s:
+        return directory_service.add_department(session=s, data=data).id
 
 
 @pytest.fixture

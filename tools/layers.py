@@ -41,8 +41,11 @@ LAYERS: dict[str, frozenset[str]] = {
     "insight": _DOMAIN_BASE | {"directory", "cases", "alerts", "analytics", "sensing"},
     "triage": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "intake": _DOMAIN_BASE | {"directory", "cases", "triage"},
+    "services": _DOMAIN_BASE | {"directory"},
     "reports": _DOMAIN_BASE | {"directory", "cases", "analytics", "insight"},
+    "grid": _DOMAIN_BASE | {"directory", "simulate", "cases"},
     "scenarios": _DOMAIN_BASE | {"directory", "sensing", "alerts", "analytics", "insight"},
+    "knowledge": _DOMAIN_BASE,
     "web": frozenset(),  # filled below: everything but cli
     "cli": frozenset(),  # everything
 }
@@ -68,7 +71,10 @@ PURPOSE: dict[str, str] = {
     "triage": "every new case read at intake: category, place, repeats, department; the human queue",
     "intake": "channels: Open311 GeoReport v2, bulk importers, the group-commit writer",
     "reports": "monthly KPI ranking and reply quality",
+    "grid": "grid management (网格化管理): cells, grid workers, inspections through intake, patrols, 未诉先办",
+    "services": "online services (互联网+政务服务): catalogue, applications on a working-day clock, attachments, KPIs",
     "scenarios": "barrier-free car parks (无杆停车), right-turn blind zones (右转盲区), on sensing and analytics",
+    "knowledge": "the hotline knowledge base (知识库): items, review and versions, smart-answer search",
     "web": "the app factory, pages (landing, portal, desk), GET /me",
     "cli": "the citybrain command",
 }

@@ -28,8 +28,25 @@ def test_desk_decisions_migration_goes_down_and_up_again(db: Database) -> None:
     config = migrate.alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "-1")  # from head (0016) to the revision before it
+        command.downgrade(config, "0015")  # below 0016, whatever revisions were chained after it
     assert "desk_decisions" not in inspect(db.engine).get_table_names()
     migrate.upgrade(db.engine)
     assert "desk_decisions" in inspect(db.engine).get_table_names()
+    assert migrate.current_revision(db.engine) == migrate.head_revisions()[0]
+
+
+def test_knowledge_migration_goes_down_and_up_again(db: Database) -> None:
+    """0017 (knowledge base) is reversible on both databases; the schema is back at head afterwards."""
+    from alembic.script import ScriptDirectory
+
+    config = migrate.alembic_config()
+    before = ScriptDirectory.from_config(config).get_revision("0017").down_revision
+    assert isinstance(before, str)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, before)
+    assert "knowledge_versions" not in inspect(db.engine).get_table_names()
+    assert "knowledge_items" not in inspect(db.engine).get_table_names()
+    migrate.upgrade(db.engine)
+    assert {"knowledge_items", "knowledge_versions"} <= set(inspect(db.engine).get_table_names())
     assert migrate.current_revision(db.engine) == migrate.head_revisions()[0]

@@ -7,8 +7,11 @@ docs/img/ is made this way.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -23,6 +26,7 @@ from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.insight.hot_issues import run_hot_issues
 from citybrain.insight.service import ResultItem, RunRecord, save
+from citybrain.insight.topics import run_topics
 from citybrain.simulate.load import load_city
 from citybrain.web.app import create_app
 from tests.conftest import make_key
@@ -65,8 +69,15 @@ def city(db: Database, settings: Settings) -> Iterator[str]:
         )  # fmt: skip
         alerts_service.record(session=session, signal=signal)
     run_hot_issues(db, days=30, timezone=settings.timezone)
+    run_topics(db, days=60, timezone=settings.timezone)
     with serve(create_app(settings, database=db)) as url:
         yield url
+
+
+def _topics_shot(name: str) -> str | None:
+    """Where the topics panel's own screenshot goes (CITYBRAIN_SCREENSHOTS), else a throwaway file."""
+    folder = os.environ.get("CITYBRAIN_SCREENSHOTS")
+    return str(Path(folder) / f"{name}.png") if folder else str(Path(tempfile.gettempdir()) / f"{name}.png")
 
 
 def _open(browser: Any, url: str, key: str, width: int, height: int, path: str = "/cockpit") -> tuple[Any, list[str]]:
@@ -110,7 +121,15 @@ def test_the_cockpit_draws_and_drills_down(browser: Any, db: Database, city: str
     assert "时空聚集" in text
     assert "响应率" in text
     assert "response rate" in text
+    assert "群众所思所想" in text
+    topics = page.evaluate(
+        """() => [...document.querySelectorAll('#topic-list li')].map((li) => ({
+          words: li.querySelector('strong').textContent, spark: li.querySelectorAll('svg.spark polyline').length }))"""
+    )
+    assert len(topics) == 12
+    assert all(t["spark"] == 1 and t["words"] for t in topics)  # every topic with its words and its sparkline
     _shot(page, "cockpit")
+    page.locator("#topics-card").screenshot(path=_topics_shot("cockpit-topics"))
     assert problems == [], "\n".join(problems)
 
     # click the largest district's bar: the desk opens on that district and window, and the case list agrees
@@ -146,6 +165,7 @@ def test_the_cockpit_on_a_phone_and_on_the_wall(browser: Any, db: Database, city
           .slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className} ${e.getBoundingClientRect().right}`)"""
     )
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390, wide  # nothing runs off the side
+    phone.locator("#topics-card").screenshot(path=_topics_shot("cockpit-topics-390"))
     assert phone.evaluate(DRAWN)["map"]["inked"] > 500
     phone.close()
     wall, wall_problems = _open(browser, city, key, 1920, 1080, "/cockpit?wall=1")

@@ -77,7 +77,7 @@ def test_the_demo_fills_the_insight_panels_beside_the_server(city: Database) -> 
         kinds = {run["kind"] for run in service.list_runs(session, kind=None)}
         faults = session.scalars(select(Alert).where(Alert.kind == "sensor_fault")).all()
         found = {(a.explanation["station"], a.detector, a.explanation["department"]) for a in faults}
-    assert kinds == {"associations", "hot_issues", "sensor_links"}
+    assert kinds == {"associations", "hot_issues", "sensor_links", "topics"}
     assert found == {("AQ-D03", "stuck", ENVIRONMENT_DEPARTMENT), ("CP-03", "stuck", PARKING_DEPARTMENT)}
 
 
@@ -87,6 +87,6 @@ def test_every_analysis_of_the_registry_is_an_analyze_command_and_the_nightly_on
     for analysis in ANALYSES:
         assert analysis.name in result.output
     assert [a.name for a in ANALYSES] == [
-        "associations", "hot-issues", "warnings", "sensors", "sensors-vs-cases", "blind-zones", "replies"
+        "associations", "hot-issues", "topics", "warnings", "sensors", "sensors-vs-cases", "blind-zones", "replies"
     ]  # fmt: skip
     assert daily.JOBS == jobs.NIGHTLY  # `--only`'s help and default spell the registry out

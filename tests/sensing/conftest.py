@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +11,8 @@ from fastapi.testclient import TestClient
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
-from tests.conftest import IN_CI, make_key
-from tests.sensing.mqtt_helpers import BROKER, broker_problem
+from tests.conftest import make_key
+from tests.sensing.mqtt_helpers import broker_settings
 
 STA = "/sta/v1.1"
 OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
@@ -117,22 +116,7 @@ def city(app_client: TestClient, admin: dict[str, str]) -> dict[str, int]:
 
 @pytest.fixture
 def mqtt_settings(settings: Settings) -> Settings:
-    problem = broker_problem()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"the MQTT broker is required in CI but did not answer at {BROKER}: {problem}")
-        pytest.skip(f"no MQTT broker at {BROKER} ({problem}); start Mosquitto to run the MQTT tests")
-    run = uuid.uuid4().hex[:10]
-    return settings.model_copy(
-        update={
-            "mqtt_host": BROKER[0],
-            "mqtt_port": BROKER[1],
-            "mqtt_topic_prefix": f"cbtest/{run}/",
-            "mqtt_client_id": f"cbtest-{run}",
-            "mqtt_session_expiry_seconds": 120,
-            "sta_public_url": "http://city.example/sta/v1.1",
-        }
-    )
+    return broker_settings(settings, sta_public_url="http://city.example/sta/v1.1")
 
 
 @pytest.fixture

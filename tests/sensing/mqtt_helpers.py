@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from paho.mqtt.client import Client, MQTTMessage
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.models import Observation
 from citybrain.sensing.mqtt_client import make_client, observations_topic
+from tests.conftest import IN_CI
 
 BROKER = ("127.0.0.1", 1883)
 DEPLOYED_CONF = Path(__file__).resolve().parents[2] / "deploy" / "mosquitto.conf"
@@ -32,6 +34,26 @@ def broker_problem(address: tuple[str, int] = BROKER) -> str | None:
             return None
     except OSError as exc:
         return str(exc)
+
+
+def broker_settings(settings: Settings, **more: Any) -> Settings:
+    """``settings`` on the real broker with a topic prefix and client id of their own (so tests never meet), and
+    ``more``; skips the test when no broker answers (fails it in CI)."""
+    problem = broker_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"the MQTT broker is required in CI but did not answer at {BROKER}: {problem}")
+        pytest.skip(f"no MQTT broker at {BROKER} ({problem}); start Mosquitto to run the MQTT tests")
+    run = uuid.uuid4().hex[:10]
+    update = {
+        "mqtt_host": BROKER[0],
+        "mqtt_port": BROKER[1],
+        "mqtt_topic_prefix": f"cbtest/{run}/",
+        "mqtt_client_id": f"cbtest-{run}",
+        "mqtt_session_expiry_seconds": 120,
+        **more,
+    }
+    return settings.model_copy(update=update)
 
 
 class Listener:

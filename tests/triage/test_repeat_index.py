@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from citybrain.cases import repository as cases_repository
@@ -59,3 +60,39 @@ def test_cases_this_process_writes_are_found_at_once_and_others_within_the_sync_
         index.sync_seconds = 0
         assert index.sync(s, now=T0) == 1  # the other process's case; ours is not indexed twice
     assert len(index) == 2
+
+
+def _texts(count: int) -> list[str]:
+    """Texts of 12 random CJK characters: no two alike, so each finds only itself."""
+    rng = random.Random(7)
+    return ["".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(12)) for _ in range(count)]
+
+
+def test_the_index_holds_at_most_its_bound_dropping_the_oldest(db: Database, settings: Settings) -> None:
+    index = RepeatIndex(settings.model_copy(update={"dedup_window_days": 7, "dedup_index_max_cases": 100}))
+    index.sync_seconds = 0
+    texts = _texts(130)
+    add_cases(db, texts[:60], T0)
+    with db.reading() as s:
+        assert index.sync(s, now=T0) == 60
+    add_cases(db, texts[60:], T0 + timedelta(minutes=1))
+    with db.reading() as s:
+        assert index.sync(s, now=T0 + timedelta(minutes=1)) == 70
+    # 130 cases through an index bounded at 100 (two generations of 50): 0…49 filled the first, at 50 it became
+    # the old one, at 100 it was dropped and 50…99 became old; 100…129 are in the young one
+    assert len(index) == 80
+    at = T0 + timedelta(minutes=2)
+    assert index.query(texts[129], at, 28.2, 112.9)  # the newest is found
+    assert index.query(texts[50], at, 28.2, 112.9)  # the oldest kept, in the old generation
+    assert index.query(texts[49], at, 28.2, 112.9) == []  # the newest dropped one
+
+
+def test_a_rebuild_indexes_only_the_newest_that_fit(db: Database, settings: Settings) -> None:
+    index = RepeatIndex(settings.model_copy(update={"dedup_window_days": 7, "dedup_index_max_cases": 100}))
+    texts = _texts(150)
+    add_cases(db, texts, T0)
+    with db.reading() as s:
+        assert index.sync(s, now=T0) == 100
+    assert len(index) == 100
+    assert index.query(texts[50], T0, 28.2, 112.9)
+    assert index.query(texts[49], T0, 28.2, 112.9) == []

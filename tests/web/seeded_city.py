@@ -98,7 +98,7 @@ def seed_city(database: Database, *, days: int = 30, per_day: int = 40) -> Seede
         session.flush()
         session.execute(update(Case).values(text=Case.text + "（卷宗K" + sa.cast(Case.id, sa.String) + "Z）"))
     night = jobs.Night(day=clock.city_today(database.settings.timezone), association_days=days, hot_days=days)
-    for name in ("hot-issues", "associations"):
+    for name in ("hot-issues", "associations", "topics"):
         jobs.run_nightly(name, database, night, lambda _line: None)
     with database.reading() as session:
         run_ids = {run["kind"]: run["id"] for run in insight_service.list_runs(session, kind=None)}

@@ -17,10 +17,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from citybrain.core.db import Database
-from tests.conftest import make_key, make_user, sign_in
+from tests.conftest import make_key, make_unit, make_user, sign_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
-CALLERS = ("public", "app", "department", "supervisor", "analyst", "operator", "admin")
+CALLERS = ("public", "app", "department", "partner", "supervisor", "analyst", "operator", "admin")
 ALLOWED = {"✓", "own"}
 #: A value for each path parameter: ids that do not exist, so an allowed caller gets 404/422, never a change.
 PARAMS = {"fmt": "json", "kind": "hot_issues", "code": "nope", "name": "nope", "ref": "nope", "rest": "nope"}
@@ -63,10 +63,12 @@ def concrete(path: str) -> str:
 
 @pytest.fixture
 def keys(db: Database) -> dict[str, dict[str, str]]:
+    """A key per caller; the department (urban_mgmt) supervises the partner's unit, a property manager."""
+    make_unit(db, "test_property", "property", "urban_mgmt")
+    units = {"department": "urban_mgmt", "partner": "test_property"}
     headers: dict[str, dict[str, str]] = {"public": {}}
     for role in CALLERS[1:]:
-        department = "urban_mgmt" if role == "department" else None
-        headers[role] = {"X-API-Key": make_key(db, role, department)}
+        headers[role] = {"X-API-Key": make_key(db, role, units.get(role))}
     return headers
 
 

@@ -27,11 +27,19 @@ CREATING: dict[str, dict[str, Any]] = {
     },
     "/api/v1/admin/keys": {"name": "idempotent app", "role": "app"},
     "/sta/v1.1/{path:path}": {"name": "幂等测试站", "description": "a Thing"},
+    "/api/v1/knowledge/items": {"question": "公积金怎么提取？", "answer": "携带身份证到公积金中心办理。"},
 }
 #: Creating routes whose retry is tested where their form is built.
 ELSEWHERE = {
     "/open311/v2/requests.{fmt}": "tests/intake/test_idempotency.py",
     "/portal/requests": "tests/web/test_portal.py",
+    "/portal/requests/{case_id}/metoo": "tests/web/test_portal_idempotency.py",
+    "/portal/requests/{case_id}/comments": "tests/web/test_portal_idempotency.py",
+    "/portal/requests/{case_id}/rating": "tests/web/test_portal_idempotency.py",
+    "/api/v1/inspections": "tests/grid/test_idempotency.py",
+    "/api/v1/patrols/visits": "tests/grid/test_idempotency.py",
+    "/api/v1/patrols/plans": "tests/grid/test_idempotency.py",
+    "/api/v1/applications": "tests/services/test_api.py",
 }
 #: POST routes that create nothing a retry could double: a transition (optimistic-locked: a blind retry is 409
 #: anyway), a read-only answer, or the session's own forms.
@@ -57,9 +65,15 @@ NOT_CREATING = {
     "/api/v1/parking/bills/remind",
     *(f"/api/v1/cases/{{case_id}}/parts/{{part_id}}/{a}" for a in ("accept", "reply", "refuse")),
     "/api/v1/cases/{case_id}/whistles/{whistle_id}/report",  # once per department: a second report-in is 409
+    "/api/v1/inspections/{inspection_id}/on-spot",  # once: a second on-the-spot record is 409
+    "/portal/applications/{code}/supply",  # a step: once supplied the application is no longer 待补正 (409)
+    "/api/v1/attachments",  # stored by its sha256: the same bytes again are the same attachment
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("accept", "decline", "review", "supplement")),
+    *(f"/api/v1/applications/{{application_id}}/{a}" for a in ("supply", "approve", "refuse", "deliver")),
+    *(f"/api/v1/knowledge/items/{{item_id}}/{a}" for a in ("review", "publish", "expire")),
 }
-#: Creating routes whose retry is not tested yet (they need a public case and a client address's budget, or a car
-#: park with its gate key; a retried gate read is kept as a duplicate read of the same pass, opening nothing).
+#: Creating routes whose retry is not tested yet (a car park with its gate key; a retried gate read is kept as a
+#: duplicate read of the same pass, opening nothing).
 NOT_YET = {
     "/api/v1/parking/events",
     "/api/v1/parking/passes",
@@ -68,10 +82,9 @@ NOT_YET = {
     "/api/v1/cases/{case_id}/parts",
     "/api/v1/cases/{case_id}/parts/{part_id}/progress",
     "/api/v1/cases/{case_id}/whistles",
-    "/portal/requests/{case_id}/metoo",
-    "/portal/requests/{case_id}/comments",
-    "/portal/requests/{case_id}/rating",
     "/sta/v1.1/CreateObservations",
+    # a browser's multipart form (网上办事): each submission is an application, within the portal's budget
+    "/portal/services/{code}/apply",
 }
 
 

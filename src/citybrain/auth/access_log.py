@@ -29,6 +29,12 @@ def unmasked(principal: Principal, reason: str | None, *, reason_required: bool)
     return principal.can(Permission.SEE_PII) and (reason is not None or not reason_required)
 
 
+def address_unmasked(principal: Principal, reason: str | None, *, reason_required: bool) -> bool:
+    """Whether this caller gets a case's exact address (门牌) unmasked, and only that (``see_address``: a partner
+    unit that must find the door); the same reason rule as :func:`unmasked`."""
+    return principal.can(Permission.SEE_ADDRESS) and (reason is not None or not reason_required)
+
+
 def record(
     session: Session,
     principal: Principal,
@@ -39,7 +45,17 @@ def record(
     reason: str | None,
 ) -> int:
     """One row per case whose personal data ``principal`` was just given unmasked; returns how many (written in
-    the request's transaction, so the answer is not sent unless its log rows are committed)."""
+    the request's transaction, so the answer is not sent unless its log rows are committed). Reads that write
+    nothing else use :func:`rows` and the process's :class:`~citybrain.auth.access_writer.AccessLogWriter`."""
+    found = rows(principal, case_ids, action=action, route=route, reason=reason)
+    access_repository.add(session, found)
+    return len(found)
+
+
+def rows(
+    principal: Principal, case_ids: Iterable[int], *, action: Action, route: str, reason: str | None
+) -> list[dict[str, Any]]:
+    """The log rows of one answer: one per case (each once), stamped now."""
     now = clock.utcnow()
     common = {
         "at": now,
@@ -51,9 +67,7 @@ def record(
         "reason": reason,
         "route": route[:200],
     }
-    rows = [{**common, "case_id": case_id} for case_id in dict.fromkeys(case_ids)]
-    access_repository.add(session, rows)
-    return len(rows)
+    return [{**common, "case_id": case_id} for case_id in dict.fromkeys(case_ids)]
 
 
 def listing(session: Session, query: AccessQuery) -> dict[str, Any]:

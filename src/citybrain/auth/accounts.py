@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from citybrain.auth import account_repository as repo
 from citybrain.auth import passwords
-from citybrain.auth import repository as key_repo
+from citybrain.auth import service as key_service
 from citybrain.auth.roles import STAFF_ROLES
 from citybrain.core import clock
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
@@ -48,16 +48,7 @@ def _display(name: str) -> str:
 def _department_id(session: Session, role: str, department_code: str | None) -> int | None:
     if role not in STAFF_ROLES:
         raise InvalidInput(f"unknown role {role!r}; a staff account is one of {', '.join(STAFF_ROLES)}")
-    if role != "department":
-        if department_code:
-            raise InvalidInput("only a department handler (role department) belongs to a department")
-        return None
-    if not department_code:
-        raise InvalidInput("a department handler needs a department (its code, e.g. urban_mgmt)")
-    found = key_repo.department_id(session, department_code)
-    if found is None:
-        raise NotFound(f"no department with code {department_code!r}")
-    return found
+    return key_service.bound_unit(session, role, department_code, what="account")
 
 
 def create(*, session: Session, username: str, display_name: str, role: str, password: str,

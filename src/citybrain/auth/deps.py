@@ -166,3 +166,11 @@ AccessReason = Annotated[str | None, Depends(access_reason)]
 GatePoster = Annotated[Principal, Depends(requires(Permission.POST_GATE_READS))]
 #: Who manages car parks, sessions, pairing corrections and bills (operators, admins).
 ParkingManager = Annotated[Principal, Depends(requires(Permission.MANAGE_PARKING))]
+#: A grid worker filing what the patrol found (a ``grid_worker`` key, on its own cells) or an admin.
+Inspector = Annotated[Principal, Depends(requires(Permission.INSPECT))]
+#: Readers of the grid: cells, inspections, coverage (a grid worker sees its own cells only).
+GridReader = Annotated[Principal, Depends(requires(Permission.READ_GRID))]
+#: Staff who read the knowledge base and its answer search (知识库).
+KnowledgeReader = Annotated[Principal, Depends(requires(Permission.READ_KNOWLEDGE))]
+#: Editors of the knowledge base: write, review another's draft, publish, expire (operators, admins).
+KnowledgeEditor = Annotated[Principal, Depends(requires(Permission.EDIT_KNOWLEDGE))]

@@ -38,6 +38,16 @@ def department_id(session: Session, code: str) -> int | None:
     return session.scalar(select(Department.id).where(Department.code == code))
 
 
+def unit(session: Session, code: str) -> Department | None:
+    """The department or unit outside government (社会协同单位) a key or account is bound to, by its code."""
+    return session.scalars(select(Department).where(Department.code == code)).first()
+
+
+def supervised_ids(session: Session, department_id: int) -> frozenset[int]:
+    """The units outside government that ``department_id`` supervises (主管部门)."""
+    return frozenset(session.scalars(select(Department.id).where(Department.supervisor_id == department_id)))
+
+
 def active_named(session: Session, names: Iterable[str]) -> list[ApiKey]:
     """The keys not revoked whose name is one of ``names``."""
     stmt = select(ApiKey).where(ApiKey.name.in_(sorted(set(names))), ApiKey.revoked_at.is_(None)).order_by(ApiKey.id)

@@ -22,6 +22,11 @@ class Permission(StrEnum):
     READ_ACCESS_LOG = "read_access_log"  # who read or exported whose personal data (PIPL); administrators only
     POST_GATE_READS = "post_gate_reads"  # a gate (道闸) posts plate reads; a gate key for its own car park
     MANAGE_PARKING = "manage_parking"  # car parks, tariffs, passes; sessions, their pairing and bills (停车管理)
+    INSPECT = "inspect"  # 巡查上报: file problems found on patrol, resolve on the spot, check in — on own cells
+    READ_GRID = "read_grid"  # grid cells, inspections, patrol coverage (a grid worker: own cells only)
+    SEE_ADDRESS = "see_address"  # a case's exact address (门牌) unmasked, the rest masked: a partner unit on site
+    READ_KNOWLEDGE = "read_knowledge"  # the hotline knowledge base's items and staff answer search (知识库)
+    EDIT_KNOWLEDGE = "edit_knowledge"  # write, review (another person's), publish and expire knowledge items
 
 
 #: What a refused caller is told besides the permission's name.
@@ -37,6 +42,10 @@ REFUSAL_HINTS: dict[Permission, str] = {
     Permission.READ_ACCESS_LOG: "only administrators read the access log of personal data",
     Permission.POST_GATE_READS: "gate reads need a key of role gate (bound to its car park) or admin",
     Permission.MANAGE_PARKING: "operators and administrators manage car parks, sessions and bills",
+    Permission.INSPECT: "inspections are filed with a grid worker's key (citybrain grid worker-key) or by an admin",
+    Permission.READ_GRID: "grid workers (own cells), operators, supervisors and administrators read the grid",
+    Permission.READ_KNOWLEDGE: "staff read the knowledge base; the public asks at /api/v1/knowledge/answers",
+    Permission.EDIT_KNOWLEDGE: "operators and administrators edit, review and publish knowledge items",
 }
 
 
@@ -65,38 +74,66 @@ ROLES: dict[str, Role] = {
                 Permission.MANAGE_USERS,
                 Permission.READ_ACCESS_LOG,
                 Permission.POST_GATE_READS,
+                Permission.INSPECT,
             },
         ),
         Role(
             "department",
             "承办单位",
             "department handler",
-            frozenset({Permission.READ_CASES, Permission.SEE_PII, Permission.HANDLE, Permission.READ_KPIS}),
+            frozenset(
+                {
+                    Permission.READ_CASES,
+                    Permission.SEE_PII,
+                    Permission.HANDLE,
+                    Permission.READ_KPIS,
+                    Permission.READ_KNOWLEDGE,
+                }
+            ),
         ),
         Role(
             "supervisor",
             "督查/领导",
             "supervisor",
             frozenset(
-                {Permission.READ_CASES, Permission.READ_KPIS, Permission.HANDLE_ALERTS, Permission.RANK_DEPARTMENTS}
+                {
+                    Permission.READ_CASES,
+                    Permission.READ_KPIS,
+                    Permission.HANDLE_ALERTS,
+                    Permission.RANK_DEPARTMENTS,
+                    Permission.READ_GRID,
+                    Permission.READ_KNOWLEDGE,
+                }
             ),
         ),
         Role(
             "analyst",
             "数据分析员",
             "analyst",
-            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS}),
+            frozenset({Permission.READ_KPIS, Permission.RANK_DEPARTMENTS, Permission.READ_KNOWLEDGE}),
+        ),
+        Role(
+            "partner",
+            "社会协同单位",
+            "partner unit handler",
+            frozenset({Permission.READ_CASES, Permission.HANDLE, Permission.READ_KPIS, Permission.SEE_ADDRESS}),
         ),
         Role("app", "第三方应用", "Open311 client application", frozenset({Permission.SUBMIT})),
         Role("sensor", "传感器/网关", "sensor station or gateway", frozenset({Permission.WRITE_SENSORS})),
         Role("gate", "停车场道闸", "car-park gate (plate camera)", frozenset({Permission.POST_GATE_READS})),
+        # 网格员: a key bound to one grid worker; no citizen cases, no personal data (docs/grid.md)
+        Role("grid_worker", "网格员", "grid worker", frozenset({Permission.INSPECT, Permission.READ_GRID})),
     )
 }
 
 DEFAULT_ROLE = "operator"
 
-#: The roles a person signs in with (a staff account); ``app``, ``sensor`` and ``gate`` are for machines' keys only.
-STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin")
+#: The roles a person signs in with (a staff account); ``app``, ``sensor``, ``gate`` and ``grid_worker`` are keys only.
+STAFF_ROLES = ("operator", "department", "supervisor", "analyst", "admin", "partner")
+
+#: Roles bound to one unit of the directory (a key or account needs one): they read and act on its cases only.
+#: ``partner`` (社会协同单位) is bound to a unit outside government (物业, 水电气热企业, 施工/养护单位 …).
+UNIT_ROLES = frozenset({"department", "partner"})
 
 
 @dataclass(frozen=True)
@@ -111,9 +148,15 @@ class Principal:
     user_id: int | None = None  # the staff account's id when signed in with a session cookie
     csrf_token: str | None = None  # the session's anti-forgery token (None for an API key)
     rate_limit: int | None = None  # the key's own requests per minute (None: the setting's default)
+    supervised: frozenset[int] = frozenset()  # a department's units outside government (it is their 主管部门)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role].permissions
+
+    @property
+    def bound_to_unit(self) -> bool:
+        """Held to its own department or unit's cases (``UNIT_ROLES``)."""
+        return self.role in UNIT_ROLES
 
 
 ANONYMOUS = Principal(name="public", role="public")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from citybrain.auth import repository
-from citybrain.auth.roles import ROLES, Principal
+from citybrain.auth.roles import ROLES, UNIT_ROLES, Principal
 from citybrain.core import clock
 from citybrain.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from citybrain.core.ids import hash_secret, new_api_key
@@ -26,13 +26,7 @@ def create_api_key(
         raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r for r in ROLES if r != 'public')}")
     if not name.strip():
         raise InvalidInput("an API key needs a name saying who holds it")
-    department_id = None
-    if role == "department":
-        if not department_code:
-            raise InvalidInput("a department key needs --department CODE")
-        department_id = repository.department_id(session, department_code)
-        if department_id is None:
-            raise NotFound(f"no department with code {department_code!r}")
+    department_id = bound_unit(session, role, department_code, what="key")
     plaintext = new_api_key()
     key = ApiKey(
         name=name.strip(),
@@ -46,6 +40,35 @@ def create_api_key(
     return repository.add(session, key), plaintext
 
 
+def bound_unit(session: Session, role: str, department_code: str | None, *, what: str) -> int | None:
+    """The id of the unit a key or account of ``role`` is bound to: a government department for ``department``,
+    a unit outside government (社会协同单位) for ``partner``, none for the other roles."""
+    if role not in UNIT_ROLES:
+        if department_code:
+            raise InvalidInput(f"only a department or partner {what} belongs to a department; role {role!r} does not")
+        return None
+    if not department_code:
+        raise InvalidInput(f"a {role} {what} needs a department (--department CODE; a partner's: its unit's code)")
+    unit = repository.unit(session, department_code)
+    if unit is None:
+        raise NotFound(f"no department with code {department_code!r}")
+    outside = unit.kind != "government"
+    if role == "partner" and not outside:
+        raise InvalidInput(f"{department_code!r} is a government department: a partner {what} is for a unit outside "
+                           "government (add one with `citybrain directory add-department CODE NAME --kind property "
+                           "--supervisor DEPT`)")  # fmt: skip
+    if role == "department" and outside:
+        raise InvalidInput(f"{department_code!r} is a {unit.kind} unit outside government: give it a partner {what}")
+    return unit.id
+
+
+def supervised(session: Session, role: str, department_id: int | None) -> frozenset[int]:
+    """The units a department principal supervises (主管部门), read once per request."""
+    if role != "department" or department_id is None:
+        return frozenset()
+    return repository.supervised_ids(session, department_id)
+
+
 def authenticate(*, session: Session, plaintext: str | None) -> Principal:
     """Turn a presented key into a principal; unknown or revoked keys are refused."""
     if not plaintext:
@@ -55,7 +78,7 @@ def authenticate(*, session: Session, plaintext: str | None) -> Principal:
         raise Forbidden("invalid or revoked API key")
     return Principal(
         name=key.name, role=key.role, department_id=key.department_id, key_id=key.id,
-        rate_limit=key.rate_limit_per_minute,
+        rate_limit=key.rate_limit_per_minute, supervised=supervised(session, key.role, key.department_id),
     )  # fmt: skip
 
 

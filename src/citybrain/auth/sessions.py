@@ -10,13 +10,14 @@ can know it, another site cannot, and a cookie-authenticated write must present 
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from citybrain.auth import account_repository as repo
 from citybrain.auth import passwords, throttle
+from citybrain.auth import service as auth_service
 from citybrain.auth.accounts import normal_username
 from citybrain.auth.roles import Principal
 from citybrain.core import clock
@@ -121,6 +122,7 @@ def principal_for(db: Database, token: str) -> Principal:
             raise Unauthorized(ENDED, code="session_ended")
         row, user = found
         principal, session_id, stale = principal_of(user, token=token), row.id, now - row.last_seen_at >= TOUCH_EVERY
+        principal = replace(principal, supervised=auth_service.supervised(session, user.role, user.department_id))
     if stale:
         with db.transaction() as session:
             repo.touch(session, session_id, now)

@@ -7,14 +7,14 @@ match no row (``version`` is the optimistic lock); that ``StaleDataError`` becom
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from citybrain.auth import access_log, idempotency
+from citybrain.auth.access_writer import AccessLogWriter
 from citybrain.auth.deps import AccessReason, CaseReader, Dispatcher, PrincipalDep
 from citybrain.auth.roles import Principal
 from citybrain.cases import policy, present, repository, service, tasks
@@ -22,7 +22,6 @@ from citybrain.cases.lifecycle import TRANSITIONS, Actor, Status
 from citybrain.cases.record import REQUEST_TYPES
 from citybrain.cases.schemas import ActionIn, CallbackIn, CaseCreate, CaseDetail, CaseList, EventOut
 from citybrain.core import clock
-from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep, writing
 from citybrain.core.inputs import Moment, Offset, RowId
@@ -44,6 +43,12 @@ def _unmasked(request: Request, principal: Principal, reason: str | None) -> boo
     return access_log.unmasked(principal, reason, reason_required=required)
 
 
+def _address(request: Request, principal: Principal, reason: str | None) -> bool:
+    """The exact address alone unmasked for this caller (``see_address``, a partner unit; PII roles see it anyway)."""
+    required = request.app.state.settings.pii_reason_required
+    return access_log.address_unmasked(principal, reason, reason_required=required)
+
+
 def _logged(
     session: Session, request: Request, principal: Principal, reason: str | None, case_ids: Iterable[int]
 ) -> None:
@@ -53,22 +58,22 @@ def _logged(
 
 
 def _logged_if_personal(
-    session: Session, request: Request, principal: Principal, reason: str | None, case: Case
+    session: Session, request: Request, principal: Principal, reason: str | None, case: Case, *, pii: bool = True
 ) -> None:
-    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts)."""
-    if present.has_personal_data(session, case):
+    """One case shown unmasked: logged when it holds personal data at all (a contact, or some in its texts) —
+    or, shown with its address alone unmasked (``pii`` False), when the address has a door number."""
+    if present.has_personal_data(session, case) if pii else present.shows_address(case):
         _logged(session, request, principal, reason, [case.id])
 
 
-@contextmanager
-def _session(db: Database, unmasked: bool) -> Iterator[Session]:
-    """A read, or — when the answer shows personal data and so writes the access log — the request's one write."""
-    if unmasked:
-        with writing(db, "case") as session:
-            yield session
-    else:
-        with db.reading() as session:
-            yield session
+def _log_read(request: Request, principal: Principal, reason: str | None, case_ids: Iterable[int]) -> None:
+    """A read's access-log rows, through the process's group-commit writer: returns once they are committed, so
+    the answer is still never sent unlogged, but the read itself ran without taking the database's single
+    writer (auth/access_writer.py)."""
+    route = f"{request.method} {request.url.path}"
+    rows = access_log.rows(principal, case_ids, action="read", route=route, reason=reason)
+    writer: AccessLogWriter = request.app.state.access_writer
+    writer.write(rows)
 
 
 @router.post("", status_code=201, response_model=CaseDetail, summary="Take in a case from any channel (受理)")
@@ -142,7 +147,8 @@ def list_cases(
     not see personal data, and they may not search by phone (403) nor for phone or ID numbers in the text."""
     words, digits = policy.words_search(principal, q), policy.phone_search(principal, phone)
     pii = _unmasked(request, principal, reason)
-    with _session(db, pii) as session:
+    address = not pii and _address(request, principal, reason)
+    with db.reading() as session:
         query = repository.CaseQuery(
             status=status.value if status else None,
             department_id=policy.department_scope(principal, department_id_of(session, department)),
@@ -163,9 +169,12 @@ def list_cases(
         cases, total = repository.list_cases(session, query)
         codes = repository.department_codes(session, [c.department_id for c in cases])
         keep = present.city_phones(session, pii)
-        items = [present.case_out(c, codes, pii=pii, keep=keep) for c in cases]
+        items = [present.case_out(c, codes, pii=pii, keep=keep, address=address) for c in cases]
         if pii:
-            _logged(session, request, principal, reason, [c.id for c in cases if present.shows_personal_data(c)])
+            shown = [c.id for c in cases if present.shows_personal_data(c)]
+        else:
+            shown = [c.id for c in cases if present.shows_address(c)] if address else []
+    _log_read(request, principal, reason, shown)
     return CaseList(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -174,12 +183,13 @@ def get_case(case_id: RowId, request: Request, db: DbDep, principal: CaseReader,
     """The contact is unmasked only for roles allowed to see personal data (operators, departments), and each
     such read is written to the access log with the ``reason`` given (query or ``X-Access-Reason``)."""
     pii = _unmasked(request, principal, reason)
-    with _session(db, pii) as session:
+    address = not pii and _address(request, principal, reason)
+    with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         policy.may_read(principal, case)
-        detail = present.case_detail(session, case, pii=pii)
-        if pii:
-            _logged_if_personal(session, request, principal, reason, case)
+        detail = present.case_detail(session, case, pii=pii, address=address)
+        shown = present.has_personal_data(session, case) if pii else address and present.shows_address(case)
+    _log_read(request, principal, reason, [case_id] if shown else [])
     return detail
 
 
@@ -189,12 +199,12 @@ def case_events(
 ) -> list[EventOut]:
     """Every change: who, when, from which state to which, and the note."""
     pii = _unmasked(request, principal, reason)
-    with _session(db, pii) as session:
+    with db.reading() as session:
         case = service.get_case(session=session, case_id=case_id)
         policy.may_read(principal, case)
         events = present.event_list(session, case, pii=pii)
-        if pii:
-            _logged_if_personal(session, request, principal, reason, case)
+        shown = pii and present.has_personal_data(session, case)
+    _log_read(request, principal, reason, [case_id] if shown else [])
     return events
 
 
@@ -239,9 +249,10 @@ def callback(
 def _detail(session: Session, request: Request, principal: Principal, reason: str | None, case: Case) -> CaseDetail:
     """A changed case as its actor sees it (unmasked ones logged)."""
     pii = _unmasked(request, principal, reason)
-    detail = present.case_detail(session, case, pii=pii)
-    if pii:
-        _logged_if_personal(session, request, principal, reason, case)
+    address = not pii and _address(request, principal, reason)
+    detail = present.case_detail(session, case, pii=pii, address=address)
+    if pii or address:
+        _logged_if_personal(session, request, principal, reason, case, pii=pii)
     return detail
 
 
@@ -252,6 +263,8 @@ def _action_route(action: str) -> Callable[[int, ActionIn, Request, DbDep, Princ
         with writing(db, "case") as session:
             case = service.get_case(session=session, case_id=case_id, lock=body.version is None)
             policy.authorize(principal, case, action)
+            if action == "reassign":
+                policy.check_reassign_target(principal, department_id_of(session, body.department_code))
             service.apply(session=session, case=case, action=action, actor=principal.name, body=body)
             detail = _detail(session, request, principal, reason, case)
         tasks.after_transition(detail.id, action)

@@ -204,7 +204,7 @@ def report_in(case_id: RowId, whistle_id: RowId, body: ReportInIn, db: DbDep, pr
 
 
 def _reporting_department(session: Session, principal: Principal, code: str | None) -> int:
-    if principal.role == "department" and principal.department_id is not None:
+    if principal.bound_to_unit and principal.department_id is not None:
         if code is not None and joint_service.department(session, code).id != principal.department_id:
             raise InvalidInput("a department reports in for itself; leave department_code out")
         return principal.department_id
@@ -231,5 +231,5 @@ def joint_kpis(
     with db.reading() as session:
         return joint_service.joint_kpi_report(
             session=session, start=query.start, end=query.end, timezone=timezone, as_of=query.as_of,
-            department_id=principal.department_id if principal.role == "department" else None,
+            department_id=principal.department_id if principal.bound_to_unit else None,
         )  # fmt: skip

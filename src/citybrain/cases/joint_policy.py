@@ -1,8 +1,9 @@
 """Who may see and act on the parts and whistles of a case (the joint handling's share of :mod:`policy`).
 
-Operators and administrators act on every part and whistle. A department handler sees and acts on its own part
-only — all parts when it leads the case (主办 assembles the reply from them) — and reads the whistles it blew or
-was summoned to. Supervisors read everything and change nothing. The case itself stays as :mod:`policy` allows.
+Operators and administrators act on every part and whistle. A department handler, or a partner unit (社会协同单位),
+sees and acts on its own part only — all parts when it leads the case (主办 assembles the reply from them) — and
+reads the whistles it blew or was summoned to. Supervisors read everything and change nothing. The case itself
+stays as :mod:`policy` allows.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ def part_scope(principal: Principal, case: Case, part_departments: set[int], sum
     """Which parts of ``case`` the caller may see: None for all, else its own department's. 403 if none at all."""
     if not principal.can(Permission.READ_CASES):
         raise Forbidden(f"role {principal.role!r} may not {Permission.READ_CASES.value}")
-    if principal.role != "department":
+    if not principal.bound_to_unit:
         return None
-    if case.department_id == principal.department_id:
-        return None  # the lead sees every part
+    if case.department_id == principal.department_id or case.department_id in principal.supervised:
+        return None  # the lead sees every part, and so does the lead's supervising department (主管部门)
     if principal.department_id in part_departments or summoned:
         return principal.department_id
     raise Forbidden(f"case {case.id} is not with your department, and your department has no part in it")

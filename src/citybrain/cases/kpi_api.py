@@ -37,6 +37,9 @@ def kpis(
     category: Annotated[str | None, Query(description="category code; its whole subtree is included")] = None,
     channel: Annotated[str | None, Query(description="intake channel")] = None,
     category_level: Annotated[str, Query(description="1, 2 or 3: level categories are grouped at")] = "1",
+    supervisor: Annotated[
+        str | None, Query(description="主管部门's code: only the units outside government it supervises")
+    ] = None,
     as_of: Annotated[str | None, Query(description="time overdue and pending sign-for are judged at; now")] = None,
 ) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
@@ -54,9 +57,10 @@ def kpis(
         channel=channel,
         category_level=int(category_level),
         as_of=as_of,
+        supervisor=supervisor,
     )
     with db.reading() as session:
-        query = kpi_service.scope_to_department(session, query, principal.department_id)
+        query = kpi_service.scope_to_department(session, query, principal.department_id, principal.supervised)
         report = kpi_service.kpi_report(
             session=session, query=query, language=settings.language, max_cells=settings.kpi_max_cells
         )

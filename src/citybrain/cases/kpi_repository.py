@@ -28,6 +28,7 @@ class FactFilter:
     start: datetime | None = None
     end: datetime | None = None
     department_id: int | None = None
+    department_ids: frozenset[int] | None = None  # the units under a supervising department (主管部门)
     district_code: str | None = None
     category_code: str | None = None
     channel: str | None = None
@@ -62,6 +63,8 @@ def _conditions(where: FactFilter) -> list[ColumnElement[bool]]:
         conditions.append(Case.created_at < where.end)
     if where.department_id is not None:
         conditions.append(Case.department_id == where.department_id)
+    if where.department_ids is not None:
+        conditions.append(Case.department_id.in_(sorted(where.department_ids)))
     if where.district_code is not None:
         conditions.append(Case.district_code == where.district_code)
     if where.category_code is not None:
@@ -103,6 +106,11 @@ def department_names(session: Session) -> dict[int, tuple[str, str, str]]:
     """Every department: id → (code, 中文名, English name)."""
     rows = session.execute(select(Department.id, Department.code, Department.name_zh, Department.name_en))
     return {r.id: (r.code, r.name_zh, r.name_en) for r in rows}
+
+
+def supervised_ids(session: Session, supervisor_id: int) -> frozenset[int]:
+    """The units outside government (社会协同单位) a department supervises."""
+    return frozenset(session.scalars(select(Department.id).where(Department.supervisor_id == supervisor_id)))
 
 
 def district_names(session: Session) -> dict[str, tuple[str, str]]:

@@ -28,7 +28,7 @@ _DAY = timedelta(days=1)
 def plan(query: KpiQuery) -> tuple[str, str | None] | None:
     """Which roll-up rows answer ``query`` — (dimension, the filter's value or None) — or None when none can."""
     filters = [(dim, getattr(query, dim)) for dim in kpi_service.DIMENSIONS if getattr(query, dim)]
-    if query.start is None or query.end is None or len(query.by) + len(filters) > 1:
+    if query.start is None or query.end is None or query.supervisor or len(query.by) + len(filters) > 1:
         return None
     if query.by:
         return query.by[0], None

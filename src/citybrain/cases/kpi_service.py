@@ -63,6 +63,7 @@ class KpiQuery:
     category: str | None = None
     channel: str | None = None
     category_level: int = 1
+    supervisor: str | None = None  # 主管部门: only the cases of the units it supervises
 
     def params(self) -> dict[str, Any]:
         return {
@@ -75,6 +76,7 @@ class KpiQuery:
             "category": self.category,
             "channel": self.channel,
             "category_level": self.category_level,
+            "supervisor": self.supervisor,
             "as_of": clock.iso(self.as_of),
             "timezone": self.timezone,
             "cohort": "created_at",
@@ -126,6 +128,7 @@ def parse_query(
     channel: str | None = None,
     category_level: int = 1,
     as_of: str | datetime | None = None,
+    supervisor: str | None = None,
 ) -> KpiQuery:
     """Check a report's parameters once, for the API and the CLI alike; bad input is a clear InvalidInput."""
     dims = _split(by)
@@ -154,16 +157,27 @@ def parse_query(
         category=category or None,
         channel=channel or None,
         category_level=category_level,
+        supervisor=supervisor or None,
     )
 
 
-def scope_to_department(session: Session, query: KpiQuery, department_id: int | None) -> KpiQuery:
-    """A department's own key (承办单位) sees its own department's KPIs only."""
+def scope_to_department(
+    session: Session, query: KpiQuery, department_id: int | None, supervised: frozenset[int] = frozenset()
+) -> KpiQuery:
+    """A department's own key (承办单位) — or a partner unit's (社会协同单位) — sees its own KPIs only; a
+    supervising department (主管部门) also its units', one by one or together with ``supervisor`` = itself."""
     if department_id is None:
         return query
-    own = repo.department_names(session).get(department_id)
+    names = repo.department_names(session)
+    own = names.get(department_id)
     if own is None:
         raise Forbidden("this key's department no longer exists")
+    if query.supervisor is not None:
+        if query.supervisor != own[0]:
+            raise Forbidden(f"a {own[0]} key may read the KPIs of the units it supervises only (supervisor={own[0]})")
+        return query
+    if query.department is not None and query.department in {names[i][0] for i in supervised if i in names}:
+        return query
     if query.department not in (None, own[0]):
         raise Forbidden(f"a {own[0]} key may only read its own department's KPIs")
     return replace(query, department=own[0])
@@ -205,6 +219,7 @@ def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFi
         if department is None:
             raise InvalidInput(f"no department with code {query.department!r}")
         department_id = department.id
+    units = _supervised_units(session, query.supervisor, department_id)
     if query.category is not None and not repo.category_exists(session, query.category):
         raise InvalidInput(f"no category with code {query.category!r}")
 
@@ -212,10 +227,27 @@ def _fact_filter(session: Session, query: KpiQuery, tz: ZoneInfo) -> repo.FactFi
         start=clock.local_midnight_utc(query.start, tz) if query.start else None,
         end=clock.local_midnight_utc(query.end + timedelta(days=1), tz) if query.end else None,
         department_id=department_id,
+        department_ids=units,
         district_code=query.district,
         category_code=query.category,
         channel=query.channel,
     )
+
+
+def _supervised_units(session: Session, supervisor: str | None, department_id: int | None) -> frozenset[int] | None:
+    """The units a ``supervisor`` filter covers (None: no such filter); 400 for a code that supervises nothing
+    by nature (unknown, or itself a unit) or a ``department`` filter outside its units."""
+    if supervisor is None:
+        return None
+    found = repo.department_by_code(session, supervisor)
+    if found is None:
+        raise InvalidInput(f"no department with code {supervisor!r}")
+    if found.kind != "government":
+        raise InvalidInput(f"{supervisor!r} is a unit outside government; a supervisor (主管部门) is a government one")
+    units = repo.supervised_ids(session, found.id)
+    if department_id is not None and department_id not in units:
+        raise InvalidInput(f"the department filter names no unit that {supervisor!r} supervises")
+    return units
 
 
 def _key_maker(dim: str, query: KpiQuery, directory: _Directory) -> Callable[[Any], Key]:
@@ -294,8 +326,11 @@ def kpi_report(
     narrow the question, checked before any row is built."""
     tz = clock.city_zone(query.timezone)
     where = _fact_filter(session, query, tz)
+    departments = repo.department_names(session)
+    if where.department_ids is not None:  # under a supervisor: its units are the groups
+        departments = {i: v for i, v in departments.items() if i in where.department_ids}
     directory = _Directory(
-        repo.department_names(session), repo.district_names(session), repo.category_names(session),
+        departments, repo.district_names(session), repo.category_names(session),
         english=language.lower().startswith("en"),
     )  # fmt: skip
     offset = None if fold_in_python or query.period is None else _fixed_offset(session, query, where, tz)

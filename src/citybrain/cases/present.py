@@ -37,9 +37,16 @@ def _data(data: dict[str, Any] | None, pii: bool) -> dict[str, Any] | None:
 
 
 def case_out(
-    case: Case, codes: dict[int, str], *, pii: bool, now: datetime | None = None, keep: frozenset[str] = frozenset()
+    case: Case,
+    codes: dict[int, str],
+    *,
+    pii: bool,
+    now: datetime | None = None,
+    keep: frozenset[str] = frozenset(),
+    address: bool = False,
 ) -> CaseOut:
-    """One case; free text is masked (phone / ID numbers written in it) unless the caller may see PII."""
+    """One case; free text is masked (phone / ID numbers written in it) unless the caller may see PII.
+    ``address``: the exact address unmasked while the rest stays masked (a partner unit on site, ``see_address``)."""
     now = now or clock.utcnow()
     return CaseOut(
         id=case.id,
@@ -52,7 +59,7 @@ def case_out(
         category_code=case.category_code,
         lat=case.lat,
         lon=case.lon,
-        address=case.address if pii else mask_address(case.address),
+        address=case.address if pii or address else mask_address(case.address),
         district_code=case.district_code,
         grid=case.grid,
         department_code=codes.get(case.department_id) if case.department_id else None,
@@ -89,6 +96,11 @@ def shows_personal_data(case: Case) -> bool:
     such rows go into the access log, so a desk's list of "路灯不亮" does not fill it."""
     texts = (case.title, case.text, case.reply)
     return any(mask_text(t) != t for t in texts) or mask_address(case.address) != case.address
+
+
+def shows_address(case: Case) -> bool:
+    """Whether the case's address differs from its masked form (a door number: logged when shown)."""
+    return mask_address(case.address) != case.address
 
 
 def has_personal_data(session: Session, case: Case) -> bool:
@@ -134,11 +146,11 @@ def events_out(
     ]
 
 
-def case_detail(session: Session, case: Case, *, pii: bool) -> CaseDetail:
+def case_detail(session: Session, case: Case, *, pii: bool, address: bool = False) -> CaseDetail:
     events = repository.events(session, case.id)
     codes = repository.department_codes(session, [case.department_id, *(e.department_id for e in events)])
     keep = city_phones(session, pii)
-    base = case_out(case, codes, pii=pii, keep=keep)
+    base = case_out(case, codes, pii=pii, keep=keep, address=address)
     return CaseDetail(
         **base.model_dump(),
         contact=contact_out(repository.contact(session, case.id), pii=pii),

@@ -17,7 +17,7 @@ _ROLE_HELP = "Role: " + ", ".join(f"{r.name} ({r.title_zh})" for r in ROLES.valu
 def create(
     name: str = typer.Argument(..., help="Who holds the key, e.g. 'hotline desk' or 'FixMyStreet app'."),
     role: str = typer.Option(DEFAULT_ROLE, "--role", help=_ROLE_HELP),
-    department: str | None = typer.Option(None, "--department", help="Department code (role department)."),
+    department: str | None = typer.Option(None, "--department", help="Department (or partner's unit) code."),
     rate_limit: int | None = typer.Option(
         None, "--rate-limit", min=0,
         help="Requests per rolling minute for this key (an integration, a load test); 0 = no limit. "

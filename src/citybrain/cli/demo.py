@@ -116,8 +116,22 @@ def _load(db: Database, *, seed: int, days: int, cases_per_day: int, reset: bool
     _print_loaded(report)
     _load_air(db, report, seed=seed, days=days)
     _load_car_parks(db, report, seed=seed, days=days)
+    _load_grid(db, seed=seed, days=min(days, GRID_DAYS))
     demo_content.install_classifier(db, city_loaded=not report.already_loaded)
     demo_content.submit_fresh(db, seed=seed)
+
+
+#: Days of grid patrols the demo loads (each inspection goes through the intake, so fewer than the cases' days).
+GRID_DAYS = 14
+
+
+def _load_grid(db: Database, *, seed: int, days: int) -> None:
+    """The Demo City's grid, its workers and their patrols (docs/grid.md)."""
+    from citybrain.cli.grid import _print_patrols, _simulate
+
+    with console.status("网格 writing the grid, its workers and their patrols …"), db.transaction() as session:
+        report = _simulate(session, seed=seed, days=days, now=clock.utcnow(), timezone=db.settings.timezone)
+    _print_patrols(report)
 
 
 def _load_air(db: Database, report: LoadReport, *, seed: int, days: int) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -50,9 +50,11 @@ def show(
         if "categories" in section:
             console.print(_category_tree(service.category_tree(session=session), depth, under))
         if "departments" in section:
-            table = Table("code", "名称", "name", "phone", title="Departments 承办单位")
+            table = Table("code", "名称", "name", "phone", "kind", "主管 supervisor", title="Departments 承办单位")
+            codes = {d.id: d.code for d in repository.departments(session)}
             for d in repository.departments(session):
-                table.add_row(d.code, d.name_zh, d.name_en, d.phone)
+                supervisor = codes.get(d.supervisor_id, "") if d.supervisor_id else ""
+                table.add_row(d.code, d.name_zh, d.name_en, d.phone, d.kind, supervisor)
             console.print(table)
         if "rules" in section:
             codes = {d.id: d.code for d in repository.departments(session)}
@@ -123,17 +125,48 @@ def add_department(
     name_zh: str = typer.Argument(..., help="Chinese name, e.g. 'A1区城管执法局'."),
     name_en: str = typer.Option("", "--name-en", help="English name."),
     phone: str = typer.Option("", "--phone", help="Duty phone of the department."),
+    kind: str = typer.Option(
+        "government", "--kind", help="government, or outside it: enterprise, property, utility, contractor, social."
+    ),
+    supervisor: str | None = typer.Option(
+        None, "--supervisor", help="主管部门: the government department's code (required unless --kind government)."
+    ),
 ) -> None:
-    """Add a department (承办单位) that routing rules and dispatchers can send cases to.
+    """Add a department (承办单位), or a unit outside government (社会协同单位) under its supervising department,
+    that routing rules and dispatchers can send cases to.
 
-    Example: `citybrain directory add-department a1_urban_mgmt 'A1区城管执法局' --name-en 'A1 Urban Management'`.
+    Example: `citybrain directory add-department a1_urban_mgmt 'A1区城管执法局' --name-en 'A1 Urban Management'`;
+    `citybrain directory add-department lakeside_pm '湖畔物业' --kind property --supervisor housing`.
     """
     from citybrain.directory import service
     from citybrain.directory.schemas import DepartmentIn
 
+    fields = {"code": code, "name_zh": name_zh, "name_en": name_en, "phone": phone, "kind": kind}
     with open_database() as db, db.transaction() as session:
-        dept = service.add_department(session=session, data=_validated(DepartmentIn, code, name_zh, name_en, phone))
-        console.print(f"added department #{dept.id} {dept.code} ({dept.name_zh})")
+        data = _validated(DepartmentIn, {**fields, "supervisor_code": supervisor})
+        dept = service.add_department(session=session, data=data)
+        console.print(f"added department #{dept.id} {dept.code} ({dept.name_zh}, {dept.kind})")
+
+
+@app.command("import-units")
+@handle_errors
+def import_units(
+    path: Annotated[
+        Path, typer.Argument(help="A UTF-8 CSV with columns code,name_zh,kind,supervisor[,name_en,phone].")
+    ],
+) -> None:
+    """Add units outside government (社会协同单位: 物业, 水电气热企业, 施工/养护单位 …) from a CSV file.
+
+    All or nothing: a bad row (unknown kind, unknown or non-government supervisor, a code taken) writes nothing.
+
+    Example: `citybrain directory import-units partners.csv`.
+    """
+    from citybrain.directory import importers
+    from citybrain.directory.schemas import DepartmentIn
+
+    with open_database() as db, db.transaction() as session:
+        added = importers.import_units(session=session, path=path, validate=lambda row: _validated(DepartmentIn, row))
+    console.print(f"{path.name}: added {len(added)} units ({', '.join(d.code for d in added)})", soft_wrap=True)
 
 
 @app.command("add-rule")
@@ -160,14 +193,14 @@ def add_rule(
         console.print(f"added rule #{rule.id}: {category or '*'} × {district or '*'} → {department}")
 
 
-def _validated(model: type[DepartmentIn], code: str, name_zh: str, name_en: str, phone: str) -> DepartmentIn:
+def _validated(model: type[DepartmentIn], fields: dict[str, Any]) -> DepartmentIn:
     """Pydantic's refusal as our InvalidInput, so the CLI prints one clear line and exits 2."""
     from pydantic import ValidationError
 
     from citybrain.core.errors import InvalidInput
 
     try:
-        return model(code=code, name_zh=name_zh, name_en=name_en, phone=phone)
+        return model(**fields)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InvalidInput(f"invalid department: {problems}") from None

@@ -21,12 +21,15 @@ from citybrain.cli import (
     demo,
     directory,
     export,
+    grid,
     imports,
+    knowledge,
     parking,
     privacy,
     report,
     sensing,
     serve,
+    services,
     settings_cmd,
     simulate,
     user,
@@ -58,6 +61,9 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(sensing.app, name="sensing")
 app.add_typer(parking.app, name="parking")
+app.add_typer(grid.app, name="grid")
+app.add_typer(services.app, name="services")
+app.add_typer(knowledge.app, name="knowledge")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("settings")(settings_cmd.show_settings)

@@ -19,7 +19,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_ROLES = "operator (话务/派单员), department (承办单位, with --department), supervisor (督查), analyst (分析员), admin"
+_ROLES = (
+    "operator (话务/派单员), department (承办单位, with --department), supervisor (督查), analyst (分析员), admin, "
+    "partner (社会协同单位, with --department naming its unit)"
+)
 _STDIN = typer.Option(False, "--password-stdin", help="Read the password from the first line of standard input.")
 _GENERATE = typer.Option(False, "--generate", help="Make up a strong password and print it once, as the last line.")
 

@@ -14,10 +14,16 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from citybrain.core.clock import utcnow
+from citybrain.core.db import Database
+from citybrain.core.errors import ImportRejected
 from citybrain.core.privacy import mask_text
 
 REPORT_COLUMNS = ("row", "source_key", "action", "reason")
@@ -74,3 +80,42 @@ def remove_stale_parts(folder: Path) -> None:
                 part.unlink()
         except FileNotFoundError:
             continue
+
+
+class _RollBack(Exception):
+    """Raised inside a dry run's transaction to roll it back after the full check."""
+
+
+def import_in_transaction(
+    db: Database,
+    report: RejectReport,
+    work: Callable[[Session], None],
+    *,
+    conflict: str,
+    dry_run: bool = False,
+    refused: tuple[type[ImportRejected], ...] = (),
+) -> Path | None:
+    """Run one file's import ``work`` in one transaction, all or nothing, and settle its report.
+
+    On success (and after a dry run, which is rolled back) the report is kept and its path returned (None when it
+    is empty). A write that collides with another import's rows (IntegrityError) is refused with ``conflict``.
+    An error of a ``refused`` kind — the file as a whole is refused — keeps the report with that reason on row 0
+    and names it in the error; any other error discards the report: nothing written, nothing left behind.
+    """
+    try:
+        with db.transaction() as session:
+            work(session)
+            if dry_run:
+                raise _RollBack
+    except _RollBack:
+        pass
+    except refused as exc:
+        report.add(0, None, "refused", exc.message)  # row 0: the file as a whole
+        raise ImportRejected(f"{exc.message}. Report: {report.keep()}") from None
+    except IntegrityError:
+        report.discard()
+        raise ImportRejected(conflict) from None
+    except BaseException:
+        report.discard()
+        raise
+    return report.keep()

@@ -219,6 +219,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Repeats must lie within this many metres of each other (when both have a place).",
     )
+    dedup_index_max_cases: int = Field(
+        default=20_000,
+        ge=100,
+        description=(
+            "The repeat index holds at most this many open cases per server process (about 1.7 KB each): when its "
+            "newer half is full the older half is dropped, so older open cases are not suggested as repeat targets."
+        ),
+    )
     dedup_min_similarity: float = Field(
         default=0.3, gt=0, le=1, description="Least text similarity (Jaccard of character shingles) of a repeat."
     )
@@ -477,6 +485,22 @@ class Settings(BaseSettings):
         default=300,
         ge=0,
         description="A gate read time more than this many seconds ahead of the server's clock is refused (400).",
+    )
+
+    holidays_file: Path | None = Field(
+        default=None,
+        description=(
+            "The city's own working-day calendar (JSON, the shape of core/data/holidays_cn.json): local holidays and "
+            "make-up working days on top of China's national ones. Empty = the national calendar only."
+        ),
+    )
+    services_attachment_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description=(
+            "Largest attachment (申请材料) an applicant may upload for an online service, in bytes; a larger one is "
+            "refused (413) and nothing is stored."
+        ),
     )
 
     oidc_issuer: str = Field(

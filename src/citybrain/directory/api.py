@@ -7,9 +7,10 @@ from fastapi import APIRouter, Query, Response
 from citybrain.auth.deps import DirectoryManager, PrincipalDep
 from citybrain.core.http import DbDep
 from citybrain.core.inputs import SmallRowId
-from citybrain.directory import repository, service
+from citybrain.directory import repository, service, units
 from citybrain.directory.schemas import (
     CategoryOut,
+    DepartmentChange,
     DepartmentIn,
     DepartmentOut,
     DistrictOut,
@@ -44,15 +45,30 @@ def list_categories(
 
 
 @router.get("/departments", response_model=list[DepartmentOut])
-def list_departments(db: DbDep, principal: PrincipalDep) -> list[DepartmentOut]:
+def list_departments(
+    db: DbDep,
+    principal: PrincipalDep,
+    kind: str | None = Query(None, description="only units of this kind: government, property, utility …"),
+) -> list[DepartmentOut]:
+    """Government departments and the units outside government (社会协同单位) with their supervisor (主管部门)."""
+    if kind is not None:
+        units.check_kind(kind)
     with db.reading() as session:
-        return [DepartmentOut.model_validate(d) for d in repository.departments(session)]
+        return [DepartmentOut.model_validate(d) for d in repository.departments(session) if kind in (None, d.kind)]
 
 
 @router.post("/departments", response_model=DepartmentOut, status_code=201)
 def create_department(data: DepartmentIn, db: DbDep, principal: DirectoryManager) -> DepartmentOut:
     with db.transaction() as session:
         return DepartmentOut.model_validate(service.add_department(session=session, data=data))
+
+
+@router.patch("/departments/{code}", response_model=DepartmentOut)
+def change_department(code: str, data: DepartmentChange, db: DbDep, principal: DirectoryManager) -> DepartmentOut:
+    """Rename a department or unit, change its phone, or move a unit outside government to another supervising
+    department (主管部门: its cases and KPIs follow from the next request)."""
+    with db.transaction() as session:
+        return DepartmentOut.model_validate(service.change_department(session=session, code=code, data=data))
 
 
 @router.get("/districts", response_model=list[DistrictOut])

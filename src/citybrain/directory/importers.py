@@ -8,6 +8,7 @@ The whole file is read and checked before anything is written: a bad file writes
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import unicodedata
 import zipfile
@@ -19,9 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from citybrain.core.errors import ImportRejected
-from citybrain.directory import repository
-from citybrain.models import Category
+from citybrain.core.errors import CityBrainError, ImportRejected
+from citybrain.directory import repository, service
+from citybrain.directory.schemas import DepartmentIn
+from citybrain.models import Category, Department
 
 COLUMNS = ("一级分类", "二级分类", "三级分类")
 CODE_PREFIX = "t"
@@ -170,3 +172,53 @@ def import_taxonomy(*, session: Session, path: Path, on_row: Callable[[], None] 
     return TaxonomyImportReport(
         file=path.name, parsed=parsed, added=len(new), already_present=len(parsed.nodes) - len(new)
     )
+
+
+UNIT_COLUMNS = ("code", "name_zh", "kind", "supervisor")
+UNIT_OPTIONAL = ("name_en", "phone")
+
+
+def read_units(path: Path, validate: Callable[[dict[str, Any]], DepartmentIn]) -> list[DepartmentIn]:
+    """The rows of a units CSV (社会协同单位), each checked by ``validate``; any bad row refuses the whole file."""
+    if not path.is_file():
+        raise ImportRejected(f"{path}: no such file")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in UNIT_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ImportRejected(
+                    f"{path.name}: missing column(s) {', '.join(missing)}; needs {', '.join(UNIT_COLUMNS)}"
+                )
+            rows = list(reader)
+    except UnicodeDecodeError:
+        raise ImportRejected(f"{path.name}: not UTF-8 text; save the CSV as UTF-8") from None
+    units: list[DepartmentIn] = []
+    errors: list[str] = []
+    for line, row in enumerate(rows, start=2):
+        fields: dict[str, Any] = {c: _clean(row.get(c)) for c in (*UNIT_COLUMNS, *UNIT_OPTIONAL)}
+        fields["supervisor_code"] = fields.pop("supervisor") or None
+        try:
+            units.append(validate(fields))
+        except CityBrainError as exc:
+            errors.append(f"row {line}: {exc.message}")
+    if errors:
+        more = f" (and {len(errors) - MAX_ERRORS_SHOWN} more)" if len(errors) > MAX_ERRORS_SHOWN else ""
+        raise ImportRejected(f"{path.name}: nothing imported; " + "; ".join(errors[:MAX_ERRORS_SHOWN]) + more)
+    if not units:
+        raise ImportRejected(f"{path.name}: no unit rows under the header")
+    return units
+
+
+def import_units(
+    *, session: Session, path: Path, validate: Callable[[dict[str, Any]], DepartmentIn]
+) -> list[Department]:
+    """Add every unit of the file, or none: the first refusal (a code taken, an unknown supervisor) rolls the
+    command's one transaction back."""
+    added = []
+    for line, data in enumerate(read_units(path, validate), start=2):
+        try:
+            added.append(service.add_department(session=session, data=data))
+        except CityBrainError as exc:
+            raise ImportRejected(f"{path.name}: nothing imported; row {line}: {exc.message}") from None
+    return added

@@ -36,6 +36,9 @@ class DepartmentOut(_Out):
     name_en: str
     phone: str
     active: bool
+    kind: str = Field(description="government, or a unit outside government: enterprise, property, utility, "
+                      "contractor, social (社会协同单位)")  # fmt: skip
+    supervisor_id: int | None = Field(description="主管部门: the government department supervising a unit")
 
 
 class DepartmentIn(Input):
@@ -43,6 +46,11 @@ class DepartmentIn(Input):
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=64)
+    kind: str = Field(default="government", max_length=16, description="government, enterprise, property, "
+                      "utility, contractor or social")  # fmt: skip
+    supervisor_code: str | None = Field(
+        default=None, max_length=32, description="主管部门: a government department's code; required outside government"
+    )
 
     @field_validator("code")
     @classmethod
@@ -50,6 +58,18 @@ class DepartmentIn(Input):
         if not _SLUG.fullmatch(code):
             raise ValueError(f"{code!r} is not a department code: use lower-case letters, digits and _ (e.g. a1_urban)")
         return code
+
+
+class DepartmentChange(Input):
+    """What an administrator changes on a department or unit; None leaves a field as it is. A unit's kind stays:
+    keys and accounts are bound by it (a partner key to a unit outside government)."""
+
+    name_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    supervisor_code: str | None = Field(
+        default=None, max_length=32, description="主管部门: another government department to supervise the unit"
+    )
 
 
 class DistrictOut(_Out):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from citybrain.core.errors import Conflict, InvalidInput, NotFound
 from citybrain.core.privacy import phone_digits
-from citybrain.directory import repository
-from citybrain.directory.schemas import CategoryOut, DepartmentIn, RoutingRuleIn, SlaPolicyIn
+from citybrain.directory import repository, units
+from citybrain.directory.schemas import CategoryOut, DepartmentChange, DepartmentIn, RoutingRuleIn, SlaPolicyIn
 from citybrain.models import Category, Department, RoutingRule, SlaPolicy
 
 
@@ -164,13 +164,35 @@ def _category_out(category: Category, effective_sla: str) -> CategoryOut:
 
 
 def add_department(*, session: Session, data: DepartmentIn) -> Department:
-    """A new 承办单位 that rules and dispatchers can send cases to."""
+    """A new 承办单位 that rules and dispatchers can send cases to: a government department, or a unit outside
+    government (社会协同单位) under its supervising department."""
+    supervisor_id = units.supervisor_for(session, data.kind, data.supervisor_code)
     if repository.department_by_code(session, data.code) is not None:
         raise Conflict(f"department {data.code!r} exists already")
     department = Department(
-        code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), phone=data.phone
-    )
+        code=data.code, name_zh=data.name_zh.strip(), name_en=data.name_en.strip(), phone=data.phone,
+        kind=data.kind, supervisor_id=supervisor_id,
+    )  # fmt: skip
     repository.add_all(session, [department])
+    return department
+
+
+def change_department(*, session: Session, code: str, data: DepartmentChange) -> Department:
+    """Rename a department or unit, change its phone, or move a unit to another supervising department."""
+    department = repository.department_by_code(session, code)
+    if department is None:
+        raise NotFound(f"no department {code!r}")
+    if data.supervisor_code is not None:
+        if not units.is_partner(department):
+            raise InvalidInput(f"{code!r} is a government department: it has no supervising department (主管部门)")
+        department.supervisor_id = units.supervisor_for(session, department.kind, data.supervisor_code)
+    if data.name_zh is not None:
+        department.name_zh = data.name_zh.strip()
+    if data.name_en is not None:
+        department.name_en = data.name_en.strip()
+    if data.phone is not None:
+        department.phone = data.phone
+    session.flush()
     return department
 
 

@@ -55,3 +55,14 @@ def latest(
 ) -> dict[str, Any]:
     with db.reading() as session:
         return service.latest(session, kind, limit=limit, reader=reader(principal))
+
+
+@router.get(
+    "/insight/topics",
+    summary="群众所思所想: the latest topics run — each topic's words, monthly shares and whether it rose",
+)
+def topics(db: DbDep, principal: KpiReader) -> dict[str, Any]:
+    from citybrain.insight.topics import panel
+
+    with db.reading() as session:
+        return panel(service.latest(session, "topics", limit=100, reader=reader(principal)))

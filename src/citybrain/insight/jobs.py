@@ -33,6 +33,7 @@ class Night:
     association_days: int = 180
     hot_days: int = 30
     link_days: int = 365
+    topic_days: int = 730
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ def _hot_issues(database: Database, night: Night, note: Note) -> list[str]:
     return [f"hot issues: {len(board.issues)} issue(s) from {board.n_messages} message(s) stored as run {run_id}"]
 
 
+def _topics(database: Database, night: Night, note: Note) -> list[str]:
+    from citybrain.insight.topics import run_topics
+
+    document, run_id = run_topics(database, days=night.topic_days, timezone=database.settings.timezone)
+    found, rising = len(document["topics"]), len(document["rising"])
+    return [f"topics: {found} topic(s), {rising} rising in {document['month']}, stored as run {run_id}"]
+
+
 def _warnings(database: Database, night: Night, note: Note) -> list[str]:
     from citybrain.analytics.warning_options import WarningOptions
     from citybrain.insight import warnings
@@ -106,6 +115,7 @@ def _sensor_links(database: Database, night: Night, note: Note) -> list[str]:
 ANALYSES = (
     Analysis("associations", "associations", "categories reported together in one place and week", _associations),
     Analysis("hot-issues", "hot_issues", "one problem at one place, ranked by heat", _hot_issues),
+    Analysis("topics", "topics", "what citizens write about, month by month, and which topics rose", _topics),
     Analysis("warnings", "alerts", "temporal detectors and the space-time scan for one day", _warnings),
     Analysis(
         "sensors", "alerts", "air levels, temporal detectors on daily means and sensor faults for one day", _sensors

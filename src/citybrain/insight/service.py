@@ -20,7 +20,7 @@ from citybrain.insight import repository
 from citybrain.insight.scope import RANKING_KINDS, referenced_cases, scope_results
 from citybrain.models import AnalysisResult, AnalysisRun
 
-KINDS = ("associations", "hot_issues", "warnings", "replies", "report", "sensor_links", "blind_zones")
+KINDS = ("associations", "hot_issues", "warnings", "replies", "report", "sensor_links", "blind_zones", "topics")
 KEEP_RUNS = 100  # per kind; older runs are pruned when a new one is stored
 
 

@@ -15,9 +15,11 @@ from citybrain.models.directory import (
     ServiceAttribute,
     SlaPolicy,
 )
+from citybrain.models.grid import GridAssignment, GridCell, GridWorker, Inspection, PatrolPlan, PatrolVisit
 from citybrain.models.idempotency import IdempotencyKey
 from citybrain.models.imports import ImportBatch
 from citybrain.models.joint import CasePart, Whistle, WhistleSummons
+from citybrain.models.knowledge import KnowledgeItem, KnowledgeVersion
 from citybrain.models.parking import CarPark, GateEvent, GateKey, ParkingBill, ParkingPass, ParkingSession
 from citybrain.models.rollup import CaseRollup, CaseRollupState
 from citybrain.models.sensing import (
@@ -33,10 +35,22 @@ from citybrain.models.sensing import (
     Thing,
     ThingLocation,
 )
+from citybrain.models.services import (
+    OnlineService,
+    ServiceApplication,
+    ServiceApplicationEvent,
+    ServiceApplicationMaterial,
+    ServiceAttachment,
+)
 from citybrain.models.triage import CaseSuggestion, DeskDecision
 from citybrain.models.voices import CaseComment, CaseMeToo
 
 __all__ = [
+    "ServiceAttachment",
+    "ServiceApplicationMaterial",
+    "ServiceApplicationEvent",
+    "ServiceApplication",
+    "OnlineService",
     "AccessLogEntry",
     "Alert",
     "AlertEvent",
@@ -64,10 +78,18 @@ __all__ = [
     "FeatureOfInterest",
     "GateEvent",
     "GateKey",
+    "GridAssignment",
+    "GridCell",
+    "GridWorker",
+    "Inspection",
+    "PatrolPlan",
+    "PatrolVisit",
     "HistoricalLocation",
     "HistoricalLocationLocation",
     "IdempotencyKey",
     "ImportBatch",
+    "KnowledgeItem",
+    "KnowledgeVersion",
     "Location",
     "MqttReceipt",
     "NotificationDelivery",

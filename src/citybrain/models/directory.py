@@ -67,6 +67,10 @@ class Department(Base):
     name_en: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: ``government``, or a unit outside government (社会协同单位): see ``directory.units.KINDS``
+    kind: Mapped[str] = mapped_column(String(16), default="government", server_default="government")
+    #: 主管部门: the government department supervising a unit outside government (None for a government one)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
 
 
 class District(Base):

@@ -110,6 +110,11 @@ class NearDuplicateIndex:
     def __contains__(self, key: object) -> bool:
         return key in self._index
 
+    @property
+    def slots(self) -> int:
+        """Entries held, removed ones included (a removed entry keeps its slot until the index is dropped)."""
+        return self._size
+
     def add(
         self,
         key: str,

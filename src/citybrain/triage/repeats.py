@@ -7,6 +7,12 @@ with an id above the highest it has seen (one small indexed query) — so cases 
 bulk import are found too, within a second. Candidates are re-checked against the database (still open?) before
 they are suggested, which also drops a case whose transaction was rolled back after it was indexed.
 
+Bounded: the index is two generations of at most ``dedup_index_max_cases`` / 2 cases each (about 1.7 KB a case).
+New cases go to the young one; when it is full, the old one is dropped whole and the young one becomes old — no
+rebuild, no pause. So between half and all of the bound are held, the newest; in a city with more open cases in the
+window than the bound, the oldest of them are not suggested as repeat targets (issue 15's memory target:
+bench/soak.py, bench/repeat_index_memory.py).
+
 Known limit: on PostgreSQL two writers may commit ids out of order; a case committed with a lower id after a
 higher one was indexed is missed by this process's index (no suggestion, never a wrong one).
 """
@@ -46,20 +52,26 @@ class RepeatIndex:
         self.window_days = settings.dedup_window_days
         self.distance_m = settings.dedup_distance_m
         self.min_similarity = settings.dedup_min_similarity
+        self.max_cases = settings.dedup_index_max_cases
         self.sync_seconds = 1.0  # how stale the index may be about cases written by other processes
         self._lock = threading.Lock()
         self._synced_at = -1e18  # monotonic time of the last look at the database
         self._reset(None)
 
     def _reset(self, now: datetime | None) -> None:
-        self._index = NearDuplicateIndex()
-        self._subjects: dict[int, str] = {}  # case id -> first-level category, when known
+        self._index = NearDuplicateIndex()  # the young generation: new cases go here
+        self._old = NearDuplicateIndex()  # dropped whole when the young one is full
+        self._subjects: dict[int, str] = {}  # case id -> first-level category, when known (young)
+        self._old_subjects: dict[int, str] = {}
         self._last_id = 0
         self._started = False
         self._built_at = now
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._index) + len(self._old)
+
+    def __contains__(self, case_id: int) -> bool:
+        return str(case_id) in self._index or str(case_id) in self._old
 
     def sync(self, session: Session, now: datetime | None = None) -> int:
         """Add the open cases the index has not seen yet; returns how many were added."""
@@ -73,7 +85,9 @@ class RepeatIndex:
             if self._built_at is None or now - self._built_at > timedelta(days=self.window_days):
                 self._reset(now)  # rebuilt once a window: cases that left it (or closed) stop taking memory
             rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
-            fresh = [row for row in rows if str(row.id) not in self._index]  # not indexed when this process wrote it
+            fresh = [row for row in rows if row.id not in self]  # not indexed when this process wrote it
+            fresh = fresh[-self.max_cases :]  # only the newest fit (a rebuild in a city with more open cases)
+            fresh = fresh[-self.max_cases :]  # only the newest fit (a rebuild in a city with more open cases)
             for row in fresh:
                 self._add(row.id, row.text, row.created_at, row.lat, row.lon, row.category_code)
             if rows:
@@ -99,6 +113,9 @@ class RepeatIndex:
     def _add(
         self, case_id: int, text: str, created_at: datetime, lat: float | None, lon: float | None, category: str | None
     ) -> None:
+        if self._index.slots >= self.max_cases // 2:  # the young generation is full: the old one goes
+            self._old, self._old_subjects = self._index, self._subjects
+            self._index, self._subjects = NearDuplicateIndex(), {}
         self._index.add(str(case_id), text, when=created_at, lat=lat, lon=lon, place=None)
         if category:
             self._subjects[case_id] = subject(category)
@@ -108,26 +125,34 @@ class RepeatIndex:
 
     def query(self, text: str, created_at: datetime, lat: float | None, lon: float | None) -> list[Match]:
         with self._lock:
-            return self._index.query(
-                text,
-                when=created_at,
-                lat=lat,
-                lon=lon,
-                max_distance_m=self.distance_m,
-                window_days=self.window_days,
-                min_similarity=self.min_similarity,
-                limit=SUGGESTIONS,
-            )
+            found = [
+                match
+                for generation in (self._index, self._old)
+                for match in generation.query(
+                    text,
+                    when=created_at,
+                    lat=lat,
+                    lon=lon,
+                    max_distance_m=self.distance_m,
+                    window_days=self.window_days,
+                    min_similarity=self.min_similarity,
+                    limit=SUGGESTIONS,
+                )
+            ]
+        found.sort(key=lambda m: (-m.similarity, m.evidence.days_apart))  # each generation's order, merged
+        return found[:SUGGESTIONS]
 
     def forget(self, case_ids: set[int]) -> None:
         with self._lock:
             for case_id in case_ids:
-                self._index.remove(str(case_id))
+                for generation in (self._index, self._old):
+                    generation.remove(str(case_id))
                 self._subjects.pop(case_id, None)
+                self._old_subjects.pop(case_id, None)
 
     def same_subject(self, case_id: int, category: str | None) -> bool:
         """Two different subjects (first-level categories, both known) at one place are not a repeat."""
-        known = self._subjects.get(case_id)
+        known = self._subjects.get(case_id) or self._old_subjects.get(case_id)
         return category is None or known is None or known == subject(category)
 
 

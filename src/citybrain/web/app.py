@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from citybrain import __version__
+from citybrain.auth.access_writer import AccessLogWriter
 from citybrain.core import heap, keylimit
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings, load_settings
@@ -37,11 +38,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     db = database or Database(settings)
 
     writer = IntakeWriter(db, settings)
+    access_writer = AccessLogWriter(db)  # staff reads' access-log rows, group-committed (auth/access_writer.py)
     mqtt_publisher, mqtt_worker = _mqtt(db, settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        access_writer.start()
         for started in (mqtt_publisher, mqtt_worker):
             if started is not None:
                 started.start()
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         heap.thaw()
         writer.stop()  # drains: every queued Open311 request is committed and answered first
+        access_writer.stop()  # drains too: every queued read's log rows are committed before it is answered
         app.state.cockpit_cache.close()  # the cockpit's figures under way are finished, none started
         for stopped in (mqtt_worker, mqtt_publisher):
             if stopped is not None:
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = db
     app.state.settings = settings
     app.state.intake_writer = writer
+    app.state.access_writer = access_writer
     app.state.mqtt_publisher = mqtt_publisher
     app.state.mqtt_worker = mqtt_worker
     # the portal's submissions per client address and hour; one per process (docs/portal.md, 提交限流)
@@ -79,6 +84,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # per API key and per wrong-key address; shared through Redis when configured (docs/security.md)
     app.state.key_budgets = keylimit.budgets(settings.redis_url, namespace=settings.resolved_database_url())
     app.state.key_budget_cache = keylimit.TtlCache[tuple[int | None, int | None]](ttl=30.0)
+    from citybrain.knowledge.search import KnowledgeSearch
+
+    app.state.knowledge_search = KnowledgeSearch()  # built at the first search, then kept in step
     app.state.cockpit_cache = AnswerCache(settings.cockpit_cache_seconds)  # the cockpit's figures, per question
     errors.install(app)
     app.add_middleware(HeadAndOptions)  # HEAD wherever GET is, OPTIONS with Allow (docs/security.md)
@@ -120,12 +128,15 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.cases.joint_api import router as joint_router
     from citybrain.cases.kpi_api import router as kpi_router
     from citybrain.directory.api import router as directory_router
+    from citybrain.grid.api import router as grid_router
     from citybrain.insight.api import router as insight_router
     from citybrain.intake.open311.api import router as open311_router
+    from citybrain.knowledge.api import router as knowledge_router
     from citybrain.reports.api import router as reports_router
     from citybrain.scenarios.parking.api import router as parking_router
     from citybrain.sensing.air_api import router as air_router
     from citybrain.sensing.api import router as sensing_router
+    from citybrain.services.api import router as services_router
     from citybrain.triage.api import router as triage_router
     from citybrain.triage.places_api import router as geo_router
     from citybrain.web.admin import router as admin_page_router
@@ -137,6 +148,7 @@ def _include_routers(app: FastAPI) -> None:
     from citybrain.web.pages import router as pages_router
     from citybrain.web.portal import router as portal_router
     from citybrain.web.portal_moderation import router as moderation_router
+    from citybrain.web.portal_services import router as portal_services_router
     from citybrain.web.signin import router as signin_router
     from citybrain.web.signin_oidc import router as signin_oidc_router
 
@@ -144,6 +156,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(cases_router, prefix="/api/v1")
     app.include_router(export_router, prefix="/api/v1")
     app.include_router(joint_router, prefix="/api/v1")
+    app.include_router(grid_router, prefix="/api/v1")
     app.include_router(kpi_router, prefix="/api/v1")
     app.include_router(directory_router, prefix="/api/v1")
     app.include_router(geo_router, prefix="/api/v1")
@@ -155,6 +168,8 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(me_router, prefix="/api/v1")
     app.include_router(access_log_router, prefix="/api/v1")
     app.include_router(parking_router, prefix="/api/v1")
+    app.include_router(services_router, prefix="/api/v1")
+    app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(moderation_router, prefix="/api/v1")
     app.include_router(cockpit_router, prefix="/api/v1")
     app.include_router(admin_api_router, prefix="/api/v1")
@@ -164,6 +179,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(desk_router)
     app.include_router(cockpit_page_router)
     app.include_router(portal_router)
+    app.include_router(portal_services_router)
     app.include_router(signin_router)
     app.include_router(signin_oidc_router)
     app.include_router(admin_page_router)

@@ -1,5 +1,6 @@
-"""The cockpit's board (城市运行驾驶舱): the latest hot issues, the association rules in the directory's words and the
-open alerts. Case texts are never sent: a hot issue is its place, description and numbers."""
+"""The cockpit's board (城市运行驾驶舱): the latest hot issues, the association rules in the directory's words, the
+open alerts and the topics (群众所思所想). Case texts are never sent: a hot issue is its place, description and
+numbers; a topic its words and monthly shares."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def board(session: Session, *, with_alerts: bool, department_id: int | None = No
         "hot_issues": _hot_issues(session, reader),
         "associations": _associations(session, names, reader),
         "alerts": _alerts(session) if with_alerts else None,
+        "topics": _topics(session, reader),
     }
 
 
@@ -62,6 +64,17 @@ def _hot_issues(session: Session, reader: insight_service.Reader) -> list[dict[s
             }
         )
     return issues
+
+
+def _topics(session: Session, reader: insight_service.Reader) -> dict[str, Any] | None:
+    """群众所思所想: the latest topics run as its panel shows it (``insight.topics.panel``), or None."""
+    from citybrain.insight.topics import panel
+
+    try:
+        run = insight_service.latest(session, "topics", limit=100, reader=reader)
+    except NotFound:
+        return None
+    return panel(run)
 
 
 def rule_in_words(rule: dict[str, Any], names: dict[str, tuple[str, str, int, bool]]) -> tuple[str, str]:

@@ -44,10 +44,18 @@ class _BodyCutOff(BaseException):  # noqa: N818 - not an error of ours to handle
     turn it into a 400."""
 
 
+#: How many files at most one portal form of an online service carries at full size (its body limit's multiple).
+SERVICE_FORM_FILES = 4
+
+
 def body_limit(settings: Settings, path: str) -> int:
     """The most bytes a request body on ``path`` may have."""
     if path.startswith(_LARGE_BODY_PREFIXES):
         return int(settings.max_body_bytes_sensing)
+    if path == "/api/v1/attachments":  # one file (申请材料), checked against its own limit by the route
+        return max(int(settings.max_body_bytes), settings.services_attachment_max_bytes)
+    if path.startswith("/portal/services/") or path.startswith("/portal/applications/"):  # forms with files
+        return int(settings.max_body_bytes) + SERVICE_FORM_FILES * settings.services_attachment_max_bytes
     return int(settings.max_body_bytes)
 
 

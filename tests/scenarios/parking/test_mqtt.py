@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,22 +19,13 @@ from citybrain.models.parking import GateEvent, ParkingBill, ParkingSession
 from citybrain.scenarios.parking.mqtt import GateReads, events_topic
 from citybrain.sensing.mqtt_ingest import IngestWorker, Received
 from citybrain.web.app import create_app
-from tests.conftest import IN_CI
 from tests.scenarios.parking.conftest import at
-from tests.sensing.mqtt_helpers import BROKER, broker_problem, publisher, send, wait_for
+from tests.sensing.mqtt_helpers import broker_settings, publisher, send, wait_for
 
 
 @pytest.fixture
 def mqtt_settings(settings: Settings) -> Settings:
-    problem = broker_problem()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"the MQTT broker is required in CI but did not answer at {BROKER}: {problem}")
-        pytest.skip(f"no MQTT broker at {BROKER} ({problem}); start Mosquitto to run the MQTT tests")
-    run = uuid.uuid4().hex[:10]
-    update = {"mqtt_host": BROKER[0], "mqtt_port": BROKER[1], "mqtt_topic_prefix": f"cbtest/{run}/",
-              "mqtt_client_id": f"cbtest-{run}", "mqtt_session_expiry_seconds": 120, "mqtt_publish": False}  # fmt: skip
-    return settings.model_copy(update=update)
+    return broker_settings(settings, mqtt_publish=False)
 
 
 class CrashesBeforeAck(IngestWorker):

@@ -18,12 +18,14 @@ from citybrain.cli.analyze import (
     replies,
     sensors,
     sensors_vs_cases,
+    topics,
     warnings,
 )
 
 app = typer.Typer(
     help=(
-        "Analyse cases: which problems travel together, what is hot, where trouble is starting, "
+        "Analyse cases: which problems travel together, what is hot, what citizens write about (topics), "
+        "where trouble is starting, "
         "how good replies are, the air quality index (AQI), sensor warnings, which complaints follow the "
         "sensors, where large vehicles' blind zones hurt people at intersections.\n\n"
         "Most commands read a canonical CSV/Parquet (--input) or, without it, the live database, and write JSON."
@@ -38,4 +40,5 @@ app.command("hot-issues")(hot_issues.command)
 app.command("replies")(replies.command)
 app.command("sensors")(sensors.command)
 app.command("sensors-vs-cases")(sensors_vs_cases.command)
+app.command("topics")(topics.command)
 app.command("warnings")(warnings.command)

@@ -12,7 +12,7 @@ from citybrain.core.errors import InvalidInput
 
 #: The registry's nightly analyses (``insight.jobs.NIGHTLY``), spelled out so `--help` needs no import of it; a
 #: test keeps the two equal.
-JOBS = ("associations", "hot-issues", "warnings", "sensors", "sensors-vs-cases")
+JOBS = ("associations", "hot-issues", "topics", "warnings", "sensors", "sensors-vs-cases")
 
 
 @handle_errors

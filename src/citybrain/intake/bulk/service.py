@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.core import clock
@@ -28,6 +27,7 @@ from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
 from citybrain.core.ids import file_sha256
 from citybrain.core.privacy import mask_text
+from citybrain.core.reject_report import import_in_transaction
 from citybrain.intake.bulk import repository
 from citybrain.intake.bulk.arrow_readers import BatchReader
 from citybrain.intake.bulk.columnar import MappedColumns
@@ -60,11 +60,6 @@ class ColumnarImporter(Importer, Protocol):
     def map_columns(self, table: Any, ctx: MapContext, *, sqlite: bool) -> MappedColumns: ...
 
 
-class _DryRun(Exception):
-    def __init__(self, summary: ImportSummary) -> None:
-        self.summary = summary
-
-
 def run_import(
     db: Database, importer: Importer, path: Path, *, options: ImportOptions, progress: Progress | None = None
 ) -> ImportSummary:
@@ -73,31 +68,26 @@ def run_import(
         raise ImportRejected(f"{path}: no such file")
     summary = ImportSummary(kind=importer.kind, file_name=path.name, sha256=file_sha256(path), dry_run=options.dry_run)
     report = RejectReport(db.settings.data_dir / "import-reports", importer.kind, path.name)
-    try:
-        with db.transaction() as session:
-            _import(session, importer, path, options, summary, report, progress, clock.city_zone(db.settings.timezone))
-            if summary.batch_id is not None and not summary.already_imported:  # rows without category / place
-                from citybrain.triage.bulk import triage_import  # here: triage reads intake.bulk's label table
+    zone = clock.city_zone(db.settings.timezone)
 
-                triage_import(session, db.settings, summary.batch_id)
-            if options.dry_run:
-                raise _DryRun(summary)
-    except _DryRun:
-        pass
-    except FileDamaged as exc:
-        report.add(0, None, "refused", exc.message)  # row 0: the file as a whole
-        kept = report.keep()
-        raise ImportRejected(f"{exc.message}. Report: {kept}") from None
-    except IntegrityError:
-        report.discard()
-        raise ImportRejected(
+    def work(session: Session) -> None:
+        _import(session, importer, path, options, summary, report, progress, zone)
+        if summary.batch_id is not None and not summary.already_imported:  # rows without category / place
+            from citybrain.triage.bulk import triage_import  # here: triage reads intake.bulk's label table
+
+            triage_import(session, db.settings, summary.batch_id)
+
+    kept = import_in_transaction(
+        db,
+        report,
+        work,
+        conflict=(
             f"{path.name}: rows were written by someone else while importing (duplicate source key); "
             "nothing was written — run the import again"
-        ) from None
-    except BaseException:
-        report.discard()
-        raise
-    kept = report.keep()
+        ),
+        dry_run=options.dry_run,
+        refused=(FileDamaged,),
+    )
     summary.report_path = str(kept) if kept else None
     return summary
 

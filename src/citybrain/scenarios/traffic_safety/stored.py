@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected, InvalidInput
 from citybrain.core.ids import file_sha256
-from citybrain.core.reject_report import RejectReport
+from citybrain.core.reject_report import RejectReport, import_in_transaction
 from citybrain.insight.service import ResultItem, RunRecord, save
 from citybrain.scenarios.traffic_safety import repository
 from citybrain.scenarios.traffic_safety.blind_zones import BlindZoneParams, BlindZoneResult, analyse
@@ -34,10 +33,6 @@ from citybrain.scenarios.traffic_safety.records import Collisions
 
 RUN_KIND = "blind_zones"
 MAX_REJECTED_SHARE = 0.5
-
-
-class _DryRun(Exception):
-    """Raised inside the import's transaction to roll it back after a full check."""
 
 
 @dataclass
@@ -67,23 +62,18 @@ def import_collision_file(
     report = RejectReport(db.settings.data_dir / "import-reports", f"collisions-{fmt}", path.name)
     for row, cid, reason in malformed:
         report.add(row, cid or None, "rejected", reason)
-    try:
-        with db.transaction() as session:
-            _import(session, collisions, path.name, summary, report, len(malformed))
-            if dry_run:
-                raise _DryRun  # the transaction rolls back: nothing written
-    except _DryRun:
-        summary.batch_id = None
-    except IntegrityError:
-        report.discard()
-        raise ImportRejected(
+    kept = import_in_transaction(
+        db,
+        report,
+        lambda session: _import(session, collisions, path.name, summary, report, len(malformed)),
+        conflict=(
             f"{path.name}: the same records were being imported by someone else at the same time; nothing was "
             "written — run the import again"
-        ) from None
-    except BaseException:
-        report.discard()
-        raise
-    kept = report.keep()
+        ),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        summary.batch_id = None
     summary.report_path = str(kept) if kept else None
     return summary
 

@@ -19,14 +19,13 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from citybrain.core.clock import utcnow
 from citybrain.core.db import Database
 from citybrain.core.errors import ImportRejected
 from citybrain.core.ids import file_sha256
-from citybrain.core.reject_report import RejectReport
+from citybrain.core.reject_report import RejectReport, import_in_transaction
 from citybrain.models import Observation, Thing
 from citybrain.sensing import repository as sta
 from citybrain.sensing.bulk import repository
@@ -140,18 +139,12 @@ def run_sensor_import(
     layout.check(path)
     summary = SensorImportSummary(kind=layout.kind, file_name=path.name, sha256=file_sha256(path))
     report = RejectReport(db.settings.data_dir / "import-reports", layout.kind, path.name)
-    try:
-        with db.transaction() as session:
-            _import(session, layout, path, summary, report, progress)
-    except IntegrityError:
-        report.discard()
-        raise ImportRejected(
-            f"{path.name}: the same file was being imported by someone else at the same time; nothing was written"
-        ) from None
-    except BaseException:
-        report.discard()
-        raise
-    kept = report.keep()
+    kept = import_in_transaction(
+        db,
+        report,
+        lambda session: _import(session, layout, path, summary, report, progress),
+        conflict=f"{path.name}: the same file was being imported by someone else at the same time; nothing was written",
+    )
     summary.report_path = str(kept) if kept else None
     return summary
 

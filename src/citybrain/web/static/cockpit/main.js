@@ -4,7 +4,7 @@ import { ApiError, query, request, signInAgain, useCsrfToken } from "../lib/api.
 import { $, el, say, show } from "../lib/dom.js";
 import { cityClock, percent } from "../lib/format.js";
 import { readLabels } from "../lib/labels.js";
-import { alertList, hotList, ruleList } from "./board.js";
+import { alertList, hotList, ruleList, topicList } from "./board.js";
 import { breakdownOption, chartIn, rankingOption, ratesOption, volumeOption } from "./charts.js";
 import { deskUrl } from "./drill.js";
 import { mapOption, registerCity, wireMap } from "./map.js";
@@ -129,6 +129,7 @@ function drawFigures({ params, trends, layers, board, ranking, blind }) {
   hotList($("hot-list"), board.hot_issues);
   ruleList($("rule-list"), board.associations, params);
   alertList($("alert-list"), board.alerts);
+  topicList($("topic-list"), $("topics-note"), board.topics ?? null);
   $("updated").textContent = `更新 updated ${clock.when(new Date().toISOString())}`;
   window.cockpit.ready = true;
 }

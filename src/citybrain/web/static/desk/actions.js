@@ -1,17 +1,23 @@
 /* 办理 the action forms of a case: one per action the signed-in role may take in the case's state. */
 import { ApiError } from "../lib/api.js";
 import { $, bi, el, show } from "../lib/dom.js";
-import { departmentSelect } from "./directory.js";
+import { departmentSelect, visibleDepartments } from "./directory.js";
 import { actionName, call, errorText, message, state } from "./state.js";
 import { TEXT } from "./strings.js";
 
+/** Whether a department's handler may take `action` on this case: on its own department's cases; a supervising
+ * department (主管部门) also reassigns (改派) its units' cases. */
+function ownsCase(action, detail) {
+  const own = state.me.department_code;
+  if (!own) return false;
+  if (detail.department_code === own) return true;
+  return action.action === "reassign" && visibleDepartments().includes(detail.department_code);
+}
+
 /** What the server's /me says this person may do to this case now. */
 export function allowedActions(detail) {
-  const me = state.me;
-  return me.case_actions.filter(
-    (a) =>
-      a.sources.includes(detail.status) &&
-      (!a.own_department_only || (me.department_code && detail.department_code === me.department_code)),
+  return state.me.case_actions.filter(
+    (a) => a.sources.includes(detail.status) && (!a.own_department_only || ownsCase(a, detail)),
   );
 }
 
@@ -23,7 +29,9 @@ const NEEDS = {
   target_id: () =>
     el("input", { name: "target_id", type: "number", required: true, min: 1, placeholder: TEXT.targetPlaceholder }),
   department_code: () => {
-    const select = departmentSelect(TEXT.chooseDepartment, null);
+    const only = state.me.department_code ? visibleDepartments() : null; // a supervisor: itself and its units
+    const select = departmentSelect(TEXT.chooseDepartment, null, only);
+    select.name = "department_code"; // what dispatch and reassign read (the shared select is named "department")
     select.required = true;
     return select;
   },

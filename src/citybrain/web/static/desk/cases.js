@@ -11,6 +11,7 @@ import {
   departmentPairs,
   districtPairs,
   fillSelect,
+  visibleDepartments,
 } from "./directory.js";
 import { call, clock, LABELS, PAGE, pager, state, statusName } from "./state.js";
 import { TEXT } from "./strings.js";
@@ -38,8 +39,9 @@ export function fillCaseFilters() {
   fillSelect($("filter-channel"), TEXT.all, pairs(LABELS.channels));
   fillSelect($("filter-request-type"), TEXT.all, pairs(LABELS.request_types));
   const own = state.me.department_code;
-  fillSelect($("filter-department"), TEXT.all, departmentPairs(), own);
-  $("filter-department").disabled = Boolean(own);
+  const visible = visibleDepartments(); // a supervising department (主管部门) may pick one of its units
+  fillSelect($("filter-department"), TEXT.all, departmentPairs(own ? visible : null), own);
+  $("filter-department").disabled = Boolean(own) && visible.length < 2;
   show($("search-phone-label"), state.me.sees_personal_data);
 }
 
@@ -52,7 +54,7 @@ export function currentFilters() {
     if (value && !(name === "open" && value !== "true")) out[name] = value;
   }
   if ($("filter-overdue").checked) out.overdue = "true";
-  if (state.me?.department_code) delete out.department;
+  if (state.me?.department_code && !visibleDepartments().slice(1).includes(out.department)) delete out.department;
   return out;
 }
 
@@ -64,7 +66,8 @@ export function applyFilters(params) {
   for (const [name, id] of Object.entries(FILTERS)) $(id).value = dayOf(name, params[name]) || "";
   $("filter-open").value = params.open === "true" ? "true" : "false";
   $("filter-overdue").checked = params.overdue === "true";
-  if (state.me.department_code) $("filter-department").value = state.me.department_code;
+  const own = state.me.department_code;
+  if (own && !visibleDepartments().includes(params.department)) $("filter-department").value = own;
 }
 
 /** A date input takes "2026-12-07" only: a link's "2026-12-07T00:00" still names its day. */

@@ -4,6 +4,7 @@ import { $, bi, el, show } from "../lib/dom.js";
 import { actionForm, allowedActions } from "./actions.js";
 import { categoryName, departmentName, districtName } from "./directory.js";
 import { jointCard } from "./joint.js";
+import { knowledgeCard } from "./knowledge.js";
 import { readingItems } from "./reading.js";
 import { actionName, call, clock, errorText, LABELS, message, report, state, statusName } from "./state.js";
 import { PAIRS, TEXT } from "./strings.js";
@@ -137,6 +138,7 @@ function renderDetail(d) {
       d.needs_review ? el("p", { class: "review" }, ...bi(...PAIRS.inQueue)) : null,
       el("ul", { class: "reading" }, readingItems(d.triage)),
     ),
+    knowledgeCard(d),
     el(
       "div",
       { class: "card", id: "detail-actions" },

@@ -49,8 +49,21 @@ export function categoryPairs() {
   return state.categories.map((c) => [c.code, `${"\u3000".repeat(c.level - 1)}${c.name_zh} ${c.name_en} (${c.code})`]);
 }
 
-export function departmentPairs() {
-  return state.departments.map((d) => [d.code, `${d.name_zh} ${d.name_en}`]);
+/** Every department, or only those whose codes are in `only`. */
+export function departmentPairs(only = null) {
+  return state.departments
+    .filter((d) => !only || only.includes(d.code))
+    .map((d) => [d.code, `${d.name_zh} ${d.name_en}`]);
+}
+
+/** The departments whose cases a department's handler reads: its own and, when it supervises units outside
+ * government (主管部门 of 社会协同单位), theirs (empty for a role not held to a department). */
+export function visibleDepartments() {
+  const own = state.me?.department_code;
+  if (!own) return [];
+  const mine = state.departments.find((d) => d.code === own);
+  const units = mine ? state.departments.filter((d) => d.supervisor_id === mine.id).map((d) => d.code) : [];
+  return [own, ...units];
 }
 
 export function districtPairs() {
@@ -71,13 +84,13 @@ export function categorySelect(selected) {
   return select;
 }
 
-export function departmentSelect(firstLabel, selected) {
+export function departmentSelect(firstLabel, selected, only = null) {
   const select = el(
     "select",
     { name: "department", "aria-label": TEXT.departmentAria },
     el("option", { value: "", text: firstLabel }),
   );
-  for (const d of state.departments) {
+  for (const d of state.departments.filter((x) => !only || only.includes(x.code))) {
     select.append(el("option", { value: d.code, text: `${d.name_zh} ${d.name_en}`, selected: d.code === selected }));
   }
   return select;

@@ -3,9 +3,11 @@
  * Text from cases is always set as text (textContent), never parsed as HTML. This module wires the panels. */
 import { $, show } from "../lib/dom.js";
 import { fillAlertFilters, loadAlerts } from "./alerts.js";
+import { fillApplicationFilters, loadApplications } from "./applications.js";
 import { fillBulk, wireBulk } from "./bulk.js";
 import { applyFilters, fillCaseFilters, filtersFromUrl, foldFilters, loadCases, OPEN_CASES } from "./cases.js";
 import { fillCommentFilters, loadComments } from "./comments.js";
+import { loadInspections } from "./inspections.js";
 import { fillJointFilters, loadJoint } from "./joint.js";
 import { wireKeys } from "./keys.js";
 import { fillNewCase, wireNewCase } from "./newcase.js";
@@ -21,6 +23,8 @@ const PANELS = {
   alerts: loadAlerts,
   comments: loadComments,
   joint: loadJoint,
+  inspections: loadInspections,
+  applications: loadApplications,
 };
 
 function openTab(tab) {
@@ -39,7 +43,10 @@ function enterDesk(me) {
   fillAlertFilters();
   fillCommentFilters();
   fillJointFilters();
+  fillApplicationFilters();
+  show($("tab-applications"), me.permissions.includes("read_cases"));
   show($("tab-comments"), me.permissions.includes("moderate"));
+  show($("tab-inspections"), me.permissions.includes("read_grid"));
   fillNewCase();
   fillBulk();
   const linked = filtersFromUrl(); // a drill-down link (/desk?district=…) opens the list it names
@@ -75,6 +82,8 @@ wireFilters("case-filters", "cases");
 wireFilters("alert-filters", "alerts");
 wireFilters("comment-filters", "comments");
 wireFilters("joint-filters", "joint");
+wireFilters("inspection-filters", "inspections");
+wireFilters("applications-filters", "applications");
 wireViews(() => reloadCases().catch(report));
 wireBulk(loadCases);
 wireNewCase(() => {

@@ -23,7 +23,7 @@ export const state = {
   cursor: -1, // the list row j/k point at
   picked: new Map(), // id → the listed case, selected for a bulk action
   rows: [], // the cases the list shows
-  offsets: { queue: 0, cases: 0, alerts: 0, comments: 0, joint: 0 },
+  offsets: { queue: 0, cases: 0, alerts: 0, comments: 0, joint: 0, inspections: 0, applications: 0 },
   current: null,
   accessReason: "", // why personal data is read: sent with each case opened, kept in the access log
 };

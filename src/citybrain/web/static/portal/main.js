@@ -1,5 +1,6 @@
 /* CityBrain citizens' portal (市民诉求门户): tabs, the submit form, the follow view. Offline, no libraries.
    Everything the server sends is put on the page as text (textContent), never as HTML. */
+import { setUpAnswers } from "./answers.js";
 import { setUpFollow } from "./follow.js";
 import { setUpPublic, showPublic } from "./public.js";
 import { setUpSubmit } from "./submit.js";
@@ -26,5 +27,6 @@ for (const link of document.querySelectorAll("nav.tabs a[data-tab]")) {
   link.addEventListener("click", () => showTab(link.dataset.tab));
 }
 setUpSubmit();
+setUpAnswers();
 setUpPublic();
 setUpFollow(showTab);
