@@ -86,7 +86,7 @@ def _start(master: str) -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise InvalidInput(
-            "CITYBRAIN_ENGINE=spark needs PySpark: pip install 'pyspark>=3.5,<5' (make install does it)"
+            "CITYBRAIN_ENGINE=spark needs PySpark: pip install 'citybrain[spark]' (make install does it)"
         ) from None
     if master.startswith("sc://"):
         return SparkSession.builder.remote(master).config("spark.sql.session.timeZone", "UTC").getOrCreate()
