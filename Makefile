@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test install lint lint-js typecheck pytest bench clean
+.PHONY: demo test install java lint lint-js typecheck pytest bench clean
 
 # The first run downloads and installs the dependencies (a few minutes): pip shows each package as it goes.
 $(STAMP): pyproject.toml
@@ -31,14 +31,20 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) java
+
+## Java 17+ for the Spark engine (CITYBRAIN_ENGINE=spark) and its parity tests; `make demo` and DuckDB never need it.
+java:
+	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || { echo "java not found: the Spark engine and its tests need Java 17 or newer (apt-get install openjdk-17-jre-headless, or set JAVA_HOME)" >&2; exit 1; }
+	@v=$$( ( [ -x "$$JAVA_HOME/bin/java" ] && "$$JAVA_HOME/bin/java" -version || java -version ) 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	[ "$${v:-0}" -ge 17 ] || { echo "Java $$v found: the Spark engine needs Java 17 or newer (apt-get install openjdk-17-jre-headless)" >&2; exit 1; }
 
 ## Set up, load a synthetic city into SQLite and serve it on HOST:PORT (URLs and the operator key printed last).
 demo: $(STAMP)
 	$(BIN)/citybrain demo --host $(HOST) --port $(PORT) $(DEMO_ARGS)
 
 ## Set up and run every check: ruff, biome (JS), mypy (strict) and the tests on SQLite and PostgreSQL.
-test: $(STAMP) $(NODE_STAMP) lint typecheck pytest
+test: $(STAMP) $(NODE_STAMP) java lint typecheck pytest
 
 lint: $(STAMP) lint-js
 	$(BIN)/ruff check src tests bench tools
@@ -51,7 +57,7 @@ lint-js: $(NODE_STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) java
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 ## The figures of record of docs/benchmarks.md, one after another (about 1.5 h; run it on a quiet machine).

@@ -62,17 +62,18 @@ def cases_csv(tmp_path: Path) -> Path:
     return _write(tmp_path / "cases.csv", _rows())
 
 
-def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, list[dict[str, Any]]]:
+def _warnings(path: Path, as_of: str, out: Path, *more: str) -> dict[str, Any]:
     result = runner.invoke(
         app, ["analyze", "warnings", "--input", str(path), "--as-of", as_of, "--json", str(out), *FAST, *more]
     )
     assert result.exit_code == 0, result.output
-    return cast(dict[str, list[dict[str, Any]]], json.loads(out.read_text(encoding="utf-8")))
+    return cast(dict[str, Any], json.loads(out.read_text(encoding="utf-8")))
 
 
 def test_the_json_shape_on_a_small_file(cases_csv: Path, tmp_path: Path) -> None:
     body = _warnings(cases_csv, LAST.isoformat(), tmp_path / "w.json")
-    assert set(body) == {"temporal", "clusters"}
+    assert set(body) == {"temporal", "clusters", "params"}
+    assert body["params"] == {"as_of": LAST.isoformat(), "cell_m": 250, "engine": "duckdb"}
     (cluster,) = body["clusters"]
     assert set(cluster) == CLUSTER_KEYS
     assert set(cluster["center"]) == {"lat", "lon"}
@@ -159,9 +160,10 @@ def test_an_unwritable_json_target_is_exit_2_with_a_clear_message(cases_csv: Pat
 def test_a_quiet_stretch_and_a_single_day_find_nothing(tmp_path: Path) -> None:
     old = _write(tmp_path / "old.csv", _rows(days=3, planted=()))
     quiet = _warnings(old, "2026-03-20", tmp_path / "q.json")  # every series is zero for weeks before the day
-    assert quiet == {"temporal": [], "clusters": []}
+    assert (quiet["temporal"], quiet["clusters"], quiet["params"]["engine"]) == ([], [], "duckdb")
     one_day = _write(tmp_path / "one.csv", _rows(days=1, planted=(0,)))
-    assert _warnings(one_day, "2026-01-01", tmp_path / "o.json") == {"temporal": [], "clusters": []}
+    single = _warnings(one_day, "2026-01-01", tmp_path / "o.json")
+    assert (single["temporal"], single["clusters"]) == ([], [])
 
 
 @pytest.fixture

@@ -56,6 +56,7 @@ class Messages:
     dislikes: I64
     place: tuple[str, ...] = ()
     topic: tuple[str, ...] = ()
+    engine: str = "duckdb"  # the engine that read them (``params.engine`` of the board)
 
     @classmethod
     def of(
@@ -102,6 +103,7 @@ class Messages:
             dislikes=self.dislikes[index],
             place=tuple(self.place[i] for i in pick),
             topic=tuple(self.topic[i] for i in pick),
+            engine=self.engine,
         )
 
     def since(self, when: datetime) -> Messages:

@@ -96,6 +96,7 @@ class Board:
     n_messages: int
     n_groups: int
     labels: I64 = field(repr=False, compare=False)
+    engine: str = "duckdb"  # the engine that read the messages
 
 
 def wilson_lower(positive: int, total: int, z: float = 1.96) -> float:
@@ -157,7 +158,7 @@ def build_board(
         _issue(rank, heat_of(messages.take(groups[g]), reference, params), messages, groups[g])
         for rank, g in enumerate(ranked.tolist(), start=1)
     )
-    return Board(issues, params, reference, len(messages), len(groups), labels)
+    return Board(issues, params, reference, len(messages), len(groups), labels, messages.engine)
 
 
 def heat_table(
@@ -290,6 +291,7 @@ def board_json(board: Board, *, zone: tzinfo | None = None, source: str | None =
             "reference": when(board.reference),
             "messages": board.n_messages,
             "groups": board.n_groups,
+            "engine": board.engine,
             **({"source": source} if source else {}),
         },
     }

@@ -7,6 +7,7 @@ files. Reading the live database and storing the board as a run is the insight j
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -17,6 +18,7 @@ import duckdb
 import openpyxl
 
 from citybrain.analytics.counting import sql
+from citybrain.analytics.counting.sql import engine_of
 from citybrain.analytics.hot_issues import Board, Messages
 from citybrain.core import clock
 from citybrain.core.errors import InvalidInput
@@ -126,9 +128,10 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
     query = f"SELECT id, created_at, {', '.join(parts)} FROM cases WHERE created_at IS NOT NULL ORDER BY id"
     rows = con.execute(query).fetchall()
     if not rows:  # a quiet day on the database: an empty board, not an error
-        return Messages.of(id=[], created_at=[], user=[], title=[], text=[], likes=[], dislikes=[])
+        nothing = Messages.of(id=[], created_at=[], user=[], title=[], text=[], likes=[], dislikes=[])
+        return dataclasses.replace(nothing, engine=engine_of(con))
     ids, created, titles, texts, likes, dislikes, addresses, grids, topics = (list(c) for c in zip(*rows, strict=True))
-    return Messages.of(
+    messages = Messages.of(
         id=[str(v) for v in ids],
         created_at=created,
         user=[""] * len(ids),  # citizens are not in the case view; for the database see insight.hot_issues
@@ -139,6 +142,7 @@ def read_messages_view(con: duckdb.DuckDBPyConnection) -> Messages:
         place=grids,  # a grid cell and a category are known keys: messages differing in either are two issues
         topic=topics,
     )
+    return dataclasses.replace(messages, engine=engine_of(con))
 
 
 #: The official task's two tables: 表1 热点问题表 (one row per issue) and 表2 热点问题留言明细表 (one per message).

@@ -11,8 +11,11 @@ registered with :func:`register`; this module knows nothing of the database.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 import pyarrow as pa
@@ -35,8 +38,40 @@ class CaseSource:
     columns: tuple[str, ...]
 
 
-def connect(*, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the settings analyses use."""
+def connect(
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    engine: str | None = None,
+    master: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A connection of the counting engine: in-memory DuckDB, or Spark (``analytics.spark``).
+
+    ``engine`` and ``master`` default to the settings ``CITYBRAIN_ENGINE`` and ``CITYBRAIN_SPARK_MASTER``, read
+    now. A Spark connection answers the same SQL and methods as DuckDB's (it is typed as one for the counting
+    modules' single signature); :func:`engine_of` tells which engine a connection is.
+    """
+    if engine is None or (engine == "spark" and master is None):
+        from citybrain.core.settings import load_settings
+
+        settings = load_settings()
+        engine = engine or settings.engine
+        master = master or settings.spark_master
+    if engine == "spark":
+        from citybrain.analytics.spark import SparkConnection
+
+        return cast(duckdb.DuckDBPyConnection, SparkConnection(master or "local[*]"))
+    if engine != "duckdb":
+        raise InvalidInput(f"unknown engine {engine!r}: CITYBRAIN_ENGINE is duckdb or spark")
+    return _duckdb(threads=threads, memory_limit=memory_limit)
+
+
+def engine_of(con: object) -> str:
+    """``spark`` for a Spark connection, ``duckdb`` otherwise: what each result's ``params.engine`` says."""
+    return sql.engine_of(con)
+
+
+def _duckdb(*, threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -47,7 +82,23 @@ def connect(*, threads: int | None = None, memory_limit: str | None = None) -> d
 
 
 def open_file(con: duckdb.DuckDBPyConnection, path: Path, *, timezone: str) -> CaseSource:
-    """Register ``path`` (canonical CSV, CSV.gz or Parquet) as the view ``cases``; InvalidInput if it cannot be."""
+    """Register ``path`` (canonical CSV, CSV.gz or Parquet) as the view ``cases``; InvalidInput if it cannot be.
+
+    On Spark the file is read and normalised (columns, time zones) by DuckDB, the same code as here, and the rows
+    handed to Spark as Arrow: one reader, so both engines count the very same rows. Large inputs go through the
+    Parquet snapshot (:func:`open_snapshot`), which each engine reads itself.
+    """
+    if engine_of(con) == "spark":
+        local = _duckdb()
+        try:
+            opened = open_file(local, path, timezone=timezone)
+            with warnings.catch_warnings():  # DuckDB's note that Arrow costs one copy
+                warnings.simplefilter("ignore", UserWarning)
+                rows = local.execute("SELECT * FROM cases").to_arrow_table()
+            register(con, rows, source=opened.source)
+            return opened
+        finally:
+            local.close()
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file; give a canonical CSV or Parquet of cases")
     kind = SUFFIXES.get(path.suffix.lower())
@@ -122,3 +173,41 @@ def register(con: duckdb.DuckDBPyConnection, table: pa.Table, *, source: str = "
     con.register("db_cases", table)
     con.execute("CREATE OR REPLACE TEMP VIEW cases AS SELECT * FROM db_cases")
     return CaseSource(source=source, rows=table.num_rows, columns=tuple(table.column_names))
+
+
+SNAPSHOT_COLUMNS = ("id", "created_at", "category", "lat", "lon", "district", "grid", "status", "likes", "dislikes")
+
+
+def open_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    *,
+    since: datetime | None = None,
+    with_text: bool = False,
+    source: str = "snapshot",
+) -> CaseSource:
+    """Register the Parquet snapshot's ``files`` (``cases.snapshot``) as the view ``cases``, read by the engine itself.
+
+    Each case counts once, in its latest version (highest ``snapshot_run``); merged duplicates and invalid cases are
+    left out and ``since`` (naive UTC) keeps the cases created from then on — the same rows as the live database's
+    ``case_table``. One SQL text for both engines (Spark's goes through ``analytics.spark``).
+    """
+    if engine_of(con) == "spark":
+        spark_con = cast(Any, con)
+        spark_con.register_frame("snapshot_rows", spark_con.spark.read.parquet(*[str(f) for f in files]))
+    else:
+        listed = ", ".join(f"'{_quote(f)}'" for f in files)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW snapshot_rows AS SELECT * FROM read_parquet([{listed}])")
+    names = [*SNAPSHOT_COLUMNS, *(("title", "text") if with_text else ())]
+    picked = ", ".join("CAST(created_at AS TIMESTAMP) AS created_at" if n == "created_at" else n for n in names)
+    after = ""
+    if since is not None:
+        utc = since.astimezone(UTC).replace(tzinfo=None) if since.tzinfo else since
+        after = f" AND CAST(created_at AS TIMESTAMP) >= TIMESTAMP '{utc.isoformat(sep=' ')}'"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {picked} FROM ("
+        "SELECT *, row_number() OVER (PARTITION BY id ORDER BY snapshot_run DESC) AS newest FROM snapshot_rows"
+        f") AS versions WHERE newest = 1 AND duplicate_of IS NULL AND status <> 'invalid'{after}"
+    )
+    row = con.execute("SELECT count(*) FROM cases").fetchone()
+    return CaseSource(source=source, rows=int(row[0]) if row else 0, columns=tuple(names))

@@ -25,6 +25,7 @@ from citybrain.analytics.counting.early_warning import (
     stable_grid,
 )
 from citybrain.analytics.counting.series import DailySeries, daily_counts
+from citybrain.analytics.counting.sql import engine_of
 from citybrain.analytics.detectors import TemporalSignal, run_all
 from citybrain.analytics.scan import Cluster, ScanConfig, scan
 from citybrain.analytics.stats import benjamini_hochberg
@@ -52,12 +53,14 @@ class Warnings:
     cell_m: float
     left_out: LeftOut = field(default_factory=LeftOut)
     note: str = ""
+    engine: str = "duckdb"  # which engine counted the cases (``params.engine`` of the JSON)
 
-    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+    def to_json(self) -> dict[str, Any]:
         """The stable JSON of ``analyze warnings`` (independent checks rely on these names)."""
         return {
             "temporal": [_temporal_json(s) for s in self.temporal],
             "clusters": [_cluster_json(c) for c in self.clusters],
+            "params": {"as_of": self.as_of.isoformat(), "cell_m": self.cell_m, "engine": self.engine},
         }
 
     def by_series(self) -> list[tuple[list[TemporalSignal], tuple[str, ...]]]:
@@ -126,8 +129,8 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: 
     check(options)
     series = _series(con, as_of, timezone, options)
     if series is None:
-        empty = Warnings(as_of, [], {}, [], options.cell_m, note=f"no case on or before {as_of.isoformat()}")
-        return empty
+        note = f"no case on or before {as_of.isoformat()}"
+        return Warnings(as_of, [], {}, [], options.cell_m, note=note, engine=engine_of(con))
     with np.errstate(
         divide="ignore", invalid="ignore", over="ignore"
     ):  # a method that cannot judge a series says so with NaN
@@ -145,7 +148,7 @@ def run(con: duckdb.DuckDBPyConnection, *, as_of: date, timezone: str, options: 
     left_out = LeftOut(series.duplicate_rows, series.future_rows, cube.left_out.without_coordinates)
     members = series_members(con, (s.series_key for s in temporal), series.key_columns, as_of, timezone)
     cases = {(s.method, series_label(s.series_key)): members[s.series_key] for s in temporal}
-    return Warnings(as_of, temporal, cases, clusters, options.cell_m, left_out)
+    return Warnings(as_of, temporal, cases, clusters, options.cell_m, left_out, engine=engine_of(con))
 
 
 def significant_series(judged: list[TemporalSignal], max_q: float) -> list[TemporalSignal]:

@@ -258,6 +258,53 @@ def case_table(session: Session, *, since: datetime | None = None, with_text: bo
     return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
 
 
+def case_versions(session: Session, *, changed_after: datetime | None = None) -> pa.Table:
+    """Every case changed after ``changed_after`` (all cases without it) as an Arrow table for the Parquet snapshot.
+
+    The columns of :func:`case_table` with text, plus ``duplicate_of`` and ``updated_at``; merged and invalid cases
+    are kept (a reader leaves them out), so a case that becomes one replaces its earlier version. Times are UTC.
+    """
+    import pyarrow as pa
+
+    columns = [
+        cast(Case.id, String).label("id"),
+        Case.created_at,
+        Case.category_code.label("category"),
+        Case.lat,
+        Case.lon,
+        Case.district_code.label("district"),
+        Case.grid,
+        Case.status,
+        Case.likes,
+        Case.dislikes,
+        Case.title,
+        Case.text,
+        Case.duplicate_of,
+        Case.updated_at,
+    ]
+    query = select(*columns).order_by(Case.id)
+    if changed_after is not None:
+        query = query.where(Case.updated_at > clock.as_utc(changed_after))
+    names = [column.key or "" for column in query.selected_columns]
+    batches: dict[str, list[object]] = {name: [] for name in names}
+    for row in session.execute(query).yield_per(50_000):
+        for name, value in zip(names, row, strict=True):
+            batches[name].append(value)
+    for name in ("created_at", "updated_at"):
+        batches[name] = [value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches[name]]
+    utc = pa.timestamp("us", tz="UTC")
+    types = {
+        "created_at": utc,
+        "updated_at": utc,
+        "lat": pa.float64(),
+        "lon": pa.float64(),
+        "likes": pa.int64(),
+        "dislikes": pa.int64(),
+        "duplicate_of": pa.int64(),
+    }
+    return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
+
+
 def contacts_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, CaseContact]:
     """The contact rows of ``case_ids`` that have one (an export's personal data)."""
     found: dict[int, CaseContact] = {}

@@ -20,6 +20,7 @@ from citybrain.cli import (
     db,
     demo,
     directory,
+    export,
     grid,
     imports,
     knowledge,
@@ -51,6 +52,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(report.app, name="report")
 app.add_typer(directory.app, name="directory")
 app.add_typer(cases.app, name="cases")
+app.add_typer(export.app, name="export")
 app.add_typer(privacy.app, name="privacy")
 app.add_typer(classify.app, name="classify")
 app.add_typer(analyze.app, name="analyze")

@@ -555,6 +555,30 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=120, description="Time limit of each call to the identity provider (OIDC)."
     )
 
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description=(
+            "Which engine counts the cases for the analyses (associations, hot issues, early warnings, the nightly "
+            "job): duckdb (in process, one machine) or spark (PySpark; needs Java 17+). The statistics run in numpy "
+            "either way and the results are the same; see docs/scale.md."
+        ),
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description=(
+            "Spark master URL when engine is spark: local[*] (this machine, every core), local[2], "
+            "spark://host:7077 (a standalone cluster) or yarn; sc://host:15002 uses Spark Connect."
+        ),
+    )
+    snapshot_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Folder of the Parquet snapshot of the cases (citybrain export parquet --out DIR). When set, the "
+            "analyses that read the live database (analyze daily and the others without --input) read the "
+            "snapshot instead, on the chosen engine; refresh it before the nightly job. Empty = the live database."
+        ),
+    )
+
     def resolved_database_url(self) -> str:
         """The database URL to use, defaulting to ``<data_dir>/citybrain.db``."""
         if self.database_url:

@@ -44,8 +44,9 @@ def load_messages(
         finally:
             con.close()
         if path is None and database is not None:
+            engine = messages.engine
             messages = replace(messages, user=citizen_keys(database, messages.id))
-            messages = with_comments(messages, database, since)
+            messages = replace(with_comments(messages, database, since), engine=engine)
     if since is not None:
         messages = messages.since(since)
     if path is not None and not len(messages):

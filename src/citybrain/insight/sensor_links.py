@@ -47,8 +47,10 @@ class SensorJob:
 
 
 def from_file(cases: Path, job: SensorJob, database: Database | None = None) -> tuple[LinkResult, str]:
-    """The links of a case file's complaints; the sensors from ``job.sensors`` or, without it, ``database``."""
-    con = io.connect()
+    """The links of a case file's complaints; the sensors from ``job.sensors`` or, without it, ``database``.
+
+    Always on DuckDB: the sensors' readings are read and joined there (CITYBRAIN_ENGINE covers the case counts)."""
+    con = io.connect(engine="duckdb")
     try:
         source = io.open_file(con, cases, timezone=job.timezone).source
         return _judge(con, job, _readings(con, job, database)), source
@@ -57,8 +59,9 @@ def from_file(cases: Path, job: SensorJob, database: Database | None = None) -> 
 
 
 def from_database(database: Database, job: SensorJob) -> tuple[LinkResult, str]:
-    """The links of the live database's complaints; the sensors from ``job.sensors`` or the stored Datastreams."""
-    con = io.connect()
+    """The links of the live database's complaints; the sensors from ``job.sensors`` or the stored Datastreams (on
+    DuckDB, as :func:`from_file`)."""
+    con = io.connect(engine="duckdb")
     try:
         source = open_database(con, database).source
         return _judge(con, job, _readings(con, job, database)), source

@@ -20,6 +20,7 @@ from citybrain.analytics.associations.itemsets import FrequentItemsets, frequent
 from citybrain.analytics.associations.rules import AssociationRule, rules_from
 from citybrain.analytics.associations.significance import assess_itemsets, presence_probabilities
 from citybrain.analytics.counting.baskets import BasketKey, Baskets, case_ids, cell_index, count_baskets, describe
+from citybrain.analytics.counting.sql import engine_of
 from citybrain.core.errors import InvalidInput
 
 Progress = Callable[[str], None]
@@ -112,7 +113,7 @@ def run_associations(
     rows = np.arange(baskets.n_baskets, dtype=np.int64)
     say(f"mining itemsets in {len(rows):,} baskets")
     if len(rows) == 0:
-        return _empty(baskets, params)
+        return _empty(baskets, params, engine_of(con))
     frequent = frequent_itemsets(
         presence, min_count=min_count_for(params.min_support, len(rows)), max_size=params.max_size
     )
@@ -149,7 +150,7 @@ def run_associations(
         "rules_significant": len(rules),
         "rules_shown": len(views),
     }
-    return AssociationResult(rules=views, params=_params_view(params), summary=summary)
+    return AssociationResult(rules=views, params=_params_view(params, engine_of(con)), summary=summary)
 
 
 def presence_table(
@@ -170,13 +171,13 @@ def presence_table(
     return np.ascontiguousarray(baskets.counts >= thresholds[None, :]), thresholds
 
 
-def _empty(baskets: Baskets, params: AssociationParams) -> AssociationResult:
+def _empty(baskets: Baskets, params: AssociationParams, engine: str) -> AssociationResult:
     summary = {**describe(baskets), "baskets_with_items": 0, "itemsets_tested": 0, "rules_significant": 0}
-    return AssociationResult(rules=[], params=_params_view(params), summary=summary)
+    return AssociationResult(rules=[], params=_params_view(params, engine), summary=summary)
 
 
-def _params_view(params: AssociationParams) -> dict[str, Any]:
-    view = asdict(params)
+def _params_view(params: AssociationParams, engine: str) -> dict[str, Any]:
+    view = asdict(params) | {"engine": engine}
     view["min_support_meaning"] = "fraction of baskets" if params.min_support < 1 else "number of baskets"
     return view
 

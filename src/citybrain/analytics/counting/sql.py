@@ -23,3 +23,8 @@ def local_day(timezone: str, column: str = "created_at") -> str:
     """The city's calendar day (DATE) of ``column``, a naive UTC timestamp, in the zone ``timezone``."""
     zone = timezone.replace("'", "")
     return f"CAST(timezone('{zone}', timezone('UTC', {column})) AS DATE)"
+
+
+def engine_of(con: object) -> str:
+    """The engine behind a counting connection: ``spark`` (``analytics.spark.SparkConnection``) or ``duckdb``."""
+    return str(getattr(con, "engine", "duckdb")) if not isinstance(con, duckdb.DuckDBPyConnection) else "duckdb"
