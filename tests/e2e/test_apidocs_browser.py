@@ -57,7 +57,9 @@ def test_swagger_ui_renders_the_api_offline(browser: Any, server: str) -> None: 
     page.wait_for_selector(".opblock", timeout=20000)
     operations = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/v1/cases" in [o.strip().replace("\u200b", "") for o in operations]
-    assert len(operations) > 40  # the whole staff API, Open311 and SensorThings
+    # Swagger UI draws only the operations in view (a virtual list): the whole staff API, Open311 and SensorThings
+    # are counted in what it read from the schema, not in the page
+    assert page.evaluate("() => window.ui.specSelectors.operations().size") > 40
     page.wait_for_load_state("networkidle")
     _shot(page, "api-docs")
     page.close()

@@ -56,7 +56,7 @@ def test_inspections_on_the_desk(browser: Any, grid: Grid, db: Database, setting
         _shot(page, "desk-inspections-operator-1440")
         page.fill("#inspection-cell", "G4")
         page.click("#inspection-filters button[type=submit]")
-        page.wait_for_function("document.querySelectorAll('#inspections-list .inspection').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('#inspections-list .inspection').length === 1")
         assert page.inner_text("#inspections-list").count("G4") == 1
         page.click(f".inspection[data-inspection-id='{other['id']}'] button.link")
         page.wait_for_selector("#panel-detail", state="visible")

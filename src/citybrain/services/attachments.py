@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -71,7 +72,7 @@ def store(session: Session, *, data_dir: Path, data: bytes, max_bytes: int) -> S
     target = path_of(data_dir, digest)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{digest}.{os.getpid()}.part")
+        tmp = target.with_name(f".{digest}.{uuid.uuid4().hex}.part")  # per upload: two at once never share one
         with tmp.open("wb") as fh:
             fh.write(data)
             fh.flush()
