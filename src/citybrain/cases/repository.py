@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
@@ -223,39 +223,11 @@ def case_table(session: Session, *, since: datetime | None = None, with_text: bo
     """
     import pyarrow as pa  # only the insight plane asks for Arrow; the operations plane starts without it
 
-    columns = [
-        cast(Case.id, String).label("id"),
-        Case.created_at,
-        Case.category_code.label("category"),
-        Case.lat,
-        Case.lon,
-        Case.district_code.label("district"),
-        Case.grid,
-        Case.status,
-        Case.likes,
-        Case.dislikes,
-    ]
-    if with_text:
-        columns += [Case.title, Case.text]
+    columns = _counted_columns() + ([Case.title, Case.text] if with_text else [])
     query = select(*columns).where(Case.duplicate_of.is_(None), Case.status != "invalid").order_by(Case.id)
     if since is not None:
         query = query.where(Case.created_at >= since)
-    names = [column.key or "" for column in query.selected_columns]
-    batches: dict[str, list[object]] = {name: [] for name in names}
-    for row in session.execute(query).yield_per(50_000):
-        for name, value in zip(names, row, strict=True):
-            batches[name].append(value)
-    batches["created_at"] = [
-        value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches["created_at"]
-    ]
-    types = {
-        "created_at": pa.timestamp("us"),
-        "lat": pa.float64(),
-        "lon": pa.float64(),
-        "likes": pa.int64(),
-        "dislikes": pa.int64(),
-    }
-    return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
+    return _arrow(session, query, {"created_at": pa.timestamp("us")})
 
 
 def case_versions(session: Session, *, changed_after: datetime | None = None) -> pa.Table:
@@ -266,7 +238,17 @@ def case_versions(session: Session, *, changed_after: datetime | None = None) ->
     """
     import pyarrow as pa
 
-    columns = [
+    columns = [*_counted_columns(), Case.title, Case.text, Case.duplicate_of, Case.updated_at]
+    query = select(*columns).order_by(Case.id)
+    if changed_after is not None:
+        query = query.where(Case.updated_at > clock.as_utc(changed_after))
+    utc = pa.timestamp("us", tz="UTC")
+    return _arrow(session, query, {"created_at": utc, "updated_at": utc, "duplicate_of": pa.int64()})
+
+
+def _counted_columns() -> list[Any]:
+    """The columns every analysis counts by (the ``cases`` view of the insight plane)."""
+    return [
         cast(Case.id, String).label("id"),
         Case.created_at,
         Case.category_code.label("category"),
@@ -277,31 +259,23 @@ def case_versions(session: Session, *, changed_after: datetime | None = None) ->
         Case.status,
         Case.likes,
         Case.dislikes,
-        Case.title,
-        Case.text,
-        Case.duplicate_of,
-        Case.updated_at,
     ]
-    query = select(*columns).order_by(Case.id)
-    if changed_after is not None:
-        query = query.where(Case.updated_at > clock.as_utc(changed_after))
+
+
+def _arrow(session: Session, query: Any, times_and_more: dict[str, Any]) -> pa.Table:
+    """The rows of ``query`` as an Arrow table read in batches: times naive (UTC), numbers typed, the rest strings;
+    ``times_and_more`` names the time columns' and any further column's Arrow type."""
+    import pyarrow as pa
+
     names = [column.key or "" for column in query.selected_columns]
     batches: dict[str, list[object]] = {name: [] for name in names}
     for row in session.execute(query).yield_per(50_000):
         for name, value in zip(names, row, strict=True):
             batches[name].append(value)
     for name in ("created_at", "updated_at"):
-        batches[name] = [value.replace(tzinfo=None) if isinstance(value, datetime) else None for value in batches[name]]
-    utc = pa.timestamp("us", tz="UTC")
-    types = {
-        "created_at": utc,
-        "updated_at": utc,
-        "lat": pa.float64(),
-        "lon": pa.float64(),
-        "likes": pa.int64(),
-        "dislikes": pa.int64(),
-        "duplicate_of": pa.int64(),
-    }
+        if name in batches:
+            batches[name] = [v.replace(tzinfo=None) if isinstance(v, datetime) else None for v in batches[name]]
+    types = {"lat": pa.float64(), "lon": pa.float64(), "likes": pa.int64(), "dislikes": pa.int64(), **times_and_more}
     return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
 
 
