@@ -41,6 +41,7 @@ from bench.open311_load import (
     request_bodies,
     server,
     server_command,
+    tree_cpu_seconds,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -261,7 +262,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             kinds = mix(port, keys, case_ids, datastream)
             watch = MemoryWatch(proc.pid)
             watch.start()
-            t0 = time.monotonic()
+            t0, server_cpu0, own_cpu0 = time.monotonic(), tree_cpu_seconds(proc.pid), time.process_time()
             loop = loadgen.new_event_loop()
             try:
                 seen = loop.run_until_complete(
@@ -270,6 +271,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             finally:
                 loop.close()
             elapsed = time.monotonic() - t0
+            server_cpu, own_cpu = tree_cpu_seconds(proc.pid) - server_cpu0, time.process_time() - own_cpu0
             samples = watch.stop()
     every = Seen()
     for tally in seen.values():
@@ -288,6 +290,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "connections": args.connections,
         "achieved_rps": round(every.ok / elapsed, 1),
+        # CPU, not wall time: what the mix costs the server whatever else the machine is doing
+        "cpu": {
+            "server_seconds": round(server_cpu, 1),
+            "server_ms_per_answered_request": round(1000 * server_cpu / every.ok, 2) if every.ok else None,
+            "load_generator_seconds": round(own_cpu, 1),
+        },
         "all": every.summary(),
         "by_kind": {name: tally.summary() for name, tally in seen.items()},
         "memory": _memory(samples, warm_seconds=min(60.0, args.minutes * 60 / 5)),

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from citybrain.cases.lifecycle import FINAL_STATES, OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
@@ -178,10 +178,13 @@ def _conditions(query: CaseQuery, *, newest_first: bool = False) -> list[ColumnE
 
 
 def list_cases(session: Session, query: CaseQuery) -> tuple[list[Case], int]:
-    """One page of cases, newest first, and how many match in all."""
+    """One page of cases, newest first, and how many match in all. The intake's reading (``triage``, a JSON
+    document of ~0.6 kB a case) is not loaded: a list never shows it, and decoding it was a tenth of a list
+    request's CPU (bench/soak_cpu.py); touching it on a listed case raises instead of loading it row by row."""
     total = session.scalar(select(func.count()).select_from(Case).where(*_conditions(query))) or 0
     stmt = (
         select(Case)
+        .options(defer(Case.triage, raiseload=True))
         .where(*_conditions(query, newest_first=True))
         .order_by(Case.created_at.desc(), Case.id.desc())
         .limit(query.limit)
