@@ -103,6 +103,14 @@ def _oldest_month(conn: Connection, table: str, key: str) -> date | None:
     return date(moment.year, moment.month, 1)
 
 
+def _newest_month(conn: Connection, table: str, key: str) -> date | None:
+    newest = conn.exec_driver_sql(f"SELECT max({key}) FROM {table}").scalar()
+    if newest is None:
+        return None
+    moment = newest.astimezone(UTC)
+    return date(moment.year, moment.month, 1)
+
+
 def _months(first: date, until: date) -> list[date]:
     months = []
     month = first
@@ -179,8 +187,9 @@ def _partition_table(conn: Connection, table: str, key: str, *, until: date, pro
     foreign = _constraints(conn, table, "'f'")
     indexes = _plain_indexes(conn, table)
     first = _oldest_month(conn, table, key) or until
-    months = _months(min(first, until), until)
-    progress(f"{table}: copying into {len(months)} monthly partitions from {months[0]:%Y-%m} to {until:%Y-%m}")
+    last = max(_newest_month(conn, table, key) or until, until)
+    months = _months(min(first, until), last)
+    progress(f"{table}: copying into {len(months)} monthly partitions from {months[0]:%Y-%m} to {last:%Y-%m}")
     rows = _rebuild(conn, table, key, months)
     progress(f"{table}: {rows:,} rows copied; building {len(indexes) + 1} indexes")
     _recreate(conn, table, [(f"pk_{table}", f"PRIMARY KEY (id, {key})"), *foreign], indexes)
@@ -210,7 +219,7 @@ def _key_triggers(conn: Connection, keys: list[ForeignKey]) -> None:
         run(conn, f"CREATE TRIGGER fkc_{fk.name} AFTER INSERT OR UPDATE OF {fk.column} ON {fk.child} FOR EACH ROW "
                   f"EXECUTE FUNCTION citybrain_fk_child_check('{fk.parent}', '{fk.column}', '{fk.name}')")  # fmt: skip
         run(conn, f"CREATE TRIGGER fkp_{fk.name} AFTER DELETE ON {fk.parent} FOR EACH ROW EXECUTE FUNCTION "
-                  f"citybrain_fk_parent_delete('{fk.child}', '{fk.column}', '{fk.action}', '{fk.name}')")  # fmt: skip
+                  f"citybrain_fk_parent_delete('{fk.child}', '{fk.column}', '{fk.action}', '{fk.name}', '{fk.parent}')")  # fmt: skip
     for table in PARTITIONED:
         run(conn, f"CREATE TRIGGER keep_id_{table} BEFORE UPDATE OF id ON {table} FOR EACH ROW "
                   "EXECUTE FUNCTION citybrain_keep_id()")  # fmt: skip

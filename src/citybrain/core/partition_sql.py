@@ -5,7 +5,7 @@ leaves out the partition key. Three trigger functions keep the same guarantees:
 
 - ``citybrain_fk_child_check(parent, column, constraint)`` on a child table: a ``case_id`` naming no case raises
   ``foreign_key_violation`` (SQLSTATE 23503), as the foreign key did;
-- ``citybrain_fk_parent_delete(child, column, action, constraint)`` on the parent: deleting a case deletes its
+- ``citybrain_fk_parent_delete(child, column, action, constraint, parent)`` on the parent: deleting a case deletes its
   children (``ON DELETE CASCADE``) or is refused while a child still names it (``NO ACTION``);
 - ``citybrain_unique_key(side_table, columns…)`` on the parent: every row's key is kept in a side table whose
   primary key carries the old constraint's name, so a second (source, source_key) raises 23505 as before.
@@ -47,7 +47,8 @@ BEGIN
     IF current_setting('citybrain.moving_rows', true) = 'on' THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', TG_TABLE_NAME) INTO still_there USING OLD.id;
+    -- TG_ARGV[4], not TG_TABLE_NAME: on a partition the trigger runs as the partition's clone
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', TG_ARGV[4]) INTO still_there USING OLD.id;
     IF still_there THEN  -- the row moved to another partition: not a delete
         RETURN NULL;
     END IF;
@@ -59,7 +60,7 @@ BEGIN
         INTO referenced USING OLD.id;
     IF referenced THEN
         RAISE EXCEPTION 'update or delete on table "%" violates foreign key constraint "%" on table "%"',
-            TG_TABLE_NAME, TG_ARGV[3], TG_ARGV[0]
+            TG_ARGV[4], TG_ARGV[3], TG_ARGV[0]
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = TG_ARGV[3], TABLE = TG_ARGV[0],
                   DETAIL = format('Key (id)=(%s) is still referenced from table "%s".', OLD.id, TG_ARGV[0]);
     END IF;

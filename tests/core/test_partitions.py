@@ -1,0 +1,234 @@
+"""``citybrain db partition``: the conversion and its undo, and the app on the partitioned layout (PostgreSQL).
+
+On SQLite the command is refused with a clear message; every other test here skips under the sqlite parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
+from typer.testing import CliRunner
+
+from citybrain.cli.main import app as cli
+from citybrain.core import clock, migrate, partitions
+from citybrain.core.db import Database
+from citybrain.core.errors import InvalidInput
+from citybrain.web.app import create_app
+from tests.conftest import make_key
+from tests.core.pg_scale import FIRST, NOW, load_cases, pg_database
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def city(backend: str, tmp_path: Path) -> Iterator[Database]:
+    if backend != "postgresql":
+        pytest.skip("partitions are a PostgreSQL feature (the SQLite refusal is tested below)")
+    with pg_database(backend, tmp_path) as database:
+        yield database
+
+
+def test_sqlite_is_refused_with_a_clear_message(backend: str, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend != "sqlite":
+        pytest.skip("the refusal is SQLite's")
+    with pytest.raises(InvalidInput, match="PostgreSQL feature"):
+        partitions.partition(db.engine)
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", db.settings.resolved_database_url())
+    result = runner.invoke(cli, ["db", "partition"])
+    assert result.exit_code == 2
+    assert "partitions are a PostgreSQL feature" in result.output
+    status = runner.invoke(cli, ["db", "status"])
+    assert status.exit_code == 0
+    assert "layout: plain tables" in status.output
+
+
+def _schema(conn: Connection) -> dict[str, Any]:
+    """Every constraint and index of the schema, and the two id sequences' positions."""
+    constraints = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+        )  # fmt: skip
+    ).all()
+    indexes = conn.execute(
+        text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1, 2")
+    ).all()
+    return {"constraints": constraints, "indexes": indexes, "tables": _tables(conn)}
+
+
+def _tables(conn: Connection) -> list[str]:
+    return list(
+        conn.execute(
+            text(
+                "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                "AND relkind IN ('r', 'p') ORDER BY 1"
+            )  # fmt: skip
+        ).scalars()
+    )
+
+
+def _rows(conn: Connection) -> dict[str, list[Any]]:
+    return {
+        table: conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1, 2")).all()  # noqa: S608
+        for table, columns in (
+            ("cases", "id, created_at, source_key, token, duplicate_of"),
+            ("case_events", "id, at, case_id"),
+            ("case_contacts", "case_id, phone"),
+        )
+    }
+
+
+def _next_id(engine: Engine, table: str) -> int:
+    with engine.begin() as conn:
+        return int(conn.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")).scalar_one())
+
+
+def test_conversion_and_undo_keep_every_row_id_and_constraint(city: Database) -> None:
+    engine = city.engine
+    load_cases(engine, 600)  # twelve months: 2025-07 … 2026-06
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET duplicate_of = id - 1 WHERE id % 50 = 0"))
+        before, rows = _schema(conn), _rows(conn)
+    last_case = _next_id(engine, "cases")
+
+    report = partitions.partition(engine, months_ahead=2, now=NOW)
+    assert report.converted
+    assert report.rows == {"cases": 600, "case_events": 600}
+    by_table = {t.table: t for t in report.layout}
+    assert by_table["cases"].first_month.isoformat() == "2025-07-01"
+    assert by_table["cases"].last_month.isoformat() == "2026-08-01"  # June + 2 months
+    assert by_table["cases"].months == 14
+    assert by_table["cases"].default_rows == 0
+    with engine.begin() as conn:
+        assert _rows(conn) == rows
+        month = conn.execute(text("SELECT count(*) FROM cases_y2025m07")).scalar_one()
+        expected = conn.execute(text("SELECT count(*) FROM cases WHERE created_at < '2025-08-01+00'")).scalar_one()
+        assert month == expected > 0
+        partitioned = _schema(conn)
+    assert partitioned["constraints"] != before["constraints"]  # the keys did change…
+    assert _next_id(engine, "cases") == last_case + 1  # …the sequence did not
+
+    assert partitions.unpartition(engine) == {"cases": 600, "case_events": 600}
+    with engine.begin() as conn:
+        after = _schema(conn)
+        assert _rows(conn) == rows
+    assert after == before
+    assert _next_id(engine, "cases") == last_case + 2
+    assert partitions.describe(engine) == []
+
+
+def test_running_again_adds_months_and_moves_waiting_rows_out_of_default(city: Database) -> None:
+    engine = city.engine
+    load_cases(engine, 120)
+    partitions.partition(engine, months_ahead=0, now=NOW)
+    later = NOW + timedelta(days=75)  # 2026-08-29: no partition yet, so the row waits in DEFAULT
+    with engine.begin() as conn:
+        case_id = conn.execute(text("SELECT min(id) FROM cases")).scalar_one()
+        conn.execute(text("UPDATE cases SET created_at = :t WHERE id = :i"), {"t": later, "i": case_id})
+        events = conn.execute(text("SELECT count(*) FROM case_events WHERE case_id = :i"), {"i": case_id}).scalar()
+        assert conn.execute(text("SELECT count(*) FROM cases_default")).scalar_one() == 1
+    report = partitions.partition(engine, months_ahead=3, now=NOW)
+    assert not report.converted
+    assert report.months_added == {"cases": 3, "case_events": 3}
+    assert report.moved_from_default == {"cases": 1, "case_events": 0}
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases_default")).scalar_one() == 0
+        assert conn.execute(text("SELECT id FROM cases_y2026m08")).scalars().all() == [case_id]
+        # the move is not a delete: the case's events and contact are still there
+        kept = conn.execute(text("SELECT count(*) FROM case_events WHERE case_id = :i"), {"i": case_id}).scalar()
+        assert kept == events == 1
+        assert conn.execute(text("SELECT count(*) FROM case_contacts WHERE case_id = :i"), {"i": case_id}).scalar()
+    again = partitions.partition(engine, months_ahead=3, now=NOW)
+    assert again.months_added == {"cases": 0, "case_events": 0}
+
+
+def _post(client: TestClient, key: str, path: str, **body: Any) -> Any:
+    response = client.post(f"/api/v1/cases{path}", json=body, headers={"X-API-Key": key})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_the_app_on_the_partitioned_layout(city: Database) -> None:
+    engine = city.engine
+    load_cases(engine, 50, first=FIRST, days=300)
+    partitions.partition(engine)
+    with engine.begin() as conn:
+        department = conn.execute(text("SELECT code FROM departments ORDER BY id LIMIT 1")).scalar_one()
+        highest = conn.execute(text("SELECT max(id) FROM cases")).scalar_one()
+    operator, handler = make_key(city, "operator"), make_key(city, "department", department_code=department)
+    with TestClient(create_app(city.settings, database=city)) as client:
+        case = _post(client, operator, "", text="路灯不亮", source="crm", source_key="A-1",
+                     contact={"phone": "13912345678"})  # fmt: skip
+        assert case["id"] > highest
+        _post(client, operator, f"/{case['id']}/dispatch", department_code=department)
+        _post(client, handler, f"/{case['id']}/accept")
+        _post(client, handler, f"/{case['id']}/resolve", reply="已修复")
+        closed = _post(client, operator, f"/{case['id']}/callback", resolved=True, satisfaction=5)
+        assert closed["status"] == "closed"
+        again = client.post("/api/v1/cases", json={"text": "x", "source": "crm", "source_key": "A-1"},
+                            headers={"X-API-Key": operator})  # fmt: skip
+        assert again.status_code == 409
+        second = _post(client, operator, "", text="噪音扰民")
+        assert second["id"] == case["id"] + 1
+    case_id = case["id"]
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM case_events WHERE case_id = :i"), {"i": case_id}).scalar() >= 4
+        assert conn.execute(text("SELECT count(*) FROM callbacks WHERE case_id = :i"), {"i": case_id}).scalar() == 1
+    _refused(engine, "INSERT INTO cases (source, source_key, channel, title, text, status, created_at, updated_at, "
+             "likes, dislikes, reopen_count, reject_count, reminder_count, version, needs_review) "
+             "VALUES ('crm', 'A-1', 'web', '', '', 'received', now() - interval '400 days', now(), 0, 0, 0, 0, 0, 1, "
+             "false)", "23505", "uq_cases_source_key")  # fmt: skip
+    _refused(engine, f"UPDATE cases SET token = (SELECT token FROM cases WHERE token IS NOT NULL LIMIT 1) "
+             f"WHERE id = {second['id']}", "23505", "uq_cases_token")  # fmt: skip
+    for table in ("case_events", "callbacks", "case_contacts"):
+        columns = {"case_events": "(case_id, at, actor, action) VALUES (987654321, now(), 'x', 'note')",
+                   "callbacks": "(case_id, at, actor, resolved) VALUES (987654321, now(), 'x', true)",
+                   "case_contacts": "(case_id) VALUES (987654321)"}  # fmt: skip
+        _refused(engine, f"INSERT INTO {table} {columns[table]}", "23503", f"fk_{table}_case_id_cases")
+    _refused(engine, f"UPDATE cases SET duplicate_of = 987654321 WHERE id = {case_id}", "23503", "duplicate_of")
+    with engine.begin() as conn:  # a merged case's original cannot go while the duplicate names it (NO ACTION)
+        conn.execute(text("UPDATE cases SET duplicate_of = :o WHERE id = :d"), {"o": case_id, "d": second["id"]})
+    _refused(engine, f"DELETE FROM cases WHERE id = {case_id}", "23503", "fk_cases_duplicate_of_cases")
+    with engine.begin() as conn:  # moving a case to another month is not a delete
+        conn.execute(text("UPDATE cases SET created_at = created_at - interval '200 days' WHERE id = :i"),
+                     {"i": case_id})  # fmt: skip
+        assert conn.execute(text("SELECT count(*) FROM callbacks WHERE case_id = :i"), {"i": case_id}).scalar() == 1
+        conn.execute(text("UPDATE cases SET duplicate_of = NULL WHERE id = :d"), {"d": second["id"]})
+        conn.execute(text("DELETE FROM cases WHERE id = :i"), {"i": case_id})
+        for table in ("case_events", "callbacks", "case_contacts", "cases_source_keys"):
+            left = conn.execute(text(f"SELECT count(*) FROM {table} WHERE case_id = :i".replace(  # noqa: S608
+                "case_id", "id" if table == "cases_source_keys" else "case_id")), {"i": case_id}).scalar()  # fmt: skip
+            assert left == 0, table
+    with engine.begin() as conn:  # the key is free again once its case is gone
+        conn.execute(text("UPDATE cases SET source = 'crm', source_key = 'A-1' WHERE id = :i"), {"i": second["id"]})
+
+
+def _refused(engine: Engine, statement: str, sqlstate: str, constraint: str) -> None:
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        conn.execute(text(statement))
+    assert caught.value.orig is not None
+    assert getattr(caught.value.orig, "sqlstate", None) == sqlstate
+    assert constraint in str(caught.value.orig)
+
+
+def test_migrations_and_status_after_conversion(city: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = city.engine
+    load_cases(engine, 30)
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", city.settings.resolved_database_url())
+    with clock.frozen(NOW):
+        made = runner.invoke(cli, ["db", "partition", "--months-ahead", "1"])
+    assert made.exit_code == 0, made.output
+    assert "converted: cases 30 rows, case_events 30 rows" in made.output
+    migrate.upgrade(engine)  # nothing pending breaks on the partitioned tables
+    status = runner.invoke(cli, ["db", "status"])
+    assert "partitioned: cases by month, 2025-07 to 2026-07 (13 months; 0 rows in DEFAULT)" in status.output
+    undone = runner.invoke(cli, ["db", "partition", "--undo"])
+    assert undone.exit_code == 0, undone.output
+    assert "layout: plain tables" in runner.invoke(cli, ["db", "status"]).output
