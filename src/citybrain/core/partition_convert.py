@@ -218,8 +218,9 @@ def _key_triggers(conn: Connection, keys: list[ForeignKey]) -> None:
     for fk in keys:
         run(conn, f"CREATE TRIGGER fkc_{fk.name} AFTER INSERT OR UPDATE OF {fk.column} ON {fk.child} FOR EACH ROW "
                   f"EXECUTE FUNCTION citybrain_fk_child_check('{fk.parent}', '{fk.column}', '{fk.name}')")  # fmt: skip
-        run(conn, f"CREATE TRIGGER fkp_{fk.name} AFTER DELETE ON {fk.parent} FOR EACH ROW EXECUTE FUNCTION "
-                  f"citybrain_fk_parent_delete('{fk.child}', '{fk.column}', '{fk.action}', '{fk.name}', '{fk.parent}')")  # fmt: skip
+        arguments = ", ".join(f"'{a}'" for a in (fk.child, fk.column, fk.action, fk.name, fk.parent))
+        run(conn, f"CREATE TRIGGER fkp_{fk.name} AFTER DELETE ON {fk.parent} FOR EACH ROW "
+                  f"EXECUTE FUNCTION citybrain_fk_parent_delete({arguments})")  # fmt: skip
     for table in PARTITIONED:
         run(conn, f"CREATE TRIGGER keep_id_{table} BEFORE UPDATE OF id ON {table} FOR EACH ROW "
                   "EXECUTE FUNCTION citybrain_keep_id()")  # fmt: skip
