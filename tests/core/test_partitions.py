@@ -74,7 +74,7 @@ def _tables(conn: Connection) -> list[str]:
     )
 
 
-def _rows(conn: Connection) -> dict[str, list[Any]]:
+def _rows(conn: Connection) -> dict[str, Any]:
     return {
         table: conn.execute(text(f"SELECT {columns} FROM {table} ORDER BY 1, 2")).all()  # noqa: S608
         for table, columns in (
@@ -179,7 +179,9 @@ def test_the_app_on_the_partitioned_layout(city: Database) -> None:
         assert second["id"] == case["id"] + 1
     case_id = case["id"]
     with engine.begin() as conn:
-        assert conn.execute(text("SELECT count(*) FROM case_events WHERE case_id = :i"), {"i": case_id}).scalar() >= 4
+        assert (
+            conn.execute(text("SELECT count(*) FROM case_events WHERE case_id = :i"), {"i": case_id}).scalar_one() >= 4
+        )
         assert conn.execute(text("SELECT count(*) FROM callbacks WHERE case_id = :i"), {"i": case_id}).scalar() == 1
     _refused(engine, "INSERT INTO cases (source, source_key, channel, title, text, status, created_at, updated_at, "
              "likes, dislikes, reopen_count, reject_count, reminder_count, version, needs_review) "
