@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from tests.conftest import scratch_database_url
 
 NOW = datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
 FIRST = datetime(2025, 7, 1, tzinfo=UTC)  # twelve months of cases before NOW
+ANALYZED = "cases, case_events, case_contacts, callbacks, departments, categories"
 
 
 @contextmanager
@@ -50,7 +51,11 @@ def pg_database(backend: str, tmp_path: Path) -> Iterator[Database]:
 
 
 def load_cases(engine: Engine, count: int, *, first: datetime = FIRST, days: int = 365) -> None:
-    """``count`` cases spread evenly over ``days`` from ``first``, each with a create event and a contact."""
+    """``count`` cases spread evenly over ``days`` from ``first``, each with a create event and a contact.
+
+    As in a real city, cases older than a month before ``NOW`` are closed (one in twenty invalid); the newer ones
+    are spread over the open states."""
+    settled = NOW - timedelta(days=30)
     with engine.begin() as conn:
         departments = [r[0] for r in conn.execute(text("SELECT id FROM departments ORDER BY id"))]
         categories = [r[0] for r in conn.execute(text("SELECT code FROM categories ORDER BY code"))]
@@ -62,14 +67,15 @@ def load_cases(engine: Engine, count: int, *, first: datetime = FIRST, days: int
                 "days": days,
                 "departments": departments,
                 "categories": categories,
-                "statuses": ["received", "dispatched", "accepted", "in_progress", "resolved", "closed", "invalid"],
+                "statuses": ["received", "dispatched", "accepted", "in_progress", "resolved"],
+                "settled": settled,
             },
         )
         conn.execute(text(_EVENTS), {"since": first})
         conn.execute(text("INSERT INTO case_contacts (case_id, phone) SELECT id, '1380000' || id FROM cases "
                           "WHERE id NOT IN (SELECT case_id FROM case_contacts)"))  # fmt: skip
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
+        conn.execute(text(f"VACUUM ANALYZE {ANALYZED}"))
 
 
 _CASES = """
@@ -80,9 +86,11 @@ SELECT 'load', 'load-' || g || '-' || md5(random()::text), (ARRAY['web', 'hotlin
        'case ' || g, 'text', (CAST(:categories AS text[]))[1 + g % cardinality(CAST(:categories AS text[]))],
        'D' || (g % 16),
        (CAST(:departments AS int[]))[1 + g % cardinality(CAST(:departments AS int[]))],
-       (CAST(:statuses AS text[]))[1 + g % 7],
+       CASE WHEN t < CAST(:settled AS timestamptz) THEN (CASE WHEN g % 20 = 0 THEN 'invalid' ELSE 'closed' END)
+            ELSE (CAST(:statuses AS text[]))[1 + g % 5] END,
        t, t + interval '2 days', t + interval '1 hour', t + interval '5 days',
-       CASE WHEN g % 7 >= 4 THEN t + interval '3 days' END, 39.9 + (g % 100) / 1000.0, 116.4 + (g % 97) / 1000.0,
+       CASE WHEN t < CAST(:settled AS timestamptz) OR g % 5 = 4 THEN t + interval '3 days' END,
+       39.9 + (g % 100) / 1000.0, 116.4 + (g % 97) / 1000.0,
        0, 0, 0, 0, 0, 1, false, md5(g::text || random()::text)
 FROM generate_series(1, CAST(:n AS int)) g,
      LATERAL (SELECT CAST(:first AS timestamptz) + ((g - 1)::float / :n) * :days * interval '1 day' AS t) s
