@@ -6,6 +6,8 @@ On SQLite the command is refused with a clear message; every other test here ski
 from __future__ import annotations
 
 import re
+import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,11 +17,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from citybrain.cli.main import app as cli
+from citybrain.core import backup as backups
 from citybrain.core import clock, migrate, partitions
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
@@ -272,3 +276,37 @@ def test_models_differ_from_the_partitioned_layout_only_where_it_says(city: Data
     unexplained = [str(e)[:200] for e in entries if not _explained(e, saved)]
     assert unexplained == []
     assert len(saved) == 12
+
+
+@pytest.fixture
+def other_database(city: Database) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (same schema name in search_path), dropped afterwards."""
+    url = make_url(city.settings.resolved_database_url())
+    name = f"cbpartrestore_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(query={}), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_backup_and_restore_keep_the_partitioned_layout(city: Database, other_database: str, tmp_path: Path) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not on PATH (postgresql-client)")
+    load_cases(city.engine, 200)
+    partitions.partition(city.engine, now=NOW)
+    backups.backup(city.engine, tmp_path / "city.backup")
+    restored = create_engine(other_database)
+    try:
+        backups.restore(restored, tmp_path / "city.backup")
+        assert partitions.describe(restored) == partitions.describe(city.engine) != []
+        with restored.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 200
+            assert conn.execute(text("SELECT count(*) FROM cases_source_keys")).scalar_one() == 200
+        _refused(restored, "INSERT INTO case_contacts (case_id) VALUES (987654321)", "23503", "fk_case_contacts")
+        assert _next_id(restored, "cases") == _next_id(city.engine, "cases")
+        assert partitions.unpartition(restored) == {"cases": 200, "case_events": 200}
+    finally:
+        restored.dispose()
