@@ -31,6 +31,7 @@ from citybrain.models import Base
 from citybrain.web.app import create_app
 from tests.conftest import make_key
 from tests.core.pg_scale import FIRST, NOW, load_cases, pg_database
+from tests.intake.import_support import CANONICAL_HEADER, canonical_row, run_import, summary_numbers, write_csv
 
 runner = CliRunner()
 
@@ -310,3 +311,22 @@ def test_backup_and_restore_keep_the_partitioned_layout(city: Database, other_da
         assert partitions.unpartition(restored) == {"cases": 200, "case_events": 200}
     finally:
         restored.dispose()
+
+
+def test_bulk_import_is_idempotent_on_the_partitioned_layout(
+    city: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The importer finds already-stored keys and skips them; the side table keeps (source, source_key) unique."""
+    partitions.partition(city.engine)
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", city.settings.resolved_database_url())
+    monkeypatch.setenv("CITYBRAIN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CITYBRAIN_TIMEZONE", "Asia/Shanghai")
+    first = write_csv(tmp_path / "one.csv", CANONICAL_HEADER, [canonical_row(f"K{i}") for i in range(5)])
+    assert run_import("canonical", first).exit_code == 0
+    overlap = write_csv(tmp_path / "two.csv", CANONICAL_HEADER, [canonical_row(f"K{i}") for i in range(3, 8)])
+    result = run_import("canonical", overlap)
+    assert result.exit_code == 0, result.output
+    assert summary_numbers(result.output) == {"read": 5, "imported": 3, "skipped": 2, "rejected": 0}
+    with city.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 8
+        assert conn.execute(text("SELECT count(*) FROM cases_source_keys")).scalar_one() == 8
