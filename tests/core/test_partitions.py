@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from typer.testing import CliRunner
 
 from citybrain.cli.main import app as cli
@@ -330,3 +330,23 @@ def test_bulk_import_is_idempotent_on_the_partitioned_layout(
     with city.engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 8
         assert conn.execute(text("SELECT count(*) FROM cases_source_keys")).scalar_one() == 8
+
+
+def test_a_case_gaining_a_child_cannot_be_deleted_meanwhile(city: Database) -> None:
+    """The trigger's check locks the case as a foreign key's does: a concurrent delete waits for the insert."""
+    load_cases(city.engine, 20)
+    partitions.partition(city.engine, now=NOW)
+    with city.engine.begin() as conn:
+        case_id = conn.execute(text("SELECT min(id) FROM cases")).scalar_one()
+    with city.engine.connect() as adding, city.engine.connect() as deleting:
+        adding.execute(text("INSERT INTO callbacks (case_id, at, actor, resolved) VALUES (:i, now(), 'x', true)"),
+                       {"i": case_id})  # fmt: skip
+        deleting.execute(text("SET lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            deleting.execute(text("DELETE FROM cases WHERE id = :i"), {"i": case_id})
+        deleting.rollback()
+        adding.commit()
+        deleting.execute(text("DELETE FROM cases WHERE id = :i"), {"i": case_id})  # now it cascades
+        deleting.commit()
+    with city.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM callbacks WHERE case_id = :i"), {"i": case_id}).scalar() == 0

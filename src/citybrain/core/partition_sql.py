@@ -4,7 +4,8 @@ PostgreSQL refuses a foreign key that references a partitioned table by ``id`` a
 leaves out the partition key. Three trigger functions keep the same guarantees:
 
 - ``citybrain_fk_child_check(parent, column, constraint)`` on a child table: a ``case_id`` naming no case raises
-  ``foreign_key_violation`` (SQLSTATE 23503), as the foreign key did;
+  ``foreign_key_violation`` (SQLSTATE 23503), as the foreign key did; the case found is locked ``FOR KEY SHARE``
+  as the foreign key's own check locks it, so a concurrent delete waits and then cascades to the new child;
 - ``citybrain_fk_parent_delete(child, column, action, constraint, parent)`` on the parent: deleting a case deletes its
   children (``ON DELETE CASCADE``) or is refused while a child still names it (``NO ACTION``);
 - ``citybrain_unique_key(side_table, columns…)`` on the parent: every row's key is kept in a side table whose
@@ -22,13 +23,14 @@ FUNCTIONS = (
 CREATE OR REPLACE FUNCTION citybrain_fk_child_check() RETURNS trigger LANGUAGE plpgsql AS $fn$
 DECLARE
     ref bigint := (to_jsonb(NEW) ->> TG_ARGV[1])::bigint;
-    found boolean;
+    found bigint;
 BEGIN
     IF ref IS NULL OR current_setting('citybrain.moving_rows', true) = 'on' THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', TG_ARGV[0]) INTO found USING ref;
-    IF NOT found THEN
+    -- FOR KEY SHARE, as a foreign key's own check: the case cannot be deleted until this transaction ends
+    EXECUTE format('SELECT id FROM %I WHERE id = $1 LIMIT 1 FOR KEY SHARE', TG_ARGV[0]) INTO found USING ref;
+    IF found IS NULL THEN
         RAISE EXCEPTION 'insert or update on table "%" violates foreign key constraint "%"', TG_TABLE_NAME,
             TG_ARGV[2]
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = TG_ARGV[2], TABLE = TG_TABLE_NAME,
