@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from citybrain.cli.common import console, handle_errors, open_database
+
+if TYPE_CHECKING:
+    from citybrain.core.partitions import TableLayout
 
 app = typer.Typer(help="Database schema and default data; backup and restore.", no_args_is_help=True)
 BackupOut = typer.Argument(..., help="The backup file to write (must not exist yet).", dir_okay=False)
@@ -37,14 +41,18 @@ def init(
 @app.command("status")
 @handle_errors
 def status() -> None:
-    """Show the database URL and its schema revision against the newest one."""
-    from citybrain.core import migrate
+    """Show the database URL, its schema revision against the newest one, and whether cases is partitioned."""
+    from citybrain.core import migrate, partitions
 
     with open_database() as db:
         current = migrate.current_revision(db.engine)
         heads = ", ".join(migrate.head_revisions())
         console.print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
         console.print(f"revision: {current or 'empty (run: citybrain db init)'}; newest: {heads}")
+        layout = partitions.describe(db.engine) if current else []
+    _print_layout(layout)
+    if current and not layout:
+        console.print("layout: plain tables (citybrain db partition splits cases by month on PostgreSQL)")
 
 
 @app.command("backup")
@@ -85,3 +93,46 @@ def restore(
         backups.restore(db.engine, path)
         url = db.engine.url.render_as_string(hide_password=True)
     console.print(f"restored {path} into {url}")
+
+
+@app.command("partition")
+@handle_errors
+def partition(
+    months_ahead: int = typer.Option(3, "--months-ahead", min=0, help="Months after this one to create now."),
+    undo: bool = typer.Option(False, "--undo", help="Convert back to plain tables with the original constraints."),
+) -> None:
+    """PostgreSQL at megacity scale: split cases and case_events into one partition per month.
+
+    Opt-in and reversible, all in one transaction (the tables are locked meanwhile). cases is split by
+    created_at and case_events by at, from the oldest row's month to this month + --months-ahead, plus a
+    DEFAULT partition. The foreign keys to cases become triggers (same errors), (source, source_key) and token
+    stay unique through side tables. Run again (cron, monthly) to add months ahead: rows that waited in
+    DEFAULT move into their new month. --undo converts back. SQLite: refused (a county does not need it).
+    """
+    from citybrain.core import partitions
+
+    def step(message: str) -> None:
+        console.print(f"  [dim]·[/] {message}", highlight=False)
+
+    with open_database() as db:
+        if undo:
+            with console.status("converting back to plain tables"):
+                rows = partitions.unpartition(db.engine, progress=step)
+            console.print("plain tables again: " + ", ".join(f"{t} {n:,} rows" for t, n in rows.items()))
+            return
+        with console.status("partitioning"):
+            report = partitions.partition(db.engine, months_ahead=months_ahead, progress=step)
+    if report.converted:
+        console.print("converted: " + ", ".join(f"{t} {n:,} rows" for t, n in report.rows.items()))
+    for table, added in report.months_added.items():
+        moved = report.moved_from_default[table]
+        console.print(f"{table}: {added} months added, {moved:,} rows moved out of DEFAULT")
+    _print_layout(report.layout)
+
+
+def _print_layout(layout: list[TableLayout]) -> None:
+    for item in layout:
+        console.print(
+            f"partitioned: {item.table} by month, {item.first_month:%Y-%m} to {item.last_month:%Y-%m} "
+            f"({item.months} months; {item.default_rows:,} rows in DEFAULT)"
+        )
