@@ -55,13 +55,29 @@ import psycopg  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
 from bench import pg_scale_data as data  # noqa: E402
-from bench import sta_common as common  # noqa: E402
 from bench.open311_load import free_port, server, server_command  # noqa: E402
 
 TARGETS_MS = {"open311_by_id": 50, "open311_list": 50, "open311_list_50": 50, "staff_list": 100, "kpis": 500}
 TARGETS_MS["landing"] = 1000
 TABLES = tuple(data.TABLES)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/citybrain_scale"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "var" / "bench"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return round(ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))], 2)
+
+
+def _git_commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip()
 
 
 # --- the database ------------------------------------------------------------------------------------------
@@ -469,8 +485,8 @@ def _closed_loop(
     wall = time.perf_counter() - began
     return {
         "requests": len(latencies) + sum(statuses.values()), "ok": len(latencies), "non_2xx": sum(statuses.values()),
-        "non_2xx_kinds": dict(list(statuses.items())[:10]), "p50_ms": common.percentile(latencies, 50),
-        "p95_ms": common.percentile(latencies, 95), "p99_ms": common.percentile(latencies, 99),
+        "non_2xx_kinds": dict(list(statuses.items())[:10]), "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99),
         "max_ms": round(max(latencies), 1) if latencies else None, "rps": round(len(latencies) / wall, 1),
     }  # fmt: skip
 
@@ -499,7 +515,7 @@ def measure(url: str, env: dict[str, str], args: argparse.Namespace) -> dict[str
 
 @contextmanager
 def _folder() -> Iterator[Path]:
-    folder = common.WORK / f"pg-scale-{os.getpid()}"
+    folder = WORK / f"pg-scale-{os.getpid()}"
     folder.mkdir(parents=True, exist_ok=True)
     try:
         yield folder
@@ -539,10 +555,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     uptime_before = _uptime()
-    result: dict[str, Any] = {"benchmark": "pg_scale", "when": common.now(), "commit": common.git_commit(),
-                              "cases": args.cases, "partitioned": args.partition, "seed": args.seed}  # fmt: skip
+    result: dict[str, Any] = {
+        "benchmark": "pg_scale", "when": datetime.now(UTC).isoformat(timespec="seconds"), "commit": _git_commit(),
+        "cases": args.cases, "partitioned": args.partition, "seed": args.seed,
+    }  # fmt: skip
     with _folder() as folder:
-        env = common.server_env(sqlalchemy_url(args.pg_url), folder)
+        env = {**os.environ, "CITYBRAIN_DATABASE_URL": sqlalchemy_url(args.pg_url), "CITYBRAIN_DATA_DIR": str(folder)}
         reused = args.reuse and exists(args.pg_url) and case_count(args.pg_url) == args.cases
         result["reused"] = reused
         try:
@@ -563,7 +581,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if not args.keep:
                 drop(args.pg_url)
     result["targets_p95_ms"] = TARGETS_MS
-    result["machine"] = {**common.machine(load_before), "uptime_before": uptime_before, "uptime_after": _uptime()}
+    result["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_avg_before_1_5_15m": [round(x, 2) for x in load_before],
+        "load_avg_after_1_5_15m": [round(x, 2) for x in os.getloadavg()],
+        "uptime_before": uptime_before,
+        "uptime_after": _uptime(),
+        "note": "2 cores shared with other sessions' work",
+    }
     return result
 
 
@@ -571,7 +596,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     result = run(args)
     text = json.dumps(result, indent=2, ensure_ascii=False, default=str)
-    out = args.out or common.RESULTS / f"pg_scale_{args.cases}.json"
+    out = args.out or RESULTS / f"pg_scale_{args.cases}.json"
     out.write_text(text + "\n")
     print(text)
 
