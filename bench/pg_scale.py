@@ -52,6 +52,7 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+import psycopg.sql  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 
 from bench import pg_scale_data as data  # noqa: E402
@@ -285,6 +286,8 @@ def load(url: str, vocab: data.Vocabulary, args: argparse.Namespace) -> dict[str
                 progress.update(task, advance=size, rate=f"{sum(rows.values()) / wall:,.0f} rows/s")
             load_s = time.perf_counter() - began_all
             index_task = progress.add_task("indexes + keys", total=len(ddl), rate="")
+            if args.maintenance_work_mem:  # sorts for the index builds in memory rather than in temporary files
+                conn.execute(psycopg.sql.SQL("SET maintenance_work_mem = {}").format(args.maintenance_work_mem))
             began = time.perf_counter()
             built = rebuild(conn, ddl, lambda: progress.advance(index_task))
             index_s = time.perf_counter() - began
@@ -310,6 +313,7 @@ def load(url: str, vocab: data.Vocabulary, args: argparse.Namespace) -> dict[str
         "generate_and_copy_cases_per_s": round(args.cases / load_s),
         "copy_mb_per_s": round(sent / copy_s / 1e6, 1),
         "index_build_s": round(index_s, 1),
+        "maintenance_work_mem": args.maintenance_work_mem or "server default",
         "index_build_each_s": built,
         "vacuum_analyze_s": round(vacuum_s, 1),
     }
@@ -447,16 +451,17 @@ def query_kinds(
 
 
 def _closed_loop(
-    base: str, make: Callable[[], tuple[str, dict[str, str], dict[str, str]]], total: int, warmup: int, connections: int
+    base: str, make: Callable[[], tuple[str, dict[str, str], dict[str, str]]], total: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     """``total`` requests over ``connections`` keep-alive connections, each sent when the previous answered."""
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[str, int] = {}
-    budget = [total + warmup]
+    budget = [total + args.warmup]
+    timeout, connections = args.timeout, args.connections
 
     def worker() -> None:
-        with httpx.Client(base_url=base, timeout=300) as client:
+        with httpx.Client(base_url=base, timeout=timeout) as client:
             while True:
                 with lock:
                     if budget[0] <= 0:
@@ -465,8 +470,14 @@ def _closed_loop(
                     counted = budget[0] < total
                     path, params, headers = make()
                 began = time.perf_counter()
-                response = client.get(path, params=params, headers=headers)
-                _ = response.content
+                try:
+                    response = client.get(path, params=params, headers=headers)
+                except httpx.HTTPError as error:  # a timeout (--timeout) counts against the kind, as a failure
+                    with lock:
+                        if counted:
+                            key = f"{type(error).__name__} {path}"
+                            statuses[key] = statuses.get(key, 0) + 1
+                    continue
                 elapsed = (time.perf_counter() - began) * 1000
                 with lock:
                     if counted and response.is_success:
@@ -503,7 +514,7 @@ def measure(url: str, env: dict[str, str], args: argparse.Namespace) -> dict[str
         task = progress.add_task("queries", total=len(counts), rate="")
         for kind, make in query_kinds(facts, keys, rng).items():
             progress.update(task, rate=kind)
-            result = _closed_loop(f"http://127.0.0.1:{port}", make, counts[kind], args.warmup, args.connections)
+            result = _closed_loop(f"http://127.0.0.1:{port}", make, counts[kind], args)
             target = TARGETS_MS[kind]
             out[kind] = {**result, "target_p95_ms": target, "met": bool(result["ok"]) and result["p95_ms"] <= target}
             progress.advance(task)
@@ -540,6 +551,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--partition", action="store_true", help="run `citybrain db partition` before loading")
     parser.add_argument("--keep-indexes", action="store_true", help="COPY with every index in place (slower)")
+    parser.add_argument(
+        "--maintenance-work-mem", help="e.g. 1GB: memory for each index build (default: the server's setting)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (for --reuse)")
     parser.add_argument("--reuse", action="store_true", help="skip loading if the database already has --cases")
     parser.add_argument("--no-queries", action="store_true", help="load only; no server, no timings")
@@ -547,6 +561,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=2, help="keep-alive connections per query kind (default 2)")
     parser.add_argument("--requests", type=int, default=300, help="timed requests per light kind (Open311, list)")
     parser.add_argument("--heavy-requests", type=int, default=40, help="timed requests for KPIs and the landing page")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds a request may take (then counted failed)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests before each kind")
     parser.add_argument("--out", type=Path, help="where to write the JSON (default bench/results/pg_scale_<N>.json)")
     return parser.parse_args(argv)
