@@ -19,7 +19,7 @@ Phases (each with a progress bar; all figures in the JSON printed at the end):
 
 Examples:
 
-    python -m bench.pg_scale --cases 200000              # about 2 minutes here
+    python -m bench.pg_scale --cases 200000              # ~5 minutes here (load ~1, queries ~4)
     python -m bench.pg_scale --cases 1000000 --keep      # keep the database for --reuse
     python -m bench.pg_scale --cases 1000000 --reuse     # time the queries again, no reload
     python -m bench.pg_scale --cases 20000000 --partition --out bench/results/pg_scale_20m_partitioned.json
