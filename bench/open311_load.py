@@ -167,11 +167,13 @@ def server_command(port: int, workers: int) -> list[str]:
 
 
 @contextmanager
-def server(env: dict[str, str], command: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+def server(
+    env: dict[str, str], command: list[str], port: int, start_timeout: float = 60
+) -> Iterator[subprocess.Popen[bytes]]:
     """The server in its own process group; stopped with SIGINT (graceful), then SIGKILL."""
     proc = subprocess.Popen(command, env=env, start_new_session=True, cwd=ROOT)
     try:
-        _wait_listening(proc, port)
+        _wait_listening(proc, port, start_timeout)
         yield proc
     finally:
         if proc.poll() is None:
