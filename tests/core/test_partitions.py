@@ -158,6 +158,22 @@ def test_running_again_adds_months_and_moves_waiting_rows_out_of_default(city: D
     assert again.months_added == {"cases": 0, "case_events": 0}
 
 
+def test_since_creates_the_history_months_before_it_is_loaded(city: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    partitions.partition(city.engine, months_ahead=0, now=NOW)  # empty tables: only this month
+    monkeypatch.setenv("CITYBRAIN_DATABASE_URL", city.settings.resolved_database_url())
+    bad = runner.invoke(cli, ["db", "partition", "--since", "2019/01"])
+    assert bad.exit_code == 2
+    assert "YYYY-MM" in bad.output
+    report = partitions.partition(city.engine, months_ahead=0, since=FIRST.date(), now=NOW)
+    assert report.moved_from_default == {"cases": 0, "case_events": 0}
+    load_cases(city.engine, 60)  # a year of history from FIRST: every row lands in its own month
+    with city.engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases_default")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM case_events_default")).scalar_one() == 0
+        months = sorted(partitions.month_partitions(conn, "cases"))
+    assert months[0] == FIRST.date().replace(day=1)
+
+
 def _post(client: TestClient, key: str, path: str, **body: Any) -> Any:
     response = client.post(f"/api/v1/cases{path}", json=body, headers={"X-API-Key": key})
     assert response.status_code in (200, 201), response.text

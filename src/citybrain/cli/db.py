@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from citybrain.cli.common import console, handle_errors, open_database
+from citybrain.core.errors import InvalidInput
 
 if TYPE_CHECKING:
     from citybrain.core.partitions import TableLayout
@@ -99,6 +101,13 @@ def restore(
 @handle_errors
 def partition(
     months_ahead: int = typer.Option(3, "--months-ahead", min=0, help="Months after this one to create now."),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        metavar="YYYY-MM",
+        help="Create the months from this one on even while empty: before loading a city's history (rows of a "
+        "month without its partition wait in DEFAULT and are rewritten when it is made).",
+    ),
     undo: bool = typer.Option(False, "--undo", help="Convert back to plain tables with the original constraints."),
 ) -> None:
     """PostgreSQL at megacity scale: split cases and case_events into one partition per month.
@@ -121,13 +130,24 @@ def partition(
             console.print("plain tables again: " + ", ".join(f"{t} {n:,} rows" for t, n in rows.items()))
             return
         with console.status("partitioning"):
-            report = partitions.partition(db.engine, months_ahead=months_ahead, progress=step)
+            report = partitions.partition(
+                db.engine, months_ahead=months_ahead, since=_month(since) if since else None, progress=step
+            )
     if report.converted:
         console.print("converted: " + ", ".join(f"{t} {n:,} rows" for t, n in report.rows.items()))
     for table, added in report.months_added.items():
         moved = report.moved_from_default[table]
         console.print(f"{table}: {added} months added, {moved:,} rows moved out of DEFAULT")
     _print_layout(report.layout)
+
+
+def _month(text: str) -> date:
+    """``2019-01`` as the first day of that month; anything else is a clear error."""
+    try:
+        year, month = text.split("-") if text.count("-") == 1 else ("", "")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise InvalidInput(f"--since wants a month written YYYY-MM (e.g. 2019-01), not {text!r}") from None
 
 
 def _print_layout(layout: list[TableLayout]) -> None:

@@ -226,11 +226,12 @@ def _key_triggers(conn: Connection, keys: list[ForeignKey]) -> None:
                   "EXECUTE FUNCTION citybrain_keep_id()")  # fmt: skip
 
 
-def add_months(conn: Connection, table: str, key: str, *, until: date) -> tuple[int, int]:
-    """Create the missing months up to ``until``; rows of those months waiting in DEFAULT move into them."""
+def add_months(conn: Connection, table: str, key: str, *, until: date, since: date | None = None) -> tuple[int, int]:
+    """Create the missing months up to ``until`` (and from ``since`` on, when given); rows of those months waiting
+    in DEFAULT move into them."""
     have = set(month_partitions(conn, table))
     waiting = _oldest_month(conn, f"{table}_default", key)
-    first = min([*have, *([waiting] if waiting else []), until])
+    first = min([*have, *(m for m in (waiting, since) if m is not None), until])
     added = moved = 0
     for month in _months(first, until):
         if month in have:

@@ -90,9 +90,17 @@ def is_partitioned(conn: Connection, table: str) -> bool:
 
 
 def partition(
-    engine: Engine, *, months_ahead: int = 3, now: datetime | None = None, progress: Progress = _quiet
+    engine: Engine,
+    *,
+    months_ahead: int = 3,
+    since: date | None = None,
+    now: datetime | None = None,
+    progress: Progress = _quiet,
 ) -> PartitionReport:
-    """Convert both tables (or, when already partitioned, add the months up to ``months_ahead``), in one transaction."""
+    """Convert both tables (or, when already partitioned, add the months up to ``months_ahead``), in one transaction.
+
+    ``since``: months from this one on are created even while they hold no row — before loading a city's history
+    (rows of a month without its partition would wait in DEFAULT, and moving them out later rewrites them)."""
     _require_postgres(engine)
     if months_ahead < 0:
         raise InvalidInput("--months-ahead must be 0 or more")
@@ -108,7 +116,8 @@ def partition(
             rows = convert.convert(conn, until=until, progress=progress)
         for table, key in PARTITIONED.items():
             progress(f"{table}: months up to {until:%Y-%m}")
-            added[table], moved[table] = convert.add_months(conn, table, key, until=until)
+            first = date(since.year, since.month, 1) if since else None
+            added[table], moved[table] = convert.add_months(conn, table, key, until=until, since=first)
         report = PartitionReport(converted, rows, added, moved, layout(conn))
     return report
 
