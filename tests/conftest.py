@@ -17,6 +17,7 @@ import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from citybrain.auth import service as auth_service
@@ -80,6 +81,23 @@ def scratch_database_url(backend: str, sqlite_file: Path, prefix: str = "cbtest"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def scratch_postgres_database(url: str, prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside ``url``'s (same options, so the same schema name in search_path),
+    dropped afterwards: where a backup is restored."""
+    parsed = make_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(parsed.set(query={}), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

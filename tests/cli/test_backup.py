@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from citybrain.cli.main import app
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
 from citybrain.web.app import create_app
-from tests.conftest import make_key
+from tests.conftest import make_key, scratch_postgres_database
 from tests.live_server import serve
 
 runner = CliRunner()
@@ -34,15 +32,8 @@ def fresh_url(backend: str, settings: Settings, tmp_path: Path) -> Iterator[str]
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
-    url = make_url(settings.resolved_database_url())
-    name = f"cbrestore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(query={}), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database(settings.resolved_database_url(), "cbrestore") as url:
+        yield url
 
 
 def counts(url: str) -> dict[str, int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typer.testing import CliRunner
 
@@ -29,7 +27,7 @@ from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
 from citybrain.models import Base
 from citybrain.web.app import create_app
-from tests.conftest import make_key
+from tests.conftest import make_key, scratch_postgres_database
 from tests.core.pg_scale import FIRST, NOW, load_cases, pg_database
 from tests.intake.import_support import CANONICAL_HEADER, canonical_row, run_import, summary_numbers, write_csv
 
@@ -298,15 +296,8 @@ def test_models_differ_from_the_partitioned_layout_only_where_it_says(city: Data
 @pytest.fixture
 def other_database(city: Database) -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database (same schema name in search_path), dropped afterwards."""
-    url = make_url(city.settings.resolved_database_url())
-    name = f"cbpartrestore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(query={}), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_postgres_database(city.settings.resolved_database_url(), "cbpartrestore") as url:
+        yield url
 
 
 def test_backup_and_restore_keep_the_partitioned_layout(city: Database, other_database: str, tmp_path: Path) -> None:

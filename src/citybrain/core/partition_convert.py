@@ -96,19 +96,20 @@ def _save(conn: Connection, kind: str, table: str, name: str, definition: str) -
 
 
 def _oldest_month(conn: Connection, table: str, key: str) -> date | None:
-    oldest = conn.exec_driver_sql(f"SELECT min({key}) FROM {table}").scalar()
-    if oldest is None:
-        return None
-    moment = oldest.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
+    return _month_of(conn, f"SELECT min({key}) FROM {table}")
 
 
 def _newest_month(conn: Connection, table: str, key: str) -> date | None:
-    newest = conn.exec_driver_sql(f"SELECT max({key}) FROM {table}").scalar()
-    if newest is None:
+    return _month_of(conn, f"SELECT max({key}) FROM {table}")
+
+
+def _month_of(conn: Connection, sql: str) -> date | None:
+    """The first day of the (UTC) month of the moment ``sql`` selects; None for no rows."""
+    moment = conn.exec_driver_sql(sql).scalar()
+    if moment is None:
         return None
-    moment = newest.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
+    utc = moment.astimezone(UTC)
+    return date(utc.year, utc.month, 1)
 
 
 def _months(first: date, until: date) -> list[date]:
