@@ -142,9 +142,10 @@ def test_without_java_the_spark_engine_says_what_to_install(monkeypatch: pytest.
 KPI_ARGS = ["--from", "2026-03-02", "--to", "2026-03-31", "--as-of", "2026-03-25T00:00:00Z", "-f", "json"]
 KPI_QUESTIONS = {
     "department-week": ["--by", "department", "--period", "week"],
-    "district-category": ["--by", "district,category", "--category-level", "2"],
-    "filtered-day": ["--by", "channel", "--period", "day", "--category", "noise"],
-}
+    "filtered-district-category-day": [
+        "--by", "district,category", "--category-level", "2", "--category", "noise", "--period", "day"
+    ],
+}  # fmt: skip
 
 
 def _report(monkeypatch: pytest.MonkeyPatch, engine: str, snapshot: bool, *args: str) -> dict[str, Any]:
@@ -167,9 +168,11 @@ def test_the_kpis_are_the_online_reports_on_both_engines(
         "duckdb on the snapshot": _report(monkeypatch, "duckdb", True, *args),
         "spark on the snapshot": _report(monkeypatch, "spark", True, *args),
     }
-    found["duckdb on the database's rows"] = _report(monkeypatch, "duckdb", False, *args)
+    if question == "department-week":  # the live database's rows as Arrow, once
+        found["duckdb on the database's rows"] = _report(monkeypatch, "duckdb", False, *args)
     assert online["params"]["engine"] == "database"
-    assert online["total"]["received"] and online["total"]["satisfaction_rate"] is not None
+    assert online["total"]["received"]
+    assert online["total"]["satisfaction_rate"] is not None
     assert len({str(r["satisfaction_rate"]) for r in online["rows"]}) > 2, "the groups differ: a real comparison"
     for name, document in found.items():
         assert document["params"]["engine"] == name.split()[0], name
@@ -201,7 +204,8 @@ def test_the_monthly_report_is_the_online_one_on_both_engines(
     online = _report(monkeypatch, "database", True, *args)
     reports = {engine: _report(monkeypatch, engine, True, *args) for engine in ("duckdb", "spark")}
     assert online["header"]["engine"] == "database"
-    assert online["problems"] and any(row["rank"] for row in online["departments"])
+    assert online["problems"]
+    assert any(row["rank"] for row in online["departments"])
     assert any(row["previous"] for row in online["problems"]), "the previous half-month is counted too"
 
     def same(report: dict[str, Any]) -> dict[str, Any]:
