@@ -127,6 +127,9 @@ def test_the_spark_sql_is_transpiled_with_local_days() -> None:
         "SELECT CAST(FROM_UTC_TIMESTAMP(created_at, 'Asia/Shanghai') AS DATE) AS d FROM cases WHERE x = ?"
     )
     assert "UNIX_TIMESTAMP(created_at)" in spark.to_spark_sql("SELECT epoch(created_at) FROM cases")
+    assert spark.to_spark_sql("SELECT epoch_us(resolved_at) - epoch_us(created_at) FROM kpi_cases") == (
+        "SELECT UNIX_MICROS(resolved_at) - UNIX_MICROS(created_at) FROM kpi_cases"  # the KPIs' whole microseconds
+    )
 
 
 def test_without_java_the_spark_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
