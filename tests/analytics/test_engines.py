@@ -127,6 +127,9 @@ def test_the_spark_sql_is_transpiled_with_local_days() -> None:
         "SELECT CAST(FROM_UTC_TIMESTAMP(created_at, 'Asia/Shanghai') AS DATE) AS d FROM cases WHERE x = ?"
     )
     assert "UNIX_TIMESTAMP(created_at)" in spark.to_spark_sql("SELECT epoch(created_at) FROM cases")
+    assert spark.to_spark_sql("SELECT epoch_us(resolved_at) - epoch_us(created_at) FROM kpi_cases") == (
+        "SELECT UNIX_MICROS(resolved_at) - UNIX_MICROS(created_at) FROM kpi_cases"  # the KPIs' whole microseconds
+    )
 
 
 def test_without_java_the_spark_engine_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -135,3 +138,100 @@ def test_without_java_the_spark_engine_says_what_to_install(monkeypatch: pytest.
     assert spark.java_problem() == "no Java found (java not on PATH, JAVA_HOME not set)"
     with pytest.raises(InvalidInput, match="unknown engine 'polars'"):
         io.connect(engine="polars")
+
+
+# --- the KPIs and the monthly report (citybrain report kpis|monthly) -------------------------------------------------
+
+KPI_ARGS = ["--from", "2026-03-02", "--to", "2026-03-31", "--as-of", "2026-03-25T00:00:00Z", "-f", "json"]
+KPI_QUESTIONS = {
+    "department-week": ["--by", "department", "--period", "week"],
+    "filtered-district-category-day": [
+        "--by", "district,category", "--category-level", "2", "--category", "noise", "--period", "day"
+    ],
+}  # fmt: skip
+
+
+def _report(monkeypatch: pytest.MonkeyPatch, engine: str, snapshot: bool, *args: str) -> dict[str, Any]:
+    if not snapshot:
+        monkeypatch.delenv("CITYBRAIN_SNAPSHOT_DIR")
+    with clock.frozen(NOW):
+        result = runner.invoke(app, ["report", *args, "--engine", engine])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+@pytest.mark.parametrize("question", list(KPI_QUESTIONS))
+def test_the_kpis_are_the_online_reports_on_both_engines(
+    city_env: Settings, monkeypatch: pytest.MonkeyPatch, question: str
+) -> None:
+    args = ["kpis", *KPI_QUESTIONS[question], *KPI_ARGS]
+    online = _report(monkeypatch, "database", True, *args)  # the API's path: SQL in the database
+    found = {
+        "duckdb on the snapshot": _report(monkeypatch, "duckdb", True, *args),
+        "spark on the snapshot": _report(monkeypatch, "spark", True, *args),
+    }
+    if question == "department-week":  # the live database's rows as Arrow, once
+        found["duckdb on the database's rows"] = _report(monkeypatch, "duckdb", False, *args)
+    assert online["params"]["engine"] == "database"
+    assert online["total"]["received"]
+    assert online["total"]["satisfaction_rate"] is not None
+    assert len({str(r["satisfaction_rate"]) for r in online["rows"]}) > 2, "the groups differ: a real comparison"
+    for name, document in found.items():
+        assert document["params"]["engine"] == name.split()[0], name
+        assert document["params"] | {"engine": "database"} == online["params"], name
+        assert document["total"] == online["total"], name
+        assert document["rows"] == online["rows"], name
+
+
+def test_the_demo_city_tells_the_satisfaction_rates_denominator_apart(city_env: Settings) -> None:
+    """The satisfaction rate divides by the scored callbacks: on this city that is neither every case nor every
+    resolved one, so a report that divided by another count would differ from the online one above."""
+    from sqlalchemy import func, select
+
+    from citybrain.models import Case
+
+    database = Database(city_env)
+    with database.reading() as session:
+        scored, resolved, received = session.execute(
+            select(func.count(Case.satisfaction), func.count(Case.resolved_at), func.count())
+        ).one()
+    database.dispose()
+    assert 0 < scored < resolved < received
+
+
+def test_the_monthly_report_is_the_online_one_on_both_engines(
+    city_env: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["monthly", "--from", "2026-03-16", "--to", "2026-03-31", "--as-of", "2026-03-31T00:00:00Z", "--no-save"]
+    online = _report(monkeypatch, "database", True, *args)
+    reports = {engine: _report(monkeypatch, engine, True, *args) for engine in ("duckdb", "spark")}
+    assert online["header"]["engine"] == "database"
+    assert online["problems"]
+    assert any(row["rank"] for row in online["departments"])
+    assert any(row["previous"] for row in online["problems"]), "the previous half-month is counted too"
+
+    def same(report: dict[str, Any]) -> dict[str, Any]:
+        header = {k: v for k, v in report["header"].items() if k not in ("engine", "generated_at")}
+        return report | {"header": header}
+
+    for engine, report in reports.items():
+        assert report["header"]["engine"] == engine
+        assert same(report) == same(online), engine
+
+
+def test_a_snapshot_without_the_kpi_columns_asks_for_a_fresh_export(demo_city: tuple[Settings, Path]) -> None:
+    from citybrain.cases import repository
+    from citybrain.cases.snapshot import MANIFEST, snapshot_files
+
+    _settings, snapshot = demo_city
+    manifest = json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+    assert snapshot_files(snapshot, needs=repository.KPI_COLUMNS)  # this version's runs record their columns
+    for run in manifest["runs"]:
+        run.pop("columns")  # as an older version wrote them
+    old = snapshot.parent / "old-snapshot"
+    old.mkdir(exist_ok=True)
+    (old / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert snapshot_files(old)  # the other analyses still read it
+    with pytest.raises(InvalidInput, match=r"without the column\(s\) .*callback_at.*export it afresh, whole"):
+        snapshot_files(old, needs=repository.KPI_COLUMNS)

@@ -108,3 +108,49 @@ def test_the_command_and_its_errors(
     assert "use another --out" in refused.output
     with pytest.raises(InvalidInput, match="citybrain export parquet --out"):
         snapshot_files(tmp_path / "empty")
+
+
+def _kpi_rows(con: object) -> list[tuple[object, ...]]:
+    names = ", ".join(("id", "created_at", *repository.KPI_COLUMNS))
+    return [tuple(r) for r in con.execute(f"SELECT {names} FROM kpi_cases ORDER BY id").fetchall()]  # type: ignore[attr-defined]
+
+
+def test_the_kpis_read_every_case_with_its_kpi_columns_as_the_database_has_them(city: Database, tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    export(city, out, overlap_seconds=0)
+    with city.transaction() as session:  # an invalid case: the analyses leave it out, the KPIs count it
+        case = session.scalars(select(Case).where(Case.status == "received").order_by(Case.id)).first()
+        assert case is not None
+        service.invalidate(session=session, case=case, actor="test", reason="spam")
+    export(city, out, overlap_seconds=0)
+    snap, live = io.connect(engine="duckdb"), io.connect(engine="duckdb")
+    try:
+        io.open_snapshot(snap, snapshot_files(out, needs=repository.KPI_COLUMNS), kpis=True)
+        with city.reading() as session:
+            io.register(live, repository.case_table(session, with_kpis=True), view="kpi_cases")
+        rows = _kpi_rows(snap)
+        assert rows == _kpi_rows(live)
+        assert str(case.id) in {r[0] for r in rows}
+        assert any(r[repository.KPI_COLUMNS.index("satisfaction") + 2] is not None for r in rows)
+    finally:
+        snap.close()
+        live.close()
+
+
+def test_a_snapshot_of_an_older_version_serves_the_analyses_but_not_the_kpis(city: Database, tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    export(city, out, overlap_seconds=0)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["runs"][0]["files"]:  # as the first version wrote them: no KPI columns, none recorded
+        path = out / entry["path"]
+        pq.write_table(pq.read_table(path).drop_columns(list(repository.KPI_COLUMNS)), path)
+    del manifest["runs"][0]["columns"]
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with city.transaction() as session:
+        case = session.scalars(select(Case).where(Case.status == "received").order_by(Case.id)).first()
+        assert case is not None
+        service.invalidate(session=session, case=case, actor="test", reason="spam")
+    assert export(city, out, overlap_seconds=0).rows == 1  # a new run's file, with the KPI columns, beside old ones
+    assert _snapshot_ids(out) == _database_ids(city)
+    with pytest.raises(InvalidInput, match=r"run\(s\) 1 of this snapshot were written without .*export it afresh"):
+        snapshot_files(out, needs=repository.KPI_COLUMNS)

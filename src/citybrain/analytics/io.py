@@ -168,14 +168,23 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def register(con: duckdb.DuckDBPyConnection, table: pa.Table, *, source: str = "database") -> CaseSource:
-    """Register an Arrow table of cases (e.g. ``cases.repository.case_table``) as the view ``cases``."""
-    con.register("db_cases", table)
-    con.execute("CREATE OR REPLACE TEMP VIEW cases AS SELECT * FROM db_cases")
+def register(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, *, source: str = "database", view: str = "cases"
+) -> CaseSource:
+    """Register an Arrow table of cases (e.g. ``cases.repository.case_table``) as the view ``cases`` (or ``view``,
+    a name of ours)."""
+    con.register(f"db_{view}", table)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM db_{view}")
     return CaseSource(source=source, rows=table.num_rows, columns=tuple(table.column_names))
 
 
 SNAPSHOT_COLUMNS = ("id", "created_at", "category", "lat", "lon", "district", "grid", "status", "likes", "dislikes")
+#: The KPIs' further columns (``cases.repository.KPI_COLUMNS``), read into the view ``kpi_cases``.
+KPI_COLUMNS = (
+    "department_id", "channel", "request_type", "dispatched_at", "accept_due_at", "accepted_at", "due_at",
+    "resolved_at", "closed_at", "resolved", "satisfaction", "callback_at", "reject_count", "reopen_count",
+)  # fmt: skip
+_KPI_TIMES = ("dispatched_at", "accept_due_at", "accepted_at", "due_at", "resolved_at", "closed_at", "callback_at")
 
 
 def open_snapshot(
@@ -185,29 +194,40 @@ def open_snapshot(
     since: datetime | None = None,
     with_text: bool = False,
     source: str = "snapshot",
+    kpis: bool = False,
 ) -> CaseSource:
     """Register the Parquet snapshot's ``files`` (``cases.snapshot``) as the view ``cases``, read by the engine itself.
 
     Each case counts once, in its latest version (highest ``snapshot_run``); merged duplicates and invalid cases are
     left out and ``since`` (naive UTC) keeps the cases created from then on — the same rows as the live database's
     ``case_table``. One SQL text for both engines (Spark's goes through ``analytics.spark``).
+
+    ``kpis``: the view ``kpi_cases`` instead, with the KPIs' columns too and every case, merged and invalid ones
+    included (the KPIs count them) — ``case_table(with_kpis=True)``'s rows. Files of older runs may lack columns
+    (read as NULL): ``cases.snapshot.snapshot_files(needs=…)`` refuses such a snapshot for the KPIs.
     """
     if engine_of(con) == "spark":
         spark_con = cast(Any, con)
-        spark_con.register_frame("snapshot_rows", spark_con.spark.read.parquet(*[str(f) for f in files]))
+        reader = spark_con.spark.read.option("mergeSchema", "true")
+        spark_con.register_frame("snapshot_rows", reader.parquet(*[str(f) for f in files]))
     else:
         listed = ", ".join(f"'{_quote(f)}'" for f in files)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW snapshot_rows AS SELECT * FROM read_parquet([{listed}])")
-    names = [*SNAPSHOT_COLUMNS, *(("title", "text") if with_text else ())]
-    picked = ", ".join("CAST(created_at AS TIMESTAMP) AS created_at" if n == "created_at" else n for n in names)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW snapshot_rows AS SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+        )
+    names = [*SNAPSHOT_COLUMNS, *(("title", "text") if with_text else ()), *(KPI_COLUMNS if kpis else ())]
+    times = ("created_at", *_KPI_TIMES)
+    picked = ", ".join(f"CAST({n} AS TIMESTAMP) AS {n}" if n in times else n for n in names)
     after = ""
     if since is not None:
         utc = since.astimezone(UTC).replace(tzinfo=None) if since.tzinfo else since
         after = f" AND CAST(created_at AS TIMESTAMP) >= TIMESTAMP '{utc.isoformat(sep=' ')}'"
+    kept = "" if kpis else " AND duplicate_of IS NULL AND status <> 'invalid'"
+    view = "kpi_cases" if kpis else "cases"
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW cases AS SELECT {picked} FROM ("
+        f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {picked} FROM ("
         "SELECT *, row_number() OVER (PARTITION BY id ORDER BY snapshot_run DESC) AS newest FROM snapshot_rows"
-        f") AS versions WHERE newest = 1 AND duplicate_of IS NULL AND status <> 'invalid'{after}"
+        f") AS versions WHERE newest = 1{kept}{after}"
     )
-    row = con.execute("SELECT count(*) FROM cases").fetchone()
+    row = con.execute(f"SELECT count(*) FROM {view}").fetchone()
     return CaseSource(source=source, rows=int(row[0]) if row else 0, columns=tuple(names))

@@ -3,9 +3,10 @@
 The counting modules (``analytics.counting``) write their queries once, in DuckDB's SQL, and call a handful of
 DuckDB connection methods (``execute(sql, params).fetchone/fetchall/fetchnumpy/to_arrow_table``, ``register``,
 ``unregister``). :class:`SparkConnection` offers the same methods: each statement is transpiled by SQLGlot from the
-``duckdb`` to the ``spark`` dialect, with the one construct SQLGlot leaves alone rewritten here (DuckDB's
-``timezone(zone, timezone('UTC', ts))`` → Spark's ``from_utc_timestamp(ts, zone)``), and ``?`` parameters are bound
-by Spark itself. ``CREATE TEMP TABLE`` becomes a cached temporary view; ``DESCRIBE`` answers with DuckDB's type names.
+``duckdb`` to the ``spark`` dialect, with the two constructs SQLGlot leaves alone rewritten here (DuckDB's
+``timezone(zone, timezone('UTC', ts))`` → Spark's ``from_utc_timestamp(ts, zone)``, ``epoch_us`` →
+``unix_micros``), and ``?`` parameters are bound by Spark itself. ``CREATE TEMP TABLE`` becomes a cached temporary
+view; ``DESCRIBE`` answers with DuckDB's type names.
 
 One SparkSession per process (``spark.ui.enabled=false``, session time zone UTC so that timestamps behave as the
 naive UTC ones of DuckDB, few shuffle partitions in local mode, quiet logs); each connection is a ``newSession()`` of
@@ -152,6 +153,8 @@ def to_spark_sql(text: str) -> str:
     tree = sqlglot.parse_one(text, read="duckdb")
 
     def local_time(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "epoch_us" and len(node.expressions) == 1:
+            return exp.Anonymous(this="unix_micros", expressions=node.expressions)  # whole microseconds
         if isinstance(node, exp.Anonymous) and str(node.this).lower() == "timezone" and len(node.expressions) == 2:
             zone, inner = node.expressions
             if (

@@ -7,7 +7,7 @@ SQL, which most reports use, are in kpi_sums.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -46,6 +46,10 @@ _DATETIMES = {
 }
 
 
+def _same(value: datetime) -> Any:
+    return value
+
+
 def _fact_columns() -> list[Any]:
     """The columns of :class:`CaseFacts`; times skip the UTCDateTime wrapper (see :func:`naive_utc_times`)."""
     columns = []
@@ -55,30 +59,35 @@ def _fact_columns() -> list[Any]:
     return columns
 
 
-def _conditions(where: FactFilter) -> list[ColumnElement[bool]]:
+def _conditions(where: FactFilter, c: Any = Case, at: Callable[[datetime], Any] = _same) -> list[ColumnElement[bool]]:
+    """The filters over the columns ``c`` (the table ``cases``, or the insight plane's view: ``kpi_view``), the
+    window's instants written by ``at``."""
     conditions: list[ColumnElement[bool]] = []
     if where.start is not None:
-        conditions.append(Case.created_at >= where.start)
+        conditions.append(c.created_at >= at(where.start))
     if where.end is not None:
-        conditions.append(Case.created_at < where.end)
+        conditions.append(c.created_at < at(where.end))
     if where.department_id is not None:
-        conditions.append(Case.department_id == where.department_id)
+        conditions.append(c.department_id == where.department_id)
     if where.department_ids is not None:
-        conditions.append(Case.department_id.in_(sorted(where.department_ids)))
+        conditions.append(c.department_id.in_(sorted(where.department_ids)))
     if where.district_code is not None:
-        conditions.append(Case.district_code == where.district_code)
+        conditions.append(c.district_code == where.district_code)
     if where.category_code is not None:
         code = where.category_code
-        within = Case.category_code.startswith(code + ".", autoescape=True)
-        conditions.append(or_(Case.category_code == code, within))
+        within = c.category_code.startswith(code + ".", autoescape=True)
+        conditions.append(or_(c.category_code == code, within))
     if where.channel is not None:
-        conditions.append(Case.channel == where.channel)
+        conditions.append(c.channel == where.channel)
     return conditions
 
 
-def fact_conditions(where: FactFilter) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of ``where`` (other counts over the same cases, e.g. the cockpit's, share them)."""
-    return _conditions(where)
+def fact_conditions(
+    where: FactFilter, c: Any = Case, at: Callable[[datetime], Any] = _same
+) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of ``where`` (other counts over the same cases, e.g. the cockpit's, share them; the
+    engines' KPI counting compiles them over its view, ``kpi_view``)."""
+    return _conditions(where, c, at)
 
 
 def naive_utc_times(session: Session) -> bool:

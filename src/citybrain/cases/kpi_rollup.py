@@ -132,7 +132,7 @@ def report(
     raw = kpi_service._RawGroups(query, [kpi_service._key_maker(d, query, directory) for d in query.by], True)
     rows = rollup_repository.sums(session, dim=dim, first=first, last=last, value=value, subtree=dim == "category")
     for day, raw_value, counts in rows:
-        kpi_service._add_counts(raw.tally(_raw_key(query, dim, raw_value), day), counts.values())
+        kpi_service.add_counts(raw.tally(_raw_key(query, dim, raw_value), day), counts.values())
     if medians and dim in rollup_repository.WITH_DURATIONS and query.by in ((), ("department",)):
         _listed_medians(session, query, raw, dim, value, medians)
     total = Tally()

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -300,12 +300,33 @@ class KpiReport:
     key_columns: tuple[str, ...]
     rows: list[dict[str, Any]]
     total: dict[str, KpiValue]
+    engine: str = "database"  # where the cases were counted: the database, or duckdb / spark (``CaseCounter``)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"params": self.query.params(), "rows": self.rows, "total": self.total}
+        return {"params": {**self.query.params(), "engine": self.engine}, "rows": self.rows, "total": self.total}
 
 
 Groups = dict[tuple[Key, ...], Tally]
+CounterRow = tuple[tuple[Any, ...], date | None, dict[str, int]]
+
+
+class CaseCounter(Protocol):
+    """Counts a report's cases on an engine instead of the database (``insight.kpis``: DuckDB or Spark over the
+    insight plane's view): the rows of ``kpi_sums.counter_rows`` and ``kpi_sums.durations``, by the city's exact
+    local day in ``timezone`` when given. The same counters (the registry's SQL, compiled), the same arithmetic."""
+
+    @property
+    def engine(self) -> str: ...
+
+    def counter_rows(
+        self, where: repo.FactFilter, dims: Sequence[str], timezone: str | None, as_of: datetime
+    ) -> Iterable[CounterRow]: ...
+
+    def durations(
+        self, where: repo.FactFilter, dims: Sequence[str], timezone: str | None
+    ) -> Iterable[tuple[Any, ...]]: ...
+
+    def first_case_at(self) -> datetime | None: ...
 
 
 def kpi_report(
@@ -315,6 +336,7 @@ def kpi_report(
     language: str = "zh-CN",
     fold_in_python: bool = False,
     max_cells: int | None = None,
+    counter: CaseCounter | None = None,
 ) -> KpiReport:
     """Tally the cases received in the window into their groups, then compute every KPI of every group.
 
@@ -323,7 +345,9 @@ def kpi_report(
     folded by ``Tally.add`` (the reference: the tests check both give identical reports).
 
     ``max_cells``: the most rows the answer may have (setting ``kpi_max_cells``); more is a 422 saying how to
-    narrow the question, checked before any row is built."""
+    narrow the question, checked before any row is built.
+
+    ``counter``: count on an engine instead (the batch reports' ``CITYBRAIN_ENGINE``); the report is the same."""
     tz = clock.city_zone(query.timezone)
     where = _fact_filter(session, query, tz)
     departments = repo.department_names(session)
@@ -333,9 +357,13 @@ def kpi_report(
         departments, repo.district_names(session), repo.category_names(session),
         english=language.lower().startswith("en"),
     )  # fmt: skip
-    offset = None if fold_in_python or query.period is None else _fixed_offset(session, query, where, tz)
+    offset = None
+    if counter is None and not fold_in_python and query.period is not None:
+        offset = _fixed_offset(session, query, where, tz)
     middles: dict[str, list[float]] = {}
-    if fold_in_python or (query.period is not None and offset is None):
+    if counter is not None:
+        groups, first, last = _count_on(counter, query, where, directory)
+    elif fold_in_python or (query.period is not None and offset is None):
         groups, first, last = _fold(session, query, where, directory, tz)
     else:
         groups, middles, first, last = _sum_in_sql(session, query, where, directory, offset)
@@ -345,7 +373,20 @@ def kpi_report(
     if middles:  # the groups hold only their middle durations: the total's middle is the database's
         total.accept_hours, total.resolve_hours = middles["accept"], middles["resolve"]
     rows = _rows(query, directory, groups, query.start or first, query.end or last, max_cells)
-    return KpiReport(query, _key_columns(query), rows, evaluate(total))
+    engine = "database" if counter is None else counter.engine
+    return KpiReport(query, _key_columns(query), rows, evaluate(total), engine)
+
+
+def _count_on(
+    counter: CaseCounter, query: KpiQuery, where: repo.FactFilter, directory: _Directory
+) -> tuple[Groups, date | None, date | None]:
+    """The groups' counters and every duration, counted by ``counter``'s engine (by exact local day)."""
+    raw = _RawGroups(query, [_key_maker(dim, query, directory) for dim in query.by], query.period is not None)
+    zone = query.timezone if query.period is not None else None
+    counts = counter.counter_rows(where, query.by, zone, query.as_of)
+    _add_rows(raw, counts, counter.durations(where, query.by, zone))
+    days = raw.days
+    return raw.groups, (min(days) if days else None), (max(days) if days else None)
 
 
 def _fold(
@@ -387,25 +428,31 @@ def _sum_in_sql(
     if query.period in (None, "day") and "category" not in query.by:  # the raw groups are the report's
         for kind, which, *row in kpi_sums.one_pass(session, where, query.by, offset, query.as_of):
             if kind == kpi_sums.COUNTS:
-                _add_counts(raw.tally_of(row), row[raw.width + 1 :])
+                add_counts(raw.tally_of(row), row[raw.width + 1 :])
             elif kind == kpi_sums.MIDDLE:
                 _samples(raw.tally_of(row), which).append(_hours(row[raw.width]))
             else:
                 totals[which].append(_hours(row[raw.width]))
         days = raw.days
         return raw.groups, totals, (min(days) if days else None), (max(days) if days else None)
-    for keys, day, counts in kpi_sums.counter_rows(session, where, query.by, offset, query.as_of):
-        _add_counts(raw.tally(keys, day), counts.values())
-    for durations in kpi_sums.durations(session, where, query.by, offset):
-        tally = raw.tally_of(durations)
-        for which, microseconds in zip(("accept", "resolve"), durations[-2:], strict=True):
-            if microseconds is not None:
-                _samples(tally, which).append(_hours(microseconds))
+    counts = kpi_sums.counter_rows(session, where, query.by, offset, query.as_of)
+    _add_rows(raw, counts, kpi_sums.durations(session, where, query.by, offset))
     days = raw.days
     return raw.groups, {}, (min(days) if days else None), (max(days) if days else None)
 
 
-def _add_counts(tally: Tally, counts: Iterable[Any]) -> None:
+def _add_rows(raw: _RawGroups, counts: Iterable[CounterRow], durations: Iterable[tuple[Any, ...]]) -> None:
+    """Fill the groups from counter rows and every duration (keys first, then ``accept``/``resolve`` µs)."""
+    for keys, day, counted in counts:
+        add_counts(raw.tally(keys, day), counted.values())
+    for row in durations:
+        tally = raw.tally_of(row)
+        for which, microseconds in zip(("accept", "resolve"), row[-2:], strict=True):
+            if microseconds is not None:
+                _samples(tally, which).append(_hours(microseconds))
+
+
+def add_counts(tally: Tally, counts: Iterable[Any]) -> None:
     """Add a group's summed counters, in the order kpi_sums gives them (``COUNTER_ORDER``)."""
     for name, value in zip(kpi_sums.COUNTER_ORDER, counts, strict=True):
         setattr(tally, name, getattr(tally, name) + int(value or 0))

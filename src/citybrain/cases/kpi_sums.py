@@ -56,48 +56,45 @@ def _one_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def per_case(as_of: datetime) -> dict[str, ColumnElement[Any]]:
+def per_case(as_of: Any, c: Any = Case) -> dict[str, ColumnElement[Any]]:
     """What one case adds to each of Tally's counters (summed per group); ``as_of`` judges pending sign-fors and
-    open overdue cases."""
+    open overdue cases. ``c``: the columns (the table ``cases``; the engines' view compiles the same expressions,
+    ``kpi_view``), ``as_of`` an instant or a SQL expression of one."""
     unresolved = [s.value for s in UNRESOLVED]
     void = [s.value for s in VOID]
-    dispatched = Case.dispatched_at.is_not(None)
-    accepted = Case.accepted_at.is_not(None)
-    no_accept_due = Case.accept_due_at.is_(None)
+    dispatched = c.dispatched_at.is_not(None)
+    accepted = c.accepted_at.is_not(None)
+    no_accept_due = c.accept_due_at.is_(None)
     unsigned_due = and_(
-        Case.accepted_at.is_(None),
-        Case.status != Status.RECEIVED.value,  # 退单: back in the dispatch queue
-        or_(no_accept_due, Case.accept_due_at <= as_of),
+        c.accepted_at.is_(None),
+        c.status != Status.RECEIVED.value,  # 退单: back in the dispatch queue
+        or_(no_accept_due, c.accept_due_at <= as_of),
     )
-    open_overdue = and_(Case.due_at.is_not(None), Case.status.in_(unresolved), Case.due_at < as_of)
-    finished = func.coalesce(Case.resolved_at, Case.closed_at)
+    open_overdue = and_(c.due_at.is_not(None), c.status.in_(unresolved), c.due_at < as_of)
+    finished = func.coalesce(c.resolved_at, c.closed_at)
     late_finish = and_(
-        Case.due_at.is_not(None),
-        Case.status.not_in(void + unresolved),
+        c.due_at.is_not(None),
+        c.status.not_in(void + unresolved),
         finished.is_not(None),
-        finished > Case.due_at,
+        finished > c.due_at,
     )
     sums: dict[str, ColumnElement[Any]] = {
         "received": literal(1),
         "dispatched": _one_if(dispatched),
         "response_due": _one_if(and_(dispatched, or_(accepted, unsigned_due))),
-        "accepted_on_time": _one_if(
-            and_(dispatched, accepted, or_(no_accept_due, Case.accepted_at <= Case.accept_due_at))
-        ),
-        "resolved": _one_if(Case.resolved_at.is_not(None)),
-        "closed": _one_if(Case.closed_at.is_not(None)),
-        "callbacks": _one_if(
-            or_(Case.callback_at.is_not(None), Case.resolved.is_not(None), Case.satisfaction.is_not(None))
-        ),
-        "resolution_answers": _one_if(Case.resolved.is_not(None)),
-        "resolved_yes": _one_if(Case.resolved.is_(True)),
-        "scored": _one_if(Case.satisfaction.is_not(None)),
-        "score_sum": func.coalesce(Case.satisfaction, 0),
-        "satisfied": _one_if(Case.satisfaction >= SATISFIED_AT_LEAST),
+        "accepted_on_time": _one_if(and_(dispatched, accepted, or_(no_accept_due, c.accepted_at <= c.accept_due_at))),
+        "resolved": _one_if(c.resolved_at.is_not(None)),
+        "closed": _one_if(c.closed_at.is_not(None)),
+        "callbacks": _one_if(or_(c.callback_at.is_not(None), c.resolved.is_not(None), c.satisfaction.is_not(None))),
+        "resolution_answers": _one_if(c.resolved.is_not(None)),
+        "resolved_yes": _one_if(c.resolved.is_(True)),
+        "scored": _one_if(c.satisfaction.is_not(None)),
+        "score_sum": func.coalesce(c.satisfaction, 0),
+        "satisfied": _one_if(c.satisfaction >= SATISFIED_AT_LEAST),
         "overdue": _one_if(or_(open_overdue, late_finish)),
         "overdue_open": _one_if(open_overdue),
-        "rejected": func.coalesce(Case.reject_count, 0),
-        "reopened": _one_if(and_(Case.reopen_count.is_not(None), Case.reopen_count != 0)),
+        "rejected": func.coalesce(c.reject_count, 0),
+        "reopened": _one_if(and_(c.reopen_count.is_not(None), c.reopen_count != 0)),
     }
     return sums
 
@@ -161,16 +158,19 @@ def counter_rows(
         yield keys, day, {name: int(v or 0) for name, v in zip(counters, values, strict=True)}
 
 
-def _duration(session: Session, which: str) -> tuple[ColumnElement[int], ColumnElement[bool]]:
-    """Whole microseconds of 签收时长 (``accept``: signed for at or after the latest dispatch) or 办结时长
-    (``resolve``: receipt to resolution), and which cases have one."""
+def duration_ends(which: str, c: Any = Case) -> tuple[Any, Any, ColumnElement[bool]]:
+    """The two times of 签收时长 (``accept``: signed for at or after the latest dispatch) or 办结时长 (``resolve``:
+    receipt to resolution) as (later, earlier), and which cases have one; ``c`` as in :func:`per_case`."""
     if which == "accept":
-        signed = and_(
-            Case.dispatched_at.is_not(None), Case.accepted_at.is_not(None), Case.accepted_at >= Case.dispatched_at
-        )
-        return _between_us(session, Case.accepted_at, Case.dispatched_at), signed
-    resolved = Case.resolved_at.is_not(None)
-    return _between_us(session, Case.resolved_at, Case.created_at), resolved
+        signed = and_(c.dispatched_at.is_not(None), c.accepted_at.is_not(None), c.accepted_at >= c.dispatched_at)
+        return c.accepted_at, c.dispatched_at, signed
+    return c.resolved_at, c.created_at, c.resolved_at.is_not(None)
+
+
+def _duration(session: Session, which: str) -> tuple[ColumnElement[int], ColumnElement[bool]]:
+    """Whole microseconds of 签收时长 or 办结时长 (:func:`duration_ends`), and which cases have one."""
+    later, earlier, has_one = duration_ends(which)
+    return _between_us(session, later, earlier), has_one
 
 
 def duration_or_null(session: Session, which: str) -> ColumnElement[Any]:

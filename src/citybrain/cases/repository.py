@@ -218,35 +218,49 @@ def events_of(session: Session, case_ids: Sequence[int], actions: Sequence[str])
     return found
 
 
-def case_table(session: Session, *, since: datetime | None = None, with_text: bool = False) -> pa.Table:
+def case_table(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    with_text: bool = False,
+    with_kpis: bool = False,
+) -> pa.Table:
     """The cases an analysis counts, as an Arrow table with the canonical column names (see ``analytics.io``).
 
     Merged duplicates and invalid cases are left out: they would count one problem twice or count spam. Text
     columns are read only when ``with_text`` (hot issues need them; counting does not). ``created_at`` is naive UTC.
+    ``with_kpis``: also the columns of :func:`kpi_columns`, and every case, merged and invalid ones too (the KPIs
+    count them as the online reports do); ``since``/``until``: created in [since, until).
     """
     import pyarrow as pa  # only the insight plane asks for Arrow; the operations plane starts without it
 
-    columns = _counted_columns() + ([Case.title, Case.text] if with_text else [])
-    query = select(*columns).where(Case.duplicate_of.is_(None), Case.status != "invalid").order_by(Case.id)
+    columns = _counted_columns() + ([Case.title, Case.text] if with_text else []) + (kpi_columns() if with_kpis else [])
+    query = select(*columns).order_by(Case.id)
+    if not with_kpis:
+        query = query.where(Case.duplicate_of.is_(None), Case.status != "invalid")
     if since is not None:
         query = query.where(Case.created_at >= since)
-    return _arrow(session, query, {"created_at": pa.timestamp("us")})
+    if until is not None:
+        query = query.where(Case.created_at < until)
+    return _arrow(session, query, {name: pa.timestamp("us") for name in _TIMES})
 
 
 def case_versions(session: Session, *, changed_after: datetime | None = None) -> pa.Table:
     """Every case changed after ``changed_after`` (all cases without it) as an Arrow table for the Parquet snapshot.
 
-    The columns of :func:`case_table` with text, plus ``duplicate_of`` and ``updated_at``; merged and invalid cases
-    are kept (a reader leaves them out), so a case that becomes one replaces its earlier version. Times are UTC.
+    The columns of :func:`case_table` with text and the KPIs' (:func:`kpi_columns`), plus ``duplicate_of`` and
+    ``updated_at``; merged and invalid cases are kept (a reader leaves them out, or counts them for the KPIs), so a
+    case that becomes one replaces its earlier version. Times are UTC.
     """
     import pyarrow as pa
 
-    columns = [*_counted_columns(), Case.title, Case.text, Case.duplicate_of, Case.updated_at]
+    columns = [*_counted_columns(), Case.title, Case.text, *kpi_columns(), Case.duplicate_of, Case.updated_at]
     query = select(*columns).order_by(Case.id)
     if changed_after is not None:
         query = query.where(Case.updated_at > clock.as_utc(changed_after))
     utc = pa.timestamp("us", tz="UTC")
-    return _arrow(session, query, {"created_at": utc, "updated_at": utc, "duplicate_of": pa.int64()})
+    return _arrow(session, query, {**{name: utc for name in (*_TIMES, "updated_at")}, "duplicate_of": pa.int64()})
 
 
 def _counted_columns() -> list[Any]:
@@ -265,6 +279,20 @@ def _counted_columns() -> list[Any]:
     ]
 
 
+#: The KPIs' columns beyond :func:`_counted_columns` (``kpis.CaseFacts``, in the analyses' names).
+KPI_COLUMNS = (
+    "department_id", "channel", "request_type", "dispatched_at", "accept_due_at", "accepted_at", "due_at",
+    "resolved_at", "closed_at", "resolved", "satisfaction", "callback_at", "reject_count", "reopen_count",
+)  # fmt: skip
+_TIMES = ("created_at", "dispatched_at", "accept_due_at", "accepted_at", "due_at", "resolved_at", "closed_at",
+          "callback_at")  # fmt: skip
+
+
+def kpi_columns() -> list[Any]:
+    """The columns the KPIs count by besides :func:`_counted_columns` (the view ``kpi_cases``, ``cases.kpi_view``)."""
+    return [getattr(Case, name) for name in KPI_COLUMNS]
+
+
 def _arrow(session: Session, query: Any, times_and_more: dict[str, Any]) -> pa.Table:
     """The rows of ``query`` as an Arrow table read in batches: times naive (UTC), numbers typed, the rest strings;
     ``times_and_more`` names the time columns' and any further column's Arrow type."""
@@ -275,11 +303,18 @@ def _arrow(session: Session, query: Any, times_and_more: dict[str, Any]) -> pa.T
     for row in session.execute(query).yield_per(50_000):
         for name, value in zip(names, row, strict=True):
             batches[name].append(value)
-    for name in ("created_at", "updated_at"):
+    for name in (*_TIMES, "updated_at"):
         if name in batches:
             batches[name] = [v.replace(tzinfo=None) if isinstance(v, datetime) else None for v in batches[name]]
-    types = {"lat": pa.float64(), "lon": pa.float64(), "likes": pa.int64(), "dislikes": pa.int64(), **times_and_more}
+    types = {"lat": pa.float64(), "lon": pa.float64(), **_number_types(), **times_and_more}
     return pa.table({name: pa.array(batches[name], type=types.get(name, pa.string())) for name in names})
+
+
+def _number_types() -> dict[str, Any]:
+    import pyarrow as pa
+
+    names = ("likes", "dislikes", "department_id", "satisfaction", "reject_count", "reopen_count")
+    return {**{name: pa.int64() for name in names}, "resolved": pa.bool_()}
 
 
 def contacts_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, CaseContact]:
@@ -329,3 +364,9 @@ def recent_cases(session: Session, limit: int) -> list[RecentCase]:
         .limit(limit)
     )  # fmt: skip
     return [RecentCase(*row) for row in session.execute(stmt)]
+
+
+def first_created_at(session: Session) -> datetime | None:
+    """When the earliest case was received (aware UTC), None with no cases: every case, merged and invalid too."""
+    value: datetime | None = session.scalar(select(func.min(Case.created_at)))
+    return value

@@ -32,6 +32,9 @@ from citybrain.core.errors import InvalidInput
 
 FORMAT = "citybrain-cases-snapshot/1"
 MANIFEST = "manifest.json"
+#: The columns of the runs written before each run recorded its own (the first version's).
+FIRST_COLUMNS = ("id", "created_at", "category", "lat", "lon", "district", "grid", "status", "likes", "dislikes",
+                 "title", "text", "duplicate_of", "updated_at", "snapshot_run")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,12 +62,25 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return manifest
 
 
-def snapshot_files(out: Path) -> list[Path]:
-    """The Parquet files a reader counts: those the manifest lists (InvalidInput when there is no snapshot)."""
+def snapshot_files(out: Path, *, needs: tuple[str, ...] = ()) -> list[Path]:
+    """The Parquet files a reader counts: those the manifest lists (InvalidInput when there is no snapshot).
+
+    ``needs``: columns the reader counts by. A run records its columns in the manifest; a run of an older version
+    without them (the KPIs' columns came later) would read as NULL and count wrong, so the reader is refused with
+    how to export the snapshot afresh, whole.
+    """
     manifest = read_manifest(out)
     files = [out / f["path"] for run in manifest["runs"] for f in run["files"]]
     if not manifest["runs"]:
         raise InvalidInput(f"{out}: no snapshot here; make one with: citybrain export parquet --out {out}")
+    lacking = [run["run"] for run in manifest["runs"] if set(needs) - set(run.get("columns", FIRST_COLUMNS))]
+    if lacking:
+        missing = sorted(set(needs) - set(FIRST_COLUMNS))
+        raise InvalidInput(
+            f"{out}: run(s) {', '.join(map(str, lacking))} of this snapshot were written without the column(s) "
+            f"{', '.join(missing)} this report counts by (an older citybrain); export it afresh, whole: "
+            f"citybrain export parquet --out NEW_DIR (or remove {out} first), then point CITYBRAIN_SNAPSHOT_DIR there"
+        )
     return files
 
 
@@ -94,6 +110,7 @@ def export(database: Database, out: Path, *, overlap_seconds: int = 60) -> Expor
             "changed_after": changed_after.isoformat() if changed_after else None,
             "rows": table.num_rows,
             "files": files,
+            "columns": table.column_names,
         }
     )
     manifest["mark"] = mark.isoformat() if mark else None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,11 +22,39 @@ from citybrain.core.errors import InvalidInput
 from citybrain.core.i18n import bilingual, percent
 
 if TYPE_CHECKING:
-    from citybrain.cases.kpi_service import KpiReport
+    from citybrain.cases.kpi_service import CaseCounter, KpiReport
+    from citybrain.core.db import Database
 
 app = typer.Typer(help="Reports over the cases in the database.", no_args_is_help=True)
 
 FORMATS = ("table", "json", "csv")
+ENGINES = ("duckdb", "spark", "database")
+ENGINE_HELP = (
+    "Where the cases are counted: duckdb or spark (over the database's cases, or the Parquet snapshot when "
+    "CITYBRAIN_SNAPSHOT_DIR is set; docs/scale.md), or database (SQL in the database, as the API counts). "
+    "Default: CITYBRAIN_ENGINE. The numbers are the same; JSON says which in params.engine."
+)
+
+
+@contextmanager
+def _counting(db: Database, engine: str | None, first: date | None, last: date | None) -> Iterator[CaseCounter | None]:
+    """The engine to count on (None: the database) reading the cases received from ``first`` to ``last`` (local
+    dates; None: unbounded)."""
+    from citybrain.core import clock
+
+    chosen = engine or db.settings.engine
+    if chosen not in ENGINES:
+        raise InvalidInput(f"unknown engine {chosen!r}; choose from {', '.join(ENGINES)}")
+    if chosen == "database":
+        yield None
+        return
+    from citybrain.insight.kpis import open_counter
+
+    zone = db.settings.timezone
+    since = clock.local_midnight_utc(first - timedelta(days=1), zone) if first else None  # a day's margin:
+    until = clock.local_midnight_utc(last + timedelta(days=2), zone) if last else None  # the engine filters exactly
+    with open_counter(db, engine=chosen, since=since, until=until) as counter:
+        yield counter
 
 
 @app.command("kpis")
@@ -55,6 +86,7 @@ def kpis(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of the screen.")
     ] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
 ) -> None:
     """Show response rate 响应率, resolution rate 解决率, satisfaction rate 满意率, overdue 超期, median hours to
     accept and resolve, and case counts — over the cases received in a window, grouped as asked.
@@ -67,6 +99,8 @@ def kpis(
         citybrain report kpis --by department --period month --from 2026-01-01 --to 2026-03-31
 
         citybrain report kpis --by category --category-level 2 --format csv --output kpis.csv
+
+        CITYBRAIN_ENGINE=spark citybrain report kpis --by district --format json
     """
     from citybrain.cases import kpi_service
 
@@ -89,8 +123,10 @@ def kpis(
             category_level=category_level,
             as_of=as_of,
         )
-        with db.reading() as session:
-            report = kpi_service.kpi_report(session=session, query=query, language=db.settings.language)
+        with _counting(db, engine, query.start, query.end) as counter, db.reading() as session:
+            report = kpi_service.kpi_report(
+                session=session, query=query, language=db.settings.language, counter=counter
+            )
     chosen = tuple(kpi or ()) or None
     if fmt == "table" and output is None:
         console.print(_table(report, chosen))
@@ -222,6 +258,7 @@ def monthly(
     category_level: Annotated[int, typer.Option("--category-level", help="Category level of 每月一题: 1-3.")] = 2,
     top: Annotated[int, typer.Option("--top", help="How many 每月一题 candidates to list.")] = 10,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store it as an insight run (kind report).")] = True,
+    engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
 ) -> None:
     """The KPI and ranking report of a period (月度考核报告): 响应率 / 解决率 / 满意率, overdue 超期 and 退单 by
     department and by district, ranked; and the period's 每月一题 candidates (high volume, a significant rise over
@@ -234,6 +271,10 @@ def monthly(
         citybrain report monthly --from 2026-02-01 --to 2026-02-14 --format csv --out fortnight.zip
 
         citybrain report monthly --month 2026-02 > report.json
+
+        CITYBRAIN_ENGINE=spark CITYBRAIN_SNAPSHOT_DIR=var/snapshot citybrain report monthly --month 2026-02
+
+    The JSON's header.engine says where the cases were counted (duckdb, spark or database).
     """
     from citybrain.insight import jobs
     from citybrain.reports import excel as report_files
@@ -249,8 +290,9 @@ def monthly(
             timezone=db.settings.timezone, language=db.settings.language, as_of=as_of,
             category_level=category_level, top=top,
         )  # fmt: skip
-        with db.reading() as session:
-            report = report_service.monthly_report(session=session, period=period, options=options)
+        first = period.previous[0]
+        with _counting(db, engine, first, period.end) as counter, db.reading() as session:
+            report = report_service.monthly_report(session=session, period=period, options=options, counter=counter)
         if save:
             run_id = jobs.store(db, report_service.report_record(report))
             err_console.print(f"stored as insight run {run_id} (GET /api/v1/insight/runs/{run_id})")

@@ -559,8 +559,9 @@ class Settings(BaseSettings):
         default="duckdb",
         description=(
             "Which engine counts the cases for the analyses (associations, hot issues, early warnings, the nightly "
-            "job): duckdb (in process, one machine) or spark (PySpark; needs Java 17+). The statistics run in numpy "
-            "either way and the results are the same; see docs/scale.md."
+            "job) and the batch KPI reports (report kpis, report monthly): duckdb (in process, one machine) or spark "
+            "(PySpark; needs Java 17+). The statistics run in numpy either way and the results are the same; see "
+            "docs/scale.md."
         ),
     )
     spark_master: str = Field(

@@ -91,15 +91,19 @@ class ReportOptions:
     problem_weights: ranking.ProblemWeights = field(default_factory=ranking.ProblemWeights)
 
 
-def monthly_report(*, session: Session, period: ReportPeriod, options: ReportOptions) -> dict[str, Any]:
-    """Compute the whole report (reads only)."""
+def monthly_report(
+    *, session: Session, period: ReportPeriod, options: ReportOptions, counter: kpi_service.CaseCounter | None = None
+) -> dict[str, Any]:
+    """Compute the whole report (reads only). ``counter``: count the cases on that engine (``insight.kpis``, the
+    batch command's ``CITYBRAIN_ENGINE``) instead of the database; the joint-handling figures and the directory's
+    names are read from the database either way."""
     if options.category_level not in kpi_service.CATEGORY_LEVELS:
         raise InvalidInput(f"category level must be 1, 2 or 3, not {options.category_level}")
     if not 1 <= options.top <= 1000:
         raise InvalidInput(f"top must be between 1 and 1000, not {options.top}")
-    departments = _unit_report(session, period, options, "department")
-    districts = _unit_report(session, period, options, "district")
-    problems = _problems(session, period, options)
+    departments = _unit_report(session, period, options, "department", counter)
+    districts = _unit_report(session, period, options, "district", counter)
+    problems = _problems(session, period, options, counter)
     previous = period.previous
     header = {
         "title_zh": "12345 考核与排名报告",
@@ -110,6 +114,7 @@ def monthly_report(*, session: Session, period: ReportPeriod, options: ReportOpt
         "generated_at": clock.iso(clock.utcnow()),
         "as_of": departments.query.params()["as_of"],
         "timezone": options.timezone,
+        "engine": departments.engine,
         "category_level": options.category_level,
         "definitions": definitions(options.problem_weights),
     }  # fmt: skip
@@ -132,11 +137,13 @@ def _joint(session: Session, period: ReportPeriod, options: ReportOptions, as_of
     return {"joint_total": joint["city"], "joint_departments": joint["departments"]}
 
 
-def _unit_report(session: Session, period: ReportPeriod, options: ReportOptions, by: str) -> kpi_service.KpiReport:
+def _unit_report(
+    session: Session, period: ReportPeriod, options: ReportOptions, by: str, counter: kpi_service.CaseCounter | None
+) -> kpi_service.KpiReport:
     query = kpi_service.parse_query(
         timezone=options.timezone, by=by, start=period.start, end=period.end, as_of=options.as_of
     )
-    return kpi_service.kpi_report(session=session, query=query, language=options.language)
+    return kpi_service.kpi_report(session=session, query=query, language=options.language, counter=counter)
 
 
 #: What the row of cases without a department / district stands for.
@@ -154,12 +161,21 @@ def _unit_rows(report: kpi_service.KpiReport, dim: str) -> list[dict[str, Any]]:
     ]
 
 
-def _category_tallies(session: Session, start: date, end: date, options: ReportOptions) -> dict[str | None, Tally]:
-    """One Tally per category (rolled up to the report's level) over the cases received in [start, end]."""
+def _category_tallies(
+    session: Session, start: date, end: date, options: ReportOptions, counter: kpi_service.CaseCounter | None
+) -> dict[str | None, Tally]:
+    """One Tally per category (rolled up to the report's level) over the cases received in [start, end]; the
+    counters only (received, scored, satisfied are what the candidates read), no durations."""
     where = kpi_repository.FactFilter(
         start=clock.local_midnight_utc(start, options.timezone),
         end=clock.local_midnight_utc(end + timedelta(days=1), options.timezone),
     )
+    if counter is not None:
+        found: dict[str | None, Tally] = {}
+        for keys, _day, counts in counter.counter_rows(where, ("category",), None, _NEVER):
+            rolled = found.setdefault(category_at_level(keys[0], options.category_level), Tally())
+            kpi_service.add_counts(rolled, counts.values())
+        return found
     naive = kpi_repository.naive_utc_times(session)  # SQLite keeps naive UTC times, PostgreSQL aware ones
     as_of = datetime.max if naive else datetime.max.replace(tzinfo=UTC)  # noqa: DTZ901
     tallies: dict[str | None, Tally] = {}
@@ -172,20 +188,28 @@ def _category_tallies(session: Session, start: date, end: date, options: ReportO
     return tallies
 
 
-def _covered_days(session: Session, start: date, end: date, timezone: str) -> int:
+#: The as-of time of the category tallies (no counter they read depends on it).
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _covered_days(
+    session: Session, start: date, end: date, timezone: str, counter: kpi_service.CaseCounter | None
+) -> int:
     """Days of [start, end] on or after the first case in the database: a previous period the data only partly
     covers (a new system, a recent import) is compared by its covered days, not its calendar length."""
-    first = repository.first_case_at(session)
+    first = repository.first_case_at(session) if counter is None else counter.first_case_at()
     if first is None:
         return 0
     first_day = local_date(first, clock.city_zone(timezone))
     return max(0, (end - max(start, first_day)).days + 1)
 
 
-def _problems(session: Session, period: ReportPeriod, options: ReportOptions) -> list[dict[str, Any]]:
-    now = _category_tallies(session, period.start, period.end, options)
+def _problems(
+    session: Session, period: ReportPeriod, options: ReportOptions, counter: kpi_service.CaseCounter | None
+) -> list[dict[str, Any]]:
+    now = _category_tallies(session, period.start, period.end, options, counter)
     before_start, before_end = period.previous
-    before = _category_tallies(session, before_start, before_end, options)
+    before = _category_tallies(session, before_start, before_end, options, counter)
     empty = Tally()
     counts = [
         ranking.CategoryCounts(
@@ -195,7 +219,7 @@ def _problems(session: Session, period: ReportPeriod, options: ReportOptions) ->
         for code, t in now.items()
         if code is not None
     ]  # fmt: skip
-    previous_days = _covered_days(session, before_start, before_end, options.timezone)
+    previous_days = _covered_days(session, before_start, before_end, options.timezone, counter)
     found = ranking.problem_candidates(
         counts, current_days=period.days, previous_days=previous_days, weights=options.problem_weights
     )
@@ -261,7 +285,7 @@ def report_record(report: dict[str, Any]) -> RunRecord:
     return RunRecord(
         kind="report",
         source="database",
-        params={"report": "monthly", **period, "as_of": report["header"]["as_of"],
+        params={"report": "monthly", **period, "as_of": report["header"]["as_of"], "engine": report["header"]["engine"],
                 "category_level": report["header"]["category_level"]},
         summary=report,
         items=items,
