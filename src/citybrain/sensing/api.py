@@ -95,10 +95,9 @@ def create(path: str, request: Request, db: DbDep, principal: SensorWriter, body
     base = _base(request)
     with writing(db, "sensor record") as session:
         resolved = service.resolve(session, parse_path(path))
-        entity, row = update.create_at(Writer(session, principal, clock.utcnow()), resolved, body)
-        session.flush()
-        session.refresh(row)
-        out = present.entity_json(entity, row, base)
+        w = Writer(session, principal, clock.utcnow())
+        entity, row = update.create_at(w, resolved, body)
+        out = update.created_json(w, entity, row, base)
     _announce(request, session)
     return JSONResponse(out, status_code=201, headers={"Location": out["@iot.selfLink"]})
 

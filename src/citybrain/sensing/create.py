@@ -13,10 +13,19 @@ from sqlalchemy.orm import Session
 
 from citybrain.auth.roles import Principal
 from citybrain.core.errors import InvalidInput
-from citybrain.models import Datastream, FeatureOfInterest
+from citybrain.models import Datastream, FeatureOfInterest, Location
 from citybrain.sensing import policy, repository, schemas
 from citybrain.sensing.columns import COLUMNS, Values
 from citybrain.sensing.entities import EntityType, Nav, target
+
+
+@dataclass(frozen=True)
+class NewObservation:
+    """An Observation just written, as its id and the column values it was written with: nothing more to read back
+    (the 201 answer and its MQTT message are made from these), and no ORM object to track."""
+
+    id: int
+    values: Values
 
 
 @dataclass
@@ -74,9 +83,11 @@ def create(w: Writer, entity: EntityType, body: Any) -> Any:
         if not nav.many and nav.name in inline:
             values[str(nav.fk)] = create(w, target(nav), inline[nav.name]).id
     _BEFORE.get(entity.name, _nothing)(w, values, props)
-    row = repository.add(w.session, entity.model(**values))
     if entity.name == "Observation":
-        note_created(w.session, [(row.id, values)])
+        created = NewObservation(repository.insert_observation(w.session, values), values)
+        note_created(w.session, [(created.id, values)])
+        return created
+    row = repository.add(w.session, entity.model(**values))
     for nav in entity.navs:
         if nav.many and nav.name in inline:
             _children(w, entity, row, nav, inline[nav.name])
@@ -159,12 +170,14 @@ def _observation(w: Writer, values: Values, props: dict[str, Any]) -> None:
     _needs("Observation", values, "datastream_id")
     datastream = w.session.get(Datastream, values["datastream_id"])
     assert datastream is not None
-    policy.check_thing(w.session, w.principal, datastream.thing_id, "add Observations to its Datastreams")
+    thing = repository.thing_context(w.session, datastream.thing_id) or repository.ThingContext(None, None, None)
+    policy.check_owner(w.principal, datastream.thing_id, thing.owner_key_id, "add Observations to its Datastreams")
     schemas.check_result(datastream.observation_type, props.get("result"))
     if values.get("phenomenon_time_start") is None:
         values["phenomenon_time_start"], values["phenomenon_time_end"] = w.now, None
     if values.get("feature_of_interest_id") is None:
-        values["feature_of_interest_id"] = feature_from_location(w, datastream.thing_id)
+        found = thing.feature_id
+        values["feature_of_interest_id"] = found if found is not None else _feature_made(w, thing.location_id)
     widen(w, datastream.id, [values])
 
 
@@ -179,14 +192,19 @@ def widen(w: Writer, datastream_id: int, rows: list[dict[str, Any]]) -> None:
 
 def feature_from_location(w: Writer, thing_id: int) -> int:
     """The FeatureOfInterest standing for the Thing's (first) Location, made on first use."""
-    location = repository.first_location(w.session, thing_id)
+    thing = repository.thing_context(w.session, thing_id)
+    if thing is not None and thing.feature_id is not None:
+        return thing.feature_id
+    return _feature_made(w, thing.location_id if thing is not None else None)
+
+
+def _feature_made(w: Writer, location_id: int | None) -> int:
+    """A new FeatureOfInterest copied from the Location (the first Observation there without a feature)."""
+    location = w.session.get(Location, location_id) if location_id is not None else None
     if location is None:
         raise InvalidInput(
             "the Observation names no FeatureOfInterest and its Datastream's Thing has no Location to make one from"
         )
-    found = repository.feature_for_location(w.session, location.id)
-    if found is not None:
-        return found
     feature = FeatureOfInterest(
         name=location.name,
         description=location.description,

@@ -35,6 +35,12 @@ def check_thing(session: Session, principal: Principal, thing_id: int | None, wh
         raise Forbidden(f"this sensor key may not {what}: Thing {thing_id} is not one it created")
 
 
+def check_owner(principal: Principal, thing_id: int, owner_key_id: int | None, what: str) -> None:
+    """:func:`check_thing` when the Thing's owner has already been read (with what else the write needed)."""
+    if not _is_admin(principal) and (principal.key_id is None or owner_key_id != principal.key_id):
+        raise Forbidden(f"this sensor key may not {what}: Thing {thing_id} is not one it created")
+
+
 def _things_of(session: Session, entity: EntityType, row: Any) -> list[int | None] | None:
     """The Things whose owner decides about ``row``; None when only an admin decides."""
     if entity.name == "Thing":

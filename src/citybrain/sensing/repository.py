@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import ColumnElement
 
 from citybrain.core import bulk
@@ -146,6 +150,41 @@ def first_location(session: Session, thing_id: int) -> Location | None:
     return session.get(Location, ids[0]) if ids else None
 
 
+@dataclass(frozen=True)
+class ThingContext:
+    """What writing an Observation needs to know of its Datastream's Thing: who owns it, its first Location (by id)
+    and the FeatureOfInterest made from that Location (None until the first Observation without one makes it)."""
+
+    owner_key_id: int | None
+    location_id: int | None
+    feature_id: int | None
+
+
+def _thing_context_statement() -> Select[Any]:
+    """The Thing, its Locations (the first by id) and, per Location, its first FeatureOfInterest."""
+    feature = select(func.min(FeatureOfInterest.id)).where(FeatureOfInterest.location_id == ThingLocation.location_id)
+    located = select(Thing.owner_key_id, ThingLocation.location_id, feature.scalar_subquery())
+    located = located.outerjoin(ThingLocation, ThingLocation.thing_id == Thing.id)
+    return located.where(Thing.id == bindparam("thing_id")).order_by(ThingLocation.location_id).limit(1)
+
+
+_THING_CONTEXT = _thing_context_statement()
+
+
+def thing_context(session: Session, thing_id: int) -> ThingContext | None:
+    """The Thing's owner, first Location and that Location's FeatureOfInterest in one round trip, read afresh every
+    time (nothing cached: another worker may have moved the Thing or deleted the feature a moment ago)."""
+    row = session.execute(_THING_CONTEXT, {"thing_id": thing_id}).one_or_none()
+    return None if row is None else ThingContext(row[0], row[1], row[2])
+
+
+def insert_observation(session: Session, values: dict[str, Any]) -> int:
+    """One Observation from its column values, with a Core INSERT (no ORM object to track); its id."""
+    table: Table = Observation.__table__  # type: ignore[assignment]
+    result = session.execute(insert(table), values)
+    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+
+
 def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Many Observations (every row with the same columns); their ids, in the order given.
 
@@ -163,33 +202,43 @@ def insert_observations(session: Session, rows: list[dict[str, Any]]) -> list[in
 
 
 Span = tuple[datetime | None, datetime | None]
+#: The Datastream's time columns, each with the direction an Observation can move it in.
+_TIME_COLUMNS = (
+    ("phenomenon_time_start", "lower"),
+    ("phenomenon_time_end", "upper"),
+    ("result_time_start", "lower"),
+    ("result_time_end", "upper"),
+)
 
 
-def _lower(column: Any, value: datetime | None) -> Any:
-    if value is None:
-        return column
-    bound = literal(value, UTCDateTime())
-    return case((or_(column.is_(None), column > bound), bound), else_=column)
-
-
-def _upper(column: Any, value: datetime | None) -> Any:
-    if value is None:
-        return column
-    bound = literal(value, UTCDateTime())
-    return case((or_(column.is_(None), column < bound), bound), else_=column)
+@lru_cache(maxsize=16)
+def _widen_statement(bounded: tuple[bool, ...]) -> Update:
+    """``UPDATE … SET col = CASE WHEN col moves THEN :bound ELSE col END WHERE id = :id AND (any col moves)`` for
+    the columns that have a bound. Built once per shape with bound parameters (its cache key is computed once); the
+    WHERE leaves the row untouched — no page written — when the new Observations lie within the times already set."""
+    table: Any = Datastream.__table__
+    sets, moves = {}, []
+    for (name, direction), present in zip(_TIME_COLUMNS, bounded, strict=True):
+        if not present:
+            continue
+        column, bound = table.c[name], bindparam(f"widen_{name}", type_=UTCDateTime())
+        moved = or_(column.is_(None), column > bound if direction == "lower" else column < bound)
+        sets[name] = case((moved, bound), else_=column)
+        moves.append(moved)
+    return update(table).where(table.c.id == bindparam("widen_datastream_id"), or_(*moves)).values(**sets)
 
 
 def widen_datastream_times(session: Session, datastream_id: int, phenomenon: Span, result: Span) -> None:
     """Stretch a Datastream's phenomenonTime and resultTime over new Observations in one UPDATE, so that two
     writers at once cannot lose each other's extension (each compares with the row as it is when it updates)."""
-    values = {
-        "phenomenon_time_start": _lower(Datastream.phenomenon_time_start, phenomenon[0]),
-        "phenomenon_time_end": _upper(Datastream.phenomenon_time_end, phenomenon[1]),
-        "result_time_start": _lower(Datastream.result_time_start, result[0]),
-        "result_time_end": _upper(Datastream.result_time_end, result[1]),
-    }
-    session.execute(update(Datastream).where(Datastream.id == datastream_id).values(**values))
-    session.expire_all()
+    bounds = (*phenomenon, *result)
+    if all(b is None for b in bounds):
+        return
+    params: dict[str, Any] = {"widen_datastream_id": datastream_id}
+    params |= {f"widen_{name}": b for (name, _), b in zip(_TIME_COLUMNS, bounds, strict=True) if b is not None}
+    changed = session.execute(_widen_statement(tuple(b is not None for b in bounds)), params)
+    if getattr(changed, "rowcount", 1):
+        session.expire_all()
 
 
 def recompute_datastream_times(session: Session, datastream_id: int) -> None:

@@ -9,7 +9,7 @@ from citybrain.core.errors import InvalidInput
 from citybrain.models import Datastream
 from citybrain.sensing import jsonpatch, policy, present, repository, schemas
 from citybrain.sensing.columns import COLUMNS
-from citybrain.sensing.create import Writer, create, split
+from citybrain.sensing.create import NewObservation, Writer, create, split
 from citybrain.sensing.entities import EntityType, target
 from citybrain.sensing.service import Resolved
 
@@ -27,6 +27,16 @@ def create_at(w: Writer, resolved: Resolved, body: Any) -> tuple[EntityType, Any
         body = dict(body)
         body[back.name] = [{"@iot.id": parent_row.id}] if back.many else {"@iot.id": parent_row.id}
     return resolved.entity, create(w, resolved.entity, body)
+
+
+def created_json(w: Writer, entity: EntityType, row: Any, base: str) -> dict[str, Any]:
+    """The 201 answer: a new Observation from the values it was just written with (nothing to read back); any other
+    entity as stored (read back for what the database filled in)."""
+    if isinstance(row, NewObservation):
+        return present.observation_json(base, row.id, row.values)
+    w.session.flush()
+    w.session.refresh(row)
+    return present.entity_json(entity, row, base)
 
 
 def _current(entity: EntityType, row: Any) -> dict[str, Any]:
