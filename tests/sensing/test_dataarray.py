@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from citybrain.core.db import Database
+from citybrain.models import Observation
 from tests.sensing.conftest import STA, create, get, station
+from tests.web.idempotent import another_body_is_422, retried
 
 
 def _datastream(client: TestClient, headers: dict[str, str]) -> int:
@@ -112,3 +116,18 @@ def test_rows_read_back_as_the_same_observation_posted_alone(app_client: TestCli
     assert bulk["phenomenonTime"] == "2024-03-01T00:00:00Z"
     same_time = get(app_client, "Observations", **{"$filter": "phenomenonTime eq 2024-03-01T00:00:00Z"})
     assert len(same_time["value"]) == 2  # both stored in the one form that SQL compares
+
+
+def test_a_retried_batch_is_stored_once(app_client: TestClient, admin: dict[str, str], db: Database) -> None:
+    """The retry with the same ``Idempotency-Key`` gets the first answer, the same selfLinks, and stores nothing."""
+    ds = _datastream(app_client, admin)
+    rows = [["2024-01-01T00:00:00Z", 1.5], ["2024-01-01T01:00:00Z", 2.5]]
+    body = [{"Datastream": {"@iot.id": ds}, "components": ["phenomenonTime", "result"], "dataArray": rows}]
+    first = retried(app_client, f"{STA}/CreateObservations", "batch-1", admin, json=body)
+    assert first.status_code == 201
+    assert len(first.json()) == 2
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Observation)) == 2
+    another_body_is_422(app_client, f"{STA}/CreateObservations", "batch-1", admin, json=body[:1] * 2)
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Observation)) == 2

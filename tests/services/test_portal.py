@@ -21,6 +21,7 @@ from citybrain.services.service import Step
 from citybrain.web.app import create_app
 from tests.services.factories import FORM, ID_NUMBER, PDF, PNG, at_city, catalogue
 from tests.services.test_api import LIMIT
+from tests.web.idempotent import another_body_is_422, retried
 
 D = date.fromisoformat
 
@@ -139,3 +140,16 @@ def test_unknown_application_and_service(client: TestClient) -> None:
     assert client.post("/portal/services/nope/apply", data=_fields(), files=_files()).status_code == 404
     lookup = client.get("/portal/applications?code=sq1", follow_redirects=False)
     assert lookup.headers["location"] == "/portal/applications/SQ1"
+
+
+def test_a_retried_application_is_one_application(client: TestClient, db: Database, data_dir: Path) -> None:
+    """A retry with the same ``Idempotency-Key`` (a new multipart boundary, as a browser makes) is the first 303 to
+    the same follow page: one application, its attachments stored once."""
+    url = "/portal/services/shop-sign/apply"
+    with clock.frozen(at_city(D("2026-02-09"))):
+        first = retried(client, url, "apply-1", data=_fields(), files=_files())
+        assert first.status_code == 303
+        assert first.headers["location"].startswith("/portal/applications/SQ")
+        assert _stored(db, data_dir) == (1, 2, 2)
+        another_body_is_422(client, url, "apply-1", data=_fields(storeys="2"), files=_files())
+    assert _stored(db, data_dir) == (1, 2, 2)

@@ -11,6 +11,9 @@ own transaction (:data:`citybrain.auth.idempotency.CLAIM` hands it the claim); a
 inside its transaction stores it there too (:func:`citybrain.auth.idempotency.answer_in_transaction`, e.g.
 ``POST /api/v1/cases``). Every other route's transaction marks the key done through
 :data:`citybrain.core.db.BEFORE_COMMIT`, and the answer is stored right after the route returns.
+
+A browser's multipart form (网上办事) is the same request again with a new boundary (the fingerprint leaves the
+boundary out), and its answer, a 303 to the page of what it made, is replayed with its ``Location``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from citybrain.core.errors import CityBrainError
 from citybrain.core.settings import Settings
 
 HEADER = b"idempotency-key"
+#: The stored "media type" of a redirect's answer, whose body is its Location (no real media type lacks a "/").
+LOCATION = "location"
 CLAIM = idempotency.CLAIM
 
 
@@ -50,7 +55,7 @@ class IdempotencyMiddleware:
         try:
             key = idempotency.check_key(raw)
             print_ = idempotency.fingerprint(
-                "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
+                "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), _comparable(request, body)
             )
             held = await run_in_threadpool(
                 idempotency.claim,
@@ -122,6 +127,20 @@ def _form_key(request: Request, body: bytes) -> str | None:
         return None
 
 
+def _comparable(request: Request, body: bytes) -> bytes:
+    """The body as fingerprinted. A multipart form's boundary is the client's random pick (a browser picks a new one
+    for every submission), so it is taken out: the same form sent again is the same request."""
+    media_type, *params = request.headers.get("content-type", "").split(";")
+    if media_type.strip().lower() != "multipart/form-data":
+        return body
+    for param in params:
+        name, _, value = param.strip().partition("=")
+        boundary = value.strip().strip('"').encode("latin-1", "replace")
+        if name.strip().lower() == "boundary" and boundary:
+            return body.replace(b"--" + boundary, b"--")
+    return body
+
+
 def _header(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == HEADER:
@@ -155,12 +174,14 @@ def _replay(body: bytes) -> Receive:
 
 
 class _Captured:
-    """Passes the response on and keeps a copy of its status, type and body."""
+    """Passes the response on and keeps a copy of its status, type and body — or, of a redirect without a body (a
+    browser form's 303 to the page of what it made), its ``Location``, stored as the body of type :data:`LOCATION`."""
 
     def __init__(self, send: Send) -> None:
         self._send = send
         self.status: int | None = None
         self.media_type = "application/octet-stream"
+        self.location: bytes | None = None
         self.chunks: list[bytes] = []
 
     async def send(self, message: Message) -> None:
@@ -169,19 +190,27 @@ class _Captured:
             for name, value in message.get("headers", []):
                 if name.lower() == b"content-type":
                     self.media_type = bytes(value).decode("latin-1")
+                elif name.lower() == b"location":
+                    self.location = bytes(value)
         elif message["type"] == "http.response.body":
             self.chunks.append(bytes(message.get("body", b"")))
         await self._send(message)
 
     def answer(self) -> idempotency.Answer:
-        return idempotency.Answer(self.status or 500, self.media_type, b"".join(self.chunks))
+        body = b"".join(self.chunks)
+        if self.status is not None and 300 <= self.status < 400 and self.location is not None and not body:
+            return idempotency.Answer(self.status, LOCATION, self.location)
+        return idempotency.Answer(self.status or 500, self.media_type, body)
 
 
 async def _send_answer(send: Send, answer: idempotency.Answer) -> None:
-    headers: list[Any] = [
-        (b"content-type", answer.media_type.encode("latin-1")),
-        (b"content-length", str(len(answer.body)).encode()),
-        (b"idempotent-replayed", b"true"),
-    ]
+    if answer.media_type == LOCATION:
+        headers: list[Any] = [(b"location", answer.body), (b"content-length", b"0")]
+        body = b""
+    else:
+        headers = [(b"content-type", answer.media_type.encode("latin-1")),
+                   (b"content-length", str(len(answer.body)).encode())]  # fmt: skip
+        body = answer.body
+    headers.append((b"idempotent-replayed", b"true"))
     await send({"type": "http.response.start", "status": answer.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": answer.body})
+    await send({"type": "http.response.body", "body": body})
