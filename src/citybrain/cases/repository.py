@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
-from citybrain.cases.lifecycle import FINAL_STATES, OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases import search_index
+from citybrain.cases.lifecycle import FINAL_STATES, OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
 from citybrain.core.inputs import ascii_digits
@@ -140,7 +140,7 @@ def words_clause(words: str) -> ColumnElement[bool]:
         like = or_(*(column.contains(words, autoescape=True) for column in columns))
     else:
         like = or_(*(column.icontains(words, autoescape=True) for column in columns))
-    indexed = search_index.candidates((Case.id, *columns), words)
+    indexed = search_index.candidates(words)
     return like if indexed is None else and_(indexed, like)
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, Connection, bindparam, text
+from sqlalchemy import BindParameter, Boolean, ColumnElement, Connection, bindparam, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from citybrain.models import Case
 from citybrain.nlp.bigrams import document_terms, query_runs
 
 #: The SQLite tables of the index (the FTS5 table's own shadow tables start with its name too).
@@ -43,7 +44,7 @@ def fts_query(words: str) -> str | None:
 
 
 class IndexedWords(ColumnElement[bool]):
-    """"The case may contain ``words``" as the index answers it; compiled per database (below)."""
+    """ "The case may contain ``words``" as the index answers it; compiled per database (below)."""
 
     __visit_name__ = "citybrain_indexed_words"
     type = Boolean()
@@ -56,8 +57,8 @@ class IndexedWords(ColumnElement[bool]):
 
     def __init__(self, columns: Sequence[ColumnElement[Any]], words: str, fts: str) -> None:
         self.columns = list(columns)  # the case's id, title, text and address
-        self.words = bindparam(None, words)
-        self.terms = bindparam(None, fts)
+        self.words: BindParameter[str] = bindparam(None, words)
+        self.terms: BindParameter[str] = bindparam(None, fts)
 
 
 @compiles(IndexedWords, "sqlite")
@@ -81,11 +82,11 @@ def _no_index(element: IndexedWords, compiler: SQLCompiler, **kw: Any) -> str:
     return "1 = 1"  # another database: no pre-filter, the LIKE alone answers
 
 
-def candidates(columns: Sequence[ColumnElement[Any]], words: str) -> ColumnElement[bool] | None:
-    """The index's candidates for ``words`` among cases (``columns``: id, title, text, address), or ``None`` when
-    the words have no pair to look up."""
+def candidates(words: str) -> ColumnElement[bool] | None:
+    """The cases the index says may contain ``words``, or ``None`` when the words have no pair to look up."""
     fts = fts_query(words)
-    return None if fts is None else IndexedWords(columns, words, fts)
+    cases = Case.__table__.c
+    return None if fts is None else IndexedWords((cases.id, cases.title, cases.text, cases.address), words, fts)
 
 
 def refresh_stale(connection: Connection, progress: Callable[[int], None] | None = None) -> int:
@@ -110,7 +111,7 @@ def refresh_if_indexed(connection: Connection) -> None:
 
 
 def _rewrite(connection: Connection, ids: Sequence[int]) -> None:
-    listed = bindparam("ids", expanding=True)
+    listed: BindParameter[int] = bindparam("ids", expanding=True)
     rows = connection.execute(
         text("SELECT id, title, text, address FROM cases WHERE id IN :ids").bindparams(listed), {"ids": ids}
     ).all()
