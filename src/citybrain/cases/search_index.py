@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, Boolean, ColumnElement, Connection, bindparam, text
+from sqlalchemy import BindParameter, ColumnElement, Connection, bindparam, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from citybrain.models import Case
@@ -47,7 +48,9 @@ class IndexedWords(ColumnElement[bool]):
     """ "The case may contain ``words``" as the index answers it; compiled per database (below)."""
 
     __visit_name__ = "citybrain_indexed_words"
-    type = Boolean()
+    # untyped: a Boolean-typed element in WHERE is written "… = 1" on SQLite, which hides the IN from the planner
+    # (it would scan the table instead of looking the candidates up by id)
+    type = NullType()
     inherit_cache = True
     _traverse_internals = [
         ("columns", InternalTraversal.dp_clauseelement_list),
