@@ -44,7 +44,7 @@ def fts_query(words: str) -> str | None:
     return " AND ".join(phrases) or None
 
 
-class IndexedWords(ColumnElement[bool]):
+class IndexedWords(ColumnElement[Any]):
     """ "The case may contain ``words``" as the index answers it; compiled per database (below)."""
 
     __visit_name__ = "citybrain_indexed_words"
@@ -85,7 +85,7 @@ def _no_index(element: IndexedWords, compiler: SQLCompiler, **kw: Any) -> str:
     return "1 = 1"  # another database: no pre-filter, the LIKE alone answers
 
 
-def candidates(words: str) -> ColumnElement[bool] | None:
+def candidates(words: str) -> ColumnElement[Any] | None:
     """The cases the index says may contain ``words``, or ``None`` when the words have no pair to look up."""
     fts = fts_query(words)
     cases = Case.__table__.c
