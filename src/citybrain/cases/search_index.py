@@ -118,7 +118,8 @@ def _rewrite(connection: Connection, ids: Sequence[int]) -> None:
     rows = connection.execute(
         text("SELECT id, title, text, address FROM cases WHERE id IN :ids").bindparams(listed), {"ids": ids}
     ).all()
-    connection.execute(text("DELETE FROM case_search WHERE rowid IN :ids").bindparams(listed), {"ids": ids})
+    # one id at a time: FTS5 looks up "rowid = ?" but reads its whole table for "rowid IN (…)"
+    connection.execute(text("DELETE FROM case_search WHERE rowid = :id"), [{"id": i} for i in ids])
     if rows:
         connection.execute(
             text("INSERT INTO case_search (rowid, terms) VALUES (:id, :terms)"),
