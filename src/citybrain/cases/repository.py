@@ -123,7 +123,7 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 MAX_CASE_ID = 2**31 - 1
 
 
-def words_clause(words: str) -> ColumnElement[bool]:
+def words_clause(words: str, *, newest_first: bool = False) -> ColumnElement[bool]:
     """A number (``123`` or ``#123``) is a case number, found by its key; anything else is words, looked for
     anywhere in the title, text or address (any letter case).
 
@@ -140,7 +140,7 @@ def words_clause(words: str) -> ColumnElement[bool]:
         like = or_(*(column.contains(words, autoescape=True) for column in columns))
     else:
         like = or_(*(column.icontains(words, autoescape=True) for column in columns))
-    indexed = search_index.candidates(words)
+    indexed = search_index.candidates(words, newest_first=newest_first)
     return like if indexed is None else and_(indexed, like)
 
 
@@ -181,7 +181,7 @@ def _conditions(query: CaseQuery, *, newest_first: bool = False) -> list[ColumnE
     elif query.open_only:
         conds.append(Case.status.in_(sorted(s.value for s in OPEN_STATES)))
     if query.words:
-        conds.append(words_clause(query.words))
+        conds.append(words_clause(query.words, newest_first=newest_first))
     if query.phone_digits:
         conds.append(phone_clause(query.phone_digits))
     return conds

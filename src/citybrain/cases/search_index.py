@@ -56,10 +56,12 @@ class IndexedWords(ColumnElement[Any]):
         ("columns", InternalTraversal.dp_clauseelement_list),
         ("terms", InternalTraversal.dp_clauseelement),
         ("words", InternalTraversal.dp_clauseelement),
+        ("newest_first", InternalTraversal.dp_boolean),
     ]
 
-    def __init__(self, columns: Sequence[ColumnElement[Any]], words: str, fts: str) -> None:
+    def __init__(self, columns: Sequence[ColumnElement[Any]], words: str, fts: str, newest_first: bool) -> None:
         self.columns = list(columns)  # the case's id, title, text and address
+        self.newest_first = newest_first
         self.words: BindParameter[str] = bindparam(None, words)
         self.terms: BindParameter[str] = bindparam(None, fts)
 
@@ -67,8 +69,12 @@ class IndexedWords(ColumnElement[Any]):
 @compiles(IndexedWords, "sqlite")
 def _sqlite_candidates(element: IndexedWords, compiler: SQLCompiler, **kw: Any) -> str:
     case_id, terms = compiler.process(element.columns[0], **kw), compiler.process(element.terms, **kw)
+    # a page newest first: "+id" keeps SQLite from looking the candidates up by id and sorting them all (thousands
+    # for a common word); it walks the created_at index instead, tests each id against the candidates and stops
+    # at the page's end. The count looks them up by id.
+    walk = "+" if element.newest_first else ""
     return (
-        f"{case_id} IN (SELECT rowid FROM case_search WHERE case_search MATCH {terms}"
+        f"{walk}{case_id} IN (SELECT rowid FROM case_search WHERE case_search MATCH {terms}"
         " UNION ALL SELECT case_id FROM case_search_stale)"
     )
 
@@ -85,11 +91,14 @@ def _no_index(element: IndexedWords, compiler: SQLCompiler, **kw: Any) -> str:
     return "1 = 1"  # another database: no pre-filter, the LIKE alone answers
 
 
-def candidates(words: str) -> ColumnElement[Any] | None:
-    """The cases the index says may contain ``words``, or ``None`` when the words have no pair to look up."""
+def candidates(words: str, *, newest_first: bool = False) -> ColumnElement[Any] | None:
+    """The cases the index says may contain ``words``, or ``None`` when the words have no pair to look up;
+    ``newest_first``: for a page read in ``created_at`` order (see ``repository._conditions``)."""
     fts = fts_query(words)
+    if fts is None:
+        return None
     cases = Case.__table__.c
-    return None if fts is None else IndexedWords((cases.id, cases.title, cases.text, cases.address), words, fts)
+    return IndexedWords((cases.id, cases.title, cases.text, cases.address), words, fts, newest_first)
 
 
 def refresh_stale(connection: Connection, progress: Callable[[int], None] | None = None) -> int:
