@@ -7,9 +7,10 @@ Set-up: a fresh database (SQLite in a temporary file, or the PostgreSQL URL give
 with the default directory and ``--cases`` Demo City cases (a year, seed 1). Then each query the desk sends — one
 page of 20, newest first, with the total — is run ``--repeat`` times through the staff API's in-process client
 with an operator's key (authentication, the SQL of ``cases.repository.list_cases``, presenting the rows). Words
-and place searches are ``LIKE '%…%'`` over title, text and address: a scan of the table, which is what this
-measures. Prints JSON and writes bench/results/desk_search[_postgresql].json. Timings are wall-clock on a shared
-machine; the load average is recorded.
+and place searches are ``LIKE '%…%'`` over title, text and address, since migration 0022 re-checking the
+candidates of the bigram index (bench/search_index_cpu.py compares both ways in one process). Prints JSON and
+writes bench/results/desk_search[_postgresql].json. Timings are wall-clock on a shared machine; the load average
+is recorded.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ def test_0020_is_reversible_and_keeps_the_departments(db: Database) -> None:
     config = migrate.alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "-1")  # to the revision before 0020
+        command.downgrade(config, "0019")  # to the revision before 0020
     assert {"kind", "supervisor_id"}.isdisjoint(_columns(db))
     migrate.upgrade(db.engine)
     assert {"kind", "supervisor_id"} <= _columns(db)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
 from sqlalchemy.orm import Session, defer
 
+from citybrain.cases import search_index
 from citybrain.cases.lifecycle import FINAL_STATES, OPEN_STATES, UNRESOLVED_STATES
 from citybrain.cases.plan import PlannedCase
 from citybrain.core import clock
@@ -122,16 +123,25 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 MAX_CASE_ID = 2**31 - 1
 
 
-def words_clause(words: str) -> ColumnElement[bool]:
+def words_clause(words: str, *, newest_first: bool = False) -> ColumnElement[bool]:
     """A number (``123`` or ``#123``) is a case number, found by its key; anything else is words, looked for
-    anywhere in the title, text or address (any letter case) — a scan of the table (bench/desk_search.py)."""
+    anywhere in the title, text or address (any letter case).
+
+    Words with a pair of adjacent letters, digits or CJK characters (噪音, 供暖费, "3号楼", "leak") are looked up in
+    the bigram index first (``cases.search_index``, migration 0022) and its candidates re-checked by the LIKE, so
+    the answer is exactly the LIKE's. Words without one — a single Chinese character (灯), punctuation, "3 号" —
+    fall back to the LIKE alone: a scan of the table (bench/desk_search.py).
+    """
     number = words.removeprefix("#")
     if ascii_digits(number):
         return Case.id == int(number) if int(number) <= MAX_CASE_ID else false()
     columns = (Case.title, Case.text, Case.address)
     if words.lower() == words.upper():  # nothing to fold (Chinese, digits): plain LIKE, no lower() of every row
-        return or_(*(column.contains(words, autoescape=True) for column in columns))
-    return or_(*(column.icontains(words, autoescape=True) for column in columns))
+        like = or_(*(column.contains(words, autoescape=True) for column in columns))
+    else:
+        like = or_(*(column.icontains(words, autoescape=True) for column in columns))
+    indexed = search_index.candidates(words, newest_first=newest_first)
+    return like if indexed is None else and_(indexed, like)
 
 
 def phone_clause(digits: str) -> ColumnElement[bool]:
@@ -171,7 +181,7 @@ def _conditions(query: CaseQuery, *, newest_first: bool = False) -> list[ColumnE
     elif query.open_only:
         conds.append(Case.status.in_(sorted(s.value for s in OPEN_STATES)))
     if query.words:
-        conds.append(words_clause(query.words))
+        conds.append(words_clause(query.words, newest_first=newest_first))
     if query.phone_digits:
         conds.append(phone_clause(query.phone_digits))
     return conds
