@@ -18,7 +18,7 @@ def test_one_head_and_database_at_head(db: Database) -> None:
 
 
 def _search_index(change: object) -> bool:
-    """The case search index (migration 0022) has no model: its SQLite tables (FTS5 with its shadow tables) and
+    """The case search index (migration 0021) has no model: its SQLite tables (FTS5 with its shadow tables) and
     its PostgreSQL expression index."""
     if not isinstance(change, tuple):
         return False

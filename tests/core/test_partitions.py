@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typer.testing import CliRunner
 
+from citybrain.cases import search_index
 from citybrain.cli.main import app as cli
 from citybrain.core import backup as backups
 from citybrain.core import clock, migrate, partitions
@@ -272,6 +273,8 @@ def _explained(entry: Any, saved_keys: set[str]) -> bool:
         return True  # the months and DEFAULT, and their copies of the parent's indexes
     if kind in ("remove_table", "remove_index") and (name in sides or table in sides):
         return True  # the side tables of the unique keys, and what the undo needs
+    if kind == "remove_index" and name == search_index.POSTGRESQL_INDEX:
+        return True  # the word search's expression index, which no model declares (as on the plain layout)
     if kind == "add_fk":
         return name in saved_keys  # the foreign keys to cases, now triggers
     if kind == "add_constraint":

@@ -33,3 +33,14 @@ def test_the_fts_query_asks_each_run_as_a_phrase() -> None:
     assert fts_query("Leak") == '"le ea ak"'
     assert fts_query("灯") is None
     assert fts_query('"%') is None
+
+
+def test_the_migration_froze_the_same_character_ranges() -> None:
+    """Migration 0021 builds PostgreSQL's terms with its own copy of the ranges (a migration imports no domain
+    code); if nlp.bigrams' ranges change, the index would disagree with the queries."""
+    import importlib
+
+    from citybrain.nlp.bigrams import CJK_RANGES
+
+    migration = importlib.import_module("citybrain.migrations.versions.0021_case_search")
+    assert migration.CJK_RANGES == CJK_RANGES

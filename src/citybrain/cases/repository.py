@@ -128,7 +128,7 @@ def words_clause(words: str, *, newest_first: bool = False) -> ColumnElement[boo
     anywhere in the title, text or address (any letter case).
 
     Words with a pair of adjacent letters, digits or CJK characters (噪音, 供暖费, "3号楼", "leak") are looked up in
-    the bigram index first (``cases.search_index``, migration 0022) and its candidates re-checked by the LIKE, so
+    the bigram index first (``cases.search_index``, migration 0021) and its candidates re-checked by the LIKE, so
     the answer is exactly the LIKE's. Words without one — a single Chinese character (灯), punctuation, "3 号" —
     fall back to the LIKE alone: a scan of the table (bench/desk_search.py).
     """

@@ -1,4 +1,4 @@
-"""The case search index (migration 0022): which cases may contain the words, found without reading every case.
+"""The case search index (migration 0021): which cases may contain the words, found without reading every case.
 
 A pre-filter for ``repository.words_clause``, whose LIKE re-checks the candidates, so results are exactly the
 LIKE's. The terms are the character pairs of ``nlp.bigrams``; each database holds them its own way:
@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Connection, bindparam, text
+from sqlalchemy import BindParameter, ColumnElement, Connection, bindparam, event, text
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -116,8 +117,22 @@ _STALE = "SELECT case_id FROM case_search_stale ORDER BY case_id LIMIT ?"
 _HAS_INDEX = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'case_search_stale'"
 
 
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    """SQLite: the cases whose texts this transaction wrote get their search terms before it commits (the
+    triggers of migration 0021 only mark them; PostgreSQL's index keeps itself in step). Listening on every
+    session of the process covers every write path that commits one — the staff API, intake's batches, imports,
+    merges, the privacy purge — as long as this module is loaded, which ``cases.repository`` does; a process that
+    never loaded it leaves its cases marked stale, and searches treat stale cases as candidates, so results stay
+    exact until the next commit here rewrites them."""
+    if session.get_transaction() is None or session.get_bind().dialect.name != "sqlite":
+        return
+    session.flush()
+    refresh_if_indexed(session.connection())
+
+
 def refresh_if_indexed(connection: Connection) -> None:
-    """:func:`refresh_stale` on a database migrated to 0022 or later (nothing on one below it)."""
+    """:func:`refresh_stale` on a database migrated to 0021 or later (nothing on one below it)."""
     if connection.exec_driver_sql(_HAS_INDEX).first() is not None:
         refresh_stale(connection)
 

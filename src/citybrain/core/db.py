@@ -78,22 +78,7 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-    if is_sqlite(engine):
-        event.listen(factory, "before_commit", _refresh_search_index)
-    return factory
-
-
-def _refresh_search_index(session: Session) -> None:
-    """SQLite: the cases whose texts this transaction wrote get their search terms before it commits (the
-    triggers of migration 0022 only mark them; PostgreSQL's index keeps itself in step). Every write path that
-    commits a session is covered: the staff API, intake's batches, imports, merges, the privacy purge."""
-    from citybrain.cases.search_index import refresh_if_indexed  # the cases domain's SQL, read on first commit
-
-    if session.get_transaction() is None:
-        return
-    session.flush()
-    refresh_if_indexed(session.connection())
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
 #: Work that must commit with the request's transaction, whichever it is (set per request, e.g. by the

@@ -1,4 +1,4 @@
-"""Character bigrams of a text: the terms of the case search index (migration 0022, ``cases.search_index``).
+"""Character bigrams of a text: the terms of the case search index (migration 0021, ``cases.search_index``).
 
 Why bigrams: Chinese has no spaces, and the desk searches two-character words (噪音, 路灯, 供暖) that a trigram
 index cannot answer (docs/benchmarks.md). A text is folded to lower case and cut into runs of *indexed*
@@ -17,7 +17,7 @@ import re
 
 #: CJK characters that are indexed (no letter case): kana, CJK extension A, unified ideographs, Hangul
 #: syllables, compatibility ideographs, and the supplementary ideographic plane. The PostgreSQL function of
-#: migration 0022 uses the same ranges.
+#: migration 0021 uses the same ranges.
 CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
 _RUN = re.compile(f"[a-z0-9{CJK_RANGES}]{{2,}}")
 

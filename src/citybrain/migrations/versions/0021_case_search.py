@@ -3,42 +3,47 @@ case list's word search reads candidates from an index instead of scanning every
 
 PostgreSQL: two immutable SQL functions and a GIN index over ``citybrain_case_terms(title, text, address)``; the
 index build is the backfill. SQLite: an FTS5 table ``case_search`` (rowid = case id), a ``case_search_stale``
-table and three plain-SQL triggers on ``cases``; the backfill marks every case stale and rewrites the terms in
-batches of 1,000 (progress on stderr past 10,000 cases). A later SQLite migration that copies ``cases`` (a batch
+table and three plain-SQL triggers on ``cases``; the migration marks every case stale (a migration imports no
+domain code), and the application's next commit writes their terms (``cases.search_index``: ``citybrain db
+init`` and ``demo`` commit right after migrating). Until then a search treats stale cases as candidates and
+re-checks them, so its answers are exact meanwhile. A later SQLite migration that copies ``cases`` (a batch
 ``ALTER``) drops these triggers with the old table and must create them again.
 
-Revision ID: 0022_case_search
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
 """
 
 from __future__ import annotations
 
-import sys
-
 from alembic import op
 
-from citybrain.cases.search_index import refresh_stale
-from citybrain.nlp.bigrams import CJK_RANGES
-
-revision = "0022_case_search"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
 
-# The same runs as nlp.bigrams (lower case, then two or more ASCII letters, digits or CJK characters).
-_PG_FUNCTIONS = (
-    f"""
-CREATE FUNCTION citybrain_search_terms(words text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+# The same runs as nlp.bigrams (lower case, then two or more ASCII letters, digits or CJK characters); frozen here
+# as a migration must be (tests/nlp/test_bigrams.py checks they are still nlp.bigrams' ranges).
+CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002ffff"
+
+
+def _pairs_of(words: str) -> str:
+    """The SQL body giving the character pairs of ``words`` (an SQL expression). Only pg_catalog functions, and
+    neither function calls the other: pg_restore builds the index with an empty search_path, where a call to a
+    function of the schema would not be found."""
+    return f"""
   SELECT coalesce(array_agg(DISTINCT substr(run[1], i, 2)), '{{}}')
-  FROM regexp_matches(lower(coalesce(words, '')), '[a-z0-9{CJK_RANGES}]{{2,}}', 'g') AS run,
-       generate_series(1, char_length(run[1]) - 1) AS i
-$$""",
-    """
-CREATE FUNCTION citybrain_case_terms(title text, body text, address text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT citybrain_search_terms(coalesce(title, '') || ' ' || coalesce(body, '') || ' ' || coalesce(address, ''))
-$$""",
+  FROM regexp_matches(lower(coalesce({words}, '')), '[a-z0-9{CJK_RANGES}]{{2,}}', 'g') AS run,
+       generate_series(1, char_length(run[1]) - 1) AS i"""
+
+
+_CASE_TEXT = "coalesce(title, '') || ' ' || coalesce(body, '') || ' ' || coalesce(address, '')"
+_PG_FUNCTIONS = (
+    "CREATE FUNCTION citybrain_search_terms(words text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+    f"AS $${_pairs_of('words')}$$",
+    "CREATE FUNCTION citybrain_case_terms(title text, body text, address text) RETURNS text[] "
+    f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $${_pairs_of(_CASE_TEXT)}$$",
     "CREATE INDEX ix_cases_search_terms ON cases USING gin (citybrain_case_terms(title, text, address))",
 )
 
@@ -56,11 +61,6 @@ _SQLITE = (
 )
 
 
-def _progress(done: int) -> None:
-    if done % 10_000 == 0:
-        print(f"case search index: {done:,} cases", file=sys.stderr, flush=True)
-
-
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
@@ -69,7 +69,6 @@ def upgrade() -> None:
         return
     for statement in _SQLITE:
         op.execute(statement)
-    refresh_stale(bind, _progress)
 
 
 def downgrade() -> None:
