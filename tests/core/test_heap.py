@@ -20,7 +20,9 @@ from citybrain.web.app import create_app
 def test_freeze_moves_the_live_heap_out_of_reach_of_collections() -> None:
     try:
         frozen = heap.freeze_startup_heap()
-        assert frozen == gc.get_freeze_count() > 10_000  # this test process imported numpy, SQLAlchemy, ...
+        # this test process imported numpy, SQLAlchemy, ...; a frozen object another thread lets go of meanwhile
+        # (a server thread of an earlier test winding down) leaves the permanent generation, so at most ``frozen``
+        assert frozen >= gc.get_freeze_count() > 10_000
         started = time.perf_counter()
         gc.collect()
         frozen_ms = time.perf_counter() - started
