@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from citybrain.cases import service as cases_service
+from citybrain.cases.lifecycle import FINAL_STATES, Status
 from citybrain.cases.schemas import ActionIn
 from citybrain.core import clock
 from citybrain.core.db import Database
@@ -70,6 +71,18 @@ def _total(url: str, key: str, query: str) -> int:
     found = httpx.get(f"{url}/api/v1/cases?{query}&limit=1", headers={"X-API-Key": key}, timeout=30)
     assert found.status_code == 200, found.text
     return int(found.json()["total"])
+
+
+def _open_and_closed(url: str, key: str, window: str) -> tuple[str, str]:
+    """A district and channel with both open and closed cases in the window (which ones depends on the hour the
+    demo city was made), so that the open-only filter has something to leave out."""
+    found = httpx.get(f"{url}/api/v1/cases?{window}&limit=200", headers={"X-API-Key": key}, timeout=30)
+    assert found.status_code == 200, found.text
+    open_by_pair: dict[tuple[str, str], set[bool]] = {}
+    for case in found.json()["items"]:
+        pair = (case["district_code"], case["channel"])
+        open_by_pair.setdefault(pair, set()).add(Status(case["status"]) not in FINAL_STATES)
+    return next(pair for pair, states in sorted(open_by_pair.items()) if states == {True, False})
 
 
 def _search(page: Any, words: str) -> None:
@@ -224,10 +237,10 @@ def test_filters_named_in_the_url_filter_the_list(browser: Any, city: Database, 
     """The cockpit's drill-down links: /desk?district=…&channel=…&from=…&to=… (city days, inclusive) lists the cases
     GET /api/v1/cases counts for those filters — all of them, closed too, as the figure counted them."""
     url, key = live
-    first = httpx.get(f"{url}/api/v1/cases?limit=1", headers={"X-API-Key": key}).json()["items"][0]
-    district, channel, day = first["district_code"], first["channel"], clock.city_today("Asia/Shanghai")
+    day = clock.city_today("Asia/Shanghai")
     start = (day - timedelta(days=9)).isoformat()  # the whole ten days: older cases are closed by now
     window = f"created_from={start}T00:00:00%2B08:00&created_to={day + timedelta(days=1)}T00:00:00%2B08:00"
+    district, channel = _open_and_closed(url, key, window)
     page = browser.new_page(viewport=WIDE, locale="zh-CN")
     problems = _watch(page)
     sign_in_with_key(page, url, key, f"/desk?district={district}&channel={channel}&from={start}&to={day.isoformat()}")
