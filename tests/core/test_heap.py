@@ -37,7 +37,8 @@ def test_freeze_moves_the_live_heap_out_of_reach_of_collections() -> None:
 
 def test_a_running_server_has_frozen_its_startup_heap_and_thaws_it_on_stop(db: Database, settings: Settings) -> None:
     assert gc.get_freeze_count() == 0
-    with TestClient(create_app(settings, db)) as client:
+    frozen_on_start = settings.model_copy(update={"freeze_heap_at_start": True})  # the suite's settings switch it off
+    with TestClient(create_app(frozen_on_start, db)) as client:
         assert gc.get_freeze_count() > 10_000
         assert client.get("/open311/v2/services.json").status_code == 200
     assert gc.get_freeze_count() == 0
@@ -54,3 +55,10 @@ def test_malloc_arenas_are_limited_unless_the_operator_chose() -> None:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
     assert _arenas_limited(env) == "True"
     assert _arenas_limited({**env, "MALLOC_ARENA_MAX": "4"}) == "False"  # the operator's own limit stands
+
+
+def test_a_server_told_not_to_freeze_leaves_the_collector_alone(db: Database, settings: Settings) -> None:
+    assert not settings.freeze_heap_at_start  # CITYBRAIN_FREEZE_HEAP_AT_START=false, as the suite runs
+    with TestClient(create_app(settings, db)) as client:
+        assert client.get("/open311/v2/services.json").status_code == 200
+        assert gc.get_freeze_count() == 0

@@ -15,6 +15,8 @@ import ctypes
 import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def freeze_startup_heap() -> int:
@@ -27,6 +29,19 @@ def freeze_startup_heap() -> int:
 def thaw() -> None:
     """Give the frozen objects back to the collector (a server stopping, or a test process that starts many)."""
     gc.unfreeze()
+
+
+@contextmanager
+def frozen_while_serving(enabled: bool) -> Iterator[None]:
+    """The startup heap frozen while the block runs (a server's life), thawed after; nothing when not ``enabled``."""
+    if not enabled:
+        yield
+        return
+    freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
+    try:
+        yield
+    finally:
+        thaw()
 
 
 #: glibc's ``mallopt`` parameter for the number of malloc arenas.

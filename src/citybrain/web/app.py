@@ -52,9 +52,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             cockpit.warm_default_screen(settings, db, app.state.cockpit_cache)
         if settings.knowledge_warm_at_start:  # smart answers' index of published items, in the background
             app.state.knowledge_search.warm(db)
-        heap.freeze_startup_heap()  # full GC pauses over the import-time heap were the Open311 p99
-        yield
-        heap.thaw()
+        with heap.frozen_while_serving(settings.freeze_heap_at_start):
+            yield
         writer.stop()  # drains: every queued Open311 request is committed and answered first
         access_writer.stop()  # drains too: every queued read's log rows are committed before it is answered
         app.state.cockpit_cache.close()  # the cockpit's figures under way are finished, none started
