@@ -25,6 +25,7 @@ from citybrain.simulate.load import load_city
 from citybrain.simulate.sensors import pollution_episode
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
+DAYS, CASES_PER_DAY = 180, 150  # half a year holds the episode (40 % of the way in) and enough odour complaints around it
 runner = CliRunner()
 
 
@@ -50,11 +51,11 @@ def test_the_planted_link_and_nothing_else_from_stored_observations(
 ) -> None:
     zone = settings.timezone
     with db.transaction() as session:
-        report = load_city(session, seed=1, days=365, now=NOW)
+        report = load_city(session, seed=1, days=DAYS, cases_per_day=CASES_PER_DAY, now=NOW)
         assert report.start is not None
-        load_air_stations(session, seed=1, start=report.start, days=365, now=NOW, timezone=zone)
-        load_car_parks(session, seed=1, start=report.start, days=365, now=NOW, timezone=zone)
-    episode = pollution_episode(report.start, 365)
+        load_air_stations(session, seed=1, start=report.start, days=DAYS, now=NOW, timezone=zone)
+        load_car_parks(session, seed=1, start=report.start, days=DAYS, now=NOW, timezone=zone)
+    episode = pollution_episode(report.start, DAYS)
     assert episode is not None
     planted = [(episode.district, episode.complaint_category, episode.quantity, episode.complaint_lag)]
 
