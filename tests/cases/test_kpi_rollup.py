@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from citybrain.cases import kpi_rollup, service
@@ -23,6 +24,7 @@ from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.models import Case, CaseRollup
 from tests.cases.test_kpi_sql import _write
+from tests.conftest import make_key
 from tests.intake.import_support import CANONICAL_HEADER, canonical_row, cli_db, run_import, write_csv
 
 __all__ = ["cli_db"]
@@ -149,4 +151,41 @@ def test_a_zone_with_summer_time_keeps_no_roll_up(db: Database) -> None:
     _write(db, 3, 20)
     with db.transaction() as session:
         assert not kpi_rollup.refresh(session, timezone="Europe/Berlin", as_of=datetime(2026, 4, 2, tzinfo=UTC))
+        assert session.scalar(select(CaseRollup.id).limit(1)) is None
+
+
+def test_the_api_answers_now_from_the_roll_up_with_the_figures_the_cases_give(
+    db: Database, app_client: TestClient
+) -> None:
+    """GET /api/v1/kpis without ``as_of`` (now) reads the roll-up (brought up to date first) for every question it
+    can answer whole, medians included; the same question asked at that moment from the cases (``as_of`` given:
+    the cases are read) gives the same report. A question it cannot answer whole is read from the cases."""
+    _write(db, 14, 220)
+    staff = {"X-API-Key": make_key(db, "supervisor")}
+    whole, partial = 0, 0
+    for params in QUESTIONS:
+        for start, end in WINDOWS:
+            ask = {k: v for k, v in {"from": start, "to": end, **params}.items() if v is not None}
+            now = app_client.get("/api/v1/kpis", params=ask, headers=staff)
+            assert now.status_code == 200, now.text
+            query = parse_query(timezone="Asia/Shanghai", start=start, end=end, **params)
+            whole += kpi_rollup.complete(query)
+            partial += not kpi_rollup.complete(query)
+            stated = now.json()["params"]["as_of"]
+            then = app_client.get("/api/v1/kpis", params={**ask, "as_of": stated}, headers=staff)
+            assert now.json() == then.json(), (params, start, end)
+    assert whole > 0
+    assert partial > 0
+    with db.reading() as session:  # the roll-up was built by the API's first question
+        assert session.scalar(select(CaseRollup.id).limit(1)) is not None
+
+
+def test_a_past_as_of_is_read_from_the_cases_not_the_roll_up(db: Database, app_client: TestClient) -> None:
+    _write(db, 14, 220)
+    staff = {"X-API-Key": make_key(db, "supervisor")}
+    asked = {"from": "2026-01-01", "to": "2026-02-28", "as_of": AS_OF.isoformat()}
+    answer = app_client.get("/api/v1/kpis", params=asked, headers=staff)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["total"]["received"] > 0
+    with db.reading() as session:
         assert session.scalar(select(CaseRollup.id).limit(1)) is None

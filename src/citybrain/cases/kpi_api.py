@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from citybrain.auth.deps import KpiReader
-from citybrain.cases import kpi_service
+from citybrain.cases import kpi_rollup, kpi_service
 from citybrain.core.errors import InvalidInput
 from citybrain.core.http import DbDep
 from citybrain.core.inputs import ascii_digits
@@ -61,6 +61,14 @@ def kpis(
     )
     with db.reading() as session:
         query = kpi_service.scope_to_department(session, query, principal.department_id, principal.supervised)
+    # now's figures: from the daily roll-up when it holds all of them (a year in a few hundred rows, not a year's
+    # cases: docs/scale.md); a past as-of time, or a question it cannot answer whole, reads the cases
+    rolled = None
+    if as_of is None:
+        rolled = kpi_rollup.full_report(db, query, language=settings.language, max_cells=settings.kpi_max_cells)
+    if rolled is not None:
+        return rolled.as_dict()
+    with db.reading() as session:
         report = kpi_service.kpi_report(
             session=session, query=query, language=settings.language, max_cells=settings.kpi_max_cells
         )

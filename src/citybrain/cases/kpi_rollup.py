@@ -21,6 +21,7 @@ from citybrain.cases import kpi_repository, kpi_service, kpi_sums, rollup_reposi
 from citybrain.cases.kpi_service import KpiQuery, KpiReport
 from citybrain.cases.kpis import Tally, evaluate, local_date
 from citybrain.core import clock
+from citybrain.core.db import Database
 
 _DAY = timedelta(days=1)
 
@@ -93,6 +94,44 @@ def _offset(session: Session, timezone: str, as_of: datetime) -> timedelta | Non
     return kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
 
 
+def bring_up_to_date(db: Database, query: KpiQuery) -> bool:
+    """Refresh the roll-up to ``query``'s as-of time when it can answer ``query`` (the days changed since the last
+    refresh are recomputed: usually none or today); whether it is now current for ``query``."""
+    if plan(query) is None:
+        return False
+    with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
+        if is_current(session, timezone=query.timezone, as_of=query.as_of):
+            return True
+    with db.transaction() as session:
+        return refresh(session, timezone=query.timezone, as_of=query.as_of)
+
+
+def complete(query: KpiQuery) -> bool:
+    """Whether the roll-up gives every figure of ``query``'s report, each group's medians and the total's too:
+    from its lists of durations (all cases, per department) or, with no period and no category grouping, from
+    the middle durations of the cases."""
+    found = plan(query)
+    if found is None:
+        return False
+    if found[0] in rollup_repository.WITH_DURATIONS and query.by in ((), ("department",)):
+        return True
+    return query.period is None and "category" not in query.by
+
+
+def full_report(
+    db: Database, query: KpiQuery, *, language: str = "zh-CN", max_cells: int | None = None
+) -> KpiReport | None:
+    """``query``'s whole report (medians included) from the roll-up brought to its as-of time, stated at that
+    time; None when the roll-up cannot give all of it (then the KPI service reads the cases)."""
+    if not complete(query) or not bring_up_to_date(db, query):
+        return None
+    with db.reading() as session:
+        return report(
+            session=session, query=query, language=language, medians=("accept", "resolve"),
+            max_cells=max_cells, stated_as_of=query.as_of,
+        )  # fmt: skip
+
+
 def is_current(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
     """Whether a refresh to ``as_of`` would change nothing (read-only: no write lock taken when nothing
     changed), or the zone keeps no roll-up."""
@@ -107,12 +146,15 @@ def report(
     language: str = "zh-CN",
     medians: Collection[str] = (),
     total_medians: bool = True,
+    max_cells: int | None = None,
+    stated_as_of: datetime | None = None,
 ) -> KpiReport | None:
     """``query``'s report summed from the roll-up, judged at its last refresh's as-of time (the report's
     ``as_of``), or None when the roll-up cannot answer it. ``medians`` (``accept``, ``resolve``): over all cases
     or per department (grouped or filtered) from the roll-up's lists of durations, any period; otherwise from
     the cases when the report has no period and no category grouping (the total's too unless not
-    ``total_medians``); otherwise they are left empty."""
+    ``total_medians``); otherwise they are left empty. ``max_cells``: as the KPI service's. ``stated_as_of``: the
+    time the report names when the caller found a refresh to it would change nothing (:func:`is_current`)."""
     found, current, first, last = plan(query), rollup_repository.state(session), query.start, query.end
     if found is None or current is None or first is None or last is None:
         return None
@@ -120,7 +162,7 @@ def report(
     offset = kpi_service.zone_offset(tz, first - _DAY, last + _DAY)
     if offset is None or int(offset.total_seconds() // 60) != current.offset_minutes:
         return None
-    query = replace(query, as_of=current.as_of)
+    query = replace(query, as_of=stated_as_of or current.as_of)
     where = kpi_service._fact_filter(session, query, tz)  # checks the department and category
     directory = kpi_service._Directory(
         kpi_repository.department_names(session), kpi_repository.district_names(session),
@@ -140,7 +182,7 @@ def report(
         total.merge(tally)
     if medians and dim not in rollup_repository.WITH_DURATIONS and query.period is None and "category" not in query.by:
         _middle_medians(session, query, raw, total, medians, total_medians=total_medians)
-    rows_out = kpi_service._rows(query, directory, raw.groups, first, last)
+    rows_out = kpi_service._rows(query, directory, raw.groups, first, last, max_cells)
     return KpiReport(query, kpi_service._key_columns(query), rows_out, evaluate(total))
 
 

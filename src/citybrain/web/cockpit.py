@@ -98,20 +98,8 @@ def _geo(db: Database) -> bytes:
         return _json(service.city_geojson(session))
 
 
-def _refresh_rollup(db: Database, query: KpiQuery) -> None:
-    """Bring the daily roll-up to the cases as of the question's time, when it can answer the question (the
-    days changed since the last refresh are recomputed: usually none or today)."""
-    if kpi_rollup.plan(query) is None:
-        return
-    with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
-        if kpi_rollup.is_current(session, timezone=query.timezone, as_of=query.as_of):
-            return
-    with db.transaction() as session:
-        kpi_rollup.refresh(session, timezone=query.timezone, as_of=query.as_of)
-
-
 def _trends(db: Database, query: KpiQuery, language: str) -> bytes:
-    _refresh_rollup(db, query)
+    kpi_rollup.bring_up_to_date(db, query)
     with db.reading() as session:
         return _json(service.trends(session, query, language=language))
 
@@ -122,7 +110,7 @@ def _map(db: Database, query: KpiQuery) -> bytes:
 
 
 def _ranking(db: Database, query: KpiQuery, language: str) -> bytes:
-    _refresh_rollup(db, service.ranking_query(query))
+    kpi_rollup.bring_up_to_date(db, service.ranking_query(query))
     with db.reading() as session:
         return _json(service.department_ranking(session, query, language=language))
 
