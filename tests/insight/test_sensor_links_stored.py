@@ -25,7 +25,7 @@ from citybrain.simulate.load import load_city
 from citybrain.simulate.sensors import pollution_episode
 
 NOW = datetime(2026, 6, 30, 12, tzinfo=UTC)
-DAYS, CASES_PER_DAY = 180, 150  # half a year holds the episode (40 % of the way in) and enough odour complaints around it
+DAYS, CASES_PER_DAY = 180, 150  # half a year holds the episode (40 % of the way in) and its odour complaints
 runner = CliRunner()
 
 
