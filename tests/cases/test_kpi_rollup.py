@@ -22,7 +22,9 @@ from citybrain.cases.kpi_service import kpi_report, parse_query
 from citybrain.cases.lifecycle import Status
 from citybrain.core import clock
 from citybrain.core.db import Database
+from citybrain.core.settings import Settings
 from citybrain.models import Case, CaseRollup
+from citybrain.web.app import create_app
 from tests.cases.test_kpi_sql import _write
 from tests.conftest import make_key
 from tests.intake.import_support import CANONICAL_HEADER, canonical_row, cli_db, run_import, write_csv
@@ -189,3 +191,15 @@ def test_a_past_as_of_is_read_from_the_cases_not_the_roll_up(db: Database, app_c
     assert answer.json()["total"]["received"] > 0
     with db.reading() as session:
         assert session.scalar(select(CaseRollup.id).limit(1)) is None
+
+
+def test_the_roll_up_path_refuses_too_many_groups_as_the_cases_path_does(db: Database, settings: Settings) -> None:
+    _write(db, 14, 220)
+    capped = settings.model_copy(update={"kpi_max_cells": 30})
+    ask = {"by": "department", "period": "day", "from": "2026-01-01", "to": "2026-03-31"}
+    assert kpi_rollup.complete(parse_query(timezone="Asia/Shanghai", start="2026-01-01", end="2026-03-31",
+                                           by=["department"], period="day"))  # fmt: skip
+    with TestClient(create_app(capped, database=db)) as client:
+        response = client.get("/api/v1/kpis", params=ask, headers={"X-API-Key": make_key(db, "supervisor")})
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["code"] == "too_many_groups"
