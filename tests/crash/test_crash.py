@@ -36,7 +36,7 @@ from tests.conftest import make_key
 
 CITYBRAIN = [sys.executable, "-c", "from citybrain.cli.main import app; app(prog_name='citybrain')"]
 KILLS = 3  # the last round's requests carry Idempotency-Keys
-RATE, LOAD_SECONDS, KILL_AFTER = 120.0, 2.0, 1.0
+RATE, LOAD_SECONDS, KILL_AFTER_FIRST_CASE = 120.0, 2.0, 0.25
 MARK = re.compile(r"crash-(\d+-\d+)")
 
 
@@ -112,8 +112,9 @@ def _bodies(key: str, round_: int, n: int) -> list[bytes]:
     return [urlencode({**base, "description": f"路面坑洼 crash-{round_}-{i}"}).encode() for i in range(n)]
 
 
-def _load_and_kill(server: Server, target: loadgen.Target, total: int) -> loadgen.RunResult:
-    """Offer the load; SIGKILL the server KILL_AFTER seconds in; return what the clients heard."""
+def _load_and_kill(server: Server, target: loadgen.Target, total: int, db: Database, mark: str) -> loadgen.RunResult:
+    """Offer the load; SIGKILL the server once it has stored the first case of this round (a fixed sleep killed a
+    server before the generator's first connection on a loaded machine); return what the clients heard."""
     box: list[loadgen.RunResult] = []
     thread = threading.Thread(
         target=lambda: box.append(
@@ -121,10 +122,21 @@ def _load_and_kill(server: Server, target: loadgen.Target, total: int) -> loadge
         )
     )
     thread.start()
-    time.sleep(KILL_AFTER)
+    _wait_for_a_stored_case(db, mark, timeout=30)
+    time.sleep(KILL_AFTER_FIRST_CASE)
     server.kill()
     thread.join()
     return box[0]
+
+
+def _wait_for_a_stored_case(db: Database, mark: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.reading() as session:
+            if session.scalar(select(Case.id).where(Case.text.like(f"%crash-{mark}-%")).limit(1)) is not None:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the server stored no case of round {mark} within {timeout} s")
 
 
 def _stored_marks(db: Database) -> Counter[str]:
@@ -157,7 +169,7 @@ def test_acknowledged_requests_survive_sigkill_exactly_once_and_keyed_retries_cr
             if last
             else loadgen.Target(port, "/open311/v2/requests.json", _bodies(key, round_, total))
         )
-        result = _load_and_kill(server, target, total)
+        result = _load_and_kill(server, target, total, db, str(KILLS if last else round_))
         assert 0 < result.ok < total, result.summary()  # the kill came while requests were being answered
         (first_answers if last else acknowledged).extend(result.ids)
     base = server.start()  # a restart after the last kill, as an operator would
