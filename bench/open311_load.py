@@ -167,6 +167,24 @@ def server_command(port: int, workers: int) -> list[str]:
 
 
 @contextmanager
+def py_spy(pid: int, output: Path | None) -> Iterator[None]:
+    if output is None:
+        yield
+        return
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        raise SystemExit("--profile-dir needs py-spy: .venv/bin/pip install py-spy")
+    args = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--rate", "500", "--format", "raw"]
+    proc = subprocess.Popen([*args, "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
+    time.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        proc.send_signal(2)
+        proc.wait(timeout=60)
+
+
+@contextmanager
 def server(
     env: dict[str, str], command: list[str], port: int, start_timeout: float = 60
 ) -> Iterator[subprocess.Popen[bytes]]:

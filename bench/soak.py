@@ -38,6 +38,7 @@ from bench.open311_load import (
     citybrain,
     free_port,
     fresh_database,
+    py_spy,
     request_bodies,
     server,
     server_command,
@@ -132,7 +133,12 @@ def mix(port: int, keys: dict[str, str], case_ids: Sequence[int], datastream: in
     ]
 
 
-async def _connection(queue: asyncio.Queue[tuple[float, Kind, bytes] | None], port: int, seen: dict[str, Seen]) -> None:
+async def _connection(
+    queue: asyncio.Queue[tuple[float, Kind, bytes] | None],
+    port: int,
+    seen: dict[str, Seen],
+    timeline: list[tuple[float, float]],
+) -> None:
     connection = loadgen.KeepAlive(port)
     while (item := await queue.get()) is not None:
         scheduled, kind, request = item
@@ -147,16 +153,20 @@ async def _connection(queue: asyncio.Queue[tuple[float, Kind, bytes] | None], po
         if status in kind.ok:
             tally.ok += 1
             tally.latencies_s.append(_now() - scheduled)
+            timeline.append((scheduled, tally.latencies_s[-1]))
         else:
             tally.errors[f"http_{status}"] += 1
     connection.close()
 
 
-async def _offer(kinds: list[Kind], *, port: int, rate: float, seconds: float, connections: int) -> dict[str, Seen]:
+async def _offer(
+    kinds: list[Kind], *, port: int, rate: float, seconds: float, connections: int
+) -> tuple[dict[str, Seen], list[dict[str, Any]]]:
     rng = random.Random(2026)
     seen = {k.name: Seen() for k in kinds}
+    timeline: list[tuple[float, float]] = []
     queue: asyncio.Queue[tuple[float, Kind, bytes] | None] = asyncio.Queue()
-    workers = [asyncio.create_task(_connection(queue, port, seen)) for _ in range(connections)]
+    workers = [asyncio.create_task(_connection(queue, port, seen, timeline)) for _ in range(connections)]
     total = int(rate * seconds)
     weights = [k.share for k in kinds]
     start = _now() + 0.05
@@ -179,7 +189,19 @@ async def _offer(kinds: list[Kind], *, port: int, rate: float, seconds: float, c
         unfinished = tally.sent - tally.ok - sum(tally.errors.values())
         if unfinished > 0:
             tally.errors["unfinished"] += unfinished
-    return seen
+    return seen, _by_minute(timeline, start, rate)
+
+
+def _by_minute(timeline: list[tuple[float, float]], start: float, rate: float) -> list[dict[str, Any]]:
+    """Answers and latency by the minute their requests were scheduled in: when a server fell behind, and whether
+    it caught up."""
+    minutes: dict[int, list[float]] = {}
+    for scheduled, latency in timeline:
+        minutes.setdefault(int((scheduled - start) // 60), []).append(latency)
+    return [
+        {"minute": m + 1, "offered": int(rate * 60), "answered": len(lat)} | loadgen.percentiles_ms(lat)
+        for m, lat in sorted(minutes.items())
+    ]
 
 
 def _rss_kib(root: int) -> int:
@@ -265,9 +287,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             t0, server_cpu0, own_cpu0 = time.monotonic(), tree_cpu_seconds(proc.pid), time.process_time()
             loop = loadgen.new_event_loop()
             try:
-                seen = loop.run_until_complete(
-                    _offer(kinds, port=port, rate=args.rate, seconds=args.minutes * 60, connections=args.connections)
-                )
+                with py_spy(proc.pid, args.profile):
+                    seen, by_minute = loop.run_until_complete(
+                        _offer(
+                            kinds, port=port, rate=args.rate, seconds=args.minutes * 60, connections=args.connections
+                        )
+                    )
             finally:
                 loop.close()
             elapsed = time.monotonic() - t0
@@ -298,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "all": every.summary(),
         "by_kind": {name: tally.summary() for name, tally in seen.items()},
+        "by_minute": by_minute,
         "memory": _memory(samples, warm_seconds=min(60.0, args.minutes * 60 / 5)),
         "targets": {"errors": 0, "memory_growth_percent_max": 10, "p99_ms_max": 200},
     }
@@ -312,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="Server processes (citybrain serve --workers).")
     parser.add_argument("--days", type=int, default=30, help="Days of Demo City loaded first (default 30).")
     parser.add_argument("--out", type=Path, help="Where to write the JSON (default bench/results/soak_<db>.json).")
+    parser.add_argument(
+        "--profile", type=Path, help="py-spy's collapsed stacks of the server's processes over the whole run (a file)."
+    )
     args = parser.parse_args(argv)
     result = run(args)
     out = args.out or RESULTS / f"soak_{args.db}.json"

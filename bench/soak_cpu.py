@@ -19,12 +19,9 @@ import asyncio
 import json
 import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +33,7 @@ from bench.open311_load import (
     _git_commit,
     free_port,
     fresh_database,
+    py_spy,
     server,
     server_command,
     tree_cpu_seconds,
@@ -77,27 +75,9 @@ def _send(kind: Kind, port: int, count: int, connections: int, seed: int) -> Cou
         loop.close()
 
 
-@contextmanager
-def _py_spy(pid: int, output: Path | None) -> Iterator[None]:
-    if output is None:
-        yield
-        return
-    spy = Path(sys.executable).with_name("py-spy")
-    if not spy.exists():
-        raise SystemExit("--profile-dir needs py-spy: .venv/bin/pip install py-spy")
-    args = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--rate", "500", "--format", "raw"]
-    proc = subprocess.Popen([*args, "--output", str(output), "--nonblocking"], stdout=subprocess.DEVNULL)
-    time.sleep(1.0)  # py-spy attaches
-    try:
-        yield
-    finally:
-        proc.send_signal(2)
-        proc.wait(timeout=60)
-
-
 def measure(kind: Kind, pid: int, args: argparse.Namespace, port: int, profile: Path | None) -> dict[str, Any]:
     _send(kind, port, args.warmup, args.connections, seed=1)
-    with _py_spy(pid, profile), BackendWatch(args.db == "postgresql") as backends:
+    with py_spy(pid, profile), BackendWatch(args.db == "postgresql") as backends:
         cpu0, wall0 = tree_cpu_seconds(pid), time.perf_counter()
         statuses = _send(kind, port, args.requests, args.connections, seed=2)
         cpu, wall = tree_cpu_seconds(pid) - cpu0, time.perf_counter() - wall0
