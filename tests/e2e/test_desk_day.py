@@ -501,3 +501,24 @@ def test_an_operator_moderates_the_portals_comments_on_the_desk(
     _sign_in(department, url, make_key(city, "department", "urban_mgmt"))
     assert department.is_hidden("#tab-comments")  # a department does not moderate
     department.close()
+
+
+def test_a_list_past_the_count_limit_says_more_and_still_pages_on(
+    browser: Any, city: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """Past CITYBRAIN_CASE_LIST_COUNT_LIMIT the API stops counting (total_exact false): the desk says "共 30+ 条"
+    and keeps the next page open, and the count grows with the pages asked for."""
+    key = make_key(city, "operator")
+    capped = _own(settings, tmp_path).model_copy(update={"case_list_count_limit": 30})
+    with serve(create_app(capped, database=city)) as url:
+        assert _total(url, key, "open=false") == 30  # the Demo City's 300 cases, counted up to 30
+        page = browser.new_page(viewport=WIDE, locale="zh-CN")
+        problems = _watch(page)
+        sign_in_with_key(page, url, key, "/desk?open=false")
+        page.wait_for_selector("#panel-cases", state="visible")
+        page.wait_for_selector("#cases-pager .range:has-text('第 1–20 条，共 30+ 条')")
+        page.click("#cases-pager button:has-text('下一页')")
+        page.wait_for_selector("#cases-pager .range:has-text('第 21–40 条，共 40+ 条')")
+        assert page.is_enabled("#cases-pager button:has-text('下一页')")
+        assert problems == []
+        page.close()

@@ -166,7 +166,8 @@ def list_cases(
             limit=limit,
             offset=offset,
         )
-        cases, total = repository.list_cases(session, query)
+        cases = repository.list_cases(session, query)
+        total, exact = repository.count_cases(session, query, up_to=_count_bound(request, limit, offset))
         codes = repository.department_codes(session, [c.department_id for c in cases])
         keep = present.city_phones(session, pii)
         items = [present.case_out(c, codes, pii=pii, keep=keep, address=address) for c in cases]
@@ -175,7 +176,14 @@ def list_cases(
         else:
             shown = [c.id for c in cases if present.shows_address(c)] if address else []
     _log_read(request, principal, reason, shown)
-    return CaseList(items=items, total=total, limit=limit, offset=offset)
+    return CaseList(items=items, total=total, total_exact=exact, limit=limit, offset=offset)
+
+
+def _count_bound(request: Request, limit: int, offset: int) -> int | None:
+    """How far the list counts (``CITYBRAIN_CASE_LIST_COUNT_LIMIT``; 0: all the way), never short of the page
+    asked for, so a page's end is never past a total that is not exact."""
+    setting = int(request.app.state.settings.case_list_count_limit)
+    return None if setting == 0 else max(setting, offset + limit)
 
 
 @router.get("/{case_id}", response_model=CaseDetail, summary="One case with its events")

@@ -57,7 +57,7 @@ def export_cases(
             now=clock.utcnow(),
             limit=limit,
         )
-        cases, _total = repository.list_cases(session, query)
+        cases = repository.list_cases(session, query)
         ids = [c.id for c in cases]
         codes = repository.department_codes(session, [c.department_id for c in cases])
         body = export.cases_csv(cases, codes, repository.contacts_by_case(session, ids))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, false, func, insert, literal, not_, or_, select
 from sqlalchemy.orm import Session, defer
 
 from citybrain.cases import search_index
@@ -187,11 +187,10 @@ def _conditions(query: CaseQuery, *, newest_first: bool = False) -> list[ColumnE
     return conds
 
 
-def list_cases(session: Session, query: CaseQuery) -> tuple[list[Case], int]:
-    """One page of cases, newest first, and how many match in all. The intake's reading (``triage``, a JSON
-    document of ~0.6 kB a case) is not loaded: a list never shows it, and decoding it was a tenth of a list
-    request's CPU (bench/soak_cpu.py); touching it on a listed case raises instead of loading it row by row."""
-    total = session.scalar(select(func.count()).select_from(Case).where(*_conditions(query))) or 0
+def list_cases(session: Session, query: CaseQuery) -> list[Case]:
+    """One page of cases, newest first. The intake's reading (``triage``, a JSON document of ~0.6 kB a case) is
+    not loaded: a list never shows it, and decoding it was a tenth of a list request's CPU (bench/soak_cpu.py);
+    touching it on a listed case raises instead of loading it row by row."""
     stmt = (
         select(Case)
         .options(defer(Case.triage, raiseload=True))
@@ -200,7 +199,19 @@ def list_cases(session: Session, query: CaseQuery) -> tuple[list[Case], int]:
         .limit(query.limit)
         .offset(query.offset)
     )
-    return list(session.scalars(stmt)), int(total)
+    return list(session.scalars(stmt))
+
+
+def count_cases(session: Session, query: CaseQuery, *, up_to: int | None = None) -> tuple[int, bool]:
+    """How many cases match ``query`` and whether that is exact: with ``up_to``, counting stops after ``up_to``
+    + 1 rows and a larger number comes back as (``up_to``, False) — the cost of the count then stays that of
+    ``up_to`` index entries however many cases match (a million closed ones)."""
+    where = _conditions(query)
+    if up_to is None:
+        return int(session.scalar(select(func.count()).select_from(Case).where(*where)) or 0), True
+    capped = select(literal(1)).select_from(Case).where(*where).limit(up_to + 1).subquery()
+    found = int(session.scalar(select(func.count()).select_from(capped)) or 0)
+    return (found, True) if found <= up_to else (up_to, False)
 
 
 def department_codes(session: Session, ids: Iterable[int | None]) -> dict[int, str]:

@@ -198,6 +198,12 @@ class CaseDetail(CaseOut):
 
 class CaseList(BaseModel):
     items: list[CaseOut]
-    total: int
+    total: int = Field(
+        description=(
+            "How many cases match. Counting stops at CITYBRAIN_CASE_LIST_COUNT_LIMIT (default 10,000, and never "
+            "short of offset + limit): beyond it total is that limit and total_exact is false ('10,000+')."
+        )
+    )
+    total_exact: bool = Field(default=True, description="false: more cases than total match (see total).")
     limit: int
     offset: int

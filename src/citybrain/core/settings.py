@@ -310,6 +310,15 @@ class Settings(BaseSettings):
             "a shorter range, a filter)."
         ),
     )
+    case_list_count_limit: int = Field(
+        default=10_000,
+        ge=0,
+        le=100_000_000,
+        description=(
+            "The staff case list counts matching cases up to this many, then says 'more than' (total_exact false): "
+            "counting a million closed cases costs far more than the page. 0: always count them all."
+        ),
+    )
     sta_max_page_size: int = Field(
         default=100,
         ge=1,

@@ -65,6 +65,7 @@ export const actionName = (action) =>
 export function pager(box, page, tab, reload) {
   const from = page.total ? page.offset + 1 : 0;
   const to = page.offset + page.items.length;
+  const more = page.total_exact === false; // the list stopped counting: more than page.total match
   const go = (offset) => {
     state.offsets[tab] = offset;
     reload().catch(report);
@@ -75,10 +76,10 @@ export function pager(box, page, tab, reload) {
       { type: "button", disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - PAGE)) },
       ...bi(...PAIRS.previous),
     ),
-    el("span", { class: "range", text: TEXT.range(from, to, page.total) }),
+    el("span", { class: "range", text: TEXT.range(from, to, more ? `${page.total}+` : page.total) }),
     el(
       "button",
-      { type: "button", disabled: to >= page.total, onclick: () => go(page.offset + PAGE) },
+      { type: "button", disabled: to >= page.total && !more, onclick: () => go(page.offset + PAGE) },
       ...bi(...PAIRS.next),
     ),
   );
