@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from citybrain.auth import repository as auth_repository
+from citybrain.auth import service as auth_service
 from citybrain.cases import service as cases_service
 from citybrain.cases.schemas import ContactIn, NewCase
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.errors import Forbidden
+from citybrain.core.ids import hash_secret
 from citybrain.core.settings import Settings
 from citybrain.directory.cache import directory_cache
 from citybrain.directory.snapshot import DirectorySnapshot
@@ -96,6 +99,33 @@ class TestBatching:
         assert [type(o) for o in outcomes[1:4]] == [Forbidden] * 3
         assert "may not submit" in str(outcomes[3])
         assert count(db, Case) == 2
+
+    def test_a_key_revoked_while_the_batch_is_read_refuses_its_requests(
+        self, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The batch is read (triage) outside the write transaction; the keys are read again inside it, so a
+        revocation committed in between refuses the key's requests and lets the others through."""
+        revoked, kept = make_key(db, "app"), make_key(db, "app")
+        writer = writer_for(db, settings)
+        read = writer.triager.read
+
+        def read_then_revoke(session: Any, drafts: Any, directory: Any) -> Any:
+            readings = read(session, drafts, directory)
+            with db.transaction() as s:
+                key = auth_repository.by_hash(s, hash_secret(revoked))
+                assert key is not None
+                auth_service.revoke(session=s, key_id=key.id)
+            return readings
+
+        monkeypatch.setattr(writer.triager, "read", read_then_revoke)
+        futures = [writer.submit(submission(k, new_case(f"撤销测试 {i}"))) for i, k in enumerate([revoked, kept])]
+        writer.start()
+        outcomes = [f.exception(timeout=60) for f in futures]
+        writer.stop()
+        assert type(outcomes[0]) is Forbidden
+        assert outcomes[1] is None
+        with db.reading() as s:
+            assert list(s.scalars(select(Case.text).where(Case.text.like("撤销测试%")))) == ["撤销测试 1"]
 
     def test_a_failing_member_does_not_fail_the_innocent(self, db: Database, settings: Settings) -> None:
         """A service retired between snapshot and write: only its request fails; the others are retried alone."""

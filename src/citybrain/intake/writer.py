@@ -6,10 +6,12 @@ PostgreSQL ``intake_writers`` threads) takes whatever requests have queued — u
 no artificial wait — and for the batch:
 
 1. reads the directory snapshot (:mod:`citybrain.directory.cache`, refreshed every few seconds);
-2. reads every API key of the batch in one SELECT, inside the transaction (a revoked key fails at once);
-3. lets each request check itself (``Submission.prepare``: 403 / 404 / 400 per request), reads the batch
-   (triage, :class:`citybrain.triage.reader.Triager`: one batch prediction of the classifier, place, repeats)
-   and plans its rows with :func:`citybrain.cases.plan.plan_case`, the same function the staff API uses;
+2. in a read-only session, reads every API key of the batch in one SELECT, lets each request check itself
+   (``Submission.prepare``: 403 / 404 / 400 per request) and reads the batch (triage,
+   :class:`citybrain.triage.reader.Triager`: one batch prediction of the classifier, place, repeats) — work that
+   needs no write lock, so SQLite's single writer is not held for it;
+3. in the write transaction, reads the keys again (a key revoked in between refuses its requests) and plans
+   each request's rows with :func:`citybrain.cases.plan.plan_case`, the same function the staff API uses;
 4. writes all planned cases with multi-row Core INSERTs and commits (``Database.transaction``, so other
    writers of this process still queue on SQLite's writer lock);
 5. only then completes each request's future with its case id.
@@ -202,19 +204,26 @@ class IntakeWriter:
                 future.set_result(outcome)
 
     def _attempt(self, batch: list[_Pending]) -> list[Accepted | CityBrainError]:
-        """One transaction for the batch; returns only after COMMIT returned."""
+        """Read the batch (the model, places, repeats) in a read-only session, then write it in one transaction;
+        returns only after COMMIT returned. The reading is done before the write so that SQLite's single writer
+        is not held for it (it was a third of the time intake held it under the soak); the keys are read again
+        in the write, so a key revoked in between counts."""
         directory = self.directory.current()
         hashes = [hash_secret(s.api_key) if s.api_key else None for s, _future in batch]
-        with self.db.transaction() as session:
-            keys = auth_repository.by_hashes(session, [h for h in hashes if h])
+        with self.db.reading() as session:
+            keys = _key_states(auth_repository.by_hashes(session, [h for h in hashes if h]))
             checked = [
-                _check(s, directory, keys.get(h) if h else None) for (s, _f), h in zip(batch, hashes, strict=True)
+                _check(s, directory, keys[h][1] if h in keys else None)
+                for (s, _f), h in zip(batch, hashes, strict=True)
             ]
             fine = [c for c in checked if not isinstance(c, CityBrainError)]
             readings = iter(self.triager.read(session, [c.case for c in fine], directory) if fine else [])
+            read = [c if isinstance(c, CityBrainError) else (c, next(readings)) for c in checked]
+        with self.db.transaction() as session:
+            now = _key_states(auth_repository.by_hashes(session, [h for h in hashes if h]))
             outcomes = [
-                c if isinstance(c, CityBrainError) else _plan(s, directory, c, next(readings))
-                for (s, _f), c in zip(batch, checked, strict=True)
+                _plan(s, directory, *r) if not isinstance(r, CityBrainError) else r
+                for (s, _f), r in zip(batch, _recheck(batch, hashes, read, keys, now, directory), strict=True)
             ]
             planned = [o[1] for o in outcomes if not isinstance(o, CityBrainError)]
             new_ids = cases_repository.insert_planned(session, planned) if planned else []
@@ -262,6 +271,34 @@ def _answered(session: Session, submission: Submission, accepted: Accepted) -> A
     answer = submission.render(accepted)
     idempotency.finish(session, submission.claim, answer)
     return replace(accepted, answer=answer)
+
+
+_KeyState = tuple[tuple[Any, ...], ApiKey]
+
+
+def _key_states(keys: dict[str, ApiKey]) -> dict[str, _KeyState]:
+    """Each key with what a request's check reads of it, to see whether it changed between two reads."""
+    return {h: ((k.id, k.role, k.department_id, k.revoked_at, k.name), k) for h, k in keys.items()}
+
+
+def _recheck(
+    batch: list[_Pending],
+    hashes: list[str | None],
+    read: list[tuple[Intake, Reading] | CityBrainError],
+    before: dict[str, _KeyState],
+    now: dict[str, _KeyState],
+    directory: DirectorySnapshot,
+) -> list[tuple[Intake, Reading] | CityBrainError]:
+    """The requests checked again whose key changed since they were read (revoked, its role or unit moved): a
+    change can refuse a request, never admit one that was refused."""
+    out: list[tuple[Intake, Reading] | CityBrainError] = []
+    for (submission, _f), h, r in zip(batch, hashes, read, strict=True):
+        if isinstance(r, CityBrainError) or h is None or before.get(h, (None,))[0] == now.get(h, (None,))[0]:
+            out.append(r)
+            continue
+        again = _check(submission, directory, now[h][1] if h in now else None)
+        out.append(again if isinstance(again, CityBrainError) else (again, r[1]))
+    return out
 
 
 def _check(submission: Submission, directory: DirectorySnapshot, key: ApiKey | None) -> Intake | CityBrainError:
