@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from citybrain.cases import kpi_rollup, service
+from citybrain.cases import kpi_rollup, rollup_repository, service
 from citybrain.cases.kpi_service import kpi_report, parse_query
 from citybrain.cases.lifecycle import Status
 from citybrain.core import clock
@@ -54,15 +55,28 @@ def _without_medians(report: dict[str, Any]) -> dict[str, Any]:
     return {"params": report["params"], "rows": [_strip(r) for r in report["rows"]], "total": _strip(report["total"])}
 
 
-def _refresh(db: Database, as_of: datetime) -> None:
-    """No look-back: only what the refresh finds as changed is recomputed, so a change it misses fails."""
+NO_LOOKBACK: dict[str, Any] = {"lookback": timedelta(0), "id_lookback": 0}
+
+
+def _refresh(db: Database, as_of: datetime, *, prepared: bool = False) -> None:
+    """No look-back: only what the refresh finds as changed is recomputed, so a change it misses fails.
+    ``prepared``: the changed days are summed in a read-only session and written after (the server's way)."""
+    if prepared:
+        with db.reading() as session:
+            ready = kpi_rollup.prepare(
+                session, timezone="Asia/Shanghai", as_of=as_of, now=clock.utcnow(), **NO_LOOKBACK
+            )
+        if ready is not None:
+            with db.transaction() as session:
+                assert rollup_repository.apply(session, ready)
+            return
     with db.transaction() as session:
-        assert kpi_rollup.refresh(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0), id_lookback=0)
+        assert kpi_rollup.refresh(session, timezone="Asia/Shanghai", as_of=as_of, **NO_LOOKBACK)
 
 
-def _compare(db: Database, as_of: datetime) -> int:
+def _compare(db: Database, as_of: datetime, *, prepared: bool = False) -> int:
     """Every question × window: the roll-up's report is the cases table's; how many were compared."""
-    _refresh(db, as_of)
+    _refresh(db, as_of, prepared=prepared)
     compared = 0
     with db.reading() as session:
         for params in QUESTIONS:
@@ -80,9 +94,10 @@ def _compare(db: Database, as_of: datetime) -> int:
     return compared
 
 
-def test_the_roll_up_equals_the_cases_after_writes_and_transitions(db: Database) -> None:
+@pytest.mark.parametrize("prepared", [False, True], ids=["in_the_write", "read_then_written"])
+def test_the_roll_up_equals_the_cases_after_writes_and_transitions(db: Database, prepared: bool) -> None:
     _write(db, 14, 220)
-    assert _compare(db, AS_OF) == len(QUESTIONS) * len(WINDOWS)
+    assert _compare(db, AS_OF, prepared=prepared) == len(QUESTIONS) * len(WINDOWS)
     with db.transaction() as session:
         cases = list(session.scalars(select(Case).order_by(Case.id)))
         by_status: dict[str, list[Case]] = {}
@@ -104,12 +119,13 @@ def test_the_roll_up_equals_the_cases_after_writes_and_transitions(db: Database)
         service.merge(session=session, case=opened[-1], actor="test", target_id=opened[-2].id)
         service.invalidate(session=session, case=opened[-3], actor="test", reason="test")
     later = clock.utcnow() + timedelta(seconds=1)
-    assert _compare(db, later) > 0
+    assert _compare(db, later, prepared=prepared) > 0
     with db.reading() as session:  # only the touched days were recomputed, and the roll-up answered
         assert session.scalar(select(CaseRollup.id).limit(1)) is not None
 
 
-def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database) -> None:
+@pytest.mark.parametrize("prepared", [False, True], ids=["in_the_write", "read_then_written"])
+def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database, prepared: bool) -> None:
     _write(db, 2026, 200)
     _compare(db, datetime(2026, 1, 20, tzinfo=UTC))
     with db.reading() as session:  # no write, no deadline passed: nothing to do; a deadline passed: a refresh
@@ -118,8 +134,26 @@ def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database) -> N
             assert (
                 kpi_rollup.is_current(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0)) is current
             )
-    _compare(db, datetime(2026, 2, 3, 12, tzinfo=UTC))  # open cases fell overdue in between: their days recomputed
-    _compare(db, AS_OF)
+    _compare(db, datetime(2026, 2, 3, 12, tzinfo=UTC), prepared=prepared)  # open cases fell overdue: days redone
+    _compare(db, AS_OF, prepared=prepared)
+
+
+def test_rows_read_before_another_refresh_are_not_written_over_it(db: Database) -> None:
+    """Two processes refresh at once: the one whose rows were read against an older state writes nothing (its
+    rows may be older than the other's); the roll-up stays the cases'."""
+    _write(db, 14, 220)
+    _refresh(db, AS_OF)
+    with db.transaction() as session:
+        case = session.scalars(select(Case).where(Case.status == Status.DISPATCHED.value).limit(1)).one()
+        service.accept(session=session, case=case, actor="test")
+    with db.reading() as session:
+        stale = kpi_rollup.prepare(session, timezone="Asia/Shanghai", as_of=AS_OF, now=clock.utcnow(), **NO_LOOKBACK)
+    assert stale is not None
+    assert stale.days
+    _compare(db, AS_OF + timedelta(seconds=1))  # the other process's refresh, in its write transaction
+    with db.transaction() as session:
+        assert not rollup_repository.apply(session, stale)
+    _compare(db, AS_OF + timedelta(seconds=1), prepared=True)
 
 
 def test_an_import_reaches_the_roll_up(cli_db: Database, tmp_path: Path) -> None:

@@ -45,3 +45,25 @@ def test_reentrant_within_a_thread(tmp_path: Path) -> None:
             pass
         with pytest.raises(WriteLockTimeout), other.held():  # the outer hold still stands
             pass
+
+
+def test_the_rollup_lock_is_its_own_not_the_writers(tmp_path: Path) -> None:
+    """Two server processes refresh the KPI roll-up one at a time (a lock file of its own), while a writer of
+    either goes on: holding the roll-up's lock never holds the database's writer."""
+    from citybrain.core.db import Database
+    from citybrain.core.settings import load_settings
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'city.db'}", data_dir=tmp_path)
+    one, other = Database(settings), Database(settings)  # two processes' worth: each opens its own lock files
+    try:
+        with one.one_rollup_refresh():
+            with other.transaction():  # the writer is free
+                pass
+            blocked = SqliteWriteLock(tmp_path / "city.db", timeout=0.2, suffix=".rolluplock")
+            with pytest.raises(WriteLockTimeout), blocked.held():
+                pass
+        with other.one_rollup_refresh():  # free again once the first let go
+            pass
+    finally:
+        one.dispose()
+        other.dispose()

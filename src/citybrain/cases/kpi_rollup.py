@@ -96,14 +96,32 @@ def _offset(session: Session, timezone: str, as_of: datetime) -> timedelta | Non
 
 def bring_up_to_date(db: Database, query: KpiQuery) -> bool:
     """Refresh the roll-up to ``query``'s as-of time when it can answer ``query`` (the days changed since the last
-    refresh are recomputed: usually none or today); whether it is now current for ``query``."""
+    refresh are recomputed: usually none or today); whether it is now current for ``query``. The changed days
+    are summed in a read-only session and only written in the write transaction (SQLite's one writer is held
+    for the writing alone); the first fill, or a refresh another process made in between, is done in it."""
     if plan(query) is None:
         return False
-    with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
-        if is_current(session, timezone=query.timezone, as_of=query.as_of):
-            return True
-    with db.transaction() as session:
-        return refresh(session, timezone=query.timezone, as_of=query.as_of)
+    with db.one_rollup_refresh():
+        now = clock.utcnow()
+        with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
+            if is_current(session, timezone=query.timezone, as_of=query.as_of):
+                return True
+            prepared = prepare(session, timezone=query.timezone, as_of=query.as_of, now=now)
+        with db.transaction() as session:
+            if prepared is not None and rollup_repository.apply(session, prepared):
+                return True
+            return refresh(session, timezone=query.timezone, as_of=query.as_of)
+
+
+def prepare(
+    session: Session, *, timezone: str, as_of: datetime, now: datetime, **lookbacks: Any
+) -> rollup_repository.Prepared | None:
+    """The rows a refresh to ``as_of`` would write, read without writing (None: the refresh must be made in the
+    write transaction — the first fill, a changed offset, or a zone with more than one offset)."""
+    offset = _offset(session, timezone, as_of)
+    if offset is None:
+        return None
+    return rollup_repository.prepare(session, offset=offset, as_of=as_of, now=now, **lookbacks)
 
 
 def complete(query: KpiQuery) -> bool:

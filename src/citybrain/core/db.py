@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -107,13 +107,13 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def _sqlite_write_lock(engine: Engine) -> SqliteWriteLock | None:
+def _sqlite_write_lock(engine: Engine, suffix: str = ".writelock") -> SqliteWriteLock | None:
     if not is_sqlite(engine):
         return None
     database = engine.url.database
     if not database or database == ":memory:":
-        return SqliteWriteLock(Path(tempfile.mkdtemp()) / "memory.db")
-    return SqliteWriteLock(Path(database).resolve())
+        return SqliteWriteLock(Path(tempfile.mkdtemp()) / "memory.db", suffix=suffix)
+    return SqliteWriteLock(Path(database).resolve(), suffix=suffix)
 
 
 class Database:
@@ -127,6 +127,7 @@ class Database:
         event.listen(self._read_sessions, "before_flush", _refuse_writes)
         # SQLite has one writer: threads and processes queue for it on this lock (see core/writelock.py).
         self._sqlite_writer = _sqlite_write_lock(self.engine)
+        self._sqlite_rollup = _sqlite_write_lock(self.engine, ".rolluplock")
 
     def transaction(self) -> AbstractContextManager[Session]:
         """``with db.transaction() as session:`` — the one boundary; commits on success."""
@@ -152,6 +153,13 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    def one_rollup_refresh(self) -> AbstractContextManager[None]:
+        """On SQLite, one refresh of the KPI roll-up at a time across threads and processes — a lock of its own,
+        not the writer's, held while the changed days are read and written (cases/kpi_rollup.py): two server
+        workers' cockpits would otherwise sum the same days twice and one would find its rows stale. Elsewhere
+        nothing: PostgreSQL's refreshes take an advisory lock in their write transaction."""
+        return nullcontext() if self._sqlite_rollup is None else self._sqlite_rollup.held()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -31,8 +31,8 @@ class WriteLockTimeout(CityBrainError):
 class SqliteWriteLock:
     """Re-entrant within a thread, exclusive across threads and processes."""
 
-    def __init__(self, database_file: Path, timeout: float = 30.0) -> None:
-        self.path = database_file.with_name(database_file.name + ".writelock")
+    def __init__(self, database_file: Path, timeout: float = 30.0, *, suffix: str = ".writelock") -> None:
+        self.path = database_file.with_name(database_file.name + suffix)
         self.timeout = timeout
         self._threads = threading.RLock()
         self._depth = 0
