@@ -104,9 +104,9 @@ def bring_up_to_date(db: Database, query: KpiQuery) -> bool:
     with db.one_rollup_refresh():
         now = clock.utcnow()
         with db.reading() as session:  # usually nothing changed: no write, no wait for SQLite's writer
-            if is_current(session, timezone=query.timezone, as_of=query.as_of):
-                return True
             prepared = prepare(session, timezone=query.timezone, as_of=query.as_of, now=now)
+        if prepared is not None and prepared.unchanged:
+            return True
         with db.transaction() as session:
             if prepared is not None and rollup_repository.apply(session, prepared):
                 return True
@@ -154,7 +154,10 @@ def is_current(session: Session, *, timezone: str, as_of: datetime, **lookbacks:
     """Whether a refresh to ``as_of`` would change nothing (read-only: no write lock taken when nothing
     changed), or the zone keeps no roll-up."""
     offset = _offset(session, timezone, as_of)
-    return offset is None or rollup_repository.is_current(session, offset=offset, as_of=as_of, **lookbacks)
+    if offset is None:
+        return True
+    prepared = rollup_repository.prepare(session, offset=offset, as_of=as_of, now=clock.utcnow(), **lookbacks)
+    return prepared is not None and prepared.unchanged
 
 
 def report(

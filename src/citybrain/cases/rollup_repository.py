@@ -69,22 +69,19 @@ def refresh(
     lookback: timedelta = LOOKBACK,
     id_lookback: int = ID_LOOKBACK,
 ) -> None:
-    """Bring the roll-up to the cases table as of ``as_of`` (days local to ``offset``); all of it on its first
-    refresh or when the offset changed, else only the days that may have changed (module docstring; the tests
-    set the look-backs to zero to see that each kind of change is found)."""
+    """Bring the roll-up to the cases table as of ``as_of`` (days local to ``offset``) in this write transaction:
+    all of it on its first refresh or when the offset changed, else only the days that may have changed (module
+    docstring; the tests set the look-backs to zero to see that each kind of change is found)."""
     _lock(session)
+    prepared = prepare(session, offset=offset, as_of=as_of, now=now, lookback=lookback, id_lookback=id_lookback)
+    if prepared is not None:
+        apply(session, prepared)  # read under the lock in this transaction: nothing can have come in between
+        return
     minutes = int(offset.total_seconds() // 60)
-    current = state(session)
     max_id = _max_case_id(session)
-    if current is None or current.offset_minutes != minutes:
-        session.execute(delete(CaseRollup))
-        _fill(session, offset, as_of, None)
-    else:
-        days = touched_days(session, current, offset=offset, as_of=as_of, lookback=lookback, id_lookback=id_lookback)
-        if days:
-            session.execute(delete(CaseRollup).where(CaseRollup.day.in_(sorted(days))))
-            for first, last in _ranges(days):
-                _fill(session, offset, as_of, (first, last))
+    session.execute(delete(CaseRollup))
+    _fill(session, offset, as_of, None)
+    current = state(session)
     if current is None:
         current = CaseRollupState(id=1)
         session.add(current)
@@ -104,6 +101,11 @@ class Prepared:
     now: datetime
     max_id: int
 
+    @property
+    def unchanged(self) -> bool:
+        """Nothing to write: no case written and no deadline passed since the roll-up's last refresh."""
+        return not self.days and self.max_id == self.seen[3]
+
 
 def prepare(
     session: Session,
@@ -119,10 +121,9 @@ def prepare(
     has to be filled whole (first refresh, the offset changed) — that stays :func:`refresh`'s. ``now``: taken
     before this session's first read (what changes after it, the next refresh sees)."""
     current = state(session)
-    minutes = int(offset.total_seconds() // 60)
-    if current is None or current.offset_minutes != minutes:
+    if current is None or current.offset_minutes != int(offset.total_seconds() // 60):
         return None
-    seen = (current.offset_minutes, current.as_of, current.refreshed_at, current.max_case_id)
+    seen = _seen(current)
     max_id = _max_case_id(session)
     days = touched_days(session, current, offset=offset, as_of=as_of, lookback=lookback, id_lookback=id_lookback)
     rows = [row for span in (_ranges(days) if days else ()) for row in _summed(session, offset, as_of, span)]
@@ -134,9 +135,7 @@ def apply(session: Session, prepared: Prepared) -> bool:
     since they were read — then :func:`refresh` does it in the transaction."""
     _lock(session)
     current = state(session)
-    if current is None or (current.offset_minutes, current.as_of, current.refreshed_at, current.max_case_id) != (
-        prepared.seen
-    ):
+    if current is None or _seen(current) != prepared.seen:
         return False
     if prepared.days:
         session.execute(delete(CaseRollup).where(CaseRollup.day.in_(prepared.days)))
@@ -147,15 +146,9 @@ def apply(session: Session, prepared: Prepared) -> bool:
     return True
 
 
-def is_current(session: Session, *, offset: timedelta, as_of: datetime, lookback: timedelta = LOOKBACK) -> bool:
-    """Whether a refresh to ``as_of`` would change nothing: then the roll-up, judged at its own as-of time, is
-    also the cases' as of ``as_of`` (no case written, no deadline passed in between), and no write is needed."""
-    current = state(session)
-    if current is None or current.offset_minutes != int(offset.total_seconds() // 60):
-        return False
-    max_id = _max_case_id(session)
-    touched = touched_days(session, current, offset=offset, as_of=as_of, lookback=lookback)
-    return max_id == current.max_case_id and not touched
+def _seen(current: CaseRollupState) -> tuple[int, datetime, datetime, int]:
+    """What a refresh read the roll-up's state as: another refresh since changes it."""
+    return current.offset_minutes, current.as_of, current.refreshed_at, current.max_case_id
 
 
 def touched_days(
