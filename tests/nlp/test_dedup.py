@@ -140,3 +140,24 @@ def test_a_flood_of_one_text_keeps_queries_bounded_and_finds_the_latest() -> Non
     per_query = (time.perf_counter() - began) / 20
     assert [m.key for m in found] == ["c19999", "c19998", "c19997"]  # the closest in time among equals
     assert per_query < 0.05, per_query  # bounded by the bucket cap, not by the 20,000 copies
+
+
+def test_a_long_message_costs_little_memory_to_hold() -> None:
+    """Real citizen messages run to hundreds of characters (361 on average in teddy2020c): per-band buckets and
+    kept shingle sets cost ~7.7 KB a case there (bench/results/repeat_index_memory.json); the index keeps a
+    case's text, its signature and a few numbers — under 2.5 KB for a unique 360-character message."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(5)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]  # common CJK ideographs: every message unique
+    texts = ["".join(rng.choices(alphabet, k=360)) for _ in range(2000)]
+    ix = NearDuplicateIndex()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for k, text in enumerate(texts):
+        ix.add(str(k), text, when=T0 + timedelta(minutes=k), lat=LAT + (k % 40) * 0.001, lon=LON)
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held / len(texts) < 2500, held / len(texts)
+    assert ix.query(texts[7], when=T0, lat=LAT + 0.007, lon=LON)[0].key == "7"  # and each is still found

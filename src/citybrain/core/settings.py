@@ -223,7 +223,7 @@ class Settings(BaseSettings):
         default=20_000,
         ge=100,
         description=(
-            "The repeat index holds at most this many open cases per server process (about 1.7 KB each): when its "
+            "The repeat index holds at most this many open cases per server process (about 1.2 KB each): when its "
             "newer half is full the older half is dropped, so older open cases are not suggested as repeat targets."
         ),
     )

@@ -7,11 +7,17 @@ It never merges anything itself.
 
 How: the cleaned text (:func:`citybrain.nlp.normalize.normalize`) becomes character ``n``-gram shingles; each set
 gets a MinHash signature (numpy, ``num_perm`` universal hashes); LSH over ``bands`` bands of the signature proposes
-candidates whose Jaccard similarity is likely above ~0.25. Cases at the same place (same ``place`` key, or
-coordinates within about ``max_distance_m``) are proposed too, whatever their wording, since "the same problem at the
-same place" is what makes a repeat. Every candidate is then checked against the query's time window and distance,
-and scored by the exact Jaccard similarity of the two shingle sets. A query over 50,000 open cases takes about a
-millisecond: the work is a few dictionary look-ups and one vectorised comparison of the candidates' signatures.
+candidates whose Jaccard similarity is likely above ~0.25: a case whose signature has one whole band equal to the
+query's, found by one vectorised comparison with the matrix of signatures. Cases at the same place (same ``place``
+key, or coordinates within about ``max_distance_m``) are proposed too, whatever their wording, since "the same
+problem at the same place" is what makes a repeat. Every candidate is then checked against the query's time window
+and distance, and the few best by signature are scored by the exact Jaccard similarity of the two shingle sets
+(made again from the kept text: the sets are not kept).
+
+Memory before time: per case the index keeps its cleaned text, its signature (256 bytes) and a few numbers — ~1.2 KB
+for a real citizen message of 361 characters, where per-band hash buckets and kept shingle sets took ~7.7 KB
+(bench/results/repeat_index_memory.json). The price is a comparison linear in the cases held, against the text of
+the unlocated ones only when the query has coordinates: a query over the repeat index's 20,000 cases ~1 ms.
 
 Example::
 
@@ -44,7 +50,8 @@ _CELL_DEG = 0.005
 _NOT_WORD = re.compile(r"[\W_]+")
 #: Characters of a message that are shingled: a repeat shows in its first paragraphs.
 MAX_CHARS = 600
-#: Members read per bucket (the latest): recent cases are the likely repeats, and the work per query stays bounded.
+#: Members read per place or grid cell (the latest): recent cases are the likely repeats, and the work per query
+#: stays bounded.
 BUCKET_CAP = 256
 
 
@@ -83,11 +90,9 @@ class NearDuplicateIndex:
         self.shingle, self.bands, self.rows = shingle, bands, num_perm // bands
         self._a = rng.integers(1, int(_PRIME), size=(num_perm, 1), dtype=np.uint64)
         self._b = rng.integers(0, int(_PRIME), size=(num_perm, 1), dtype=np.uint64)
-        self._mix = rng.integers(1, 2**63, size=self.rows, dtype=np.uint64) | np.uint64(1)
         self._index: dict[str, int] = {}
         self._keys: list[str] = []
         self._texts: list[str] = []
-        self._shingles: list[U64] = []
         self._places: list[str | None] = []
         self._sigs = np.zeros((0, num_perm), dtype=np.uint32)
         self._when = np.zeros(0, dtype=np.float64)
@@ -97,10 +102,8 @@ class NearDuplicateIndex:
         self._place_ids = np.zeros(0, dtype=np.int64)
         self._place_codes: dict[str, int] = {}
         self._size = 0
-        self._buckets: list[dict[int, _Postings]] = [defaultdict(_Postings) for _ in range(bands)]
-        # the same buckets holding only cases without coordinates: a query with coordinates finds located cases
-        # through the grid (distance decides for them) and needs the text buckets only for the unlocated ones
-        self._unlocated: list[dict[int, _Postings]] = [defaultdict(_Postings) for _ in range(bands)]
+        self._unlocated = np.zeros(0, dtype=np.int64)  # the rows without coordinates, in order
+        self._unlocated_size = 0
         self._by_place: dict[str, _Postings] = defaultdict(_Postings)
         self._by_cell: dict[tuple[int, int], _Postings] = defaultdict(_Postings)
 
@@ -130,14 +133,8 @@ class NearDuplicateIndex:
         if key in self._index:
             self.remove(key)
         clean = compact(text)
-        shingles = self._shingle(clean)
-        i = self._append(key, clean, shingles, when, lat, lon, place)
+        i = self._append(key, clean, self._shingle(clean), when, lat, lon, place)
         cell = _cell(lat, lon)
-        if shingles.size:
-            for band, bucket in enumerate(self._band_keys(self._sigs[i])):
-                self._buckets[band][bucket].append(i)
-                if cell is None:
-                    self._unlocated[band][bucket].append(i)
         if place:
             self._by_place[place].append(i)
         if cell is not None:
@@ -149,7 +146,7 @@ class NearDuplicateIndex:
         if i is None:
             return False
         self._alive[i] = False
-        self._texts[i], self._shingles[i] = "", np.zeros(0, np.uint64)
+        self._texts[i] = ""
         return True
 
     def query(
@@ -190,7 +187,9 @@ class NearDuplicateIndex:
         apart = np.abs(self._when[found[keep]] - _seconds(when))
         keep = keep[np.lexsort((apart, -estimate[keep]))[: 2 * limit + 4]]  # among equals, the closest in time
         found, distance, estimate = found[keep], distance[keep], estimate[keep]
-        similarity = np.array([_jaccard(shingles, self._shingles[i]) for i in found.tolist()], dtype=np.float64)
+        similarity = np.array(
+            [_jaccard(shingles, self._shingle(self._texts[i])) for i in found.tolist()], dtype=np.float64
+        )
         days = np.abs(self._when[found] - _seconds(when)) / 86400.0
         order = np.lexsort((days, -similarity))
         order = order[similarity[order] >= min_similarity][:limit]
@@ -213,8 +212,13 @@ class NearDuplicateIndex:
         self, sig: npt.NDArray[np.uint32], lat: float | None, lon: float | None, place: str | None, radius: float
     ) -> npt.NDArray[np.int64]:
         cell = _cell(lat, lon)
-        buckets = self._buckets if cell is None else self._unlocated
-        found = [buckets[band].get(bucket) for band, bucket in enumerate(self._band_keys(sig))]
+        if cell is None:
+            text = self._band_match(sig, self._sigs[: self._size])
+        else:  # located cases are found through the grid (distance decides for them): the text finds the rest
+            unlocated = self._unlocated[: self._unlocated_size]
+            text = np.zeros(self._size, dtype=bool)
+            text[unlocated[self._band_match(sig, self._sigs[unlocated])]] = True
+        found: list[_Postings | None] = []
         if place:
             found.append(self._by_place.get(place))
         if cell is not None:
@@ -227,7 +231,21 @@ class NearDuplicateIndex:
         for postings in found:
             if postings is not None:
                 members.update(postings.recent(BUCKET_CAP))
-        return np.fromiter(sorted(members), dtype=np.int64, count=len(members))
+        if members:
+            text[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+        return np.flatnonzero(text)
+
+    def _band_match(self, sig: npt.NDArray[np.uint32], sigs: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+        """Which of ``sigs`` share at least one whole band with ``sig`` (LSH's candidates)."""
+        if self.rows == 2 and self.bands % 8 == 0:  # the default: a band is one 64-bit word, 8 bands' answers too
+            same = np.ascontiguousarray(sigs).view(np.uint64) == np.ascontiguousarray(sig).view(np.uint64)
+            eight = same.view(np.uint64)  # 8 bands' answers in one word: OR the words (numpy's any is slower)
+            hit = eight[:, 0].copy()
+            for k in range(1, eight.shape[1]):
+                hit |= eight[:, k]
+            return np.asarray(hit != 0)
+        same = (sigs == sig).reshape(sigs.shape[0], self.bands, self.rows)
+        return np.asarray(same.all(axis=2).any(axis=1))
 
     def _near_enough(
         self, found: npt.NDArray[np.int64], distance: npt.NDArray[np.float64], place: str | None, radius: float
@@ -260,9 +278,13 @@ class NearDuplicateIndex:
         self._lon[i] = math.nan if lon is None else lon
         self._alive[i] = True
         self._place_ids[i] = self._place_codes.setdefault(place, len(self._place_codes)) if place else -1
+        if math.isnan(self._lat[i]) or math.isnan(self._lon[i]):
+            if self._unlocated_size == self._unlocated.size:
+                self._unlocated = np.concatenate([self._unlocated, np.zeros(max(64, self._unlocated.size), np.int64)])
+            self._unlocated[self._unlocated_size] = i
+            self._unlocated_size += 1
         self._keys.append(key)
         self._texts.append(clean)
-        self._shingles.append(shingles)
         self._places.append(place or None)
         self._index[key] = i
         self._size += 1
@@ -290,11 +312,6 @@ class NearDuplicateIndex:
         x = ((shingles * _GOLDEN) >> np.uint64(32))[None, :]
         signature: npt.NDArray[np.uint32] = ((self._a * x + self._b) % _PRIME).min(axis=1).astype(np.uint32)
         return signature
-
-    def _band_keys(self, sig: npt.NDArray[np.uint32]) -> list[int]:
-        rows = sig.reshape(self.bands, self.rows).astype(np.uint64)
-        with np.errstate(over="ignore"):
-            return [int(v) for v in (rows * self._mix).sum(axis=1, dtype=np.uint64)]
 
 
 def compact(text: object) -> str:

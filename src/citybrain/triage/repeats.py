@@ -7,7 +7,8 @@ with an id above the highest it has seen (one small indexed query) — so cases 
 bulk import are found too, within a second. Candidates are re-checked against the database (still open?) before
 they are suggested, which also drops a case whose transaction was rolled back after it was indexed.
 
-Bounded: the index is two generations of at most ``dedup_index_max_cases`` / 2 cases each (about 1.7 KB a case).
+Bounded: the index is two generations of at most ``dedup_index_max_cases`` / 2 cases each (about 1.2 KB a case for
+real messages, bench/results/repeat_index_memory.json).
 New cases go to the young one; when it is full, the old one is dropped whole and the young one becomes old — no
 rebuild, no pause. So between half and all of the bound are held, the newest; in a city with more open cases in the
 window than the bound, the oldest of them are not suggested as repeat targets (issue 15's memory target:
@@ -86,7 +87,6 @@ class RepeatIndex:
                 self._reset(now)  # rebuilt once a window: cases that left it (or closed) stop taking memory
             rows = repository.open_cases_after(session, after_id=self._last_id, since=since)
             fresh = [row for row in rows if row.id not in self]  # not indexed when this process wrote it
-            fresh = fresh[-self.max_cases :]  # only the newest fit (a rebuild in a city with more open cases)
             fresh = fresh[-self.max_cases :]  # only the newest fit (a rebuild in a city with more open cases)
             for row in fresh:
                 self._add(row.id, row.text, row.created_at, row.lat, row.lon, row.category_code)
