@@ -21,6 +21,8 @@ import asyncio
 import json
 import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -133,16 +135,78 @@ def mix(port: int, keys: dict[str, str], case_ids: Sequence[int], datastream: in
     ]
 
 
+class StallWatch(threading.Thread):
+    """With ``--stall-dumps DIR``: when a request has waited longer than ``after`` seconds for its answer, what
+    every thread of every server process is doing right then (``py-spy dump``) and what the machine runs
+    (``top``), one file per stall, at most one every ``cooldown`` seconds — for stalls too rare for a profile.
+    ``--nonblocking``: a dump that paused the server (py-spy's default) would itself make the next stall."""
+
+    def __init__(self, pid: int, out: Path, inflight: dict[int, float], after: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.out, self.inflight, self.after = pid, out, inflight, after
+        self.cooldown = 5.0
+        self.stalls: list[float] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        spy = Path(sys.executable).with_name("py-spy")
+        if not spy.exists():
+            raise SystemExit("--stall-dumps needs py-spy: .venv/bin/pip install py-spy")
+        self.out.mkdir(parents=True, exist_ok=True)
+        last = -1e9
+        while not self._stop_event.wait(0.1):
+            now = _now()
+            oldest = min(self.inflight.values(), default=now)
+            if now - oldest < self.after or now - last < self.cooldown:
+                continue
+            last = now
+            self.stalls.append(round(now - oldest, 2))
+            self._dump(spy, len(self.stalls), now - oldest)
+
+    def _dump(self, spy: Path, n: int, waited: float) -> None:
+        parts = [f"# stall {n}: a request waiting {waited:.2f} s at {datetime.now(UTC).isoformat()}\n"]
+        for pid in _server_pids(self.pid):
+            done = subprocess.run(
+                [str(spy), "dump", "--nonblocking", "--pid", str(pid)], capture_output=True, text=True, check=False
+            )
+            parts.append(f"## py-spy dump --pid {pid}\n{done.stdout}{done.stderr}")
+        top = subprocess.run(["top", "-b", "-n", "1", "-w", "200"], capture_output=True, text=True, check=False)
+        parts.append("## top\n" + "\n".join(top.stdout.splitlines()[:25]))
+        (self.out / f"stall-{n:03d}.txt").write_text("\n".join(parts), encoding="utf-8")
+
+    def stop(self) -> list[float]:
+        self._stop_event.set()
+        self.join()
+        return self.stalls
+
+
+def _server_pids(root: int) -> list[int]:
+    """The server's process and its children (uvicorn's workers)."""
+    pids = [root]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == root:
+                pids.append(int(entry))
+    return pids
+
+
 async def _connection(
     queue: asyncio.Queue[tuple[float, Kind, bytes] | None],
     port: int,
     seen: dict[str, Seen],
     timeline: list[tuple[float, float]],
+    inflight: dict[int, float],
 ) -> None:
     connection = loadgen.KeepAlive(port)
+    me = id(connection)
     while (item := await queue.get()) is not None:
         scheduled, kind, request = item
         tally = seen[kind.name]
+        inflight[me] = scheduled
         try:
             await connection.open()
             status, _body = await connection.send(request)
@@ -150,6 +214,8 @@ async def _connection(
             tally.errors[type(exc).__name__] += 1
             connection.close()
             continue
+        finally:
+            inflight.pop(me, None)
         if status in kind.ok:
             tally.ok += 1
             tally.latencies_s.append(_now() - scheduled)
@@ -160,13 +226,13 @@ async def _connection(
 
 
 async def _offer(
-    kinds: list[Kind], *, port: int, rate: float, seconds: float, connections: int
+    kinds: list[Kind], *, port: int, rate: float, seconds: float, connections: int, inflight: dict[int, float]
 ) -> tuple[dict[str, Seen], list[dict[str, Any]]]:
     rng = random.Random(2026)
     seen = {k.name: Seen() for k in kinds}
     timeline: list[tuple[float, float]] = []
     queue: asyncio.Queue[tuple[float, Kind, bytes] | None] = asyncio.Queue()
-    workers = [asyncio.create_task(_connection(queue, port, seen, timeline)) for _ in range(connections)]
+    workers = [asyncio.create_task(_connection(queue, port, seen, timeline, inflight)) for _ in range(connections)]
     total = int(rate * seconds)
     weights = [k.share for k in kinds]
     start = _now() + 0.05
@@ -284,13 +350,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             kinds = mix(port, keys, case_ids, datastream)
             watch = MemoryWatch(proc.pid)
             watch.start()
+            inflight: dict[int, float] = {}
+            stalls = StallWatch(proc.pid, args.stall_dumps, inflight) if args.stall_dumps else None
+            if stalls:
+                stalls.start()
             t0, server_cpu0, own_cpu0 = time.monotonic(), tree_cpu_seconds(proc.pid), time.process_time()
             loop = loadgen.new_event_loop()
             try:
                 with py_spy(proc.pid, args.profile):
                     seen, by_minute = loop.run_until_complete(
                         _offer(
-                            kinds, port=port, rate=args.rate, seconds=args.minutes * 60, connections=args.connections
+                            kinds,
+                            port=port,
+                            rate=args.rate,
+                            seconds=args.minutes * 60,
+                            connections=args.connections,
+                            inflight=inflight,
                         )
                     )
             finally:
@@ -298,6 +373,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             elapsed = time.monotonic() - t0
             server_cpu, own_cpu = tree_cpu_seconds(proc.pid) - server_cpu0, time.process_time() - own_cpu0
             samples = watch.stop()
+            stalled = stalls.stop() if stalls else None
     every = Seen()
     for tally in seen.values():
         every.sent += tally.sent
@@ -325,6 +401,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "by_kind": {name: tally.summary() for name, tally in seen.items()},
         "by_minute": by_minute,
         "memory": _memory(samples, warm_seconds=min(60.0, args.minutes * 60 / 5)),
+        "stall_dumps": None if stalled is None else {"dir": str(args.stall_dumps), "waited_s": stalled},
         "targets": {"errors": 0, "memory_growth_percent_max": 10, "p99_ms_max": 200},
     }
 
@@ -340,6 +417,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="Where to write the JSON (default bench/results/soak_<db>.json).")
     parser.add_argument(
         "--profile", type=Path, help="py-spy's collapsed stacks of the server's processes over the whole run (a file)."
+    )
+    parser.add_argument(
+        "--stall-dumps",
+        type=Path,
+        help="A folder: whenever a request waits over 1 s, py-spy dumps every server thread's stack there.",
     )
     args = parser.parse_args(argv)
     result = run(args)
