@@ -404,6 +404,15 @@ def _too_wide(page: Any) -> list[str]:
     return wide
 
 
+def _cut_cells(page: Any) -> list[str]:
+    """The case list's cells whose text runs past their own box (hidden or scrolled away, not wrapped)."""
+    script = """() => [...document.querySelectorAll('#cases-table tbody td')]
+        .filter(td => td.scrollWidth > td.clientWidth + 1)
+        .map(td => td.textContent.slice(0, 40))"""
+    cut: list[str] = page.evaluate(script)
+    return cut
+
+
 def test_on_a_phone_the_form_the_list_and_a_case_fit_the_screen(
     browser: Any, city: Database, live: tuple[str, str]
 ) -> None:
@@ -420,6 +429,7 @@ def test_on_a_phone_the_form_the_list_and_a_case_fit_the_screen(
     page.click("#tab-cases")
     page.wait_for_selector("#cases-table tbody tr")
     assert page.evaluate(width) <= 390, _too_wide(page)
+    assert _cut_cells(page) == []  # a long department name wraps in its card (it was cut at the card's edge)
     _screen(page, "desk-cases-mobile")
     page.locator("#cases-table tbody tr").first.click()
     page.wait_for_selector("#detail-title")
