@@ -383,6 +383,17 @@ class Settings(BaseSettings):
             "a new one is computed in the background. 0: every request asks for a new computation."
         ),
     )
+    server_threads: int = Field(
+        default=40,
+        ge=1,
+        le=1000,
+        description=(
+            "Threads per server process for the API's blocking work (database reads and writes, rendering): "
+            "at most this many requests are worked on at once, the rest wait for a thread. More lets more reads "
+            "wait on the database side by side; fewer lets the thread holding SQLite's writer get the "
+            "interpreter back sooner when the process is busy (docs/benchmarks.md, soak)."
+        ),
+    )
     cockpit_warm_at_start: bool = Field(
         default=True,
         description=(
