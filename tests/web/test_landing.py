@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from citybrain.cases import rollup_repository
 from citybrain.core import clock
 from citybrain.core.db import Database
 from citybrain.core.settings import Settings
@@ -73,6 +74,12 @@ def test_the_three_rates_are_the_kpi_apis_for_the_same_window(
         assert f'id="rate-{name.removesuffix("_rate")}">{_shown(total[name])}<' in portal, zh
     with db.reading() as session:
         data = overview.overview(session, now=now, timezone=settings.timezone)
+        assert rollup_repository.state(session) is not None  # the pages read the rates from the daily roll-up
     assert (data.response_rate, data.resolution_rate, data.satisfaction_rate) == tuple(
         total[name] for name in RATE_NAMES.values()
     )
+    with clock.frozen(now):
+        from_rollup = overview.rates(db, now=now, timezone=settings.timezone)
+    assert {name: from_rollup[name] for name in RATE_NAMES.values()} == {
+        name: total[name] for name in RATE_NAMES.values()
+    }

@@ -25,9 +25,10 @@ router = APIRouter(include_in_schema=False)
 def landing(request: Request, db: DbDep) -> HTMLResponse:
     """The city's numbers today: volumes, open and overdue cases, the three rates, air quality, car parks, the
     latest cases."""
+    timezone, now = request.app.state.settings.timezone, clock.utcnow()
+    rates = overview.rates(db, now=now, timezone=timezone)
     with db.reading() as session:
-        timezone, now = request.app.state.settings.timezone, clock.utcnow()
-        data = overview.overview(session, now=now, timezone=timezone)
+        data = overview.overview(session, now=now, timezone=timezone, rates=rates)
         insight = overview.insight(session)
         air = overview.air_quality(session, now=now, timezone=timezone)
         parks = overview.car_parks(session, timezone=timezone)

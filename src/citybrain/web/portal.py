@@ -31,9 +31,11 @@ router = APIRouter(include_in_schema=False)
 def portal_page(request: Request, db: DbDep) -> HTMLResponse:
     """The three parts: 我要反映 Submit, 进度查询 Follow, 公开监督 Supervise (rates and latest requests, masked)."""
     settings: Settings = request.app.state.settings
+    now = clock.utcnow()
+    rates = overview.rates(db, now=now, timezone=settings.timezone)
     with db.reading() as session:
         groups = portal_service.service_groups(session)
-        data = overview.overview(session, now=clock.utcnow(), timezone=settings.timezone)
+        data = overview.overview(session, now=now, timezone=settings.timezone, rates=rates)
         filters = portal_public.filter_options(session)
     context: dict[str, Any] = {
         "groups": groups,
