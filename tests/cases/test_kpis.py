@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from citybrain.cases.kpi_service import KpiReport, kpi_report, parse_query
-from citybrain.cases.kpis import KPI_NAMES, periods_between
+from citybrain.cases.kpi_rollup import _hours_of
+from citybrain.cases.kpi_service import KpiReport, _hours, kpi_report, parse_query
+from citybrain.cases.kpis import KPI_NAMES, median_hours, periods_between
 from citybrain.cases.lifecycle import Status
 from citybrain.core.db import Database
 from citybrain.core.errors import InvalidInput
@@ -216,3 +220,16 @@ def test_periods_between_months_and_iso_weeks() -> None:
 
     assert periods_between(date(2025, 12, 30), date(2026, 2, 1), "month") == ["2025-12", "2026-01", "2026-02"]
     assert periods_between(date(2025, 12, 28), date(2026, 1, 5), "week") == ["2025-W52", "2026-W01", "2026-W02"]
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), max_size=60))
+def test_the_median_is_statistics_median_to_the_last_bit(samples: list[float]) -> None:
+    """numpy's partition, not a sort: the value must be statistics.median's (odd: the middle; even: (a + b) / 2)."""
+    expected = None if not samples else round(statistics.median(samples), 2)
+    assert median_hours(samples) == expected
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**53 - 1), min_size=1, max_size=60))
+def test_a_rollup_list_of_microseconds_parses_to_the_hours_the_kpi_service_computes(micros: list[int]) -> None:
+    listed = ",".join(str(us) for us in micros)
+    assert _hours_of(listed) == [_hours(us) for us in micros]

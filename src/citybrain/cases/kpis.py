@@ -8,11 +8,12 @@ are ``None`` (no data), never 0 (a bad result).
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal, NamedTuple
+
+import numpy as np
 
 from citybrain.cases.lifecycle import Status
 
@@ -144,7 +145,9 @@ def ratio(numerator: int, denominator: int) -> float | None:
 
 
 def median_hours(samples: list[float]) -> float | None:
-    return None if not samples else round(statistics.median(samples), 2)
+    """The middle sample, or the mean of the two middle ones — :func:`statistics.median`'s value, found by numpy's
+    partition instead of a full sort (a year's durations at a megacity are millions)."""
+    return None if not samples else round(float(np.median(np.asarray(samples, dtype=np.float64))), 2)
 
 
 @dataclass(frozen=True)
