@@ -131,9 +131,11 @@ def test_deadlines_passing_change_the_roll_up_without_a_write(db: Database, prep
     with db.reading() as session:  # no write, no deadline passed: nothing to do; a deadline passed: a refresh
         for day, current in ((20, True), (34, False)):
             as_of = datetime(2026, 1, day, tzinfo=UTC) if day <= 31 else datetime(2026, 2, day - 31, tzinfo=UTC)
-            assert (
-                kpi_rollup.is_current(session, timezone="Asia/Shanghai", as_of=as_of, lookback=timedelta(0)) is current
+            found = kpi_rollup.prepare(
+                session, timezone="Asia/Shanghai", as_of=as_of, now=clock.utcnow(), lookback=timedelta(0)
             )
+            assert found is not None
+            assert found.unchanged is current
     _compare(db, datetime(2026, 2, 3, 12, tzinfo=UTC), prepared=prepared)  # open cases fell overdue: days redone
     _compare(db, AS_OF, prepared=prepared)
 

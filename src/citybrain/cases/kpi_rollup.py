@@ -151,16 +151,6 @@ def full_report(
         )  # fmt: skip
 
 
-def is_current(session: Session, *, timezone: str, as_of: datetime, **lookbacks: Any) -> bool:
-    """Whether a refresh to ``as_of`` would change nothing (read-only: no write lock taken when nothing
-    changed), or the zone keeps no roll-up."""
-    offset = _offset(session, timezone, as_of)
-    if offset is None:
-        return True
-    prepared = rollup_repository.prepare(session, offset=offset, as_of=as_of, now=clock.utcnow(), **lookbacks)
-    return prepared is not None and prepared.unchanged
-
-
 def report(
     *,
     session: Session,
@@ -176,7 +166,7 @@ def report(
     or per department (grouped or filtered) from the roll-up's lists of durations, any period; otherwise from
     the cases when the report has no period and no category grouping (the total's too unless not
     ``total_medians``); otherwise they are left empty. ``max_cells``: as the KPI service's. ``stated_as_of``: the
-    time the report names when the caller found a refresh to it would change nothing (:func:`is_current`)."""
+    time the report names when the caller brought the roll-up up to date to it (:func:`bring_up_to_date`)."""
     found, current, first, last = plan(query), rollup_repository.state(session), query.start, query.end
     if found is None or current is None or first is None or last is None:
         return None
